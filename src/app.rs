@@ -1,0 +1,158 @@
+//! The commands, as library calls: load scenarios, run them, write the output directory.
+//!
+//! The binary (`main.rs`) only parses flags and maps [`AppError`] to exit codes: bad input (a
+//! scenario or a flag) is 2, anything else 1.
+
+use crate::model::{Model, compile};
+use crate::output::csv_out::{write_summary, write_targets, write_yearly};
+use crate::output::parquet_out::{PathsWriter, union_columns};
+use crate::output::{Staging, run_json};
+use crate::report::{self, SummaryRow, TargetRow, YearlyRow};
+use crate::run::{Progress, RunSettings, run};
+use crate::scenario::{LoadError, ScenarioSource, load_file};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A scenario file or a flag is wrong: exit code 2.
+    #[error("{0}")]
+    BadInput(String),
+    /// Anything else (cannot write the output, ...): exit code 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::BadInput(_) => 2,
+            AppError::Failed(_) => 1,
+        }
+    }
+}
+
+/// A scenario that loaded and validated.
+pub struct Loaded {
+    pub source: ScenarioSource,
+    pub model: Model,
+}
+
+/// Loads and validates every file, reporting all problems of all files together.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, AppError> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match load_file(f) {
+            Ok((source, file)) => loaded.push(Loaded {
+                model: compile(&file),
+                source,
+            }),
+            Err(e @ LoadError::Io { .. }) | Err(e @ LoadError::Invalid(_)) => {
+                errors.push(e.to_string())
+            }
+        }
+    }
+    for (i, a) in loaded.iter().enumerate() {
+        if let Some(b) = loaded[..i].iter().find(|b| b.model.name == a.model.name) {
+            errors.push(format!(
+                "{}: scenario.name \"{}\" is also the name of {}: names must differ, they label the output rows",
+                a.source.path, a.model.name, b.source.path
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(AppError::BadInput(errors.join("\n")))
+    }
+}
+
+/// What a finished run hands back to the command line.
+pub struct RunReport {
+    pub files: Vec<PathBuf>,
+    /// The readable table, one block per scenario.
+    pub table: String,
+}
+
+/// Runs every scenario with the same seed (common random numbers) and writes the output directory.
+pub fn run_to_dir(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<RunReport, AppError> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
+    };
+    let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
+    let catalogues: Vec<_> = scenarios
+        .iter()
+        .map(|s| crate::metrics::Catalogue::for_model(&s.model))
+        .collect();
+    let parquet_file = staging
+        .create("paths.parquet")
+        .map_err(|e| failed("paths.parquet", &e))?;
+    let mut paths = PathsWriter::new(
+        &parquet_file,
+        union_columns(&catalogues.iter().collect::<Vec<_>>()),
+    );
+
+    let mut summary: Vec<SummaryRow> = Vec::new();
+    let mut targets: Vec<TargetRow> = Vec::new();
+    let mut yearly: Vec<YearlyRow> = Vec::new();
+    let mut table = String::new();
+    for s in scenarios {
+        let mut result = run(&s.model, settings, progress);
+        let rows = report::summary_rows(&s.model, &result);
+        let trows = report::target_rows(&s.model, &result);
+        table.push_str(&report::stdout_table(&s.model, &result, &rows, &trows));
+        table.push('\n');
+        yearly.extend(report::yearly_rows(&s.model, &result));
+        summary.extend(rows);
+        targets.extend(trows);
+        paths
+            .write(&s.model.name, &mut result)
+            .map_err(|e| failed("paths.parquet", &e))?;
+    }
+    paths.finish().map_err(|e| failed("paths.parquet", &e))?;
+    parquet_file
+        .sync_all()
+        .map_err(|e| failed("paths.parquet", &e))?;
+
+    let mut bytes = Vec::new();
+    write_summary(&mut bytes, &summary).map_err(|e| failed("summary.csv", &e))?;
+    staging
+        .write("summary.csv", &bytes)
+        .map_err(|e| failed("summary.csv", &e))?;
+    bytes.clear();
+    write_targets(&mut bytes, &targets).map_err(|e| failed("targets.csv", &e))?;
+    staging
+        .write("targets.csv", &bytes)
+        .map_err(|e| failed("targets.csv", &e))?;
+    bytes.clear();
+    write_yearly(&mut bytes, &yearly).map_err(|e| failed("yearly.csv", &e))?;
+    staging
+        .write("yearly.csv", &bytes)
+        .map_err(|e| failed("yearly.csv", &e))?;
+    let sources: Vec<(String, String, String)> = scenarios
+        .iter()
+        .map(|s| {
+            (
+                s.model.name.clone(),
+                s.source.path.clone(),
+                s.source.sha256.clone(),
+            )
+        })
+        .collect();
+    staging
+        .write(
+            "run.json",
+            run_json(settings.seed, settings.paths, &sources).as_bytes(),
+        )
+        .map_err(|e| failed("run.json", &e))?;
+
+    let files = staging
+        .commit()
+        .map_err(|e| failed("the output files", &e))?;
+    Ok(RunReport { files, table })
+}

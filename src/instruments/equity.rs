@@ -1,0 +1,70 @@
+//! Direct equity (拨改投 / 奖改投 as equity): the city buys into firms' rounds at the round's price.
+//!
+//! Candidates are this year's rounds into the chosen stages of the chosen industries, the entry
+//! rounds of new projects included. They are visited in uniformly random order; each is taken with
+//! probability `take_up`, for a ticket of `min(ticket, max_round_share × round size)` if the purse
+//! still holds it. The city's stake is `ticket / post-money`; later rounds dilute it (the firm's
+//! retention factor), and it ends at the firm's exit (IPO or M&A, at the exit value), at its
+//! failure (written off) or, with `sell_after_years`, by a sale at the last post-money less
+//! `sale_discount`. The rest of the round is private money mobilised.
+
+use super::{Purse, Year, draw_next};
+use crate::ledger::{Outcome, Position};
+use crate::model::{EquityModel, InstrumentModel};
+use crate::money::{fen_from_yuan_f64, yuan};
+use crate::rng::uniform;
+
+pub(super) fn invest(
+    k: usize,
+    inst: &InstrumentModel,
+    eq: &EquityModel,
+    purse: &mut Purse,
+    year: &mut Year,
+) {
+    let mut candidates = std::mem::take(year.candidates);
+    candidates.clear();
+    candidates.extend(
+        year.rounds
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
+            .map(|(n, _)| n as u32),
+    );
+    for j in 0..candidates.len() {
+        if purse.capacity() <= 0 {
+            break;
+        }
+        let n = draw_next(&mut candidates, j, year.rng) as usize;
+        if uniform(year.rng) >= eq.take_up {
+            continue;
+        }
+        let round = year.rounds[n];
+        let size = fen_from_yuan_f64(round.size);
+        let cap = fen_from_yuan_f64(eq.max_round_share * round.size);
+        // The round's remaining room: other instruments may already be in it.
+        let room = (size - year.round_city[n]).max(0);
+        let ticket = eq.ticket.min(cap).min(room);
+        if ticket <= 0 || ticket > purse.capacity() {
+            continue;
+        }
+        year.pay(k, purse, ticket);
+        year.round_city[n] += ticket;
+        let f = round.firm as usize;
+        year.positions.push(Position {
+            instrument: k,
+            firm: round.firm,
+            entry_year: year.y,
+            cost: ticket,
+            stake: yuan(ticket) / round.post_money,
+            retention_entry: year.firms.retention[f],
+            outcome: Outcome::Open,
+            proceeds: 0,
+            exit_year: 0,
+        });
+        year.support(round.firm);
+        let i = year.ledger.at(k, year.y);
+        year.ledger.deals[i] += 1;
+        year.ledger.mobilised[i] += size - ticket;
+    }
+    *year.candidates = candidates;
+}

@@ -1,0 +1,158 @@
+//! The program's instruments, behind one seam.
+//!
+//! Each year, after the firms have moved, the path calls, in order:
+//! 1. [`settle`]: positions whose firm exited or failed this year, or whose holding period ran out,
+//!    are closed and their proceeds booked;
+//! 2. [`invest`] for every instrument, with a [`Purse`] holding its fiscal budget for the year and, if
+//!    the recycling rule lets it, the pool's balance;
+//! 3. [`mark`]: open positions are valued at the year's end.
+//!
+//! Adding an instrument kind means a variant of [`crate::model::KindModel`] and an arm in
+//! [`invest`]; the books ([`crate::ledger`]) and the positions are shared by all kinds.
+//! Instruments draw only from the program stream and never change a firm's fate, so scenarios that
+//! differ in instruments share their firms and markets exactly (common random numbers).
+
+mod equity;
+mod grant;
+
+use crate::ledger::{Ledger, Outcome, Position};
+use crate::model::{KindModel, Model};
+use crate::money::{Fen, fen_from_yuan_f64};
+use crate::rng::Stream;
+use crate::sim::firms::{Firms, RoundEvent, Status};
+
+/// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
+/// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purse {
+    pub fiscal: Fen,
+    pub pool: Fen,
+}
+
+impl Purse {
+    pub fn capacity(&self) -> Fen {
+        self.fiscal + self.pool
+    }
+
+    /// Takes `amount` (at most the capacity) and says how much came from the pool.
+    fn spend(&mut self, amount: Fen) -> (Fen, Fen) {
+        debug_assert!(amount <= self.capacity());
+        let from_pool = amount.min(self.pool);
+        self.pool -= from_pool;
+        self.fiscal -= amount - from_pool;
+        (amount - from_pool, from_pool)
+    }
+}
+
+/// What instruments see and change in year `y` of a path.
+pub struct Year<'a> {
+    pub y: usize,
+    pub model: &'a Model,
+    pub firms: &'a mut Firms,
+    /// This year's rounds.
+    pub rounds: &'a [RoundEvent],
+    /// City money put into each of this year's rounds so far (parallel to `rounds`).
+    pub round_city: &'a mut [Fen],
+    pub rng: &'a mut Stream,
+    pub ledger: &'a mut Ledger,
+    pub positions: &'a mut Vec<Position>,
+    /// Firms supported for the first time this year.
+    pub newly_supported: &'a mut i64,
+    /// Scratch space for candidate lists, reused across years and paths.
+    pub candidates: &'a mut Vec<u32>,
+}
+
+impl Year<'_> {
+    /// Books a payment of `amount` by instrument `k` out of `purse`.
+    fn pay(&mut self, k: usize, purse: &mut Purse, amount: Fen) {
+        let (fiscal, pool) = purse.spend(amount);
+        let i = self.ledger.at(k, self.y);
+        self.ledger.fiscal[i] += fiscal;
+        self.ledger.pool_used[i] += pool;
+    }
+
+    fn support(&mut self, firm: u32) {
+        let f = firm as usize;
+        if !self.firms.supported[f] {
+            self.firms.supported[f] = true;
+            *self.newly_supported += 1;
+        }
+    }
+}
+
+/// Lets instrument `k` spend from `purse` this year.
+pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
+    if purse.capacity() <= 0 {
+        return;
+    }
+    let inst = &year.model.instruments[k];
+    match &inst.kind {
+        KindModel::Grant(g) => grant::invest(k, inst, g, purse, year),
+        KindModel::DirectEquity(e) => equity::invest(k, inst, e, purse, year),
+    }
+}
+
+/// Closes positions that end this year and books their proceeds.
+pub fn settle(year: &mut Year) {
+    let y = year.y;
+    for p in year.positions.iter_mut() {
+        if p.outcome != Outcome::Open {
+            continue;
+        }
+        let f = p.firm as usize;
+        let stake = p.stake * year.firms.retention[f] / p.retention_entry;
+        let value = year.firms.value[f];
+        let (outcome, proceeds) = match year.firms.status[f] {
+            Status::Failed => (Outcome::WrittenOff, 0),
+            Status::Listed => (Outcome::Ipo, fen_from_yuan_f64(stake * value)),
+            Status::Acquired => (Outcome::Acquired, fen_from_yuan_f64(stake * value)),
+            Status::Active | Status::Established => {
+                match sale_due(year.model, p.instrument, p.entry_year, y) {
+                    Some(discount) => (
+                        Outcome::Sold,
+                        fen_from_yuan_f64(stake * value * (1.0 - discount)),
+                    ),
+                    None => continue,
+                }
+            }
+        };
+        p.outcome = outcome;
+        p.proceeds = proceeds;
+        p.exit_year = y;
+        let i = year.ledger.at(p.instrument, y);
+        year.ledger.proceeds[i] += proceeds;
+    }
+}
+
+/// The sale discount if instrument `k`'s exit rule sells a stake entered in `entry` during year `y`.
+fn sale_due(model: &Model, k: usize, entry: usize, y: usize) -> Option<f64> {
+    match &model.instruments[k].kind {
+        KindModel::DirectEquity(e) => e
+            .sell_after
+            .filter(|(years, _)| y >= entry + *years as usize)
+            .map(|(_, discount)| discount),
+        KindModel::Grant(_) => None,
+    }
+}
+
+/// Values open positions at the year's end (after the program's haircut).
+pub fn mark(year: &mut Year) {
+    let keep = 1.0 - year.model.program.holdings_haircut;
+    for p in year.positions.iter() {
+        if p.outcome != Outcome::Open {
+            continue;
+        }
+        let f = p.firm as usize;
+        let stake = p.stake * year.firms.retention[f] / p.retention_entry;
+        let i = year.ledger.at(p.instrument, year.y);
+        year.ledger.holdings[i] += fen_from_yuan_f64(stake * year.firms.value[f] * keep);
+    }
+}
+
+/// Partial Fisher–Yates: moves a uniformly chosen remaining element to position `j` and returns it.
+#[inline]
+fn draw_next<T: Copy>(items: &mut [T], j: usize, rng: &mut Stream) -> T {
+    let r = j + crate::rng::index_below(rng, items.len() - j);
+    items.swap(j, r);
+    items[j]
+}

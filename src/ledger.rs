@@ -1,0 +1,156 @@
+//! The books of one path: every fen out of the treasury, into firms, back, and where it went.
+//!
+//! Accounts, all in integer fen so every identity below is exact:
+//! - the **treasury** funds instruments (`fiscal`) and receives the returned share of proceeds
+//!   (`to_treasury`);
+//! - the **pool** receives the recycled share of proceeds (`to_pool`) and funds instruments from the
+//!   next year on (`pool_used`);
+//! - **instruments** pay out `deployed = fiscal + pool_used` and collect `proceeds`.
+//!
+//! Conservation, checked by [`Ledger::conservation_error`] and by the property tests:
+//! `Σ fiscal + Σ proceeds = Σ deployed + Σ to_treasury + pool balance`, and the pool never goes
+//! negative.
+
+use crate::money::Fen;
+
+/// How a position ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Open,
+    Ipo,
+    Acquired,
+    /// Sold by the instrument's exit rule before the firm exited.
+    Sold,
+    WrittenOff,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Open => "open",
+            Outcome::Ipo => "ipo",
+            Outcome::Acquired => "acquired",
+            Outcome::Sold => "sold",
+            Outcome::WrittenOff => "written_off",
+        }
+    }
+}
+
+/// An equity position the city holds in a firm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    pub instrument: usize,
+    pub firm: u32,
+    pub entry_year: usize,
+    pub cost: Fen,
+    /// Share of the firm bought (cost / post-money).
+    pub stake: f64,
+    /// The firm's retention factor at entry; the stake now is `stake · retention_now / retention_entry`.
+    pub retention_entry: f64,
+    pub outcome: Outcome,
+    pub proceeds: Fen,
+    pub exit_year: usize,
+}
+
+/// Per instrument and year, plus the program's pool and treasury flows.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub n_years: usize,
+    pub n_instruments: usize,
+    /// `[k * n_years + y]`: fiscal money drawn by instrument `k` in year `y`.
+    pub fiscal: Vec<Fen>,
+    /// Pooled (recycled) money spent by instrument `k` in year `y`.
+    pub pool_used: Vec<Fen>,
+    /// Proceeds collected by instrument `k` in year `y`.
+    pub proceeds: Vec<Fen>,
+    /// Private money in the rounds instrument `k` joined in year `y`.
+    pub mobilised: Vec<Fen>,
+    /// Deals (grants or investments) made by instrument `k` in year `y`.
+    pub deals: Vec<i64>,
+    /// Value of instrument `k`'s open positions at the end of year `y` (after the haircut).
+    pub holdings: Vec<Fen>,
+    /// `[y]`: recycled share of the year's proceeds.
+    pub to_pool: Vec<Fen>,
+    /// Returned share of the year's proceeds.
+    pub to_treasury: Vec<Fen>,
+    /// Pool balance at the end of year `y`.
+    pub pool_balance: Vec<Fen>,
+    /// Private money in all rounds the city joined in year `y`, each round counted once.
+    pub mobilised_program: Vec<Fen>,
+}
+
+impl Ledger {
+    pub fn reset(&mut self, n_instruments: usize, n_years: usize) {
+        self.n_years = n_years;
+        self.n_instruments = n_instruments;
+        let per = n_instruments * n_years;
+        for v in [
+            &mut self.fiscal,
+            &mut self.pool_used,
+            &mut self.proceeds,
+            &mut self.mobilised,
+            &mut self.deals,
+            &mut self.holdings,
+        ] {
+            v.clear();
+            v.resize(per, 0);
+        }
+        for v in [
+            &mut self.to_pool,
+            &mut self.to_treasury,
+            &mut self.pool_balance,
+            &mut self.mobilised_program,
+        ] {
+            v.clear();
+            v.resize(n_years, 0);
+        }
+    }
+
+    #[inline]
+    pub fn at(&self, k: usize, y: usize) -> usize {
+        k * self.n_years + y
+    }
+
+    /// Total over years of an instrument's series.
+    pub fn total(series: &[Fen], k: usize, n_years: usize) -> Fen {
+        series[k * n_years..(k + 1) * n_years].iter().sum()
+    }
+
+    /// Program total of a per-instrument series in year `y`.
+    pub fn year_total(&self, series: &[Fen], y: usize) -> Fen {
+        (0..self.n_instruments).map(|k| series[self.at(k, y)]).sum()
+    }
+
+    pub fn deployed(&self, k: usize, y: usize) -> Fen {
+        let i = self.at(k, y);
+        self.fiscal[i] + self.pool_used[i]
+    }
+
+    /// The pool balance after the last year.
+    pub fn final_pool(&self) -> Fen {
+        self.pool_balance.last().copied().unwrap_or(0)
+    }
+
+    /// How far the books are from balancing (0 when cash is conserved), and the first year in which
+    /// the pool went negative, if any.
+    pub fn conservation_error(&self) -> (Fen, Option<usize>) {
+        let fiscal: Fen = self.fiscal.iter().sum();
+        let proceeds: Fen = self.proceeds.iter().sum();
+        let deployed: Fen = self.fiscal.iter().sum::<Fen>() + self.pool_used.iter().sum::<Fen>();
+        let to_treasury: Fen = self.to_treasury.iter().sum();
+        let error = fiscal + proceeds - deployed - to_treasury - self.final_pool();
+        let mut balance = 0;
+        let mut negative = None;
+        for y in 0..self.n_years {
+            balance += self.to_pool[y] - self.year_total(&self.pool_used, y);
+            if balance < 0 && negative.is_none() {
+                negative = Some(y);
+            }
+            if balance != self.pool_balance[y] && negative.is_none() {
+                // A pool balance that disagrees with its flows is as bad as a negative one.
+                negative = Some(y);
+            }
+        }
+        (error, negative)
+    }
+}

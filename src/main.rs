@@ -1,0 +1,129 @@
+//! The `fundsim` command line: flags in, library calls, exit codes out (0 ok, 2 bad input, 1 other).
+
+use clap::{Parser, Subcommand};
+use fundsim::app::{AppError, load_all, run_to_dir};
+use fundsim::run::{Progress, RunSettings};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fundsim",
+    version,
+    about = "Monte Carlo simulator for government investment funds"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate scenarios and write summary.csv, targets.csv, yearly.csv, paths.parquet, run.json.
+    Run {
+        /// Scenario files (TOML). All run with the same seed, so they share random numbers.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Number of Monte Carlo paths per scenario.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        paths: u64,
+        /// Seed of the random streams: the same seed gives the same output bytes.
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        /// Worker threads (default: all cores). Does not change the results.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// Output directory (created if missing; files in it are replaced).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Check scenario files and report every problem with its file, line and key.
+    Validate {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn advance(&self, paths: u64) {
+        self.0.inc(paths);
+    }
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} paths  ETA {eta}",
+        )
+        .expect("template"),
+    );
+    bar
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), AppError> {
+    match command {
+        Command::Validate { scenarios } => {
+            let loaded = load_all(&scenarios)?;
+            for s in &loaded {
+                println!(
+                    "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {})",
+                    s.source.path,
+                    s.model.name,
+                    s.model.industries.len(),
+                    s.model.instruments.len(),
+                    s.model.targets.len(),
+                    s.model.n_years,
+                    s.model.start_year
+                );
+            }
+            Ok(())
+        }
+        Command::Run {
+            scenarios,
+            paths,
+            seed,
+            threads,
+            out,
+        } => {
+            let loaded = load_all(&scenarios)?;
+            let mut pool = rayon::ThreadPoolBuilder::new();
+            if let Some(t) = threads {
+                pool = pool.num_threads(t as usize);
+            }
+            let pool = pool
+                .build()
+                .map_err(|e| AppError::Failed(format!("cannot start worker threads: {e}")))?;
+            let bar = Bar(progress_bar(paths * loaded.len() as u64));
+            let settings = RunSettings { paths, seed };
+            let report = pool.install(|| run_to_dir(&loaded, settings, &out, &bar))?;
+            bar.0.finish_and_clear();
+            print!("{}", report.table);
+            let names: Vec<String> = report
+                .files
+                .iter()
+                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            println!("wrote {}: {}", out.display(), names.join(", "));
+            Ok(())
+        }
+    }
+}

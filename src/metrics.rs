@@ -1,0 +1,436 @@
+//! The metric catalogue: every number fundsim reports, its unit and its Chinese label.
+//!
+//! Two families:
+//! - **yearly** metrics are integers per path and year (fen or counts): flows booked in the year, or
+//!   stocks at the year's end. They feed `yearly.csv` (sketches, exact means) and the targets.
+//! - **scalar** metrics are one number per path (`summary.csv`, `paths.parquet`): horizon totals,
+//!   ratios (TVPI, IRR) and each target's value at its deadline.
+//!
+//! The catalogue of a scenario depends on its instruments (per-instrument metrics are named
+//! `metric.instrument_id`) and targets (`target.target_id`, `met.target_id`).
+
+use crate::model::Model;
+
+/// What a number is measured in. Money is booked in fen and reported in yuan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Yuan (booked as fen).
+    Cny,
+    Count,
+    /// A dimensionless ratio such as TVPI or yuan mobilised per fiscal yuan.
+    Ratio,
+    /// An annual rate such as an IRR.
+    Rate,
+    /// 0 or 1 per path; its mean is a probability.
+    Indicator,
+}
+
+impl Unit {
+    pub fn code(self) -> &'static str {
+        match self {
+            Unit::Cny => "CNY",
+            Unit::Count => "count",
+            Unit::Ratio => "ratio",
+            Unit::Rate => "rate",
+            Unit::Indicator => "probability",
+        }
+    }
+}
+
+/// Whether a yearly metric is booked per year (and summed to a deadline) or read at year end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Flow,
+    Stock,
+}
+
+/// A yearly metric of the program (not per instrument). The order is the storage order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearlyDef {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub kind: Kind,
+    pub label: &'static str,
+}
+
+macro_rules! yearly_defs {
+    ($( $id:ident = ($name:literal, $unit:ident, $kind:ident, $label:literal) ),* $(,)?) => {
+        /// Indices of the program-level yearly metrics.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum Y { $( $id ),* }
+
+        pub const PROGRAM_YEARLY: &[YearlyDef] = &[
+            $( YearlyDef { name: $name, unit: Unit::$unit, kind: Kind::$kind, label: $label } ),*
+        ];
+    };
+}
+
+yearly_defs! {
+    ProjectsLanded = ("projects_landed", Count, Flow, "新落户科创项目"),
+    Talents = ("talents", Count, Flow, "新引进硕博士人才"),
+    Financing = ("financing", Cny, Flow, "本地企业新增融资"),
+    GrantsAwarded = ("grants_awarded", Count, Flow, "资助项目数"),
+    EquityDeals = ("equity_deals", Count, Flow, "股权投资项目数"),
+    FirmsSupported = ("firms_supported", Count, Flow, "首次获支持企业数"),
+    Exits = ("exits", Count, Flow, "退出(上市或并购)企业数"),
+    Ipos = ("ipos", Count, Flow, "上市企业数"),
+    Failures = ("failures", Count, Flow, "失败企业数"),
+    FiscalOutlay = ("fiscal_outlay", Cny, Flow, "财政出资"),
+    Deployed = ("deployed", Cny, Flow, "投放资金(含循环资金)"),
+    MoneyBack = ("money_back", Cny, Flow, "回收资金"),
+    ToTreasury = ("to_treasury", Cny, Flow, "上缴财政"),
+    Mobilised = ("mobilised", Cny, Flow, "撬动社会资本"),
+    ActiveFirms = ("active_firms", Count, Stock, "在营未退出企业数"),
+    Unicorns = ("unicorns", Count, Stock, "独角兽企业数"),
+    PotentialUnicorns = ("potential_unicorns", Count, Stock, "潜在独角兽企业数"),
+    UnicornsInclPotential = ("unicorns_incl_potential", Count, Stock, "(潜在)独角兽企业数"),
+    ChainLeaders = ("chain_leaders", Count, Stock, "链主企业数"),
+    Clusters = ("clusters", Count, Stock, "百亿级产业集群数"),
+    LocalRevenue = ("local_revenue", Cny, Stock, "本地企业营业收入"),
+    HoldingsValue = ("holdings_value", Cny, Stock, "持有股权估值"),
+    PoolBalance = ("pool_balance", Cny, Stock, "资金池余额"),
+}
+
+/// Number of program-level yearly metrics.
+pub const N_PROGRAM_YEARLY: usize = PROGRAM_YEARLY.len();
+
+/// Per-instrument yearly metrics, stored after the program ones, instrument by instrument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum IY {
+    FiscalOutlay,
+    Deployed,
+    MoneyBack,
+    HoldingsValue,
+}
+
+pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
+    YearlyDef {
+        name: "fiscal_outlay",
+        unit: Unit::Cny,
+        kind: Kind::Flow,
+        label: "财政出资",
+    },
+    YearlyDef {
+        name: "deployed",
+        unit: Unit::Cny,
+        kind: Kind::Flow,
+        label: "投放资金",
+    },
+    YearlyDef {
+        name: "money_back",
+        unit: Unit::Cny,
+        kind: Kind::Flow,
+        label: "回收资金",
+    },
+    YearlyDef {
+        name: "holdings_value",
+        unit: Unit::Cny,
+        kind: Kind::Stock,
+        label: "持有股权估值",
+    },
+];
+
+pub const N_INSTRUMENT_YEARLY: usize = INSTRUMENT_YEARLY.len();
+
+/// Suffix of a target metric that takes the smallest yearly flow up to the deadline
+/// ("each year at least five ..."): `grants_awarded_min_per_year`.
+pub const MIN_PER_YEAR: &str = "_min_per_year";
+
+/// How a target reads the yearly series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRead {
+    /// Sum of a flow from the start year to the deadline, inclusive.
+    Cumulative(usize),
+    /// A stock at the deadline's year end.
+    AtYearEnd(usize),
+    /// The smallest yearly flow from the start year to the deadline.
+    MinPerYear(usize),
+}
+
+/// Resolves a target metric name against the program-level yearly metrics.
+pub fn target_read(name: &str) -> Option<(TargetRead, Unit)> {
+    if let Some(base) = name.strip_suffix(MIN_PER_YEAR) {
+        let i = PROGRAM_YEARLY
+            .iter()
+            .position(|d| d.name == base && d.kind == Kind::Flow)?;
+        return Some((TargetRead::MinPerYear(i), PROGRAM_YEARLY[i].unit));
+    }
+    let i = PROGRAM_YEARLY.iter().position(|d| d.name == name)?;
+    let def = PROGRAM_YEARLY[i];
+    let read = match def.kind {
+        Kind::Flow => TargetRead::Cumulative(i),
+        Kind::Stock => TargetRead::AtYearEnd(i),
+    };
+    Some((read, def.unit))
+}
+
+/// Every name a target may use, for error messages.
+pub fn target_metric_names() -> Vec<String> {
+    let mut names: Vec<String> = PROGRAM_YEARLY.iter().map(|d| d.name.to_string()).collect();
+    names.extend(
+        PROGRAM_YEARLY
+            .iter()
+            .filter(|d| d.kind == Kind::Flow)
+            .map(|d| format!("{}{MIN_PER_YEAR}", d.name)),
+    );
+    names
+}
+
+/// Program-level scalar metrics (one number per path). The order is the storage order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalarDef {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub label: &'static str,
+}
+
+macro_rules! scalar_defs {
+    ($( $id:ident = ($name:literal, $unit:ident, $label:literal) ),* $(,)?) => {
+        /// Indices of the program-level scalar metrics.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum S { $( $id ),* }
+
+        pub const PROGRAM_SCALARS: &[ScalarDef] = &[
+            $( ScalarDef { name: $name, unit: Unit::$unit, label: $label } ),*
+        ];
+    };
+}
+
+scalar_defs! {
+    FiscalOutlay = ("fiscal_outlay", Cny, "财政出资合计"),
+    Deployed = ("deployed", Cny, "投放资金合计(含循环)"),
+    MoneyBack = ("money_back", Cny, "回收资金合计"),
+    ToTreasury = ("to_treasury", Cny, "上缴财政合计"),
+    HoldingsValue = ("holdings_value", Cny, "期末持有股权估值"),
+    PoolBalance = ("pool_balance", Cny, "期末资金池余额"),
+    NetFiscalCost = ("net_fiscal_cost", Cny, "财政净成本"),
+    NetFiscalCostPv = ("net_fiscal_cost_pv", Cny, "财政净成本(折现)"),
+    FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率"),
+    Tvpi = ("tvpi", Ratio, "总价值倍数TVPI"),
+    Dpi = ("dpi", Ratio, "已分配倍数DPI"),
+    Mobilised = ("mobilised", Cny, "撬动社会资本合计"),
+    MobilisedPerFiscalYuan = ("mobilised_per_fiscal_yuan", Ratio, "每元财政撬动社会资本"),
+    ProjectsLanded = ("projects_landed", Count, "新落户科创项目合计"),
+    Talents = ("talents", Count, "新引进硕博士合计"),
+    Financing = ("financing", Cny, "本地企业新增融资合计"),
+    FirmsSupported = ("firms_supported", Count, "获支持企业数"),
+    GrantsAwarded = ("grants_awarded", Count, "资助项目数合计"),
+    EquityDeals = ("equity_deals", Count, "股权投资项目数合计"),
+    Exits = ("exits", Count, "退出企业数合计"),
+    Unicorns = ("unicorns", Count, "期末独角兽企业数"),
+    PotentialUnicorns = ("potential_unicorns", Count, "期末潜在独角兽企业数"),
+    ChainLeaders = ("chain_leaders", Count, "期末链主企业数"),
+    Clusters = ("clusters", Count, "期末百亿级集群数"),
+    LocalRevenue = ("local_revenue", Cny, "期末本地企业营业收入"),
+}
+
+pub const N_PROGRAM_SCALARS: usize = PROGRAM_SCALARS.len();
+
+/// Per-instrument scalar metrics, stored after the program ones, instrument by instrument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum IS {
+    FiscalOutlay,
+    Deployed,
+    MoneyBack,
+    HoldingsValue,
+    Tvpi,
+    Dpi,
+    Irr,
+    Mobilised,
+    Deals,
+}
+
+pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
+    ScalarDef {
+        name: "fiscal_outlay",
+        unit: Unit::Cny,
+        label: "财政出资",
+    },
+    ScalarDef {
+        name: "deployed",
+        unit: Unit::Cny,
+        label: "投放资金",
+    },
+    ScalarDef {
+        name: "money_back",
+        unit: Unit::Cny,
+        label: "回收资金",
+    },
+    ScalarDef {
+        name: "holdings_value",
+        unit: Unit::Cny,
+        label: "期末持有估值",
+    },
+    ScalarDef {
+        name: "tvpi",
+        unit: Unit::Ratio,
+        label: "TVPI",
+    },
+    ScalarDef {
+        name: "dpi",
+        unit: Unit::Ratio,
+        label: "DPI",
+    },
+    ScalarDef {
+        name: "irr",
+        unit: Unit::Rate,
+        label: "内部收益率",
+    },
+    ScalarDef {
+        name: "mobilised",
+        unit: Unit::Cny,
+        label: "撬动社会资本",
+    },
+    ScalarDef {
+        name: "deals",
+        unit: Unit::Count,
+        label: "项目数",
+    },
+];
+
+pub const N_INSTRUMENT_SCALARS: usize = INSTRUMENT_SCALARS.len();
+
+/// A named column of a scenario's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub unit: Unit,
+    pub label: String,
+}
+
+/// The metrics of one scenario, in storage order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    /// Program yearly metrics, then per instrument.
+    pub yearly: Vec<Column>,
+    /// Program scalars, then per instrument, then `target.<id>` values, then `met.<id>`.
+    pub scalars: Vec<Column>,
+    pub n_instruments: usize,
+    pub n_targets: usize,
+}
+
+impl Catalogue {
+    pub fn for_model(model: &Model) -> Self {
+        let mut yearly: Vec<Column> = PROGRAM_YEARLY
+            .iter()
+            .map(|d| Column {
+                name: d.name.to_string(),
+                unit: d.unit,
+                label: d.label.to_string(),
+            })
+            .collect();
+        let mut scalars: Vec<Column> = PROGRAM_SCALARS
+            .iter()
+            .map(|d| Column {
+                name: d.name.to_string(),
+                unit: d.unit,
+                label: d.label.to_string(),
+            })
+            .collect();
+        for inst in &model.instruments {
+            yearly.extend(INSTRUMENT_YEARLY.iter().map(|d| Column {
+                name: format!("{}.{}", d.name, inst.id),
+                unit: d.unit,
+                label: format!("{}({})", d.label, inst.label),
+            }));
+            scalars.extend(INSTRUMENT_SCALARS.iter().map(|d| Column {
+                name: format!("{}.{}", d.name, inst.id),
+                unit: d.unit,
+                label: format!("{}({})", d.label, inst.label),
+            }));
+        }
+        for t in &model.targets {
+            scalars.push(Column {
+                name: format!("target.{}", t.id),
+                unit: t.unit,
+                label: t.label.clone(),
+            });
+        }
+        for t in &model.targets {
+            scalars.push(Column {
+                name: format!("met.{}", t.id),
+                unit: Unit::Indicator,
+                label: format!("{}达标", t.label),
+            });
+        }
+        Catalogue {
+            yearly,
+            scalars,
+            n_instruments: model.instruments.len(),
+            n_targets: model.targets.len(),
+        }
+    }
+
+    /// Index of the first per-instrument yearly metric of instrument `k`.
+    pub fn instrument_yearly(k: usize) -> usize {
+        N_PROGRAM_YEARLY + k * N_INSTRUMENT_YEARLY
+    }
+
+    /// Index of the first per-instrument scalar of instrument `k`.
+    pub fn instrument_scalar(k: usize) -> usize {
+        N_PROGRAM_SCALARS + k * N_INSTRUMENT_SCALARS
+    }
+
+    /// Index of `target.<id>` for target `j`.
+    pub fn target_value(&self, j: usize) -> usize {
+        N_PROGRAM_SCALARS + self.n_instruments * N_INSTRUMENT_SCALARS + j
+    }
+
+    /// Index of `met.<id>` for target `j`.
+    pub fn target_met(&self, j: usize) -> usize {
+        self.target_value(j) + self.n_targets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_order_matches_tables() {
+        assert_eq!(PROGRAM_YEARLY[Y::PoolBalance as usize].name, "pool_balance");
+        assert_eq!(PROGRAM_YEARLY[Y::Financing as usize].name, "financing");
+        assert_eq!(
+            PROGRAM_SCALARS[S::LocalRevenue as usize].name,
+            "local_revenue"
+        );
+        assert_eq!(PROGRAM_SCALARS[S::FiscalIrr as usize].name, "fiscal_irr");
+        assert_eq!(INSTRUMENT_SCALARS[IS::Deals as usize].name, "deals");
+        assert_eq!(
+            INSTRUMENT_YEARLY[IY::HoldingsValue as usize].name,
+            "holdings_value"
+        );
+    }
+
+    #[test]
+    fn target_names_resolve() {
+        assert_eq!(
+            target_read("projects_landed"),
+            Some((
+                TargetRead::Cumulative(Y::ProjectsLanded as usize),
+                Unit::Count
+            ))
+        );
+        assert_eq!(
+            target_read("unicorns_incl_potential"),
+            Some((
+                TargetRead::AtYearEnd(Y::UnicornsInclPotential as usize),
+                Unit::Count
+            ))
+        );
+        assert_eq!(
+            target_read("grants_awarded_min_per_year"),
+            Some((
+                TargetRead::MinPerYear(Y::GrantsAwarded as usize),
+                Unit::Count
+            ))
+        );
+        assert_eq!(target_read("unicorns_min_per_year"), None);
+        assert_eq!(target_read("nope"), None);
+    }
+}

@@ -1,0 +1,434 @@
+//! The engine's view of a scenario: validated, with money in fen and parameters ready for the loop.
+//!
+//! [`compile`] is the one boundary between exact policy numbers (`rust_decimal`) and the hot loop:
+//! budgets, tickets and grant amounts become integer fen ([`Fen`]); recycling shares become
+//! [`RateFen`] (exact integer splits); distributions become `(mu, sigma)` on the log scale and base
+//! probabilities become logits, so the loop only adds and compares.
+
+use crate::metrics::{TargetRead, Unit, target_read};
+use crate::money::{Fen, RateFen, to_fen};
+use crate::scenario::{self, Budget, Direction, Measure, ScenarioFile};
+use rust_decimal::prelude::ToPrimitive;
+
+/// A log-normal draw `exp(mu + sigma·z)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogNormal {
+    pub mu: f64,
+    pub sigma: f64,
+}
+
+impl LogNormal {
+    fn from_median(median: f64, sigma: f64) -> Self {
+        LogNormal {
+            mu: libm::log(median),
+            sigma,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub title: String,
+    pub start_year: i32,
+    pub n_years: usize,
+    pub market: MarketModel,
+    pub thresholds: ThresholdModel,
+    pub program: ProgramModel,
+    pub industries: Vec<IndustryModel>,
+    pub instruments: Vec<InstrumentModel>,
+    pub targets: Vec<TargetModel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketModel {
+    pub rho: f64,
+    pub industry_rho: f64,
+    /// `a_g`, `a_e`, `a_f`, `b`, `b_e` of the reference formulation.
+    pub a_round: f64,
+    pub a_exit: f64,
+    pub a_fail: f64,
+    pub b_value: f64,
+    pub b_exit_value: f64,
+    /// Shift added to the common factor in each simulated year.
+    pub shift: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdModel {
+    pub unicorn_value: f64,
+    pub unicorn_max_age: u32,
+    pub potential_value: f64,
+    pub potential_max_age: u32,
+    pub chain_leader: (Measure, f64),
+    pub cluster: (Measure, f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramModel {
+    pub discount_rate: f64,
+    pub holdings_haircut: f64,
+    pub to_pool: RateFen,
+    /// Instrument indices that may spend pooled money, in priority order.
+    pub recycle_into: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndustryModel {
+    pub id: String,
+    pub name: String,
+    pub arrivals: f64,
+    pub talent_per_arrival: f64,
+    pub beta_market: f64,
+    pub beta_industry: f64,
+    pub entry_value: LogNormal,
+    /// Present when the industry models revenue.
+    pub entry_revenue: Option<LogNormal>,
+    pub stages: Vec<StageModel>,
+    pub established: Option<EstablishedModel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageModel {
+    pub name: String,
+    /// Share sold in the round into this stage.
+    pub dilution: f64,
+    /// Step-up of the round into this stage (none for the first stage).
+    pub step_up: Option<LogNormal>,
+    /// Base yearly probabilities on the logit scale (±∞ for 0 and 1).
+    pub logit_round: f64,
+    pub logit_exit: f64,
+    pub logit_fail: f64,
+    pub exit_multiple: LogNormal,
+    pub ipo_share: f64,
+    /// Yearly log-growth of revenue `(mean, vol)`.
+    pub revenue_growth: Option<(f64, f64)>,
+    pub existing: Option<ExistingModel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingModel {
+    pub count: u32,
+    pub value: LogNormal,
+    pub age: (u32, u32),
+    pub revenue: Option<LogNormal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstablishedModel {
+    pub count: u32,
+    pub value: LogNormal,
+    pub revenue: LogNormal,
+    pub growth: (f64, f64),
+    pub age: (u32, u32),
+}
+
+/// One instrument: what all kinds share, and what is particular to its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentModel {
+    pub id: String,
+    pub label: String,
+    /// Fiscal budget per simulated year, in fen.
+    pub budget: Vec<Fen>,
+    /// Industries it may reach (indices); empty = all.
+    pub industries: Vec<usize>,
+    /// Per industry, per stage: whether a firm there is eligible.
+    pub eligible: Vec<Vec<bool>>,
+    pub kind: KindModel,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindModel {
+    Grant(GrantModel),
+    DirectEquity(EquityModel),
+}
+
+impl KindModel {
+    pub fn code(&self) -> &'static str {
+        match self {
+            KindModel::Grant(_) => "grant",
+            KindModel::DirectEquity(_) => "direct_equity",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantModel {
+    pub amount: Fen,
+    pub once_per_firm: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquityModel {
+    pub ticket: Fen,
+    pub max_round_share: f64,
+    pub take_up: f64,
+    /// `(years, discount)`: sell that many years after entry at the last post-money less the discount.
+    pub sell_after: Option<(u32, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetModel {
+    pub id: String,
+    pub label: String,
+    pub metric: String,
+    pub read: TargetRead,
+    pub unit: Unit,
+    /// In the metric's booking unit: fen for money, a count otherwise.
+    pub threshold: f64,
+    /// Threshold in reporting units (yuan for money), for `targets.csv`.
+    pub threshold_reported: f64,
+    /// Index of the deadline year in the simulated years.
+    pub deadline: usize,
+    pub direction: Direction,
+}
+
+fn f64_of(d: rust_decimal::Decimal) -> f64 {
+    d.to_f64().expect("validated decimal fits f64")
+}
+
+fn fen_of(d: rust_decimal::Decimal) -> Fen {
+    to_fen(d).expect("validated amount fits in fen")
+}
+
+fn logit(p: f64) -> f64 {
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        libm::log(p / (1.0 - p))
+    }
+}
+
+/// Turns a validated scenario into the engine's model. Call only on a file that passed
+/// [`crate::scenario::validate::validate`] (as [`crate::scenario::load_str`] does).
+pub fn compile(f: &ScenarioFile) -> Model {
+    let start = f.time.start_year as i32;
+    let n_years = f.time.horizon_years as usize;
+    let year_index = |y: i64| (y - f.time.start_year) as usize;
+
+    let mut shift = vec![0.0; n_years];
+    for r in &f.market.regimes {
+        for s in &mut shift[year_index(r.from)..=year_index(r.to)] {
+            *s += r.shift;
+        }
+    }
+    let sens = &f.market.sensitivity;
+    let market = MarketModel {
+        rho: f.market.rho,
+        industry_rho: f.market.industry_rho,
+        a_round: sens.round,
+        a_exit: sens.exit,
+        a_fail: sens.fail,
+        b_value: sens.value,
+        b_exit_value: sens.exit_value,
+        shift,
+    };
+
+    let t = &f.thresholds;
+    let thresholds = ThresholdModel {
+        unicorn_value: t.unicorn.value.yuan(),
+        unicorn_max_age: t.unicorn.max_age as u32,
+        potential_value: t.potential_unicorn.value.yuan(),
+        potential_max_age: t.potential_unicorn.max_age as u32,
+        chain_leader: (t.chain_leader.measure, t.chain_leader.value.yuan()),
+        cluster: (t.cluster.measure, t.cluster.value.yuan()),
+    };
+
+    let dist = |d: &scenario::MoneyDist| LogNormal::from_median(d.median.yuan(), d.sigma);
+    let industries: Vec<IndustryModel> = f
+        .industries
+        .iter()
+        .map(|ind| IndustryModel {
+            id: ind.id.clone(),
+            name: ind.name.clone(),
+            arrivals: ind.arrivals_per_year,
+            talent_per_arrival: ind.talent_per_arrival,
+            beta_market: ind.beta_market,
+            beta_industry: ind.beta_industry,
+            entry_value: dist(&ind.entry.value),
+            entry_revenue: ind.entry.revenue.as_ref().map(dist),
+            stages: ind
+                .stages
+                .iter()
+                .map(|s| StageModel {
+                    name: s.name.clone(),
+                    dilution: s.dilution.value(),
+                    step_up: s
+                        .step_up
+                        .as_ref()
+                        .map(|m| LogNormal::from_median(m.median, m.sigma)),
+                    logit_round: logit(s.p_round.value()),
+                    logit_exit: logit(s.p_exit.value()),
+                    logit_fail: logit(s.p_fail.value()),
+                    exit_multiple: LogNormal::from_median(
+                        s.exit_multiple.median,
+                        s.exit_multiple.sigma,
+                    ),
+                    ipo_share: s.ipo_share.value(),
+                    revenue_growth: s.revenue_growth.as_ref().map(|g| (g.mean, g.vol)),
+                    existing: s.existing.as_ref().map(|e| ExistingModel {
+                        count: e.count as u32,
+                        value: dist(&e.value),
+                        age: (e.age[0] as u32, e.age[1] as u32),
+                        revenue: e.revenue.as_ref().map(dist),
+                    }),
+                })
+                .collect(),
+            established: ind.established.as_ref().map(|e| EstablishedModel {
+                count: e.count as u32,
+                value: dist(&e.value),
+                revenue: dist(&e.revenue),
+                growth: (e.revenue_growth.mean, e.revenue_growth.vol),
+                age: (e.age[0] as u32, e.age[1] as u32),
+            }),
+        })
+        .collect();
+
+    let budget = |b: &Budget| -> Vec<Fen> {
+        let (amount, from, to) = match b {
+            Budget::Every(m) => (fen_of(m.0), 0, n_years - 1),
+            Budget::Span(s) => (
+                fen_of(s.per_year.0),
+                s.from.map_or(0, year_index),
+                s.to.map_or(n_years - 1, year_index),
+            ),
+        };
+        (0..n_years)
+            .map(|y| if (from..=to).contains(&y) { amount } else { 0 })
+            .collect()
+    };
+    let focus = |ids: &[String], stages: &[String]| -> (Vec<usize>, Vec<Vec<bool>>) {
+        let chosen: Vec<usize> = ids
+            .iter()
+            .map(|id| {
+                f.industries
+                    .iter()
+                    .position(|i| &i.id == id)
+                    .expect("validated")
+            })
+            .collect();
+        let eligible = f
+            .industries
+            .iter()
+            .enumerate()
+            .map(|(k, ind)| {
+                let industry_ok = chosen.is_empty() || chosen.contains(&k);
+                ind.stages
+                    .iter()
+                    .map(|s| industry_ok && (stages.is_empty() || stages.contains(&s.name)))
+                    .collect()
+            })
+            .collect();
+        (chosen, eligible)
+    };
+    let label = |label: &str, id: &str| {
+        if label.trim().is_empty() {
+            id.to_string()
+        } else {
+            label.to_string()
+        }
+    };
+
+    let mut instruments = Vec::new();
+    for g in &f.instruments.grant {
+        let (industries, eligible) = focus(&g.industries, &g.stages);
+        instruments.push(InstrumentModel {
+            id: g.id.clone(),
+            label: label(&g.label, &g.id),
+            budget: budget(&g.budget),
+            industries,
+            eligible,
+            kind: KindModel::Grant(GrantModel {
+                amount: fen_of(g.amount.0),
+                once_per_firm: g.once_per_firm,
+            }),
+        });
+    }
+    for e in &f.instruments.direct_equity {
+        let (industries, eligible) = focus(&e.industries, &e.stages);
+        instruments.push(InstrumentModel {
+            id: e.id.clone(),
+            label: label(&e.label, &e.id),
+            budget: budget(&e.budget),
+            industries,
+            eligible,
+            kind: KindModel::DirectEquity(EquityModel {
+                ticket: fen_of(e.ticket.0),
+                max_round_share: e.max_round_share.value(),
+                take_up: e.take_up.value(),
+                sell_after: e
+                    .sell_after_years
+                    .map(|y| (y as u32, e.sale_discount.map_or(0.0, |d| d.value()))),
+            }),
+        });
+    }
+
+    let program = ProgramModel {
+        discount_rate: f.program.discount_rate.value(),
+        holdings_haircut: f.program.holdings_haircut.value(),
+        to_pool: RateFen::new(f.program.recycling.to_pool.0),
+        recycle_into: f
+            .program
+            .recycling
+            .into
+            .iter()
+            .map(|id| {
+                instruments
+                    .iter()
+                    .position(|i| &i.id == id)
+                    .expect("validated")
+            })
+            .collect(),
+    };
+
+    let targets = f
+        .targets
+        .iter()
+        .map(|t| {
+            let (read, unit) = target_read(&t.metric).expect("validated");
+            let threshold = if unit == Unit::Cny {
+                fen_of(t.threshold.0) as f64
+            } else {
+                f64_of(t.threshold.0)
+            };
+            TargetModel {
+                id: t.id.clone(),
+                label: t.label.clone(),
+                metric: t.metric.clone(),
+                read,
+                unit,
+                threshold,
+                threshold_reported: f64_of(t.threshold.0),
+                deadline: year_index(t.deadline),
+                direction: t.direction,
+            }
+        })
+        .collect();
+
+    Model {
+        name: f.scenario.name.clone(),
+        title: f.scenario.title.clone(),
+        start_year: start,
+        n_years,
+        market,
+        thresholds,
+        program,
+        industries,
+        instruments,
+        targets,
+    }
+}
+
+impl Model {
+    /// Whether any industry models revenue.
+    pub fn has_revenue(&self) -> bool {
+        self.industries.iter().any(|i| i.entry_revenue.is_some())
+    }
+
+    /// The calendar year of a year index.
+    pub fn year(&self, index: usize) -> i32 {
+        self.start_year + index as i32
+    }
+}

@@ -1,0 +1,323 @@
+//! Exact money and rates, parsed in one place.
+//!
+//! Scenario files write amounts as plain yuan (`2000000`), or with the Chinese units 万 (1e4) and
+//! 亿 (1e8) and an optional trailing 元: `"200万"`, `"1.5亿"`, `"3000万元"`. Rates are written as
+//! fractions (`0.3`) or percentages (`"30%"`). Everything is parsed straight into
+//! [`rust_decimal::Decimal`], never through `f64`.
+//!
+//! A bare TOML float (`0.3`) reaches us as an `f64`. We recover its literal from the shortest decimal
+//! string that round-trips to the same `f64` (Rust's `Display` for `f64`). Any decimal literal with at
+//! most 15 significant digits maps to a distinct `f64` (IEEE 754 guarantees 15 digits survive the round
+//! trip), so for such literals this is exact; longer literals are rejected with a request to quote them.
+//!
+//! The simulation's hot loop books cash in integer fen ([`Fen`]); [`to_fen`] is the one conversion from
+//! policy amounts, and [`RateFen::apply`] splits a fen amount by an exact rate.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use std::fmt;
+use std::str::FromStr;
+
+/// Cash in integer fen (1 yuan = 100 fen). Sums of fen are exact, so cash conservation is exact.
+pub type Fen = i64;
+
+/// Fen per yuan.
+pub const FEN_PER_YUAN: i64 = 100;
+
+/// An amount of money in yuan, exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Money(pub Decimal);
+
+/// A rate or share, exact, as a fraction (`"30%"` is 0.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Rate(pub Decimal);
+
+/// A plain decimal number that may be written with units (a threshold of `"50亿"` or `300`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Quantity(pub Decimal);
+
+/// Why a money or rate literal could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error(
+        "`{0}` is not an amount: write yuan as a number, or with 万/亿 as in \"200万\", \"1.5亿\", \"3000万元\""
+    )]
+    Money(String),
+    #[error("`{0}` is not a rate: write a fraction like 0.3 or a percentage like \"30%\"")]
+    Rate(String),
+    #[error(
+        "the number {0} has more than 15 significant digits and cannot be read exactly: quote it as a string"
+    )]
+    TooPrecise(String),
+}
+
+/// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`.
+pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
+    let err = || ParseError::Money(text.to_string());
+    let mut s: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
+    if let Some(stripped) = s.strip_suffix('元') {
+        s = stripped.trim_end().to_string();
+    }
+    let (number, multiplier) = if let Some(n) = s.strip_suffix('万') {
+        (n.trim_end(), Decimal::from(10_000))
+    } else if let Some(n) = s.strip_suffix('亿') {
+        (n.trim_end(), Decimal::from(100_000_000))
+    } else {
+        (s.as_str(), Decimal::ONE)
+    };
+    let value = parse_plain(number).ok_or_else(err)?;
+    value.checked_mul(multiplier).ok_or_else(err)
+}
+
+/// Parses a rate: `"0.3"`, `"30%"`, `"2.5%"`.
+pub fn parse_rate(text: &str) -> Result<Decimal, ParseError> {
+    let err = || ParseError::Rate(text.to_string());
+    let s = text.trim();
+    match s.strip_suffix('%') {
+        Some(n) => parse_plain(n.trim_end())
+            .map(|v| v / Decimal::ONE_HUNDRED)
+            .ok_or_else(err),
+        None => parse_plain(s).ok_or_else(err),
+    }
+}
+
+/// A plain decimal literal: digits, one optional dot, optional sign. No exponents, no units.
+fn parse_plain(s: &str) -> Option<Decimal> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let ok = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().filter(|c| *c == '.').count() <= 1
+        && body.chars().any(|c| c.is_ascii_digit());
+    if !ok {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+/// The exact decimal literal behind a TOML float (see the module header).
+fn decimal_from_f64(v: f64) -> Result<Decimal, ParseError> {
+    if !v.is_finite() {
+        return Err(ParseError::Money(v.to_string()));
+    }
+    let shortest = format!("{v}");
+    let digits = shortest
+        .trim_start_matches('-')
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    if significant > 15 || shortest.contains('e') {
+        return Err(ParseError::TooPrecise(shortest));
+    }
+    Decimal::from_str(&shortest).map_err(|_| ParseError::TooPrecise(shortest))
+}
+
+/// What a number-or-string field of a scenario file holds before it is interpreted.
+struct DecimalVisitor {
+    expecting: &'static str,
+    parse: fn(&str) -> Result<Decimal, ParseError>,
+}
+
+impl Visitor<'_> for DecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+        decimal_from_f64(v).map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+        (self.parse)(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecimalVisitor {
+            expecting: "an amount in yuan, e.g. 2000000, \"200万\" or \"1.5亿\"",
+            parse: parse_money,
+        })
+        .map(Money)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecimalVisitor {
+            expecting: "a rate, e.g. 0.3 or \"30%\"",
+            parse: parse_rate,
+        })
+        .map(Rate)
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecimalVisitor {
+            expecting: "a number, or an amount such as \"50亿\"",
+            parse: parse_money,
+        })
+        .map(Quantity)
+    }
+}
+
+impl Money {
+    pub fn yuan(&self) -> f64 {
+        self.0.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+impl Rate {
+    pub fn value(&self) -> f64 {
+        self.0.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+impl Quantity {
+    pub fn value(&self) -> f64 {
+        self.0.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+/// Converts an exact amount of yuan to fen, rounding half to even below a fen.
+/// Returns `None` when it does not fit in `i64` fen (about 9.2e16 yuan).
+pub fn to_fen(amount: Decimal) -> Option<Fen> {
+    amount
+        .checked_mul(Decimal::from(FEN_PER_YUAN))?
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        .to_i64()
+}
+
+/// Converts a stochastic amount of yuan (a valuation times a share) to fen at the booking boundary.
+#[inline]
+pub fn fen_from_yuan_f64(yuan: f64) -> Fen {
+    let fen = (yuan * FEN_PER_YUAN as f64).round();
+    if fen.is_finite() {
+        // `as` saturates at i64::MAX, which no real amount approaches.
+        fen as Fen
+    } else {
+        0
+    }
+}
+
+/// Fen as yuan for reporting.
+#[inline]
+pub fn yuan(fen: Fen) -> f64 {
+    fen as f64 / FEN_PER_YUAN as f64
+}
+
+/// An exact rate in a form that splits fen amounts without floating point:
+/// `apply(x) = round_half_even(x · mantissa / 10^scale)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateFen {
+    mantissa: i128,
+    denominator: i128,
+}
+
+impl RateFen {
+    pub fn new(rate: Decimal) -> Self {
+        RateFen {
+            mantissa: rate.mantissa(),
+            denominator: 10i128.pow(rate.scale()),
+        }
+    }
+
+    /// The share `rate · amount`, rounded half to even to a whole fen.
+    pub fn apply(&self, amount: Fen) -> Fen {
+        let num = amount as i128 * self.mantissa;
+        let q = num.div_euclid(self.denominator);
+        let r = num.rem_euclid(self.denominator);
+        let twice = 2 * r;
+        let rounded = if twice > self.denominator || (twice == self.denominator && q % 2 != 0) {
+            q + 1
+        } else {
+            q
+        };
+        rounded as Fen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn chinese_units() {
+        assert_eq!(parse_money("200万").unwrap(), d("2000000"));
+        assert_eq!(parse_money("1.5亿").unwrap(), d("150000000"));
+        assert_eq!(parse_money("3000万元").unwrap(), d("30000000"));
+        assert_eq!(parse_money(" 12元 ").unwrap(), d("12"));
+        assert_eq!(parse_money("1,000万").unwrap(), d("10000000"));
+        assert_eq!(parse_money("0.35万").unwrap(), d("3500"));
+        assert_eq!(parse_money("1234.56").unwrap(), d("1234.56"));
+        assert!(parse_money("2百万").is_err());
+        assert!(parse_money("万").is_err());
+        assert!(parse_money("1e6").is_err());
+        assert!(parse_money("1.2.3万").is_err());
+        assert!(parse_money("").is_err());
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("30%").unwrap(), d("0.3"));
+        assert_eq!(parse_rate("2.5%").unwrap(), d("0.025"));
+        assert_eq!(parse_rate("0.08").unwrap(), d("0.08"));
+        assert!(parse_rate("30 percent").is_err());
+    }
+
+    #[test]
+    fn floats_keep_their_literal() {
+        // 0.1 + 0.2 style literals must come back exactly as written.
+        assert_eq!(decimal_from_f64(0.3).unwrap(), d("0.3"));
+        assert_eq!(decimal_from_f64(0.07).unwrap(), d("0.07"));
+        assert_eq!(decimal_from_f64(123456789.125).unwrap(), d("123456789.125"));
+        assert!(decimal_from_f64(0.12345678901234567).is_err());
+    }
+
+    #[test]
+    fn fen_rounding() {
+        assert_eq!(to_fen(d("1.005")), Some(100)); // half to even: 100.5 fen -> 100
+        assert_eq!(to_fen(d("1.015")), Some(102)); // 101.5 fen -> 102
+        assert_eq!(to_fen(parse_money("200万").unwrap()), Some(200_000_000));
+        assert_eq!(to_fen(Decimal::MAX), None);
+    }
+
+    #[test]
+    fn rate_split_is_exact() {
+        let r = RateFen::new(d("0.3"));
+        assert_eq!(r.apply(1000), 300);
+        assert_eq!(r.apply(5), 2); // 1.5 -> 2 (half to even)
+        assert_eq!(r.apply(15), 4); // 4.5 -> 4
+        assert_eq!(RateFen::new(d("1")).apply(12345), 12345);
+        assert_eq!(RateFen::new(d("0")).apply(12345), 0);
+    }
+}

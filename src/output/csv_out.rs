@@ -1,0 +1,134 @@
+//! `summary.csv`, `targets.csv` and `yearly.csv` as bytes (columns per the interface contract).
+
+use crate::metrics::Unit;
+use crate::report::{SummaryRow, TargetRow, YearlyRow};
+use std::io::{self, Write};
+
+/// UTF-8 byte-order mark: makes Excel read the file as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+pub const SUMMARY_HEADER: [&str; 11] = [
+    "scenario", "metric", "unit", "mean", "std", "mcse", "p05", "p25", "p50", "p75", "p95",
+];
+pub const TARGETS_HEADER: [&str; 10] = [
+    "scenario",
+    "target",
+    "label",
+    "metric",
+    "threshold",
+    "deadline",
+    "probability",
+    "mcse",
+    "ci_low",
+    "ci_high",
+];
+pub const YEARLY_HEADER: [&str; 9] = [
+    "scenario", "year", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
+];
+
+/// A number for CSV: yuan to the fen, other values to 6 decimals, trailing zeros dropped,
+/// undefined values empty.
+pub fn number(v: f64, unit: Unit) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let decimals = if unit == Unit::Cny { 2 } else { 6 };
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".to_string();
+    }
+    s
+}
+
+fn writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
+    out.write_all(BOM)?;
+    Ok(csv::WriterBuilder::new().from_writer(out))
+}
+
+fn io_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+pub fn write_summary<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(SUMMARY_HEADER).map_err(io_err)?;
+    for r in rows {
+        let s = &r.summary;
+        let u = r.unit;
+        let mut rec = vec![
+            r.scenario.clone(),
+            r.metric.clone(),
+            u.code().to_string(),
+            number(s.mean, u),
+            number(s.std, u),
+            number(s.mcse, u),
+        ];
+        rec.extend(s.quantiles.iter().map(|&q| number(q, u)));
+        w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
+pub fn write_targets<W: Write>(out: W, rows: &[TargetRow]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(TARGETS_HEADER).map_err(io_err)?;
+    for r in rows {
+        let e = &r.estimate;
+        let p = Unit::Indicator;
+        w.write_record([
+            r.scenario.clone(),
+            r.target.clone(),
+            r.label.clone(),
+            r.metric.clone(),
+            r.threshold
+                .map_or(String::new(), |t| number(t, r.threshold_unit)),
+            r.deadline.map_or(String::new(), |d| d.to_string()),
+            number(e.p, p),
+            number(e.mcse, p),
+            number(e.low, p),
+            number(e.high, p),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush()
+}
+
+pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(YEARLY_HEADER).map_err(io_err)?;
+    for r in rows {
+        let u = r.unit;
+        let mut rec = vec![
+            r.scenario.clone(),
+            r.year.to_string(),
+            r.metric.clone(),
+            number(r.mean, u),
+        ];
+        rec.extend(r.quantiles.iter().map(|&q| number(q, u)));
+        w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain() {
+        assert_eq!(number(1234567.891, Unit::Cny), "1234567.89");
+        assert_eq!(number(2e8, Unit::Cny), "200000000");
+        assert_eq!(number(0.5, Unit::Ratio), "0.5");
+        assert_eq!(number(-0.0000001, Unit::Rate), "0");
+        assert_eq!(number(f64::NAN, Unit::Rate), "");
+        assert_eq!(number(1.0 / 3.0, Unit::Indicator), "0.333333");
+    }
+}

@@ -1,0 +1,236 @@
+//! Tables of the interface contract, built from a run (no I/O): the rows of `summary.csv`,
+//! `targets.csv` and `yearly.csv`, and the short table printed on stdout.
+
+use crate::metrics::{PROGRAM_SCALARS, Unit};
+use crate::model::Model;
+use crate::run::ScenarioRun;
+use crate::scenario::Direction;
+use crate::stats::{LEVELS, Proportion, Summary, proportion, summarize};
+
+/// A row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub scenario: String,
+    pub metric: String,
+    pub unit: Unit,
+    pub label: String,
+    pub summary: Summary,
+}
+
+/// A row of `targets.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRow {
+    pub scenario: String,
+    pub target: String,
+    pub label: String,
+    /// The metric, with `<=` prefixed for an at-most target.
+    pub metric: String,
+    pub threshold: Option<f64>,
+    pub threshold_unit: Unit,
+    pub deadline: Option<i32>,
+    pub estimate: Proportion,
+}
+
+/// A row of `yearly.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearlyRow {
+    pub scenario: String,
+    pub year: i32,
+    pub metric: String,
+    pub unit: Unit,
+    pub mean: f64,
+    pub quantiles: [f64; 5],
+}
+
+/// Name of the joint row of `targets.csv`.
+pub const ALL_TARGETS: &str = "all";
+
+pub fn summary_rows(model: &Model, run: &ScenarioRun) -> Vec<SummaryRow> {
+    run.catalogue
+        .scalars
+        .iter()
+        .zip(&run.scalars)
+        .map(|(col, values)| SummaryRow {
+            scenario: model.name.clone(),
+            metric: col.name.clone(),
+            unit: col.unit,
+            label: col.label.clone(),
+            summary: summarize(values),
+        })
+        .collect()
+}
+
+pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
+    let n = run.paths;
+    let mut rows = Vec::new();
+    let mut all = vec![true; n as usize];
+    for (j, t) in model.targets.iter().enumerate() {
+        let met = &run.scalars[run.catalogue.target_met(j)];
+        let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
+        for (a, &v) in all.iter_mut().zip(met) {
+            *a &= v == 1.0;
+        }
+        rows.push(TargetRow {
+            scenario: model.name.clone(),
+            target: t.id.clone(),
+            label: t.label.clone(),
+            metric: match t.direction {
+                Direction::AtLeast => t.metric.clone(),
+                Direction::AtMost => format!("<={}", t.metric),
+            },
+            threshold: Some(t.threshold_reported),
+            threshold_unit: t.unit,
+            deadline: Some(model.year(t.deadline)),
+            estimate: proportion(k, n),
+        });
+    }
+    if !model.targets.is_empty() {
+        let k = all.iter().filter(|&&a| a).count() as u64;
+        rows.push(TargetRow {
+            scenario: model.name.clone(),
+            target: ALL_TARGETS.to_string(),
+            label: "全部目标同时达成".to_string(),
+            metric: "all".to_string(),
+            threshold: None,
+            threshold_unit: Unit::Count,
+            deadline: model.targets.iter().map(|t| model.year(t.deadline)).max(),
+            estimate: proportion(k, n),
+        });
+    }
+    rows
+}
+
+pub fn yearly_rows(model: &Model, run: &ScenarioRun) -> Vec<YearlyRow> {
+    let mut rows = Vec::new();
+    let n_years = run.n_years;
+    for y in 0..n_years {
+        for (m, col) in run.catalogue.yearly.iter().enumerate() {
+            let cell = &run.yearly[m * n_years + y];
+            let scale = if col.unit == Unit::Cny { 100.0 } else { 1.0 };
+            let count = cell.sketch.count();
+            let mean = if count == 0 {
+                f64::NAN
+            } else {
+                cell.sum as f64 / count as f64 / scale
+            };
+            let q = cell.sketch.quantiles(&LEVELS);
+            rows.push(YearlyRow {
+                scenario: model.name.clone(),
+                year: model.year(y),
+                metric: col.name.clone(),
+                unit: col.unit,
+                mean,
+                quantiles: [
+                    q[0] / scale,
+                    q[1] / scale,
+                    q[2] / scale,
+                    q[3] / scale,
+                    q[4] / scale,
+                ],
+            });
+        }
+    }
+    rows
+}
+
+/// The metrics shown on stdout, in this order.
+const HEADLINE: &[&str] = &[
+    "fiscal_outlay",
+    "money_back",
+    "holdings_value",
+    "net_fiscal_cost",
+    "net_fiscal_cost_pv",
+    "fiscal_irr",
+    "tvpi",
+    "mobilised_per_fiscal_yuan",
+    "projects_landed",
+    "financing",
+    "unicorns",
+    "chain_leaders",
+    "clusters",
+];
+
+/// A human number: 亿/万 for yuan, percent for rates, plain otherwise.
+pub fn human(v: f64, unit: Unit) -> String {
+    if !v.is_finite() {
+        return "-".to_string();
+    }
+    match unit {
+        Unit::Cny if v.abs() >= 1e8 => format!("{:.2}亿", v / 1e8),
+        Unit::Cny if v.abs() >= 1e4 => format!("{:.1}万", v / 1e4),
+        Unit::Cny => format!("{v:.0}"),
+        Unit::Rate => format!("{:.1}%", v * 100.0),
+        Unit::Indicator => format!("{:.1}%", v * 100.0),
+        Unit::Ratio => format!("{v:.2}"),
+        Unit::Count => {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        }
+    }
+}
+
+/// The short readable table for one scenario.
+pub fn stdout_table(
+    model: &Model,
+    run: &ScenarioRun,
+    summary: &[SummaryRow],
+    targets: &[TargetRow],
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let title = if model.title.is_empty() {
+        &model.name
+    } else {
+        &model.title
+    };
+    let _ = writeln!(
+        out,
+        "== {} ({}) — {} paths ==",
+        model.name, title, run.paths
+    );
+    let _ = writeln!(
+        out,
+        "{:<28} {:>12} {:>12} {:>12}",
+        "metric", "p05", "p50", "p95"
+    );
+    for name in HEADLINE {
+        let Some(row) = summary.iter().find(|r| r.metric == *name) else {
+            continue;
+        };
+        let unit = PROGRAM_SCALARS
+            .iter()
+            .find(|d| d.name == *name)
+            .map_or(row.unit, |d| d.unit);
+        let q = row.summary.quantiles;
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12} {:>12} {:>12}",
+            name,
+            human(q[0], unit),
+            human(q[2], unit),
+            human(q[4], unit)
+        );
+    }
+    if !targets.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12} {:>12}  label",
+            "target (deadline)", "P(met)", "±MCSE"
+        );
+        for t in targets {
+            let deadline = t.deadline.map_or(String::new(), |d| d.to_string());
+            let _ = writeln!(
+                out,
+                "{:<28} {:>12} {:>12}  {}",
+                format!("{} ({})", t.target, deadline),
+                format!("{:.1}%", t.estimate.p * 100.0),
+                format!("{:.1}%", t.estimate.mcse * 100.0),
+                t.label
+            );
+        }
+    }
+    out
+}

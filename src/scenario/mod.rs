@@ -1,0 +1,453 @@
+//! Scenario files: the TOML a fund manager writes, as typed data.
+//!
+//! These types mirror the file one to one (`deny_unknown_fields` everywhere) and keep policy numbers
+//! exact ([`Money`], [`Rate`], [`Quantity`] are `rust_decimal`). They are checked by [`validate`] and
+//! turned into the engine's [`crate::model::Model`] by [`crate::model::compile`], the single boundary
+//! where exact amounts become fen and stochastic parameters become `f64`.
+//!
+//! Every field is documented in `docs/scenario-format.md`; keep the two in step.
+
+pub mod load;
+pub mod locate;
+pub mod validate;
+
+use crate::money::{Money, Quantity, Rate};
+use serde::Deserialize;
+
+pub use load::{LoadError, ScenarioSource, load_file, load_str};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub scenario: Meta,
+    pub time: Time,
+    pub market: Market,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    pub program: Program,
+    pub industries: Vec<Industry>,
+    #[serde(default)]
+    pub instruments: Instruments,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+/// `[scenario]`: names and the question the scenario answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short identifier used in the `scenario` column of every output file.
+    pub name: String,
+    /// A human title (Chinese welcome).
+    #[serde(default)]
+    pub title: String,
+    /// The question this scenario answers.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `[time]`: the simulated years are `start_year ..= start_year + horizon_years - 1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Time {
+    pub start_year: i64,
+    pub horizon_years: i64,
+}
+
+/// `[market]`: the common market factor, one factor per industry, and how firms respond to them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Market {
+    /// Year-to-year autocorrelation of the common factor `m_t`.
+    pub rho: f64,
+    /// Year-to-year autocorrelation of each industry factor `k_{i,t}`.
+    pub industry_rho: f64,
+    /// Logit-scale loadings and valuation drifts on the factor a firm sees.
+    pub sensitivity: Sensitivity,
+    /// Years in which the common factor is shifted (e.g. a cold exit market).
+    #[serde(default)]
+    pub regimes: Vec<Regime>,
+}
+
+/// How strongly outcomes move with the factor `x = β_m·m_t + β_i·k_{i,t}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    /// `a_g`: logit shift of the yearly round probability per unit of `x`.
+    pub round: f64,
+    /// `a_e`: logit shift of the yearly exit probability per unit of `x`.
+    pub exit: f64,
+    /// `a_f`: logit shift (downwards) of the yearly failure probability per unit of `x`.
+    pub fail: f64,
+    /// `b`: log-valuation drift of a round's step-up per unit of `x`.
+    pub value: f64,
+    /// `b_e`: log-valuation drift of an exit multiple per unit of `x`.
+    pub exit_value: f64,
+}
+
+/// A shift of the common factor over a span of years.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regime {
+    pub from: i64,
+    pub to: i64,
+    /// Added to `m_t` in every year of the span (negative is a cold market).
+    pub shift: f64,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// `[thresholds]`: how firms are classified for the policy targets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    #[serde(default = "default_unicorn")]
+    pub unicorn: AgedValue,
+    #[serde(default = "default_potential_unicorn")]
+    pub potential_unicorn: AgedValue,
+    #[serde(default = "default_chain_leader")]
+    pub chain_leader: Measured,
+    #[serde(default = "default_cluster")]
+    pub cluster: Measured,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            unicorn: default_unicorn(),
+            potential_unicorn: default_potential_unicorn(),
+            chain_leader: default_chain_leader(),
+            cluster: default_cluster(),
+        }
+    }
+}
+
+/// An unlisted firm of age at most `max_age` valued at least `value`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgedValue {
+    pub value: Money,
+    pub max_age: i64,
+}
+
+/// A threshold on a firm's (or an industry's summed) revenue or valuation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measured {
+    pub measure: Measure,
+    pub value: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    Revenue,
+    Value,
+}
+
+// US$1bn at 7.2 CNY/USD; US$100M likewise; ages from the usual unicorn definitions (assumption).
+fn default_unicorn() -> AgedValue {
+    AgedValue {
+        value: Money(rust_decimal::Decimal::from(7_200_000_000i64)),
+        max_age: 10,
+    }
+}
+fn default_potential_unicorn() -> AgedValue {
+    AgedValue {
+        value: Money(rust_decimal::Decimal::from(720_000_000i64)),
+        max_age: 5,
+    }
+}
+fn default_chain_leader() -> Measured {
+    Measured {
+        measure: Measure::Revenue,
+        value: Money(rust_decimal::Decimal::from(500_000_000i64)),
+    }
+}
+fn default_cluster() -> Measured {
+    Measured {
+        measure: Measure::Revenue,
+        value: Money(rust_decimal::Decimal::from(10_000_000_000i64)),
+    }
+}
+
+/// `[program]`: the pool that all instruments draw from and the recycling rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// Rate at which net fiscal cost is discounted to the start year.
+    pub discount_rate: Rate,
+    /// Haircut applied to the model value of holdings still open at the horizon.
+    #[serde(default)]
+    pub holdings_haircut: Rate,
+    pub recycling: Recycling,
+}
+
+/// What happens to money that comes back from positions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recycling {
+    /// Share of proceeds that goes back into the pool; the rest goes to the treasury.
+    pub to_pool: Rate,
+    /// Instruments (by id, in priority order) that may spend pooled money, from the next year on.
+    #[serde(default)]
+    pub into: Vec<String>,
+}
+
+/// `[[industries]]`: one future industry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Industry {
+    /// Identifier used by instruments and outputs (ASCII, e.g. `ic`).
+    pub id: String,
+    /// Display name (Chinese), e.g. `主控类与车规级IC`.
+    pub name: String,
+    /// Mean number of new local projects landing per year (Poisson).
+    pub arrivals_per_year: f64,
+    /// Mean number of master/PhD talents each new project brings (Poisson).
+    #[serde(default)]
+    pub talent_per_arrival: f64,
+    /// `β_m`: loading on the common market factor.
+    pub beta_market: f64,
+    /// `β_i`: loading on the industry's own factor.
+    pub beta_industry: f64,
+    /// How new projects enter the first stage.
+    pub entry: Entry,
+    /// The stage ladder, from the first round to the last (at least two stages).
+    pub stages: Vec<Stage>,
+    /// Mature local firms outside the venture ladder (listed or large private firms): they count
+    /// toward chain leaders and cluster output but take no rounds and no fiscal money.
+    #[serde(default)]
+    pub established: Option<Established>,
+}
+
+/// A new project's first round.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Post-money valuation of the first round.
+    pub value: MoneyDist,
+    /// Revenue in the landing year (needed when any threshold is measured on revenue).
+    #[serde(default)]
+    pub revenue: Option<MoneyDist>,
+}
+
+/// A log-normal amount: `median · exp(sigma · z)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyDist {
+    pub median: Money,
+    pub sigma: f64,
+}
+
+/// A log-normal multiple: `median · exp(sigma · z)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleDist {
+    pub median: f64,
+    pub sigma: f64,
+}
+
+/// Yearly log-growth `mean + vol · z`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Growth {
+    pub mean: f64,
+    pub vol: f64,
+}
+
+/// One rung of the ladder: a firm "in" a stage has raised that stage's round.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub name: String,
+    /// Share of the firm sold in the round that brings a firm into this stage.
+    pub dilution: Rate,
+    /// Post-money step-up of the round into this stage over the previous post-money.
+    /// Not allowed on the first stage (its round is the entry round).
+    #[serde(default)]
+    pub step_up: Option<MultipleDist>,
+    /// Yearly probability, while in this stage, of raising the next round (in the last stage: a
+    /// further round of the same stage, priced with this stage's step-up and dilution).
+    pub p_round: Rate,
+    /// Yearly probability of an exit (IPO or M&A).
+    pub p_exit: Rate,
+    /// Yearly probability of failure.
+    pub p_fail: Rate,
+    /// Exit value as a multiple of the last post-money.
+    pub exit_multiple: MultipleDist,
+    /// Share of exits that are IPOs (the rest are M&A).
+    pub ipo_share: Rate,
+    /// Yearly revenue growth while in this stage (and, for the last stage, after exit).
+    #[serde(default)]
+    pub revenue_growth: Option<Growth>,
+    /// Local firms already in this stage at the start year.
+    #[serde(default)]
+    pub existing: Option<Existing>,
+}
+
+/// The local base of firms in a stage at the start year.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Existing {
+    pub count: i64,
+    pub value: MoneyDist,
+    /// Ages in whole years at the start year, drawn uniformly from `[min, max]`.
+    pub age: [i64; 2],
+    #[serde(default)]
+    pub revenue: Option<MoneyDist>,
+}
+
+/// Mature local firms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Established {
+    pub count: i64,
+    pub value: MoneyDist,
+    pub revenue: MoneyDist,
+    /// Yearly revenue growth; valuations move in proportion to revenue.
+    pub revenue_growth: Growth,
+    /// Ages in whole years at the start year, drawn uniformly from `[min, max]`.
+    pub age: [i64; 2],
+}
+
+/// `[instruments]`: each kind is an array of tables (`[[instruments.grant]]`, ...).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instruments {
+    #[serde(default)]
+    pub grant: Vec<Grant>,
+    #[serde(default)]
+    pub direct_equity: Vec<DirectEquity>,
+}
+
+/// A yearly fiscal budget: a plain amount (every simulated year) or a table
+/// `{ per_year = "5000万", from = 2024, to = 2028 }`.
+#[derive(Debug, Clone)]
+pub enum Budget {
+    Every(Money),
+    Span(BudgetSpan),
+}
+
+impl<'de> Deserialize<'de> for Budget {
+    // Hand-written rather than `#[serde(untagged)]`, which would swallow the inner error
+    // ("unknown field `per_yr`") into "data did not match any variant".
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Budget;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an amount such as \"5000万\", or a table { per_year, from, to }")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Budget, E> {
+                Money::deserialize(serde::de::value::I64Deserializer::new(v)).map(Budget::Every)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Budget, E> {
+                Money::deserialize(serde::de::value::U64Deserializer::new(v)).map(Budget::Every)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Budget, E> {
+                Money::deserialize(serde::de::value::F64Deserializer::new(v)).map(Budget::Every)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Budget, E> {
+                Money::deserialize(serde::de::value::StrDeserializer::new(v)).map(Budget::Every)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Budget, A::Error> {
+                BudgetSpan::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Budget::Span)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpan {
+    pub per_year: Money,
+    #[serde(default)]
+    pub from: Option<i64>,
+    #[serde(default)]
+    pub to: Option<i64>,
+}
+
+/// `[[instruments.grant]]` (拨): cash to firms, nothing comes back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Amount of each grant.
+    pub amount: Money,
+    /// Industry ids; empty means all.
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Stage names a recipient may be in; empty means all.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Whether a firm can receive this grant only once.
+    #[serde(default = "yes")]
+    pub once_per_firm: bool,
+}
+
+/// `[[instruments.direct_equity]]` (拨改投): equity bought in firms' rounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectEquity {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Amount invested per deal.
+    pub ticket: Money,
+    /// Largest share of a round the city takes (the ticket is cut to it).
+    #[serde(default = "one_rate")]
+    pub max_round_share: Rate,
+    /// Probability that an eligible round is offered to and taken by the city.
+    #[serde(default = "one_rate")]
+    pub take_up: Rate,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Stages whose round the city joins (the round into that stage); empty means all.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Sell the stake this many years after entry if the firm has not exited by then
+    /// (at the last post-money less `sale_discount`); absent: hold until the firm exits or fails.
+    #[serde(default)]
+    pub sell_after_years: Option<i64>,
+    #[serde(default)]
+    pub sale_discount: Option<Rate>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one_rate() -> Rate {
+    Rate(rust_decimal::Decimal::ONE)
+}
+
+/// `[[targets]]`: a policy target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub id: String,
+    /// Chinese label for spreadsheets, e.g. `新落户科创项目`.
+    pub label: String,
+    /// A target metric (see `docs/scenario-format.md`).
+    pub metric: String,
+    pub threshold: Quantity,
+    pub deadline: i64,
+    /// `at_least` (default) or `at_most`.
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    AtLeast,
+    AtMost,
+}

@@ -1,0 +1,646 @@
+//! Every constraint on a scenario, checked at once, each problem with its key path.
+//!
+//! A problem says the value seen and what is allowed. Validation never stops at the first problem:
+//! a fund manager fixing a file wants the whole list.
+
+use super::locate::KeyPath;
+use super::*;
+use crate::metrics::{Unit, target_metric_names, target_read};
+use crate::money::to_fen;
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+
+/// A problem at a key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub path: KeyPath,
+    pub message: String,
+}
+
+/// Largest amount accepted anywhere (1e15 yuan): far above any fiscal budget, and its fen fit in i64.
+const MAX_YUAN: i64 = 1_000_000_000_000_000;
+/// At most this many instruments (grant eligibility is a bit set per firm).
+pub const MAX_INSTRUMENTS: usize = 64;
+/// At most this many industries and stages (stored as bytes).
+const MAX_INDUSTRIES: usize = 64;
+const MAX_STAGES: usize = 32;
+/// Longest horizon in years.
+const MAX_HORIZON: i64 = 100;
+/// Largest firm counts accepted (existing base per stage, yearly arrivals).
+const MAX_FIRMS: i64 = 1_000_000;
+
+struct Checker {
+    issues: Vec<Issue>,
+}
+
+impl Checker {
+    fn fail(&mut self, path: KeyPath, message: String) {
+        self.issues.push(Issue { path, message });
+    }
+
+    fn probability(&mut self, path: KeyPath, r: &Rate) {
+        if r.0 < Decimal::ZERO || r.0 > Decimal::ONE {
+            self.fail(
+                path,
+                format!(
+                    "{} is not a probability: allowed is 0 to 1 (or \"0%\" to \"100%\")",
+                    r
+                ),
+            );
+        }
+    }
+
+    fn share_below_one(&mut self, path: KeyPath, r: &Rate) {
+        if r.0 < Decimal::ZERO || r.0 >= Decimal::ONE {
+            self.fail(
+                path,
+                format!(
+                    "{} is outside the allowed range: at least 0 and below 1 (100%)",
+                    r
+                ),
+            );
+        }
+    }
+
+    fn amount(&mut self, path: KeyPath, m: &Money, allow_zero: bool) {
+        if m.0 < Decimal::ZERO || (!allow_zero && m.0 == Decimal::ZERO) {
+            let allowed = if allow_zero {
+                "0 or more"
+            } else {
+                "more than 0"
+            };
+            self.fail(
+                path,
+                format!("amount {} yuan is not allowed: must be {allowed}", m),
+            );
+        } else if m.0 > Decimal::from(MAX_YUAN) || to_fen(m.0).is_none() {
+            self.fail(
+                path,
+                format!("amount {} yuan is too large: at most 1e15 yuan", m),
+            );
+        }
+    }
+
+    fn finite(&mut self, path: KeyPath, v: f64) -> bool {
+        if !v.is_finite() {
+            self.fail(path, format!("{v} is not a finite number"));
+            return false;
+        }
+        true
+    }
+
+    fn range(&mut self, path: KeyPath, v: f64, lo: f64, hi: f64, what: &str) {
+        if self.finite(path.clone(), v) && (v < lo || v > hi) {
+            self.fail(
+                path,
+                format!("{v} is outside the allowed range {lo} to {hi} ({what})"),
+            );
+        }
+    }
+
+    fn ident(&mut self, path: KeyPath, id: &str, seen: &mut HashSet<String>, what: &str) {
+        let ok = !id.is_empty()
+            && id.len() <= 40
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            self.fail(
+                path.clone(),
+                format!(
+                    "\"{id}\" is not a valid {what} id: use 1 to 40 ASCII letters, digits, '_' or '-'"
+                ),
+            );
+        }
+        if !seen.insert(id.to_string()) {
+            self.fail(
+                path,
+                format!("{what} id \"{id}\" is used twice: ids must be unique"),
+            );
+        }
+    }
+
+    fn money_dist(&mut self, path: KeyPath, d: &MoneyDist) {
+        self.amount(path.key("median"), &d.median, false);
+        self.range(path.key("sigma"), d.sigma, 0.0, 5.0, "log-scale volatility");
+    }
+
+    fn multiple(&mut self, path: KeyPath, d: &MultipleDist) {
+        if self.finite(path.key("median"), d.median) && (d.median <= 0.0 || d.median > 1e4) {
+            self.fail(
+                path.key("median"),
+                format!(
+                    "{} is not allowed: a multiple must be above 0 and at most 10000",
+                    d.median
+                ),
+            );
+        }
+        self.range(path.key("sigma"), d.sigma, 0.0, 5.0, "log-scale volatility");
+    }
+
+    fn growth(&mut self, path: KeyPath, g: &Growth) {
+        self.range(path.key("mean"), g.mean, -2.0, 2.0, "yearly log-growth");
+        self.range(path.key("vol"), g.vol, 0.0, 3.0, "yearly log-volatility");
+    }
+
+    fn ages(&mut self, path: KeyPath, age: &[i64; 2]) {
+        if age[0] < 0 || age[1] < age[0] || age[1] > 200 {
+            self.fail(
+                path,
+                format!(
+                    "[{}, {}] is not an age range: need 0 <= min <= max <= 200",
+                    age[0], age[1]
+                ),
+            );
+        }
+    }
+
+    fn year_in(&mut self, path: KeyPath, year: i64, first: i64, last: i64) {
+        if year < first || year > last {
+            self.fail(
+                path,
+                format!("year {year} is outside the simulated years {first} to {last}"),
+            );
+        }
+    }
+}
+
+/// Checks every constraint of a scenario file. An empty list means it is valid.
+pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
+    let mut c = Checker { issues: Vec::new() };
+    let root = KeyPath::root();
+
+    // [scenario]
+    if f.scenario.name.trim().is_empty() {
+        c.fail(
+            root.key("scenario").key("name"),
+            "the scenario name is empty: give a short name for the output's scenario column".into(),
+        );
+    }
+
+    // [time]
+    let t = root.key("time");
+    if !(1900..=2200).contains(&f.time.start_year) {
+        c.fail(
+            t.key("start_year"),
+            format!(
+                "{} is not allowed: start_year must be between 1900 and 2200",
+                f.time.start_year
+            ),
+        );
+    }
+    if !(1..=MAX_HORIZON).contains(&f.time.horizon_years) {
+        c.fail(
+            t.key("horizon_years"),
+            format!(
+                "{} is not allowed: horizon_years must be 1 to {MAX_HORIZON}",
+                f.time.horizon_years
+            ),
+        );
+    }
+    let first = f.time.start_year;
+    let last = f.time.start_year + f.time.horizon_years.max(1) - 1;
+
+    // [market]
+    let m = root.key("market");
+    c.range(m.key("rho"), f.market.rho, -1.0, 1.0, "an autocorrelation");
+    c.range(
+        m.key("industry_rho"),
+        f.market.industry_rho,
+        -1.0,
+        1.0,
+        "an autocorrelation",
+    );
+    let s = m.key("sensitivity");
+    let sens = &f.market.sensitivity;
+    for (k, v) in [
+        ("round", sens.round),
+        ("exit", sens.exit),
+        ("fail", sens.fail),
+        ("value", sens.value),
+        ("exit_value", sens.exit_value),
+    ] {
+        c.range(
+            s.key(k),
+            v,
+            -10.0,
+            10.0,
+            "a loading per unit of the market factor",
+        );
+    }
+    for (i, r) in f.market.regimes.iter().enumerate() {
+        let p = m.key("regimes").index(i);
+        c.year_in(p.key("from"), r.from, first, last);
+        c.year_in(p.key("to"), r.to, first, last);
+        if r.to < r.from {
+            c.fail(
+                p.key("to"),
+                format!("to = {} is before from = {}", r.to, r.from),
+            );
+        }
+        c.range(
+            p.key("shift"),
+            r.shift,
+            -10.0,
+            10.0,
+            "standard deviations of the factor",
+        );
+    }
+
+    // [thresholds]
+    let th = root.key("thresholds");
+    let thr = &f.thresholds;
+    for (k, a) in [
+        ("unicorn", &thr.unicorn),
+        ("potential_unicorn", &thr.potential_unicorn),
+    ] {
+        c.amount(th.key(k).key("value"), &a.value, false);
+        if !(0..=200).contains(&a.max_age) {
+            c.fail(
+                th.key(k).key("max_age"),
+                format!(
+                    "{} is not allowed: max_age must be 0 to 200 years",
+                    a.max_age
+                ),
+            );
+        }
+    }
+    if thr.potential_unicorn.value.0 >= thr.unicorn.value.0 {
+        c.fail(
+            th.key("potential_unicorn").key("value"),
+            format!(
+                "{} yuan is not below the unicorn threshold {} yuan: a potential unicorn must be valued lower",
+                thr.potential_unicorn.value, thr.unicorn.value
+            ),
+        );
+    }
+    c.amount(
+        th.key("chain_leader").key("value"),
+        &thr.chain_leader.value,
+        false,
+    );
+    c.amount(th.key("cluster").key("value"), &thr.cluster.value, false);
+    let needs_revenue =
+        thr.chain_leader.measure == Measure::Revenue || thr.cluster.measure == Measure::Revenue;
+
+    // [[industries]]
+    let ind_path = root.key("industries");
+    if f.industries.is_empty() {
+        c.fail(
+            ind_path.clone(),
+            "no industries: define at least one [[industries]]".into(),
+        );
+    }
+    if f.industries.len() > MAX_INDUSTRIES {
+        c.fail(
+            ind_path.clone(),
+            format!(
+                "{} industries: at most {MAX_INDUSTRIES}",
+                f.industries.len()
+            ),
+        );
+    }
+    let mut industry_ids = HashSet::new();
+    for (i, ind) in f.industries.iter().enumerate() {
+        let p = ind_path.index(i);
+        c.ident(p.key("id"), &ind.id, &mut industry_ids, "industry");
+        if ind.name.trim().is_empty() {
+            c.fail(p.key("name"), "the industry name is empty".into());
+        }
+        c.range(
+            p.key("arrivals_per_year"),
+            ind.arrivals_per_year,
+            0.0,
+            MAX_FIRMS as f64,
+            "a mean count per year",
+        );
+        c.range(
+            p.key("talent_per_arrival"),
+            ind.talent_per_arrival,
+            0.0,
+            1e4,
+            "a mean count per project",
+        );
+        c.range(
+            p.key("beta_market"),
+            ind.beta_market,
+            -10.0,
+            10.0,
+            "a factor loading",
+        );
+        c.range(
+            p.key("beta_industry"),
+            ind.beta_industry,
+            -10.0,
+            10.0,
+            "a factor loading",
+        );
+        c.money_dist(p.key("entry").key("value"), &ind.entry.value);
+
+        // Revenue: all or nothing within an industry, and required when a threshold uses it.
+        let has_revenue = ind.entry.revenue.is_some();
+        if needs_revenue && !has_revenue {
+            c.fail(
+                p.key("entry"),
+                "entry.revenue is missing: a chain-leader or cluster threshold is measured on revenue, so every industry needs revenue".into(),
+            );
+        }
+        if let Some(r) = &ind.entry.revenue {
+            c.money_dist(p.key("entry").key("revenue"), r);
+        }
+
+        let sp = p.key("stages");
+        if ind.stages.len() < 2 || ind.stages.len() > MAX_STAGES {
+            c.fail(
+                sp.clone(),
+                format!(
+                    "{} stages: a ladder needs 2 to {MAX_STAGES} stages (e.g. seed, A, B, C, growth)",
+                    ind.stages.len()
+                ),
+            );
+        }
+        let mut names = HashSet::new();
+        for (j, st) in ind.stages.iter().enumerate() {
+            let q = sp.index(j);
+            if st.name.trim().is_empty() {
+                c.fail(q.key("name"), "the stage name is empty".into());
+            } else if !names.insert(st.name.clone()) {
+                c.fail(
+                    q.key("name"),
+                    format!("stage name \"{}\" is used twice in this industry", st.name),
+                );
+            }
+            c.share_below_one(q.key("dilution"), &st.dilution);
+            match (&st.step_up, j) {
+                (Some(_), 0) => c.fail(
+                    q.key("step_up"),
+                    "step_up is not allowed on the first stage: its round is the entry round, priced by entry.value".into(),
+                ),
+                (Some(su), _) => c.multiple(q.key("step_up"), su),
+                (None, 0) => {}
+                (None, _) => c.fail(
+                    q.clone(),
+                    format!("stage \"{}\" has no step_up: every stage after the first needs step_up = {{ median, sigma }}", st.name),
+                ),
+            }
+            c.probability(q.key("p_round"), &st.p_round);
+            c.probability(q.key("p_exit"), &st.p_exit);
+            c.probability(q.key("p_fail"), &st.p_fail);
+            let total = st.p_round.0 + st.p_exit.0 + st.p_fail.0;
+            if total > Decimal::ONE {
+                c.fail(
+                    q.key("p_fail"),
+                    format!(
+                        "p_round + p_exit + p_fail = {} exceeds 1: the three are exclusive outcomes of one year",
+                        total.normalize()
+                    ),
+                );
+            }
+            c.multiple(q.key("exit_multiple"), &st.exit_multiple);
+            c.probability(q.key("ipo_share"), &st.ipo_share);
+            match (&st.revenue_growth, has_revenue) {
+                (Some(g), true) => c.growth(q.key("revenue_growth"), g),
+                (Some(_), false) => c.fail(
+                    q.key("revenue_growth"),
+                    "revenue_growth is given but entry.revenue is not: give revenue for the whole industry or none of it".into(),
+                ),
+                (None, true) => c.fail(
+                    q.clone(),
+                    format!("stage \"{}\" has no revenue_growth but the industry models revenue (entry.revenue)", st.name),
+                ),
+                (None, false) => {}
+            }
+            if let Some(ex) = &st.existing {
+                let e = q.key("existing");
+                if !(0..=MAX_FIRMS).contains(&ex.count) {
+                    c.fail(
+                        e.key("count"),
+                        format!("{} firms is not allowed: 0 to {MAX_FIRMS}", ex.count),
+                    );
+                }
+                c.money_dist(e.key("value"), &ex.value);
+                c.ages(e.key("age"), &ex.age);
+                match (&ex.revenue, has_revenue) {
+                    (Some(r), true) => c.money_dist(e.key("revenue"), r),
+                    (Some(_), false) => c.fail(
+                        e.key("revenue"),
+                        "existing.revenue is given but entry.revenue is not: give revenue for the whole industry or none of it".into(),
+                    ),
+                    (None, true) => c.fail(
+                        e.clone(),
+                        "existing firms need revenue = { median, sigma }: the industry models revenue".into(),
+                    ),
+                    (None, false) => {}
+                }
+            }
+        }
+        if let Some(est) = &ind.established {
+            let e = p.key("established");
+            if !has_revenue {
+                c.fail(
+                    e.clone(),
+                    "established firms are measured by revenue: give entry.revenue and revenue_growth for this industry too".into(),
+                );
+            }
+            if !(0..=MAX_FIRMS).contains(&est.count) {
+                c.fail(
+                    e.key("count"),
+                    format!("{} firms is not allowed: 0 to {MAX_FIRMS}", est.count),
+                );
+            }
+            c.money_dist(e.key("value"), &est.value);
+            c.money_dist(e.key("revenue"), &est.revenue);
+            c.growth(e.key("revenue_growth"), &est.revenue_growth);
+            c.ages(e.key("age"), &est.age);
+        }
+    }
+
+    // [instruments]
+    let mut instrument_ids = HashSet::new();
+    let n_instruments = f.instruments.grant.len() + f.instruments.direct_equity.len();
+    if n_instruments > MAX_INSTRUMENTS {
+        c.fail(
+            root.key("instruments"),
+            format!("{n_instruments} instruments: at most {MAX_INSTRUMENTS}"),
+        );
+    }
+    let check_budget = |c: &mut Checker, p: KeyPath, b: &Budget| match b {
+        Budget::Every(m) => c.amount(p, m, true),
+        Budget::Span(s) => {
+            c.amount(p.key("per_year"), &s.per_year, true);
+            if let Some(y) = s.from {
+                c.year_in(p.key("from"), y, first, last);
+            }
+            if let Some(y) = s.to {
+                c.year_in(p.key("to"), y, first, last);
+            }
+            if let (Some(a), Some(b)) = (s.from, s.to)
+                && b < a
+            {
+                c.fail(p.key("to"), format!("to = {b} is before from = {a}"));
+            }
+        }
+    };
+    let check_focus = |c: &mut Checker, p: &KeyPath, industries: &[String], stages: &[String]| {
+        for (k, id) in industries.iter().enumerate() {
+            if !f.industries.iter().any(|ind| &ind.id == id) {
+                let known: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
+                c.fail(
+                    p.key("industries").index(k),
+                    format!(
+                        "unknown industry \"{id}\": allowed are {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+        let chosen: Vec<&Industry> = f
+            .industries
+            .iter()
+            .filter(|ind| industries.is_empty() || industries.contains(&ind.id))
+            .collect();
+        for (k, name) in stages.iter().enumerate() {
+            if !chosen
+                .iter()
+                .any(|ind| ind.stages.iter().any(|s| &s.name == name))
+            {
+                let mut known: Vec<&str> = chosen
+                    .iter()
+                    .flat_map(|i| i.stages.iter().map(|s| s.name.as_str()))
+                    .collect();
+                known.sort();
+                known.dedup();
+                c.fail(
+                    p.key("stages").index(k),
+                    format!(
+                        "no chosen industry has a stage \"{name}\": allowed are {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    };
+    let ip = root.key("instruments");
+    for (i, g) in f.instruments.grant.iter().enumerate() {
+        let p = ip.key("grant").index(i);
+        c.ident(p.key("id"), &g.id, &mut instrument_ids, "instrument");
+        check_budget(&mut c, p.key("budget"), &g.budget);
+        c.amount(p.key("amount"), &g.amount, false);
+        check_focus(&mut c, &p, &g.industries, &g.stages);
+    }
+    for (i, e) in f.instruments.direct_equity.iter().enumerate() {
+        let p = ip.key("direct_equity").index(i);
+        c.ident(p.key("id"), &e.id, &mut instrument_ids, "instrument");
+        check_budget(&mut c, p.key("budget"), &e.budget);
+        c.amount(p.key("ticket"), &e.ticket, false);
+        if e.max_round_share.0 <= Decimal::ZERO || e.max_round_share.0 > Decimal::ONE {
+            c.fail(
+                p.key("max_round_share"),
+                format!(
+                    "{} is not allowed: a share of the round above 0 and at most 1",
+                    e.max_round_share
+                ),
+            );
+        }
+        c.probability(p.key("take_up"), &e.take_up);
+        check_focus(&mut c, &p, &e.industries, &e.stages);
+        if let Some(y) = e.sell_after_years
+            && !(1..=MAX_HORIZON).contains(&y)
+        {
+            c.fail(
+                p.key("sell_after_years"),
+                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
+            );
+        }
+        match (&e.sale_discount, e.sell_after_years) {
+            (Some(d), Some(_)) => c.share_below_one(p.key("sale_discount"), d),
+            (Some(_), None) => c.fail(
+                p.key("sale_discount"),
+                "sale_discount applies only to a sale after sell_after_years, which is not given"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+
+    // [program]
+    let pp = root.key("program");
+    if f.program.discount_rate.0 < Decimal::ZERO || f.program.discount_rate.0 > Decimal::ONE {
+        c.fail(
+            pp.key("discount_rate"),
+            format!(
+                "{} is not allowed: a yearly rate from 0 to 1 (100%)",
+                f.program.discount_rate
+            ),
+        );
+    }
+    c.probability(pp.key("holdings_haircut"), &f.program.holdings_haircut);
+    c.probability(
+        pp.key("recycling").key("to_pool"),
+        &f.program.recycling.to_pool,
+    );
+    let mut into_seen = HashSet::new();
+    for (k, id) in f.program.recycling.into.iter().enumerate() {
+        let p = pp.key("recycling").key("into").index(k);
+        if !instrument_ids.contains(id) {
+            let mut known: Vec<&String> = instrument_ids.iter().collect();
+            known.sort();
+            c.fail(
+                p.clone(),
+                format!(
+                    "unknown instrument \"{id}\": allowed are {}",
+                    known
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        if !into_seen.insert(id.clone()) {
+            c.fail(p, format!("instrument \"{id}\" is listed twice"));
+        }
+    }
+
+    // [[targets]]
+    let mut target_ids = HashSet::new();
+    for (i, t) in f.targets.iter().enumerate() {
+        let p = root.key("targets").index(i);
+        c.ident(p.key("id"), &t.id, &mut target_ids, "target");
+        if t.label.trim().is_empty() {
+            c.fail(
+                p.key("label"),
+                "the label is empty: give the target's Chinese label".into(),
+            );
+        }
+        match target_read(&t.metric) {
+            None => c.fail(
+                p.key("metric"),
+                format!(
+                    "unknown metric \"{}\": allowed are {}",
+                    t.metric,
+                    target_metric_names().join(", ")
+                ),
+            ),
+            Some((_, unit)) => {
+                if t.threshold.0 < Decimal::ZERO {
+                    c.fail(
+                        p.key("threshold"),
+                        format!(
+                            "{} is negative: a threshold must be 0 or more",
+                            t.threshold.0
+                        ),
+                    );
+                } else if unit == Unit::Cny && t.threshold.0 > Decimal::from(MAX_YUAN) {
+                    c.fail(
+                        p.key("threshold"),
+                        "the threshold is too large: at most 1e15 yuan".into(),
+                    );
+                }
+            }
+        }
+        c.year_in(p.key("deadline"), t.deadline, first, last);
+    }
+
+    c.issues
+}

@@ -1,0 +1,258 @@
+//! One path: a possible future of the market, the firms and the program, year by year.
+//!
+//! A year runs in this order: market factors; each industry's firms (transitions, revenue, new
+//! projects); positions that end this year are settled; each instrument spends its purse (recycling
+//! instruments first, in the order the scenario lists them); proceeds are split between the pool
+//! (spendable from next year) and the treasury; holdings are valued; the year's metrics are recorded.
+//!
+//! [`PathSim`] keeps all scratch memory between paths, so a worker simulating many paths allocates
+//! only when a path grows larger than any before it.
+
+pub mod firms;
+pub mod market;
+mod results;
+
+use crate::instruments::{self, Purse, Year};
+use crate::ledger::{Ledger, Position};
+use crate::metrics::{Catalogue, Y};
+use crate::model::Model;
+use crate::money::{Fen, fen_from_yuan_f64};
+use crate::rng::{self, Stream};
+use firms::{Firms, Status, YearEvents};
+use market::Market;
+
+/// Reusable state for simulating paths of one model.
+pub struct PathSim<'m> {
+    model: &'m Model,
+    pub catalogue: Catalogue,
+    pub firms: Firms,
+    pub ledger: Ledger,
+    pub positions: Vec<Position>,
+    market: Market,
+    industry_rngs: Vec<Stream>,
+    x: Vec<f64>,
+    events: YearEvents,
+    round_city: Vec<Fen>,
+    candidates: Vec<u32>,
+    /// Instruments in acting order: recycling instruments first, by priority.
+    order: Vec<usize>,
+    /// `[metric * n_years + year]`, integers: fen or counts.
+    pub yearly: Vec<i64>,
+    /// One value per scalar metric of the catalogue.
+    pub scalars: Vec<f64>,
+    /// Firm-years simulated by this worker (active, exited and established firms), for benchmarks.
+    pub firm_years: u64,
+}
+
+impl<'m> PathSim<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let catalogue = Catalogue::for_model(model);
+        let recycling = &model.program.recycle_into;
+        let mut order = recycling.clone();
+        order.extend((0..model.instruments.len()).filter(|k| !recycling.contains(k)));
+        let n_yearly = catalogue.yearly.len() * model.n_years;
+        let n_scalars = catalogue.scalars.len();
+        PathSim {
+            model,
+            catalogue,
+            firms: Firms::default(),
+            ledger: Ledger::default(),
+            positions: Vec::new(),
+            market: Market::default(),
+            industry_rngs: Vec::new(),
+            x: Vec::new(),
+            events: YearEvents::default(),
+            round_city: Vec::new(),
+            candidates: Vec::new(),
+            order,
+            yearly: vec![0; n_yearly],
+            scalars: vec![0.0; n_scalars],
+            firm_years: 0,
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        self.model
+    }
+
+    /// Simulates path `path` of a run seeded with `seed`, leaving its results in `yearly`,
+    /// `scalars`, `ledger` and `positions`.
+    pub fn run(&mut self, seed: u64, path: u64) {
+        let model = self.model;
+        let n_years = model.n_years;
+        let n_ind = model.industries.len();
+        let mut market_rng = rng::stream(seed, path, rng::MARKET);
+        let mut program_rng = rng::stream(seed, path, rng::PROGRAM);
+        self.industry_rngs.clear();
+        self.industry_rngs
+            .extend((0..n_ind).map(|i| rng::stream(seed, path, rng::INDUSTRY + i as u64)));
+
+        self.firms.populate(model, &mut self.industry_rngs);
+        self.market.start(model, &mut market_rng);
+        self.ledger.reset(model.instruments.len(), n_years);
+        self.positions.clear();
+        self.yearly.fill(0);
+
+        let mut pool: Fen = 0;
+        for y in 0..n_years {
+            self.market.step(model, y, &mut market_rng, &mut self.x);
+            self.events.clear();
+            for i in 0..n_ind {
+                self.firm_years += (self.firms.active[i].len()
+                    + self.firms.exited[i].len()
+                    + self.firms.established[i].len()) as u64;
+                self.firms.industry_year(
+                    model,
+                    (i, y),
+                    self.x[i],
+                    &mut self.industry_rngs[i],
+                    &mut self.events,
+                );
+            }
+
+            self.round_city.clear();
+            self.round_city.resize(self.events.rounds.len(), 0);
+            let mut newly_supported = 0i64;
+            let mut year = Year {
+                y,
+                model,
+                firms: &mut self.firms,
+                rounds: &self.events.rounds,
+                round_city: &mut self.round_city,
+                rng: &mut program_rng,
+                ledger: &mut self.ledger,
+                positions: &mut self.positions,
+                newly_supported: &mut newly_supported,
+                candidates: &mut self.candidates,
+            };
+            instruments::settle(&mut year);
+            for &k in &self.order {
+                let recycles = model.program.recycle_into.contains(&k);
+                let mut purse = Purse {
+                    fiscal: model.instruments[k].budget[y],
+                    pool: if recycles { pool } else { 0 },
+                };
+                instruments::invest(k, &mut purse, &mut year);
+                if recycles {
+                    pool = purse.pool;
+                }
+            }
+            instruments::mark(&mut year);
+
+            let proceeds = self.ledger.year_total(&self.ledger.proceeds, y);
+            let to_pool = model.program.to_pool.apply(proceeds);
+            self.ledger.to_pool[y] = to_pool;
+            self.ledger.to_treasury[y] = proceeds - to_pool;
+            pool += to_pool;
+            self.ledger.pool_balance[y] = pool;
+            self.ledger.mobilised_program[y] = self
+                .events
+                .rounds
+                .iter()
+                .zip(&self.round_city)
+                .filter(|(_, city)| **city > 0)
+                .map(|(r, city)| fen_from_yuan_f64(r.size) - city)
+                .sum();
+
+            self.record_year(y, newly_supported);
+        }
+        results::finish(self);
+    }
+
+    /// Writes year `y`'s program and instrument metrics into `yearly`.
+    fn record_year(&mut self, y: usize, newly_supported: i64) {
+        let model = self.model;
+        let n = model.n_years;
+        let l = &self.ledger;
+        let firms = &self.firms;
+        let th = &model.thresholds;
+
+        let counts = self.events.counts;
+        let financing: Fen = self
+            .events
+            .rounds
+            .iter()
+            .map(|r| fen_from_yuan_f64(r.size))
+            .sum();
+        let (mut active, mut unicorns, mut potential, mut leaders, mut clusters) = (0, 0, 0, 0, 0);
+        let mut revenue_total: Fen = 0;
+        let measure = |f: usize, m: crate::scenario::Measure| match m {
+            crate::scenario::Measure::Revenue => firms.revenue[f],
+            crate::scenario::Measure::Value => firms.value[f],
+        };
+        for i in 0..model.industries.len() {
+            let mut cluster_sum = 0.0;
+            for &f in &firms.active[i] {
+                let f = f as usize;
+                active += 1;
+                let age = firms.age(f, y);
+                let v = firms.value[f];
+                if v >= th.unicorn_value && age <= th.unicorn_max_age as i64 {
+                    unicorns += 1;
+                } else if v >= th.potential_value && age <= th.potential_max_age as i64 {
+                    potential += 1;
+                }
+            }
+            for list in [&firms.active[i], &firms.exited[i], &firms.established[i]] {
+                for &f in list {
+                    let f = f as usize;
+                    debug_assert!(firms.status[f] != Status::Failed);
+                    if measure(f, th.chain_leader.0) >= th.chain_leader.1 {
+                        leaders += 1;
+                    }
+                    cluster_sum += measure(f, th.cluster.0);
+                    revenue_total += fen_from_yuan_f64(firms.revenue[f]);
+                }
+            }
+            if cluster_sum >= th.cluster.1 {
+                clusters += 1;
+            }
+        }
+
+        let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
+        set(Y::ProjectsLanded, counts.arrivals);
+        set(Y::Talents, counts.talents);
+        set(Y::Financing, financing);
+        set(Y::FirmsSupported, newly_supported);
+        set(Y::Exits, counts.exits);
+        set(Y::Ipos, counts.ipos);
+        set(Y::Failures, counts.failures);
+        set(Y::ActiveFirms, active);
+        set(Y::Unicorns, unicorns);
+        set(Y::PotentialUnicorns, potential);
+        set(Y::UnicornsInclPotential, unicorns + potential);
+        set(Y::ChainLeaders, leaders);
+        set(Y::Clusters, clusters);
+        set(Y::LocalRevenue, revenue_total);
+        set(Y::ToTreasury, l.to_treasury[y]);
+        set(Y::PoolBalance, l.pool_balance[y]);
+        set(Y::Mobilised, l.mobilised_program[y]);
+
+        let (mut grants, mut deals) = (0, 0);
+        let (mut fiscal, mut deployed, mut back, mut holdings) = (0, 0, 0, 0);
+        for (k, inst) in model.instruments.iter().enumerate() {
+            let i = l.at(k, y);
+            match inst.kind {
+                crate::model::KindModel::Grant(_) => grants += l.deals[i],
+                crate::model::KindModel::DirectEquity(_) => deals += l.deals[i],
+            }
+            fiscal += l.fiscal[i];
+            deployed += l.deployed(k, y);
+            back += l.proceeds[i];
+            holdings += l.holdings[i];
+            let base = Catalogue::instrument_yearly(k);
+            use crate::metrics::IY;
+            self.yearly[(base + IY::FiscalOutlay as usize) * n + y] = l.fiscal[i];
+            self.yearly[(base + IY::Deployed as usize) * n + y] = l.deployed(k, y);
+            self.yearly[(base + IY::MoneyBack as usize) * n + y] = l.proceeds[i];
+            self.yearly[(base + IY::HoldingsValue as usize) * n + y] = l.holdings[i];
+        }
+        let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
+        set(Y::GrantsAwarded, grants);
+        set(Y::EquityDeals, deals);
+        set(Y::FiscalOutlay, fiscal);
+        set(Y::Deployed, deployed);
+        set(Y::MoneyBack, back);
+        set(Y::HoldingsValue, holdings);
+    }
+}

@@ -1,0 +1,134 @@
+//! A path's scalar results from its books and yearly series.
+//!
+//! Treasury view (the program as a fund whose only investor is the treasury):
+//! - paid in = fiscal outlay `F = Σ_t F_t`; distributions `D = Σ_t D_t` (the returned share of
+//!   proceeds); residual value at the horizon `R = holdings + pool balance`;
+//! - `TVPI = (D + R) / F`, `DPI = D / F`, net fiscal cost `F − D − R`;
+//! - present value `Σ_t (F_t − D_t)(1+ρ)^{-t} − R (1+ρ)^{-(T−1)}`, `t` counted from the start year;
+//! - fiscal IRR from the dated flows `D_t − F_t`, with `R` added in the last year (never an average of
+//!   deal IRRs).
+//!
+//! Per instrument the same with `deployed` (fiscal and pooled money) as paid in and all its proceeds
+//! as distributions. Ratios are `NaN` where nothing was paid in.
+
+use super::PathSim;
+use crate::irr::irr;
+use crate::ledger::Ledger;
+use crate::metrics::{Catalogue, IS, Kind, PROGRAM_YEARLY, S, TargetRead, Y};
+use crate::money::yuan;
+use crate::scenario::Direction;
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { f64::NAN }
+}
+
+pub(super) fn finish(sim: &mut PathSim) {
+    let model = sim.model;
+    let n = model.n_years;
+    let last = n - 1;
+    let l = &sim.ledger;
+    let yearly = &sim.yearly;
+    let series = |m: Y| &yearly[m as usize * n..(m as usize + 1) * n];
+    let total = |m: Y| series(m).iter().sum::<i64>();
+    let at_end = |m: Y| series(m)[last];
+
+    let fiscal = total(Y::FiscalOutlay);
+    let to_treasury = total(Y::ToTreasury);
+    let holdings = at_end(Y::HoldingsValue);
+    let pool = l.final_pool();
+    let residual = holdings + pool;
+    let discount = 1.0 / (1.0 + model.program.discount_rate);
+
+    let mut flows: Vec<f64> = (0..n)
+        .map(|y| yuan(series(Y::ToTreasury)[y] - series(Y::FiscalOutlay)[y]))
+        .collect();
+    flows[last] += yuan(residual);
+    let pv = -crate::irr::npv(&flows, 1.0 / discount - 1.0);
+
+    let s = &mut sim.scalars;
+    let mut put = |m: S, v: f64| s[m as usize] = v;
+    put(S::FiscalOutlay, yuan(fiscal));
+    put(S::Deployed, yuan(total(Y::Deployed)));
+    put(S::MoneyBack, yuan(total(Y::MoneyBack)));
+    put(S::ToTreasury, yuan(to_treasury));
+    put(S::HoldingsValue, yuan(holdings));
+    put(S::PoolBalance, yuan(pool));
+    put(S::NetFiscalCost, yuan(fiscal - to_treasury - residual));
+    put(S::NetFiscalCostPv, pv);
+    put(S::FiscalIrr, irr(&flows));
+    put(S::Tvpi, ratio(yuan(to_treasury + residual), yuan(fiscal)));
+    put(S::Dpi, ratio(yuan(to_treasury), yuan(fiscal)));
+    put(S::Mobilised, yuan(total(Y::Mobilised)));
+    put(
+        S::MobilisedPerFiscalYuan,
+        ratio(yuan(total(Y::Mobilised)), yuan(fiscal)),
+    );
+    put(S::ProjectsLanded, total(Y::ProjectsLanded) as f64);
+    put(S::Talents, total(Y::Talents) as f64);
+    put(S::Financing, yuan(total(Y::Financing)));
+    put(S::FirmsSupported, total(Y::FirmsSupported) as f64);
+    put(S::GrantsAwarded, total(Y::GrantsAwarded) as f64);
+    put(S::EquityDeals, total(Y::EquityDeals) as f64);
+    put(S::Exits, total(Y::Exits) as f64);
+    put(S::Unicorns, at_end(Y::Unicorns) as f64);
+    put(S::PotentialUnicorns, at_end(Y::PotentialUnicorns) as f64);
+    put(S::ChainLeaders, at_end(Y::ChainLeaders) as f64);
+    put(S::Clusters, at_end(Y::Clusters) as f64);
+    put(S::LocalRevenue, yuan(at_end(Y::LocalRevenue)));
+
+    for k in 0..model.instruments.len() {
+        let deployed: i64 = (0..n).map(|y| l.deployed(k, y)).sum();
+        let back = Ledger::total(&l.proceeds, k, n);
+        let held = l.holdings[l.at(k, last)];
+        let mut flows: Vec<f64> = (0..n)
+            .map(|y| yuan(l.proceeds[l.at(k, y)] - l.deployed(k, y)))
+            .collect();
+        flows[last] += yuan(held);
+        let base = Catalogue::instrument_scalar(k);
+        let mut put = |m: IS, v: f64| s[base + m as usize] = v;
+        put(IS::FiscalOutlay, yuan(Ledger::total(&l.fiscal, k, n)));
+        put(IS::Deployed, yuan(deployed));
+        put(IS::MoneyBack, yuan(back));
+        put(IS::HoldingsValue, yuan(held));
+        put(IS::Tvpi, ratio(yuan(back + held), yuan(deployed)));
+        put(IS::Dpi, ratio(yuan(back), yuan(deployed)));
+        put(IS::Irr, irr(&flows));
+        put(IS::Mobilised, yuan(Ledger::total(&l.mobilised, k, n)));
+        put(IS::Deals, Ledger::total(&l.deals, k, n) as f64);
+    }
+
+    for (j, t) in model.targets.iter().enumerate() {
+        let value = target_value(yearly, n, t.read, t.deadline);
+        let met = match t.direction {
+            Direction::AtLeast => value >= t.threshold,
+            Direction::AtMost => value <= t.threshold,
+        };
+        let unit_value = match PROGRAM_YEARLY[read_metric(t.read)].unit {
+            crate::metrics::Unit::Cny => value / 100.0,
+            _ => value,
+        };
+        s[sim.catalogue.target_value(j)] = unit_value;
+        s[sim.catalogue.target_met(j)] = if met { 1.0 } else { 0.0 };
+    }
+}
+
+fn read_metric(read: TargetRead) -> usize {
+    match read {
+        TargetRead::Cumulative(m) | TargetRead::AtYearEnd(m) | TargetRead::MinPerYear(m) => m,
+    }
+}
+
+/// A target metric's value at the deadline, in booking units (fen or count).
+pub fn target_value(yearly: &[i64], n_years: usize, read: TargetRead, deadline: usize) -> f64 {
+    let m = read_metric(read);
+    let series = &yearly[m * n_years..(m + 1) * n_years];
+    debug_assert!(match read {
+        TargetRead::AtYearEnd(_) => PROGRAM_YEARLY[m].kind == Kind::Stock,
+        _ => PROGRAM_YEARLY[m].kind == Kind::Flow,
+    });
+    match read {
+        TargetRead::Cumulative(_) => series[..=deadline].iter().sum::<i64>() as f64,
+        TargetRead::AtYearEnd(_) => series[deadline] as f64,
+        TargetRead::MinPerYear(_) => series[..=deadline].iter().copied().min().unwrap_or(0) as f64,
+    }
+}

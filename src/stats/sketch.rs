@@ -1,0 +1,183 @@
+//! A mergeable quantile sketch for integer values (fen or counts), exact where values are small.
+//!
+//! Yearly fan charts need percentiles of every metric in every year over millions of paths, more
+//! than we want to keep in memory. Values are integers; each is put in a bucket:
+//! - `|v| ≤ 2^16`: its own bucket, so counts (firms, unicorns, deals) are exact;
+//! - larger: a logarithmic bucket `⌈log_γ(|v| / 2^16)⌉` with `γ = (1+α)/(1−α)`, `α = 0.001`,
+//!   represented by `2^16 · 2γ^k/(γ+1)`, within 0.1% of every value in it (DDSketch, Masson, Rim &
+//!   Lee, VLDB 2019).
+//!
+//! Counts are integers, so merging sketches is exact and order-free: any split of the paths into
+//! chunks or shards gives the same sketch, bit for bit. The quantile at level `q` interpolates
+//! linearly between the order statistics at ranks `⌊h⌋` and `⌈h⌉`, `h = (n−1)q` (Hyndman–Fan type 7,
+//! the spreadsheet `PERCENTILE.INC`), as the exact percentiles of `summary.csv` do.
+
+use std::collections::BTreeMap;
+
+const EXACT_LIMIT: i64 = 1 << 16;
+const ALPHA: f64 = 0.001;
+
+fn gamma() -> f64 {
+    (1.0 + ALPHA) / (1.0 - ALPHA)
+}
+
+/// Bucket key: exact integers in `[-2^16, 2^16]`, logarithmic buckets beyond, ordered like values.
+fn key(v: i64) -> i64 {
+    let a = v.unsigned_abs() as i64;
+    if a <= EXACT_LIMIT {
+        return v;
+    }
+    let k = (libm::log(a as f64 / EXACT_LIMIT as f64) / libm::log(gamma())).ceil() as i64;
+    let k = k.max(1);
+    if v > 0 {
+        EXACT_LIMIT + k
+    } else {
+        -(EXACT_LIMIT + k)
+    }
+}
+
+/// The representative value of a bucket.
+fn value(key: i64) -> f64 {
+    let a = key.abs();
+    if a <= EXACT_LIMIT {
+        return key as f64;
+    }
+    let g = gamma();
+    let k = (a - EXACT_LIMIT) as f64;
+    let rep = EXACT_LIMIT as f64 * 2.0 * libm::pow(g, k) / (g + 1.0);
+    if key > 0 { rep } else { -rep }
+}
+
+/// Counts of values per bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sketch {
+    buckets: BTreeMap<i64, u64>,
+    n: u64,
+}
+
+impl Sketch {
+    pub fn add(&mut self, v: i64) {
+        *self.buckets.entry(key(v)).or_insert(0) += 1;
+        self.n += 1;
+    }
+
+    pub fn merge(&mut self, other: &Sketch) {
+        for (k, c) in &other.buckets {
+            *self.buckets.entry(*k).or_insert(0) += c;
+        }
+        self.n += other.n;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// Quantiles at sorted levels `qs` (each in [0, 1]); `NaN` if empty.
+    pub fn quantiles(&self, qs: &[f64]) -> Vec<f64> {
+        if self.n == 0 {
+            return vec![f64::NAN; qs.len()];
+        }
+        // Ranks needed, in increasing order.
+        let mut wanted: Vec<(u64, u64, f64)> = qs
+            .iter()
+            .map(|&q| {
+                let h = (self.n - 1) as f64 * q;
+                let lo = h.floor() as u64;
+                (lo, (lo + 1).min(self.n - 1), h - lo as f64)
+            })
+            .collect();
+        let mut ranks: Vec<u64> = wanted.iter().flat_map(|w| [w.0, w.1]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let mut at = Vec::with_capacity(ranks.len());
+        let mut seen = 0u64;
+        let mut it = ranks.iter().peekable();
+        for (k, c) in &self.buckets {
+            seen += c;
+            while let Some(&&r) = it.peek() {
+                if r < seen {
+                    at.push((r, value(*k)));
+                    it.next();
+                } else {
+                    break;
+                }
+            }
+        }
+        let lookup = |r: u64| at.iter().find(|(rr, _)| *rr == r).map(|x| x.1).unwrap();
+        wanted
+            .drain(..)
+            .map(|(lo, hi, frac)| {
+                let a = lookup(lo);
+                if frac == 0.0 {
+                    a
+                } else {
+                    a + (lookup(hi) - a) * frac
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::quantile_sorted;
+
+    #[test]
+    fn small_integers_are_exact() {
+        let mut s = Sketch::default();
+        let xs: Vec<i64> = (0..1001).map(|i| (i * 7919) % 37 - 5).collect();
+        for &x in &xs {
+            s.add(x);
+        }
+        let mut sorted: Vec<f64> = xs.iter().map(|&x| x as f64).collect();
+        sorted.sort_by(f64::total_cmp);
+        let qs = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
+        let got = s.quantiles(&qs);
+        for (q, g) in qs.iter().zip(got) {
+            assert_eq!(g, quantile_sorted(&sorted, *q), "q={q}");
+        }
+    }
+
+    #[test]
+    fn large_values_within_relative_accuracy() {
+        let mut s = Sketch::default();
+        let xs: Vec<i64> = (1..=5000)
+            .map(|i| i * 1_000_003 * if i % 3 == 0 { -1 } else { 1 })
+            .collect();
+        for &x in &xs {
+            s.add(x);
+        }
+        let mut sorted: Vec<f64> = xs.iter().map(|&x| x as f64).collect();
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let exact = quantile_sorted(&sorted, q);
+            let got = s.quantiles(&[q])[0];
+            assert!(
+                ((got - exact) / exact).abs() <= 2.0 * ALPHA,
+                "q={q} {got} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn merging_is_order_free() {
+        let xs: Vec<i64> = (0..3000)
+            .map(|i| (i * i * 104_729) % 9_999_991 - 3_000_000)
+            .collect();
+        let mut whole = Sketch::default();
+        xs.iter().for_each(|&x| whole.add(x));
+        let mut parts: Vec<Sketch> = xs
+            .chunks(701)
+            .map(|c| {
+                let mut s = Sketch::default();
+                c.iter().for_each(|&x| s.add(x));
+                s
+            })
+            .collect();
+        parts.reverse();
+        let mut merged = Sketch::default();
+        parts.iter().for_each(|p| merged.merge(p));
+        assert_eq!(merged, whole);
+    }
+}
