@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A scenario file or a flag is wrong: exit code 2.
+    /// A scenario file or a flag is wrong: exit code 2. The text is a complete report
+    /// (each problem starts with `error:`).
     #[error("{0}")]
     BadInput(String),
     /// Anything else (cannot write the output, ...): exit code 1.
-    #[error("{0}")]
+    #[error("error: {0}")]
     Failed(String),
 }
 
@@ -55,7 +56,7 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, AppError> {
     for (i, a) in loaded.iter().enumerate() {
         if let Some(b) = loaded[..i].iter().find(|b| b.model.name == a.model.name) {
             errors.push(format!(
-                "{}: scenario.name \"{}\" is also the name of {}: names must differ, they label the output rows",
+                "error: {}: scenario.name \"{}\" is also the name of {}: names must differ, they label the output rows",
                 a.source.path, a.model.name, b.source.path
             ));
         }

@@ -20,7 +20,7 @@ pub struct ScenarioSource {
 /// Why a scenario could not be loaded. Both are "bad input" (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{path}: cannot read the scenario file: {source}")]
+    #[error("error: {path}: cannot read the scenario file: {source}")]
     Io {
         path: String,
         #[source]

@@ -104,7 +104,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn new(file: &str, src: &str, span: Range<usize>, key: String, message: String) -> Self {
         let (line, column) = line_col(src, span.start);
-        let snippet = render_snippet(file, src, span, &message);
+        let snippet = render_snippet(file, src, span);
         Diagnostic {
             file: file.to_string(),
             line,
@@ -118,7 +118,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        write!(f, "error: {}:{}:{}: ", self.file, self.line, self.column)?;
         if !self.key.is_empty() {
             write!(f, "{}: ", self.key)?;
         }
@@ -130,8 +130,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-fn render_snippet(file: &str, src: &str, span: Range<usize>, label: &str) -> String {
-    use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+fn render_snippet(file: &str, src: &str, span: Range<usize>) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let start = floor_char_boundary(src, span.start.min(src.len()));
     // Point at the first line of the span only: a whole table would drown the message.
     let line_end = src[start..].find('\n').map_or(src.len(), |p| start + p);
@@ -145,7 +145,8 @@ fn render_snippet(file: &str, src: &str, span: Range<usize>, label: &str) -> Str
     } else {
         end
     };
-    let report = &[Level::ERROR.primary_title(label).element(
+    // The message is already on the first line; the snippet only shows where.
+    let report = &[Group::with_level(Level::ERROR).element(
         Snippet::source(src)
             .path(file)
             .annotation(AnnotationKind::Primary.span(start..end)),

@@ -103,8 +103,17 @@ pub fn proportion(k: u64, n: u64) -> Proportion {
     Proportion {
         p,
         mcse: (p * (1.0 - p) / nf).sqrt(),
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); floating point would leave dust.
+        low: if k == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        high: if k == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 

@@ -1,0 +1,318 @@
+//! The command line as users meet it: exit codes, error messages, output files and their bytes.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const TINY: &str = include_str!("data/tiny.toml");
+const FILES: [&str; 5] = [
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+    "paths.parquet",
+    "run.json",
+];
+
+fn fundsim() -> Command {
+    Command::cargo_bin("fundsim").expect("binary")
+}
+
+fn tiny_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml")
+}
+
+fn run_tiny(out: &Path, threads: u32, paths: u32, seed: u32) {
+    fundsim()
+        .args(["run", tiny_path().to_str().unwrap()])
+        .args(["--paths", &paths.to_string(), "--seed", &seed.to_string()])
+        .args(["--threads", &threads.to_string()])
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn same_seed_same_bytes_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("t1"), dir.path().join("t2"));
+    // 700 paths: three chunks of 256, so two threads really split the work.
+    run_tiny(&one, 1, 700, 3);
+    run_tiny(&two, 2, 700, 3);
+    for f in FILES {
+        let a = fs::read(one.join(f)).unwrap();
+        let b = fs::read(two.join(f)).unwrap();
+        assert!(!a.is_empty(), "{f} is empty");
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+    // A different seed changes the results.
+    let other = dir.path().join("t3");
+    run_tiny(&other, 2, 700, 4);
+    assert_ne!(
+        fs::read(one.join("summary.csv")).unwrap(),
+        fs::read(other.join("summary.csv")).unwrap()
+    );
+}
+
+fn field<'a>(csv: &'a str, key: &[(&str, &str)], column: &str) -> &'a str {
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|row| key.iter().all(|(k, v)| row[col(k)] == *v))
+        .map(|row| row[col(column)])
+        .unwrap_or_else(|| panic!("no row {key:?}"))
+}
+
+#[test]
+fn values_are_stable_for_a_fixed_seed() {
+    // Pinned from a run of this version. A change here means results changed: say why in the commit.
+    let dir = tempfile::tempdir().unwrap();
+    run_tiny(dir.path(), 2, 1000, 7);
+    let summary = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let targets = fs::read_to_string(dir.path().join("targets.csv")).unwrap();
+    let yearly = fs::read_to_string(dir.path().join("yearly.csv")).unwrap();
+    let s = |metric: &str, col: &str| field(&summary, &[("metric", metric)], col).to_string();
+    assert_eq!(s("projects_landed", "mean"), PINNED_PROJECTS_MEAN);
+    assert_eq!(s("fiscal_outlay", "p50"), PINNED_FISCAL_P50);
+    assert_eq!(s("money_back", "mean"), PINNED_MONEY_BACK_MEAN);
+    assert_eq!(s("fiscal_irr", "p50"), PINNED_IRR_P50);
+    assert_eq!(
+        field(&targets, &[("target", "all")], "probability"),
+        PINNED_ALL_TARGETS
+    );
+    assert_eq!(
+        field(
+            &yearly,
+            &[("year", "2030"), ("metric", "active_firms")],
+            "p50"
+        ),
+        PINNED_ACTIVE_2030_P50
+    );
+}
+
+const PINNED_PROJECTS_MEAN: &str = "99.923";
+const PINNED_FISCAL_P50: &str = "354801684.77";
+const PINNED_MONEY_BACK_MEAN: &str = "389691232.81";
+const PINNED_IRR_P50: &str = "-0.000705";
+const PINNED_ALL_TARGETS: &str = "0.506";
+const PINNED_ACTIVE_2030_P50: &str = "46";
+
+#[test]
+fn outputs_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    run_tiny(dir.path(), 2, 300, 1);
+    let names: Vec<String> = {
+        let mut v: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(names, want, "exactly the contract's files, no temporaries");
+
+    let header = |f: &str| {
+        let text = fs::read_to_string(dir.path().join(f)).unwrap();
+        assert!(
+            text.starts_with('\u{feff}'),
+            "{f} starts with a BOM for Excel"
+        );
+        text.trim_start_matches('\u{feff}')
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        header("summary.csv"),
+        "scenario,metric,unit,mean,std,mcse,p05,p25,p50,p75,p95"
+    );
+    assert_eq!(
+        header("targets.csv"),
+        "scenario,target,label,metric,threshold,deadline,probability,mcse,ci_low,ci_high"
+    );
+    assert_eq!(
+        header("yearly.csv"),
+        "scenario,year,metric,mean,p05,p25,p50,p75,p95"
+    );
+
+    let run_json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["seed"], 1);
+    assert_eq!(run_json["paths"], 300);
+    assert_eq!(run_json["scenarios"][0]["name"], "tiny");
+    assert_eq!(
+        run_json["scenarios"][0]["sha256"].as_str().unwrap().len(),
+        64
+    );
+
+    // paths.parquet reads back with one row per path and the per-path results.
+    use polars::prelude::*;
+    let file = fs::File::open(dir.path().join("paths.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(df.height(), 300);
+    let fiscal = df.column("fiscal_outlay").unwrap().f64().unwrap();
+    assert!((0..300).all(|i| fiscal.get(i).is_some_and(|v| v > 0.0)));
+    let met = df.column("met.projects").unwrap();
+    assert_eq!(met.dtype(), &DataType::Boolean);
+    let path = df.column("path").unwrap().u64().unwrap();
+    assert_eq!(path.get(299), Some(299));
+    for name in [
+        "scenario",
+        "tvpi",
+        "irr.equity",
+        "target.financing",
+        "deployed.frontier",
+    ] {
+        assert!(df.column(name).is_ok(), "paths.parquet lacks {name}");
+    }
+}
+
+/// A bad scenario must exit 2 with a message naming the place, and leave no output behind.
+fn rejects(text: &str, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(&file, text).unwrap();
+    // A fresh output directory must not be created ...
+    let fresh = dir.path().join("fresh");
+    let out = fundsim()
+        .args(["run", file.to_str().unwrap(), "--paths", "10", "--out"])
+        .arg(&fresh)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    for e in expect {
+        assert!(stderr.contains(e), "stderr lacks {e:?}:\n{stderr}");
+    }
+    assert!(!fresh.exists(), "output directory was created");
+    // ... and an existing one must stay exactly as it was.
+    let existing = dir.path().join("existing");
+    fs::create_dir(&existing).unwrap();
+    fs::write(existing.join("summary.csv"), "old").unwrap();
+    fundsim()
+        .args(["run", file.to_str().unwrap(), "--paths", "10", "--out"])
+        .arg(&existing)
+        .assert()
+        .code(2);
+    let entries: Vec<_> = fs::read_dir(&existing).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        fs::read_to_string(existing.join("summary.csv")).unwrap(),
+        "old"
+    );
+    // `validate` agrees.
+    fundsim()
+        .args(["validate", file.to_str().unwrap()])
+        .assert()
+        .code(2);
+}
+
+/// `file:line:col` of the first occurrence of `needle` in `text` (1-based).
+fn place(text: &str, needle: &str) -> String {
+    let at = text.find(needle).expect("needle");
+    let line = text[..at].matches('\n').count() + 1;
+    let col = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+    format!("bad.toml:{line}:{col}")
+}
+
+#[test]
+fn malformed_toml() {
+    let text = TINY.replacen("[program]", "[program", 1);
+    rejects(&text, &["bad.toml:", "TOML syntax"]);
+}
+
+#[test]
+fn unknown_key() {
+    let text = TINY.replacen("discount_rate = \"3%\"", "discount_rat = \"3%\"", 1);
+    let at = place(&text, "discount_rat");
+    rejects(
+        &text,
+        &[
+            &at,
+            "program",
+            "unknown field `discount_rat`",
+            "discount_rate",
+        ],
+    );
+}
+
+#[test]
+fn negative_amount() {
+    let text = TINY.replacen("ticket = \"500万\"", "ticket = \"-500万\"", 1);
+    let at = place(&text, "\"-500万\"");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.direct_equity[0].ticket",
+            "-5000000",
+            "more than 0",
+        ],
+    );
+}
+
+#[test]
+fn probability_above_one() {
+    let text = TINY.replacen("p_fail = 0.12", "p_fail = 1.5", 1);
+    let at = place(&text, "1.5\n");
+    rejects(
+        &text,
+        &[
+            &at,
+            "industries[0].stages[0].p_fail",
+            "1.5 is not a probability",
+            "0 to 1",
+        ],
+    );
+}
+
+#[test]
+fn deadline_after_horizon() {
+    let text = TINY.replacen("deadline = 2026", "deadline = 2040", 1);
+    let at = place(&text, "2040");
+    rejects(&text, &[&at, "targets[0].deadline", "2040", "2024 to 2033"]);
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert = fundsim()
+        .args(["run", "no/such/scenario.toml", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("no/such/scenario.toml"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    fundsim()
+        .args(["run", tiny_path().to_str().unwrap(), "--paths", "0"])
+        .assert()
+        .code(2);
+    fundsim()
+        .args(["run", tiny_path().to_str().unwrap(), "--threads", "many"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn every_bundled_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    assert!(!files.is_empty(), "no bundled scenarios");
+    for f in files {
+        fundsim().arg("validate").arg(&f).assert().success();
+    }
+}

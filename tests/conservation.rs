@@ -1,0 +1,348 @@
+//! Invariants over random valid scenarios (proptest): cash is conserved to the fen, positions account
+//! for every yuan paid and received, no instrument draws more than its budget, nothing is negative.
+
+use fundsim::ledger::{Ledger, Outcome};
+use fundsim::model::{KindModel, compile};
+use fundsim::scenario::load_str;
+use fundsim::sim::PathSim;
+use proptest::prelude::*;
+use std::fmt::Write;
+
+#[derive(Debug, Clone)]
+struct StageGen {
+    /// Per mille; the three sum to at most 1000.
+    p: (u32, u32, u32),
+    dilution_pct: u32,
+    step_up: (f64, f64),
+    exit_multiple: (f64, f64),
+    ipo_pct: u32,
+    existing: u32,
+}
+
+#[derive(Debug, Clone)]
+struct IndustryGen {
+    arrivals: f64,
+    stages: Vec<StageGen>,
+    revenue: bool,
+}
+
+#[derive(Debug, Clone)]
+enum InstrumentGen {
+    Grant {
+        budget_wan: u32,
+        amount_wan: u32,
+        once: bool,
+        first_stage_only: bool,
+    },
+    Equity {
+        budget_wan: u32,
+        ticket_wan: u32,
+        max_share_pct: u32,
+        take_up_pct: u32,
+        sell_after: Option<(u32, u32)>,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct ScenarioGen {
+    horizon: u32,
+    sensitivity: [f64; 5],
+    regime_shift: f64,
+    to_pool_pct: u32,
+    haircut_pct: u32,
+    industries: Vec<IndustryGen>,
+    instruments: Vec<(InstrumentGen, bool)>,
+}
+
+fn stage() -> impl Strategy<Value = StageGen> {
+    (
+        (0u32..600, 0u32..300, 0u32..300),
+        0u32..60,
+        (0.5f64..5.0, 0.0f64..1.2),
+        (0.2f64..6.0, 0.0f64..1.2),
+        0u32..=100,
+        0u32..25,
+    )
+        .prop_map(
+            |(p, dilution_pct, step_up, exit_multiple, ipo_pct, existing)| StageGen {
+                p,
+                dilution_pct,
+                step_up,
+                exit_multiple,
+                ipo_pct,
+                existing,
+            },
+        )
+}
+
+fn industry() -> impl Strategy<Value = IndustryGen> {
+    (
+        0.0f64..8.0,
+        prop::collection::vec(stage(), 2..5),
+        any::<bool>(),
+    )
+        .prop_map(|(arrivals, stages, revenue)| IndustryGen {
+            arrivals,
+            stages,
+            revenue,
+        })
+}
+
+fn instrument() -> impl Strategy<Value = InstrumentGen> {
+    prop_oneof![
+        (0u32..3000, 1u32..400, any::<bool>(), any::<bool>()).prop_map(
+            |(budget_wan, amount_wan, once, first_stage_only)| InstrumentGen::Grant {
+                budget_wan,
+                amount_wan,
+                once,
+                first_stage_only,
+            }
+        ),
+        (
+            0u32..5000,
+            1u32..800,
+            1u32..=100,
+            0u32..=100,
+            prop::option::of((1u32..6, 0u32..50))
+        )
+            .prop_map(
+                |(budget_wan, ticket_wan, max_share_pct, take_up_pct, sell_after)| {
+                    InstrumentGen::Equity {
+                        budget_wan,
+                        ticket_wan,
+                        max_share_pct,
+                        take_up_pct,
+                        sell_after,
+                    }
+                }
+            ),
+    ]
+}
+
+fn scenario() -> impl Strategy<Value = ScenarioGen> {
+    (
+        3u32..12,
+        prop::array::uniform5(-2.0f64..2.0),
+        -2.0f64..2.0,
+        0u32..=100,
+        0u32..=100,
+        prop::collection::vec(industry(), 1..4),
+        prop::collection::vec((instrument(), any::<bool>()), 0..5),
+    )
+        .prop_map(
+            |(
+                horizon,
+                sensitivity,
+                regime_shift,
+                to_pool_pct,
+                haircut_pct,
+                industries,
+                instruments,
+            )| {
+                ScenarioGen {
+                    horizon,
+                    sensitivity,
+                    regime_shift,
+                    to_pool_pct,
+                    haircut_pct,
+                    industries,
+                    instruments,
+                }
+            },
+        )
+}
+
+/// Clamps generated per-mille probabilities so they sum to at most 1000.
+fn probabilities(p: (u32, u32, u32)) -> (f64, f64, f64) {
+    let total = p.0 + p.1 + p.2;
+    let scale = if total > 1000 {
+        1000.0 / total as f64
+    } else {
+        1.0
+    };
+    let f = |x: u32| ((x as f64 * scale).floor()) / 1000.0;
+    (f(p.0), f(p.1), f(p.2))
+}
+
+fn to_toml(g: &ScenarioGen) -> String {
+    let mut s = String::new();
+    let s_ = &mut s;
+    let [a, b, c, d, e] = g.sensitivity;
+    let _ = writeln!(
+        s_,
+        "[scenario]\nname = \"prop\"\n[time]\nstart_year = 2024\nhorizon_years = {}\n\
+         [market]\nrho = 0.6\nindustry_rho = 0.3\n\
+         sensitivity = {{ round = {a}, exit = {b}, fail = {c}, value = {d}, exit_value = {e} }}\n\
+         regimes = [{{ from = 2025, to = 2025, shift = {} }}]\n\
+         [thresholds]\nchain_leader = {{ measure = \"value\", value = \"5亿\" }}\n\
+         cluster = {{ measure = \"value\", value = \"20亿\" }}",
+        g.horizon, g.regime_shift
+    );
+    let ids: Vec<String> = (0..g.instruments.len()).map(|k| format!("i{k}")).collect();
+    let into: Vec<String> = g
+        .instruments
+        .iter()
+        .zip(&ids)
+        .filter(|((_, recycle), _)| *recycle)
+        .map(|(_, id)| format!("\"{id}\""))
+        .collect();
+    let _ = writeln!(
+        s_,
+        "[program]\ndiscount_rate = \"4%\"\nholdings_haircut = \"{}%\"\n\
+         recycling = {{ to_pool = \"{}%\", into = [{}] }}",
+        g.haircut_pct,
+        g.to_pool_pct,
+        into.join(", ")
+    );
+    for (i, ind) in g.industries.iter().enumerate() {
+        let revenue = if ind.revenue {
+            ", revenue = { median = \"100万\", sigma = 0.8 }"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s_,
+            "[[industries]]\nid = \"ind{i}\"\nname = \"产业{i}\"\narrivals_per_year = {}\n\
+             talent_per_arrival = 2\nbeta_market = 0.9\nbeta_industry = 0.5\n\
+             entry = {{ value = {{ median = \"2000万\", sigma = 0.7 }}{revenue} }}",
+            ind.arrivals
+        );
+        for (j, st) in ind.stages.iter().enumerate() {
+            let (r, x, f) = probabilities(st.p);
+            let _ = writeln!(
+                s_,
+                "[[industries.stages]]\nname = \"s{j}\"\ndilution = \"{}%\"\n\
+                 p_round = {r}\np_exit = {x}\np_fail = {f}\n\
+                 exit_multiple = {{ median = {}, sigma = {} }}\nipo_share = \"{}%\"",
+                st.dilution_pct, st.exit_multiple.0, st.exit_multiple.1, st.ipo_pct
+            );
+            if j > 0 {
+                let _ = writeln!(
+                    s_,
+                    "step_up = {{ median = {}, sigma = {} }}",
+                    st.step_up.0, st.step_up.1
+                );
+            }
+            if ind.revenue {
+                let _ = writeln!(s_, "revenue_growth = {{ mean = 0.2, vol = 0.4 }}");
+            }
+            if st.existing > 0 {
+                let rev = if ind.revenue {
+                    ", revenue = { median = \"500万\", sigma = 1.0 }"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s_,
+                    "existing = {{ count = {}, value = {{ median = \"{}万\", sigma = 0.8 }}, age = [0, 6]{rev} }}",
+                    st.existing,
+                    3000 * (j + 1)
+                );
+            }
+        }
+    }
+    for ((inst, _), id) in g.instruments.iter().zip(&ids) {
+        match inst {
+            InstrumentGen::Grant {
+                budget_wan,
+                amount_wan,
+                once,
+                first_stage_only,
+            } => {
+                let stages = if *first_stage_only {
+                    "stages = [\"s0\"]\n"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.grant]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     amount = \"{amount_wan}万\"\nonce_per_firm = {once}\n{stages}"
+                );
+            }
+            InstrumentGen::Equity {
+                budget_wan,
+                ticket_wan,
+                max_share_pct,
+                take_up_pct,
+                sell_after,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.direct_equity]]\nid = \"{id}\"\n\
+                     budget = {{ per_year = \"{budget_wan}万\", from = 2024, to = 2026 }}\n\
+                     ticket = \"{ticket_wan}万\"\nmax_round_share = \"{max_share_pct}%\"\n\
+                     take_up = \"{take_up_pct}%\""
+                );
+                if let Some((years, discount)) = sell_after {
+                    let _ = writeln!(
+                        s_,
+                        "sell_after_years = {years}\nsale_discount = \"{discount}%\""
+                    );
+                }
+            }
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cash_is_conserved(g in scenario(), seed in any::<u64>()) {
+        let text = to_toml(&g);
+        let file = match load_str("prop.toml", &text) {
+            Ok(f) => f,
+            Err(e) => panic!("generated scenario is invalid: {e}\n{text}"),
+        };
+        let model = compile(&file);
+        let mut sim = PathSim::new(&model);
+        let n = model.n_years;
+        for path in 0..3 {
+            sim.run(seed, path);
+            let l = &sim.ledger;
+            prop_assert_eq!(l.conservation_error(), (0, None), "books do not balance");
+            for (k, inst) in model.instruments.iter().enumerate() {
+                // The treasury never pays an instrument more than its budget in a year.
+                for y in 0..n {
+                    prop_assert!(l.fiscal[l.at(k, y)] <= inst.budget[y]);
+                    prop_assert!(l.fiscal[l.at(k, y)] >= 0 && l.pool_used[l.at(k, y)] >= 0);
+                    prop_assert!(l.holdings[l.at(k, y)] >= 0);
+                }
+                let deployed: i64 = (0..n).map(|y| l.deployed(k, y)).sum();
+                let proceeds = Ledger::total(&l.proceeds, k, n);
+                let mine = sim.positions.iter().filter(|p| p.instrument == k);
+                match &inst.kind {
+                    KindModel::Grant(gm) => {
+                        // Every yuan a grant instrument paid is a whole number of grants.
+                        let deals = Ledger::total(&l.deals, k, n);
+                        prop_assert_eq!(deployed, deals * gm.amount);
+                        prop_assert_eq!(proceeds, 0);
+                        prop_assert_eq!(mine.count(), 0);
+                    }
+                    KindModel::DirectEquity(_) => {
+                        // Every yuan paid is a position's cost; every yuan back a position's proceeds.
+                        let cost: i64 = mine.clone().map(|p| p.cost).sum();
+                        let back: i64 = mine.clone().map(|p| p.proceeds).sum();
+                        prop_assert_eq!(deployed, cost);
+                        prop_assert_eq!(proceeds, back);
+                        for p in mine {
+                            prop_assert!(p.cost > 0);
+                            prop_assert!(p.stake > 0.0 && p.stake <= 1.0 + 1e-12);
+                            prop_assert!(p.proceeds >= 0);
+                            if p.outcome == Outcome::Open {
+                                prop_assert_eq!(p.proceeds, 0);
+                            } else {
+                                prop_assert!(p.exit_year >= p.entry_year);
+                            }
+                        }
+                    }
+                }
+            }
+            for v in &sim.scalars {
+                prop_assert!(!v.is_infinite());
+            }
+        }
+    }
+}
