@@ -1,1 +1,267 @@
-fn main() {}
+//! Engine throughput, in firm-years per second.
+//!
+//! A firm-year is one firm (active, exited or established) simulated through one year; it is what
+//! [`PathSim::firm_years`] and [`fundsim::run::ScenarioRun::firm_years`] count, so every group
+//! below reports `Throughput::Elements(firm_years)` and the numbers compare directly.
+//!
+//! - `path/<scenario>`: one thread, one reused [`PathSim`] simulating the same fixed range of paths
+//!   each iteration, enough for about [`PATH_FIRM_YEARS`] firm-years (the firm-year count of a
+//!   fixed seed and path range is deterministic, so it is measured once beforehand). The scenario
+//!   is `scenarios/nantong_baseline.toml` when it exists and loads, else `tests/data/tiny.toml`;
+//!   both are read at run time from `CARGO_MANIFEST_DIR`.
+//! - `draws/per_firm_year`: only the random draws the model makes per firm-year, with the same
+//!   generator and functions ([`fundsim::rng`]): one `uniform` (the transition), a `normal` + `exp`
+//!   for revenue growth on the share of firm-years that grow revenue, and a `normal` + `exp` on the
+//!   share of firm-years with a round or an exit. Both shares are measured from the scenario by
+//!   replaying its firm population (see [`DrawMix::measure`]). This is the **ceiling**: a path must
+//!   make at least these draws, in this number, for each firm-year, and does everything else
+//!   (transition tables, bookkeeping, instruments, metrics) on top, so `path` can approach but not
+//!   exceed it. The ratio `path / draws` is the share of a path's time these draws alone would
+//!   take; the rest is the engine's own work. (Left out, so the ceiling is slightly generous: the
+//!   IPO-or-M&A uniform of an exit, the entry draws of new projects and existing firms, which are
+//!   per firm rather than per firm-year, and the market and arrival draws, per industry-year.)
+//! - `run/parallel`: [`fundsim::run::run`] over [`run_paths`] paths on rayon's global pool (all
+//!   threads), chunking, yearly sketches and merging included. Compare it with `path` times the
+//!   number of threads.
+
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use fundsim::model::{Model, compile};
+use fundsim::rng::{self, Stream, exp, normal, uniform};
+use fundsim::run::{CHUNK, RunSettings, Silent, run};
+use fundsim::scenario::load_str;
+use fundsim::sim::PathSim;
+use fundsim::sim::firms::{Firms, YearEvents};
+use fundsim::sim::market::Market;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+const SEED: u64 = 20_240_601;
+/// Firm-years aimed at per iteration of `path/<scenario>` (a few milliseconds).
+const PATH_FIRM_YEARS: u64 = 32_768;
+/// Most paths per iteration of `path/<scenario>`.
+const PATH_BATCH_MAX: u64 = 64;
+/// Least paths of one `run/parallel` iteration; see [`run_paths`].
+const RUN_PATHS: u64 = 512;
+/// Firm-years of draws per iteration of `draws/per_firm_year`.
+const DRAW_BATCH: u64 = 100_000;
+
+/// Scenario files tried in order, relative to the crate root.
+const SCENARIOS: [&str; 2] = ["scenarios/nantong_baseline.toml", "tests/data/tiny.toml"];
+
+/// Paths of one `run/parallel` iteration: [`RUN_PATHS`], or one chunk per rayon thread if that is
+/// more (a chunk of [`CHUNK`] paths is the unit of parallel work, so fewer chunks than threads
+/// would leave threads idle).
+fn run_paths() -> u64 {
+    RUN_PATHS.max(CHUNK * rayon::current_num_threads() as u64)
+}
+
+/// Paths per iteration of `path/<scenario>` (paths `0..n` on one `PathSim`): about
+/// [`PATH_FIRM_YEARS`] firm-years, judged from the first paths.
+fn path_batch(model: &Model) -> u64 {
+    const PROBE: u64 = 4;
+    let mut sim = PathSim::new(model);
+    for path in 0..PROBE {
+        sim.run(SEED, path);
+    }
+    let per_path = (sim.firm_years / PROBE).max(1);
+    (PATH_FIRM_YEARS / per_path).clamp(1, PATH_BATCH_MAX)
+}
+
+/// The first scenario of [`SCENARIOS`] that exists and loads, compiled.
+fn load_model() -> Model {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for rel in SCENARIOS {
+        let Ok(text) = std::fs::read_to_string(root.join(rel)) else {
+            continue;
+        };
+        match load_str(rel, &text) {
+            Ok(file) => return compile(&file),
+            Err(e) => eprintln!("engine bench: skipping {rel}, it does not load:\n{e}"),
+        }
+    }
+    panic!("engine bench: none of {SCENARIOS:?} exists and loads");
+}
+
+/// How often the model's optional draws happen, per firm-year.
+#[derive(Debug, Clone, Copy)]
+struct DrawMix {
+    /// Share of firm-years with a revenue-growth draw (`normal` + `exp`).
+    revenue: f64,
+    /// Share of firm-years with a round or an exit (`normal` + `exp`).
+    round_or_exit: f64,
+    /// Firm-years replayed: equal to `PathSim`'s count over the same paths while the replay
+    /// follows the engine.
+    firm_years: u64,
+}
+
+impl DrawMix {
+    /// Replays the firms and markets of paths `0..paths` (the firm model only, with the streams
+    /// `PathSim::run` uses; instruments never touch firm streams) and counts, per firm-year as
+    /// `PathSim` counts them, the revenue draws and the rounds and exits of existing firms
+    /// (entry rounds of new projects are not transitions and are excluded).
+    fn measure(model: &Model, paths: u64) -> Self {
+        let n_ind = model.industries.len();
+        let mut firms = Firms::default();
+        let mut market = Market::default();
+        let mut events = YearEvents::default();
+        let mut x = Vec::new();
+        let (mut firm_years, mut revenue, mut round_or_exit) = (0u64, 0u64, 0u64);
+        for path in 0..paths {
+            let mut market_rng = rng::stream(SEED, path, rng::MARKET);
+            let mut rngs: Vec<Stream> = (0..n_ind)
+                .map(|i| rng::stream(SEED, path, rng::INDUSTRY + i as u64))
+                .collect();
+            firms.populate(model, &mut rngs);
+            market.start(model, &mut market_rng);
+            for y in 0..model.n_years {
+                market.step(model, y, &mut market_rng, &mut x);
+                events.clear();
+                for (i, ind) in model.industries.iter().enumerate() {
+                    firm_years += (firms.active[i].len()
+                        + firms.exited[i].len()
+                        + firms.established[i].len()) as u64;
+                    let before = (
+                        events.rounds.len(),
+                        events.counts.arrivals,
+                        events.counts.exits,
+                    );
+                    firms.industry_year(model, (i, y), x[i], &mut rngs[i], &mut events);
+                    let arrivals = (events.counts.arrivals - before.1) as u64;
+                    let rounds = (events.rounds.len() - before.0) as u64 - arrivals;
+                    let exits = (events.counts.exits - before.2) as u64;
+                    round_or_exit += rounds + exits;
+                    if ind.entry_revenue.is_some() {
+                        // Survivors that were there at the start of the year (new projects are
+                        // appended last), exited firms (this year's exits included) and established
+                        // firms grow revenue, where their stage has a growth law.
+                        let grows = |s: usize| ind.stages[s].revenue_growth.is_some() as u64;
+                        let active = &firms.active[i];
+                        let survivors = &active[..active.len() - arrivals as usize];
+                        revenue += survivors
+                            .iter()
+                            .map(|&f| grows(firms.stage[f as usize] as usize))
+                            .sum::<u64>();
+                        revenue += firms.exited[i].len() as u64 * grows(ind.stages.len() - 1);
+                        revenue += firms.established[i].len() as u64;
+                    }
+                }
+            }
+        }
+        let per = |n: u64| n as f64 / firm_years.max(1) as f64;
+        DrawMix {
+            revenue: per(revenue),
+            round_or_exit: per(round_or_exit),
+            firm_years,
+        }
+    }
+}
+
+/// The draws of `n` firm-years in the given mix, interleaved as in the firm loop. Fractional shares
+/// are spread evenly with an error-diffusion counter, so every iteration makes the same draws.
+fn draws(rng: &mut Stream, n: u64, mix: DrawMix) -> f64 {
+    let mut acc = 0.0;
+    let (mut rev, mut event) = (0.0, 0.0);
+    for _ in 0..n {
+        acc += uniform(rng);
+        rev += mix.revenue;
+        if rev >= 1.0 {
+            rev -= 1.0;
+            acc += exp(0.1 + 0.5 * normal(rng));
+        }
+        event += mix.round_or_exit;
+        if event >= 1.0 {
+            event -= 1.0;
+            acc += exp(0.3 + 0.8 * normal(rng));
+        }
+    }
+    acc
+}
+
+fn engine(c: &mut Criterion) {
+    let model = load_model();
+    let name = model.name.clone();
+
+    // Firm-years of one `path` iteration: deterministic for the fixed seed and path range.
+    let batch = path_batch(&model);
+    let mut sim = PathSim::new(&model);
+    for path in 0..batch {
+        sim.run(SEED, path);
+    }
+    let path_firm_years = sim.firm_years;
+
+    let mix = DrawMix::measure(&model, batch);
+    if mix.firm_years != path_firm_years {
+        eprintln!(
+            "engine bench: the firm replay counted {} firm-years where PathSim counted {}: \
+             DrawMix::measure no longer follows PathSim::run, so the draw mix is approximate",
+            mix.firm_years, path_firm_years
+        );
+    }
+    let run_settings = RunSettings {
+        paths: run_paths(),
+        seed: SEED,
+    };
+    let run_firm_years = run(&model, run_settings, &Silent).firm_years;
+    eprintln!(
+        "engine bench: scenario {name}: {:.0} firm-years per path, {batch} paths per path/ \
+         iteration; per firm-year {:.3} revenue draws and {:.3} rounds or exits; run/parallel: {} \
+         paths on {} rayon threads",
+        path_firm_years as f64 / batch as f64,
+        mix.revenue,
+        mix.round_or_exit,
+        run_settings.paths,
+        rayon::current_num_threads(),
+    );
+
+    let mut g = c.benchmark_group("path");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .throughput(Throughput::Elements(path_firm_years));
+    g.bench_function(BenchmarkId::from_parameter(&name), |b| {
+        let mut sim = PathSim::new(&model);
+        b.iter(|| {
+            for path in 0..batch {
+                sim.run(black_box(SEED), path);
+                black_box(&sim.scalars);
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("draws");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .throughput(Throughput::Elements(DRAW_BATCH));
+    g.bench_function("per_firm_year", |b| {
+        let mut rng = rng::stream(SEED, 0, rng::INDUSTRY);
+        b.iter(|| black_box(draws(&mut rng, DRAW_BATCH, black_box(mix))))
+    });
+    g.finish();
+
+    // An iteration takes 20 ms (tiny) to 300 ms (nantong_baseline): linear sampling would need 210
+    // of them for 20 samples, so sample flat, 10 samples.
+    let mut g = c.benchmark_group("run");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8))
+        .throughput(Throughput::Elements(run_firm_years));
+    g.bench_function("parallel", |b| {
+        b.iter(|| {
+            let settings = RunSettings {
+                seed: black_box(SEED),
+                ..run_settings
+            };
+            black_box(run(&model, settings, &Silent).firm_years)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

@@ -23,18 +23,13 @@ pub fn irr(flows: &[f64]) -> f64 {
         (false, _) => return f64::NAN,
         _ => {}
     }
-    // Grid in log(1+r), dense near 0 where rates live.
-    const LO: f64 = -0.9999;
-    const HI: f64 = 100.0;
-    const STEPS: usize = 120;
-    let (a, b) = (libm::log(1.0 + LO), libm::log(1.0 + HI));
-    let mut prev_r = LO;
+    let grid = &*GRID;
+    let mut prev_r = grid[0];
     let mut prev = npv(flows, prev_r);
     if prev == 0.0 {
         return prev_r;
     }
-    for s in 1..=STEPS {
-        let r = libm::exp(a + (b - a) * s as f64 / STEPS as f64) - 1.0;
+    for &r in &grid[1..] {
         let cur = npv(flows, r);
         if cur == 0.0 {
             return r;
@@ -47,6 +42,14 @@ pub fn irr(flows: &[f64]) -> f64 {
     }
     f64::NAN
 }
+
+const GRID_STEPS: usize = 120;
+
+/// Rates from −99.99% to 10 000%, evenly spaced in `ln(1+r)` (dense near 0 where rates live).
+static GRID: std::sync::LazyLock<[f64; GRID_STEPS + 1]> = std::sync::LazyLock::new(|| {
+    let (a, b) = (libm::log(1.0 - 0.9999), libm::log(1.0 + 100.0));
+    std::array::from_fn(|s| libm::exp(a + (b - a) * s as f64 / GRID_STEPS as f64) - 1.0)
+});
 
 fn bisect(flows: &[f64], mut lo: f64, mut hi: f64, f_lo: f64) -> f64 {
     let lo_negative = f_lo < 0.0;

@@ -104,6 +104,7 @@ pub enum IY {
     Deployed,
     MoneyBack,
     HoldingsValue,
+    Deals,
 }
 
 pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
@@ -131,51 +132,91 @@ pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
         kind: Kind::Stock,
         label: "持有股权估值",
     },
+    YearlyDef {
+        name: "deals",
+        unit: Unit::Count,
+        kind: Kind::Flow,
+        label: "项目数",
+    },
 ];
 
 pub const N_INSTRUMENT_YEARLY: usize = INSTRUMENT_YEARLY.len();
 
-/// Suffix of a target metric that takes the smallest yearly flow up to the deadline
-/// ("each year at least five ..."): `grants_awarded_min_per_year`.
+/// Suffix of a flow's base name that makes a target take the smallest yearly value up to the
+/// deadline ("each year at least five ..."): `grants_awarded_min_per_year`, `deals_min_per_year.bgt`.
 pub const MIN_PER_YEAR: &str = "_min_per_year";
 
-/// How a target reads the yearly series.
+/// How a target reads a yearly series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetRead {
+pub enum Reading {
     /// Sum of a flow from the start year to the deadline, inclusive.
-    Cumulative(usize),
+    Cumulative,
     /// A stock at the deadline's year end.
-    AtYearEnd(usize),
+    AtYearEnd,
     /// The smallest yearly flow from the start year to the deadline.
-    MinPerYear(usize),
+    MinPerYear,
 }
 
-/// Resolves a target metric name against the program-level yearly metrics.
-pub fn target_read(name: &str) -> Option<(TargetRead, Unit)> {
-    if let Some(base) = name.strip_suffix(MIN_PER_YEAR) {
-        let i = PROGRAM_YEARLY
-            .iter()
-            .position(|d| d.name == base && d.kind == Kind::Flow)?;
-        return Some((TargetRead::MinPerYear(i), PROGRAM_YEARLY[i].unit));
-    }
-    let i = PROGRAM_YEARLY.iter().position(|d| d.name == name)?;
-    let def = PROGRAM_YEARLY[i];
-    let read = match def.kind {
-        Kind::Flow => TargetRead::Cumulative(i),
-        Kind::Stock => TargetRead::AtYearEnd(i),
+/// A target metric resolved against a scenario's yearly metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetRead {
+    /// Index in the catalogue's yearly metrics (program ones first, then per instrument).
+    pub index: usize,
+    pub reading: Reading,
+    pub unit: Unit,
+}
+
+/// Resolves a target metric name: a program metric (`projects_landed`), or an instrument's
+/// (`deals.bgt`), a flow optionally with [`MIN_PER_YEAR`] on its base name.
+pub fn target_read(name: &str, instrument_ids: &[&str]) -> Option<TargetRead> {
+    let (base, instrument) = match name.split_once('.') {
+        Some((base, id)) => (base, Some(instrument_ids.iter().position(|i| *i == id)?)),
+        None => (name, None),
     };
-    Some((read, def.unit))
+    let (base, min) = match base.strip_suffix(MIN_PER_YEAR) {
+        Some(b) => (b, true),
+        None => (base, false),
+    };
+    let (index, def) = match instrument {
+        None => {
+            let i = PROGRAM_YEARLY.iter().position(|d| d.name == base)?;
+            (i, PROGRAM_YEARLY[i])
+        }
+        Some(k) => {
+            let j = INSTRUMENT_YEARLY.iter().position(|d| d.name == base)?;
+            (Catalogue::instrument_yearly(k) + j, INSTRUMENT_YEARLY[j])
+        }
+    };
+    let reading = match (def.kind, min) {
+        (Kind::Flow, false) => Reading::Cumulative,
+        (Kind::Flow, true) => Reading::MinPerYear,
+        (Kind::Stock, false) => Reading::AtYearEnd,
+        (Kind::Stock, true) => return None,
+    };
+    Some(TargetRead {
+        index,
+        reading,
+        unit: def.unit,
+    })
 }
 
 /// Every name a target may use, for error messages.
-pub fn target_metric_names() -> Vec<String> {
-    let mut names: Vec<String> = PROGRAM_YEARLY.iter().map(|d| d.name.to_string()).collect();
-    names.extend(
-        PROGRAM_YEARLY
-            .iter()
-            .filter(|d| d.kind == Kind::Flow)
-            .map(|d| format!("{}{MIN_PER_YEAR}", d.name)),
-    );
+pub fn target_metric_names(instrument_ids: &[&str]) -> Vec<String> {
+    let with_min = |defs: &[YearlyDef], suffix: &str| -> Vec<String> {
+        defs.iter()
+            .flat_map(|d| {
+                let mut v = vec![format!("{}{suffix}", d.name)];
+                if d.kind == Kind::Flow {
+                    v.push(format!("{}{MIN_PER_YEAR}{suffix}", d.name));
+                }
+                v
+            })
+            .collect()
+    };
+    let mut names = with_min(PROGRAM_YEARLY, "");
+    for id in instrument_ids {
+        names.extend(with_min(INSTRUMENT_YEARLY, &format!(".{id}")));
+    }
     names
 }
 
@@ -347,7 +388,7 @@ impl Catalogue {
         for t in &model.targets {
             scalars.push(Column {
                 name: format!("target.{}", t.id),
-                unit: t.unit,
+                unit: t.read.unit,
                 label: t.label.clone(),
             });
         }
@@ -409,28 +450,42 @@ mod tests {
 
     #[test]
     fn target_names_resolve() {
+        let ids = ["frontier", "bgt"];
+        let read = |n: &str| target_read(n, &ids).map(|t| (t.index, t.reading, t.unit));
         assert_eq!(
-            target_read("projects_landed"),
+            read("projects_landed"),
+            Some((Y::ProjectsLanded as usize, Reading::Cumulative, Unit::Count))
+        );
+        assert_eq!(
+            read("unicorns_incl_potential"),
             Some((
-                TargetRead::Cumulative(Y::ProjectsLanded as usize),
+                Y::UnicornsInclPotential as usize,
+                Reading::AtYearEnd,
                 Unit::Count
             ))
         );
         assert_eq!(
-            target_read("unicorns_incl_potential"),
-            Some((
-                TargetRead::AtYearEnd(Y::UnicornsInclPotential as usize),
-                Unit::Count
-            ))
+            read("grants_awarded_min_per_year"),
+            Some((Y::GrantsAwarded as usize, Reading::MinPerYear, Unit::Count))
+        );
+        let bgt_deals = Catalogue::instrument_yearly(1) + IY::Deals as usize;
+        assert_eq!(
+            read("deals.bgt"),
+            Some((bgt_deals, Reading::Cumulative, Unit::Count))
         );
         assert_eq!(
-            target_read("grants_awarded_min_per_year"),
-            Some((
-                TargetRead::MinPerYear(Y::GrantsAwarded as usize),
-                Unit::Count
-            ))
+            read("deals_min_per_year.bgt"),
+            Some((bgt_deals, Reading::MinPerYear, Unit::Count))
         );
-        assert_eq!(target_read("unicorns_min_per_year"), None);
-        assert_eq!(target_read("nope"), None);
+        assert_eq!(read("unicorns_min_per_year"), None);
+        assert_eq!(read("holdings_value_min_per_year.bgt"), None);
+        assert_eq!(read("deals.nope"), None);
+        assert_eq!(read("nope"), None);
+        let names = target_metric_names(&ids);
+        assert!(names.contains(&"deals_min_per_year.frontier".to_string()));
+        assert!(
+            names.iter().all(|n| read(n).is_some()),
+            "every listed name resolves"
+        );
     }
 }

@@ -173,7 +173,6 @@ pub struct TargetModel {
     pub label: String,
     pub metric: String,
     pub read: TargetRead,
-    pub unit: Unit,
     /// In the metric's booking unit: fen for money, a count otherwise.
     pub threshold: f64,
     /// Threshold in reporting units (yuan for money), for `targets.csv`.
@@ -383,12 +382,13 @@ pub fn compile(f: &ScenarioFile) -> Model {
             .collect(),
     };
 
+    let instrument_ids: Vec<&str> = instruments.iter().map(|i| i.id.as_str()).collect();
     let targets = f
         .targets
         .iter()
         .map(|t| {
-            let (read, unit) = target_read(&t.metric).expect("validated");
-            let threshold = if unit == Unit::Cny {
+            let read = target_read(&t.metric, &instrument_ids).expect("validated");
+            let threshold = if read.unit == Unit::Cny {
                 fen_of(t.threshold.0) as f64
             } else {
                 f64_of(t.threshold.0)
@@ -398,7 +398,6 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 label: t.label.clone(),
                 metric: t.metric.clone(),
                 read,
-                unit,
                 threshold,
                 threshold_reported: f64_of(t.threshold.0),
                 deadline: year_index(t.deadline),

@@ -60,16 +60,14 @@ pub fn summary_rows(model: &Model, run: &ScenarioRun) -> Vec<SummaryRow> {
         .collect()
 }
 
+/// One row per target, then `all` (every target met on the same path) and, when targets have
+/// different deadlines, `all_<year>` for the targets of each deadline.
 pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
     let n = run.paths;
     let mut rows = Vec::new();
-    let mut all = vec![true; n as usize];
     for (j, t) in model.targets.iter().enumerate() {
         let met = &run.scalars[run.catalogue.target_met(j)];
         let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
-        for (a, &v) in all.iter_mut().zip(met) {
-            *a &= v == 1.0;
-        }
         rows.push(TargetRow {
             scenario: model.name.clone(),
             target: t.id.clone(),
@@ -79,23 +77,59 @@ pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
                 Direction::AtMost => format!("<={}", t.metric),
             },
             threshold: Some(t.threshold_reported),
-            threshold_unit: t.unit,
+            threshold_unit: t.read.unit,
             deadline: Some(model.year(t.deadline)),
             estimate: proportion(k, n),
         });
     }
-    if !model.targets.is_empty() {
-        let k = all.iter().filter(|&&a| a).count() as u64;
-        rows.push(TargetRow {
+    // Joint rows: a path meets a group if it meets every target of the group.
+    let joint = |members: &[usize], target: String, label: String, deadline: usize| {
+        let k = (0..n as usize)
+            .filter(|&p| {
+                members
+                    .iter()
+                    .all(|&j| run.scalars[run.catalogue.target_met(j)][p] == 1.0)
+            })
+            .count() as u64;
+        TargetRow {
             scenario: model.name.clone(),
-            target: ALL_TARGETS.to_string(),
-            label: "全部目标同时达成".to_string(),
-            metric: "all".to_string(),
+            target,
+            label,
+            metric: ALL_TARGETS.to_string(),
             threshold: None,
             threshold_unit: Unit::Count,
-            deadline: model.targets.iter().map(|t| model.year(t.deadline)).max(),
+            deadline: Some(model.year(deadline)),
             estimate: proportion(k, n),
-        });
+        }
+    };
+    let Some(last) = model.targets.iter().map(|t| t.deadline).max() else {
+        return rows;
+    };
+    let everyone: Vec<usize> = (0..model.targets.len()).collect();
+    rows.push(joint(
+        &everyone,
+        ALL_TARGETS.to_string(),
+        "全部目标同时达成".to_string(),
+        last,
+    ));
+    let mut deadlines: Vec<usize> = model.targets.iter().map(|t| t.deadline).collect();
+    deadlines.sort_unstable();
+    deadlines.dedup();
+    if deadlines.len() > 1 {
+        for d in deadlines {
+            let members: Vec<usize> = everyone
+                .iter()
+                .copied()
+                .filter(|&j| model.targets[j].deadline == d)
+                .collect();
+            let year = model.year(d);
+            rows.push(joint(
+                &members,
+                format!("{ALL_TARGETS}_{year}"),
+                format!("{year}年目标全部达成"),
+                d,
+            ));
+        }
     }
     rows
 }
@@ -163,10 +197,10 @@ pub fn human(v: f64, unit: Unit) -> String {
         Unit::Indicator => format!("{:.1}%", v * 100.0),
         Unit::Ratio => format!("{v:.2}"),
         Unit::Count => {
-            if v.fract() == 0.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.1}")
+            let tenths = format!("{v:.1}");
+            match tenths.strip_suffix(".0") {
+                Some(whole) => whole.to_string(),
+                None => tenths,
             }
         }
     }

@@ -153,7 +153,7 @@ fn flows_match_the_hand_computation() {
         assert_eq!(yearly(&sim, "money_back"), vec![0, fen(600), 0]);
         assert_eq!(yearly(&sim, "to_treasury"), vec![0, fen(300), 0]);
         assert_eq!(yearly(&sim, "pool_balance"), vec![0, fen(300), fen(300)]);
-        assert_eq!(yearly(&sim, "holdings_value"), vec![fen(200) * 1, 0, 0]);
+        assert_eq!(yearly(&sim, "holdings_value"), vec![fen(200), 0, 0]);
         assert_eq!(yearly(&sim, "financing"), vec![fen(800), 0, 0]);
         assert_eq!(yearly(&sim, "mobilised"), vec![fen(600), 0, 0]);
         assert_eq!(yearly(&sim, "grants_awarded"), vec![2, 0, 0]);

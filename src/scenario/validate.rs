@@ -613,16 +613,24 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 "the label is empty: give the target's Chinese label".into(),
             );
         }
-        match target_read(&t.metric) {
+        let ids: Vec<&str> = f
+            .instruments
+            .grant
+            .iter()
+            .map(|g| g.id.as_str())
+            .chain(f.instruments.direct_equity.iter().map(|e| e.id.as_str()))
+            .collect();
+        match target_read(&t.metric, &ids) {
             None => c.fail(
                 p.key("metric"),
                 format!(
                     "unknown metric \"{}\": allowed are {}",
                     t.metric,
-                    target_metric_names().join(", ")
+                    target_metric_names(&ids).join(", ")
                 ),
             ),
-            Some((_, unit)) => {
+            Some(read) => {
+                let unit = read.unit;
                 if t.threshold.0 < Decimal::ZERO {
                     c.fail(
                         p.key("threshold"),

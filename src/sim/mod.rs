@@ -175,7 +175,7 @@ impl<'m> PathSim<'m> {
             .map(|r| fen_from_yuan_f64(r.size))
             .sum();
         let (mut active, mut unicorns, mut potential, mut leaders, mut clusters) = (0, 0, 0, 0, 0);
-        let mut revenue_total: Fen = 0;
+        let mut revenue_total = 0.0;
         let measure = |f: usize, m: crate::scenario::Measure| match m {
             crate::scenario::Measure::Revenue => firms.revenue[f],
             crate::scenario::Measure::Value => firms.value[f],
@@ -201,7 +201,7 @@ impl<'m> PathSim<'m> {
                         leaders += 1;
                     }
                     cluster_sum += measure(f, th.cluster.0);
-                    revenue_total += fen_from_yuan_f64(firms.revenue[f]);
+                    revenue_total += firms.revenue[f];
                 }
             }
             if cluster_sum >= th.cluster.1 {
@@ -223,7 +223,7 @@ impl<'m> PathSim<'m> {
         set(Y::UnicornsInclPotential, unicorns + potential);
         set(Y::ChainLeaders, leaders);
         set(Y::Clusters, clusters);
-        set(Y::LocalRevenue, revenue_total);
+        set(Y::LocalRevenue, fen_from_yuan_f64(revenue_total));
         set(Y::ToTreasury, l.to_treasury[y]);
         set(Y::PoolBalance, l.pool_balance[y]);
         set(Y::Mobilised, l.mobilised_program[y]);
@@ -246,6 +246,7 @@ impl<'m> PathSim<'m> {
             self.yearly[(base + IY::Deployed as usize) * n + y] = l.deployed(k, y);
             self.yearly[(base + IY::MoneyBack as usize) * n + y] = l.proceeds[i];
             self.yearly[(base + IY::HoldingsValue as usize) * n + y] = l.holdings[i];
+            self.yearly[(base + IY::Deals as usize) * n + y] = l.deals[i];
         }
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
         set(Y::GrantsAwarded, grants);

@@ -14,7 +14,7 @@
 use super::PathSim;
 use crate::irr::irr;
 use crate::ledger::Ledger;
-use crate::metrics::{Catalogue, IS, Kind, PROGRAM_YEARLY, S, TargetRead, Y};
+use crate::metrics::{Catalogue, IS, Reading, S, TargetRead, Y};
 use crate::money::yuan;
 use crate::scenario::Direction;
 
@@ -103,7 +103,7 @@ pub(super) fn finish(sim: &mut PathSim) {
             Direction::AtLeast => value >= t.threshold,
             Direction::AtMost => value <= t.threshold,
         };
-        let unit_value = match PROGRAM_YEARLY[read_metric(t.read)].unit {
+        let unit_value = match t.read.unit {
             crate::metrics::Unit::Cny => value / 100.0,
             _ => value,
         };
@@ -112,23 +112,13 @@ pub(super) fn finish(sim: &mut PathSim) {
     }
 }
 
-fn read_metric(read: TargetRead) -> usize {
-    match read {
-        TargetRead::Cumulative(m) | TargetRead::AtYearEnd(m) | TargetRead::MinPerYear(m) => m,
-    }
-}
-
 /// A target metric's value at the deadline, in booking units (fen or count).
 pub fn target_value(yearly: &[i64], n_years: usize, read: TargetRead, deadline: usize) -> f64 {
-    let m = read_metric(read);
-    let series = &yearly[m * n_years..(m + 1) * n_years];
-    debug_assert!(match read {
-        TargetRead::AtYearEnd(_) => PROGRAM_YEARLY[m].kind == Kind::Stock,
-        _ => PROGRAM_YEARLY[m].kind == Kind::Flow,
-    });
-    match read {
-        TargetRead::Cumulative(_) => series[..=deadline].iter().sum::<i64>() as f64,
-        TargetRead::AtYearEnd(_) => series[deadline] as f64,
-        TargetRead::MinPerYear(_) => series[..=deadline].iter().copied().min().unwrap_or(0) as f64,
+    let series = &yearly[read.index * n_years..(read.index + 1) * n_years];
+    let upto = &series[..=deadline];
+    match read.reading {
+        Reading::Cumulative => upto.iter().sum::<i64>() as f64,
+        Reading::AtYearEnd => series[deadline] as f64,
+        Reading::MinPerYear => upto.iter().copied().min().unwrap_or(0) as f64,
     }
 }

@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 const EXACT_LIMIT: i64 = 1 << 16;
 const ALPHA: f64 = 0.001;
 
-fn gamma() -> f64 {
-    (1.0 + ALPHA) / (1.0 - ALPHA)
-}
+const GAMMA: f64 = (1.0 + ALPHA) / (1.0 - ALPHA);
+/// `1 / ln γ`, with `ln γ = 2·atanh(α) = 2(α + α³/3 + α⁵/5 + …)` (the series is exact to f64 here).
+const INV_LN_GAMMA: f64 = 1.0
+    / (2.0 * (ALPHA + ALPHA * ALPHA * ALPHA / 3.0 + ALPHA * ALPHA * ALPHA * ALPHA * ALPHA / 5.0));
 
 /// Bucket key: exact integers in `[-2^16, 2^16]`, logarithmic buckets beyond, ordered like values.
 fn key(v: i64) -> i64 {
@@ -27,7 +28,7 @@ fn key(v: i64) -> i64 {
     if a <= EXACT_LIMIT {
         return v;
     }
-    let k = (libm::log(a as f64 / EXACT_LIMIT as f64) / libm::log(gamma())).ceil() as i64;
+    let k = (libm::log(a as f64 / EXACT_LIMIT as f64) * INV_LN_GAMMA).ceil() as i64;
     let k = k.max(1);
     if v > 0 {
         EXACT_LIMIT + k
@@ -42,7 +43,7 @@ fn value(key: i64) -> f64 {
     if a <= EXACT_LIMIT {
         return key as f64;
     }
-    let g = gamma();
+    let g = GAMMA;
     let k = (a - EXACT_LIMIT) as f64;
     let rep = EXACT_LIMIT as f64 * 2.0 * libm::pow(g, k) / (g + 1.0);
     if key > 0 { rep } else { -rep }
@@ -122,6 +123,15 @@ impl Sketch {
 mod tests {
     use super::*;
     use crate::stats::quantile_sorted;
+
+    #[test]
+    fn the_series_constant_is_one_over_ln_gamma() {
+        let direct = 1.0 / libm::log(GAMMA);
+        assert!(
+            (INV_LN_GAMMA - direct).abs() <= 1e-12 * direct,
+            "{INV_LN_GAMMA} vs {direct}"
+        );
+    }
 
     #[test]
     fn small_integers_are_exact() {
