@@ -4,12 +4,12 @@
 //! scenario or a flag) is 2, anything else 1.
 
 use crate::model::{Model, compile};
-use crate::output::csv_out::{write_summary, write_targets, write_yearly};
+use crate::output::csv_out::{write_metrics, write_summary, write_targets, write_yearly};
 use crate::output::parquet_out::{PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
 use crate::report::{self, SummaryRow, TargetRow, YearlyRow};
 use crate::run::{Progress, RunSettings, run};
-use crate::scenario::{LoadError, ScenarioSource, load_file};
+use crate::scenario::{LoadError, ScenarioFile, ScenarioSource, load_file};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,7 @@ impl AppError {
 /// A scenario that loaded and validated.
 pub struct Loaded {
     pub source: ScenarioSource,
+    pub file: ScenarioFile,
     pub model: Model,
 }
 
@@ -46,6 +47,7 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, AppError> {
         match load_file(f) {
             Ok((source, file)) => loaded.push(Loaded {
                 model: compile(&file),
+                file,
                 source,
             }),
             Err(e @ LoadError::Io { .. }) | Err(e @ LoadError::Invalid(_)) => {
@@ -135,20 +137,25 @@ pub fn run_to_dir(
     staging
         .write("yearly.csv", &bytes)
         .map_err(|e| failed("yearly.csv", &e))?;
-    let sources: Vec<(String, String, String)> = scenarios
-        .iter()
-        .map(|s| {
-            (
-                s.model.name.clone(),
-                s.source.path.clone(),
-                s.source.sha256.clone(),
-            )
-        })
-        .collect();
+    bytes.clear();
+    write_metrics(
+        &mut bytes,
+        &scenarios
+            .iter()
+            .map(|s| s.model.name.as_str())
+            .zip(&catalogues)
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| failed("metrics.csv", &e))?;
+    staging
+        .write("metrics.csv", &bytes)
+        .map_err(|e| failed("metrics.csv", &e))?;
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
     staging
         .write(
             "run.json",
-            run_json(settings.seed, settings.paths, &sources).as_bytes(),
+            run_json(settings.seed, settings.paths, &described).as_bytes(),
         )
         .map_err(|e| failed("run.json", &e))?;
 

@@ -142,6 +142,31 @@ pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
 
 pub const N_INSTRUMENT_YEARLY: usize = INSTRUMENT_YEARLY.len();
 
+/// Per-industry yearly metrics, stored after the instruments', industry by industry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum INY {
+    ActiveFirms,
+    ClusterOutput,
+}
+
+pub const INDUSTRY_YEARLY: &[YearlyDef] = &[
+    YearlyDef {
+        name: "active_firms",
+        unit: Unit::Count,
+        kind: Kind::Stock,
+        label: "在营未退出企业数",
+    },
+    YearlyDef {
+        name: "cluster_output",
+        unit: Unit::Cny,
+        kind: Kind::Stock,
+        label: "产业集群规模(营收或估值合计)",
+    },
+];
+
+pub const N_INDUSTRY_YEARLY: usize = INDUSTRY_YEARLY.len();
+
 /// Suffix of a flow's base name that makes a target take the smallest yearly value up to the
 /// deadline ("each year at least five ..."): `grants_awarded_min_per_year`, `deals_min_per_year.bgt`.
 pub const MIN_PER_YEAR: &str = "_min_per_year";
@@ -166,25 +191,42 @@ pub struct TargetRead {
     pub unit: Unit,
 }
 
-/// Resolves a target metric name: a program metric (`projects_landed`), or an instrument's
-/// (`deals.bgt`), a flow optionally with [`MIN_PER_YEAR`] on its base name.
-pub fn target_read(name: &str, instrument_ids: &[&str]) -> Option<TargetRead> {
-    let (base, instrument) = match name.split_once('.') {
-        Some((base, id)) => (base, Some(instrument_ids.iter().position(|i| *i == id)?)),
+/// Resolves a target metric name: a program metric (`projects_landed`), an instrument's
+/// (`deals.bgt`) or an industry's (`cluster_output.ic`); a flow optionally with [`MIN_PER_YEAR`] on
+/// its base name.
+pub fn target_read(
+    name: &str,
+    instrument_ids: &[&str],
+    industry_ids: &[&str],
+) -> Option<TargetRead> {
+    let (base, id) = match name.split_once('.') {
+        Some((base, id)) => (base, Some(id)),
         None => (name, None),
     };
     let (base, min) = match base.strip_suffix(MIN_PER_YEAR) {
         Some(b) => (b, true),
         None => (base, false),
     };
-    let (index, def) = match instrument {
+    let find = |defs: &[YearlyDef]| defs.iter().position(|d| d.name == base);
+    let (index, def) = match id {
         None => {
-            let i = PROGRAM_YEARLY.iter().position(|d| d.name == base)?;
+            let i = find(PROGRAM_YEARLY)?;
             (i, PROGRAM_YEARLY[i])
         }
-        Some(k) => {
-            let j = INSTRUMENT_YEARLY.iter().position(|d| d.name == base)?;
-            (Catalogue::instrument_yearly(k) + j, INSTRUMENT_YEARLY[j])
+        Some(id) => {
+            if let (Some(k), Some(j)) = (
+                instrument_ids.iter().position(|i| *i == id),
+                find(INSTRUMENT_YEARLY),
+            ) {
+                (Catalogue::instrument_yearly(k) + j, INSTRUMENT_YEARLY[j])
+            } else {
+                let i = industry_ids.iter().position(|i| *i == id)?;
+                let j = find(INDUSTRY_YEARLY)?;
+                (
+                    Catalogue::industry_yearly_at(instrument_ids.len(), i) + j,
+                    INDUSTRY_YEARLY[j],
+                )
+            }
         }
     };
     let reading = match (def.kind, min) {
@@ -201,7 +243,7 @@ pub fn target_read(name: &str, instrument_ids: &[&str]) -> Option<TargetRead> {
 }
 
 /// Every name a target may use, for error messages.
-pub fn target_metric_names(instrument_ids: &[&str]) -> Vec<String> {
+pub fn target_metric_names(instrument_ids: &[&str], industry_ids: &[&str]) -> Vec<String> {
     let with_min = |defs: &[YearlyDef], suffix: &str| -> Vec<String> {
         defs.iter()
             .flat_map(|d| {
@@ -216,6 +258,9 @@ pub fn target_metric_names(instrument_ids: &[&str]) -> Vec<String> {
     let mut names = with_min(PROGRAM_YEARLY, "");
     for id in instrument_ids {
         names.extend(with_min(INSTRUMENT_YEARLY, &format!(".{id}")));
+    }
+    for id in industry_ids {
+        names.extend(with_min(INDUSTRY_YEARLY, &format!(".{id}")));
     }
     names
 }
@@ -347,7 +392,7 @@ pub struct Column {
 /// The metrics of one scenario, in storage order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalogue {
-    /// Program yearly metrics, then per instrument.
+    /// Program yearly metrics, then per instrument, then per industry.
     pub yearly: Vec<Column>,
     /// Program scalars, then per instrument, then `target.<id>` values, then `met.<id>`.
     pub scalars: Vec<Column>,
@@ -385,6 +430,13 @@ impl Catalogue {
                 label: format!("{}({})", d.label, inst.label),
             }));
         }
+        for ind in &model.industries {
+            yearly.extend(INDUSTRY_YEARLY.iter().map(|d| Column {
+                name: format!("{}.{}", d.name, ind.id),
+                unit: d.unit,
+                label: format!("{}({})", d.label, ind.name),
+            }));
+        }
         for t in &model.targets {
             scalars.push(Column {
                 name: format!("target.{}", t.id),
@@ -410,6 +462,17 @@ impl Catalogue {
     /// Index of the first per-instrument yearly metric of instrument `k`.
     pub fn instrument_yearly(k: usize) -> usize {
         N_PROGRAM_YEARLY + k * N_INSTRUMENT_YEARLY
+    }
+
+    /// Index of the first per-industry yearly metric of industry `i` in a scenario with
+    /// `n_instruments` instruments.
+    pub fn industry_yearly_at(n_instruments: usize, i: usize) -> usize {
+        N_PROGRAM_YEARLY + n_instruments * N_INSTRUMENT_YEARLY + i * N_INDUSTRY_YEARLY
+    }
+
+    /// Index of the first per-industry yearly metric of industry `i`.
+    pub fn industry_yearly(&self, i: usize) -> usize {
+        Self::industry_yearly_at(self.n_instruments, i)
     }
 
     /// Index of the first per-instrument scalar of instrument `k`.
@@ -451,7 +514,9 @@ mod tests {
     #[test]
     fn target_names_resolve() {
         let ids = ["frontier", "bgt"];
-        let read = |n: &str| target_read(n, &ids).map(|t| (t.index, t.reading, t.unit));
+        let industries = ["ic", "ai"];
+        let read =
+            |n: &str| target_read(n, &ids, &industries).map(|t| (t.index, t.reading, t.unit));
         assert_eq!(
             read("projects_landed"),
             Some((Y::ProjectsLanded as usize, Reading::Cumulative, Unit::Count))
@@ -481,7 +546,13 @@ mod tests {
         assert_eq!(read("holdings_value_min_per_year.bgt"), None);
         assert_eq!(read("deals.nope"), None);
         assert_eq!(read("nope"), None);
-        let names = target_metric_names(&ids);
+        let ai_output = Catalogue::industry_yearly_at(2, 1) + INY::ClusterOutput as usize;
+        assert_eq!(
+            read("cluster_output.ai"),
+            Some((ai_output, Reading::AtYearEnd, Unit::Cny))
+        );
+        assert_eq!(read("deals.ai"), None);
+        let names = target_metric_names(&ids, &industries);
         assert!(names.contains(&"deals_min_per_year.frontier".to_string()));
         assert!(
             names.iter().all(|n| read(n).is_some()),

@@ -120,7 +120,6 @@ pub struct EstablishedModel {
     pub value: LogNormal,
     pub revenue: LogNormal,
     pub growth: (f64, f64),
-    pub age: (u32, u32),
 }
 
 /// One instrument: what all kinds share, and what is particular to its kind.
@@ -280,7 +279,6 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 value: dist(&e.value),
                 revenue: dist(&e.revenue),
                 growth: (e.revenue_growth.mean, e.revenue_growth.vol),
-                age: (e.age[0] as u32, e.age[1] as u32),
             }),
         })
         .collect();
@@ -383,11 +381,12 @@ pub fn compile(f: &ScenarioFile) -> Model {
     };
 
     let instrument_ids: Vec<&str> = instruments.iter().map(|i| i.id.as_str()).collect();
+    let industry_ids: Vec<&str> = industries.iter().map(|i| i.id.as_str()).collect();
     let targets = f
         .targets
         .iter()
         .map(|t| {
-            let read = target_read(&t.metric, &instrument_ids).expect("validated");
+            let read = target_read(&t.metric, &instrument_ids, &industry_ids).expect("validated");
             let threshold = if read.unit == Unit::Cny {
                 fen_of(t.threshold.0) as f64
             } else {

@@ -5,10 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const TINY: &str = include_str!("data/tiny.toml");
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "summary.csv",
     "targets.csv",
     "yearly.csv",
+    "metrics.csv",
     "paths.parquet",
     "run.json",
 ];
@@ -113,7 +114,10 @@ fn outputs_follow_the_contract() {
     };
     let mut want: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     want.sort();
-    assert_eq!(names, want, "exactly the contract's files, no temporaries");
+    assert_eq!(
+        names, want,
+        "the contract's files and the metric dictionary, no temporaries"
+    );
 
     let header = |f: &str| {
         let text = fs::read_to_string(dir.path().join(f)).unwrap();

@@ -1,6 +1,6 @@
 //! `summary.csv`, `targets.csv` and `yearly.csv` as bytes (columns per the interface contract).
 
-use crate::metrics::Unit;
+use crate::metrics::{Catalogue, Unit};
 use crate::report::{SummaryRow, TargetRow, YearlyRow};
 use std::io::{self, Write};
 
@@ -25,6 +25,8 @@ pub const TARGETS_HEADER: [&str; 10] = [
 pub const YEARLY_HEADER: [&str; 9] = [
     "scenario", "year", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
 ];
+
+pub const METRICS_HEADER: [&str; 5] = ["scenario", "table", "metric", "unit", "label"];
 
 /// A number for CSV: yuan to the fen, other values to 6 decimals, trailing zeros dropped,
 /// undefined values empty.
@@ -114,6 +116,28 @@ pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
         ];
         rec.extend(r.quantiles.iter().map(|&q| number(q, u)));
         w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
+/// `metrics.csv`: the dictionary of every metric of every scenario, with its unit and Chinese
+/// label, for `summary.csv` (`table` = summary) and `yearly.csv` (`table` = yearly).
+pub fn write_metrics<W: Write>(out: W, scenarios: &[(&str, &Catalogue)]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(METRICS_HEADER).map_err(io_err)?;
+    for (name, cat) in scenarios {
+        for (table, cols) in [("summary", &cat.scalars), ("yearly", &cat.yearly)] {
+            for c in cols.iter() {
+                w.write_record([
+                    name,
+                    table,
+                    c.name.as_str(),
+                    c.unit.code(),
+                    c.label.as_str(),
+                ])
+                .map_err(io_err)?;
+            }
+        }
     }
     w.flush()
 }

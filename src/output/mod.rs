@@ -12,6 +12,7 @@
 pub mod csv_out;
 pub mod parquet_out;
 
+use crate::scenario::{ScenarioFile, ScenarioSource};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -79,9 +80,10 @@ impl Drop for Staging {
     }
 }
 
-/// `run.json`: what produced the run. Deliberately without thread count or time, so that the same
+/// `run.json`: what produced the run: version, seed, paths, and for each scenario its file, hash,
+/// title, question and market regimes. Deliberately without thread count or time, so that the same
 /// seed gives the same bytes.
-pub fn run_json(seed: u64, paths: u64, scenarios: &[(String, String, String)]) -> String {
+pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioFile)]) -> String {
     let value = serde_json::json!({
         "tool": "fundsim",
         "version": env!("CARGO_PKG_VERSION"),
@@ -90,7 +92,16 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(String, String, String)]) -
         "chunk_paths": crate::run::CHUNK,
         "scenarios": scenarios
             .iter()
-            .map(|(name, file, sha)| serde_json::json!({"name": name, "file": file, "sha256": sha}))
+            .map(|(source, file)| serde_json::json!({
+                "name": file.scenario.name,
+                "file": source.path,
+                "sha256": source.sha256,
+                "title": file.scenario.title,
+                "description": file.scenario.description,
+                "regimes": file.market.regimes.iter().map(|r| serde_json::json!({
+                    "from": r.from, "to": r.to, "shift": r.shift, "label": r.label,
+                })).collect::<Vec<_>>(),
+            }))
             .collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&value).expect("json");

@@ -308,8 +308,6 @@ pub struct Established {
     pub revenue: MoneyDist,
     /// Yearly revenue growth; valuations move in proportion to revenue.
     pub revenue_growth: Growth,
-    /// Ages in whole years at the start year, drawn uniformly from `[min, max]`.
-    pub age: [i64; 2],
 }
 
 /// `[instruments]`: each kind is an array of tables (`[[instruments.grant]]`, ...).

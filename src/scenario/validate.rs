@@ -451,7 +451,6 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             c.money_dist(e.key("value"), &est.value);
             c.money_dist(e.key("revenue"), &est.revenue);
             c.growth(e.key("revenue_growth"), &est.revenue_growth);
-            c.ages(e.key("age"), &est.age);
         }
     }
 
@@ -620,13 +619,14 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             .map(|g| g.id.as_str())
             .chain(f.instruments.direct_equity.iter().map(|e| e.id.as_str()))
             .collect();
-        match target_read(&t.metric, &ids) {
+        let industry_ids: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
+        match target_read(&t.metric, &ids, &industry_ids) {
             None => c.fail(
                 p.key("metric"),
                 format!(
                     "unknown metric \"{}\": allowed are {}",
                     t.metric,
-                    target_metric_names(&ids).join(", ")
+                    target_metric_names(&ids, &industry_ids).join(", ")
                 ),
             ),
             Some(read) => {

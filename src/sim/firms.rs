@@ -180,17 +180,10 @@ impl Firms {
                 for _ in 0..est.count {
                     let value = exp(est.value.mu + est.value.sigma * normal(rng));
                     let revenue = exp(est.revenue.mu + est.revenue.sigma * normal(rng));
-                    let age = int_between(rng, est.age.0, est.age.1);
+                    // Established firms take no rounds and meet no age-based threshold: their
+                    // stage and founding year are never read.
                     let last = ind.stages.len() - 1;
-                    self.push(
-                        i,
-                        last,
-                        Status::Established,
-                        -(age as i32),
-                        value,
-                        revenue,
-                        1.0,
-                    );
+                    self.push(i, last, Status::Established, 0, value, revenue, 1.0);
                 }
             }
         }

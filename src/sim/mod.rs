@@ -14,7 +14,7 @@ mod results;
 
 use crate::instruments::{self, Purse, Year};
 use crate::ledger::{Ledger, Position};
-use crate::metrics::{Catalogue, Y};
+use crate::metrics::{Catalogue, INY, Y};
 use crate::model::Model;
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{self, Stream};
@@ -207,6 +207,10 @@ impl<'m> PathSim<'m> {
             if cluster_sum >= th.cluster.1 {
                 clusters += 1;
             }
+            let base = self.catalogue.industry_yearly(i);
+            self.yearly[(base + INY::ActiveFirms as usize) * n + y] = firms.active[i].len() as i64;
+            self.yearly[(base + INY::ClusterOutput as usize) * n + y] =
+                fen_from_yuan_f64(cluster_sum);
         }
 
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
