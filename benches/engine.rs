@@ -103,7 +103,6 @@ impl DrawMix {
     /// `PathSim` counts them, the revenue draws and the rounds and exits of existing firms
     /// (entry rounds of new projects are not transitions and are excluded).
     fn measure(model: &Model, paths: u64) -> Self {
-        let n_ind = model.industries.len();
         let mut firms = Firms::default();
         let mut market = Market::default();
         let mut events = YearEvents::default();
@@ -111,13 +110,19 @@ impl DrawMix {
         let (mut firm_years, mut revenue, mut round_or_exit) = (0u64, 0u64, 0u64);
         for path in 0..paths {
             let mut market_rng = rng::stream(SEED, path, rng::MARKET);
-            let mut rngs: Vec<Stream> = (0..n_ind)
-                .map(|i| rng::stream(SEED, path, rng::INDUSTRY + i as u64))
-                .collect();
+            let streams = |purpose: fn(&str) -> u64| -> Vec<Stream> {
+                model
+                    .industries
+                    .iter()
+                    .map(|ind| rng::stream(SEED, path, purpose(&ind.id)))
+                    .collect()
+            };
+            let mut rngs = streams(rng::industry_firms);
+            let mut factor_rngs = streams(rng::industry_factor);
             firms.populate(model, &mut rngs);
-            market.start(model, &mut market_rng);
+            market.start(&mut market_rng, &mut factor_rngs);
             for y in 0..model.n_years {
-                market.step(model, y, &mut market_rng, &mut x);
+                market.step(model, y, (&mut market_rng, &mut factor_rngs), &mut x);
                 events.clear();
                 for (i, ind) in model.industries.iter().enumerate() {
                     firm_years += (firms.active[i].len()
@@ -238,7 +243,7 @@ fn engine(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(DRAW_BATCH));
     g.bench_function("per_firm_year", |b| {
-        let mut rng = rng::stream(SEED, 0, rng::INDUSTRY);
+        let mut rng = rng::stream(SEED, 0, rng::industry_firms("bench"));
         b.iter(|| black_box(draws(&mut rng, DRAW_BATCH, black_box(mix))))
     });
     g.finish();

@@ -4,9 +4,12 @@
 //! `NPV(r) = Σ c_t (1+r)^{-t} = 0`, evaluated by Horner's rule in `v = 1/(1+r)` (no `powf`).
 //! - no positive flow and some negative: the money is lost, IRR = -100% (−1);
 //! - no negative flow: undefined (`NaN`);
-//! - otherwise the smallest root found on a grid from -99.99% to 10 000% refined by bisection, or
-//!   `NaN` if NPV keeps one sign there. For conventional flows (outflows, then inflows) the root is
-//!   unique, so "smallest" only matters for unusual sign patterns.
+//! - otherwise the smallest root found on a grid from -99.99% to 10 000% refined by bisection;
+//! - NPV negative on the whole grid (worse than losing 99.99% a year): −1; positive on the whole grid
+//!   (better than 10 000% a year): `NaN`.
+//!
+//! For conventional flows (outflows, then inflows) the root is unique, so "smallest" only matters for
+//! unusual sign patterns.
 
 /// `Σ c_t (1+r)^{-t}`.
 pub fn npv(flows: &[f64], rate: f64) -> f64 {
@@ -40,7 +43,7 @@ pub fn irr(flows: &[f64]) -> f64 {
         prev_r = r;
         prev = cur;
     }
-    f64::NAN
+    if prev < 0.0 { -1.0 } else { f64::NAN }
 }
 
 const GRID_STEPS: usize = 120;
@@ -106,6 +109,12 @@ mod tests {
         // Lose half over two years: (1+r)² = 0.5.
         let r = irr(&[-100.0, 0.0, 50.0]);
         assert!((r - (0.5f64.sqrt() - 1.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn near_total_losses_are_minus_100_percent() {
+        // The root is 1 + r = 1e-5, below the grid: reported as a total loss.
+        assert_eq!(irr(&[-100.0, 0.001]), -1.0);
     }
 
     #[test]

@@ -26,8 +26,9 @@ enum Command {
         /// Scenario files (TOML). All run with the same seed, so they share random numbers.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// Number of Monte Carlo paths per scenario.
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        /// Number of Monte Carlo paths per scenario (each path keeps its results in memory:
+        /// about 8 bytes per metric, 0.7 GB for 1,000,000 paths of the bundled scenario).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         paths: u64,
         /// Seed of the random streams: the same seed gives the same output bytes.
         #[arg(long, default_value_t = 20_240_101)]
@@ -70,11 +71,19 @@ fn progress_bar(total: u64) -> ProgressBar {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A panic is a bug, not bad input: exit 1 (the panic message is already printed), after
+    // unwinding has removed any temporary output files.
+    match std::panic::catch_unwind(|| execute(cli.command)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("{e}");
             ExitCode::from(e.exit_code() as u8)
+        }
+        Err(_) => {
+            eprintln!(
+                "error: internal error (a bug in fundsim): please report it with the scenario file"
+            );
+            ExitCode::from(1)
         }
     }
 }

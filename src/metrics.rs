@@ -86,7 +86,9 @@ yearly_defs! {
     Unicorns = ("unicorns", Count, Stock, "独角兽企业数"),
     PotentialUnicorns = ("potential_unicorns", Count, Stock, "潜在独角兽企业数"),
     UnicornsInclPotential = ("unicorns_incl_potential", Count, Stock, "(潜在)独角兽企业数"),
+    UnicornsInclPotentialNew = ("unicorns_incl_potential_new", Count, Stock, "新培育(潜在)独角兽企业数(不含期初已达标企业)"),
     ChainLeaders = ("chain_leaders", Count, Stock, "链主企业数"),
+    ChainLeadersNew = ("chain_leaders_new", Count, Stock, "新引育链主企业数(不含期初已达标企业)"),
     Clusters = ("clusters", Count, Stock, "百亿级产业集群数"),
     LocalRevenue = ("local_revenue", Cny, Stock, "本地企业营业收入"),
     HoldingsValue = ("holdings_value", Cny, Stock, "持有股权估值"),
@@ -310,6 +312,7 @@ scalar_defs! {
     Unicorns = ("unicorns", Count, "期末独角兽企业数"),
     PotentialUnicorns = ("potential_unicorns", Count, "期末潜在独角兽企业数"),
     ChainLeaders = ("chain_leaders", Count, "期末链主企业数"),
+    ChainLeadersNew = ("chain_leaders_new", Count, "期末新引育链主企业数"),
     Clusters = ("clusters", Count, "期末百亿级集群数"),
     LocalRevenue = ("local_revenue", Cny, "期末本地企业营业收入"),
 }

@@ -240,7 +240,10 @@ pub struct RateFen {
 }
 
 impl RateFen {
+    /// Rates are kept to 12 decimals (a thousandth of a fen on a billion yuan), which keeps
+    /// `amount · mantissa` inside `i128` for every `i64` amount.
     pub fn new(rate: Decimal) -> Self {
+        let rate = rate.round_dp(12).normalize();
         RateFen {
             mantissa: rate.mantissa(),
             denominator: 10i128.pow(rate.scale()),

@@ -93,12 +93,12 @@ fn values_are_stable_for_a_fixed_seed() {
     );
 }
 
-const PINNED_PROJECTS_MEAN: &str = "99.923";
-const PINNED_FISCAL_P50: &str = "354801684.77";
-const PINNED_MONEY_BACK_MEAN: &str = "389691232.81";
-const PINNED_IRR_P50: &str = "-0.000705";
-const PINNED_ALL_TARGETS: &str = "0.506";
-const PINNED_ACTIVE_2030_P50: &str = "46";
+const PINNED_PROJECTS_MEAN: &str = "99.474";
+const PINNED_FISCAL_P50: &str = "354986327.46";
+const PINNED_MONEY_BACK_MEAN: &str = "365530068.19";
+const PINNED_IRR_P50: &str = "-0.001837";
+const PINNED_ALL_TARGETS: &str = "0.496";
+const PINNED_ACTIVE_2030_P50: &str = "45.5";
 
 #[test]
 fn outputs_follow_the_contract() {
@@ -254,8 +254,19 @@ fn negative_amount() {
             &at,
             "instruments.direct_equity[0].ticket",
             "-5000000",
-            "more than 0",
+            "at least 0.01 yuan",
         ],
+    );
+}
+
+#[test]
+fn amount_below_a_fen() {
+    // Positive amounts are booked in whole fen: 0.004 yuan would be a zero-fen grant.
+    let text = TINY.replacen("amount = \"300万\"", "amount = 0.004", 1);
+    let at = place(&text, "0.004");
+    rejects(
+        &text,
+        &[&at, "instruments.grant[0].amount", "0.004", "one fen"],
     );
 }
 

@@ -86,7 +86,7 @@ fn probabilities(text: &str, seed: u64) -> Vec<f64> {
     let result = run(&model, RunSettings { paths: PATHS, seed }, &Silent);
     target_rows(&model, &result)
         .iter()
-        .filter(|r| r.target != "all")
+        .filter(|r| !r.target.starts_with("all"))
         .map(|r| r.estimate.p)
         .collect()
 }

@@ -27,7 +27,7 @@
 //!   ≥ 1亿 per industry (2 × 6000 = 12000 from 2025).
 
 use fundsim::ledger::Outcome;
-use fundsim::metrics::{Catalogue, PROGRAM_SCALARS, PROGRAM_YEARLY};
+use fundsim::metrics::{Catalogue, PROGRAM_YEARLY};
 use fundsim::model::compile;
 use fundsim::run::{RunSettings, Silent, run};
 use fundsim::scenario::load_str;
@@ -237,5 +237,189 @@ fn every_path_is_the_same_so_summaries_have_no_spread() {
         .position(|d| d.name == "fiscal_outlay")
         .unwrap();
     assert_eq!(result.yearly[fiscal * 3].sum, 300 * 300 * 10_000 * 100);
-    assert!(PROGRAM_SCALARS.iter().any(|d| d.name == "fiscal_irr"));
+}
+
+/// A second hand-worked case for what the first leaves out: dilution after entry, a write-off,
+/// the sale rule, the holdings haircut and pooled money being spent.
+///
+/// Industry `a`: firm X, seed, worth 1000万, raises its A round in 2024 (×2 → 2000万, 20% sold,
+/// retention 0.8) and its B round in 2025 (×2 → 4000万, 25% sold, retention 0.6), and fails in
+/// 2026 (B: p_fail = 1). Industry `b`: firm Y, seed, worth 1000万, raises its A round in 2024
+/// (×3 → 3000万, 20% sold) and then stays in A for ever.
+///
+/// Instruments, in 万: `eqa` buys 100 of X's A round (stake 100/2000 = 5%); `eqs` buys 300 of Y's A
+/// round (stake 10%) and sells 2 years after entry at half the last post-money; grant `g` has no
+/// fiscal budget but may spend pooled money (50 per grant); all proceeds go to the pool.
+/// The holdings haircut is 10%.
+/// - 2024: fiscal 400. Holdings: X 5% × 2000 × 0.9 = 90, Y 10% × 3000 × 0.9 = 270 → 360.
+///   Private money: X's round 400 − 100 = 300, Y's 600 − 300 = 300 → 600; financing 1000.
+/// - 2025: X's B round dilutes the stake to 5% × 0.6/0.8 = 3.75%: 3.75% × 4000 × 0.9 = 135; Y 270
+///   → 405.
+/// - 2026: X fails: written off. Y's stake is sold (2026 ≥ 2024 + 2) for 10% × 3000 × 0.5 = 150, all
+///   to the pool. Holdings 0.
+/// - 2027: the pool pays one grant of 50 to Y (the only active firm); 100 stays in the pool.
+/// - Treasury: F = 400 (2024), D = 0, R = 100 (pool). TVPI 0.25, DPI 0, net fiscal cost 300.
+///   IRR: −400 + 100/(1+r)³ = 0 → r = 0.25^(1/3) − 1 = −0.370039. PV at 10%: 400 − 100/1.1³ =
+///   324.8685万.
+/// - `eqs`: −300 then +150 two years later: TVPI 0.5, IRR = √0.5 − 1 = −0.292893. `eqa`: TVPI 0,
+///   IRR −100%. `g`: deployed 50 (all pooled), fiscal 0.
+const SECOND: &str = r#"
+[scenario]
+name = "by_hand_2"
+[time]
+start_year = 2024
+horizon_years = 4
+[market]
+rho = 0.3
+industry_rho = 0.3
+sensitivity = { round = 1.0, exit = 1.0, fail = 1.0, value = 0.0, exit_value = 0.0 }
+[thresholds]
+chain_leader = { measure = "value", value = "100亿" }
+cluster = { measure = "value", value = "1000亿" }
+[program]
+discount_rate = "10%"
+holdings_haircut = "10%"
+recycling = { to_pool = "100%", into = ["g"] }
+
+[[industries]]
+id = "a"
+name = "甲"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+[[industries.stages]]
+name = "B"
+dilution = "25%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 1
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[industries]]
+id = "b"
+name = "乙"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 3, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[instruments.grant]]
+id = "g"
+budget = 0
+amount = "50万"
+
+[[instruments.direct_equity]]
+id = "eqa"
+budget = { per_year = "100万", from = 2024, to = 2024 }
+ticket = "100万"
+industries = ["a"]
+stages = ["A"]
+
+[[instruments.direct_equity]]
+id = "eqs"
+budget = { per_year = "300万", from = 2024, to = 2024 }
+ticket = "300万"
+industries = ["b"]
+stages = ["A"]
+sell_after_years = 2
+sale_discount = "50%"
+"#;
+
+#[test]
+fn dilution_write_off_sale_haircut_and_pooled_money() {
+    let model = compile(&load_str("by_hand_2.toml", SECOND).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let fen = |w: i64| w * 10_000 * 100;
+    for path in [0, 5] {
+        sim.run(7, path);
+        assert_eq!(yearly(&sim, "fiscal_outlay"), vec![fen(400), 0, 0, 0]);
+        assert_eq!(yearly(&sim, "deployed"), vec![fen(400), 0, 0, fen(50)]);
+        assert_eq!(yearly(&sim, "fiscal_outlay.g"), vec![0, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "deployed.g"), vec![0, 0, 0, fen(50)]);
+        assert_eq!(
+            yearly(&sim, "holdings_value"),
+            vec![fen(360), fen(405), 0, 0]
+        );
+        assert_eq!(
+            yearly(&sim, "holdings_value.eqa"),
+            vec![fen(90), fen(135), 0, 0]
+        );
+        assert_eq!(yearly(&sim, "money_back.eqs"), vec![0, 0, fen(150), 0]);
+        assert_eq!(yearly(&sim, "money_back.eqa"), vec![0, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "pool_balance"), vec![0, 0, fen(150), fen(100)]);
+        assert_eq!(yearly(&sim, "to_treasury"), vec![0, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "mobilised"), vec![fen(600), 0, 0, 0]);
+        assert_eq!(yearly(&sim, "financing"), vec![fen(1000), fen(1000), 0, 0]);
+        assert_eq!(yearly(&sim, "failures"), vec![0, 0, 1, 0]);
+        assert_eq!(yearly(&sim, "grants_awarded"), vec![0, 0, 0, 1]);
+        assert_eq!(yearly(&sim, "firms_supported"), vec![2, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "active_firms"), vec![2, 2, 1, 1]);
+        assert_eq!(yearly(&sim, "active_firms.a"), vec![1, 1, 0, 0]);
+        let outcomes: Vec<_> = sim
+            .positions
+            .iter()
+            .map(|p| (p.instrument, p.outcome, p.proceeds, p.exit_year))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                (1, Outcome::WrittenOff, 0, 2),
+                (2, Outcome::Sold, fen(150), 2)
+            ]
+        );
+        assert_eq!(sim.ledger.conservation_error(), (0, None));
+
+        assert!(close(scalar(&sim, "net_fiscal_cost"), 300.0 * WAN));
+        let pv = 400.0 * WAN - 100.0 * WAN / 1.1f64.powi(3);
+        assert!(close(scalar(&sim, "net_fiscal_cost_pv"), pv));
+        assert!((scalar(&sim, "fiscal_irr") - (0.25f64.powf(1.0 / 3.0) - 1.0)).abs() < 1e-10);
+        assert!(close(scalar(&sim, "tvpi"), 0.25));
+        assert!(close(scalar(&sim, "dpi"), 0.0));
+        assert!(close(scalar(&sim, "tvpi.eqs"), 0.5));
+        assert!((scalar(&sim, "irr.eqs") - (0.5f64.sqrt() - 1.0)).abs() < 1e-10);
+        assert_eq!(scalar(&sim, "irr.eqa"), -1.0);
+        assert!(close(scalar(&sim, "mobilised.eqa"), 300.0 * WAN));
+        assert!(close(scalar(&sim, "mobilised.eqs"), 300.0 * WAN));
+        assert!(close(scalar(&sim, "deployed.g"), 50.0 * WAN));
+        assert!(close(scalar(&sim, "fiscal_outlay.g"), 0.0));
+    }
 }

@@ -6,7 +6,8 @@
 //! still holds it. The city's stake is `ticket / post-money`; later rounds dilute it (the firm's
 //! retention factor), and it ends at the firm's exit (IPO or M&A, at the exit value), at its
 //! failure (written off) or, with `sell_after_years`, by a sale at the last post-money less
-//! `sale_discount`. The rest of the round is private money mobilised.
+//! `sale_discount`. The rest of the round is private money mobilised (booked once all instruments
+//! have acted, by [`super::book_mobilised`]).
 
 use super::{Purse, Year, draw_next};
 use crate::ledger::{Outcome, Position};
@@ -64,7 +65,7 @@ pub(super) fn invest(
         year.support(round.firm);
         let i = year.ledger.at(k, year.y);
         year.ledger.deals[i] += 1;
-        year.ledger.mobilised[i] += size - ticket;
+        year.tickets.push((k, n as u32, ticket));
     }
     *year.candidates = candidates;
 }

@@ -60,6 +60,8 @@ pub struct Year<'a> {
     pub newly_supported: &'a mut i64,
     /// Scratch space for candidate lists, reused across years and paths.
     pub candidates: &'a mut Vec<u32>,
+    /// This year's equity tickets: `(instrument, round index, ticket)`.
+    pub tickets: &'a mut Vec<(usize, u32, Fen)>,
 }
 
 impl Year<'_> {
@@ -133,6 +135,25 @@ fn sale_due(model: &Model, k: usize, entry: usize, y: usize) -> Option<f64> {
             .map(|(_, discount)| discount),
         KindModel::Grant(_) => None,
     }
+}
+
+/// Books the private money in the rounds the city joined this year: per round `size − city money`
+/// to the program, and to each instrument in the round in proportion to its ticket (rounded down to
+/// the fen, so the instruments' shares never add up to more than the program's figure).
+pub fn book_mobilised(year: &mut Year) {
+    let mut program = 0;
+    for (n, (round, &city)) in year.rounds.iter().zip(year.round_city.iter()).enumerate() {
+        if city > 0 {
+            let private = fen_from_yuan_f64(round.size) - city;
+            program += private;
+            for &(k, _, ticket) in year.tickets.iter().filter(|t| t.1 as usize == n) {
+                let share = (private as i128 * ticket as i128 / city as i128) as Fen;
+                let i = year.ledger.at(k, year.y);
+                year.ledger.mobilised[i] += share;
+            }
+        }
+    }
+    year.ledger.mobilised_program[year.y] = program;
 }
 
 /// Values open positions at the year's end (after the program's haircut).

@@ -63,11 +63,13 @@ impl Checker {
     }
 
     fn amount(&mut self, path: KeyPath, m: &Money, allow_zero: bool) {
-        if m.0 < Decimal::ZERO || (!allow_zero && m.0 == Decimal::ZERO) {
+        // A positive amount must be at least one fen: the books are kept in whole fen.
+        let below_a_fen = to_fen(m.0).is_some_and(|f| f < 1);
+        if m.0 < Decimal::ZERO || (!allow_zero && below_a_fen) {
             let allowed = if allow_zero {
                 "0 or more"
             } else {
-                "more than 0"
+                "at least 0.01 yuan (one fen)"
             };
             self.fail(
                 path,
@@ -274,6 +276,15 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             ),
         );
     }
+    if thr.potential_unicorn.max_age > thr.unicorn.max_age {
+        c.fail(
+            th.key("potential_unicorn").key("max_age"),
+            format!(
+                "{} is above the unicorn max_age {}: a potential unicorn is a younger firm, so its age limit must not exceed the unicorn's",
+                thr.potential_unicorn.max_age, thr.unicorn.max_age
+            ),
+        );
+    }
     c.amount(
         th.key("chain_leader").key("value"),
         &thr.chain_leader.value,
@@ -386,7 +397,12 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             c.probability(q.key("p_round"), &st.p_round);
             c.probability(q.key("p_exit"), &st.p_exit);
             c.probability(q.key("p_fail"), &st.p_fail);
-            let total = st.p_round.0 + st.p_exit.0 + st.p_fail.0;
+            let total = st
+                .p_round
+                .0
+                .checked_add(st.p_exit.0)
+                .and_then(|t| t.checked_add(st.p_fail.0))
+                .unwrap_or(Decimal::MAX);
             if total > Decimal::ONE {
                 c.fail(
                     q.key("p_fail"),
@@ -439,7 +455,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             if !has_revenue {
                 c.fail(
                     e.clone(),
-                    "established firms are measured by revenue: give entry.revenue and revenue_growth for this industry too".into(),
+                    "established firms need the industry to model revenue (their value moves with it): give entry.revenue and every stage's revenue_growth too".into(),
                 );
             }
             if !(0..=MAX_FIRMS).contains(&est.count) {

@@ -17,8 +17,19 @@
 //! Each industry draws from its own stream in a fixed order, so the firms of a path do not depend
 //! on the program's instruments.
 
-use crate::model::{IndustryModel, Model, StageModel};
+use crate::model::{IndustryModel, LogNormal, Model, StageModel};
 use crate::rng::{Stream, exp, int_between, logistic, normal, poisson, uniform};
+
+/// No firm value or revenue exceeds 10万亿 yuan (1e13, above the largest listed companies): a
+/// numerical guard for the far tails of many compounded log-normal draws, which keeps every sum of
+/// fen in a path well inside `i64`.
+pub const MAX_FIRM_AMOUNT: f64 = 1e13;
+
+/// A log-normal amount, capped at [`MAX_FIRM_AMOUNT`].
+#[inline]
+fn amount(d: LogNormal, rng: &mut Stream) -> f64 {
+    exp(d.mu + d.sigma * normal(rng)).min(MAX_FIRM_AMOUNT)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -29,6 +40,11 @@ pub enum Status {
     Failed,
     Established,
 }
+
+/// [`Firms::at_start`] bit: a chain leader at the start year.
+pub const AT_START_LEADER: u8 = 1;
+/// [`Firms::at_start`] bit: a unicorn or potential unicorn at the start year.
+pub const AT_START_UNICORN: u8 = 2;
 
 /// A round raised this year by a local firm (including a new project's entry round).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,6 +74,9 @@ pub struct Firms {
     pub supported: Vec<bool>,
     /// Bit `k` set: grant instrument `k` has paid this firm.
     pub granted: Vec<u64>,
+    /// What the firm already was at the start year ([`AT_START_LEADER`], [`AT_START_UNICORN`]), so
+    /// that "new" chain leaders and unicorns can leave the initial base out.
+    pub at_start: Vec<u8>,
     /// Per industry: ids of active (unexited) firms, in creation order.
     pub active: Vec<Vec<u32>>,
     /// Per industry: ids of listed or acquired firms.
@@ -109,6 +128,7 @@ impl Firms {
         self.retention.clear();
         self.supported.clear();
         self.granted.clear();
+        self.at_start.clear();
         for lists in [&mut self.active, &mut self.exited, &mut self.established] {
             lists.resize_with(n_industries, Vec::new);
             lists.truncate(n_industries);
@@ -147,6 +167,7 @@ impl Firms {
         self.retention.push(retention);
         self.supported.push(false);
         self.granted.push(0);
+        self.at_start.push(0);
         match status {
             Status::Established => self.established[industry].push(id),
             _ => self.active[industry].push(id),
@@ -168,18 +189,16 @@ impl Firms {
             for (s, st) in ind.stages.iter().enumerate() {
                 let Some(ex) = &st.existing else { continue };
                 for _ in 0..ex.count {
-                    let value = exp(ex.value.mu + ex.value.sigma * normal(rng));
+                    let value = amount(ex.value, rng);
                     let age = int_between(rng, ex.age.0, ex.age.1);
-                    let revenue = ex
-                        .revenue
-                        .map_or(0.0, |r| exp(r.mu + r.sigma * normal(rng)));
+                    let revenue = ex.revenue.map_or(0.0, |r| amount(r, rng));
                     self.push(i, s, Status::Active, -(age as i32), value, revenue, 1.0);
                 }
             }
             if let Some(est) = &ind.established {
                 for _ in 0..est.count {
-                    let value = exp(est.value.mu + est.value.sigma * normal(rng));
-                    let revenue = exp(est.revenue.mu + est.revenue.sigma * normal(rng));
+                    let value = amount(est.value, rng);
+                    let revenue = amount(est.revenue, rng);
                     // Established firms take no rounds and meet no age-based threshold: their
                     // stage and founding year are never read.
                     let last = ind.stages.len() - 1;
@@ -229,7 +248,8 @@ impl Firms {
                     .step_up
                     .expect("validated: stages after the first have a step-up");
                 let z = normal(rng);
-                let post = self.value[fu] * exp(step.mu + step.sigma * z + value_drift);
+                let post = (self.value[fu] * exp(step.mu + step.sigma * z + value_drift))
+                    .min(MAX_FIRM_AMOUNT);
                 self.value[fu] = post;
                 self.retention[fu] *= 1.0 - st.dilution;
                 self.stage[fu] = next as u8;
@@ -244,8 +264,9 @@ impl Firms {
             } else if u < t.c_exit {
                 let st = &ind.stages[s];
                 let z = normal(rng);
-                self.value[fu] *=
-                    exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + exit_drift);
+                self.value[fu] = (self.value[fu]
+                    * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + exit_drift))
+                .min(MAX_FIRM_AMOUNT);
                 let ipo = uniform(rng) < st.ipo_share;
                 self.status[fu] = if ipo {
                     Status::Listed
@@ -271,17 +292,19 @@ impl Firms {
             for &f in &active {
                 let fu = f as usize;
                 let g = ind.stages[self.stage[fu] as usize].revenue_growth;
-                self.revenue[fu] *= growth(g, rng);
+                self.revenue[fu] = (self.revenue[fu] * growth(g, rng)).min(MAX_FIRM_AMOUNT);
             }
             let after_exit = ind.stages[last].revenue_growth;
             for &f in &self.exited[i] {
-                self.revenue[f as usize] *= growth(after_exit, rng);
+                let r = &mut self.revenue[f as usize];
+                *r = (*r * growth(after_exit, rng)).min(MAX_FIRM_AMOUNT);
             }
             if let Some(est) = &ind.established {
                 for &f in &self.established[i] {
                     let factor = growth(Some(est.growth), rng);
-                    self.revenue[f as usize] *= factor;
-                    self.value[f as usize] *= factor;
+                    let (r, v) = (self.revenue[f as usize], self.value[f as usize]);
+                    self.revenue[f as usize] = (r * factor).min(MAX_FIRM_AMOUNT);
+                    self.value[f as usize] = (v * factor).min(MAX_FIRM_AMOUNT);
                 }
             }
         }
@@ -302,10 +325,8 @@ impl Firms {
     ) {
         let dilution = ind.stages[0].dilution;
         for _ in 0..n {
-            let value = exp(ind.entry_value.mu + ind.entry_value.sigma * normal(rng));
-            let revenue = ind
-                .entry_revenue
-                .map_or(0.0, |r| exp(r.mu + r.sigma * normal(rng)));
+            let value = amount(ind.entry_value, rng);
+            let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, rng));
             let id = self.push(
                 i,
                 0,

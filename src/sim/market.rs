@@ -15,19 +15,25 @@ pub struct Market {
 }
 
 impl Market {
-    /// Draws the pre-sample state from the stationary law.
-    pub fn start(&mut self, model: &Model, rng: &mut Stream) {
-        self.common = normal(rng);
+    /// Draws the pre-sample state from the stationary law: the common factor from `common`, each
+    /// industry's from its own stream in `industries`.
+    pub fn start(&mut self, common: &mut Stream, industries: &mut [Stream]) {
+        self.common = normal(common);
         self.industry.clear();
-        self.industry
-            .extend((0..model.industries.len()).map(|_| normal(rng)));
+        self.industry.extend(industries.iter_mut().map(normal));
     }
 
     /// Advances one year and writes each industry's factor `x_i` into `x`.
-    pub fn step(&mut self, model: &Model, year: usize, rng: &mut Stream, x: &mut Vec<f64>) {
+    pub fn step(
+        &mut self,
+        model: &Model,
+        year: usize,
+        (common, industries): (&mut Stream, &mut [Stream]),
+        x: &mut Vec<f64>,
+    ) {
         let m = &model.market;
-        self.common = ar1(self.common, m.rho, normal(rng));
-        for k in &mut self.industry {
+        self.common = ar1(self.common, m.rho, normal(common));
+        for (k, rng) in self.industry.iter_mut().zip(industries.iter_mut()) {
             *k = ar1(*k, m.industry_rho, normal(rng));
         }
         let seen = self.common + m.shift[year];

@@ -15,9 +15,10 @@ mod results;
 use crate::instruments::{self, Purse, Year};
 use crate::ledger::{Ledger, Position};
 use crate::metrics::{Catalogue, INY, Y};
-use crate::model::Model;
+use crate::model::{Model, ThresholdModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{self, Stream};
+use crate::scenario::Measure;
 use firms::{Firms, Status, YearEvents};
 use market::Market;
 
@@ -30,10 +31,12 @@ pub struct PathSim<'m> {
     pub positions: Vec<Position>,
     market: Market,
     industry_rngs: Vec<Stream>,
+    factor_rngs: Vec<Stream>,
     x: Vec<f64>,
     events: YearEvents,
     round_city: Vec<Fen>,
     candidates: Vec<u32>,
+    tickets: Vec<(usize, u32, Fen)>,
     /// Instruments in acting order: recycling instruments first, by priority.
     order: Vec<usize>,
     /// `[metric * n_years + year]`, integers: fen or counts.
@@ -60,10 +63,12 @@ impl<'m> PathSim<'m> {
             positions: Vec::new(),
             market: Market::default(),
             industry_rngs: Vec::new(),
+            factor_rngs: Vec::new(),
             x: Vec::new(),
             events: YearEvents::default(),
             round_city: Vec::new(),
             candidates: Vec::new(),
+            tickets: Vec::new(),
             order,
             yearly: vec![0; n_yearly],
             scalars: vec![0.0; n_scalars],
@@ -84,18 +89,35 @@ impl<'m> PathSim<'m> {
         let mut market_rng = rng::stream(seed, path, rng::MARKET);
         let mut program_rng = rng::stream(seed, path, rng::PROGRAM);
         self.industry_rngs.clear();
-        self.industry_rngs
-            .extend((0..n_ind).map(|i| rng::stream(seed, path, rng::INDUSTRY + i as u64)));
+        self.industry_rngs.extend(
+            model
+                .industries
+                .iter()
+                .map(|ind| rng::stream(seed, path, rng::industry_firms(&ind.id))),
+        );
+        self.factor_rngs.clear();
+        self.factor_rngs.extend(
+            model
+                .industries
+                .iter()
+                .map(|ind| rng::stream(seed, path, rng::industry_factor(&ind.id))),
+        );
 
         self.firms.populate(model, &mut self.industry_rngs);
-        self.market.start(model, &mut market_rng);
+        self.mark_start();
+        self.market.start(&mut market_rng, &mut self.factor_rngs);
         self.ledger.reset(model.instruments.len(), n_years);
         self.positions.clear();
         self.yearly.fill(0);
 
         let mut pool: Fen = 0;
         for y in 0..n_years {
-            self.market.step(model, y, &mut market_rng, &mut self.x);
+            self.market.step(
+                model,
+                y,
+                (&mut market_rng, &mut self.factor_rngs),
+                &mut self.x,
+            );
             self.events.clear();
             for i in 0..n_ind {
                 self.firm_years += (self.firms.active[i].len()
@@ -113,6 +135,7 @@ impl<'m> PathSim<'m> {
             self.round_city.clear();
             self.round_city.resize(self.events.rounds.len(), 0);
             let mut newly_supported = 0i64;
+            self.tickets.clear();
             let mut year = Year {
                 y,
                 model,
@@ -124,6 +147,7 @@ impl<'m> PathSim<'m> {
                 positions: &mut self.positions,
                 newly_supported: &mut newly_supported,
                 candidates: &mut self.candidates,
+                tickets: &mut self.tickets,
             };
             instruments::settle(&mut year);
             for &k in &self.order {
@@ -137,6 +161,7 @@ impl<'m> PathSim<'m> {
                     pool = purse.pool;
                 }
             }
+            instruments::book_mobilised(&mut year);
             instruments::mark(&mut year);
 
             let proceeds = self.ledger.year_total(&self.ledger.proceeds, y);
@@ -145,18 +170,25 @@ impl<'m> PathSim<'m> {
             self.ledger.to_treasury[y] = proceeds - to_pool;
             pool += to_pool;
             self.ledger.pool_balance[y] = pool;
-            self.ledger.mobilised_program[y] = self
-                .events
-                .rounds
-                .iter()
-                .zip(&self.round_city)
-                .filter(|(_, city)| **city > 0)
-                .map(|(r, city)| fen_from_yuan_f64(r.size) - city)
-                .sum();
-
             self.record_year(y, newly_supported);
         }
         results::finish(self);
+    }
+
+    /// Flags the firms that already are chain leaders or (potential) unicorns at the start year.
+    fn mark_start(&mut self) {
+        let th = &self.model.thresholds;
+        let firms = &mut self.firms;
+        for f in 0..firms.len() {
+            let mut bits = 0;
+            if measure(firms, f, th.chain_leader.0) >= th.chain_leader.1 {
+                bits |= firms::AT_START_LEADER;
+            }
+            if firms.status[f] == Status::Active && unicorn_class(firms, f, 0, th) != Class::None {
+                bits |= firms::AT_START_UNICORN;
+            }
+            firms.at_start[f] = bits;
+        }
     }
 
     /// Writes year `y`'s program and instrument metrics into `yearly`.
@@ -168,39 +200,42 @@ impl<'m> PathSim<'m> {
         let th = &model.thresholds;
 
         let counts = self.events.counts;
+        // Each round rounded to the fen, as the mobilised money of the same rounds is.
         let financing: Fen = self
             .events
             .rounds
             .iter()
             .map(|r| fen_from_yuan_f64(r.size))
             .sum();
-        let (mut active, mut unicorns, mut potential, mut leaders, mut clusters) = (0, 0, 0, 0, 0);
+        let (mut active, mut unicorns, mut potential, mut unicorns_new) = (0, 0, 0, 0);
+        let (mut leaders, mut leaders_new, mut clusters) = (0, 0, 0);
         let mut revenue_total = 0.0;
-        let measure = |f: usize, m: crate::scenario::Measure| match m {
-            crate::scenario::Measure::Revenue => firms.revenue[f],
-            crate::scenario::Measure::Value => firms.value[f],
-        };
         for i in 0..model.industries.len() {
             let mut cluster_sum = 0.0;
             for &f in &firms.active[i] {
                 let f = f as usize;
                 active += 1;
-                let age = firms.age(f, y);
-                let v = firms.value[f];
-                if v >= th.unicorn_value && age <= th.unicorn_max_age as i64 {
-                    unicorns += 1;
-                } else if v >= th.potential_value && age <= th.potential_max_age as i64 {
-                    potential += 1;
+                let class = unicorn_class(firms, f, y, th);
+                match class {
+                    Class::Unicorn => unicorns += 1,
+                    Class::Potential => potential += 1,
+                    Class::None => {}
+                }
+                if class != Class::None && firms.at_start[f] & firms::AT_START_UNICORN == 0 {
+                    unicorns_new += 1;
                 }
             }
             for list in [&firms.active[i], &firms.exited[i], &firms.established[i]] {
                 for &f in list {
                     let f = f as usize;
                     debug_assert!(firms.status[f] != Status::Failed);
-                    if measure(f, th.chain_leader.0) >= th.chain_leader.1 {
+                    if measure(firms, f, th.chain_leader.0) >= th.chain_leader.1 {
                         leaders += 1;
+                        if firms.at_start[f] & firms::AT_START_LEADER == 0 {
+                            leaders_new += 1;
+                        }
                     }
-                    cluster_sum += measure(f, th.cluster.0);
+                    cluster_sum += measure(firms, f, th.cluster.0);
                     revenue_total += firms.revenue[f];
                 }
             }
@@ -225,7 +260,9 @@ impl<'m> PathSim<'m> {
         set(Y::Unicorns, unicorns);
         set(Y::PotentialUnicorns, potential);
         set(Y::UnicornsInclPotential, unicorns + potential);
+        set(Y::UnicornsInclPotentialNew, unicorns_new);
         set(Y::ChainLeaders, leaders);
+        set(Y::ChainLeadersNew, leaders_new);
         set(Y::Clusters, clusters);
         set(Y::LocalRevenue, fen_from_yuan_f64(revenue_total));
         set(Y::ToTreasury, l.to_treasury[y]);
@@ -259,5 +296,37 @@ impl<'m> PathSim<'m> {
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
         set(Y::HoldingsValue, holdings);
+    }
+}
+
+/// A firm's size as a threshold measures it.
+#[inline]
+fn measure(firms: &Firms, f: usize, m: Measure) -> f64 {
+    match m {
+        Measure::Revenue => firms.revenue[f],
+        Measure::Value => firms.value[f],
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Unicorn,
+    Potential,
+    None,
+}
+
+/// Unicorn class of an active (unlisted) firm in year `y`: a unicorn if valued at the unicorn
+/// threshold within its age limit, else a potential unicorn if valued at the lower threshold within
+/// its (smaller) age limit.
+#[inline]
+fn unicorn_class(firms: &Firms, f: usize, y: usize, th: &ThresholdModel) -> Class {
+    let age = firms.age(f, y);
+    let v = firms.value[f];
+    if v >= th.unicorn_value && age <= th.unicorn_max_age as i64 {
+        Class::Unicorn
+    } else if v >= th.potential_value && age <= th.potential_max_age as i64 {
+        Class::Potential
+    } else {
+        Class::None
     }
 }

@@ -73,6 +73,7 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::Unicorns, at_end(Y::Unicorns) as f64);
     put(S::PotentialUnicorns, at_end(Y::PotentialUnicorns) as f64);
     put(S::ChainLeaders, at_end(Y::ChainLeaders) as f64);
+    put(S::ChainLeadersNew, at_end(Y::ChainLeadersNew) as f64);
     put(S::Clusters, at_end(Y::Clusters) as f64);
     put(S::LocalRevenue, yuan(at_end(Y::LocalRevenue)));
 
