@@ -11,14 +11,9 @@ fn series(text: &str, name: &str, seed: u64, path: u64) -> Vec<i64> {
     let model = compile(&load_str("crn.toml", text).expect("valid"));
     let mut sim = PathSim::new(&model);
     sim.run(seed, path);
-    let n = model.n_years;
-    let i = sim
-        .catalogue
-        .yearly
-        .iter()
-        .position(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no metric {name}"));
-    sim.yearly[i * n..(i + 1) * n].to_vec()
+    sim.yearly_of(name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+        .to_vec()
 }
 
 #[test]

@@ -114,24 +114,14 @@ deadline = 2025
 const WAN: f64 = 1e4;
 
 fn scalar(sim: &PathSim, name: &str) -> f64 {
-    let i = sim
-        .catalogue
-        .scalars
-        .iter()
-        .position(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no scalar {name}"));
-    sim.scalars[i]
+    sim.scalar_of(name)
+        .unwrap_or_else(|| panic!("no scalar {name}"))
 }
 
 fn yearly(sim: &PathSim, name: &str) -> Vec<i64> {
-    let n = sim.model().n_years;
-    let i = sim
-        .catalogue
-        .yearly
-        .iter()
-        .position(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no yearly {name}"));
-    sim.yearly[i * n..(i + 1) * n].to_vec()
+    sim.yearly_of(name)
+        .unwrap_or_else(|| panic!("no yearly {name}"))
+        .to_vec()
 }
 
 fn close(a: f64, b: f64) -> bool {

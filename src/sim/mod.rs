@@ -80,6 +80,19 @@ impl<'m> PathSim<'m> {
         self.model
     }
 
+    /// The last path's yearly series of the metric called `name` (fen or counts), if it exists.
+    pub fn yearly_of(&self, name: &str) -> Option<&[i64]> {
+        let n = self.model.n_years;
+        let i = self.catalogue.yearly.iter().position(|c| c.name == name)?;
+        Some(&self.yearly[i * n..(i + 1) * n])
+    }
+
+    /// The last path's value of the scalar metric called `name`, if it exists.
+    pub fn scalar_of(&self, name: &str) -> Option<f64> {
+        let i = self.catalogue.scalars.iter().position(|c| c.name == name)?;
+        Some(self.scalars[i])
+    }
+
     /// Simulates path `path` of a run seeded with `seed`, leaving its results in `yearly`,
     /// `scalars`, `ledger` and `positions`.
     pub fn run(&mut self, seed: u64, path: u64) {
@@ -88,20 +101,14 @@ impl<'m> PathSim<'m> {
         let n_ind = model.industries.len();
         let mut market_rng = rng::stream(seed, path, rng::MARKET);
         let mut program_rng = rng::stream(seed, path, rng::PROGRAM);
-        self.industry_rngs.clear();
-        self.industry_rngs.extend(
-            model
-                .industries
-                .iter()
-                .map(|ind| rng::stream(seed, path, rng::industry_firms(&ind.id))),
-        );
-        self.factor_rngs.clear();
-        self.factor_rngs.extend(
-            model
-                .industries
-                .iter()
-                .map(|ind| rng::stream(seed, path, rng::industry_factor(&ind.id))),
-        );
+        let per_industry = |streams: &mut Vec<Stream>, purpose: fn(&str) -> u64| {
+            streams.clear();
+            streams.extend(
+                (model.industries.iter()).map(|ind| rng::stream(seed, path, purpose(&ind.id))),
+            );
+        };
+        per_industry(&mut self.industry_rngs, rng::industry_firms);
+        per_industry(&mut self.factor_rngs, rng::industry_factor);
 
         self.firms.populate(model, &mut self.industry_rngs);
         self.mark_start();
