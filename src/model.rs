@@ -3,7 +3,7 @@
 //! [`compile`] is the one boundary between exact policy numbers (`rust_decimal`) and the hot loop:
 //! budgets, tickets and grant amounts become integer fen ([`Fen`]); recycling shares become
 //! [`RateFen`] (exact integer splits); distributions become `(mu, sigma)` on the log scale and base
-//! probabilities become logits, so the loop only adds and compares.
+//! probabilities become odds, so the loop multiplies and compares.
 
 use crate::metrics::{TargetRead, Unit, target_read};
 use crate::money::{Fen, RateFen, to_fen};
@@ -95,10 +95,11 @@ pub struct StageModel {
     pub dilution: f64,
     /// Step-up of the round into this stage (none for the first stage).
     pub step_up: Option<LogNormal>,
-    /// Base yearly probabilities on the logit scale (±∞ for 0 and 1).
-    pub logit_round: f64,
-    pub logit_exit: f64,
-    pub logit_fail: f64,
+    /// Base yearly probabilities as odds against, `(1 − p)/p = e^{−logit p}` (∞ for 0, 0 for 1),
+    /// so that a logit shift `s` is a product: `logistic(logit p + s) = 1 / (1 + odds·e^{−s})`.
+    pub odds_round: f64,
+    pub odds_exit: f64,
+    pub odds_fail: f64,
     pub exit_multiple: LogNormal,
     pub ipo_share: f64,
     /// Yearly log-growth of revenue `(mean, vol)`.
@@ -189,13 +190,12 @@ fn fen_of(d: rust_decimal::Decimal) -> Fen {
     to_fen(d).expect("validated amount fits in fen")
 }
 
-fn logit(p: f64) -> f64 {
+/// Odds against: `(1 − p)/p`, ∞ for `p = 0`, 0 for `p = 1`.
+pub fn odds_against(p: f64) -> f64 {
     if p <= 0.0 {
-        f64::NEG_INFINITY
-    } else if p >= 1.0 {
         f64::INFINITY
     } else {
-        libm::log(p / (1.0 - p))
+        (1.0 - p) / p
     }
 }
 
@@ -257,9 +257,9 @@ pub fn compile(f: &ScenarioFile) -> Model {
                         .step_up
                         .as_ref()
                         .map(|m| LogNormal::from_median(m.median, m.sigma)),
-                    logit_round: logit(s.p_round.value()),
-                    logit_exit: logit(s.p_exit.value()),
-                    logit_fail: logit(s.p_fail.value()),
+                    odds_round: odds_against(s.p_round.value()),
+                    odds_exit: odds_against(s.p_exit.value()),
+                    odds_fail: odds_against(s.p_fail.value()),
                     exit_multiple: LogNormal::from_median(
                         s.exit_multiple.median,
                         s.exit_multiple.sigma,

@@ -14,18 +14,16 @@
 //!
 //! **Maths.** Every transcendental function comes from the pure-Rust `libm` (`exp`, `ln`), and `sqrt`
 //! is correctly rounded by IEEE 754, so the same seed gives the same bits whatever the platform's C
-//! maths library. The standard normal is therefore our own Marsaglia polar method on `libm`
-//! (Marsaglia & Bray 1964) rather than `rand_distr`'s ziggurat, whose rare branches call the
-//! platform's `exp`.
+//! maths library. The standard normal is therefore our own ziggurat on `libm` rather than
+//! `rand_distr`'s, whose rare branches call the platform's `exp`.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// One random stream: the generator and the spare normal of the polar method.
+/// One random stream.
 #[derive(Debug, Clone)]
 pub struct Stream {
     bits: Xoshiro256PlusPlus,
-    spare: Option<f64>,
 }
 
 /// Stream purposes; industries hash their id into [`industry_firms`] and [`industry_factor`].
@@ -68,7 +66,6 @@ pub fn stream(seed: u64, path: u64, purpose: u64) -> Stream {
     // `seed_from_u64` expands the key with SplitMix64 into the 256-bit state.
     Stream {
         bits: Xoshiro256PlusPlus::seed_from_u64(key),
-        spare: None,
     }
 }
 
@@ -78,26 +75,72 @@ pub fn uniform(rng: &mut Stream) -> f64 {
     rng.bits.random::<f64>()
 }
 
-/// Standard normal by the Marsaglia polar method: draw `(u, v)` uniform in the unit disc,
-/// `s = u² + v²`, then `u·√(−2 ln s / s)` and `v·√(−2 ln s / s)` are independent standard normals;
-/// the second is kept for the next call. Acceptance is π/4, so a pair costs ≈2.5 uniforms, one
-/// `ln` and one `sqrt`.
+/// Standard normal by the ziggurat method (Marsaglia & Tsang 2000, in Doornik's ZIGNOR form, 2005)
+/// with 128 layers: 98.8% of draws cost one 64-bit draw, a table look-up and a comparison; the rest
+/// fall back to exact rejection steps that call `libm`'s `exp`/`ln`. The layer index takes the low
+/// 7 bits and the uniform the high 53 bits of the same draw, so they are independent (the flaw of the
+/// original 2000 code, which reused bits, does not arise).
 #[inline]
 pub fn normal(rng: &mut Stream) -> f64 {
-    if let Some(z) = rng.spare.take() {
-        return z;
-    }
+    let z = &*ZIGGURAT;
     loop {
-        let u = 2.0 * uniform(rng) - 1.0;
-        let v = 2.0 * uniform(rng) - 1.0;
-        let s = u * u + v * v;
-        if s > 0.0 && s < 1.0 {
-            let f = (-2.0 * libm::log(s) / s).sqrt();
-            rng.spare = Some(v * f);
-            return u * f;
+        let bits = rng.bits.random::<u64>();
+        let i = (bits & 0x7f) as usize;
+        let u = 2.0 * ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) - 1.0;
+        if u.abs() < z.ratio[i] {
+            return u * z.x[i];
+        }
+        if i == 0 {
+            return normal_tail(rng, u < 0.0);
+        }
+        let x = u * z.x[i];
+        let f0 = libm::exp(-0.5 * (z.x[i] * z.x[i] - x * x));
+        let f1 = libm::exp(-0.5 * (z.x[i + 1] * z.x[i + 1] - x * x));
+        if f1 + uniform(rng) * (f0 - f1) < 1.0 {
+            return x;
         }
     }
 }
+
+/// A draw from the normal tail beyond `R` (Marsaglia 1964).
+#[cold]
+fn normal_tail(rng: &mut Stream, negative: bool) -> f64 {
+    loop {
+        // 1 − uniform is in (0, 1], so the logarithms are finite.
+        let x = libm::log(1.0 - uniform(rng)) / ZIG_R;
+        let y = libm::log(1.0 - uniform(rng));
+        if -2.0 * y >= x * x {
+            return if negative { x - ZIG_R } else { ZIG_R - x };
+        }
+    }
+}
+
+const ZIG_LAYERS: usize = 128;
+/// Start of the tail and area of each layer for 128 layers (Marsaglia & Tsang 2000).
+const ZIG_R: f64 = 3.442_619_855_899;
+const ZIG_V: f64 = 9.912_563_035_262_17e-3;
+
+struct Ziggurat {
+    /// Layer edges, `x[0] = V / f(R)` (the base layer with its tail), `x[1] = R`, …, `x[128] = 0`.
+    x: [f64; ZIG_LAYERS + 1],
+    /// `x[i + 1] / x[i]`: below it a draw in layer `i` is inside the rectangle under the curve.
+    ratio: [f64; ZIG_LAYERS],
+}
+
+/// The layers, computed once with `libm` (so identical everywhere).
+static ZIGGURAT: std::sync::LazyLock<Ziggurat> = std::sync::LazyLock::new(|| {
+    let mut x = [0.0; ZIG_LAYERS + 1];
+    let mut f = libm::exp(-0.5 * ZIG_R * ZIG_R);
+    x[0] = ZIG_V / f;
+    x[1] = ZIG_R;
+    for i in 2..ZIG_LAYERS {
+        x[i] = (-2.0 * libm::log(ZIG_V / x[i - 1] + f)).sqrt();
+        f = libm::exp(-0.5 * x[i] * x[i]);
+    }
+    x[ZIG_LAYERS] = 0.0;
+    let ratio = std::array::from_fn(|i| x[i + 1] / x[i]);
+    Ziggurat { x, ratio }
+});
 
 /// Uniform integer in `[lo, hi]`.
 #[inline]
@@ -115,12 +158,6 @@ pub fn index_below(rng: &mut Stream, n: usize) -> usize {
 #[inline]
 pub fn exp(x: f64) -> f64 {
     libm::exp(x)
-}
-
-/// Logistic function `1 / (1 + e^{-x})`, exact at ±∞.
-#[inline]
-pub fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + libm::exp(-x))
 }
 
 /// Poisson draw by inversion, in independent pieces of mean at most 30 so that `e^{-λ}` stays far from
@@ -161,6 +198,34 @@ mod tests {
         assert_ne!(base, draws(&mut stream(2, 2, 3)));
         assert_ne!(base, draws(&mut stream(1, 3, 3)));
         assert_ne!(base, draws(&mut stream(1, 2, 4)));
+    }
+
+    #[test]
+    fn normal_distribution_function() {
+        // Share of 400 000 draws below each point against Φ (scipy.stats.norm.cdf), within 4 SE
+        // √(Φ(1−Φ)/n); the points reach the tail beyond R = 3.4426 that the ziggurat draws
+        // separately.
+        let mut r = stream(11, 2, 9);
+        let n = 400_000;
+        let xs: Vec<f64> = (0..n).map(|_| normal(&mut r)).collect();
+        let cases = [
+            (-3.8, 7.234_804_392_511_998e-5),
+            (-3.0, 1.349_898_031_630_093_3e-3),
+            (-1.5, 6.680_720_126_885_807e-2),
+            (-0.3, 3.820_885_778_110_474e-1),
+            (0.0, 0.5),
+            (0.7, 7.580_363_477_769_27e-1),
+            (2.2, 9.860_965_524_865_014e-1),
+            (3.6, 9.998_408_914_098_424e-1),
+        ];
+        for (x, phi) in cases {
+            let share = xs.iter().filter(|&&v| v < x).count() as f64 / n as f64;
+            let se = (phi * (1.0 - phi) / n as f64).sqrt();
+            assert!(
+                (share - phi).abs() < 4.0 * se,
+                "P(Z < {x}) = {share}, Φ = {phi}"
+            );
+        }
     }
 
     #[test]

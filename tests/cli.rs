@@ -93,12 +93,12 @@ fn values_are_stable_for_a_fixed_seed() {
     );
 }
 
-const PINNED_PROJECTS_MEAN: &str = "99.474";
-const PINNED_FISCAL_P50: &str = "354986327.46";
-const PINNED_MONEY_BACK_MEAN: &str = "365530068.19";
-const PINNED_IRR_P50: &str = "-0.001837";
-const PINNED_ALL_TARGETS: &str = "0.496";
-const PINNED_ACTIVE_2030_P50: &str = "45.5";
+const PINNED_PROJECTS_MEAN: &str = "100.123";
+const PINNED_FISCAL_P50: &str = "353809355.47";
+const PINNED_MONEY_BACK_MEAN: &str = "378222198.99";
+const PINNED_IRR_P50: &str = "0.007155";
+const PINNED_ALL_TARGETS: &str = "0.483";
+const PINNED_ACTIVE_2030_P50: &str = "46";
 
 #[test]
 fn outputs_follow_the_contract() {

@@ -4,7 +4,8 @@
 //! Its yearly probabilities move on the logit scale,
 //! `g' = logistic(logit g_s + a_g·x)`, `e' = logistic(logit e_s + a_e·x)`,
 //! `f' = logistic(logit f_s − a_f·x)`, rescaled to sum to 1 if they exceed it, and one uniform draw
-//! picks round, exit, failure or nothing.
+//! picks round, exit, failure or nothing. (Computed as `1/(1 + odds·e^{−a·x})` with the odds
+//! against the base probability: three `exp` per industry-year instead of three per stage.)
 //! - Round: post-money `V' = V·exp(μ + σz + b·x)` with the next stage's step-up; the round sells a
 //!   fraction `d` of the firm, so earlier holders keep `(1-d)` of their stake (the firm's
 //!   *retention* factor is the product of `(1-d)` over its rounds).
@@ -18,7 +19,7 @@
 //! on the program's instruments.
 
 use crate::model::{IndustryModel, LogNormal, Model, StageModel};
-use crate::rng::{Stream, exp, int_between, logistic, normal, poisson, uniform};
+use crate::rng::{Stream, exp, int_between, normal, poisson, uniform};
 
 /// No firm value or revenue exceeds 10万亿 yuan (1e13, above the largest listed companies): a
 /// numerical guard for the far tails of many compounded log-normal draws, which keeps every sum of
@@ -222,8 +223,14 @@ impl Firms {
         let ind = &model.industries[i];
         let mk = &model.market;
         let mut table = [StageYear::default(); 32];
+        // e^{−s} of each logit shift, once per industry-year (failure moves against the market).
+        let shifts = [
+            exp(-mk.a_round * x),
+            exp(-mk.a_exit * x),
+            exp(mk.a_fail * x),
+        ];
         for (s, st) in ind.stages.iter().enumerate() {
-            table[s] = stage_year(st, x, mk.a_round, mk.a_exit, mk.a_fail);
+            table[s] = stage_year(st, shifts);
         }
         let value_drift = mk.b_value * x;
         let exit_drift = mk.b_exit_value * x;
@@ -355,11 +362,24 @@ fn growth(g: Option<(f64, f64)>, rng: &mut Stream) -> f64 {
     }
 }
 
-/// Yearly outcome thresholds of a stage under factor `x`.
-fn stage_year(st: &StageModel, x: f64, a_round: f64, a_exit: f64, a_fail: f64) -> StageYear {
-    let mut g = logistic(st.logit_round + a_round * x);
-    let mut e = logistic(st.logit_exit + a_exit * x);
-    let mut f = logistic(st.logit_fail - a_fail * x);
+/// `logistic(logit p + s)` from the odds against `p` and `e^{−s}`: `1 / (1 + odds·e^{−s})`, exactly
+/// 0 or 1 when `p` is.
+#[inline]
+fn shifted(odds: f64, exp_minus_shift: f64) -> f64 {
+    if odds == 0.0 {
+        1.0
+    } else if odds.is_infinite() {
+        0.0
+    } else {
+        1.0 / (1.0 + odds * exp_minus_shift)
+    }
+}
+
+/// Yearly outcome thresholds of a stage, given `e^{−s}` of the round, exit and failure shifts.
+fn stage_year(st: &StageModel, shifts: [f64; 3]) -> StageYear {
+    let mut g = shifted(st.odds_round, shifts[0]);
+    let mut e = shifted(st.odds_exit, shifts[1]);
+    let mut f = shifted(st.odds_fail, shifts[2]);
     let sum = g + e + f;
     if sum > 1.0 {
         g /= sum;
@@ -378,23 +398,20 @@ mod tests {
     use super::*;
     use crate::model::LogNormal;
 
+    /// `e^{−s}` for a factor `x` and loadings of 1 (failure moves against the market).
+    fn shifts(x: f64) -> [f64; 3] {
+        [(-x).exp(), (-x).exp(), x.exp()]
+    }
+
     fn stage(p_round: f64, p_exit: f64, p_fail: f64) -> StageModel {
-        let logit = |p: f64| {
-            if p <= 0.0 {
-                f64::NEG_INFINITY
-            } else if p >= 1.0 {
-                f64::INFINITY
-            } else {
-                (p / (1.0 - p)).ln()
-            }
-        };
+        use crate::model::odds_against;
         StageModel {
             name: "s".into(),
             dilution: 0.2,
             step_up: None,
-            logit_round: logit(p_round),
-            logit_exit: logit(p_exit),
-            logit_fail: logit(p_fail),
+            odds_round: odds_against(p_round),
+            odds_exit: odds_against(p_exit),
+            odds_fail: odds_against(p_fail),
             exit_multiple: LogNormal {
                 mu: 0.0,
                 sigma: 0.0,
@@ -407,7 +424,7 @@ mod tests {
 
     #[test]
     fn neutral_market_keeps_base_probabilities() {
-        let t = stage_year(&stage(0.3, 0.05, 0.15), 0.0, 1.0, 1.0, 1.0);
+        let t = stage_year(&stage(0.3, 0.05, 0.15), shifts(0.0));
         assert!((t.c_round - 0.3).abs() < 1e-12);
         assert!((t.c_exit - 0.35).abs() < 1e-12);
         assert!((t.c_fail - 0.5).abs() < 1e-12);
@@ -415,9 +432,9 @@ mod tests {
 
     #[test]
     fn zero_and_one_stay_put_in_any_market() {
-        let t = stage_year(&stage(1.0, 0.0, 0.0), 2.5, 1.0, 1.0, 1.0);
+        let t = stage_year(&stage(1.0, 0.0, 0.0), shifts(2.5));
         assert_eq!((t.c_round, t.c_exit, t.c_fail), (1.0, 1.0, 1.0));
-        let t = stage_year(&stage(0.0, 0.0, 0.0), -3.0, 1.0, 1.0, 1.0);
+        let t = stage_year(&stage(0.0, 0.0, 0.0), shifts(-3.0));
         assert_eq!((t.c_round, t.c_exit, t.c_fail), (0.0, 0.0, 0.0));
     }
 
@@ -425,7 +442,7 @@ mod tests {
     fn hot_market_moves_the_logits_and_rescales() {
         // logit(0.5) + 1·2 = 2 → logistic(2) = 0.880797; e: logit(0.4)+2 → 0.831; f: logit(0.1)-2
         // → 0.014810. They sum past 1, so each is divided by the sum.
-        let t = stage_year(&stage(0.5, 0.4, 0.1), 2.0, 1.0, 1.0, 1.0);
+        let t = stage_year(&stage(0.5, 0.4, 0.1), shifts(2.0));
         let g = 1.0 / (1.0 + (-2.0f64).exp());
         let e = 1.0 / (1.0 + (-(0.4f64 / 0.6).ln() - 2.0).exp());
         let f = 1.0 / (1.0 + (-(0.1f64 / 0.9).ln() + 2.0).exp());
