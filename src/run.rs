@@ -1,10 +1,12 @@
 //! The parallel driver: paths in fixed chunks on rayon, results merged in chunk order.
 //!
 //! Paths are grouped in chunks of [`CHUNK`] consecutive indices; a chunk is simulated by one worker
-//! with one reusable [`PathSim`]. Chunks run in parallel in batches and are merged in index order:
-//! per-path scalars are concatenated (so every later sum runs in path order), yearly sketches and
-//! integer sums are merged exactly. Output is therefore identical for any thread count, and a shard
-//! (a contiguous range of chunks) merges to the same result.
+//! with one reusable [`PathSim`]. Chunks run in parallel in batches; per-path scalars are put back in
+//! path order (so every later sum runs in path order), and yearly values go into integer sums and
+//! integer-count sketches, which each worker accumulates and which are then merged: integer
+//! addition is exact and order-free, so the merge order rayon chooses cannot change a bit. Output is
+//! therefore identical for any thread count, and a shard (a contiguous range of chunks) merges to the
+//! same result.
 //!
 //! Memory: per-path scalars (8 bytes × metrics × paths) plus one sketch per yearly metric and year;
 //! yearly detail of a path is dropped once merged.
@@ -18,7 +20,7 @@ use rayon::prelude::*;
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
 /// Chunks simulated between merges: bounds the memory held by unmerged chunks.
-const BATCH: u64 = 64;
+const BATCH: u64 = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
@@ -58,32 +60,52 @@ pub struct ScenarioRun {
     pub firm_years: u64,
 }
 
-struct ChunkOut {
-    /// Row-major: `n_paths × n_scalars`.
-    scalars: Vec<f64>,
-    yearly: Vec<YearlyCell>,
+/// Yearly accumulators of all metric-years.
+#[derive(Debug, Clone, Default)]
+struct Yearly {
+    cells: Vec<YearlyCell>,
     firm_years: u64,
 }
 
-fn simulate_chunk(model: &Model, seed: u64, first: u64, last: u64) -> ChunkOut {
+impl Yearly {
+    fn new(n_cells: usize) -> Self {
+        Yearly {
+            cells: vec![YearlyCell::default(); n_cells],
+            firm_years: 0,
+        }
+    }
+
+    /// Exact and order-free: integer sums and counts.
+    fn merge(mut self, other: Yearly) -> Yearly {
+        for (a, b) in self.cells.iter_mut().zip(&other.cells) {
+            a.sum += b.sum;
+            a.sketch.merge(&b.sketch);
+        }
+        self.firm_years += other.firm_years;
+        self
+    }
+}
+
+/// Simulates paths `first..last`, adding their yearly values to `yearly` and returning their
+/// scalars row by row (`n_paths × n_scalars`).
+fn simulate_chunk(
+    model: &Model,
+    seed: u64,
+    (first, last): (u64, u64),
+    yearly: &mut Yearly,
+) -> Vec<f64> {
     let mut sim = PathSim::new(model);
-    let n_scalars = sim.catalogue.scalars.len();
-    let n_cells = sim.yearly.len();
-    let mut out = ChunkOut {
-        scalars: Vec::with_capacity((last - first) as usize * n_scalars),
-        yearly: vec![YearlyCell::default(); n_cells],
-        firm_years: 0,
-    };
+    let mut scalars = Vec::with_capacity((last - first) as usize * sim.scalars.len());
     for path in first..last {
         sim.run(seed, path);
-        out.scalars.extend_from_slice(&sim.scalars);
-        for (cell, &v) in out.yearly.iter_mut().zip(&sim.yearly) {
+        scalars.extend_from_slice(&sim.scalars);
+        for (cell, &v) in yearly.cells.iter_mut().zip(&sim.yearly) {
             cell.sum += v as i128;
             cell.sketch.add(v);
         }
     }
-    out.firm_years = sim.firm_years;
-    out
+    yearly.firm_years += sim.firm_years;
+    scalars
 }
 
 /// Simulates `settings.paths` paths of `model`.
@@ -102,32 +124,44 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
         firm_years: 0,
     };
     let n_chunks = settings.paths.div_ceil(CHUNK);
+    let mut yearly = Yearly::new(n_cells);
     let mut next = 0;
     while next < n_chunks {
         let end = (next + BATCH).min(n_chunks);
-        let outs: Vec<ChunkOut> = (next..end)
+        let (mut blocks, batch_yearly) = (next..end)
             .into_par_iter()
-            .map(|c| {
-                let first = c * CHUNK;
-                let last = (first + CHUNK).min(settings.paths);
-                let out = simulate_chunk(model, settings.seed, first, last);
-                progress.advance(last - first);
-                out
-            })
-            .collect();
-        for out in outs {
-            for row in out.scalars.chunks_exact(n_scalars) {
+            .fold(
+                || (Vec::new(), Yearly::new(n_cells)),
+                |(mut blocks, mut acc), c| {
+                    let first = c * CHUNK;
+                    let last = (first + CHUNK).min(settings.paths);
+                    blocks.push((
+                        c,
+                        simulate_chunk(model, settings.seed, (first, last), &mut acc),
+                    ));
+                    progress.advance(last - first);
+                    (blocks, acc)
+                },
+            )
+            .reduce(
+                || (Vec::new(), Yearly::new(n_cells)),
+                |(mut a, ya), (b, yb)| {
+                    a.extend(b);
+                    (a, ya.merge(yb))
+                },
+            );
+        blocks.sort_unstable_by_key(|(c, _)| *c);
+        for (_, block) in blocks {
+            for row in block.chunks_exact(n_scalars) {
                 for (col, &v) in result.scalars.iter_mut().zip(row) {
                     col.push(v);
                 }
             }
-            for (acc, cell) in result.yearly.iter_mut().zip(&out.yearly) {
-                acc.sum += cell.sum;
-                acc.sketch.merge(&cell.sketch);
-            }
-            result.firm_years += out.firm_years;
         }
+        yearly = yearly.merge(batch_yearly);
         next = end;
     }
+    result.yearly = yearly.cells;
+    result.firm_years = yearly.firm_years;
     result
 }

@@ -12,8 +12,6 @@
 //! linearly between the order statistics at ranks `⌊h⌋` and `⌈h⌉`, `h = (n−1)q` (Hyndman–Fan type 7,
 //! the spreadsheet `PERCENTILE.INC`), as the exact percentiles of `summary.csv` do.
 
-use std::collections::BTreeMap;
-
 const EXACT_LIMIT: i64 = 1 << 16;
 const ALPHA: f64 = 0.001;
 
@@ -49,28 +47,54 @@ fn value(key: i64) -> f64 {
     if key > 0 { rep } else { -rep }
 }
 
-/// Counts of values per bucket.
+/// Counts of values per bucket, stored densely from the smallest key seen to the largest: adding
+/// a value is an index, and the keys of one metric-year cluster (money spans a few hundred to a few
+/// thousand logarithmic buckets, counts a few dozen integers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sketch {
-    buckets: BTreeMap<i64, u64>,
+    /// Key of `counts[0]`.
+    offset: i64,
+    counts: Vec<u64>,
     n: u64,
 }
 
 impl Sketch {
     pub fn add(&mut self, v: i64) {
-        *self.buckets.entry(key(v)).or_insert(0) += 1;
-        self.n += 1;
+        self.add_count(key(v), 1);
+    }
+
+    fn add_count(&mut self, k: i64, c: u64) {
+        if self.counts.is_empty() {
+            self.offset = k;
+            self.counts.push(0);
+        } else if k < self.offset {
+            let grow = (self.offset - k) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = k;
+        } else if k >= self.offset + self.counts.len() as i64 {
+            self.counts.resize((k - self.offset) as usize + 1, 0);
+        }
+        self.counts[(k - self.offset) as usize] += c;
+        self.n += c;
     }
 
     pub fn merge(&mut self, other: &Sketch) {
-        for (k, c) in &other.buckets {
-            *self.buckets.entry(*k).or_insert(0) += c;
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add_count(other.offset + i as i64, c);
+            }
         }
-        self.n += other.n;
     }
 
     pub fn count(&self) -> u64 {
         self.n
+    }
+
+    /// Non-empty buckets in increasing key order.
+    fn buckets(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        (self.counts.iter().enumerate())
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, &c)| (self.offset + i as i64, c))
     }
 
     /// Quantiles at sorted levels `qs` (each in [0, 1]); `NaN` if empty.
@@ -93,11 +117,11 @@ impl Sketch {
         let mut at = Vec::with_capacity(ranks.len());
         let mut seen = 0u64;
         let mut it = ranks.iter().peekable();
-        for (k, c) in &self.buckets {
+        for (k, c) in self.buckets() {
             seen += c;
             while let Some(&&r) = it.peek() {
                 if r < seen {
-                    at.push((r, value(*k)));
+                    at.push((r, value(k)));
                     it.next();
                 } else {
                     break;
@@ -189,5 +213,9 @@ mod tests {
         let mut merged = Sketch::default();
         parts.iter().for_each(|p| merged.merge(p));
         assert_eq!(merged, whole);
+        // And in the other order, starting from the largest values (the dense array grows downwards).
+        let mut back = Sketch::default();
+        parts.iter().rev().for_each(|p| back.merge(p));
+        assert_eq!(back, whole);
     }
 }
