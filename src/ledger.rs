@@ -13,43 +13,89 @@
 
 use crate::money::Fen;
 
-/// How a position ended.
+/// Where a position stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// A plain grant: paid, nothing comes back (closed when paid).
+    Grant,
+    /// A convertible grant waiting for the firm's next round.
+    Pending,
+    /// Equity held.
     Open,
     Ipo,
     Acquired,
     /// Sold by the instrument's exit rule before the firm exited.
     Sold,
+    /// Transferred to the founders at cost plus interest.
+    BoughtBack,
+    /// The firm failed.
     WrittenOff,
+    /// A convertible grant that never converted (window closed, or the firm exited without a round).
+    Lapsed,
 }
 
 impl Outcome {
     pub fn code(self) -> &'static str {
         match self {
+            Outcome::Grant => "grant",
+            Outcome::Pending => "pending",
             Outcome::Open => "open",
             Outcome::Ipo => "ipo",
             Outcome::Acquired => "acquired",
             Outcome::Sold => "sold",
+            Outcome::BoughtBack => "bought_back",
             Outcome::WrittenOff => "written_off",
+            Outcome::Lapsed => "lapsed",
         }
+    }
+
+    /// Still held at the end of the horizon.
+    pub fn is_live(self) -> bool {
+        matches!(self, Outcome::Pending | Outcome::Open)
     }
 }
 
-/// An equity position the city holds in a firm.
+/// Money the city put into a firm, and what became of it. Every instrument's payment is a
+/// position, so the books can be checked against them yuan by yuan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {
     pub instrument: usize,
     pub firm: u32,
+    /// Year the money went out.
     pub entry_year: usize,
     pub cost: Fen,
-    /// Share of the firm bought (cost / post-money).
+    /// Share of the firm held (0 for grants and unconverted convertibles).
     pub stake: f64,
-    /// The firm's retention factor at entry; the stake now is `stake · retention_now / retention_entry`.
+    /// The firm's retention factor when the stake was taken; the stake now is
+    /// `stake · retention_now / retention_entry`.
     pub retention_entry: f64,
+    /// Year a convertible grant became equity.
+    pub converted_year: Option<usize>,
+    /// Whether the founders have already been offered a buy-back.
+    pub buyback_offered: bool,
     pub outcome: Outcome,
     pub proceeds: Fen,
-    pub exit_year: usize,
+    /// Year the position ended (the payment year for a grant).
+    pub exit_year: Option<usize>,
+}
+
+impl Position {
+    /// A payment of `cost` by instrument `k` to `firm` in year `y`, before any equity.
+    pub fn paid(k: usize, firm: u32, y: usize, cost: Fen, outcome: Outcome) -> Self {
+        Position {
+            instrument: k,
+            firm,
+            entry_year: y,
+            cost,
+            stake: 0.0,
+            retention_entry: 1.0,
+            converted_year: None,
+            buyback_offered: false,
+            outcome,
+            proceeds: 0,
+            exit_year: (outcome == Outcome::Grant).then_some(y),
+        }
+    }
 }
 
 /// Per instrument and year, plus the program's pool and treasury flows.
@@ -77,6 +123,8 @@ pub struct Ledger {
     pub pool_balance: Vec<Fen>,
     /// Private money in all rounds the city joined in year `y`, each round counted once.
     pub mobilised_program: Vec<Fen>,
+    /// Convertible grants that became equity in year `y`.
+    pub conversions: Vec<i64>,
 }
 
 impl Ledger {
@@ -100,6 +148,7 @@ impl Ledger {
             &mut self.to_treasury,
             &mut self.pool_balance,
             &mut self.mobilised_program,
+            &mut self.conversions,
         ] {
             v.clear();
             v.resize(n_years, 0);

@@ -140,14 +140,35 @@ pub struct InstrumentModel {
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindModel {
     Grant(GrantModel),
+    Convertible(ConvertibleModel),
+    Prize(PrizeModel),
     DirectEquity(EquityModel),
+    CoInvestment(EquityModel),
 }
 
 impl KindModel {
     pub fn code(&self) -> &'static str {
         match self {
             KindModel::Grant(_) => "grant",
+            KindModel::Convertible(_) => "convertible_grant",
+            KindModel::Prize(_) => "prize_equity",
             KindModel::DirectEquity(_) => "direct_equity",
+            KindModel::CoInvestment(_) => "co_investment",
+        }
+    }
+
+    /// Whether its deals are grants when paid (plain or convertible) rather than equity.
+    pub fn pays_grants(&self) -> bool {
+        matches!(self, KindModel::Grant(_) | KindModel::Convertible(_))
+    }
+
+    /// The rule that sells an open equity stake before the firm exits, if any:
+    /// `(years after entry, discount on the last post-money)`.
+    pub fn sell_after(&self) -> Option<(u32, f64)> {
+        match self {
+            KindModel::Prize(p) => p.sell_after,
+            KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => e.sell_after,
+            KindModel::Grant(_) | KindModel::Convertible(_) => None,
         }
     }
 }
@@ -159,9 +180,46 @@ pub struct GrantModel {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct ConvertibleModel {
+    pub grant: GrantModel,
+    /// Years after the grant within which a round converts it.
+    pub window: Option<u32>,
+    /// Discount on the round's price at conversion.
+    pub discount: f64,
+    pub buyback: Option<BuybackModel>,
+}
+
+/// Founders buy the stake `after` years after conversion, with probability `take_up`, for the grant
+/// compounded yearly at `rate` (to the fen each year).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuybackModel {
+    pub after: u32,
+    pub rate: RateFen,
+    pub take_up: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrizeModel {
+    pub grant: GrantModel,
+    pub sell_after: Option<(u32, f64)>,
+}
+
+/// How big a ticket an equity instrument writes into a round of size `S`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TicketRule {
+    /// `min(ticket, max_round_share · S)`.
+    Fixed { ticket: Fen, max_round_share: f64 },
+    /// Beside a lead investor holding `lead_share` of the round: `min(max_ticket, ratio · lead_share · S)`.
+    BesideLead {
+        ratio: f64,
+        lead_share: f64,
+        max_ticket: Fen,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct EquityModel {
-    pub ticket: Fen,
-    pub max_round_share: f64,
+    pub ticket: TicketRule,
     pub take_up: f64,
     /// `(years, discount)`: sell that many years after entry at the last post-money less the discount.
     pub sell_after: Option<(u32, f64)>,
@@ -328,39 +386,74 @@ pub fn compile(f: &ScenarioFile) -> Model {
         }
     };
 
-    let mut instruments = Vec::new();
-    for g in &f.instruments.grant {
-        let (industries, eligible) = focus(&g.industries, &g.stages);
-        instruments.push(InstrumentModel {
-            id: g.id.clone(),
-            label: label(&g.label, &g.id),
-            budget: budget(&g.budget),
-            industries,
-            eligible,
-            kind: KindModel::Grant(GrantModel {
-                amount: fen_of(g.amount.0),
-                once_per_firm: g.once_per_firm,
-            }),
-        });
-    }
-    for e in &f.instruments.direct_equity {
-        let (industries, eligible) = focus(&e.industries, &e.stages);
-        instruments.push(InstrumentModel {
-            id: e.id.clone(),
-            label: label(&e.label, &e.id),
-            budget: budget(&e.budget),
-            industries,
-            eligible,
-            kind: KindModel::DirectEquity(EquityModel {
-                ticket: fen_of(e.ticket.0),
-                max_round_share: e.max_round_share.value(),
+    let sell_after = |years: Option<i64>, discount: &Option<crate::money::Rate>| {
+        years.map(|y| (y as u32, discount.map_or(0.0, |d| d.value())))
+    };
+    let grant_model = |amount: &crate::money::Money, once_per_firm: bool| GrantModel {
+        amount: fen_of(amount.0),
+        once_per_firm,
+    };
+    let ins = &f.instruments;
+    let kinds = ins
+        .grant
+        .iter()
+        .map(|g| KindModel::Grant(grant_model(&g.amount, g.once_per_firm)))
+        .chain(ins.convertible_grant.iter().map(|g| {
+            KindModel::Convertible(ConvertibleModel {
+                grant: grant_model(&g.amount, g.once_per_firm),
+                window: g.conversion_window_years.map(|y| y as u32),
+                discount: g.conversion_discount.map_or(0.0, |d| d.value()),
+                buyback: g.founder_buyback.as_ref().map(|b| BuybackModel {
+                    after: b.after_years as u32,
+                    rate: RateFen::new(b.rate.0),
+                    take_up: b.take_up.value(),
+                }),
+            })
+        }))
+        .chain(ins.prize_equity.iter().map(|p| {
+            KindModel::Prize(PrizeModel {
+                grant: grant_model(&p.amount, p.once_per_firm),
+                sell_after: sell_after(p.sell_after_years, &p.sale_discount),
+            })
+        }))
+        .chain(ins.direct_equity.iter().map(|e| {
+            KindModel::DirectEquity(EquityModel {
+                ticket: TicketRule::Fixed {
+                    ticket: fen_of(e.ticket.0),
+                    max_round_share: e.max_round_share.value(),
+                },
                 take_up: e.take_up.value(),
-                sell_after: e
-                    .sell_after_years
-                    .map(|y| (y as u32, e.sale_discount.map_or(0.0, |d| d.value()))),
-            }),
-        });
-    }
+                sell_after: sell_after(e.sell_after_years, &e.sale_discount),
+            })
+        }))
+        .chain(ins.co_investment.iter().map(|e| {
+            KindModel::CoInvestment(EquityModel {
+                ticket: TicketRule::BesideLead {
+                    ratio: e.ratio,
+                    lead_share: e.lead_share.value(),
+                    max_ticket: fen_of(e.max_ticket.0),
+                },
+                take_up: e.take_up.value(),
+                sell_after: sell_after(e.sell_after_years, &e.sale_discount),
+            })
+        }));
+    // `common()` lists the instruments in the same order as `kinds`.
+    let instruments: Vec<InstrumentModel> = ins
+        .common()
+        .into_iter()
+        .zip(kinds)
+        .map(|(c, kind)| {
+            let (industries, eligible) = focus(c.industries, c.stages);
+            InstrumentModel {
+                id: c.id.to_string(),
+                label: label(c.label, c.id),
+                budget: budget(c.budget),
+                industries,
+                eligible,
+                kind,
+            }
+        })
+        .collect();
 
     let program = ProgramModel {
         discount_rate: f.program.discount_rate.value(),

@@ -1,8 +1,9 @@
 //! The program's instruments, behind one seam.
 //!
 //! Each year, after the firms have moved, the path calls, in order:
-//! 1. [`settle`]: positions whose firm exited or failed this year, or whose holding period ran out,
-//!    are closed and their proceeds booked;
+//! 1. [`settle`]: convertible grants whose firm raised a round convert; positions whose firm exited
+//!    or failed this year, whose holding period ran out or whose founders buy them back are closed
+//!    and their proceeds booked;
 //! 2. [`invest`] for every instrument, with a [`Purse`] holding its fiscal budget for the year and, if
 //!    the recycling rule lets it, the pool's balance;
 //! 3. [`mark`]: open positions are valued at the year's end.
@@ -12,13 +13,13 @@
 //! Instruments draw only from the program stream and never change a firm's fate, so scenarios that
 //! differ in instruments share their firms and markets exactly (common random numbers).
 
+mod awards;
 mod equity;
-mod grant;
 
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
-use crate::money::{Fen, fen_from_yuan_f64};
-use crate::rng::Stream;
+use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
+use crate::rng::{Stream, uniform};
 use crate::sim::firms::{Firms, RoundEvent, Status};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
@@ -89,52 +90,90 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
     }
     let inst = &year.model.instruments[k];
     match &inst.kind {
-        KindModel::Grant(g) => grant::invest(k, inst, g, purse, year),
-        KindModel::DirectEquity(e) => equity::invest(k, inst, e, purse, year),
+        KindModel::Grant(g) => awards::invest(k, inst, g, Outcome::Grant, purse, year),
+        KindModel::Convertible(c) => awards::invest(k, inst, &c.grant, Outcome::Pending, purse, year),
+        KindModel::Prize(p) => awards::invest(k, inst, &p.grant, Outcome::Open, purse, year),
+        KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => {
+            equity::invest(k, inst, e, purse, year)
+        }
     }
 }
 
-/// Closes positions that end this year and books their proceeds.
+/// Converts, closes and books the positions whose fate is decided this year.
 pub fn settle(year: &mut Year) {
     let y = year.y;
+    let model = year.model;
     for p in year.positions.iter_mut() {
+        let f = p.firm as usize;
+        let status = year.firms.status[f];
+        if p.outcome == Outcome::Pending {
+            let KindModel::Convertible(c) = &model.instruments[p.instrument].kind else {
+                unreachable!("only convertible grants are pending")
+            };
+            match status {
+                Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
+                Status::Listed | Status::Acquired => close(p, Outcome::Lapsed, 0, y, year.ledger),
+                _ if year.firms.last_round[f] == y as i32 && y > p.entry_year => {
+                    // Converts at this year's round price, less the discount.
+                    let price = year.firms.value[f] * (1.0 - c.discount);
+                    p.stake = (yuan(p.cost) / price).min(1.0);
+                    p.retention_entry = year.firms.retention[f];
+                    p.converted_year = Some(y);
+                    p.outcome = Outcome::Open;
+                    year.ledger.conversions[y] += 1;
+                }
+                _ if c.window.is_some_and(|w| y >= p.entry_year + w as usize) => {
+                    close(p, Outcome::Lapsed, 0, y, year.ledger)
+                }
+                _ => {}
+            }
+            continue;
+        }
         if p.outcome != Outcome::Open {
             continue;
         }
-        let f = p.firm as usize;
         let stake = p.stake * year.firms.retention[f] / p.retention_entry;
         let value = year.firms.value[f];
-        let (outcome, proceeds) = match year.firms.status[f] {
-            Status::Failed => (Outcome::WrittenOff, 0),
-            Status::Listed => (Outcome::Ipo, fen_from_yuan_f64(stake * value)),
-            Status::Acquired => (Outcome::Acquired, fen_from_yuan_f64(stake * value)),
+        match status {
+            Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
+            Status::Listed => close(p, Outcome::Ipo, fen_from_yuan_f64(stake * value), y, year.ledger),
+            Status::Acquired => {
+                close(p, Outcome::Acquired, fen_from_yuan_f64(stake * value), y, year.ledger)
+            }
             Status::Active | Status::Established => {
-                match sale_due(year.model, p.instrument, p.entry_year, y) {
-                    Some(discount) => (
-                        Outcome::Sold,
-                        fen_from_yuan_f64(stake * value * (1.0 - discount)),
-                    ),
-                    None => continue,
+                let kind = &model.instruments[p.instrument].kind;
+                if let KindModel::Convertible(c) = kind
+                    && let Some(b) = &c.buyback
+                    && !p.buyback_offered
+                    && p.converted_year.is_some_and(|cy| y >= cy + b.after as usize)
+                {
+                    p.buyback_offered = true;
+                    if uniform(year.rng) < b.take_up {
+                        let price = compound(p.cost, &b.rate, b.after);
+                        close(p, Outcome::BoughtBack, price, y, year.ledger);
+                    }
+                } else if let Some((years, discount)) = kind.sell_after()
+                    && y >= p.entry_year + years as usize
+                {
+                    let price = fen_from_yuan_f64(stake * value * (1.0 - discount));
+                    close(p, Outcome::Sold, price, y, year.ledger);
                 }
             }
-        };
-        p.outcome = outcome;
-        p.proceeds = proceeds;
-        p.exit_year = y;
-        let i = year.ledger.at(p.instrument, y);
-        year.ledger.proceeds[i] += proceeds;
+        }
     }
 }
 
-/// The sale discount if instrument `k`'s exit rule sells a stake entered in `entry` during year `y`.
-fn sale_due(model: &Model, k: usize, entry: usize, y: usize) -> Option<f64> {
-    match &model.instruments[k].kind {
-        KindModel::DirectEquity(e) => e
-            .sell_after
-            .filter(|(years, _)| y >= entry + *years as usize)
-            .map(|(_, discount)| discount),
-        KindModel::Grant(_) => None,
-    }
+fn close(p: &mut Position, outcome: Outcome, proceeds: Fen, y: usize, ledger: &mut Ledger) {
+    p.outcome = outcome;
+    p.proceeds = proceeds;
+    p.exit_year = Some(y);
+    let i = ledger.at(p.instrument, y);
+    ledger.proceeds[i] += proceeds;
+}
+
+/// `amount` compounded yearly at `rate` for `years`, rounded to the fen each year.
+fn compound(amount: Fen, rate: &RateFen, years: u32) -> Fen {
+    (0..years).fold(amount, |a, _| a + rate.apply(a))
 }
 
 /// Books the private money in the rounds the city joined this year: per round `size − city money`
@@ -156,7 +195,8 @@ pub fn book_mobilised(year: &mut Year) {
     year.ledger.mobilised_program[year.y] = program;
 }
 
-/// Values open positions at the year's end (after the program's haircut).
+/// Values open positions at the year's end (after the program's haircut). Unconverted convertible
+/// grants count for nothing: they are grants until a round converts them.
 pub fn mark(year: &mut Year) {
     let keep = 1.0 - year.model.program.holdings_haircut;
     for p in year.positions.iter() {

@@ -317,7 +317,49 @@ pub struct Instruments {
     #[serde(default)]
     pub grant: Vec<Grant>,
     #[serde(default)]
+    pub convertible_grant: Vec<ConvertibleGrant>,
+    #[serde(default)]
+    pub prize_equity: Vec<PrizeEquity>,
+    #[serde(default)]
     pub direct_equity: Vec<DirectEquity>,
+    #[serde(default)]
+    pub co_investment: Vec<CoInvestment>,
+}
+
+/// What every instrument table has, for validation and compilation.
+pub struct Common<'a> {
+    /// Key of the array of tables (`grant`, `direct_equity`, ...).
+    pub kind: &'static str,
+    pub id: &'a str,
+    pub label: &'a str,
+    pub budget: &'a Budget,
+    pub industries: &'a [String],
+    pub stages: &'a [String],
+}
+
+impl Instruments {
+    /// Every instrument's common fields, in the order the engine numbers them: kinds in the order
+    /// of this struct, tables in file order within a kind.
+    pub fn common(&self) -> Vec<Common<'_>> {
+        macro_rules! common {
+            ($v:expr, $kind:literal) => {
+                $v.iter().map(|i| Common {
+                    kind: $kind,
+                    id: &i.id,
+                    label: &i.label,
+                    budget: &i.budget,
+                    industries: &i.industries,
+                    stages: &i.stages,
+                })
+            };
+        }
+        common!(self.grant, "grant")
+            .chain(common!(self.convertible_grant, "convertible_grant"))
+            .chain(common!(self.prize_equity, "prize_equity"))
+            .chain(common!(self.direct_equity, "direct_equity"))
+            .chain(common!(self.co_investment, "co_investment"))
+            .collect()
+    }
 }
 
 /// A yearly fiscal budget: a plain amount (every simulated year) or a table
@@ -413,6 +455,96 @@ pub struct DirectEquity {
     pub stages: Vec<String>,
     /// Sell the stake this many years after entry if the firm has not exited by then
     /// (at the last post-money less `sale_discount`); absent: hold until the firm exits or fails.
+    #[serde(default)]
+    pub sell_after_years: Option<i64>,
+    #[serde(default)]
+    pub sale_discount: Option<Rate>,
+}
+
+/// `[[instruments.convertible_grant]]` (拨-投-股): a grant that converts into equity at the price of
+/// the firm's first market round after it; written off if the firm fails (or exits) first or the
+/// window closes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertibleGrant {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Amount of each grant.
+    pub amount: Money,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default = "yes")]
+    pub once_per_firm: bool,
+    /// Years after the grant within which a round converts it; absent: no limit.
+    #[serde(default)]
+    pub conversion_window_years: Option<i64>,
+    /// Discount on the round's price at conversion (the grant buys `amount / (price · (1 − d))`).
+    #[serde(default)]
+    pub conversion_discount: Option<Rate>,
+    /// Founders buy the stake back at cost plus interest; absent: the stake is sold at the firm's exit.
+    #[serde(default)]
+    pub founder_buyback: Option<FounderBuyback>,
+}
+
+/// Transfer of a converted stake to the founders (拨投股 exit): `after_years` after conversion the
+/// founders take it up with probability `take_up`, paying the grant amount compounded yearly at
+/// `rate` over those years; if they decline, the stake is held to the firm's exit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FounderBuyback {
+    pub after_years: i64,
+    pub rate: Rate,
+    pub take_up: Rate,
+}
+
+/// `[[instruments.prize_equity]]` (奖改投): competition winners, drawn among eligible firms, receive
+/// their prize as equity at the firm's last round price instead of cash.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrizeEquity {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Amount of each prize.
+    pub amount: Money,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default = "yes")]
+    pub once_per_firm: bool,
+    #[serde(default)]
+    pub sell_after_years: Option<i64>,
+    #[serde(default)]
+    pub sale_discount: Option<Rate>,
+}
+
+/// `[[instruments.co_investment]]` (联合投资 / 跟投): the city invests beside the round's lead
+/// investor, `ratio` yuan per yuan of the lead, on the same terms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoInvestment {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// City yuan per yuan the lead investor puts in.
+    pub ratio: f64,
+    /// The lead investor's share of the round.
+    pub lead_share: Rate,
+    /// Largest city ticket.
+    pub max_ticket: Money,
+    #[serde(default = "one_rate")]
+    pub take_up: Rate,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
     #[serde(default)]
     pub sell_after_years: Option<i64>,
     #[serde(default)]

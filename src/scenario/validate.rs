@@ -472,7 +472,8 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
 
     // [instruments]
     let mut instrument_ids = HashSet::new();
-    let n_instruments = f.instruments.grant.len() + f.instruments.direct_equity.len();
+    let common = f.instruments.common();
+    let n_instruments = common.len();
     if n_instruments > MAX_INSTRUMENTS {
         c.fail(
             root.key("instruments"),
@@ -536,17 +537,78 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         }
     };
     let ip = root.key("instruments");
+    // Position of each instrument within its kind's array, for key paths.
+    let mut within: Vec<usize> = Vec::with_capacity(common.len());
+    for (n, inst) in common.iter().enumerate() {
+        within.push(common[..n].iter().filter(|o| o.kind == inst.kind).count());
+    }
+    let path_of = |n: usize| ip.key(common[n].kind).index(within[n]);
+    for (n, inst) in common.iter().enumerate() {
+        let p = path_of(n);
+        c.ident(p.key("id"), inst.id, &mut instrument_ids, "instrument");
+        check_budget(&mut c, p.key("budget"), inst.budget);
+        check_focus(&mut c, &p, inst.industries, inst.stages);
+    }
+    let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
+        if let Some(y) = years
+            && !(1..=MAX_HORIZON).contains(&y)
+        {
+            c.fail(
+                p.key("sell_after_years"),
+                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
+            );
+        }
+        match (discount, years) {
+            (Some(d), Some(_)) => c.share_below_one(p.key("sale_discount"), d),
+            (Some(_), None) => c.fail(
+                p.key("sale_discount"),
+                "sale_discount applies only to a sale after sell_after_years, which is not given"
+                    .into(),
+            ),
+            _ => {}
+        }
+    };
     for (i, g) in f.instruments.grant.iter().enumerate() {
-        let p = ip.key("grant").index(i);
-        c.ident(p.key("id"), &g.id, &mut instrument_ids, "instrument");
-        check_budget(&mut c, p.key("budget"), &g.budget);
+        c.amount(ip.key("grant").index(i).key("amount"), &g.amount, false);
+    }
+    for (i, g) in f.instruments.convertible_grant.iter().enumerate() {
+        let p = ip.key("convertible_grant").index(i);
         c.amount(p.key("amount"), &g.amount, false);
-        check_focus(&mut c, &p, &g.industries, &g.stages);
+        if let Some(y) = g.conversion_window_years
+            && !(1..=MAX_HORIZON).contains(&y)
+        {
+            c.fail(
+                p.key("conversion_window_years"),
+                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
+            );
+        }
+        if let Some(d) = &g.conversion_discount {
+            c.share_below_one(p.key("conversion_discount"), d);
+        }
+        if let Some(b) = &g.founder_buyback {
+            let q = p.key("founder_buyback");
+            if !(1..=MAX_HORIZON).contains(&b.after_years) {
+                c.fail(
+                    q.key("after_years"),
+                    format!("{} is not allowed: 1 to {MAX_HORIZON} years", b.after_years),
+                );
+            }
+            if b.rate.0 < Decimal::ZERO || b.rate.0 > Decimal::ONE {
+                c.fail(
+                    q.key("rate"),
+                    format!("{} is not allowed: a yearly rate from 0 to 1 (100%)", b.rate),
+                );
+            }
+            c.probability(q.key("take_up"), &b.take_up);
+        }
+    }
+    for (i, e) in f.instruments.prize_equity.iter().enumerate() {
+        let p = ip.key("prize_equity").index(i);
+        c.amount(p.key("amount"), &e.amount, false);
+        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
     }
     for (i, e) in f.instruments.direct_equity.iter().enumerate() {
         let p = ip.key("direct_equity").index(i);
-        c.ident(p.key("id"), &e.id, &mut instrument_ids, "instrument");
-        check_budget(&mut c, p.key("budget"), &e.budget);
         c.amount(p.key("ticket"), &e.ticket, false);
         if e.max_round_share.0 <= Decimal::ZERO || e.max_round_share.0 > Decimal::ONE {
             c.fail(
@@ -558,24 +620,26 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             );
         }
         c.probability(p.key("take_up"), &e.take_up);
-        check_focus(&mut c, &p, &e.industries, &e.stages);
-        if let Some(y) = e.sell_after_years
-            && !(1..=MAX_HORIZON).contains(&y)
-        {
+        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
+    }
+    for (i, e) in f.instruments.co_investment.iter().enumerate() {
+        let p = ip.key("co_investment").index(i);
+        c.range(p.key("ratio"), e.ratio, 0.0, 10.0, "city yuan per yuan of the lead investor");
+        if e.ratio == 0.0 {
+            c.fail(p.key("ratio"), "0 is not allowed: the city must put in something".into());
+        }
+        if e.lead_share.0 <= Decimal::ZERO || e.lead_share.0 > Decimal::ONE {
             c.fail(
-                p.key("sell_after_years"),
-                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
+                p.key("lead_share"),
+                format!(
+                    "{} is not allowed: the lead's share of the round, above 0 and at most 1",
+                    e.lead_share
+                ),
             );
         }
-        match (&e.sale_discount, e.sell_after_years) {
-            (Some(d), Some(_)) => c.share_below_one(p.key("sale_discount"), d),
-            (Some(_), None) => c.fail(
-                p.key("sale_discount"),
-                "sale_discount applies only to a sale after sell_after_years, which is not given"
-                    .into(),
-            ),
-            _ => {}
-        }
+        c.amount(p.key("max_ticket"), &e.max_ticket, false);
+        c.probability(p.key("take_up"), &e.take_up);
+        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
     }
 
     // [program]
@@ -628,13 +692,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 "the label is empty: give the target's Chinese label".into(),
             );
         }
-        let ids: Vec<&str> = f
-            .instruments
-            .grant
-            .iter()
-            .map(|g| g.id.as_str())
-            .chain(f.instruments.direct_equity.iter().map(|e| e.id.as_str()))
-            .collect();
+        let ids: Vec<&str> = common.iter().map(|i| i.id).collect();
         let industry_ids: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
         match target_read(&t.metric, &ids, &industry_ids) {
             None => c.fail(

@@ -71,6 +71,8 @@ pub struct Firms {
     pub revenue: Vec<f64>,
     /// Product of `(1 - dilution)` over the firm's rounds since it was created.
     pub retention: Vec<f64>,
+    /// Year index of the firm's latest round (its entry round for new projects; −1 if none yet).
+    pub last_round: Vec<i32>,
     /// Whether any instrument has supported the firm.
     pub supported: Vec<bool>,
     /// Bit `k` set: grant instrument `k` has paid this firm.
@@ -127,6 +129,7 @@ impl Firms {
         self.value.clear();
         self.revenue.clear();
         self.retention.clear();
+        self.last_round.clear();
         self.supported.clear();
         self.granted.clear();
         self.at_start.clear();
@@ -166,6 +169,7 @@ impl Firms {
         self.value.push(value);
         self.revenue.push(revenue);
         self.retention.push(retention);
+        self.last_round.push(-1);
         self.supported.push(false);
         self.granted.push(0);
         self.at_start.push(0);
@@ -260,6 +264,7 @@ impl Firms {
                 self.value[fu] = post;
                 self.retention[fu] *= 1.0 - st.dilution;
                 self.stage[fu] = next as u8;
+                self.last_round[fu] = year as i32;
                 rounds.push(RoundEvent {
                     firm: f,
                     industry: i as u8,
@@ -343,6 +348,7 @@ impl Firms {
                 revenue,
                 1.0 - dilution,
             );
+            self.last_round[id as usize] = year as i32;
             rounds.push(RoundEvent {
                 firm: id,
                 industry: i as u8,

@@ -280,9 +280,10 @@ impl<'m> PathSim<'m> {
         let (mut fiscal, mut deployed, mut back, mut holdings) = (0, 0, 0, 0);
         for (k, inst) in model.instruments.iter().enumerate() {
             let i = l.at(k, y);
-            match inst.kind {
-                crate::model::KindModel::Grant(_) => grants += l.deals[i],
-                crate::model::KindModel::DirectEquity(_) => deals += l.deals[i],
+            if inst.kind.pays_grants() {
+                grants += l.deals[i];
+            } else {
+                deals += l.deals[i];
             }
             fiscal += l.fiscal[i];
             deployed += l.deployed(k, y);
@@ -299,6 +300,7 @@ impl<'m> PathSim<'m> {
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
         set(Y::GrantsAwarded, grants);
         set(Y::EquityDeals, deals);
+        set(Y::Conversions, l.conversions[y]);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);

@@ -69,6 +69,7 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::FirmsSupported, total(Y::FirmsSupported) as f64);
     put(S::GrantsAwarded, total(Y::GrantsAwarded) as f64);
     put(S::EquityDeals, total(Y::EquityDeals) as f64);
+    put(S::Conversions, total(Y::Conversions) as f64);
     put(S::Exits, total(Y::Exits) as f64);
     put(S::Unicorns, at_end(Y::Unicorns) as f64);
     put(S::PotentialUnicorns, at_end(Y::PotentialUnicorns) as f64);
