@@ -1,0 +1,695 @@
+//! Subsidy rules as data: one year's claims in, exact payments in fen out.
+//!
+//! The policy (关于加快培育发展未来产业的实施意见, part 二) pays each subsidy as one of
+//! - a share of a base: 按单款产品首轮流片费用的30% → [`Amount::Share`] of the cost, applied by
+//!   [`RateFen`] (round half to even to the fen); "不超过30%" is read as the ceiling rate;
+//! - an amount per unit: 按照每人5万元标准 → [`Amount::PerUnit`] times the enrolled persons;
+//! - a fixed amount: 给予每个产品100万元奖励 → [`Amount::Fixed`];
+//!
+//! optionally only from a floor on the base up (年度服务收入达到100万元的 → `min_base`), and capped
+//! per item (单款产品, 每个项目, 每个品种), per firm per year (单个企业每年), per institution per year
+//! (每个医疗机构每年) or per firm over all years (单个企业累计; 一次性). "Up to X, case by case" clauses
+//! (一事一议, 最高不超过) are a 100% share of an approved amount the engine draws, capped at X. Other
+//! conditions (R&D intensity >10%, "with sales", local production) decide whether the engine draws a
+//! claim at all. Caps are per rule, as each clause of the policy caps only itself.
+//!
+//! A [`Program`] is a set of rules sharing one yearly budget. [`Program::pay_year`] pays one year:
+//! 1. **Item**: `a = min(item cap, rate·base | per_unit·units | fixed)`, or 0 below the floor.
+//! 2. **Caps across items**, claim by claim in the order given: a claim gets
+//!    `min(a, firm-year headroom, institution-year headroom, cumulative headroom)` and uses up that
+//!    much of each. A min commutes, so the order of the caps (item → firm-year → institution-year →
+//!    cumulative) never changes a claim's amount; the *claim* order decides which of a firm's items a
+//!    binding cap cuts: earlier claims are served first, as an office processes applications. Taking
+//!    each claim against all headrooms at once, rather than one cap stage over all claims and then the
+//!    next, never reserves headroom for a claim that a later cap cuts anyway, so no allowed fen is lost.
+//! 3. **Budget**: when the capped claims exceed the yearly budget, [`Rationing`] shares it out; the
+//!    total paid is then exactly the budget. Budget comes last because it is the only rule that looks
+//!    at every firm's claims together; scaling before the caps would let a cap undo the sharing.
+//! 4. **State**: the cumulative cap counts money *paid*, so a claim shortened by the budget leaves its
+//!    firm the headroom for later years. Yearly counters start from zero on every call (one call per
+//!    simulated year); only (rule, firm) pairs of rules with a cumulative cap are kept across years.
+//!
+//! Everything is integer fen (budget shares in `i128`), and maps are `BTreeMap`s, so results never
+//! depend on hashing or iteration order.
+
+use crate::money::{Fen, RateFen};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// How a rule turns a claim's base into an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amount {
+    /// `rate × base`, the base in fen (a cost, rent, contract, sales or revenue); `0 ≤ rate ≤ 1`.
+    Share(Decimal),
+    /// `per_unit × base`, the base a count (enrolled persons).
+    PerUnit(Fen),
+    /// The same amount for every claim (per product); the base only has to meet the floor.
+    Fixed(Fen),
+}
+
+/// Caps of one rule, in fen; `None` is no cap. Firm and institution counters are per rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Caps {
+    /// Per claim (per product, per project, per contract).
+    pub item: Option<Fen>,
+    /// Per firm per year.
+    pub firm_year: Option<Fen>,
+    /// Per institution per year; claims of such a rule must name their institution.
+    pub institution_year: Option<Fen>,
+    /// Per firm over all years (cumulative; a one-off subsidy is this cap).
+    pub firm_total: Option<Fen>,
+}
+
+/// One subsidy clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// For reports and error messages.
+    pub label: String,
+    pub amount: Amount,
+    /// The claim pays nothing when `base < min_base` (in the base's unit: fen, or units).
+    pub min_base: Option<i64>,
+    pub caps: Caps,
+}
+
+/// What happens when the capped claims of a year exceed the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rationing {
+    /// Every capped claim `c` is paid `floor(c · budget / total)`; the fen left over (fewer than the
+    /// number of claims) go one each to the claims with the largest remainders
+    /// `c · budget mod total`, ties to the earlier claim (largest-remainder method). No claim gets
+    /// more than its capped amount, and the total paid is exactly the budget.
+    ProRata,
+    /// Claims are paid in the order given until the budget runs out. The claim that crosses the line
+    /// is paid the rest of the budget (partly), so the total paid is exactly the budget; later claims
+    /// get nothing.
+    FirstCome,
+}
+
+/// A rule, program or budget that cannot be paid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubsidyError {
+    #[error("subsidy rule `{rule}`: {what} is {value} fen, but must be zero or more")]
+    Negative {
+        rule: String,
+        what: &'static str,
+        value: i64,
+    },
+    #[error("subsidy rule `{rule}`: the rate {rate} must be between 0 and 1 (0% to 100%)")]
+    Rate { rule: String, rate: Decimal },
+    #[error("the yearly subsidy budget is {0} fen, but must be zero or more")]
+    Budget(Fen),
+}
+
+/// One event of one year: a firm's tape-out, trial, certification, voucher spend, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// Index into the program's rules.
+    pub rule: usize,
+    pub firm: u32,
+    /// The institution the item is booked to (the hospital running a trial); opaque id.
+    pub institution: Option<u32>,
+    /// Fen for [`Amount::Share`] and [`Amount::Fixed`], a count for [`Amount::PerUnit`]. Negative
+    /// bases count as zero.
+    pub base: i64,
+}
+
+/// A set of rules sharing one yearly budget, validated once so that paying cannot fail.
+#[derive(Debug, Clone)]
+pub struct Program {
+    rules: Vec<Rule>,
+    /// `Some` for [`Amount::Share`] rules: the rate compiled for exact fen arithmetic.
+    rates: Vec<Option<RateFen>>,
+    yearly_budget: Option<Fen>,
+    rationing: Rationing,
+}
+
+/// What a program carries from year to year: money paid per (rule, firm) under cumulative caps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubsidyState {
+    received: BTreeMap<(usize, u32), Fen>,
+}
+
+/// One year's result; vectors are in claim order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payout {
+    /// Paid per claim.
+    pub paid: Vec<Fen>,
+    /// Per claim after all caps, before the budget.
+    pub capped: Vec<Fen>,
+    pub total_capped: Fen,
+    pub total_paid: Fen,
+}
+
+impl SubsidyState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fen paid so far to `firm` under `rule`, counted only for rules with a cumulative cap.
+    pub fn received(&self, rule: usize, firm: u32) -> Fen {
+        self.received.get(&(rule, firm)).copied().unwrap_or(0)
+    }
+}
+
+impl Program {
+    pub fn new(
+        rules: Vec<Rule>,
+        yearly_budget: Option<Fen>,
+        rationing: Rationing,
+    ) -> Result<Self, SubsidyError> {
+        if let Some(b) = yearly_budget.filter(|b| *b < 0) {
+            return Err(SubsidyError::Budget(b));
+        }
+        let mut rates = Vec::with_capacity(rules.len());
+        for rule in &rules {
+            let negative = |what: &'static str, value: Option<i64>| match value {
+                Some(v) if v < 0 => Err(SubsidyError::Negative {
+                    rule: rule.label.clone(),
+                    what,
+                    value: v,
+                }),
+                _ => Ok(()),
+            };
+            let c = rule.caps;
+            negative("the item cap", c.item)?;
+            negative("the per-firm yearly cap", c.firm_year)?;
+            negative("the per-institution yearly cap", c.institution_year)?;
+            negative("the per-firm cumulative cap", c.firm_total)?;
+            rates.push(match rule.amount {
+                Amount::Share(rate) if rate < Decimal::ZERO || rate > Decimal::ONE => {
+                    return Err(SubsidyError::Rate {
+                        rule: rule.label.clone(),
+                        rate,
+                    });
+                }
+                Amount::Share(rate) => Some(RateFen::new(rate)),
+                Amount::PerUnit(v) => negative("the amount per unit", Some(v)).map(|_| None)?,
+                Amount::Fixed(v) => negative("the fixed amount", Some(v)).map(|_| None)?,
+            });
+        }
+        Ok(Program {
+            rules,
+            rates,
+            yearly_budget,
+            rationing,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn yearly_budget(&self) -> Option<Fen> {
+        self.yearly_budget
+    }
+
+    pub fn rationing(&self) -> Rationing {
+        self.rationing
+    }
+
+    /// The claim's amount after the floor and the item cap (stage 1 of the module header).
+    pub fn item_amount(&self, claim: &Claim) -> Fen {
+        let rule = &self.rules[claim.rule];
+        let base = claim.base.max(0);
+        if rule.min_base.is_some_and(|floor| base < floor) {
+            return 0;
+        }
+        let raw = match (rule.amount, self.rates[claim.rule]) {
+            (Amount::Share(_), Some(rate)) => rate.apply(base),
+            (Amount::PerUnit(per_unit), _) => per_unit.saturating_mul(base),
+            (Amount::Fixed(amount), _) => amount,
+            (Amount::Share(_), None) => unreachable!("Program::new compiles every share"),
+        };
+        rule.caps.item.map_or(raw, |cap| raw.min(cap))
+    }
+
+    /// Pays one year's claims (see the module header for the order of caps and the budget) and
+    /// books the payments under cumulative caps into `state`.
+    ///
+    /// # Panics
+    /// If a claim names a rule the program does not have, or omits the institution of a rule with
+    /// a per-institution cap: both are bugs of the caller, not of the data.
+    pub fn pay_year(&self, state: &mut SubsidyState, claims: &[Claim]) -> Payout {
+        // Capped fen this year per (rule, firm) and per (rule, institution).
+        let mut firm_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+        let mut institution_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+        let mut capped = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let caps = self.rules[claim.rule].caps;
+            let firm_key = (claim.rule, claim.firm);
+            let used = firm_year.get(&firm_key).copied().unwrap_or(0);
+            let mut x = self.item_amount(claim);
+            if let Some(cap) = caps.firm_year {
+                x = x.min(cap - used);
+            }
+            let institution_key = caps.institution_year.map(|cap| {
+                let id = claim.institution.unwrap_or_else(|| {
+                    panic!(
+                        "a claim under `{}` must name its institution",
+                        self.rules[claim.rule].label
+                    )
+                });
+                let used = institution_year
+                    .get(&(claim.rule, id))
+                    .copied()
+                    .unwrap_or(0);
+                x = x.min(cap - used);
+                (claim.rule, id)
+            });
+            if let Some(cap) = caps.firm_total {
+                x = x.min(cap - state.received(claim.rule, claim.firm) - used);
+            }
+            let x = x.max(0);
+            *firm_year.entry(firm_key).or_insert(0) += x;
+            if let Some(key) = institution_key {
+                *institution_year.entry(key).or_insert(0) += x;
+            }
+            capped.push(x);
+        }
+
+        let total: i128 = capped.iter().map(|&c| i128::from(c)).sum();
+        let paid = match self.yearly_budget {
+            Some(budget) if total > i128::from(budget) => match self.rationing {
+                Rationing::ProRata => pro_rata(&capped, budget, total),
+                Rationing::FirstCome => first_come(&capped, budget),
+            },
+            _ => capped.clone(),
+        };
+
+        for (claim, &p) in claims.iter().zip(&paid) {
+            if self.rules[claim.rule].caps.firm_total.is_some() && p > 0 {
+                *state.received.entry((claim.rule, claim.firm)).or_insert(0) += p;
+            }
+        }
+        Payout {
+            total_paid: paid.iter().sum(),
+            total_capped: Fen::try_from(total).unwrap_or(Fen::MAX),
+            paid,
+            capped,
+        }
+    }
+}
+
+/// [`Rationing::ProRata`] for `total > budget ≥ 0`.
+fn pro_rata(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
+    let budget = i128::from(budget);
+    let mut paid = Vec::with_capacity(capped.len());
+    let mut remainders = Vec::with_capacity(capped.len());
+    for (i, &c) in capped.iter().enumerate() {
+        let share = i128::from(c) * budget; // < 2^126: no overflow
+        paid.push((share / total) as Fen); // ≤ c, so it fits
+        remainders.push((share % total, i));
+    }
+    // Σ c·budget/total = budget exactly, so the floors fall short by the sum of the fractional
+    // parts: an integer smaller than the number of claims with a nonzero remainder. Each of those
+    // claims has floor + 1 ≤ c (its exact share c·budget/total is below c and not whole).
+    let left = budget - paid.iter().map(|&p| i128::from(p)).sum::<i128>();
+    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in remainders.iter().take(left as usize) {
+        paid[i] += 1;
+    }
+    paid
+}
+
+/// [`Rationing::FirstCome`]: in claim order, the crossing claim paid partly.
+fn first_come(capped: &[Fen], budget: Fen) -> Vec<Fen> {
+    let mut left = budget;
+    capped
+        .iter()
+        .map(|&c| {
+            let p = c.min(left);
+            left -= p;
+            p
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 万 yuan in fen: 1万 = 10,000 yuan = 1,000,000 fen.
+    const fn wan(x: i64) -> Fen {
+        x * 1_000_000
+    }
+
+    fn share(rate: &str) -> Amount {
+        Amount::Share(rate.parse().unwrap())
+    }
+
+    /// Caps in 万 for the table below; 0 means "no cap" (no clause of the policy caps at zero).
+    fn caps(item: i64, firm_year: i64, institution_year: i64, firm_total: i64) -> Caps {
+        let cap = |x: i64| (x > 0).then(|| wan(x));
+        Caps {
+            item: cap(item),
+            firm_year: cap(firm_year),
+            institution_year: cap(institution_year),
+            firm_total: cap(firm_total),
+        }
+    }
+
+    fn rule(label: &str, amount: Amount, caps: Caps) -> Rule {
+        let (label, min_base) = (label.to_string(), None);
+        Rule {
+            label,
+            amount,
+            min_base,
+            caps,
+        }
+    }
+
+    const TAPE_OUT: usize = 0;
+    const EDA_RENT: usize = 1;
+    const AEC_Q100: usize = 3;
+    const CGT_TRIAL: usize = 6;
+    const MAH_CLIENT: usize = 9;
+    const SB_FDA: usize = 15;
+    const DEV_VBP: usize = 19;
+    const AI_VOUCHER: usize = 21;
+    const LA_CATALOGUE: usize = 25;
+    const LA_PLATFORM: usize = 26;
+
+    /// Every subsidy clause of the seed policy (DOMAIN.md §3) as data; caps in 万 as
+    /// [item, firm-year, institution-year, firm-cumulative]. "Up to X" per product is paid at X;
+    /// case-by-case amounts are a 100% share of the approved amount, capped.
+    #[rustfmt::skip]
+    fn policy() -> Vec<Rule> {
+        let (fixed, per_unit) = (|x| Amount::Fixed(wan(x)), |x| Amount::PerUnit(wan(x)));
+        let mut rules = vec![
+            rule("IC first tape-out",        share("0.3"),  caps(200, 500, 0, 0)),
+            rule("IC EDA rent",              share("0.5"),  caps(100, 0, 0, 0)),
+            rule("IC EDA purchase",          share("0.3"),  caps(300, 0, 0, 0)),
+            rule("IC AEC-Q100",              share("0.1"),  caps(0, 0, 0, 100)),
+            rule("WBG equipment R&D",        share("0.2"),  caps(1000, 0, 0, 0)),
+            rule("WBG in-chain trial",       share("0.1"),  caps(100, 0, 0, 100)),
+            rule("CGT trial",                per_unit(5),   caps(50, 0, 500, 0)),
+            rule("CGT translation phase",    share("1"),    caps(1000, 0, 0, 0)),
+            rule("CGT registration",         share("1"),    caps(1000, 0, 0, 0)),
+            rule("CGT MAH client",           share("0.1"),  caps(100, 200, 0, 0)),
+            rule("CGT MAH maker",            share("0.1"),  caps(100, 200, 0, 0)),
+            rule("SB outside team",          share("0.25"), caps(300, 0, 0, 0)),
+            rule("SB service platform",      share("0.1"),  caps(0, 200, 0, 0)),
+            rule("SB CDE I to A",            fixed(10),     caps(0, 0, 0, 0)),
+            rule("SB DMF/CEP/MF",            fixed(30),     caps(0, 200, 0, 0)),
+            rule("SB FDA/EMA",               fixed(100),    caps(0, 0, 0, 0)),
+            rule("DEV clinical trial",       share("0.3"),  caps(0, 500, 0, 0)),
+            rule("DEV innovative review",    fixed(300),    caps(0, 0, 0, 0)),
+            rule("DEV class III",            fixed(300),    caps(0, 0, 0, 0)),
+            rule("DEV volume procurement",   share("0.02"), caps(200, 300, 0, 0)),
+            rule("AI city compute",          share("1"),    caps(3000, 0, 0, 0)),
+            rule("AI compute voucher",       share("0.3"),  caps(0, 200, 0, 0)),
+            rule("AI dataset",               share("1"),    caps(500, 0, 0, 0)),
+            rule("AI lead application",      share("0.3"),  caps(300, 0, 0, 0)),
+            rule("LA head-firm relocation",  share("0.05"), caps(2000, 0, 0, 0)),
+            rule("LA catalogued product",    fixed(10),     caps(0, 100, 0, 0)),
+            rule("LA test platform",         share("0.2"),  caps(0, 500, 0, 0)),
+        ];
+        rules[LA_PLATFORM].min_base = Some(wan(100)); // 年度服务收入达到100万元的
+        rules
+    }
+
+    fn program(budget: Option<Fen>, rationing: Rationing) -> Program {
+        Program::new(policy(), budget, rationing).unwrap()
+    }
+
+    fn claim(rule: usize, firm: u32, base: i64) -> Claim {
+        let institution = None;
+        Claim {
+            rule,
+            firm,
+            institution,
+            base,
+        }
+    }
+
+    /// A clinical-trial claim of `firm`'s project at `hospital` with `persons` enrolled.
+    fn trial(firm: u32, hospital: u32, persons: i64) -> Claim {
+        let institution = Some(hospital);
+        Claim {
+            institution,
+            ..claim(CGT_TRIAL, firm, persons)
+        }
+    }
+
+    #[test]
+    fn a_firm_with_many_tape_outs_gets_exactly_the_firm_year_cap() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        // 4 tape-outs of 800万: 30% = 240万 each, item cap → 200万 each = 800万; the firm-year cap of
+        // 500万 pays them in claim order 200 + 200 + 100 + 0. Firm 2's one tape-out of 100万 → 30万.
+        let mut claims = vec![claim(TAPE_OUT, 1, wan(800)); 4];
+        claims.push(claim(TAPE_OUT, 2, wan(100)));
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!(out.paid, [wan(200), wan(200), wan(100), 0, wan(30)]);
+        assert_eq!(out.total_paid, wan(530));
+        // The next year starts a new firm-year: 200 + 200, then 30% of 3,333,333.37 yuan =
+        // 1,000,000.011 yuan → 100,000,001 fen, cut by the 500万 firm-year cap to 100,000,000 fen.
+        let claims = [
+            claim(TAPE_OUT, 1, wan(800)),
+            claim(TAPE_OUT, 1, wan(900)),
+            claim(TAPE_OUT, 1, 333_333_337),
+        ];
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!(out.capped, [wan(200), wan(200), wan(100)]);
+        assert_eq!(p.item_amount(&claims[2]), wan(100) + 1);
+        // Round half to even: 30% of 5 fen = 1.5 → 2; of 15 fen = 4.5 → 4.
+        let out = p.pay_year(&mut state, &[claim(TAPE_OUT, 3, 5), claim(TAPE_OUT, 3, 15)]);
+        assert_eq!(out.paid, [2, 4]);
+    }
+
+    #[test]
+    fn the_cumulative_cap_holds_across_years() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        let aec = |firm, cost_wan| claim(AEC_Q100, firm, wan(cost_wan));
+        // AEC-Q100, 10% of cost, ≤100万 per firm in all. Year 1: 400万 → 40万, 300万 → 30万 (70).
+        let y1 = p.pay_year(&mut state, &[aec(7, 400), aec(7, 300)]);
+        assert_eq!(y1.paid, [wan(40), wan(30)]);
+        // Year 2: 500万 → 50万, only 30万 of headroom left; firm 8 is unaffected (20万).
+        let y2 = p.pay_year(&mut state, &[aec(7, 500), aec(8, 200)]);
+        assert_eq!(y2.paid, [wan(30), wan(20)]);
+        // Year 3: 200万 → 20万, nothing left: 0. Firm 7 received 40 + 30 + 30 = 100万 in all.
+        assert_eq!(p.pay_year(&mut state, &[aec(7, 200)]).paid, [0]);
+        assert_eq!(state.received(AEC_Q100, 7), wan(100));
+        assert_eq!(state.received(AEC_Q100, 8), wan(20));
+        assert_eq!(state.received(TAPE_OUT, 7), 0); // no cumulative cap: not stored
+    }
+
+    #[test]
+    fn the_cumulative_cap_counts_money_paid_not_claimed() {
+        // Budget 30万, first come. Year 1: firm 7 claims 80万 (800万 × 10%) and is paid 30万.
+        let p = program(Some(wan(30)), Rationing::FirstCome);
+        let mut state = SubsidyState::new();
+        let claims = [claim(AEC_Q100, 7, wan(800))];
+        assert_eq!(p.pay_year(&mut state, &claims).paid, [wan(30)]);
+        // Year 2: the same claim is capped at 100 − 30 = 70万, and paid the budget, 30万.
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!((out.capped[0], out.paid[0]), (wan(70), wan(30)));
+        assert_eq!(state.received(AEC_Q100, 7), wan(60));
+    }
+
+    #[test]
+    fn the_institution_cap_binds_across_projects_at_one_hospital() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        // Hospital 1: 9 projects of 12 persons (60万 each, project cap → 50万) = 450万; a project of
+        // 6 persons → 30万 (480); one of 10 persons → 50万, only 20万 left under 500万; one more → 0.
+        // Hospital 2: 3 persons → 15万, untouched by hospital 1's cap. The firms do not matter.
+        let mut claims: Vec<Claim> = (0..9).map(|f| trial(f, 1, 12)).collect();
+        claims.extend([
+            trial(20, 1, 6),
+            trial(21, 1, 10),
+            trial(22, 1, 1),
+            trial(0, 2, 3),
+        ]);
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!(out.paid[..9], [wan(50); 9]);
+        assert_eq!(out.paid[9..], [wan(30), wan(20), 0, wan(15)]);
+        assert_eq!(out.total_paid, wan(515));
+        // A new year: the hospital's counter starts again.
+        assert_eq!(p.pay_year(&mut state, &[trial(0, 1, 10)]).paid, [wan(50)]);
+    }
+
+    #[test]
+    fn a_budget_shortfall_is_shared_by_the_stated_rule() {
+        // Compute vouchers, 30% of spend: 10万 → 3万 = 3,000,000 fen; 20万 → 6,000,000 fen;
+        // 3,333,337 fen → 1,000,001.1 → 1,000,001 fen. Total T = 10,000,001 fen; budget B = 5万.
+        let claims = [
+            claim(AI_VOUCHER, 1, wan(10)),
+            claim(AI_VOUCHER, 2, wan(20)),
+            claim(AI_VOUCHER, 3, 3_333_337),
+        ];
+        let mut state = SubsidyState::new();
+        let out = program(Some(wan(5)), Rationing::ProRata).pay_year(&mut state, &claims);
+        assert_eq!(out.capped, [3_000_000, 6_000_000, 1_000_001]);
+        // c·B/T: 15e12/T = 1,499,999 rem 8,500,001; 30e12/T = 2,999,999 rem 7,000,001;
+        // 5,000,005e6/T = 500,000 rem 4,500,000. Floors sum to 4,999,998: the 2 fen left go to the
+        // two largest remainders (claims 1 and 2).
+        assert_eq!(out.paid, [1_500_000, 3_000_000, 500_000]);
+        assert_eq!(out.total_paid, wan(5));
+        // Equal remainders: three claims of 3万 share 5万: 1,666,666 each rem 6,000,000; the 2 fen
+        // left go to the earlier claims.
+        let equal: Vec<Claim> = (1..=3).map(|f| claim(AI_VOUCHER, f, wan(10))).collect();
+        let out = program(Some(wan(5)), Rationing::ProRata).pay_year(&mut state, &equal);
+        assert_eq!(out.paid, [1_666_667, 1_666_667, 1_666_666]);
+        // First come, budget 5万: claim 1 gets 3万, claim 2 the remaining 2万 (partly), claim 3 none.
+        let out = program(Some(wan(5)), Rationing::FirstCome).pay_year(&mut state, &claims);
+        assert_eq!(out.paid, [wan(3), wan(2), 0]);
+        // A budget that covers the claims (11万 ≥ T) pays them in full; a zero budget pays nothing.
+        let out = program(Some(wan(11)), Rationing::FirstCome).pay_year(&mut state, &claims);
+        assert_eq!(out.paid, out.capped);
+        let out = program(Some(0), Rationing::ProRata).pay_year(&mut state, &claims);
+        assert_eq!(out.paid, [0, 0, 0]);
+    }
+
+    #[test]
+    fn a_platform_below_the_revenue_floor_gets_nothing() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        // 999,999.99 yuan of revenue → 0; exactly 100万 → 20万; 2000万 (another platform) → 400万;
+        // 3000万 → 600万, capped at 500万 a year.
+        let claims = [
+            claim(LA_PLATFORM, 1, wan(100) - 1),
+            claim(LA_PLATFORM, 2, wan(100)),
+            claim(LA_PLATFORM, 3, wan(2000)),
+            claim(LA_PLATFORM, 4, wan(3000)),
+        ];
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!(out.paid, [0, wan(20), wan(400), wan(500)]);
+    }
+
+    #[test]
+    fn fixed_and_per_unit_amounts() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        // FDA/EMA: 100万 per product whatever the base; three products of one firm → 300万.
+        let fda = [0, wan(5), 1].map(|base| claim(SB_FDA, 1, base));
+        assert_eq!(p.pay_year(&mut state, &fda).total_paid, wan(300));
+        // Catalogued products: 10万 each, ≤100万 a firm-year: 12 products → 10 paid, 100万.
+        let out = p.pay_year(&mut state, &vec![claim(LA_CATALOGUE, 1, 0); 12]);
+        assert_eq!(out.total_paid, wan(100));
+        assert_eq!(out.paid[9..], [wan(10), 0, 0]);
+        // Trials: 5万 per person: 7 persons → 35万; 12 → 60万, capped at 50万 a project.
+        let out = p.pay_year(&mut state, &[trial(1, 1, 7), trial(1, 1, 12)]);
+        assert_eq!(out.paid, [wan(35), wan(50)]);
+    }
+
+    #[test]
+    fn other_clauses_of_the_table() {
+        let p = program(None, Rationing::ProRata);
+        let mut state = SubsidyState::new();
+        // EDA rent 300万 → 150万 → 100万. MAH: 10% of 1500万 → 150 → 100万 per product; two products
+        // → 200万 firm-year cap, a third → 0. Procurement: 2% of 1.2亿 → 240 → 200万, 2% of 5000万 →
+        // 100万, but only 100万 left under 300万 a year; 2% of 1000万 → 20万 → 0.
+        let claims = [
+            claim(EDA_RENT, 1, wan(300)),
+            claim(MAH_CLIENT, 1, wan(1500)),
+            claim(MAH_CLIENT, 1, wan(1500)),
+            claim(MAH_CLIENT, 1, wan(1500)),
+            claim(DEV_VBP, 1, wan(12000)),
+            claim(DEV_VBP, 1, wan(5000)),
+            claim(DEV_VBP, 1, wan(1000)),
+        ];
+        let paid = p.pay_year(&mut state, &claims).paid;
+        assert_eq!(
+            paid,
+            [wan(100), wan(100), wan(100), 0, wan(200), wan(100), 0]
+        );
+    }
+
+    #[test]
+    fn invalid_rules_are_rejected() {
+        let mut rules = policy();
+        rules[0].caps.item = Some(-1);
+        assert!(matches!(
+            Program::new(rules, None, Rationing::ProRata),
+            Err(SubsidyError::Negative {
+                what: "the item cap",
+                ..
+            })
+        ));
+        let mut rules = policy();
+        rules[0].amount = share("1.5");
+        assert!(Program::new(rules, None, Rationing::ProRata).is_err());
+        assert!(Program::new(policy(), Some(-1), Rationing::ProRata).is_err());
+    }
+
+    /// SplitMix64: a fixed stream of random-ish numbers, the same on every machine.
+    fn next(s: &mut u64) -> u64 {
+        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn invariants_hold_on_random_years() {
+        let rules = policy();
+        let (mut s, mut shortfalls, mut cut_by_caps) = (42, 0, 0);
+        for case in 0..300 {
+            let rationing = [Rationing::ProRata, Rationing::FirstCome][case % 2];
+            let budget = (case % 3 != 0).then(|| (next(&mut s) % wan(3000) as u64) as Fen);
+            let p = Program::new(rules.clone(), budget, rationing).unwrap();
+            let mut state = SubsidyState::new();
+            let mut total_by_firm: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+            for _year in 0..3 {
+                let n = next(&mut s) % 30;
+                let claims: Vec<Claim> = (0..n)
+                    .map(|_| {
+                        let r = (next(&mut s) % rules.len() as u64) as usize;
+                        let base = match rules[r].amount {
+                            Amount::PerUnit(_) => (next(&mut s) % 20) as i64,
+                            _ => (next(&mut s) % wan(5000) as u64) as i64,
+                        };
+                        let institution = Some((next(&mut s) % 3) as u32);
+                        Claim {
+                            institution,
+                            ..claim(r, (next(&mut s) % 4) as u32, base)
+                        }
+                    })
+                    .collect();
+                let out = p.pay_year(&mut state, &claims);
+                let mut firm_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+                let mut institution_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+                for ((c, &paid), &capped) in claims.iter().zip(&out.paid).zip(&out.capped) {
+                    assert!(0 <= paid && paid <= capped && capped <= p.item_amount(c));
+                    cut_by_caps += usize::from(capped < p.item_amount(c));
+                    let short = budget.filter(|&b| b < out.total_capped);
+                    if let Some(b) = short.filter(|_| rationing == Rationing::ProRata) {
+                        // Within one fen of the exact share: |paid·T − c·B| < T.
+                        let t = i128::from(out.total_capped);
+                        let exact = i128::from(capped) * i128::from(b);
+                        assert!((i128::from(paid) * t - exact).abs() < t);
+                    }
+                    *firm_year.entry((c.rule, c.firm)).or_insert(0) += paid;
+                    *institution_year
+                        .entry((c.rule, c.institution.unwrap()))
+                        .or_insert(0) += paid;
+                    *total_by_firm.entry((c.rule, c.firm)).or_insert(0) += paid;
+                }
+                assert_eq!(out.total_paid, out.paid.iter().sum::<Fen>());
+                shortfalls += usize::from(out.total_paid < out.total_capped);
+                let budget_or_all = budget.unwrap_or(Fen::MAX);
+                assert_eq!(out.total_paid, out.total_capped.min(budget_or_all));
+                for (&(r, _), &sum) in &firm_year {
+                    assert!(sum <= rules[r].caps.firm_year.unwrap_or(Fen::MAX));
+                }
+                for (&(r, _), &sum) in &institution_year {
+                    assert!(sum <= rules[r].caps.institution_year.unwrap_or(Fen::MAX));
+                }
+            }
+            for (&(r, firm), &sum) in &total_by_firm {
+                if let Some(cap) = rules[r].caps.firm_total {
+                    assert!(sum <= cap);
+                    assert_eq!(state.received(r, firm), sum);
+                }
+            }
+        }
+        // The cases do exercise the budget and the caps across items.
+        assert!(
+            shortfalls > 100 && cut_by_caps > 100,
+            "{shortfalls} {cut_by_caps}"
+        );
+    }
+}
