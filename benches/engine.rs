@@ -205,10 +205,7 @@ fn engine(c: &mut Criterion) {
             mix.firm_years, path_firm_years
         );
     }
-    let run_settings = RunSettings {
-        paths: run_paths(),
-        seed: SEED,
-    };
+    let run_settings = RunSettings::new(run_paths(), SEED);
     let run_firm_years = run(&model, run_settings, &Silent).firm_years;
     eprintln!(
         "engine bench: scenario {name}: {:.0} firm-years per path, {batch} paths per path/ \

@@ -4,7 +4,9 @@
 //! scenario or a flag) is 2, anything else 1.
 
 use crate::model::{Model, compile};
-use crate::output::csv_out::{write_metrics, write_summary, write_targets, write_yearly};
+use crate::output::csv_out::{
+    write_deals, write_metrics, write_summary, write_targets, write_yearly,
+};
 use crate::output::parquet_out::{PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
 use crate::report::{self, SummaryRow, TargetRow, YearlyRow};
@@ -104,8 +106,10 @@ pub fn run_to_dir(
     let mut targets: Vec<TargetRow> = Vec::new();
     let mut yearly: Vec<YearlyRow> = Vec::new();
     let mut table = String::new();
+    let mut deals = Vec::new();
     for s in scenarios {
         let mut result = run(&s.model, settings, progress);
+        deals.push(std::mem::take(&mut result.deals));
         let rows = report::summary_rows(&s.model, &result);
         let trows = report::target_rows(&s.model, &result);
         table.push_str(&report::stdout_table(&s.model, &result, &rows, &trows));
@@ -137,6 +141,18 @@ pub fn run_to_dir(
     staging
         .write("yearly.csv", &bytes)
         .map_err(|e| failed("yearly.csv", &e))?;
+    if settings.deals > 0 {
+        bytes.clear();
+        let per_scenario: Vec<_> = scenarios
+            .iter()
+            .zip(&deals)
+            .map(|(s, d)| (&s.model, d.as_slice()))
+            .collect();
+        write_deals(&mut bytes, &per_scenario).map_err(|e| failed("deals.csv", &e))?;
+        staging
+            .write("deals.csv", &bytes)
+            .map_err(|e| failed("deals.csv", &e))?;
+    }
     bytes.clear();
     write_metrics(
         &mut bytes,

@@ -36,6 +36,9 @@ enum Command {
         /// Worker threads (default: all cores). Does not change the results.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
         threads: Option<u16>,
+        /// Also write deals.csv: every position the city took in the first K paths.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        deals: u64,
         /// Output directory (created if missing; files in it are replaced).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -111,6 +114,7 @@ fn execute(command: Command) -> Result<(), AppError> {
             paths,
             seed,
             threads,
+            deals,
             out,
         } => {
             let loaded = load_all(&scenarios)?;
@@ -122,7 +126,10 @@ fn execute(command: Command) -> Result<(), AppError> {
                 .build()
                 .map_err(|e| AppError::Failed(format!("cannot start worker threads: {e}")))?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
-            let settings = RunSettings { paths, seed };
+            let settings = RunSettings {
+                deals: deals.min(paths),
+                ..RunSettings::new(paths, seed)
+            };
             let report = pool.install(|| run_to_dir(&loaded, settings, &out, &bar))?;
             bar.0.finish_and_clear();
             print!("{}", report.table);

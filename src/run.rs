@@ -11,8 +11,10 @@
 //! Memory: per-path scalars (8 bytes × metrics × paths) plus one sketch per yearly metric and year;
 //! yearly detail of a path is dropped once merged.
 
+use crate::ledger::Position;
 use crate::metrics::Catalogue;
 use crate::model::Model;
+use crate::money::Fen;
 use crate::sim::PathSim;
 use crate::stats::sketch::Sketch;
 use rayon::prelude::*;
@@ -26,6 +28,28 @@ const BATCH: u64 = 512;
 pub struct RunSettings {
     pub paths: u64,
     pub seed: u64,
+    /// Keep every position of the first `deals` paths, for `deals.csv`.
+    pub deals: u64,
+}
+
+impl RunSettings {
+    pub fn new(paths: u64, seed: u64) -> Self {
+        RunSettings {
+            paths,
+            seed,
+            deals: 0,
+        }
+    }
+}
+
+/// A position of one of the first paths, as `deals.csv` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deal {
+    pub path: u64,
+    pub industry: usize,
+    pub position: Position,
+    /// Value of the stake at the horizon if still held (after the haircut), in fen.
+    pub holding: Option<Fen>,
 }
 
 /// Told how many paths are done, from worker threads, once per chunk.
@@ -58,6 +82,8 @@ pub struct ScenarioRun {
     pub n_years: usize,
     /// Firm-years simulated (all paths).
     pub firm_years: u64,
+    /// Positions of the first `settings.deals` paths, in path order.
+    pub deals: Vec<Deal>,
 }
 
 /// Yearly accumulators of all metric-years.
@@ -86,26 +112,41 @@ impl Yearly {
     }
 }
 
-/// Simulates paths `first..last`, adding their yearly values to `yearly` and returning their
-/// scalars row by row (`n_paths × n_scalars`).
+/// What a chunk hands back besides its yearly values: scalars row by row (`n_paths × n_scalars`)
+/// and the positions of paths below the deals limit.
+struct Block {
+    scalars: Vec<f64>,
+    deals: Vec<Deal>,
+}
+
+/// Simulates paths `first..last`, adding their yearly values to `yearly`.
 fn simulate_chunk(
     model: &Model,
-    seed: u64,
+    settings: RunSettings,
     (first, last): (u64, u64),
     yearly: &mut Yearly,
-) -> Vec<f64> {
+) -> Block {
     let mut sim = PathSim::new(model);
     let mut scalars = Vec::with_capacity((last - first) as usize * sim.scalars.len());
+    let mut deals = Vec::new();
     for path in first..last {
-        sim.run(seed, path);
+        sim.run(settings.seed, path);
         scalars.extend_from_slice(&sim.scalars);
+        if path < settings.deals {
+            deals.extend(sim.positions.iter().map(|p| Deal {
+                path,
+                industry: sim.firms.industry[p.firm as usize] as usize,
+                position: p.clone(),
+                holding: sim.holding_value(p),
+            }));
+        }
         for (cell, &v) in yearly.cells.iter_mut().zip(&sim.yearly) {
             cell.sum += v as i128;
             cell.sketch.add(v);
         }
     }
     yearly.firm_years += sim.firm_years;
-    scalars
+    Block { scalars, deals }
 }
 
 /// Simulates `settings.paths` paths of `model`.
@@ -122,6 +163,7 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
         yearly: vec![YearlyCell::default(); n_cells],
         n_years: model.n_years,
         firm_years: 0,
+        deals: Vec::new(),
     };
     let n_chunks = settings.paths.div_ceil(CHUNK);
     let mut yearly = Yearly::new(n_cells);
@@ -135,10 +177,7 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
                 |(mut blocks, mut acc), c| {
                     let first = c * CHUNK;
                     let last = (first + CHUNK).min(settings.paths);
-                    blocks.push((
-                        c,
-                        simulate_chunk(model, settings.seed, (first, last), &mut acc),
-                    ));
+                    blocks.push((c, simulate_chunk(model, settings, (first, last), &mut acc)));
                     progress.advance(last - first);
                     (blocks, acc)
                 },
@@ -152,7 +191,8 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
             );
         blocks.sort_unstable_by_key(|(c, _)| *c);
         for (_, block) in blocks {
-            for row in block.chunks_exact(n_scalars) {
+            result.deals.extend(block.deals);
+            for row in block.scalars.chunks_exact(n_scalars) {
                 for (col, &v) in result.scalars.iter_mut().zip(row) {
                     col.push(v);
                 }

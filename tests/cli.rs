@@ -101,6 +101,59 @@ const PINNED_ALL_TARGETS: &str = "0.483";
 const PINNED_ACTIVE_2030_P50: &str = "46";
 
 #[test]
+fn deals_csv_lists_every_position_of_the_first_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    fundsim()
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "50",
+            "--deals",
+            "3",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.path().join("deals.csv")).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "scenario,path,instrument,kind,industry,firm,entry_year,amount,proceeds,exit_year,outcome,converted_year,stake_at_entry,holding_value"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let paths: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[1]).collect();
+    assert_eq!(paths.into_iter().collect::<Vec<_>>(), vec!["0", "1", "2"]);
+    // Path 0's grants and equity add up to its fiscal outlay plus pooled money: its deployed total
+    // in paths.parquet.
+    let spent: f64 = rows
+        .iter()
+        .filter(|r| r[1] == "0")
+        .map(|r| r[7].parse::<f64>().unwrap())
+        .sum();
+    use polars::prelude::*;
+    let df = ParquetReader::new(fs::File::open(dir.path().join("paths.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let deployed = df
+        .column("deployed")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert!(
+        (spent - deployed).abs() < 0.005 * rows.len() as f64,
+        "{spent} vs {deployed}"
+    );
+    // Without --deals there is no deals.csv.
+    let plain = tempfile::tempdir().unwrap();
+    run_tiny(plain.path(), 1, 10, 1);
+    assert!(!plain.path().join("deals.csv").exists());
+}
+
+#[test]
 fn outputs_follow_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     run_tiny(dir.path(), 2, 300, 1);

@@ -83,7 +83,7 @@ fn target(id: &str, metric: &str, threshold: u32, deadline: u32) -> String {
 /// Simulated P(met) of each target, in file order.
 fn probabilities(text: &str, seed: u64) -> Vec<f64> {
     let model = compile(&load_str("closed_form.toml", text).expect("valid scenario"));
-    let result = run(&model, RunSettings { paths: PATHS, seed }, &Silent);
+    let result = run(&model, RunSettings::new(PATHS, seed), &Silent);
     target_rows(&model, &result)
         .iter()
         .filter(|r| !r.target.starts_with("all"))
@@ -193,14 +193,7 @@ fn mean_projects_landed_matches_poisson_mean() {
     // Over a 10-year horizon at 7 a year the mean is 70, variance 70; MCSE = √(70/n).
     let text = scenario(10, 0, 0.3, 7.0, NO_MARKET, "");
     let model = compile(&load_str("closed_form.toml", &text).expect("valid scenario"));
-    let result = run(
-        &model,
-        RunSettings {
-            paths: PATHS,
-            seed: 14,
-        },
-        &Silent,
-    );
+    let result = run(&model, RunSettings::new(PATHS, 14), &Silent);
     let i = result
         .catalogue
         .scalars

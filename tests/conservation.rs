@@ -28,6 +28,25 @@ struct IndustryGen {
 
 #[derive(Debug, Clone)]
 enum InstrumentGen {
+    Convertible {
+        budget_wan: u32,
+        amount_wan: u32,
+        window: Option<u32>,
+        discount_pct: u32,
+        buyback: Option<(u32, u32, u32)>,
+    },
+    Prize {
+        budget_wan: u32,
+        amount_wan: u32,
+        sell_after: Option<(u32, u32)>,
+    },
+    CoInvest {
+        budget_wan: u32,
+        ratio: f64,
+        lead_pct: u32,
+        max_ticket_wan: u32,
+        sell_after: Option<(u32, u32)>,
+    },
     Grant {
         budget_wan: u32,
         amount_wan: u32,
@@ -90,6 +109,47 @@ fn industry() -> impl Strategy<Value = IndustryGen> {
 
 fn instrument() -> impl Strategy<Value = InstrumentGen> {
     prop_oneof![
+        (
+            0u32..3000,
+            1u32..400,
+            prop::option::of(1u32..5),
+            0u32..60,
+            prop::option::of((1u32..5, 0u32..20, 0u32..=100))
+        )
+            .prop_map(|(budget_wan, amount_wan, window, discount_pct, buyback)| {
+                InstrumentGen::Convertible {
+                    budget_wan,
+                    amount_wan,
+                    window,
+                    discount_pct,
+                    buyback,
+                }
+            }),
+        (0u32..3000, 1u32..400, prop::option::of((1u32..6, 0u32..50))).prop_map(
+            |(budget_wan, amount_wan, sell_after)| InstrumentGen::Prize {
+                budget_wan,
+                amount_wan,
+                sell_after,
+            }
+        ),
+        (
+            0u32..5000,
+            0.05f64..3.0,
+            1u32..=100,
+            1u32..800,
+            prop::option::of((1u32..6, 0u32..50))
+        )
+            .prop_map(
+                |(budget_wan, ratio, lead_pct, max_ticket_wan, sell_after)| {
+                    InstrumentGen::CoInvest {
+                        budget_wan,
+                        ratio,
+                        lead_pct,
+                        max_ticket_wan,
+                        sell_after,
+                    }
+                }
+            ),
         (0u32..3000, 1u32..400, any::<bool>(), any::<bool>()).prop_map(
             |(budget_wan, amount_wan, once, first_stage_only)| InstrumentGen::Grant {
                 budget_wan,
@@ -241,8 +301,64 @@ fn to_toml(g: &ScenarioGen) -> String {
             }
         }
     }
+    let sale = |s_: &mut String, sell_after: &Option<(u32, u32)>| {
+        if let Some((years, discount)) = sell_after {
+            let _ = writeln!(
+                s_,
+                "sell_after_years = {years}\nsale_discount = \"{discount}%\""
+            );
+        }
+    };
     for ((inst, _), id) in g.instruments.iter().zip(&ids) {
         match inst {
+            InstrumentGen::Convertible {
+                budget_wan,
+                amount_wan,
+                window,
+                discount_pct,
+                buyback,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.convertible_grant]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     amount = \"{amount_wan}万\"\nconversion_discount = \"{discount_pct}%\""
+                );
+                if let Some(w) = window {
+                    let _ = writeln!(s_, "conversion_window_years = {w}");
+                }
+                if let Some((after, rate, take_up)) = buyback {
+                    let _ = writeln!(
+                        s_,
+                        "founder_buyback = {{ after_years = {after}, rate = \"{rate}%\", take_up = \"{take_up}%\" }}"
+                    );
+                }
+            }
+            InstrumentGen::Prize {
+                budget_wan,
+                amount_wan,
+                sell_after,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.prize_equity]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     amount = \"{amount_wan}万\""
+                );
+                sale(s_, sell_after);
+            }
+            InstrumentGen::CoInvest {
+                budget_wan,
+                ratio,
+                lead_pct,
+                max_ticket_wan,
+                sell_after,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.co_investment]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     ratio = {ratio}\nlead_share = \"{lead_pct}%\"\nmax_ticket = \"{max_ticket_wan}万\""
+                );
+                sale(s_, sell_after);
+            }
             InstrumentGen::Grant {
                 budget_wan,
                 amount_wan,
@@ -310,36 +426,44 @@ proptest! {
                     prop_assert!(l.fiscal[l.at(k, y)] >= 0 && l.pool_used[l.at(k, y)] >= 0);
                     prop_assert!(l.holdings[l.at(k, y)] >= 0);
                 }
+                // Every yuan paid is a position's cost; every yuan back a position's proceeds.
                 let deployed: i64 = (0..n).map(|y| l.deployed(k, y)).sum();
                 let proceeds = Ledger::total(&l.proceeds, k, n);
-                let mine = sim.positions.iter().filter(|p| p.instrument == k);
-                match &inst.kind {
-                    KindModel::Grant(gm) => {
-                        // Every yuan a grant instrument paid is a whole number of grants.
-                        let deals = Ledger::total(&l.deals, k, n);
-                        prop_assert_eq!(deployed, deals * gm.amount);
-                        prop_assert_eq!(proceeds, 0);
-                        prop_assert_eq!(mine.count(), 0);
+                let mine: Vec<_> = sim.positions.iter().filter(|p| p.instrument == k).collect();
+                prop_assert_eq!(deployed, mine.iter().map(|p| p.cost).sum::<i64>());
+                prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());
+                prop_assert_eq!(Ledger::total(&l.deals, k, n), mine.len() as i64);
+                for p in &mine {
+                    prop_assert!(p.cost > 0 && p.proceeds >= 0);
+                    prop_assert!(p.stake >= 0.0 && p.stake <= 1.0 + 1e-12);
+                    match p.outcome {
+                        Outcome::Open | Outcome::Pending => {
+                            prop_assert_eq!(p.proceeds, 0);
+                            prop_assert_eq!(p.exit_year, None);
+                        }
+                        _ => prop_assert!(p.exit_year.is_some_and(|e| e >= p.entry_year)),
                     }
-                    KindModel::DirectEquity(_) => {
-                        // Every yuan paid is a position's cost; every yuan back a position's proceeds.
-                        let cost: i64 = mine.clone().map(|p| p.cost).sum();
-                        let back: i64 = mine.clone().map(|p| p.proceeds).sum();
-                        prop_assert_eq!(deployed, cost);
-                        prop_assert_eq!(proceeds, back);
-                        for p in mine {
-                            prop_assert!(p.cost > 0);
-                            prop_assert!(p.stake > 0.0 && p.stake <= 1.0 + 1e-12);
-                            prop_assert!(p.proceeds >= 0);
-                            if p.outcome == Outcome::Open {
-                                prop_assert_eq!(p.proceeds, 0);
-                            } else {
-                                prop_assert!(p.exit_year >= p.entry_year);
+                    // Only equity earns; grants and lapsed or failed convertibles return nothing.
+                    if matches!(p.outcome, Outcome::Grant | Outcome::Lapsed | Outcome::WrittenOff) {
+                        prop_assert_eq!(p.proceeds, 0);
+                    }
+                    match &inst.kind {
+                        KindModel::Grant(_) => prop_assert_eq!(p.outcome, Outcome::Grant),
+                        KindModel::Convertible(c) => {
+                            prop_assert!(p.outcome != Outcome::Grant);
+                            if p.outcome == Outcome::BoughtBack {
+                                // Cost plus interest: at least the grant back.
+                                prop_assert!(p.proceeds >= p.cost);
+                                prop_assert!(c.buyback.is_some());
                             }
                         }
+                        _ => prop_assert!(p.stake > 0.0 && p.outcome != Outcome::Pending),
                     }
                 }
             }
+            let conversions: i64 = sim.ledger.conversions.iter().sum();
+            let converted = sim.positions.iter().filter(|p| p.converted_year.is_some()).count();
+            prop_assert_eq!(conversions, converted as i64);
             for v in &sim.scalars {
                 prop_assert!(!v.is_infinite());
             }

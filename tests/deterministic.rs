@@ -157,14 +157,24 @@ fn flows_match_the_hand_computation() {
         assert_eq!(yearly(&sim, "clusters"), vec![0, 1, 1]);
         assert_eq!(yearly(&sim, "active_firms"), vec![2, 0, 0]);
 
-        // Positions: bought at 5%, listed undiluted.
-        assert_eq!(sim.positions.len(), 2);
-        for p in &sim.positions {
+        // Positions: two grants of 50万, and two stakes bought at 5% that list undiluted.
+        let (grants, stakes): (Vec<_>, Vec<_>) = sim
+            .positions
+            .iter()
+            .partition(|p| p.outcome == Outcome::Grant);
+        assert_eq!(grants.len(), 2);
+        assert!(
+            grants
+                .iter()
+                .all(|p| p.cost == fen(50) && p.exit_year == Some(0))
+        );
+        assert_eq!(stakes.len(), 2);
+        for p in stakes {
             assert_eq!(p.cost, fen(100));
             assert!(close(p.stake, 0.05));
             assert_eq!(p.outcome, Outcome::Ipo);
             assert_eq!(p.proceeds, fen(300));
-            assert_eq!((p.entry_year, p.exit_year), (0, 1));
+            assert_eq!((p.entry_year, p.exit_year), (0, Some(1)));
         }
         assert_eq!(sim.ledger.conservation_error(), (0, None));
 
@@ -202,14 +212,7 @@ fn flows_match_the_hand_computation() {
 #[test]
 fn every_path_is_the_same_so_summaries_have_no_spread() {
     let model = compile(&load_str("by_hand.toml", SCENARIO).expect("valid"));
-    let result = run(
-        &model,
-        RunSettings {
-            paths: 300,
-            seed: 5,
-        },
-        &Silent,
-    );
+    let result = run(&model, RunSettings::new(300, 5), &Silent);
     let cat = Catalogue::for_model(&model);
     assert_eq!(result.catalogue, cat);
     for (col, values) in cat.scalars.iter().zip(&result.scalars) {
@@ -392,8 +395,9 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
         assert_eq!(
             outcomes,
             vec![
-                (1, Outcome::WrittenOff, 0, 2),
-                (2, Outcome::Sold, fen(150), 2)
+                (1, Outcome::WrittenOff, 0, Some(2)),
+                (2, Outcome::Sold, fen(150), Some(2)),
+                (0, Outcome::Grant, 0, Some(3)),
             ]
         );
         assert_eq!(sim.ledger.conservation_error(), (0, None));
@@ -411,5 +415,233 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
         assert!(close(scalar(&sim, "mobilised.eqs"), 300.0 * WAN));
         assert!(close(scalar(&sim, "deployed.g"), 50.0 * WAN));
         assert!(close(scalar(&sim, "fiscal_outlay.g"), 0.0));
+    }
+}
+
+/// Issue 3's instruments by hand: a convertible grant (拨-投-股) that converts, one that is written
+/// off and one that lapses; a prize paid as equity (奖改投) and a co-investment beside a lead.
+///
+/// Industries (every probability 0 or 1, every volatility 0), one existing seed firm each, worth
+/// 1000万, all raising their A round in 2024 (×2 → 2000万, 20% sold, retention 0.8):
+/// - `a`: raises its B round in 2025 (×2 → 4000万, 20% sold, retention 0.64), then stays in B;
+/// - `b`: fails in 2025;
+/// - `c`: stays in A for ever.
+///
+/// Instruments, in 万:
+/// - `cg` (convertible, 200 each, A-stage firms, window 2 years, 20% discount, founders buy back 2
+///   years after conversion at 5% a year, always): in 2024 it pays all three firms (600).
+///   `a` converts at its 2025 B round at 4000 × (1 − 20%) = 3200: stake 200/3200 = 6.25%; the
+///   founders buy it in 2027 for 200 × 1.05² = 220.5. `b` fails first (2025): written off. `c` has
+///   no round by 2026 = 2024 + 2: lapsed.
+/// - `pz` (prize as equity, 100, A-stage firms of `c`, sold 3 years later at 10% off): 2024, stake
+///   100/2000 = 5% of `c`; sold in 2027 for 5% × 2000 × 0.9 = 90.
+/// - `co` (beside a lead holding 50% of the round, 0.5 yuan per lead yuan, at most 300, B rounds of
+///   `a`, budget in 2025): `a`'s B round is 20% × 4000 = 800, the lead puts 400, the city
+///   min(300, 0.5 × 400) = 200: stake 200/4000 = 5%, held; private money 800 − 200 = 600.
+/// - Fiscal 700 (2024) + 200 (2025); proceeds 220.5 + 90 = 310.5 in 2027, all to the treasury;
+///   holdings: 2024 prize 100; 2025 and 2026 prize 100 + co 200 + converted 6.25% × 4000 = 250
+///   → 550; 2027 and 2028 co 200.
+const THIRD: &str = r#"
+[scenario]
+name = "by_hand_3"
+[time]
+start_year = 2024
+horizon_years = 5
+[market]
+rho = 0.3
+industry_rho = 0.3
+sensitivity = { round = 1.0, exit = 1.0, fail = 1.0, value = 0.0, exit_value = 0.0 }
+[thresholds]
+chain_leader = { measure = "value", value = "100亿" }
+cluster = { measure = "value", value = "1000亿" }
+[program]
+discount_rate = 0
+recycling = { to_pool = 0 }
+
+[[industries]]
+id = "a"
+name = "甲"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+[[industries.stages]]
+name = "B"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[industries]]
+id = "b"
+name = "乙"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 1
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[industries]]
+id = "c"
+name = "丙"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[instruments.convertible_grant]]
+id = "cg"
+budget = { per_year = "600万", from = 2024, to = 2024 }
+amount = "200万"
+stages = ["A"]
+conversion_window_years = 2
+conversion_discount = "20%"
+founder_buyback = { after_years = 2, rate = "5%", take_up = 1 }
+
+[[instruments.prize_equity]]
+id = "pz"
+budget = { per_year = "100万", from = 2024, to = 2024 }
+amount = "100万"
+industries = ["c"]
+stages = ["A"]
+sell_after_years = 3
+sale_discount = "10%"
+
+[[instruments.co_investment]]
+id = "co"
+budget = { per_year = "300万", from = 2025, to = 2025 }
+ratio = 0.5
+lead_share = "50%"
+max_ticket = "300万"
+industries = ["a"]
+stages = ["B"]
+
+[[targets]]
+id = "conversions"
+label = "拨投股转股"
+metric = "conversions"
+threshold = 1
+deadline = 2025
+"#;
+
+#[test]
+fn convertible_grants_prizes_and_co_investment() {
+    let model = compile(&load_str("by_hand_3.toml", THIRD).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
+    for path in [0, 3] {
+        sim.run(11, path);
+        assert_eq!(
+            yearly(&sim, "fiscal_outlay"),
+            vec![fen(700.0), fen(200.0), 0, 0, 0]
+        );
+        assert_eq!(yearly(&sim, "grants_awarded"), vec![3, 0, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "equity_deals"), vec![1, 1, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "conversions"), vec![0, 1, 0, 0, 0]);
+        assert_eq!(yearly(&sim, "money_back"), vec![0, 0, 0, fen(310.5), 0]);
+        assert_eq!(yearly(&sim, "money_back.cg"), vec![0, 0, 0, fen(220.5), 0]);
+        assert_eq!(yearly(&sim, "money_back.pz"), vec![0, 0, 0, fen(90.0), 0]);
+        assert_eq!(yearly(&sim, "mobilised"), vec![0, fen(600.0), 0, 0, 0]);
+        assert_eq!(
+            yearly(&sim, "holdings_value"),
+            vec![fen(100.0), fen(550.0), fen(550.0), fen(200.0), fen(200.0)]
+        );
+        assert_eq!(
+            yearly(&sim, "holdings_value.cg"),
+            vec![0, fen(250.0), fen(250.0), 0, 0]
+        );
+        let outcomes: Vec<_> = sim
+            .positions
+            .iter()
+            .map(|p| {
+                (
+                    model.instruments[p.instrument].id.as_str(),
+                    p.outcome,
+                    p.proceeds,
+                    p.exit_year,
+                )
+            })
+            .collect();
+        let mut want = vec![
+            ("cg", Outcome::BoughtBack, fen(220.5), Some(3)),
+            ("cg", Outcome::WrittenOff, 0, Some(1)),
+            ("cg", Outcome::Lapsed, 0, Some(2)),
+            ("pz", Outcome::Sold, fen(90.0), Some(3)),
+            ("co", Outcome::Open, 0, None),
+        ];
+        let mut got = outcomes.clone();
+        got.sort_by_key(|o| (o.0, o.3));
+        want.sort_by_key(|o| (o.0, o.3));
+        assert_eq!(got, want);
+        let converted = sim
+            .positions
+            .iter()
+            .find(|p| p.outcome == Outcome::BoughtBack)
+            .unwrap();
+        assert!(close(converted.stake, 0.0625));
+        assert_eq!(converted.converted_year, Some(1));
+        assert_eq!(sim.ledger.conservation_error(), (0, None));
+        // Treasury flows −700, −200, 0, +310.5, +200 (residual holdings at the horizon).
+        assert!(close(
+            scalar(&sim, "net_fiscal_cost"),
+            (900.0 - 310.5 - 200.0) * WAN
+        ));
+        assert_eq!(scalar(&sim, "met.conversions"), 1.0);
     }
 }

@@ -91,7 +91,9 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
     let inst = &year.model.instruments[k];
     match &inst.kind {
         KindModel::Grant(g) => awards::invest(k, inst, g, Outcome::Grant, purse, year),
-        KindModel::Convertible(c) => awards::invest(k, inst, &c.grant, Outcome::Pending, purse, year),
+        KindModel::Convertible(c) => {
+            awards::invest(k, inst, &c.grant, Outcome::Pending, purse, year)
+        }
         KindModel::Prize(p) => awards::invest(k, inst, &p.grant, Outcome::Open, purse, year),
         KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => {
             equity::invest(k, inst, e, purse, year)
@@ -136,16 +138,27 @@ pub fn settle(year: &mut Year) {
         let value = year.firms.value[f];
         match status {
             Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
-            Status::Listed => close(p, Outcome::Ipo, fen_from_yuan_f64(stake * value), y, year.ledger),
-            Status::Acquired => {
-                close(p, Outcome::Acquired, fen_from_yuan_f64(stake * value), y, year.ledger)
-            }
+            Status::Listed => close(
+                p,
+                Outcome::Ipo,
+                fen_from_yuan_f64(stake * value),
+                y,
+                year.ledger,
+            ),
+            Status::Acquired => close(
+                p,
+                Outcome::Acquired,
+                fen_from_yuan_f64(stake * value),
+                y,
+                year.ledger,
+            ),
             Status::Active | Status::Established => {
                 let kind = &model.instruments[p.instrument].kind;
                 if let KindModel::Convertible(c) = kind
                     && let Some(b) = &c.buyback
                     && !p.buyback_offered
-                    && p.converted_year.is_some_and(|cy| y >= cy + b.after as usize)
+                    && p.converted_year
+                        .is_some_and(|cy| y >= cy + b.after as usize)
                 {
                     p.buyback_offered = true;
                     if uniform(year.rng) < b.take_up {

@@ -1,7 +1,10 @@
 //! `summary.csv`, `targets.csv` and `yearly.csv` as bytes (columns per the interface contract).
 
 use crate::metrics::{Catalogue, Unit};
+use crate::model::Model;
+use crate::money::yuan;
 use crate::report::{SummaryRow, TargetRow, YearlyRow};
+use crate::run::Deal;
 use std::io::{self, Write};
 
 /// UTF-8 byte-order mark: makes Excel read the file as UTF-8.
@@ -24,6 +27,23 @@ pub const TARGETS_HEADER: [&str; 10] = [
 ];
 pub const YEARLY_HEADER: [&str; 9] = [
     "scenario", "year", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
+];
+
+pub const DEALS_HEADER: [&str; 14] = [
+    "scenario",
+    "path",
+    "instrument",
+    "kind",
+    "industry",
+    "firm",
+    "entry_year",
+    "amount",
+    "proceeds",
+    "exit_year",
+    "outcome",
+    "converted_year",
+    "stake_at_entry",
+    "holding_value",
 ];
 
 pub const METRICS_HEADER: [&str; 5] = ["scenario", "table", "metric", "unit", "label"];
@@ -116,6 +136,40 @@ pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
         ];
         rec.extend(r.quantiles.iter().map(|&q| number(q, u)));
         w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
+/// `deals.csv`: every position of the first paths, for auditing a path by hand. Money in yuan;
+/// `stake_at_entry` is the share of the firm bought (0 for grants); `holding_value` is the stake's
+/// value at the horizon when still held.
+pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(DEALS_HEADER).map_err(io_err)?;
+    for (model, deals) in scenarios {
+        for d in deals.iter() {
+            let p = &d.position;
+            let inst = &model.instruments[p.instrument];
+            let year = |y: usize| model.year(y).to_string();
+            w.write_record([
+                model.name.clone(),
+                d.path.to_string(),
+                inst.id.clone(),
+                inst.kind.code().to_string(),
+                model.industries[d.industry].id.clone(),
+                p.firm.to_string(),
+                year(p.entry_year),
+                number(yuan(p.cost), Unit::Cny),
+                number(yuan(p.proceeds), Unit::Cny),
+                p.exit_year.map_or(String::new(), year),
+                p.outcome.code().to_string(),
+                p.converted_year.map_or(String::new(), year),
+                number(p.stake, Unit::Ratio),
+                d.holding
+                    .map_or(String::new(), |h| number(yuan(h), Unit::Cny)),
+            ])
+            .map_err(io_err)?;
+        }
     }
     w.flush()
 }

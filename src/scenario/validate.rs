@@ -596,7 +596,10 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             if b.rate.0 < Decimal::ZERO || b.rate.0 > Decimal::ONE {
                 c.fail(
                     q.key("rate"),
-                    format!("{} is not allowed: a yearly rate from 0 to 1 (100%)", b.rate),
+                    format!(
+                        "{} is not allowed: a yearly rate from 0 to 1 (100%)",
+                        b.rate
+                    ),
                 );
             }
             c.probability(q.key("take_up"), &b.take_up);
@@ -624,9 +627,18 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     }
     for (i, e) in f.instruments.co_investment.iter().enumerate() {
         let p = ip.key("co_investment").index(i);
-        c.range(p.key("ratio"), e.ratio, 0.0, 10.0, "city yuan per yuan of the lead investor");
+        c.range(
+            p.key("ratio"),
+            e.ratio,
+            0.0,
+            10.0,
+            "city yuan per yuan of the lead investor",
+        );
         if e.ratio == 0.0 {
-            c.fail(p.key("ratio"), "0 is not allowed: the city must put in something".into());
+            c.fail(
+                p.key("ratio"),
+                "0 is not allowed: the city must put in something".into(),
+            );
         }
         if e.lead_share.0 <= Decimal::ZERO || e.lead_share.0 > Decimal::ONE {
             c.fail(

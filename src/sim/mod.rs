@@ -80,6 +80,17 @@ impl<'m> PathSim<'m> {
         self.model
     }
 
+    /// The value at the horizon of a position of the last path, if still held as equity (after the
+    /// holdings haircut), in fen.
+    pub fn holding_value(&self, p: &Position) -> Option<Fen> {
+        (p.outcome == crate::ledger::Outcome::Open).then(|| {
+            let f = p.firm as usize;
+            let stake = p.stake * self.firms.retention[f] / p.retention_entry;
+            let keep = 1.0 - self.model.program.holdings_haircut;
+            fen_from_yuan_f64(stake * self.firms.value[f] * keep)
+        })
+    }
+
     /// The last path's yearly series of the metric called `name` (fen or counts), if it exists.
     pub fn yearly_of(&self, name: &str) -> Option<&[i64]> {
         let n = self.model.n_years;
