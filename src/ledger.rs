@@ -32,6 +32,10 @@ pub enum Outcome {
     WrittenOff,
     /// A convertible grant that never converted (window closed, or the firm exited without a round).
     Lapsed,
+    /// A guaranteed loan repaid at term.
+    Repaid,
+    /// A guaranteed loan that defaulted: the city paid its share of the loss.
+    Defaulted,
 }
 
 impl Outcome {
@@ -46,6 +50,8 @@ impl Outcome {
             Outcome::BoughtBack => "bought_back",
             Outcome::WrittenOff => "written_off",
             Outcome::Lapsed => "lapsed",
+            Outcome::Repaid => "repaid",
+            Outcome::Defaulted => "defaulted",
         }
     }
 
@@ -56,7 +62,8 @@ impl Outcome {
 }
 
 /// Money the city put into a firm, and what became of it. Every instrument's payment is a
-/// position, so the books can be checked against them yuan by yuan.
+/// position, so the books can be checked against them yuan by yuan. A guaranteed loan is a position
+/// too: its cost is the loss the city paid (0 unless it defaulted), its proceeds the fees.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {
     pub instrument: usize,
@@ -64,6 +71,8 @@ pub struct Position {
     /// Year the money went out.
     pub entry_year: usize,
     pub cost: Fen,
+    /// Principal of a guaranteed loan (0 for other positions).
+    pub principal: Fen,
     /// Share of the firm held (0 for grants and unconverted convertibles).
     pub stake: f64,
     /// The firm's retention factor when the stake was taken; the stake now is
@@ -87,6 +96,7 @@ impl Position {
             firm,
             entry_year: y,
             cost,
+            principal: 0,
             stake: 0.0,
             retention_entry: 1.0,
             converted_year: None,
@@ -121,7 +131,8 @@ pub struct Ledger {
     pub to_treasury: Vec<Fen>,
     /// Pool balance at the end of year `y`.
     pub pool_balance: Vec<Fen>,
-    /// Private money in all rounds the city joined in year `y`, each round counted once.
+    /// Private money in all rounds the city joined in year `y`, each round counted once, plus the
+    /// bank loans it guaranteed.
     pub mobilised_program: Vec<Fen>,
     /// Convertible grants that became equity in year `y`.
     pub conversions: Vec<i64>,

@@ -74,6 +74,7 @@ yearly_defs! {
     GrantsAwarded = ("grants_awarded", Count, Flow, "资助项目数"),
     EquityDeals = ("equity_deals", Count, Flow, "股权投资项目数"),
     Conversions = ("conversions", Count, Flow, "拨投股转股项目数"),
+    LoansGuaranteed = ("loans_guaranteed", Count, Flow, "担保贷款笔数"),
     FirmsSupported = ("firms_supported", Count, Flow, "首次获支持企业数"),
     Exits = ("exits", Count, Flow, "退出(上市或并购)企业数"),
     Ipos = ("ipos", Count, Flow, "上市企业数"),

@@ -137,6 +137,15 @@ pub struct InstrumentModel {
     pub kind: KindModel,
 }
 
+/// What an instrument's deals are when made: cash grants (plain or convertible), equity stakes, or
+/// guaranteed loans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Grant,
+    Equity,
+    Loan,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindModel {
     Grant(GrantModel),
@@ -144,6 +153,7 @@ pub enum KindModel {
     Prize(PrizeModel),
     DirectEquity(EquityModel),
     CoInvestment(EquityModel),
+    Guarantee(GuaranteeModel),
 }
 
 impl KindModel {
@@ -154,12 +164,19 @@ impl KindModel {
             KindModel::Prize(_) => "prize_equity",
             KindModel::DirectEquity(_) => "direct_equity",
             KindModel::CoInvestment(_) => "co_investment",
+            KindModel::Guarantee(_) => "guarantee",
         }
     }
 
-    /// Whether its deals are grants when paid (plain or convertible) rather than equity.
-    pub fn pays_grants(&self) -> bool {
-        matches!(self, KindModel::Grant(_) | KindModel::Convertible(_))
+    /// What its deals are when made.
+    pub fn family(&self) -> Family {
+        match self {
+            KindModel::Grant(_) | KindModel::Convertible(_) => Family::Grant,
+            KindModel::Prize(_) | KindModel::DirectEquity(_) | KindModel::CoInvestment(_) => {
+                Family::Equity
+            }
+            KindModel::Guarantee(_) => Family::Loan,
+        }
     }
 
     /// The rule that sells an open equity stake before the firm exits, if any:
@@ -168,7 +185,7 @@ impl KindModel {
         match self {
             KindModel::Prize(p) => p.sell_after,
             KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => e.sell_after,
-            KindModel::Grant(_) | KindModel::Convertible(_) => None,
+            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Guarantee(_) => None,
         }
     }
 }
@@ -202,6 +219,19 @@ pub struct BuybackModel {
 pub struct PrizeModel {
     pub grant: GrantModel,
     pub sell_after: Option<(u32, f64)>,
+}
+
+/// A guarantee programme: loans of `loan_size` for `term` years; on default the city pays
+/// `lgd · cover · principal`; each year a loan is outstanding it pays `fee · principal`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuaranteeModel {
+    pub loan_size: Fen,
+    pub term: u32,
+    pub cover: RateFen,
+    pub fee: RateFen,
+    pub base_default: f64,
+    pub lgd: RateFen,
+    pub supported_only: bool,
 }
 
 /// How big a ticket an equity instrument writes into a round of size `S`.
@@ -437,6 +467,17 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 sell_after: sell_after(e.sell_after_years, &e.sale_discount),
             })
         }));
+    let kinds = kinds.chain(ins.guarantee.iter().map(|g| {
+        KindModel::Guarantee(GuaranteeModel {
+            loan_size: fen_of(g.loan_size.0),
+            term: g.term_years as u32,
+            cover: RateFen::new(g.cover_share.0),
+            fee: RateFen::new(g.fee_rate.0),
+            base_default: g.base_default_rate.value(),
+            lgd: RateFen::new(g.loss_given_default.0),
+            supported_only: g.supported_only,
+        })
+    }));
     // `common()` lists the instruments in the same order as `kinds`.
     let instruments: Vec<InstrumentModel> = ins
         .common()

@@ -40,6 +40,14 @@ enum InstrumentGen {
         amount_wan: u32,
         sell_after: Option<(u32, u32)>,
     },
+    Guarantee {
+        volume_wan: u32,
+        loan_wan: u32,
+        term: u32,
+        cover_pct: u32,
+        default_pct: u32,
+        supported_only: bool,
+    },
     CoInvest {
         budget_wan: u32,
         ratio: f64,
@@ -132,6 +140,26 @@ fn instrument() -> impl Strategy<Value = InstrumentGen> {
                 sell_after,
             }
         ),
+        (
+            0u32..20000,
+            1u32..2000,
+            1u32..5,
+            0u32..=100,
+            0u32..30,
+            any::<bool>()
+        )
+            .prop_map(
+                |(volume_wan, loan_wan, term, cover_pct, default_pct, supported_only)| {
+                    InstrumentGen::Guarantee {
+                        volume_wan,
+                        loan_wan,
+                        term,
+                        cover_pct,
+                        default_pct,
+                        supported_only,
+                    }
+                }
+            ),
         (
             0u32..5000,
             0.05f64..3.0,
@@ -345,6 +373,22 @@ fn to_toml(g: &ScenarioGen) -> String {
                 );
                 sale(s_, sell_after);
             }
+            InstrumentGen::Guarantee {
+                volume_wan,
+                loan_wan,
+                term,
+                cover_pct,
+                default_pct,
+                supported_only,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.guarantee]]\nid = \"{id}\"\nvolume = \"{volume_wan}万\"\n\
+                     loan_size = \"{loan_wan}万\"\nterm_years = {term}\ncover_share = \"{cover_pct}%\"\n\
+                     fee_rate = \"0.5%\"\nbase_default_rate = \"{default_pct}%\"\n\
+                     loss_given_default = \"60%\"\nsupported_only = {supported_only}"
+                );
+            }
             InstrumentGen::CoInvest {
                 budget_wan,
                 ratio,
@@ -420,9 +464,11 @@ proptest! {
             let l = &sim.ledger;
             prop_assert_eq!(l.conservation_error(), (0, None), "books do not balance");
             for (k, inst) in model.instruments.iter().enumerate() {
-                // The treasury never pays an instrument more than its budget in a year.
+                // The treasury never pays an instrument more than its budget in a year (a
+                // guarantee's losses are obligations, not limited by its loan volume).
+                let is_loan = matches!(inst.kind, KindModel::Guarantee(_));
                 for y in 0..n {
-                    prop_assert!(l.fiscal[l.at(k, y)] <= inst.budget[y]);
+                    prop_assert!(is_loan || l.fiscal[l.at(k, y)] <= inst.budget[y]);
                     prop_assert!(l.fiscal[l.at(k, y)] >= 0 && l.pool_used[l.at(k, y)] >= 0);
                     prop_assert!(l.holdings[l.at(k, y)] >= 0);
                 }
@@ -434,11 +480,12 @@ proptest! {
                 prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());
                 prop_assert_eq!(Ledger::total(&l.deals, k, n), mine.len() as i64);
                 for p in &mine {
-                    prop_assert!(p.cost > 0 && p.proceeds >= 0);
+                    prop_assert!((p.cost > 0 || is_loan) && p.proceeds >= 0);
                     prop_assert!(p.stake >= 0.0 && p.stake <= 1.0 + 1e-12);
                     match p.outcome {
                         Outcome::Open | Outcome::Pending => {
-                            prop_assert_eq!(p.proceeds, 0);
+                            // A stake still held has returned nothing yet; a loan has paid fees.
+                            prop_assert!(is_loan || p.proceeds == 0);
                             prop_assert_eq!(p.exit_year, None);
                         }
                         _ => prop_assert!(p.exit_year.is_some_and(|e| e >= p.entry_year)),
@@ -456,6 +503,15 @@ proptest! {
                                 prop_assert!(p.proceeds >= p.cost);
                                 prop_assert!(c.buyback.is_some());
                             }
+                        }
+                        KindModel::Guarantee(g) => {
+                            // The loss paid is the covered share of the lost principal, or nothing.
+                            let loss = g.lgd.apply(g.cover.apply(p.principal));
+                            match p.outcome {
+                                Outcome::Defaulted => prop_assert_eq!(p.cost, loss),
+                                _ => prop_assert_eq!(p.cost, 0),
+                            }
+                            prop_assert_eq!(p.principal, g.loan_size);
                         }
                         _ => prop_assert!(p.stake > 0.0 && p.outcome != Outcome::Pending),
                     }

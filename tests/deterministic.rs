@@ -438,9 +438,14 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
 /// - `co` (beside a lead holding 50% of the round, 0.5 yuan per lead yuan, at most 300, B rounds of
 ///   `a`, budget in 2025): `a`'s B round is 20% × 4000 = 800, the lead puts 400, the city
 ///   min(300, 0.5 × 400) = 200: stake 200/4000 = 5%, held; private money 800 − 200 = 600.
-/// - Fiscal 700 (2024) + 200 (2025); proceeds 220.5 + 90 = 310.5 in 2027, all to the treasury;
-///   holdings: 2024 prize 100; 2025 and 2026 prize 100 + co 200 + converted 6.25% × 4000 = 250
-///   → 550; 2027 and 2028 co 200.
+/// - `gu` (guarantee: 1000 of new loans in 2024, 500 each for 2 years, 40% covered, fee 0.5% a
+///   year, loss given default 50%, A-stage firms of `b` and `c`): loans to `b` and `c` in 2024, fees
+///   2 × 2.5 = 5. In 2025 `b` fails: the city pays 50% × 40% × 500 = 100; `c` pays 2.5; in 2026 `c`
+///   repays. The 1000 of loans count as money mobilised.
+/// - Fiscal 700 (2024) + 200 + 100 (2025); proceeds 5 (2024), 2.5 (2025), 220.5 + 90 = 310.5
+///   (2027), all to the treasury; holdings: 2024 prize 100; 2025 and 2026 prize 100 + co 200 +
+///   converted 6.25% × 4000 = 250 → 550; 2027 and 2028 co 200. Net fiscal cost
+///   1000 − 318 − 200 = 482.
 const THIRD: &str = r#"
 [scenario]
 name = "by_hand_3"
@@ -572,6 +577,18 @@ max_ticket = "300万"
 industries = ["a"]
 stages = ["B"]
 
+[[instruments.guarantee]]
+id = "gu"
+volume = { per_year = "1000万", from = 2024, to = 2024 }
+loan_size = "500万"
+term_years = 2
+cover_share = "40%"
+fee_rate = "0.5%"
+base_default_rate = 0
+loss_given_default = "50%"
+industries = ["b", "c"]
+stages = ["A"]
+
 [[targets]]
 id = "conversions"
 label = "拨投股转股"
@@ -589,15 +606,30 @@ fn convertible_grants_prizes_and_co_investment() {
         sim.run(11, path);
         assert_eq!(
             yearly(&sim, "fiscal_outlay"),
-            vec![fen(700.0), fen(200.0), 0, 0, 0]
+            vec![fen(700.0), fen(300.0), 0, 0, 0]
         );
+        assert_eq!(
+            yearly(&sim, "fiscal_outlay.gu"),
+            vec![0, fen(100.0), 0, 0, 0]
+        );
+        assert_eq!(
+            yearly(&sim, "money_back.gu"),
+            vec![fen(5.0), fen(2.5), 0, 0, 0]
+        );
+        assert_eq!(yearly(&sim, "loans_guaranteed"), vec![2, 0, 0, 0, 0]);
         assert_eq!(yearly(&sim, "grants_awarded"), vec![3, 0, 0, 0, 0]);
         assert_eq!(yearly(&sim, "equity_deals"), vec![1, 1, 0, 0, 0]);
         assert_eq!(yearly(&sim, "conversions"), vec![0, 1, 0, 0, 0]);
-        assert_eq!(yearly(&sim, "money_back"), vec![0, 0, 0, fen(310.5), 0]);
+        assert_eq!(
+            yearly(&sim, "money_back"),
+            vec![fen(5.0), fen(2.5), 0, fen(310.5), 0]
+        );
         assert_eq!(yearly(&sim, "money_back.cg"), vec![0, 0, 0, fen(220.5), 0]);
         assert_eq!(yearly(&sim, "money_back.pz"), vec![0, 0, 0, fen(90.0), 0]);
-        assert_eq!(yearly(&sim, "mobilised"), vec![0, fen(600.0), 0, 0, 0]);
+        assert_eq!(
+            yearly(&sim, "mobilised"),
+            vec![fen(1000.0), fen(600.0), 0, 0, 0]
+        );
         assert_eq!(
             yearly(&sim, "holdings_value"),
             vec![fen(100.0), fen(550.0), fen(550.0), fen(200.0), fen(200.0)]
@@ -624,6 +656,8 @@ fn convertible_grants_prizes_and_co_investment() {
             ("cg", Outcome::Lapsed, 0, Some(2)),
             ("pz", Outcome::Sold, fen(90.0), Some(3)),
             ("co", Outcome::Open, 0, None),
+            ("gu", Outcome::Defaulted, fen(2.5), Some(1)),
+            ("gu", Outcome::Repaid, fen(5.0), Some(2)),
         ];
         let mut got = outcomes.clone();
         got.sort_by_key(|o| (o.0, o.3));
@@ -637,11 +671,14 @@ fn convertible_grants_prizes_and_co_investment() {
         assert!(close(converted.stake, 0.0625));
         assert_eq!(converted.converted_year, Some(1));
         assert_eq!(sim.ledger.conservation_error(), (0, None));
-        // Treasury flows −700, −200, 0, +310.5, +200 (residual holdings at the horizon).
-        assert!(close(
-            scalar(&sim, "net_fiscal_cost"),
-            (900.0 - 310.5 - 200.0) * WAN
-        ));
+        let loss = sim
+            .positions
+            .iter()
+            .find(|p| p.outcome == Outcome::Defaulted)
+            .unwrap();
+        assert_eq!(loss.cost, fen(100.0));
+        // Treasury: 1000 out, 318 back, 200 still held at the horizon.
+        assert!(close(scalar(&sim, "net_fiscal_cost"), 482.0 * WAN));
         assert_eq!(scalar(&sim, "met.conversions"), 1.0);
     }
 }

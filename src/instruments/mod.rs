@@ -15,6 +15,7 @@
 
 mod awards;
 mod equity;
+mod guarantee;
 
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
@@ -98,6 +99,7 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
         KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => {
             equity::invest(k, inst, e, purse, year)
         }
+        KindModel::Guarantee(g) => guarantee::invest(k, inst, g, purse, year),
     }
 }
 
@@ -132,6 +134,10 @@ pub fn settle(year: &mut Year) {
             continue;
         }
         if p.outcome != Outcome::Open {
+            continue;
+        }
+        if let KindModel::Guarantee(g) = &model.instruments[p.instrument].kind {
+            guarantee::settle_loan(p, g, y, year.firms, year.ledger, year.rng);
             continue;
         }
         let stake = p.stake * year.firms.retention[f] / p.retention_entry;
@@ -190,7 +196,7 @@ fn compound(amount: Fen, rate: &RateFen, years: u32) -> Fen {
 }
 
 /// Books the private money in the rounds the city joined this year: per round `size − city money`
-/// to the program, and to each instrument in the round in proportion to its ticket (rounded down to
+/// to the program (which also counts guaranteed bank loans, booked when made), and to each instrument in the round in proportion to its ticket (rounded down to
 /// the fen, so the instruments' shares never add up to more than the program's figure).
 pub fn book_mobilised(year: &mut Year) {
     let mut program = 0;
@@ -205,7 +211,7 @@ pub fn book_mobilised(year: &mut Year) {
             }
         }
     }
-    year.ledger.mobilised_program[year.y] = program;
+    year.ledger.mobilised_program[year.y] += program;
 }
 
 /// Values open positions at the year's end (after the program's haircut). Unconverted convertible

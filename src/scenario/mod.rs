@@ -324,6 +324,8 @@ pub struct Instruments {
     pub direct_equity: Vec<DirectEquity>,
     #[serde(default)]
     pub co_investment: Vec<CoInvestment>,
+    #[serde(default)]
+    pub guarantee: Vec<Guarantee>,
 }
 
 /// What every instrument table has, for validation and compilation.
@@ -332,7 +334,10 @@ pub struct Common<'a> {
     pub kind: &'static str,
     pub id: &'a str,
     pub label: &'a str,
+    /// The yearly capacity: fiscal budget, or for guarantees the new loan volume.
     pub budget: &'a Budget,
+    /// The key that holds it (`budget`, or `volume` for guarantees).
+    pub budget_key: &'static str,
     pub industries: &'a [String],
     pub stages: &'a [String],
 }
@@ -343,11 +348,15 @@ impl Instruments {
     pub fn common(&self) -> Vec<Common<'_>> {
         macro_rules! common {
             ($v:expr, $kind:literal) => {
+                common!($v, $kind, budget)
+            };
+            ($v:expr, $kind:literal, $budget:ident) => {
                 $v.iter().map(|i| Common {
                     kind: $kind,
                     id: &i.id,
                     label: &i.label,
-                    budget: &i.budget,
+                    budget: &i.$budget,
+                    budget_key: stringify!($budget),
                     industries: &i.industries,
                     stages: &i.stages,
                 })
@@ -358,6 +367,7 @@ impl Instruments {
             .chain(common!(self.prize_equity, "prize_equity"))
             .chain(common!(self.direct_equity, "direct_equity"))
             .chain(common!(self.co_investment, "co_investment"))
+            .chain(common!(self.guarantee, "guarantee", volume))
             .collect()
     }
 }
@@ -549,6 +559,36 @@ pub struct CoInvestment {
     pub sell_after_years: Option<i64>,
     #[serde(default)]
     pub sale_discount: Option<Rate>,
+}
+
+/// `[[instruments.guarantee]]` (融资担保): the city guarantees a share of bank loans to eligible
+/// firms for a fee, and pays that share of the loss when a loan defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guarantee {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    /// New loan principal guaranteed per year (a plain amount or `{ per_year, from, to }`).
+    pub volume: Budget,
+    /// Principal of each loan.
+    pub loan_size: Money,
+    pub term_years: i64,
+    /// Share of a loss the city bears (the rest falls on the bank and other guarantors).
+    pub cover_share: Rate,
+    /// Yearly fee on the outstanding principal, paid to the city.
+    pub fee_rate: Rate,
+    /// Yearly probability that a loan to a surviving firm defaults anyway.
+    pub base_default_rate: Rate,
+    /// Share of the principal lost when a loan defaults.
+    pub loss_given_default: Rate,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Lend only to firms another instrument has already supported.
+    #[serde(default)]
+    pub supported_only: bool,
 }
 
 fn yes() -> bool {

@@ -546,7 +546,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     for (n, inst) in common.iter().enumerate() {
         let p = path_of(n);
         c.ident(p.key("id"), inst.id, &mut instrument_ids, "instrument");
-        check_budget(&mut c, p.key("budget"), inst.budget);
+        check_budget(&mut c, p.key(inst.budget_key), inst.budget);
         check_focus(&mut c, &p, inst.industries, inst.stages);
     }
     let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
@@ -624,6 +624,23 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         }
         c.probability(p.key("take_up"), &e.take_up);
         check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
+    }
+    for (i, g) in f.instruments.guarantee.iter().enumerate() {
+        let p = ip.key("guarantee").index(i);
+        c.amount(p.key("loan_size"), &g.loan_size, false);
+        if !(1..=30).contains(&g.term_years) {
+            c.fail(
+                p.key("term_years"),
+                format!(
+                    "{} is not allowed: a loan term of 1 to 30 years",
+                    g.term_years
+                ),
+            );
+        }
+        c.probability(p.key("cover_share"), &g.cover_share);
+        c.probability(p.key("fee_rate"), &g.fee_rate);
+        c.probability(p.key("base_default_rate"), &g.base_default_rate);
+        c.probability(p.key("loss_given_default"), &g.loss_given_default);
     }
     for (i, e) in f.instruments.co_investment.iter().enumerate() {
         let p = ip.key("co_investment").index(i);

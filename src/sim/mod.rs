@@ -15,7 +15,7 @@ mod results;
 use crate::instruments::{self, Purse, Year};
 use crate::ledger::{Ledger, Position};
 use crate::metrics::{Catalogue, INY, Y};
-use crate::model::{Model, ThresholdModel};
+use crate::model::{Family, Model, ThresholdModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{self, Stream};
 use crate::scenario::Measure;
@@ -81,9 +81,9 @@ impl<'m> PathSim<'m> {
     }
 
     /// The value at the horizon of a position of the last path, if still held as equity (after the
-    /// holdings haircut), in fen.
+    /// holdings haircut), in fen. Guaranteed loans have none.
     pub fn holding_value(&self, p: &Position) -> Option<Fen> {
-        (p.outcome == crate::ledger::Outcome::Open).then(|| {
+        (p.outcome == crate::ledger::Outcome::Open && p.principal == 0).then(|| {
             let f = p.firm as usize;
             let stake = p.stake * self.firms.retention[f] / p.retention_entry;
             let keep = 1.0 - self.model.program.holdings_haircut;
@@ -287,14 +287,14 @@ impl<'m> PathSim<'m> {
         set(Y::PoolBalance, l.pool_balance[y]);
         set(Y::Mobilised, l.mobilised_program[y]);
 
-        let (mut grants, mut deals) = (0, 0);
+        let (mut grants, mut deals, mut loans) = (0, 0, 0);
         let (mut fiscal, mut deployed, mut back, mut holdings) = (0, 0, 0, 0);
         for (k, inst) in model.instruments.iter().enumerate() {
             let i = l.at(k, y);
-            if inst.kind.pays_grants() {
-                grants += l.deals[i];
-            } else {
-                deals += l.deals[i];
+            match inst.kind.family() {
+                Family::Grant => grants += l.deals[i],
+                Family::Equity => deals += l.deals[i],
+                Family::Loan => loans += l.deals[i],
             }
             fiscal += l.fiscal[i];
             deployed += l.deployed(k, y);
@@ -312,6 +312,7 @@ impl<'m> PathSim<'m> {
         set(Y::GrantsAwarded, grants);
         set(Y::EquityDeals, deals);
         set(Y::Conversions, l.conversions[y]);
+        set(Y::LoansGuaranteed, loans);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
