@@ -136,6 +136,8 @@ pub struct Ledger {
     pub mobilised_program: Vec<Fen>,
     /// Convertible grants that became equity in year `y`.
     pub conversions: Vec<i64>,
+    /// Subsidy claims (after caps) that the budgets could not pay in year `y`.
+    pub subsidy_unmet: Vec<Fen>,
 }
 
 impl Ledger {
@@ -160,6 +162,7 @@ impl Ledger {
             &mut self.pool_balance,
             &mut self.mobilised_program,
             &mut self.conversions,
+            &mut self.subsidy_unmet,
         ] {
             v.clear();
             v.resize(n_years, 0);

@@ -75,6 +75,7 @@ yearly_defs! {
     EquityDeals = ("equity_deals", Count, Flow, "股权投资项目数"),
     Conversions = ("conversions", Count, Flow, "拨投股转股项目数"),
     LoansGuaranteed = ("loans_guaranteed", Count, Flow, "担保贷款笔数"),
+    SubsidyUnmet = ("subsidy_unmet", Cny, Flow, "补贴申请超出预算未兑付金额"),
     FirmsSupported = ("firms_supported", Count, Flow, "首次获支持企业数"),
     Exits = ("exits", Count, Flow, "退出(上市或并购)企业数"),
     Ipos = ("ipos", Count, Flow, "上市企业数"),

@@ -154,6 +154,7 @@ pub enum KindModel {
     DirectEquity(EquityModel),
     CoInvestment(EquityModel),
     Guarantee(GuaranteeModel),
+    Subsidy(SubsidyModel),
 }
 
 impl KindModel {
@@ -165,13 +166,16 @@ impl KindModel {
             KindModel::DirectEquity(_) => "direct_equity",
             KindModel::CoInvestment(_) => "co_investment",
             KindModel::Guarantee(_) => "guarantee",
+            KindModel::Subsidy(_) => "subsidy",
         }
     }
 
     /// What its deals are when made.
     pub fn family(&self) -> Family {
         match self {
-            KindModel::Grant(_) | KindModel::Convertible(_) => Family::Grant,
+            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Subsidy(_) => {
+                Family::Grant
+            }
             KindModel::Prize(_) | KindModel::DirectEquity(_) | KindModel::CoInvestment(_) => {
                 Family::Equity
             }
@@ -185,7 +189,10 @@ impl KindModel {
         match self {
             KindModel::Prize(p) => p.sell_after,
             KindModel::DirectEquity(e) | KindModel::CoInvestment(e) => e.sell_after,
-            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Guarantee(_) => None,
+            KindModel::Grant(_)
+            | KindModel::Convertible(_)
+            | KindModel::Guarantee(_)
+            | KindModel::Subsidy(_) => None,
         }
     }
 }
@@ -232,6 +239,42 @@ pub struct GuaranteeModel {
     pub base_default: f64,
     pub lgd: RateFen,
     pub supported_only: bool,
+}
+
+/// A subsidy programme: the exact rules (caps, rates) and how the engine draws events.
+#[derive(Debug, Clone)]
+pub struct SubsidyModel {
+    pub program: crate::subsidy::Program,
+    /// Parallel to the program's rules.
+    pub draws: Vec<EventDraw>,
+}
+
+impl PartialEq for SubsidyModel {
+    fn eq(&self, other: &Self) -> bool {
+        self.program.rules() == other.program.rules() && self.draws == other.draws
+    }
+}
+
+/// How often a rule's event happens and what its base is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDraw {
+    /// Mean events per eligible firm-year.
+    pub rate: f64,
+    pub base: BaseDraw,
+    /// Per industry, per stage: whether a firm there has these events.
+    pub eligible: Vec<Vec<bool>>,
+    /// Institutions events are spread over (0: none named).
+    pub institutions: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BaseDraw {
+    /// A log-normal amount in yuan, booked in fen.
+    Money(LogNormal),
+    /// A Poisson count of units.
+    Units(f64),
+    /// No base (a fixed amount without a floor).
+    None,
 }
 
 /// How big a ticket an equity instrument writes into a round of size `S`.
@@ -476,6 +519,60 @@ pub fn compile(f: &ScenarioFile) -> Model {
             base_default: g.base_default_rate.value(),
             lgd: RateFen::new(g.loss_given_default.0),
             supported_only: g.supported_only,
+        })
+    }));
+    let kinds = kinds.chain(ins.subsidy.iter().map(|sub| {
+        use crate::subsidy::{Amount, Caps, Program, Rationing, Rule};
+        let money = |m: &Option<crate::money::Money>| m.map(|m| fen_of(m.0));
+        let rules = sub
+            .rules
+            .iter()
+            .map(|r| Rule {
+                label: r.label.clone(),
+                amount: match (r.share, r.per_unit, r.fixed) {
+                    (Some(rate), _, _) => Amount::Share(rate.0),
+                    (_, Some(per), _) => Amount::PerUnit(fen_of(per.0)),
+                    (_, _, Some(fixed)) => Amount::Fixed(fen_of(fixed.0)),
+                    _ => unreachable!("validated: exactly one amount"),
+                },
+                min_base: money(&r.min_base),
+                caps: Caps {
+                    item: money(&r.item_cap),
+                    firm_year: money(&r.firm_year_cap),
+                    institution_year: money(&r.institution_year_cap),
+                    firm_total: money(&r.firm_total_cap),
+                },
+            })
+            .collect();
+        let rationing = match sub.rationing {
+            scenario::RationingRule::ProRata => Rationing::ProRata,
+            scenario::RationingRule::FirstCome => Rationing::FirstCome,
+        };
+        let draws = sub
+            .rules
+            .iter()
+            .map(|r| {
+                let stages = if r.stages.is_empty() {
+                    &sub.stages
+                } else {
+                    &r.stages
+                };
+                EventDraw {
+                    rate: r.events_per_firm_year,
+                    base: match (&r.base, r.units) {
+                        (Some(b), _) => BaseDraw::Money(dist(b)),
+                        (None, Some(u)) => BaseDraw::Units(u),
+                        (None, None) => BaseDraw::None,
+                    },
+                    eligible: focus(&sub.industries, stages).1,
+                    institutions: r.institutions.unwrap_or(0) as u32,
+                }
+            })
+            .collect();
+        KindModel::Subsidy(SubsidyModel {
+            // The budget is given year by year (`InstrumentModel::budget`).
+            program: Program::new(rules, None, rationing).expect("validated subsidy rules"),
+            draws,
         })
     }));
     // `common()` lists the instruments in the same order as `kinds`.

@@ -230,6 +230,17 @@ impl Program {
     /// If a claim names a rule the program does not have, or omits the institution of a rule with
     /// a per-institution cap: both are bugs of the caller, not of the data.
     pub fn pay_year(&self, state: &mut SubsidyState, claims: &[Claim]) -> Payout {
+        self.pay_year_within(state, claims, self.yearly_budget)
+    }
+
+    /// [`Program::pay_year`] with this year's budget given by the caller (budgets may change from
+    /// year to year); `None` is no budget limit.
+    pub fn pay_year_within(
+        &self,
+        state: &mut SubsidyState,
+        claims: &[Claim],
+        budget: Option<Fen>,
+    ) -> Payout {
         // Capped fen this year per (rule, firm) and per (rule, institution).
         let mut firm_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
         let mut institution_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
@@ -268,7 +279,7 @@ impl Program {
         }
 
         let total: i128 = capped.iter().map(|&c| i128::from(c)).sum();
-        let paid = match self.yearly_budget {
+        let paid = match budget {
             Some(budget) if total > i128::from(budget) => match self.rationing {
                 Rationing::ProRata => pro_rata(&capped, budget, total),
                 Rationing::FirstCome => first_come(&capped, budget),

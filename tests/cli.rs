@@ -324,6 +324,24 @@ fn amount_below_a_fen() {
 }
 
 #[test]
+fn subsidy_rule_with_two_amounts() {
+    let text = format!(
+        "{TINY}\n[[instruments.subsidy]]\nid = \"tape\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
+         [[instruments.subsidy.rules]]\nlabel = \"流片\"\nshare = \"30%\"\nfixed = \"200万\"\n\
+         base = {{ median = \"800万\", sigma = 0.5 }}\nevents_per_firm_year = 0.5\n"
+    );
+    rejects(
+        &text,
+        &[
+            "instruments.subsidy[0].rules[0]",
+            "exactly one of share",
+            "per_unit",
+            "fixed",
+        ],
+    );
+}
+
+#[test]
 fn probability_above_one() {
     let text = TINY.replacen("p_fail = 0.12", "p_fail = 1.5", 1);
     let at = place(&text, "1.5\n");

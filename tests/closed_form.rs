@@ -205,3 +205,50 @@ fn mean_projects_landed_matches_poisson_mean() {
     let mcse = (70.0 / PATHS as f64).sqrt();
     assert!((mean - 70.0).abs() <= 4.0 * mcse, "mean {mean}");
 }
+
+#[test]
+fn subsidy_events_and_budget_rationing_match_poisson_expectations() {
+    // 20 seed firms that never move; one subsidy rule pays a fixed 10万 per event at 0.5 events per
+    // firm-year, so a year's events are Poisson(10) and the claims are 10万 × N.
+    // - Unlimited budget (1亿): E[paid] = 10万 × 10 = 100万, sd 10万 × √10 per path.
+    // - Budget 50万, pro rata: paid = min(10万 × N, 50万), E = 10万 × Σ_n min(n, 5) P(N = n)
+    //   = 10万 × (5 − Σ_{n<5} (5 − n) P(N = n)), with P(N = n) = e^{−10} 10^n / n!.
+    let rule = |budget: &str| {
+        format!(
+            "[[instruments.subsidy]]\nid = \"s\"\nbudget = \"{budget}\"\nrationing = \"pro_rata\"\n\
+             [[instruments.subsidy.rules]]\nlabel = \"r\"\nfixed = \"10万\"\nevents_per_firm_year = 0.5\n"
+        )
+    };
+    let mean_paid = |budget: &str, seed: u64| {
+        let text = scenario(1, 20, 0.0, 0.0, NO_MARKET, &rule(budget));
+        let model = compile(&load_str("closed_form.toml", &text).expect("valid scenario"));
+        let result = run(&model, RunSettings::new(PATHS, seed), &Silent);
+        let i = (result.catalogue.scalars.iter())
+            .position(|c| c.name == "deployed.s")
+            .unwrap();
+        let v = &result.scalars[i];
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
+        (mean, sd / (v.len() as f64).sqrt())
+    };
+    let (mean, mcse) = mean_paid("1亿", 21);
+    let exact = 1_000_000.0;
+    let mcse_exact = 100_000.0 * 10f64.sqrt() / (PATHS as f64).sqrt();
+    assert!(
+        (mean - exact).abs() <= 4.0 * mcse_exact,
+        "unlimited: {mean} vs {exact} (MCSE {mcse})"
+    );
+
+    let mut p = (-10f64).exp();
+    let mut short = 0.0;
+    for n in 0..5 {
+        short += (5 - n) as f64 * p;
+        p *= 10.0 / (n + 1) as f64;
+    }
+    let exact = 100_000.0 * (5.0 - short);
+    let (mean, mcse) = mean_paid("50万", 22);
+    assert!(
+        (mean - exact).abs() <= 4.0 * mcse.max(1.0),
+        "rationed: {mean} vs {exact} (MCSE {mcse})"
+    );
+}

@@ -40,6 +40,12 @@ enum InstrumentGen {
         amount_wan: u32,
         sell_after: Option<(u32, u32)>,
     },
+    Subsidy {
+        budget_wan: u32,
+        pro_rata: bool,
+        /// (kind 0 share / 1 per unit / 2 fixed, amount, rate, firm-year cap in 万 or 0 = none)
+        rules: Vec<(u8, u32, f64, u32)>,
+    },
     Guarantee {
         volume_wan: u32,
         loan_wan: u32,
@@ -140,6 +146,16 @@ fn instrument() -> impl Strategy<Value = InstrumentGen> {
                 sell_after,
             }
         ),
+        (
+            0u32..2000,
+            any::<bool>(),
+            prop::collection::vec((0u8..3, 1u32..300, 0.0f64..3.0, 0u32..500), 1..4)
+        )
+            .prop_map(|(budget_wan, pro_rata, rules)| InstrumentGen::Subsidy {
+                budget_wan,
+                pro_rata,
+                rules
+            }),
         (
             0u32..20000,
             1u32..2000,
@@ -373,6 +389,47 @@ fn to_toml(g: &ScenarioGen) -> String {
                 );
                 sale(s_, sell_after);
             }
+            InstrumentGen::Subsidy {
+                budget_wan,
+                pro_rata,
+                rules,
+            } => {
+                let rationing = if *pro_rata { "pro_rata" } else { "first_come" };
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.subsidy]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     rationing = \"{rationing}\""
+                );
+                for (n, (kind, amount, rate, cap)) in rules.iter().enumerate() {
+                    let _ = writeln!(
+                        s_,
+                        "[[instruments.subsidy.rules]]\nlabel = \"r{n}\"\nevents_per_firm_year = {rate}"
+                    );
+                    let _ = match kind {
+                        0 => writeln!(
+                            s_,
+                            "share = \"{}%\"\nbase = {{ median = \"{amount}万\", sigma = 0.5 }}\n\
+                             item_cap = \"{}万\"",
+                            amount % 100,
+                            amount / 2 + 1
+                        ),
+                        1 => writeln!(
+                            s_,
+                            "per_unit = \"{amount}万\"\nunits = 3\ninstitution_year_cap = \"{}万\"\n\
+                             institutions = 2",
+                            amount * 4
+                        ),
+                        _ => writeln!(
+                            s_,
+                            "fixed = \"{amount}万\"\nfirm_total_cap = \"{}万\"",
+                            amount * 2
+                        ),
+                    };
+                    if *cap > 0 {
+                        let _ = writeln!(s_, "firm_year_cap = \"{cap}万\"");
+                    }
+                }
+            }
             InstrumentGen::Guarantee {
                 volume_wan,
                 loan_wan,
@@ -478,7 +535,13 @@ proptest! {
                 let mine: Vec<_> = sim.positions.iter().filter(|p| p.instrument == k).collect();
                 prop_assert_eq!(deployed, mine.iter().map(|p| p.cost).sum::<i64>());
                 prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());
-                prop_assert_eq!(Ledger::total(&l.deals, k, n), mine.len() as i64);
+                // One position per deal, except subsidies: one per firm and year, for all its items.
+                let deals = Ledger::total(&l.deals, k, n);
+                if matches!(inst.kind, KindModel::Subsidy(_)) {
+                    prop_assert!(deals >= mine.len() as i64);
+                } else {
+                    prop_assert_eq!(deals, mine.len() as i64);
+                }
                 for p in &mine {
                     prop_assert!((p.cost > 0 || is_loan) && p.proceeds >= 0);
                     prop_assert!(p.stake >= 0.0 && p.stake <= 1.0 + 1e-12);
@@ -495,7 +558,9 @@ proptest! {
                         prop_assert_eq!(p.proceeds, 0);
                     }
                     match &inst.kind {
-                        KindModel::Grant(_) => prop_assert_eq!(p.outcome, Outcome::Grant),
+                        KindModel::Grant(_) | KindModel::Subsidy(_) => {
+                            prop_assert_eq!(p.outcome, Outcome::Grant)
+                        }
                         KindModel::Convertible(c) => {
                             prop_assert!(p.outcome != Outcome::Grant);
                             if p.outcome == Outcome::BoughtBack {

@@ -16,12 +16,14 @@
 mod awards;
 mod equity;
 mod guarantee;
+mod subsidies;
 
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, uniform};
 use crate::sim::firms::{Firms, RoundEvent, Status};
+use crate::subsidy::{Claim, SubsidyState};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
 /// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).
@@ -64,6 +66,10 @@ pub struct Year<'a> {
     pub candidates: &'a mut Vec<u32>,
     /// This year's equity tickets: `(instrument, round index, ticket)`.
     pub tickets: &'a mut Vec<(usize, u32, Fen)>,
+    /// Per instrument: what subsidy caps remember across years (empty for other kinds).
+    pub subsidy_states: &'a mut [SubsidyState],
+    /// Scratch space for subsidy claims.
+    pub claims: &'a mut Vec<Claim>,
 }
 
 impl Year<'_> {
@@ -100,6 +106,7 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
             equity::invest(k, inst, e, purse, year)
         }
         KindModel::Guarantee(g) => guarantee::invest(k, inst, g, purse, year),
+        KindModel::Subsidy(sub) => subsidies::invest(k, sub, purse, year),
     }
 }
 

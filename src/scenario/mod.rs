@@ -326,6 +326,8 @@ pub struct Instruments {
     pub co_investment: Vec<CoInvestment>,
     #[serde(default)]
     pub guarantee: Vec<Guarantee>,
+    #[serde(default)]
+    pub subsidy: Vec<Subsidy>,
 }
 
 /// What every instrument table has, for validation and compilation.
@@ -368,6 +370,7 @@ impl Instruments {
             .chain(common!(self.direct_equity, "direct_equity"))
             .chain(common!(self.co_investment, "co_investment"))
             .chain(common!(self.guarantee, "guarantee", volume))
+            .chain(common!(self.subsidy, "subsidy"))
             .collect()
     }
 }
@@ -589,6 +592,76 @@ pub struct Guarantee {
     /// Lend only to firms another instrument has already supported.
     #[serde(default)]
     pub supported_only: bool,
+}
+
+/// `[[instruments.subsidy]]`: a subsidy programme of the policy's tables (流片, 临床试验, 算力券,
+/// ...): rules as data sharing one yearly budget.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subsidy {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    /// The yearly subsidy budget.
+    pub budget: Budget,
+    /// What happens when the year's capped claims exceed the budget.
+    pub rationing: RationingRule,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    pub rules: Vec<SubsidyRule>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RationingRule {
+    /// Every claim cut in the same proportion.
+    ProRata,
+    /// Claims paid in the order they arrive (random) until the budget runs out.
+    FirstCome,
+}
+
+/// One clause: how an event is paid, how often eligible firms have one, and its caps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubsidyRule {
+    pub label: String,
+    /// `share × base` (exactly one of `share`, `per_unit`, `fixed`).
+    #[serde(default)]
+    pub share: Option<Rate>,
+    /// `per_unit × units`.
+    #[serde(default)]
+    pub per_unit: Option<Money>,
+    /// A fixed amount per event.
+    #[serde(default)]
+    pub fixed: Option<Money>,
+    /// The base amount of an event (cost, rent, sales, revenue), log-normal.
+    #[serde(default)]
+    pub base: Option<MoneyDist>,
+    /// Mean number of units of an event (enrolled persons), Poisson.
+    #[serde(default)]
+    pub units: Option<f64>,
+    /// No payment when the base is below this.
+    #[serde(default)]
+    pub min_base: Option<Money>,
+    /// Mean number of events per eligible firm per year (Poisson).
+    pub events_per_firm_year: f64,
+    /// Stages whose firms have these events; absent: the programme's stages.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default)]
+    pub item_cap: Option<Money>,
+    #[serde(default)]
+    pub firm_year_cap: Option<Money>,
+    #[serde(default)]
+    pub institution_year_cap: Option<Money>,
+    #[serde(default)]
+    pub firm_total_cap: Option<Money>,
+    /// Number of institutions (hospitals, platforms) the events are spread over, uniformly; needed
+    /// with `institution_year_cap`.
+    #[serde(default)]
+    pub institutions: Option<i64>,
 }
 
 fn yes() -> bool {

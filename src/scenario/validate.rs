@@ -625,6 +625,110 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         c.probability(p.key("take_up"), &e.take_up);
         check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
     }
+    for (i, sub) in f.instruments.subsidy.iter().enumerate() {
+        let p = ip.key("subsidy").index(i);
+        if sub.rules.is_empty() {
+            c.fail(
+                p.clone(),
+                "no rules: give at least one [[instruments.subsidy.rules]]".into(),
+            );
+        }
+        for (j, r) in sub.rules.iter().enumerate() {
+            let q = p.key("rules").index(j);
+            if r.label.trim().is_empty() {
+                c.fail(q.key("label"), "the label is empty: name the clause".into());
+            }
+            let kinds = [r.share.is_some(), r.per_unit.is_some(), r.fixed.is_some()];
+            if kinds.iter().filter(|k| **k).count() != 1 {
+                c.fail(
+                    q.clone(),
+                    "give exactly one of share (rate × base), per_unit (amount × units) or fixed"
+                        .into(),
+                );
+            }
+            if let Some(rate) = &r.share {
+                c.probability(q.key("share"), rate);
+            }
+            if let Some(m) = &r.per_unit {
+                c.amount(q.key("per_unit"), m, false);
+            }
+            if let Some(m) = &r.fixed {
+                c.amount(q.key("fixed"), m, false);
+            }
+            // The base is drawn for a share, and for a fixed amount with a floor; units for per_unit.
+            let needs_base = r.share.is_some() || (r.fixed.is_some() && r.min_base.is_some());
+            match (&r.base, needs_base) {
+                (Some(b), true) => c.money_dist(q.key("base"), b),
+                (None, true) => c.fail(
+                    q.clone(),
+                    "base = { median, sigma } is missing: a share (or a floor) needs the event's base amount".into(),
+                ),
+                (Some(_), false) => c.fail(
+                    q.key("base"),
+                    "base is not used: only a share, or a fixed amount with min_base, reads it".into(),
+                ),
+                (None, false) => {}
+            }
+            match (r.units, r.per_unit.is_some()) {
+                (Some(u), true) => c.range(q.key("units"), u, 0.0, 1e6, "a mean number of units"),
+                (None, true) => c.fail(
+                    q.clone(),
+                    "units (a mean count per event) is missing for per_unit".into(),
+                ),
+                (Some(_), false) => {
+                    c.fail(q.key("units"), "units is used only with per_unit".into())
+                }
+                (None, false) => {}
+            }
+            if r.min_base.is_some() && r.per_unit.is_some() {
+                c.fail(
+                    q.key("min_base"),
+                    "min_base is not used with per_unit (the base is a count of units)".into(),
+                );
+            }
+            if let Some(m) = &r.min_base {
+                c.amount(q.key("min_base"), m, true);
+            }
+            c.range(
+                q.key("events_per_firm_year"),
+                r.events_per_firm_year,
+                0.0,
+                100.0,
+                "a mean count per firm and year",
+            );
+            for (key, cap) in [
+                ("item_cap", &r.item_cap),
+                ("firm_year_cap", &r.firm_year_cap),
+                ("institution_year_cap", &r.institution_year_cap),
+                ("firm_total_cap", &r.firm_total_cap),
+            ] {
+                if let Some(m) = cap {
+                    c.amount(q.key(key), m, true);
+                }
+            }
+            match (r.institutions, r.institution_year_cap.is_some()) {
+                (Some(n), true) if !(1..=100_000).contains(&n) => c.fail(
+                    q.key("institutions"),
+                    format!("{n} is not allowed: 1 to 100000 institutions"),
+                ),
+                (None, true) => c.fail(
+                    q.clone(),
+                    "institutions is missing: an institution_year_cap needs the number of institutions the events are spread over".into(),
+                ),
+                (Some(_), false) => c.fail(
+                    q.key("institutions"),
+                    "institutions is used only with institution_year_cap".into(),
+                ),
+                _ => {}
+            }
+            // Only the rule's stages are checked here (the programme's industries were above).
+            let valid: Vec<String> = (sub.industries.iter())
+                .filter(|id| f.industries.iter().any(|i| &i.id == *id))
+                .cloned()
+                .collect();
+            check_focus(&mut c, &q, &valid, &r.stages);
+        }
+    }
     for (i, g) in f.instruments.guarantee.iter().enumerate() {
         let p = ip.key("guarantee").index(i);
         c.amount(p.key("loan_size"), &g.loan_size, false);

@@ -19,6 +19,7 @@ use crate::model::{Family, Model, ThresholdModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{self, Stream};
 use crate::scenario::Measure;
+use crate::subsidy::{Claim, SubsidyState};
 use firms::{Firms, Status, YearEvents};
 use market::Market;
 
@@ -37,6 +38,8 @@ pub struct PathSim<'m> {
     round_city: Vec<Fen>,
     candidates: Vec<u32>,
     tickets: Vec<(usize, u32, Fen)>,
+    subsidy_states: Vec<SubsidyState>,
+    claims: Vec<Claim>,
     /// Instruments in acting order: recycling instruments first, by priority.
     order: Vec<usize>,
     /// `[metric * n_years + year]`, integers: fen or counts.
@@ -69,6 +72,8 @@ impl<'m> PathSim<'m> {
             round_city: Vec::new(),
             candidates: Vec::new(),
             tickets: Vec::new(),
+            subsidy_states: Vec::new(),
+            claims: Vec::new(),
             order,
             yearly: vec![0; n_yearly],
             scalars: vec![0.0; n_scalars],
@@ -127,6 +132,9 @@ impl<'m> PathSim<'m> {
         self.ledger.reset(model.instruments.len(), n_years);
         self.positions.clear();
         self.yearly.fill(0);
+        self.subsidy_states.clear();
+        self.subsidy_states
+            .resize_with(model.instruments.len(), SubsidyState::default);
 
         let mut pool: Fen = 0;
         for y in 0..n_years {
@@ -166,6 +174,8 @@ impl<'m> PathSim<'m> {
                 newly_supported: &mut newly_supported,
                 candidates: &mut self.candidates,
                 tickets: &mut self.tickets,
+                subsidy_states: &mut self.subsidy_states,
+                claims: &mut self.claims,
             };
             instruments::settle(&mut year);
             for &k in &self.order {
@@ -313,6 +323,7 @@ impl<'m> PathSim<'m> {
         set(Y::EquityDeals, deals);
         set(Y::Conversions, l.conversions[y]);
         set(Y::LoansGuaranteed, loans);
+        set(Y::SubsidyUnmet, l.subsidy_unmet[y]);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
