@@ -138,6 +138,12 @@ pub struct Ledger {
     pub conversions: Vec<i64>,
     /// Subsidy claims (after caps) that the budgets could not pay in year `y`.
     pub subsidy_unmet: Vec<Fen>,
+    /// Sub-funds that reached their close in year `y`.
+    pub funds_closed: Vec<i64>,
+    /// Sub-funds' investments in local firms in year `y` (返投).
+    pub funds_local: Vec<Fen>,
+    /// Sub-funds' investments in firms outside the city in year `y`.
+    pub funds_outside: Vec<Fen>,
 }
 
 impl Ledger {
@@ -163,6 +169,9 @@ impl Ledger {
             &mut self.mobilised_program,
             &mut self.conversions,
             &mut self.subsidy_unmet,
+            &mut self.funds_closed,
+            &mut self.funds_local,
+            &mut self.funds_outside,
         ] {
             v.clear();
             v.resize(n_years, 0);

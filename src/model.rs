@@ -144,6 +144,8 @@ pub enum Family {
     Grant,
     Equity,
     Loan,
+    /// Commitments to sub-funds.
+    Fund,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +157,7 @@ pub enum KindModel {
     CoInvestment(EquityModel),
     Guarantee(GuaranteeModel),
     Subsidy(SubsidyModel),
+    SubFund(Box<SubFundModel>),
 }
 
 impl KindModel {
@@ -167,6 +170,7 @@ impl KindModel {
             KindModel::CoInvestment(_) => "co_investment",
             KindModel::Guarantee(_) => "guarantee",
             KindModel::Subsidy(_) => "subsidy",
+            KindModel::SubFund(_) => "sub_fund",
         }
     }
 
@@ -180,6 +184,7 @@ impl KindModel {
                 Family::Equity
             }
             KindModel::Guarantee(_) => Family::Loan,
+            KindModel::SubFund(_) => Family::Fund,
         }
     }
 
@@ -192,7 +197,8 @@ impl KindModel {
             KindModel::Grant(_)
             | KindModel::Convertible(_)
             | KindModel::Guarantee(_)
-            | KindModel::Subsidy(_) => None,
+            | KindModel::Subsidy(_)
+            | KindModel::SubFund(_) => None,
         }
     }
 }
@@ -275,6 +281,47 @@ pub enum BaseDraw {
     Units(f64),
     /// No base (a fixed amount without a floor).
     None,
+}
+
+/// A sub-fund programme (参股基金): every fund it sets up has these terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubFundModel {
+    pub fund_size: Fen,
+    /// The city's commitment per fund: `city_share × fund_size`.
+    pub city_commitment: Fen,
+    /// Waterfall terms (city share, hurdle, carry, catch-up, concession).
+    pub terms: crate::waterfall::Terms,
+    pub close_probability: f64,
+    pub late_close_probability: f64,
+    pub pacing: Pacing,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pacing {
+    /// The fund invests in simulated firms: local rounds first, outside firms for the rest.
+    BottomUp(BottomUpModel),
+    /// Takahashi–Alexander calls, distributions and NAV; growth `G + beta · x` with `x` the mean
+    /// factor of the fund's industries.
+    TakahashiAlexander {
+        params: crate::pacing::TaParams,
+        growth_beta: f64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BottomUpModel {
+    pub term: u32,
+    pub investment_years: u32,
+    pub fee: RateFen,
+    pub ticket: Fen,
+    pub max_round_share: f64,
+    /// Proceeds reinvestable during the investment period, in fen.
+    pub recycling_limit: Fen,
+    /// 返投: local investment the fund must make, in fen.
+    pub local_required: Fen,
+    /// Per industry, per stage: the post-money of an outside firm entering at that stage (median
+    /// of the entry value times the median step-ups), with the entry value's log-volatility.
+    pub outside_value: Vec<Vec<LogNormal>>,
 }
 
 /// How big a ticket an equity instrument writes into a round of size `S`.
@@ -574,6 +621,90 @@ pub fn compile(f: &ScenarioFile) -> Model {
             program: Program::new(rules, None, rationing).expect("validated subsidy rules"),
             draws,
         })
+    }));
+    let kinds = kinds.chain(ins.sub_fund.iter().map(|fund| {
+        use crate::waterfall::{Concession, Terms};
+        let rate = |r: Option<crate::money::Rate>| {
+            RateFen::new(r.map_or(rust_decimal::Decimal::ZERO, |r| r.0))
+        };
+        let con = &fund.concession;
+        let concession = match con.kind {
+            scenario::ConcessionKind::None => Concession::None,
+            scenario::ConcessionKind::CappedReturn => Concession::CappedReturn {
+                rate: rate(con.rate),
+            },
+            scenario::ConcessionKind::ExcessShare => Concession::ExcessShare {
+                share: rate(con.share),
+                above: rate(con.above),
+            },
+            scenario::ConcessionKind::Junior => Concession::Junior,
+            scenario::ConcessionKind::Buyout => Concession::Buyout {
+                rate: rate(con.rate),
+                within_years: con.within_years.unwrap_or(0) as u32,
+            },
+        };
+        let terms = Terms {
+            city_share: RateFen::new(fund.city_share.0),
+            hurdle: RateFen::new(fund.hurdle.0),
+            carry: RateFen::new(fund.carry.0),
+            catch_up: (!fund.catch_up.0.is_zero()).then(|| RateFen::new(fund.catch_up.0)),
+            concession,
+        };
+        let fund_size = fen_of(fund.fund_size.0);
+        let city_commitment = RateFen::new(fund.city_share.0).apply(fund_size);
+        let pacing = match &fund.takahashi_alexander {
+            Some(ta) => Pacing::TakahashiAlexander {
+                params: crate::pacing::TaParams {
+                    contribution_rates: ta.contribution_rates.clone(),
+                    life: ta.life as u32,
+                    bow: ta.bow,
+                    yield_: ta.yield_floor,
+                    growth: ta.growth,
+                },
+                growth_beta: ta.growth_beta,
+            },
+            None => Pacing::BottomUp(BottomUpModel {
+                term: fund.term() as u32,
+                investment_years: fund.investing() as u32,
+                fee: RateFen::new(fund.management_fee.0),
+                ticket: fen_of(
+                    fund.ticket
+                        .expect("validated: bottom-up funds have a ticket")
+                        .0,
+                ),
+                max_round_share: fund.max_round_share.map_or(1.0, |r| r.value()),
+                recycling_limit: RateFen::new(fund.recycling_limit.0).apply(fund_size),
+                local_required: crate::money::fen_from_yuan_f64(
+                    fund.local_multiple * crate::money::yuan(city_commitment),
+                ),
+                outside_value: industries
+                    .iter()
+                    .map(|ind| {
+                        let mut mu = ind.entry_value.mu;
+                        ind.stages
+                            .iter()
+                            .map(|st| {
+                                if let Some(step) = st.step_up {
+                                    mu += step.mu;
+                                }
+                                LogNormal {
+                                    mu,
+                                    sigma: ind.entry_value.sigma,
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            }),
+        };
+        KindModel::SubFund(Box::new(SubFundModel {
+            fund_size,
+            city_commitment,
+            terms,
+            close_probability: fund.close_probability.value(),
+            late_close_probability: fund.late_close_probability.value(),
+            pacing,
+        }))
     }));
     // `common()` lists the instruments in the same order as `kinds`.
     let instruments: Vec<InstrumentModel> = ins

@@ -29,6 +29,8 @@ pub struct Stream {
 /// Stream purposes; industries hash their id into [`industry_firms`] and [`industry_factor`].
 pub const MARKET: u64 = 0;
 pub const PROGRAM: u64 = 1;
+/// Firms outside the city that sub-funds invest in.
+pub const OUTSIDE: u64 = 2;
 const INDUSTRY_FIRMS: u64 = 0x4649_524D_5300_0000; // "FIRMS"
 const INDUSTRY_FACTOR: u64 = 0x4641_4354_4F52_0000; // "FACTOR"
 

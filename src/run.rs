@@ -11,7 +11,6 @@
 //! Memory: per-path scalars (8 bytes × metrics × paths) plus one sketch per yearly metric and year;
 //! yearly detail of a path is dropped once merged.
 
-use crate::ledger::Position;
 use crate::metrics::Catalogue;
 use crate::model::Model;
 use crate::money::Fen;
@@ -42,13 +41,26 @@ impl RunSettings {
     }
 }
 
-/// A position of one of the first paths, as `deals.csv` shows it.
+/// A position of one of the first paths (a stake, grant or loan in a firm, or a commitment to a
+/// sub-fund), as `deals.csv` shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deal {
     pub path: u64,
-    pub industry: usize,
-    pub position: Position,
-    /// Value of the stake at the horizon if still held (after the haircut), in fen.
+    pub instrument: usize,
+    /// `None` for a sub-fund commitment.
+    pub industry: Option<usize>,
+    pub firm: Option<u32>,
+    pub entry_year: usize,
+    /// Money the city put in (grant, ticket, loss paid, or capital called).
+    pub amount: Fen,
+    /// Money back (exit, sale, fees, or fund distributions and buy-out price).
+    pub proceeds: Fen,
+    pub exit_year: Option<usize>,
+    pub outcome: &'static str,
+    pub converted_year: Option<usize>,
+    /// Share of the firm bought (or of the fund's commitments).
+    pub stake: f64,
+    /// Value at the horizon if still held (after the haircut), in fen.
     pub holding: Option<Fen>,
 }
 
@@ -135,10 +147,19 @@ fn simulate_chunk(
         if path < settings.deals {
             deals.extend(sim.positions.iter().map(|p| Deal {
                 path,
-                industry: sim.firms.industry[p.firm as usize] as usize,
-                position: p.clone(),
+                instrument: p.instrument,
+                industry: Some(sim.firms.industry[p.firm as usize] as usize),
+                firm: Some(p.firm),
+                entry_year: p.entry_year,
+                amount: p.cost,
+                proceeds: p.proceeds,
+                exit_year: p.exit_year,
+                outcome: p.outcome.code(),
+                converted_year: p.converted_year,
+                stake: p.stake,
                 holding: sim.holding_value(p),
             }));
+            deals.extend(sim.funds.iter().map(|fund| sim.fund_deal(path, fund)));
         }
         for (cell, &v) in yearly.cells.iter_mut().zip(&sim.yearly) {
             cell.sum += v as i128;

@@ -229,6 +229,17 @@ impl Waterfall {
     }
 
     /// LPs' capital plus preferred return still owed before any carry (`K + U`).
+    /// What the city would receive if the fund were liquidated now at `nav` (its share of a
+    /// hypothetical final distribution through this waterfall, on the same date; nothing once
+    /// bought out). Used to value the city's commitment.
+    pub fn city_value(&self, nav: Fen) -> Fen {
+        if self.city_out {
+            0
+        } else {
+            self.clone().distribute(nav.max(0)).city
+        }
+    }
+
     pub fn hurdle_balance(&self) -> Fen {
         self.capital + self.pref
     }

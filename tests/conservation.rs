@@ -40,6 +40,15 @@ enum InstrumentGen {
         amount_wan: u32,
         sell_after: Option<(u32, u32)>,
     },
+    SubFund {
+        budget_wan: u32,
+        size_wan: u32,
+        share_pct: u32,
+        concession: u8,
+        ta: bool,
+        local_multiple: f64,
+        recycle_pct: u32,
+    },
     Subsidy {
         budget_wan: u32,
         pro_rata: bool,
@@ -146,6 +155,28 @@ fn instrument() -> impl Strategy<Value = InstrumentGen> {
                 sell_after,
             }
         ),
+        (
+            0u32..30000,
+            1000u32..100000,
+            5u32..=60,
+            0u8..5,
+            any::<bool>(),
+            0.0f64..3.0,
+            0u32..30
+        )
+            .prop_map(
+                |(budget_wan, size_wan, share_pct, concession, ta, local_multiple, recycle_pct)| {
+                    InstrumentGen::SubFund {
+                        budget_wan,
+                        size_wan,
+                        share_pct,
+                        concession,
+                        ta,
+                        local_multiple,
+                        recycle_pct,
+                    }
+                }
+            ),
         (
             0u32..2000,
             any::<bool>(),
@@ -389,6 +420,45 @@ fn to_toml(g: &ScenarioGen) -> String {
                 );
                 sale(s_, sell_after);
             }
+            InstrumentGen::SubFund {
+                budget_wan,
+                size_wan,
+                share_pct,
+                concession,
+                ta,
+                local_multiple,
+                recycle_pct,
+            } => {
+                let concession = match concession {
+                    0 => "{ kind = \"none\" }",
+                    1 => "{ kind = \"capped_return\", rate = \"3%\" }",
+                    2 => "{ kind = \"excess_share\", share = \"50%\", above = \"8%\" }",
+                    3 => "{ kind = \"junior\" }",
+                    _ => "{ kind = \"buyout\", rate = \"4%\", within_years = 4 }",
+                };
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.sub_fund]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     fund_size = \"{size_wan}万\"\ncity_share = \"{share_pct}%\"\n\
+                     close_probability = 0.9\nlate_close_probability = 0.2\nhurdle = \"8%\"\n\
+                     carry = \"20%\"\nconcession = {concession}"
+                );
+                if *ta {
+                    let _ = writeln!(
+                        s_,
+                        "takahashi_alexander = {{ contribution_rates = [0.25, 0.333, 0.5], life = 6, \
+                         bow = 2.5, growth = 0.13, growth_beta = 0.2 }}"
+                    );
+                } else {
+                    let _ = writeln!(
+                        s_,
+                        "term_years = 6\ninvestment_years = 3\nmanagement_fee = \"2%\"\n\
+                         ticket = \"{}万\"\nmax_round_share = \"50%\"\nlocal_multiple = {local_multiple}\n\
+                         recycling_limit = \"{recycle_pct}%\"",
+                        size_wan / 20 + 1
+                    );
+                }
+            }
             InstrumentGen::Subsidy {
                 budget_wan,
                 pro_rata,
@@ -523,15 +593,35 @@ proptest! {
             for (k, inst) in model.instruments.iter().enumerate() {
                 // The treasury never pays an instrument more than its budget in a year (a
                 // guarantee's losses are obligations, not limited by its loan volume).
-                let is_loan = matches!(inst.kind, KindModel::Guarantee(_));
+                // Fund calls are obligations too, not limited by the commitment budget.
+                let is_loan = matches!(inst.kind, KindModel::Guarantee(_) | KindModel::SubFund(_));
                 for y in 0..n {
                     prop_assert!(is_loan || l.fiscal[l.at(k, y)] <= inst.budget[y]);
                     prop_assert!(l.fiscal[l.at(k, y)] >= 0 && l.pool_used[l.at(k, y)] >= 0);
                     prop_assert!(l.holdings[l.at(k, y)] >= 0);
                 }
-                // Every yuan paid is a position's cost; every yuan back a position's proceeds.
                 let deployed: i64 = (0..n).map(|y| l.deployed(k, y)).sum();
                 let proceeds = Ledger::total(&l.proceeds, k, n);
+                if let KindModel::SubFund(fm) = &inst.kind {
+                    // A programme's money is its funds' calls on the city; what comes back is
+                    // what the waterfalls pay the city (and buy-out prices).
+                    let funds: Vec<_> = sim.funds.iter().filter(|f| f.instrument == k).collect();
+                    let called: i64 = funds.iter().map(|f| f.waterfall.totals().city_called).sum();
+                    let back: i64 = funds
+                        .iter()
+                        .map(|f| f.waterfall.totals().city + f.waterfall.totals().buyout_paid_to_city)
+                        .sum();
+                    prop_assert_eq!(deployed, called);
+                    prop_assert_eq!(proceeds, back);
+                    for f in &funds {
+                        let t = f.waterfall.totals();
+                        prop_assert!(t.called <= fm.fund_size, "a fund called more than its size");
+                        prop_assert_eq!(t.distributed, t.city + t.private + t.gp_carry);
+                    }
+                    prop_assert!(sim.positions.iter().all(|p| p.instrument != k));
+                    continue;
+                }
+                // Every yuan paid is a position's cost; every yuan back a position's proceeds.
                 let mine: Vec<_> = sim.positions.iter().filter(|p| p.instrument == k).collect();
                 prop_assert_eq!(deployed, mine.iter().map(|p| p.cost).sum::<i64>());
                 prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());

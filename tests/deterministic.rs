@@ -682,3 +682,137 @@ fn convertible_grants_prizes_and_co_investment() {
         assert_eq!(scalar(&sim, "met.conversions"), 1.0);
     }
 }
+
+/// A sub-fund (参股基金) worked by hand, through calls, 返投-first investing, an outside firm, the
+/// European waterfall with a 100% catch-up, and the city's books.
+///
+/// Industry `a`: two seed firms worth 1000万 raise their A round in 2024 (×2 → 2000万, 20% sold, so
+/// each round is 400万) and list in 2025 at 3× (6000万). Outside firms entering at A are valued at
+/// the entry value times the A step-up: 1000万 × 2 = 2000万, and list in 2025 likewise.
+///
+/// The fund, in 万: size 1000, city 20% (commitment 200, the 2024 budget: one fund, always closing
+/// on time), fee 2% a year, one investment year, term 3, tickets 300, hurdle 8%, carry 20%, 100%
+/// catch-up, no concession.
+/// - 2024 (age 0): investable 1000 × (1 − 2%) = 980. Local first: both A rounds, 300 each (stake
+///   300/2000 = 15%); then outside: ⌊(980 − 600)/300⌋ = 1 firm, 300 (15%). Call = 900 + fee 20 = 920:
+///   city 184, private 736. NAV 3 × 15% × 2000 = 900; the city's liquidation value at that NAV:
+///   capital first, 20% × 900 = 180. Private money in the two rounds 2 × (400 − 300) = 200.
+/// - 2025 (age 1, investing over): all three list: 3 × 15% × 6000 = 2700, all distributed; the fee
+///   on the cost of holdings left (none) is 0. Waterfall: pref 8% × 920 = 73.6; capital 920, pref
+///   73.6, the rest 1706.4; catch-up: the GP gets min(1706.4, 20% × (73.6 + 1706.4) − 0) = 356; LPs
+///   2344, city 20% = 468.8, private 1875.2.
+/// - 2027 (age 3 = term): the fund ends. City: −184, +468.8: TVPI 2.547826, IRR 468.8/184 − 1 =
+///   1.547826.
+const FOURTH: &str = r#"
+[scenario]
+name = "by_hand_4"
+[time]
+start_year = 2024
+horizon_years = 4
+[market]
+rho = 0.3
+industry_rho = 0.3
+sensitivity = { round = 1.0, exit = 1.0, fail = 1.0, value = 0.0, exit_value = 0.0 }
+[thresholds]
+chain_leader = { measure = "value", value = "100亿" }
+cluster = { measure = "value", value = "1000亿" }
+[program]
+discount_rate = 0
+recycling = { to_pool = 0 }
+
+[[industries]]
+id = "a"
+name = "甲"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 2, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 1
+p_fail = 0
+exit_multiple = { median = 3, sigma = 0 }
+ipo_share = 1
+
+[[instruments.sub_fund]]
+id = "fund"
+budget = { per_year = "200万", from = 2024, to = 2024 }
+fund_size = "1000万"
+city_share = "20%"
+term_years = 3
+investment_years = 1
+management_fee = "2%"
+hurdle = "8%"
+carry = "20%"
+ticket = "300万"
+stages = ["A"]
+"#;
+
+#[test]
+fn a_sub_fund_by_hand() {
+    let model = compile(&load_str("by_hand_4.toml", FOURTH).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
+    for path in [0, 9] {
+        sim.run(5, path);
+        assert_eq!(yearly(&sim, "fiscal_outlay"), vec![fen(184.0), 0, 0, 0]);
+        assert_eq!(yearly(&sim, "money_back"), vec![0, fen(468.8), 0, 0]);
+        assert_eq!(yearly(&sim, "holdings_value"), vec![fen(180.0), 0, 0, 0]);
+        assert_eq!(yearly(&sim, "funds_closed"), vec![1, 0, 0, 0]);
+        assert_eq!(
+            yearly(&sim, "funds_local_invested"),
+            vec![fen(600.0), 0, 0, 0]
+        );
+        assert_eq!(
+            yearly(&sim, "funds_outside_invested"),
+            vec![fen(300.0), 0, 0, 0]
+        );
+        assert_eq!(yearly(&sim, "mobilised"), vec![fen(936.0), 0, 0, 0]);
+        // Outside firms never count locally: two local exits, not three.
+        assert_eq!(yearly(&sim, "exits"), vec![0, 2, 0, 0]);
+        assert_eq!(yearly(&sim, "firms_supported"), vec![2, 0, 0, 0]);
+        assert_eq!(sim.funds.len(), 1);
+        let t = sim.funds[0].waterfall.totals();
+        assert_eq!(
+            (t.called, t.city_called, t.gp_carry, t.city, t.private),
+            (fen(920.0), fen(184.0), fen(356.0), fen(468.8), fen(1875.2))
+        );
+        assert_eq!(sim.funds[0].end, Some(3));
+        assert_eq!(sim.ledger.conservation_error(), (0, None));
+        assert!(close(scalar(&sim, "tvpi.fund"), 468.8 / 184.0));
+        assert!((scalar(&sim, "irr.fund") - (468.8 / 184.0 - 1.0)).abs() < 1e-10);
+        assert!(close(scalar(&sim, "deals.fund"), 1.0));
+    }
+}
+
+#[test]
+fn the_local_requirement_keeps_money_at_home() {
+    // 返投 of 4 × the city's 200万 = 800万 leaves 980 − 800 = 180万 for outside firms: less than a
+    // ticket, so the fund stays local: it invests 600 and calls 600 + 20 = 620 (city 124).
+    let text = FOURTH.replace(
+        "ticket = \"300万\"",
+        "ticket = \"300万\"\nlocal_multiple = 4.0",
+    );
+    let model = compile(&load_str("by_hand_4b.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    sim.run(5, 0);
+    let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
+    assert_eq!(yearly(&sim, "funds_outside_invested"), vec![0, 0, 0, 0]);
+    assert_eq!(
+        yearly(&sim, "funds_local_invested"),
+        vec![fen(600.0), 0, 0, 0]
+    );
+    assert_eq!(yearly(&sim, "fiscal_outlay"), vec![fen(124.0), 0, 0, 0]);
+}

@@ -16,6 +16,7 @@
 mod awards;
 mod equity;
 mod guarantee;
+mod subfund;
 mod subsidies;
 
 use crate::ledger::{Ledger, Outcome, Position};
@@ -24,6 +25,7 @@ use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, uniform};
 use crate::sim::firms::{Firms, RoundEvent, Status};
 use crate::subsidy::{Claim, SubsidyState};
+pub use subfund::{Fund, FundState, fund_nav};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
 /// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).
@@ -70,6 +72,10 @@ pub struct Year<'a> {
     pub subsidy_states: &'a mut [SubsidyState],
     /// Scratch space for subsidy claims.
     pub claims: &'a mut Vec<Claim>,
+    /// The sub-funds the city committed to in this path.
+    pub funds: &'a mut Vec<Fund>,
+    /// This year's factor `x` of each industry.
+    pub x: &'a [f64],
 }
 
 impl Year<'_> {
@@ -81,6 +87,16 @@ impl Year<'_> {
         self.ledger.pool_used[i] += pool;
     }
 
+    /// Books an obligation of instrument `k` (a capital call): pooled money first if its purse holds
+    /// any, the rest fiscal, whatever the budget.
+    fn pay_call(&mut self, k: usize, purse: &mut Purse, amount: Fen) {
+        let from_pool = amount.min(purse.pool);
+        purse.pool -= from_pool;
+        let i = self.ledger.at(k, self.y);
+        self.ledger.pool_used[i] += from_pool;
+        self.ledger.fiscal[i] += amount - from_pool;
+    }
+
     fn support(&mut self, firm: u32) {
         let f = firm as usize;
         if !self.firms.supported[f] {
@@ -90,12 +106,18 @@ impl Year<'_> {
     }
 }
 
-/// Lets instrument `k` spend from `purse` this year.
+/// Lets instrument `k` spend from `purse` this year (and runs its sub-funds, which call capital
+/// whatever the budget).
 pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
+    let inst = &year.model.instruments[k];
+    if let KindModel::SubFund(fm) = &inst.kind {
+        subfund::commit(k, fm, purse, year);
+        subfund::operate(k, inst, fm, purse, year);
+        return;
+    }
     if purse.capacity() <= 0 {
         return;
     }
-    let inst = &year.model.instruments[k];
     match &inst.kind {
         KindModel::Grant(g) => awards::invest(k, inst, g, Outcome::Grant, purse, year),
         KindModel::Convertible(c) => {
@@ -107,6 +129,7 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
         }
         KindModel::Guarantee(g) => guarantee::invest(k, inst, g, purse, year),
         KindModel::Subsidy(sub) => subsidies::invest(k, sub, purse, year),
+        KindModel::SubFund(_) => unreachable!("handled above"),
     }
 }
 

@@ -148,23 +148,23 @@ pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Res
     w.write_record(DEALS_HEADER).map_err(io_err)?;
     for (model, deals) in scenarios {
         for d in deals.iter() {
-            let p = &d.position;
-            let inst = &model.instruments[p.instrument];
+            let inst = &model.instruments[d.instrument];
             let year = |y: usize| model.year(y).to_string();
             w.write_record([
                 model.name.clone(),
                 d.path.to_string(),
                 inst.id.clone(),
                 inst.kind.code().to_string(),
-                model.industries[d.industry].id.clone(),
-                p.firm.to_string(),
-                year(p.entry_year),
-                number(yuan(p.cost), Unit::Cny),
-                number(yuan(p.proceeds), Unit::Cny),
-                p.exit_year.map_or(String::new(), year),
-                p.outcome.code().to_string(),
-                p.converted_year.map_or(String::new(), year),
-                number(p.stake, Unit::Ratio),
+                d.industry
+                    .map_or(String::new(), |i| model.industries[i].id.clone()),
+                d.firm.map_or(String::new(), |f| f.to_string()),
+                year(d.entry_year),
+                number(yuan(d.amount), Unit::Cny),
+                number(yuan(d.proceeds), Unit::Cny),
+                d.exit_year.map_or(String::new(), year),
+                d.outcome.to_string(),
+                d.converted_year.map_or(String::new(), year),
+                number(d.stake, Unit::Ratio),
                 d.holding
                     .map_or(String::new(), |h| number(yuan(h), Unit::Cny)),
             ])

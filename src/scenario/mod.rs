@@ -328,6 +328,8 @@ pub struct Instruments {
     pub guarantee: Vec<Guarantee>,
     #[serde(default)]
     pub subsidy: Vec<Subsidy>,
+    #[serde(default)]
+    pub sub_fund: Vec<SubFund>,
 }
 
 /// What every instrument table has, for validation and compilation.
@@ -371,6 +373,7 @@ impl Instruments {
             .chain(common!(self.co_investment, "co_investment"))
             .chain(common!(self.guarantee, "guarantee", volume))
             .chain(common!(self.subsidy, "subsidy"))
+            .chain(common!(self.sub_fund, "sub_fund"))
             .collect()
     }
 }
@@ -662,6 +665,135 @@ pub struct SubsidyRule {
     /// with `institution_year_cap`.
     #[serde(default)]
     pub institutions: Option<i64>,
+}
+
+/// `[[instruments.sub_fund]]` (参股基金): the city commits to professionally managed funds as one LP
+/// beside private LPs. `budget` is the city's new commitments per year: each year
+/// `⌊budget / (fund_size × city_share)⌋` funds are set up; the cash goes out later, as the funds
+/// call it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubFund {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Total commitments of each fund.
+    pub fund_size: Money,
+    /// The city's share of the commitments.
+    pub city_share: Rate,
+    /// Chance that a fund reaches its first close at all (else nothing is committed).
+    #[serde(default = "one_rate")]
+    pub close_probability: Rate,
+    /// Chance that a fund that closes does so a year late.
+    #[serde(default)]
+    pub late_close_probability: Rate,
+    /// Years from close to liquidation (default 10; not with Takahashi–Alexander pacing).
+    #[serde(default)]
+    pub term_years: Option<i64>,
+    /// Years from close during which the fund makes new investments (default 5).
+    #[serde(default)]
+    pub investment_years: Option<i64>,
+    /// Yearly management fee: on commitments during the investment period, then on the cost of the
+    /// investments still held.
+    #[serde(default)]
+    pub management_fee: Rate,
+    /// Preferred return to the LPs before carried interest.
+    #[serde(default)]
+    pub hurdle: Rate,
+    /// Carried interest of the manager.
+    #[serde(default)]
+    pub carry: Rate,
+    /// Share of distributions the manager takes in the catch-up tier (0: no catch-up).
+    #[serde(default = "one_rate")]
+    pub catch_up: Rate,
+    /// The city's profit concession (让利).
+    #[serde(default)]
+    pub concession: ConcessionSpec,
+    /// 返投: the fund must invest at least this multiple of the city's commitment in local firms.
+    #[serde(default)]
+    pub local_multiple: f64,
+    /// Investment per deal (bottom-up pacing).
+    #[serde(default)]
+    pub ticket: Option<Money>,
+    /// Largest share of a local round the fund takes (default 100%).
+    #[serde(default)]
+    pub max_round_share: Option<Rate>,
+    /// Proceeds the fund may reinvest during its investment period, as a share of its size.
+    #[serde(default)]
+    pub recycling_limit: Rate,
+    /// Industry ids it invests in (local and outside firms); empty means all.
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Stages of the rounds it joins; empty means all.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Fund-level pacing instead of investing in simulated firms.
+    #[serde(default)]
+    pub takahashi_alexander: Option<TakahashiAlexander>,
+}
+
+/// 让利: how the city gives part of its upside to the private LPs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConcessionSpec {
+    pub kind: ConcessionKind,
+    /// Capped return or buy-out interest rate.
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// Share of the city's excess profit ceded.
+    #[serde(default)]
+    pub share: Option<Rate>,
+    /// Return above which the city's profit is "excess".
+    #[serde(default)]
+    pub above: Option<Rate>,
+    /// Years after the first call within which private LPs may buy the city out.
+    #[serde(default)]
+    pub within_years: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConcessionKind {
+    #[default]
+    None,
+    /// The city gets at most principal plus `rate` a year; the rest goes to the private LPs.
+    CappedReturn,
+    /// `share` of the city's profit above `above` a year goes to the private LPs.
+    ExcessShare,
+    /// The city is the first-loss (junior) tranche.
+    Junior,
+    /// Private LPs may buy the city's stake at cost plus `rate` within `within_years`.
+    Buyout,
+}
+
+/// Takahashi–Alexander (2001) pacing for funds known only at fund level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TakahashiAlexander {
+    /// Share of the uncalled commitment called in fund years 1, 2, …; the last repeats.
+    pub contribution_rates: Vec<f64>,
+    /// Fund life `L` in years.
+    pub life: i64,
+    /// Bow `B` of the distribution rate `(t/L)^B`.
+    pub bow: f64,
+    /// Yield floor `Y` of the distribution rate.
+    #[serde(default, rename = "yield")]
+    pub yield_floor: f64,
+    /// Yearly growth `G` of the fund's NAV.
+    pub growth: f64,
+    /// Added to `G` per unit of the market factor the fund's industries see.
+    #[serde(default)]
+    pub growth_beta: f64,
+}
+
+impl SubFund {
+    pub fn term(&self) -> i64 {
+        self.term_years.unwrap_or(10)
+    }
+    pub fn investing(&self) -> i64 {
+        self.investment_years.unwrap_or(5)
+    }
 }
 
 fn yes() -> bool {

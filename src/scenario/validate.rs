@@ -3,6 +3,7 @@
 //! A problem says the value seen and what is allowed. Validation never stops at the first problem:
 //! a fund manager fixing a file wants the whole list.
 
+use super::ConcessionKind;
 use super::locate::KeyPath;
 use super::*;
 use crate::metrics::{Unit, target_metric_names, target_read};
@@ -727,6 +728,157 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 .cloned()
                 .collect();
             check_focus(&mut c, &q, &valid, &r.stages);
+        }
+    }
+    for (i, fund) in f.instruments.sub_fund.iter().enumerate() {
+        let p = ip.key("sub_fund").index(i);
+        c.amount(p.key("fund_size"), &fund.fund_size, false);
+        if fund.city_share.0 <= Decimal::ZERO || fund.city_share.0 > Decimal::ONE {
+            c.fail(
+                p.key("city_share"),
+                format!(
+                    "{} is not allowed: the city's share of the commitments, above 0 and at most 1 (national rule ≤25%, angel funds up to 60%)",
+                    fund.city_share
+                ),
+            );
+        }
+        c.probability(p.key("close_probability"), &fund.close_probability);
+        c.probability(
+            p.key("late_close_probability"),
+            &fund.late_close_probability,
+        );
+        let ta = fund.takahashi_alexander.is_some();
+        let (term, investing) = (fund.term(), fund.investing());
+        if !(1..=30).contains(&term) {
+            c.fail(
+                p.key("term_years"),
+                format!("{term} is not allowed: 1 to 30 years"),
+            );
+        }
+        if !(1..=term.max(1)).contains(&investing) {
+            c.fail(
+                p.key("investment_years"),
+                format!("{investing} is not allowed: 1 to term_years ({term})"),
+            );
+        }
+        c.probability(p.key("management_fee"), &fund.management_fee);
+        if fund.management_fee.0 * Decimal::from(investing.clamp(1, 30)) >= Decimal::ONE {
+            c.fail(
+                p.key("management_fee"),
+                format!(
+                    "{} a year over {investing} investment years would eat the whole fund",
+                    fund.management_fee
+                ),
+            );
+        }
+        c.probability(p.key("hurdle"), &fund.hurdle);
+        c.probability(p.key("carry"), &fund.carry);
+        c.probability(p.key("catch_up"), &fund.catch_up);
+        if fund.catch_up.0 > Decimal::ZERO && fund.catch_up.0 <= fund.carry.0 {
+            c.fail(
+                p.key("catch_up"),
+                format!(
+                    "{} is not allowed: a catch-up share must exceed the carry ({}), or be 0 for none",
+                    fund.catch_up, fund.carry
+                ),
+            );
+        }
+        let cp = p.key("concession");
+        let con = &fund.concession;
+        let wants = match con.kind {
+            ConcessionKind::None | ConcessionKind::Junior => [false, false, false, false],
+            ConcessionKind::CappedReturn => [true, false, false, false],
+            ConcessionKind::ExcessShare => [false, true, true, false],
+            ConcessionKind::Buyout => [true, false, false, true],
+        };
+        for ((key, given), wanted) in [
+            ("rate", con.rate.is_some()),
+            ("share", con.share.is_some()),
+            ("above", con.above.is_some()),
+            ("within_years", con.within_years.is_some()),
+        ]
+        .into_iter()
+        .zip(wants)
+        {
+            if given && !wanted {
+                c.fail(
+                    cp.key(key),
+                    format!("{key} is not used by this kind of concession"),
+                );
+            } else if wanted && !given {
+                c.fail(
+                    cp.clone(),
+                    format!("{key} is missing: this kind of concession needs it"),
+                );
+            }
+        }
+        for (key, rate) in [
+            ("rate", &con.rate),
+            ("share", &con.share),
+            ("above", &con.above),
+        ] {
+            if let Some(r) = rate {
+                c.probability(cp.key(key), r);
+            }
+        }
+        if let Some(y) = con.within_years
+            && !(1..=30).contains(&y)
+        {
+            c.fail(
+                cp.key("within_years"),
+                format!("{y} is not allowed: 1 to 30 years"),
+            );
+        }
+        c.range(
+            p.key("local_multiple"),
+            fund.local_multiple,
+            0.0,
+            10.0,
+            "a multiple of the city's commitment",
+        );
+        if let Some(r) = &fund.max_round_share {
+            c.probability(p.key("max_round_share"), r);
+        }
+        c.probability(p.key("recycling_limit"), &fund.recycling_limit);
+        match (&fund.takahashi_alexander, &fund.ticket) {
+            (None, Some(t)) => c.amount(p.key("ticket"), t, false),
+            (None, None) => c.fail(p.clone(), "ticket is missing: a fund investing in firms needs its deal size (or give takahashi_alexander pacing)".into()),
+            (Some(_), Some(_)) => c.fail(p.key("ticket"), "ticket is not used with takahashi_alexander pacing".into()),
+            (Some(ta), None) => {
+                let q = p.key("takahashi_alexander");
+                if ta.contribution_rates.is_empty() {
+                    c.fail(q.key("contribution_rates"), "give at least one contribution rate".into());
+                }
+                for (j, r) in ta.contribution_rates.iter().enumerate() {
+                    c.range(q.key("contribution_rates").index(j), *r, 0.0, 1.0, "a share of the uncalled commitment");
+                }
+                if !(1..=30).contains(&ta.life) {
+                    c.fail(q.key("life"), format!("{} is not allowed: 1 to 30 years", ta.life));
+                }
+                c.range(q.key("bow"), ta.bow, 0.01, 20.0, "the bow B of (t/L)^B");
+                c.range(q.key("yield"), ta.yield_floor, 0.0, 1.0, "a yearly distribution rate");
+                c.range(q.key("growth"), ta.growth, -0.9, 2.0, "a yearly growth rate");
+                c.range(q.key("growth_beta"), ta.growth_beta, -2.0, 2.0, "growth per unit of the market factor");
+            }
+        }
+        if ta {
+            // Fund-level pacing has no firms: these firm-level terms would be ignored.
+            for (key, used) in [
+                ("local_multiple", fund.local_multiple != 0.0),
+                ("management_fee", fund.management_fee.0 != Decimal::ZERO),
+                ("recycling_limit", fund.recycling_limit.0 != Decimal::ZERO),
+                ("stages", !fund.stages.is_empty()),
+                ("term_years", fund.term_years.is_some()),
+                ("max_round_share", fund.max_round_share.is_some()),
+                ("investment_years", fund.investment_years.is_some()),
+            ] {
+                if used {
+                    c.fail(
+                        p.key(key),
+                        format!("{key} is not used with takahashi_alexander pacing (its life is `life`, its calls include fees, it has no firms)"),
+                    );
+                }
+            }
         }
     }
     for (i, g) in f.instruments.guarantee.iter().enumerate() {

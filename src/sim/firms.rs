@@ -86,6 +86,9 @@ pub struct Firms {
     pub exited: Vec<Vec<u32>>,
     /// Per industry: ids of established firms.
     pub established: Vec<Vec<u32>>,
+    /// Per industry: active firms outside the city that sub-funds invested in. They follow the same
+    /// ladder (from their own stream) but count toward no local metric and take no local instrument.
+    pub outside: Vec<Vec<u32>>,
 }
 
 /// What happened in the firm population in one year, over all industries.
@@ -112,6 +115,34 @@ pub struct YearCounts {
     pub failures: i64,
 }
 
+/// An industry-year's outcome thresholds per stage and valuation drifts.
+struct YearTable {
+    stages: [StageYear; 32],
+    value_drift: f64,
+    exit_drift: f64,
+}
+
+impl YearTable {
+    fn new(model: &Model, i: usize, x: f64) -> Self {
+        let mk = &model.market;
+        // e^{−s} of each logit shift, once per industry-year (failure moves against the market).
+        let shifts = [
+            exp(-mk.a_round * x),
+            exp(-mk.a_exit * x),
+            exp(mk.a_fail * x),
+        ];
+        let mut stages = [StageYear::default(); 32];
+        for (s, st) in model.industries[i].stages.iter().enumerate() {
+            stages[s] = stage_year(st, shifts);
+        }
+        YearTable {
+            stages,
+            value_drift: mk.b_value * x,
+            exit_drift: mk.b_exit_value * x,
+        }
+    }
+}
+
 /// Per-stage thresholds of the single uniform draw, and the valuation drifts, for one industry-year.
 #[derive(Debug, Clone, Copy, Default)]
 struct StageYear {
@@ -133,7 +164,12 @@ impl Firms {
         self.supported.clear();
         self.granted.clear();
         self.at_start.clear();
-        for lists in [&mut self.active, &mut self.exited, &mut self.established] {
+        for lists in [
+            &mut self.active,
+            &mut self.exited,
+            &mut self.established,
+            &mut self.outside,
+        ] {
             lists.resize_with(n_industries, Vec::new);
             lists.truncate(n_industries);
             for l in lists.iter_mut() {
@@ -180,6 +216,24 @@ impl Firms {
         id
     }
 
+    /// A firm outside the city entering at `stage` with post-money `value` in year `year` (the round
+    /// a sub-fund joins). Returns its id.
+    pub fn add_outside(&mut self, industry: usize, stage: usize, value: f64, year: usize) -> u32 {
+        let id = self.push(
+            industry,
+            stage,
+            Status::Active,
+            year as i32,
+            value,
+            0.0,
+            1.0,
+        );
+        self.active[industry].pop();
+        self.outside[industry].push(id);
+        self.last_round[id as usize] = year as i32;
+        id
+    }
+
     /// Age in whole years during year index `year`.
     #[inline]
     pub fn age(&self, firm: usize, year: usize) -> i64 {
@@ -223,81 +277,18 @@ impl Firms {
         rng: &mut Stream,
         events: &mut YearEvents,
     ) {
-        let YearEvents { rounds, counts } = events;
         let ind = &model.industries[i];
-        let mk = &model.market;
-        let mut table = [StageYear::default(); 32];
-        // e^{−s} of each logit shift, once per industry-year (failure moves against the market).
-        let shifts = [
-            exp(-mk.a_round * x),
-            exp(-mk.a_exit * x),
-            exp(mk.a_fail * x),
-        ];
-        for (s, st) in ind.stages.iter().enumerate() {
-            table[s] = stage_year(st, shifts);
-        }
-        let value_drift = mk.b_value * x;
-        let exit_drift = mk.b_exit_value * x;
+        let table = YearTable::new(model, i, x);
         let last = ind.stages.len() - 1;
 
         let arrivals = poisson(rng, ind.arrivals);
         let talents = poisson(rng, arrivals as f64 * ind.talent_per_arrival);
-        counts.arrivals += arrivals as i64;
-        counts.talents += talents as i64;
+        events.counts.arrivals += arrivals as i64;
+        events.counts.talents += talents as i64;
 
         // Transitions of the firms active at the start of the year.
         let mut active = std::mem::take(&mut self.active[i]);
-        active.retain(|&f| {
-            let fu = f as usize;
-            let s = self.stage[fu] as usize;
-            let t = table[s];
-            let u = uniform(rng);
-            if u < t.c_round {
-                let next = (s + 1).min(last);
-                let st = &ind.stages[next];
-                let step = st
-                    .step_up
-                    .expect("validated: stages after the first have a step-up");
-                let z = normal(rng);
-                let post = (self.value[fu] * exp(step.mu + step.sigma * z + value_drift))
-                    .min(MAX_FIRM_AMOUNT);
-                self.value[fu] = post;
-                self.retention[fu] *= 1.0 - st.dilution;
-                self.stage[fu] = next as u8;
-                self.last_round[fu] = year as i32;
-                rounds.push(RoundEvent {
-                    firm: f,
-                    industry: i as u8,
-                    stage: next as u8,
-                    post_money: post,
-                    size: st.dilution * post,
-                });
-                true
-            } else if u < t.c_exit {
-                let st = &ind.stages[s];
-                let z = normal(rng);
-                self.value[fu] = (self.value[fu]
-                    * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + exit_drift))
-                .min(MAX_FIRM_AMOUNT);
-                let ipo = uniform(rng) < st.ipo_share;
-                self.status[fu] = if ipo {
-                    Status::Listed
-                } else {
-                    Status::Acquired
-                };
-                counts.exits += 1;
-                counts.ipos += ipo as i64;
-                self.exited[i].push(f);
-                false
-            } else if u < t.c_fail {
-                self.status[fu] = Status::Failed;
-                self.revenue[fu] = 0.0;
-                counts.failures += 1;
-                false
-            } else {
-                true
-            }
-        });
+        self.transitions(ind, (i, year), &table, &mut active, rng, Some(events));
 
         // Revenue growth of every operating firm founded before this year.
         if ind.entry_revenue.is_some() {
@@ -322,7 +313,102 @@ impl Firms {
         }
         self.active[i] = active;
 
-        self.arrive(ind, i, year, arrivals, rng, rounds);
+        self.arrive(ind, i, year, arrivals, rng, &mut events.rounds);
+    }
+
+    /// A year of industry `i`'s outside firms (from `rng`, their own stream): transitions only.
+    pub fn outside_year(
+        &mut self,
+        model: &Model,
+        (i, year): (usize, usize),
+        x: f64,
+        rng: &mut Stream,
+    ) {
+        if self.outside[i].is_empty() {
+            return;
+        }
+        let table = YearTable::new(model, i, x);
+        let mut outside = std::mem::take(&mut self.outside[i]);
+        self.transitions(
+            &model.industries[i],
+            (i, year),
+            &table,
+            &mut outside,
+            rng,
+            None,
+        );
+        self.outside[i] = outside;
+    }
+
+    /// Moves every firm of `list` through one year, keeping those still active. Local firms
+    /// (`events` given) book their rounds and counts and join the exited list when they exit.
+    fn transitions(
+        &mut self,
+        ind: &IndustryModel,
+        (i, year): (usize, usize),
+        table: &YearTable,
+        list: &mut Vec<u32>,
+        rng: &mut Stream,
+        mut events: Option<&mut YearEvents>,
+    ) {
+        let last = ind.stages.len() - 1;
+        list.retain(|&f| {
+            let fu = f as usize;
+            let s = self.stage[fu] as usize;
+            let t = table.stages[s];
+            let u = uniform(rng);
+            if u < t.c_round {
+                let next = (s + 1).min(last);
+                let st = &ind.stages[next];
+                let step = st
+                    .step_up
+                    .expect("validated: stages after the first have a step-up");
+                let z = normal(rng);
+                let post = (self.value[fu] * exp(step.mu + step.sigma * z + table.value_drift))
+                    .min(MAX_FIRM_AMOUNT);
+                self.value[fu] = post;
+                self.retention[fu] *= 1.0 - st.dilution;
+                self.stage[fu] = next as u8;
+                self.last_round[fu] = year as i32;
+                if let Some(ev) = events.as_deref_mut() {
+                    ev.rounds.push(RoundEvent {
+                        firm: f,
+                        industry: i as u8,
+                        stage: next as u8,
+                        post_money: post,
+                        size: st.dilution * post,
+                    });
+                }
+                true
+            } else if u < t.c_exit {
+                let st = &ind.stages[s];
+                let z = normal(rng);
+                self.value[fu] = (self.value[fu]
+                    * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
+                .min(MAX_FIRM_AMOUNT);
+                let ipo = uniform(rng) < st.ipo_share;
+                self.status[fu] = if ipo {
+                    Status::Listed
+                } else {
+                    Status::Acquired
+                };
+                if let Some(ev) = events.as_deref_mut() {
+                    ev.counts.exits += 1;
+                    ev.counts.ipos += ipo as i64;
+                    self.exited[i].push(f);
+                }
+                false
+            } else if u < t.c_fail {
+                self.status[fu] = Status::Failed;
+                self.revenue[fu] = 0.0;
+                if let Some(ev) = events.as_deref_mut() {
+                    ev.counts.failures += 1;
+                }
+                false
+            } else {
+                true
+            }
+        });
     }
 
     /// New projects land in the first stage, having just raised their entry round.

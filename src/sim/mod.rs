@@ -12,7 +12,7 @@ pub mod firms;
 pub mod market;
 mod results;
 
-use crate::instruments::{self, Purse, Year};
+use crate::instruments::{self, Fund, Purse, Year};
 use crate::ledger::{Ledger, Position};
 use crate::metrics::{Catalogue, INY, Y};
 use crate::model::{Family, Model, ThresholdModel};
@@ -40,6 +40,8 @@ pub struct PathSim<'m> {
     tickets: Vec<(usize, u32, Fen)>,
     subsidy_states: Vec<SubsidyState>,
     claims: Vec<Claim>,
+    /// The sub-funds of the current path.
+    pub funds: Vec<Fund>,
     /// Instruments in acting order: recycling instruments first, by priority.
     order: Vec<usize>,
     /// `[metric * n_years + year]`, integers: fen or counts.
@@ -74,6 +76,7 @@ impl<'m> PathSim<'m> {
             tickets: Vec::new(),
             subsidy_states: Vec::new(),
             claims: Vec::new(),
+            funds: Vec::new(),
             order,
             yearly: vec![0; n_yearly],
             scalars: vec![0.0; n_scalars],
@@ -94,6 +97,41 @@ impl<'m> PathSim<'m> {
             let keep = 1.0 - self.model.program.holdings_haircut;
             fen_from_yuan_f64(stake * self.firms.value[f] * keep)
         })
+    }
+
+    /// The `deals.csv` row of a sub-fund commitment of the last path.
+    pub fn fund_deal(&self, path: u64, fund: &Fund) -> crate::run::Deal {
+        let crate::model::KindModel::SubFund(fm) = &self.model.instruments[fund.instrument].kind
+        else {
+            unreachable!("funds belong to sub-fund programmes")
+        };
+        let totals = fund.waterfall.totals();
+        let outcome = if fund.waterfall.city_out() {
+            "bought_out"
+        } else if fund.end.is_some() {
+            "liquidated"
+        } else {
+            "open"
+        };
+        let keep = 1.0 - self.model.program.holdings_haircut;
+        let holding = (fund.end.is_none() && fund.city_out.is_none()).then(|| {
+            let nav = instruments::fund_nav(fund, &self.firms);
+            fen_from_yuan_f64(crate::money::yuan(fund.waterfall.city_value(nav)) * keep)
+        });
+        crate::run::Deal {
+            path,
+            instrument: fund.instrument,
+            industry: None,
+            firm: None,
+            entry_year: fund.start,
+            amount: totals.city_called,
+            proceeds: totals.city + totals.buyout_paid_to_city,
+            exit_year: fund.city_out.or(fund.end),
+            outcome,
+            converted_year: None,
+            stake: fm.city_commitment as f64 / fm.fund_size as f64,
+            holding,
+        }
     }
 
     /// The last path's yearly series of the metric called `name` (fen or counts), if it exists.
@@ -117,6 +155,7 @@ impl<'m> PathSim<'m> {
         let n_ind = model.industries.len();
         let mut market_rng = rng::stream(seed, path, rng::MARKET);
         let mut program_rng = rng::stream(seed, path, rng::PROGRAM);
+        let mut outside_rng = rng::stream(seed, path, rng::OUTSIDE);
         let per_industry = |streams: &mut Vec<Stream>, purpose: fn(&str) -> u64| {
             streams.clear();
             streams.extend(
@@ -132,6 +171,7 @@ impl<'m> PathSim<'m> {
         self.ledger.reset(model.instruments.len(), n_years);
         self.positions.clear();
         self.yearly.fill(0);
+        self.funds.clear();
         self.subsidy_states.clear();
         self.subsidy_states
             .resize_with(model.instruments.len(), SubsidyState::default);
@@ -158,6 +198,12 @@ impl<'m> PathSim<'m> {
                 );
             }
 
+            for i in 0..n_ind {
+                self.firm_years += self.firms.outside[i].len() as u64;
+                self.firms
+                    .outside_year(model, (i, y), self.x[i], &mut outside_rng);
+            }
+
             self.round_city.clear();
             self.round_city.resize(self.events.rounds.len(), 0);
             let mut newly_supported = 0i64;
@@ -176,6 +222,8 @@ impl<'m> PathSim<'m> {
                 tickets: &mut self.tickets,
                 subsidy_states: &mut self.subsidy_states,
                 claims: &mut self.claims,
+                funds: &mut self.funds,
+                x: &self.x,
             };
             instruments::settle(&mut year);
             for &k in &self.order {
@@ -305,6 +353,7 @@ impl<'m> PathSim<'m> {
                 Family::Grant => grants += l.deals[i],
                 Family::Equity => deals += l.deals[i],
                 Family::Loan => loans += l.deals[i],
+                Family::Fund => {}
             }
             fiscal += l.fiscal[i];
             deployed += l.deployed(k, y);
@@ -324,6 +373,9 @@ impl<'m> PathSim<'m> {
         set(Y::Conversions, l.conversions[y]);
         set(Y::LoansGuaranteed, loans);
         set(Y::SubsidyUnmet, l.subsidy_unmet[y]);
+        set(Y::FundsClosed, l.funds_closed[y]);
+        set(Y::FundsLocalInvested, l.funds_local[y]);
+        set(Y::FundsOutsideInvested, l.funds_outside[y]);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);

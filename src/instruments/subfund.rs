@@ -1,0 +1,375 @@
+//! Sub-funds (参股基金): the city commits to funds as one LP; the funds invest, call capital, pay
+//! fees and distribute through the waterfall with the city's concession (让利).
+//!
+//! **Commitments.** Each year the programme sets up `⌊budget / city commitment⌋` funds. A fund
+//! reaches its close with `close_probability` (else nothing happens: guidance funds often fail to
+//! reach their target size), a year late with `late_close_probability`.
+//!
+//! **Bottom-up funds** (fund age `a` = years since close), each year:
+//! 1. holdings whose firm exited pay `stake · exit value`; failed ones are written off; at `a = term`
+//!    everything left is sold at its model value less the programme's holdings haircut and the fund
+//!    ends;
+//! 2. during the investment period, proceeds are kept for reinvestment up to `recycling_limit`
+//!    (cumulative); the rest, and after the period everything, is distributed;
+//! 3. the management fee is `fee · size` during the investment period, then `fee · cost of the
+//!    holdings`;
+//! 4. during the investment period the fund invests `size · (1 − fee · investment years) /
+//!    investment years` a year (plus reinvested cash), in tickets: first in this year's local rounds
+//!    of its industries and stages (random order, at most `max_round_share` of a round, within the
+//!    room left), then in firms outside the city, as long as the outside total leaves room for the
+//!    返投 requirement (`local_multiple × city commitment` invested locally). An outside firm enters
+//!    at a random eligible industry and stage, valued at the industry's entry value times the median
+//!    step-ups to that stage, and follows the same ladder from its own stream; it counts toward no
+//!    local target;
+//! 5. the year's call is what investments and the fee need beyond reinvested cash (never more than
+//!    the uncalled commitment), and the waterfall ([`crate::waterfall`]) splits call and
+//!    distribution between the city, the private LPs and the manager at the year-end NAV.
+//!
+//! **Takahashi–Alexander funds** take call, distribution and NAV from [`crate::pacing`] with growth
+//! `G + β·x̄`, `x̄` the mean factor of the fund's industries this year.
+//!
+//! **The city's books.** Its share of each call is fiscal money (pooled money first if the programme
+//! may spend it), an obligation not limited by the commitment budget; its distributions, and the
+//! price if private LPs buy it out, are its proceeds; its holding is what it would receive if the
+//! fund were liquidated at NAV (less the haircut). The private LPs' calls are money mobilised.
+
+use super::{Purse, Year, draw_next};
+use crate::model::{BottomUpModel, InstrumentModel, Pacing, SubFundModel};
+use crate::money::{Fen, fen_from_yuan_f64, yuan};
+use crate::pacing::TaFund;
+use crate::rng::{exp, index_below, normal, uniform};
+use crate::sim::firms::{Firms, Status};
+use crate::waterfall::Waterfall;
+
+/// A fund the city committed to, in one path.
+#[derive(Debug, Clone)]
+pub struct Fund {
+    pub instrument: usize,
+    /// Year index of its close (first year of operation).
+    pub start: usize,
+    pub waterfall: Waterfall,
+    pub state: FundState,
+    /// Year index of its end (liquidation), once it has ended.
+    pub end: Option<usize>,
+    /// Year index in which private LPs bought the city out, if they did.
+    pub city_out: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FundState {
+    BottomUp(BottomUpFund),
+    TakahashiAlexander(TaFund),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BottomUpFund {
+    pub holdings: Vec<Holding>,
+    /// Proceeds kept for reinvestment and not yet invested.
+    pub cash: Fen,
+    pub called: Fen,
+    pub recycled: Fen,
+    pub local_invested: Fen,
+    pub outside_invested: Fen,
+}
+
+/// A fund's stake in a firm (local or outside).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Holding {
+    pub firm: u32,
+    pub cost: Fen,
+    pub stake: f64,
+    pub retention_entry: f64,
+}
+
+/// New commitments of programme `k` this year (the purse's fiscal side is the commitment budget).
+pub(super) fn commit(k: usize, fm: &SubFundModel, purse: &Purse, year: &mut Year) {
+    if fm.city_commitment <= 0 {
+        return;
+    }
+    let n = purse.fiscal / fm.city_commitment;
+    for _ in 0..n {
+        if uniform(year.rng) >= fm.close_probability {
+            continue;
+        }
+        let late = uniform(year.rng) < fm.late_close_probability;
+        let state = match &fm.pacing {
+            Pacing::BottomUp(_) => FundState::BottomUp(BottomUpFund::default()),
+            Pacing::TakahashiAlexander { .. } => {
+                FundState::TakahashiAlexander(TaFund::new(fm.fund_size))
+            }
+        };
+        year.funds.push(Fund {
+            instrument: k,
+            start: year.y + late as usize,
+            waterfall: Waterfall::new(fm.terms),
+            state,
+            end: None,
+            city_out: None,
+        });
+    }
+}
+
+/// One year of every live fund of programme `k`.
+pub(super) fn operate(
+    k: usize,
+    inst: &InstrumentModel,
+    fm: &SubFundModel,
+    purse: &mut Purse,
+    year: &mut Year,
+) {
+    let y = year.y;
+    let mut funds = std::mem::take(year.funds);
+    for fund in funds.iter_mut() {
+        if fund.instrument != k || fund.start > y || fund.end.is_some() {
+            continue;
+        }
+        if fund.start == y {
+            year.ledger.funds_closed[y] += 1;
+            let i = year.ledger.at(k, y);
+            year.ledger.deals[i] += 1;
+        }
+        let (called, distributable, nav, ended) = match (&mut fund.state, &fm.pacing) {
+            (FundState::BottomUp(b), Pacing::BottomUp(m)) => {
+                bottom_up_year(k, inst, fm, m, b, y - fund.start, year)
+            }
+            (
+                FundState::TakahashiAlexander(ta),
+                Pacing::TakahashiAlexander {
+                    params,
+                    growth_beta,
+                },
+            ) => {
+                let x = mean_factor(inst, year.x);
+                match ta.step(params, params.growth + growth_beta * x) {
+                    Some(t) => (
+                        t.call,
+                        t.distribution,
+                        fen_from_yuan_f64(t.nav),
+                        ta.is_finished(params),
+                    ),
+                    None => (0, 0, 0, true),
+                }
+            }
+            _ => unreachable!("a fund's state matches its programme's pacing"),
+        };
+        let split = fund.waterfall.step(called, distributable, nav);
+        if split.buyout_paid_to_city > 0 || (split.city_out && fund.city_out.is_none()) {
+            fund.city_out.get_or_insert(y);
+        }
+        year.pay_call(k, purse, split.city_called);
+        let i = year.ledger.at(k, y);
+        year.ledger.proceeds[i] += split.city + split.buyout_paid_to_city;
+        year.ledger.mobilised[i] += split.private_called;
+        year.ledger.mobilised_program[y] += split.private_called;
+        let keep = 1.0 - year.model.program.holdings_haircut;
+        let city_nav = fund.waterfall.city_value(if ended { 0 } else { nav });
+        year.ledger.holdings[i] += fen_from_yuan_f64(yuan(city_nav) * keep);
+        if ended {
+            fund.end = Some(y);
+        }
+    }
+    *year.funds = funds;
+}
+
+/// A live fund's NAV now: its holdings at model value (bottom-up), or its Takahashi–Alexander NAV.
+pub fn fund_nav(fund: &Fund, firms: &Firms) -> Fen {
+    match &fund.state {
+        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms),
+        FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav()),
+    }
+}
+
+fn holdings_nav(holdings: &[Holding], firms: &Firms) -> Fen {
+    holdings
+        .iter()
+        .map(|h| {
+            let f = h.firm as usize;
+            fen_from_yuan_f64(h.stake * firms.retention[f] / h.retention_entry * firms.value[f])
+        })
+        .sum()
+}
+
+/// Mean factor of the industries a programme reaches (all if none are named).
+fn mean_factor(inst: &InstrumentModel, x: &[f64]) -> f64 {
+    if inst.industries.is_empty() {
+        x.iter().sum::<f64>() / x.len().max(1) as f64
+    } else {
+        inst.industries.iter().map(|&i| x[i]).sum::<f64>() / inst.industries.len() as f64
+    }
+}
+
+/// A bottom-up fund's year at age `age`: `(called, distributable, NAV, ended)`.
+fn bottom_up_year(
+    k: usize,
+    inst: &InstrumentModel,
+    fm: &SubFundModel,
+    m: &BottomUpModel,
+    b: &mut BottomUpFund,
+    age: usize,
+    year: &mut Year,
+) -> (Fen, Fen, Fen, bool) {
+    let firms = &*year.firms;
+    let stake_now = |h: &Holding| h.stake * firms.retention[h.firm as usize] / h.retention_entry;
+    let ended = age >= m.term as usize;
+    let keep = 1.0 - year.model.program.holdings_haircut;
+
+    // 1. Exits, failures, and the final sale.
+    let mut proceeds: Fen = 0;
+    b.holdings.retain(|h| {
+        let f = h.firm as usize;
+        match firms.status[f] {
+            Status::Failed => false,
+            Status::Listed | Status::Acquired => {
+                proceeds += fen_from_yuan_f64(stake_now(h) * firms.value[f]);
+                false
+            }
+            Status::Active | Status::Established if ended => {
+                proceeds += fen_from_yuan_f64(stake_now(h) * firms.value[f] * keep);
+                false
+            }
+            Status::Active | Status::Established => true,
+        }
+    });
+
+    // 2. Reinvestment during the investment period.
+    let investing = age < m.investment_years as usize && !ended;
+    let mut distributable = proceeds;
+    if investing {
+        let kept = proceeds.min((m.recycling_limit - b.recycled).max(0));
+        b.cash += kept;
+        b.recycled += kept;
+        distributable -= kept;
+    } else {
+        distributable += b.cash;
+        b.cash = 0;
+    }
+
+    // 3. Fee.
+    let fee = if ended {
+        0
+    } else if investing {
+        m.fee.apply(fm.fund_size)
+    } else {
+        m.fee.apply(b.holdings.iter().map(|h| h.cost).sum())
+    };
+
+    // 4. Investments.
+    let mut invested: Fen = 0;
+    if investing {
+        let investable = fm.fund_size - m.fee.apply(fm.fund_size) * m.investment_years as i64;
+        let uncalled = fm.fund_size - b.called;
+        let budget = (investable / m.investment_years as i64 + b.cash).min(uncalled + b.cash - fee);
+        invested += invest_local(k, inst, m, b, budget, year);
+        let outside_room = (investable - m.local_required - b.outside_invested).max(0);
+        invested += invest_outside(inst, m, b, (budget - invested).min(outside_room), year);
+    }
+
+    // 5. The call: what investments and the fee need beyond reinvested cash.
+    let need = invested + fee;
+    let from_cash = need.min(b.cash);
+    b.cash -= from_cash;
+    let called = (need - from_cash).min(fm.fund_size - b.called).max(0);
+    b.called += called;
+
+    let nav = if ended {
+        0
+    } else {
+        holdings_nav(&b.holdings, year.firms)
+    };
+    if ended {
+        distributable += b.cash;
+        b.cash = 0;
+    }
+    (called, distributable, nav, ended)
+}
+
+/// Tickets in this year's local rounds, up to `budget`; returns the amount invested.
+fn invest_local(
+    k: usize,
+    inst: &InstrumentModel,
+    m: &BottomUpModel,
+    b: &mut BottomUpFund,
+    budget: Fen,
+    year: &mut Year,
+) -> Fen {
+    let mut candidates = std::mem::take(year.candidates);
+    candidates.clear();
+    candidates.extend(
+        (year.rounds.iter().enumerate())
+            .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
+            .map(|(n, _)| n as u32),
+    );
+    let mut invested = 0;
+    for j in 0..candidates.len() {
+        if budget - invested < m.ticket.min(1) {
+            break;
+        }
+        let n = draw_next(&mut candidates, j, year.rng) as usize;
+        let round = year.rounds[n];
+        let room = (fen_from_yuan_f64(round.size) - year.round_city[n]).max(0);
+        let ticket = m
+            .ticket
+            .min(fen_from_yuan_f64(m.max_round_share * round.size))
+            .min(room);
+        if ticket <= 0 || ticket > budget - invested {
+            continue;
+        }
+        year.round_city[n] += ticket;
+        year.tickets.push((k, n as u32, ticket));
+        year.support(round.firm);
+        b.holdings.push(Holding {
+            firm: round.firm,
+            cost: ticket,
+            stake: yuan(ticket) / round.post_money,
+            retention_entry: year.firms.retention[round.firm as usize],
+        });
+        b.local_invested += ticket;
+        year.ledger.funds_local[year.y] += ticket;
+        invested += ticket;
+    }
+    *year.candidates = candidates;
+    invested
+}
+
+/// Whole tickets in new outside firms, up to `amount`; returns the amount invested.
+fn invest_outside(
+    inst: &InstrumentModel,
+    m: &BottomUpModel,
+    b: &mut BottomUpFund,
+    amount: Fen,
+    year: &mut Year,
+) -> Fen {
+    if m.ticket <= 0 || amount < m.ticket {
+        return 0;
+    }
+    // Eligible (industry, stage) pairs.
+    let pairs: Vec<(usize, usize)> = (inst.eligible.iter().enumerate())
+        .flat_map(|(i, stages)| {
+            (stages.iter().enumerate())
+                .filter(|(_, e)| **e)
+                .map(move |(s, _)| (i, s))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return 0;
+    }
+    let n = amount / m.ticket;
+    for _ in 0..n {
+        let (i, s) = pairs[index_below(year.rng, pairs.len())];
+        let d = m.outside_value[i][s];
+        let value = exp(d.mu + d.sigma * normal(year.rng))
+            .min(crate::sim::firms::MAX_FIRM_AMOUNT)
+            .max(yuan(m.ticket));
+        let firm = year.firms.add_outside(i, s, value, year.y);
+        b.holdings.push(Holding {
+            firm,
+            cost: m.ticket,
+            stake: yuan(m.ticket) / value,
+            retention_entry: 1.0,
+        });
+    }
+    let invested = n * m.ticket;
+    b.outside_invested += invested;
+    year.ledger.funds_outside[year.y] += invested;
+    invested
+}
