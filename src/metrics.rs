@@ -113,6 +113,7 @@ pub enum IY {
     MoneyBack,
     HoldingsValue,
     Deals,
+    Mobilised,
 }
 
 pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
@@ -145,6 +146,12 @@ pub const INSTRUMENT_YEARLY: &[YearlyDef] = &[
         unit: Unit::Count,
         kind: Kind::Flow,
         label: "项目数",
+    },
+    YearlyDef {
+        name: "mobilised",
+        unit: Unit::Cny,
+        kind: Kind::Flow,
+        label: "撬动社会资本",
     },
 ];
 

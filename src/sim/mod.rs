@@ -366,6 +366,7 @@ impl<'m> PathSim<'m> {
             self.yearly[(base + IY::MoneyBack as usize) * n + y] = l.proceeds[i];
             self.yearly[(base + IY::HoldingsValue as usize) * n + y] = l.holdings[i];
             self.yearly[(base + IY::Deals as usize) * n + y] = l.deals[i];
+            self.yearly[(base + IY::Mobilised as usize) * n + y] = l.mobilised[i];
         }
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
         set(Y::GrantsAwarded, grants);
