@@ -220,7 +220,7 @@ pub struct ConvertibleModel {
 }
 
 /// Founders buy the stake `after` years after conversion, with probability `take_up`, for the grant
-/// compounded yearly at `rate` (to the fen each year).
+/// compounded yearly at `rate` from the year it was paid (to the fen each year).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuybackModel {
     pub after: u32,
@@ -604,6 +604,11 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 } else {
                     &r.stages
                 };
+                let industries = if r.industries.is_empty() {
+                    &sub.industries
+                } else {
+                    &r.industries
+                };
                 EventDraw {
                     rate: r.events_per_firm_year,
                     base: match (&r.base, r.units) {
@@ -611,7 +616,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
                         (None, Some(u)) => BaseDraw::Units(u),
                         (None, None) => BaseDraw::None,
                     },
-                    eligible: focus(&sub.industries, stages).1,
+                    eligible: focus(industries, stages).1,
                     institutions: r.institutions.unwrap_or(0) as u32,
                 }
             })

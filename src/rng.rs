@@ -1,13 +1,13 @@
 //! Random streams and the few draws the model needs.
 //!
 //! **Streams.** Path `i` of a run with seed `s` draws only from generators seeded by a SplitMix64
-//! hash of `(s, i, purpose)`. Purposes: the common market factor, the program's choices (which firm
-//! gets a grant), and for each industry its own factor and its firms, keyed by the industry's *id*
-//! (not its position in the file). Results therefore do not depend on thread count or on how paths
+//! hash of `(s, i, purpose)`. Purposes: the common market factor; for each industry its own factor
+//! and its firms, and for each instrument its choices (which firm gets a grant), all keyed by *id*
+//! (not position in the file); and the firms outside the city that sub-funds invest in. Results therefore do not depend on thread count or on how paths
 //! are split into shards, and scenarios run with the same seed share their random numbers (common
 //! random numbers): the same common factor always; the same factor and firms for every industry
-//! whose parameters they share, whatever other industries or instruments they have; instruments
-//! never draw from market or firm streams.
+//! whose parameters they share, whatever other industries or instruments they have; the same choices
+//! for an instrument whose inputs are the same; instruments never draw from market or firm streams.
 //!
 //! **Generator.** Xoshiro256++ (`rand_xoshiro`): fast (≈1.7 ns per u64 here) and, unlike `StdRng`,
 //! documented as stable across versions.
@@ -28,7 +28,6 @@ pub struct Stream {
 
 /// Stream purposes; industries hash their id into [`industry_firms`] and [`industry_factor`].
 pub const MARKET: u64 = 0;
-pub const PROGRAM: u64 = 1;
 /// Firms outside the city that sub-funds invest in.
 pub const OUTSIDE: u64 = 2;
 const INDUSTRY_FIRMS: u64 = 0x4649_524D_5300_0000; // "FIRMS"
@@ -39,6 +38,13 @@ fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+const INSTRUMENT: u64 = 0x494E_5354_5255_0000; // "INSTRU"
+
+/// Purpose of the stream of instrument `id`'s choices (which firms, which rounds, take-ups).
+pub fn instrument(id: &str) -> u64 {
+    INSTRUMENT ^ fnv1a(id)
 }
 
 /// Purpose of the stream that drives the firms of industry `id`.

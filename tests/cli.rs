@@ -94,10 +94,10 @@ fn values_are_stable_for_a_fixed_seed() {
 }
 
 const PINNED_PROJECTS_MEAN: &str = "100.123";
-const PINNED_FISCAL_P50: &str = "353809355.47";
-const PINNED_MONEY_BACK_MEAN: &str = "378222198.99";
-const PINNED_IRR_P50: &str = "0.007155";
-const PINNED_ALL_TARGETS: &str = "0.483";
+const PINNED_FISCAL_P50: &str = "352455355.61";
+const PINNED_MONEY_BACK_MEAN: &str = "370229310.08";
+const PINNED_IRR_P50: &str = "0.008666";
+const PINNED_ALL_TARGETS: &str = "0.482";
 const PINNED_ACTIVE_2030_P50: &str = "46";
 
 #[test]

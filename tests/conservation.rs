@@ -1,6 +1,7 @@
 //! Invariants over random valid scenarios (proptest): cash is conserved to the fen, positions account
 //! for every yuan paid and received, no instrument draws more than its budget, nothing is negative.
 
+use fundsim::instruments::FundState;
 use fundsim::ledger::{Ledger, Outcome};
 use fundsim::model::{KindModel, compile};
 use fundsim::scenario::load_str;
@@ -617,6 +618,16 @@ proptest! {
                         let t = f.waterfall.totals();
                         prop_assert!(t.called <= fm.fund_size, "a fund called more than its size");
                         prop_assert_eq!(t.distributed, t.city + t.private + t.gp_carry);
+                        if let FundState::BottomUp(b) = &f.state {
+                            // The fund's own cash account balances to the fen.
+                            prop_assert_eq!(
+                                b.called + b.proceeds,
+                                b.invested + b.fees_paid + b.distributed + b.cash
+                            );
+                            prop_assert_eq!(b.called, t.called);
+                            prop_assert_eq!(b.distributed, t.distributed);
+                            prop_assert!(b.cash >= 0 && b.fee_owed >= 0);
+                        }
                     }
                     prop_assert!(sim.positions.iter().all(|p| p.instrument != k));
                     continue;

@@ -431,7 +431,8 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
 /// - `cg` (convertible, 200 each, A-stage firms, window 2 years, 20% discount, founders buy back 2
 ///   years after conversion at 5% a year, always): in 2024 it pays all three firms (600).
 ///   `a` converts at its 2025 B round at 4000 × (1 − 20%) = 3200: stake 200/3200 = 6.25%; the
-///   founders buy it in 2027 for 200 × 1.05² = 220.5. `b` fails first (2025): written off. `c` has
+///   founders buy it in 2027 (2 years after conversion) for the grant plus 5% a year since it was
+///   paid in 2024: 200 × 1.05³ = 231.525. `b` fails first (2025): written off. `c` has
 ///   no round by 2026 = 2024 + 2: lapsed.
 /// - `pz` (prize as equity, 100, A-stage firms of `c`, sold 3 years later at 10% off): 2024, stake
 ///   100/2000 = 5% of `c`; sold in 2027 for 5% × 2000 × 0.9 = 90.
@@ -442,10 +443,10 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
 ///   year, loss given default 50%, A-stage firms of `b` and `c`): loans to `b` and `c` in 2024, fees
 ///   2 × 2.5 = 5. In 2025 `b` fails: the city pays 50% × 40% × 500 = 100; `c` pays 2.5; in 2026 `c`
 ///   repays. The 1000 of loans count as money mobilised.
-/// - Fiscal 700 (2024) + 200 + 100 (2025); proceeds 5 (2024), 2.5 (2025), 220.5 + 90 = 310.5
+/// - Fiscal 700 (2024) + 200 + 100 (2025); proceeds 5 (2024), 2.5 (2025), 231.525 + 90 = 321.525
 ///   (2027), all to the treasury; holdings: 2024 prize 100; 2025 and 2026 prize 100 + co 200 +
 ///   converted 6.25% × 4000 = 250 → 550; 2027 and 2028 co 200. Net fiscal cost
-///   1000 − 318 − 200 = 482.
+///   1000 − 329.025 − 200 = 470.975.
 const THIRD: &str = r#"
 [scenario]
 name = "by_hand_3"
@@ -622,9 +623,12 @@ fn convertible_grants_prizes_and_co_investment() {
         assert_eq!(yearly(&sim, "conversions"), vec![0, 1, 0, 0, 0]);
         assert_eq!(
             yearly(&sim, "money_back"),
-            vec![fen(5.0), fen(2.5), 0, fen(310.5), 0]
+            vec![fen(5.0), fen(2.5), 0, fen(321.525), 0]
         );
-        assert_eq!(yearly(&sim, "money_back.cg"), vec![0, 0, 0, fen(220.5), 0]);
+        assert_eq!(
+            yearly(&sim, "money_back.cg"),
+            vec![0, 0, 0, fen(231.525), 0]
+        );
         assert_eq!(yearly(&sim, "money_back.pz"), vec![0, 0, 0, fen(90.0), 0]);
         assert_eq!(
             yearly(&sim, "mobilised"),
@@ -651,7 +655,7 @@ fn convertible_grants_prizes_and_co_investment() {
             })
             .collect();
         let mut want = vec![
-            ("cg", Outcome::BoughtBack, fen(220.5), Some(3)),
+            ("cg", Outcome::BoughtBack, fen(231.525), Some(3)),
             ("cg", Outcome::WrittenOff, 0, Some(1)),
             ("cg", Outcome::Lapsed, 0, Some(2)),
             ("pz", Outcome::Sold, fen(90.0), Some(3)),
@@ -677,8 +681,8 @@ fn convertible_grants_prizes_and_co_investment() {
             .find(|p| p.outcome == Outcome::Defaulted)
             .unwrap();
         assert_eq!(loss.cost, fen(100.0));
-        // Treasury: 1000 out, 318 back, 200 still held at the horizon.
-        assert!(close(scalar(&sim, "net_fiscal_cost"), 482.0 * WAN));
+        // Treasury: 1000 out, 329.025 back, 200 still held at the horizon.
+        assert!(close(scalar(&sim, "net_fiscal_cost"), 470.975 * WAN));
         assert_eq!(scalar(&sim, "met.conversions"), 1.0);
     }
 }

@@ -43,7 +43,7 @@ pub(super) fn invest(
     }
     let n = affordable.min(candidates.len());
     for j in 0..n {
-        let firm = draw_next(&mut candidates, j, year.rng);
+        let firm = draw_next(&mut candidates, j, &mut year.rngs[k]);
         let f = firm as usize;
         year.firms.granted[f] |= bit;
         year.support(firm);

@@ -37,8 +37,8 @@ pub(super) fn invest(
         if purse.capacity() <= 0 {
             break;
         }
-        let n = draw_next(&mut candidates, j, year.rng) as usize;
-        if uniform(year.rng) >= eq.take_up {
+        let n = draw_next(&mut candidates, j, &mut year.rngs[k]) as usize;
+        if uniform(&mut year.rngs[k]) >= eq.take_up {
             continue;
         }
         let round = year.rounds[n];

@@ -42,7 +42,7 @@ pub(super) fn invest(
     let n = affordable.min(candidates.len());
     let i = year.ledger.at(k, year.y);
     for j in 0..n {
-        let firm = draw_next(&mut candidates, j, year.rng);
+        let firm = draw_next(&mut candidates, j, &mut year.rngs[k]);
         // The bit marks an outstanding loan of this programme; it is cleared when the loan ends.
         year.firms.granted[firm as usize] |= bit;
         year.support(firm);

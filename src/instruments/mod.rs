@@ -59,7 +59,9 @@ pub struct Year<'a> {
     pub rounds: &'a [RoundEvent],
     /// City money put into each of this year's rounds so far (parallel to `rounds`).
     pub round_city: &'a mut [Fen],
-    pub rng: &'a mut Stream,
+    /// Each instrument's own stream (keyed by its id), so that instruments do not disturb each
+    /// other's choices.
+    pub rngs: &'a mut [Stream],
     pub ledger: &'a mut Ledger,
     pub positions: &'a mut Vec<Position>,
     /// Firms supported for the first time this year.
@@ -167,7 +169,8 @@ pub fn settle(year: &mut Year) {
             continue;
         }
         if let KindModel::Guarantee(g) = &model.instruments[p.instrument].kind {
-            guarantee::settle_loan(p, g, y, year.firms, year.ledger, year.rng);
+            let rng = &mut year.rngs[p.instrument];
+            guarantee::settle_loan(p, g, y, year.firms, year.ledger, rng);
             continue;
         }
         let stake = p.stake * year.firms.retention[f] / p.retention_entry;
@@ -197,8 +200,9 @@ pub fn settle(year: &mut Year) {
                         .is_some_and(|cy| y >= cy + b.after as usize)
                 {
                     p.buyback_offered = true;
-                    if uniform(year.rng) < b.take_up {
-                        let price = compound(p.cost, &b.rate, b.after);
+                    if uniform(&mut year.rngs[p.instrument]) < b.take_up {
+                        // Cost plus interest from the day the money went out (the grant).
+                        let price = compound(p.cost, &b.rate, (y - p.entry_year) as u32);
                         close(p, Outcome::BoughtBack, price, y, year.ledger);
                     }
                 } else if let Some((years, discount)) = kind.sell_after()

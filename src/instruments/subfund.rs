@@ -12,7 +12,8 @@
 //! 2. during the investment period, proceeds are kept for reinvestment up to `recycling_limit`
 //!    (cumulative); the rest, and after the period everything, is distributed;
 //! 3. the management fee is `fee · size` during the investment period, then `fee · cost of the
-//!    holdings`;
+//!    holdings`; it is paid from reinvested cash, then called, and once the commitment is spent taken
+//!    from the year's proceeds before distribution (unpaid fees are owed and come first next year);
 //! 4. during the investment period the fund invests `size · (1 − fee · investment years) /
 //!    investment years` a year (plus reinvested cash), in tickets: first in this year's local rounds
 //!    of its industries and stages (random order, at most `max_round_share` of a round, within the
@@ -23,7 +24,8 @@
 //!    local target;
 //! 5. the year's call is what investments and the fee need beyond reinvested cash (never more than
 //!    the uncalled commitment), and the waterfall ([`crate::waterfall`]) splits call and
-//!    distribution between the city, the private LPs and the manager at the year-end NAV.
+//!    distribution between the city, the private LPs and the manager at the year-end NAV (holdings at
+//!    model value plus the cash kept for reinvestment).
 //!
 //! **Takahashi–Alexander funds** take call, distribution and NAV from [`crate::pacing`] with growth
 //! `G + β·x̄`, `x̄` the mean factor of the fund's industries this year.
@@ -70,6 +72,14 @@ pub struct BottomUpFund {
     pub recycled: Fen,
     pub local_invested: Fen,
     pub outside_invested: Fen,
+    /// Fees due but not yet paid (the commitment spent and no proceeds to take them from).
+    pub fee_owed: Fen,
+    /// Totals of the fund's own cash account: `called + proceeds = invested + fees_paid +
+    /// distributed + cash`.
+    pub proceeds: Fen,
+    pub invested: Fen,
+    pub fees_paid: Fen,
+    pub distributed: Fen,
 }
 
 /// A fund's stake in a firm (local or outside).
@@ -88,10 +98,10 @@ pub(super) fn commit(k: usize, fm: &SubFundModel, purse: &Purse, year: &mut Year
     }
     let n = purse.fiscal / fm.city_commitment;
     for _ in 0..n {
-        if uniform(year.rng) >= fm.close_probability {
+        if uniform(&mut year.rngs[k]) >= fm.close_probability {
             continue;
         }
-        let late = uniform(year.rng) < fm.late_close_probability;
+        let late = uniform(&mut year.rngs[k]) < fm.late_close_probability;
         let state = match &fm.pacing {
             Pacing::BottomUp(_) => FundState::BottomUp(BottomUpFund::default()),
             Pacing::TakahashiAlexander { .. } => {
@@ -174,7 +184,7 @@ pub(super) fn operate(
 /// A live fund's NAV now: its holdings at model value (bottom-up), or its Takahashi–Alexander NAV.
 pub fn fund_nav(fund: &Fund, firms: &Firms) -> Fen {
     match &fund.state {
-        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms),
+        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms) + b.cash,
         FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav()),
     }
 }
@@ -244,42 +254,59 @@ fn bottom_up_year(
         b.cash = 0;
     }
 
-    // 3. Fee.
-    let fee = if ended {
-        0
-    } else if investing {
-        m.fee.apply(fm.fund_size)
-    } else {
-        m.fee.apply(b.holdings.iter().map(|h| h.cost).sum())
-    };
+    // 3. The fee due: on commitments while investing, then on the cost of the holdings; fees left
+    //    unpaid earlier come first.
+    let fee_due = b.fee_owed
+        + if ended {
+            0
+        } else if investing {
+            m.fee.apply(fm.fund_size)
+        } else {
+            m.fee.apply(b.holdings.iter().map(|h| h.cost).sum())
+        };
 
     // 4. Investments.
     let mut invested: Fen = 0;
     if investing {
         let investable = fm.fund_size - m.fee.apply(fm.fund_size) * m.investment_years as i64;
         let uncalled = fm.fund_size - b.called;
-        let budget = (investable / m.investment_years as i64 + b.cash).min(uncalled + b.cash - fee);
+        let budget = (investable / m.investment_years as i64 + b.cash)
+            .min(uncalled + b.cash - fee_due)
+            .max(0);
         invested += invest_local(k, inst, m, b, budget, year);
         let outside_room = (investable - m.local_required - b.outside_invested).max(0);
-        invested += invest_outside(inst, m, b, (budget - invested).min(outside_room), year);
+        invested += invest_outside(k, inst, m, b, (budget - invested).min(outside_room), year);
     }
 
-    // 5. The call: what investments and the fee need beyond reinvested cash.
-    let need = invested + fee;
-    let from_cash = need.min(b.cash);
+    // 5. Paying for investments and the fee: reinvested cash first, then a call on the uncalled
+    //    commitment; a fee the fund can no longer call comes out of this year's proceeds before
+    //    they are distributed, and what is still unpaid is owed.
+    let from_cash = (invested + fee_due).min(b.cash);
     b.cash -= from_cash;
-    let called = (need - from_cash).min(fm.fund_size - b.called).max(0);
+    let mut rest = invested + fee_due - from_cash;
+    let called = rest.min(fm.fund_size - b.called).max(0);
     b.called += called;
-
-    let nav = if ended {
-        0
-    } else {
-        holdings_nav(&b.holdings, year.firms)
-    };
+    rest -= called;
     if ended {
         distributable += b.cash;
         b.cash = 0;
     }
+    let from_proceeds = rest.min(distributable);
+    distributable -= from_proceeds;
+    rest -= from_proceeds;
+    debug_assert!(rest <= fee_due, "investments are always paid for");
+    b.fee_owed = rest;
+    b.fees_paid += fee_due - rest;
+    b.proceeds += proceeds;
+    b.invested += invested;
+    b.distributed += distributable;
+
+    // The fund is worth its holdings and the cash it keeps for reinvestment.
+    let nav = if ended {
+        0
+    } else {
+        holdings_nav(&b.holdings, year.firms) + b.cash
+    };
     (called, distributable, nav, ended)
 }
 
@@ -304,7 +331,7 @@ fn invest_local(
         if budget - invested < m.ticket.min(1) {
             break;
         }
-        let n = draw_next(&mut candidates, j, year.rng) as usize;
+        let n = draw_next(&mut candidates, j, &mut year.rngs[k]) as usize;
         let round = year.rounds[n];
         let room = (fen_from_yuan_f64(round.size) - year.round_city[n]).max(0);
         let ticket = m
@@ -333,6 +360,7 @@ fn invest_local(
 
 /// Whole tickets in new outside firms, up to `amount`; returns the amount invested.
 fn invest_outside(
+    k: usize,
     inst: &InstrumentModel,
     m: &BottomUpModel,
     b: &mut BottomUpFund,
@@ -355,9 +383,9 @@ fn invest_outside(
     }
     let n = amount / m.ticket;
     for _ in 0..n {
-        let (i, s) = pairs[index_below(year.rng, pairs.len())];
+        let (i, s) = pairs[index_below(&mut year.rngs[k], pairs.len())];
         let d = m.outside_value[i][s];
-        let value = exp(d.mu + d.sigma * normal(year.rng))
+        let value = exp(d.mu + d.sigma * normal(&mut year.rngs[k]))
             .min(crate::sim::firms::MAX_FIRM_AMOUNT)
             .max(yuan(m.ticket));
         let firm = year.firms.add_outside(i, s, value, year.y);

@@ -33,16 +33,18 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
         if candidates.is_empty() {
             continue;
         }
-        let events = poisson(year.rng, draw.rate * candidates.len() as f64);
+        let events = poisson(&mut year.rngs[k], draw.rate * candidates.len() as f64);
         for _ in 0..events {
-            let firm = candidates[index_below(year.rng, candidates.len())];
+            let firm = candidates[index_below(&mut year.rngs[k], candidates.len())];
             let base = match draw.base {
-                BaseDraw::Money(d) => fen_from_yuan_f64(exp(d.mu + d.sigma * normal(year.rng))),
-                BaseDraw::Units(mean) => poisson(year.rng, mean) as i64,
+                BaseDraw::Money(d) => {
+                    fen_from_yuan_f64(exp(d.mu + d.sigma * normal(&mut year.rngs[k])))
+                }
+                BaseDraw::Units(mean) => poisson(&mut year.rngs[k], mean) as i64,
                 BaseDraw::None => 0,
             };
             let institution = (draw.institutions > 0)
-                .then(|| index_below(year.rng, draw.institutions as usize) as u32);
+                .then(|| index_below(&mut year.rngs[k], draw.institutions as usize) as u32);
             claims.push(Claim {
                 rule: r,
                 firm,
@@ -54,7 +56,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     *year.candidates = candidates;
     // Arrival order (it matters for first-come rationing and for which item a cap cuts).
     for j in (1..claims.len()).rev() {
-        claims.swap(j, index_below(year.rng, j + 1));
+        claims.swap(j, index_below(&mut year.rngs[k], j + 1));
     }
     let payout =
         sub.program

@@ -508,7 +508,7 @@ pub struct ConvertibleGrant {
 
 /// Transfer of a converted stake to the founders (拨投股 exit): `after_years` after conversion the
 /// founders take it up with probability `take_up`, paying the grant amount compounded yearly at
-/// `rate` over those years; if they decline, the stake is held to the firm's exit.
+/// `rate` from the year of the grant; if they decline, the stake is held to the firm's exit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FounderBuyback {
@@ -650,7 +650,10 @@ pub struct SubsidyRule {
     pub min_base: Option<Money>,
     /// Mean number of events per eligible firm per year (Poisson).
     pub events_per_firm_year: f64,
-    /// Stages whose firms have these events; absent: the programme's stages.
+    /// Industries whose firms have these events (among the programme's); absent: the programme's.
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Stages whose firms have these events (among the programme's); absent: the programme's.
     #[serde(default)]
     pub stages: Vec<String>,
     #[serde(default)]

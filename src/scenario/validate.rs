@@ -722,11 +722,38 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 ),
                 _ => {}
             }
-            // Only the rule's stages are checked here (the programme's industries were above).
-            let valid: Vec<String> = (sub.industries.iter())
+            // A rule narrows the programme's industries and stages; it cannot widen them.
+            for (key, own, programme) in [
+                ("industries", &r.industries, &sub.industries),
+                ("stages", &r.stages, &sub.stages),
+            ] {
+                if programme.is_empty() {
+                    continue;
+                }
+                for (n, name) in own.iter().enumerate() {
+                    if !programme.contains(name) {
+                        c.fail(
+                            q.key(key).index(n),
+                            format!(
+                                "\"{name}\" is not among the programme's {key} ({}): a rule can only narrow them",
+                                programme.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            let industries = if r.industries.is_empty() {
+                &sub.industries
+            } else {
+                &r.industries
+            };
+            let valid: Vec<String> = (industries.iter())
                 .filter(|id| f.industries.iter().any(|i| &i.id == *id))
                 .cloned()
                 .collect();
+            if !r.industries.is_empty() {
+                check_focus(&mut c, &q, &r.industries, &[]);
+            }
             check_focus(&mut c, &q, &valid, &r.stages);
         }
     }

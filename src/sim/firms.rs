@@ -73,6 +73,8 @@ pub struct Firms {
     pub retention: Vec<f64>,
     /// Year index of the firm's latest round (its entry round for new projects; −1 if none yet).
     pub last_round: Vec<i32>,
+    /// Whether the firm is in the city (false for sub-funds' outside firms).
+    pub local: Vec<bool>,
     /// Whether any instrument has supported the firm.
     pub supported: Vec<bool>,
     /// Bit `k` set: grant instrument `k` has paid this firm.
@@ -161,6 +163,7 @@ impl Firms {
         self.revenue.clear();
         self.retention.clear();
         self.last_round.clear();
+        self.local.clear();
         self.supported.clear();
         self.granted.clear();
         self.at_start.clear();
@@ -206,6 +209,7 @@ impl Firms {
         self.revenue.push(revenue);
         self.retention.push(retention);
         self.last_round.push(-1);
+        self.local.push(true);
         self.supported.push(false);
         self.granted.push(0);
         self.at_start.push(0);
@@ -230,6 +234,7 @@ impl Firms {
         );
         self.active[industry].pop();
         self.outside[industry].push(id);
+        self.local[id as usize] = false;
         self.last_round[id as usize] = year as i32;
         id
     }

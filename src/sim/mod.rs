@@ -33,6 +33,7 @@ pub struct PathSim<'m> {
     market: Market,
     industry_rngs: Vec<Stream>,
     factor_rngs: Vec<Stream>,
+    instrument_rngs: Vec<Stream>,
     x: Vec<f64>,
     events: YearEvents,
     round_city: Vec<Fen>,
@@ -69,6 +70,7 @@ impl<'m> PathSim<'m> {
             market: Market::default(),
             industry_rngs: Vec::new(),
             factor_rngs: Vec::new(),
+            instrument_rngs: Vec::new(),
             x: Vec::new(),
             events: YearEvents::default(),
             round_city: Vec::new(),
@@ -154,7 +156,6 @@ impl<'m> PathSim<'m> {
         let n_years = model.n_years;
         let n_ind = model.industries.len();
         let mut market_rng = rng::stream(seed, path, rng::MARKET);
-        let mut program_rng = rng::stream(seed, path, rng::PROGRAM);
         let mut outside_rng = rng::stream(seed, path, rng::OUTSIDE);
         let per_industry = |streams: &mut Vec<Stream>, purpose: fn(&str) -> u64| {
             streams.clear();
@@ -164,6 +165,11 @@ impl<'m> PathSim<'m> {
         };
         per_industry(&mut self.industry_rngs, rng::industry_firms);
         per_industry(&mut self.factor_rngs, rng::industry_factor);
+        self.instrument_rngs.clear();
+        self.instrument_rngs.extend(
+            (model.instruments.iter())
+                .map(|inst| rng::stream(seed, path, rng::instrument(&inst.id))),
+        );
 
         self.firms.populate(model, &mut self.industry_rngs);
         self.mark_start();
@@ -214,7 +220,7 @@ impl<'m> PathSim<'m> {
                 firms: &mut self.firms,
                 rounds: &self.events.rounds,
                 round_city: &mut self.round_city,
-                rng: &mut program_rng,
+                rngs: &mut self.instrument_rngs,
                 ledger: &mut self.ledger,
                 positions: &mut self.positions,
                 newly_supported: &mut newly_supported,
