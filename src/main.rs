@@ -37,7 +37,7 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
         threads: Option<u16>,
         /// Also write deals.csv: every position the city took in the first K paths.
-        #[arg(long, value_name = "K", default_value_t = 0)]
+        #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
         deals: u64,
         /// Output directory (created if missing; files in it are replaced).
         #[arg(long, default_value = "out")]

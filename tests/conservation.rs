@@ -300,6 +300,11 @@ fn probabilities(p: (u32, u32, u32)) -> (f64, f64, f64) {
     (f(p.0), f(p.1), f(p.2))
 }
 
+/// A budget of 0, or at least one `unit` (the validator rejects budgets that could buy nothing).
+fn budget(wan: u32, unit: u32) -> u32 {
+    if wan < unit { 0 } else { wan }
+}
+
 fn to_toml(g: &ScenarioGen) -> String {
     let mut s = String::new();
     let s_ = &mut s;
@@ -319,7 +324,7 @@ fn to_toml(g: &ScenarioGen) -> String {
         .instruments
         .iter()
         .zip(&ids)
-        .filter(|((_, recycle), _)| *recycle)
+        .filter(|((inst, recycle), _)| *recycle && !matches!(inst, InstrumentGen::Guarantee { .. }))
         .map(|(_, id)| format!("\"{id}\""))
         .collect();
     let _ = writeln!(
@@ -396,8 +401,9 @@ fn to_toml(g: &ScenarioGen) -> String {
             } => {
                 let _ = writeln!(
                     s_,
-                    "[[instruments.convertible_grant]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
-                     amount = \"{amount_wan}万\"\nconversion_discount = \"{discount_pct}%\""
+                    "[[instruments.convertible_grant]]\nid = \"{id}\"\nbudget = \"{}万\"\n\
+                     amount = \"{amount_wan}万\"\nconversion_discount = \"{discount_pct}%\"",
+                    budget(*budget_wan, *amount_wan)
                 );
                 if let Some(w) = window {
                     let _ = writeln!(s_, "conversion_window_years = {w}");
@@ -416,8 +422,9 @@ fn to_toml(g: &ScenarioGen) -> String {
             } => {
                 let _ = writeln!(
                     s_,
-                    "[[instruments.prize_equity]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
-                     amount = \"{amount_wan}万\""
+                    "[[instruments.prize_equity]]\nid = \"{id}\"\nbudget = \"{}万\"\n\
+                     amount = \"{amount_wan}万\"",
+                    budget(*budget_wan, *amount_wan)
                 );
                 sale(s_, sell_after);
             }
@@ -439,10 +446,11 @@ fn to_toml(g: &ScenarioGen) -> String {
                 };
                 let _ = writeln!(
                     s_,
-                    "[[instruments.sub_fund]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                    "[[instruments.sub_fund]]\nid = \"{id}\"\nbudget = \"{}万\"\n\
                      fund_size = \"{size_wan}万\"\ncity_share = \"{share_pct}%\"\n\
                      close_probability = 0.9\nlate_close_probability = 0.2\nhurdle = \"8%\"\n\
-                     carry = \"20%\"\nconcession = {concession}"
+                     carry = \"20%\"\nconcession = {concession}",
+                    budget(*budget_wan, (size_wan * share_pct).div_ceil(100))
                 );
                 if *ta {
                     let _ = writeln!(
@@ -456,7 +464,8 @@ fn to_toml(g: &ScenarioGen) -> String {
                         "term_years = 6\ninvestment_years = 3\nmanagement_fee = \"2%\"\n\
                          ticket = \"{}万\"\nmax_round_share = \"50%\"\nlocal_multiple = {local_multiple}\n\
                          recycling_limit = \"{recycle_pct}%\"",
-                        size_wan / 20 + 1
+                        size_wan / 20 + 1,
+                        local_multiple = local_multiple.min(0.9 * 100.0 / *share_pct as f64),
                     );
                 }
             }
@@ -511,10 +520,11 @@ fn to_toml(g: &ScenarioGen) -> String {
             } => {
                 let _ = writeln!(
                     s_,
-                    "[[instruments.guarantee]]\nid = \"{id}\"\nvolume = \"{volume_wan}万\"\n\
+                    "[[instruments.guarantee]]\nid = \"{id}\"\nvolume = \"{}万\"\n\
                      loan_size = \"{loan_wan}万\"\nterm_years = {term}\ncover_share = \"{cover_pct}%\"\n\
                      fee_rate = \"0.5%\"\nbase_default_rate = \"{default_pct}%\"\n\
-                     loss_given_default = \"60%\"\nsupported_only = {supported_only}"
+                     loss_given_default = \"60%\"\nsupported_only = {supported_only}",
+                    budget(*volume_wan, *loan_wan)
                 );
             }
             InstrumentGen::CoInvest {
@@ -544,8 +554,9 @@ fn to_toml(g: &ScenarioGen) -> String {
                 };
                 let _ = writeln!(
                     s_,
-                    "[[instruments.grant]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
-                     amount = \"{amount_wan}万\"\nonce_per_firm = {once}\n{stages}"
+                    "[[instruments.grant]]\nid = \"{id}\"\nbudget = \"{}万\"\n\
+                     amount = \"{amount_wan}万\"\nonce_per_firm = {once}\n{stages}",
+                    budget(*budget_wan, *amount_wan)
                 );
             }
             InstrumentGen::Equity {

@@ -569,12 +569,37 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             _ => {}
         }
     };
+    // A budget that is positive but smaller than one deal would never buy anything.
+    let below_one = |c: &mut Checker,
+                     p: &KeyPath,
+                     key: &str,
+                     budget: &Budget,
+                     unit: Decimal,
+                     what: &str| {
+        let per_year = match budget {
+            Budget::Every(m) => m.0,
+            Budget::Span(s) => s.per_year.0,
+        };
+        if per_year > Decimal::ZERO && per_year < unit {
+            c.fail(
+                p.key(key),
+                format!(
+                    "{} yuan a year is less than {what} ({} yuan): nothing would ever be bought; give at least that, or 0",
+                    per_year.normalize(),
+                    unit.normalize()
+                ),
+            );
+        }
+    };
     for (i, g) in f.instruments.grant.iter().enumerate() {
-        c.amount(ip.key("grant").index(i).key("amount"), &g.amount, false);
+        let p = ip.key("grant").index(i);
+        c.amount(p.key("amount"), &g.amount, false);
+        below_one(&mut c, &p, "budget", &g.budget, g.amount.0, "one grant");
     }
     for (i, g) in f.instruments.convertible_grant.iter().enumerate() {
         let p = ip.key("convertible_grant").index(i);
         c.amount(p.key("amount"), &g.amount, false);
+        below_one(&mut c, &p, "budget", &g.budget, g.amount.0, "one grant");
         if let Some(y) = g.conversion_window_years
             && !(1..=MAX_HORIZON).contains(&y)
         {
@@ -609,6 +634,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     for (i, e) in f.instruments.prize_equity.iter().enumerate() {
         let p = ip.key("prize_equity").index(i);
         c.amount(p.key("amount"), &e.amount, false);
+        below_one(&mut c, &p, "budget", &e.budget, e.amount.0, "one prize");
         check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
     }
     for (i, e) in f.instruments.direct_equity.iter().enumerate() {
@@ -760,6 +786,34 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     for (i, fund) in f.instruments.sub_fund.iter().enumerate() {
         let p = ip.key("sub_fund").index(i);
         c.amount(p.key("fund_size"), &fund.fund_size, false);
+        let commitment = fund
+            .fund_size
+            .0
+            .checked_mul(fund.city_share.0)
+            .unwrap_or(Decimal::MAX);
+        below_one(
+            &mut c,
+            &p,
+            "budget",
+            &fund.budget,
+            commitment,
+            "the city's commitment to one fund",
+        );
+        // 返投 must fit in what the fund can invest: local_multiple · share ≤ 1 − fee · years.
+        let fee_years = fund.management_fee.value() * fund.investing().clamp(1, 30) as f64;
+        let needed = fund.local_multiple * fund.city_share.value();
+        if fund.takahashi_alexander.is_none() && needed > 1.0 - fee_years {
+            c.fail(
+                p.key("local_multiple"),
+                format!(
+                    "{} × the city's share {} asks for {:.1}% of the fund to be invested locally, but after fees it can invest only {:.1}%",
+                    fund.local_multiple,
+                    fund.city_share,
+                    needed * 100.0,
+                    (1.0 - fee_years) * 100.0
+                ),
+            );
+        }
         if fund.city_share.0 <= Decimal::ZERO || fund.city_share.0 > Decimal::ONE {
             c.fail(
                 p.key("city_share"),
@@ -827,15 +881,28 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         .into_iter()
         .zip(wants)
         {
+            let allowed = match con.kind {
+                ConcessionKind::None | ConcessionKind::Junior => "no other key",
+                ConcessionKind::CappedReturn => "rate",
+                ConcessionKind::ExcessShare => "share and above",
+                ConcessionKind::Buyout => "rate and within_years",
+            };
+            let kind = match con.kind {
+                ConcessionKind::None => "none",
+                ConcessionKind::CappedReturn => "capped_return",
+                ConcessionKind::ExcessShare => "excess_share",
+                ConcessionKind::Junior => "junior",
+                ConcessionKind::Buyout => "buyout",
+            };
             if given && !wanted {
                 c.fail(
                     cp.key(key),
-                    format!("{key} is not used by this kind of concession"),
+                    format!("{key} is not used by kind = \"{kind}\", which takes {allowed}"),
                 );
             } else if wanted && !given {
                 c.fail(
                     cp.clone(),
-                    format!("{key} is missing: this kind of concession needs it"),
+                    format!("{key} is missing: kind = \"{kind}\" takes {allowed}"),
                 );
             }
         }
@@ -863,8 +930,13 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             10.0,
             "a multiple of the city's commitment",
         );
-        if let Some(r) = &fund.max_round_share {
-            c.probability(p.key("max_round_share"), r);
+        if let Some(r) = &fund.max_round_share
+            && (r.0 <= Decimal::ZERO || r.0 > Decimal::ONE)
+        {
+            c.fail(
+                p.key("max_round_share"),
+                format!("{r} is not allowed: a share of the round above 0 and at most 1"),
+            );
         }
         c.probability(p.key("recycling_limit"), &fund.recycling_limit);
         match (&fund.takahashi_alexander, &fund.ticket) {
@@ -877,7 +949,13 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                     c.fail(q.key("contribution_rates"), "give at least one contribution rate".into());
                 }
                 for (j, r) in ta.contribution_rates.iter().enumerate() {
-                    c.range(q.key("contribution_rates").index(j), *r, 0.0, 1.0, "a share of the uncalled commitment");
+                    let path = q.key("contribution_rates").index(j);
+                    if c.finite(path.clone(), *r) && (*r <= 0.0 || *r > 1.0) {
+                        c.fail(
+                            path,
+                            format!("{r} is not allowed: a share of the uncalled commitment above 0 and at most 1"),
+                        );
+                    }
                 }
                 if !(1..=30).contains(&ta.life) {
                     c.fail(q.key("life"), format!("{} is not allowed: 1 to 30 years", ta.life));
@@ -911,6 +989,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     for (i, g) in f.instruments.guarantee.iter().enumerate() {
         let p = ip.key("guarantee").index(i);
         c.amount(p.key("loan_size"), &g.loan_size, false);
+        below_one(&mut c, &p, "volume", &g.volume, g.loan_size.0, "one loan");
         if !(1..=30).contains(&g.term_years) {
             c.fail(
                 p.key("term_years"),
@@ -985,6 +1064,14 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                         .map(|s| s.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
+                ),
+            );
+        }
+        if f.instruments.guarantee.iter().any(|g| &g.id == id) {
+            c.fail(
+                p.clone(),
+                format!(
+                    "\"{id}\" is a guarantee: it spends no money, so pooled money cannot go to it"
                 ),
             );
         }
