@@ -820,3 +820,150 @@ fn the_local_requirement_keeps_money_at_home() {
     );
     assert_eq!(yearly(&sim, "fiscal_outlay"), vec![fen(124.0), 0, 0, 0]);
 }
+
+/// A fund that keeps cash for reinvestment and pays fees after its investment period, by hand.
+///
+/// Two industries, one seed firm each, worth 1000万, raising their A round in 2024 (×2 → 2000万,
+/// round 400万): `a`'s firm lists in 2025 at 3× (6000万); `b`'s stays in A for ever. The fund (in 万):
+/// size 1000, city 20%, fee 2%, two investment years, term 4, tickets 240, 返投 4 × 200 = 800,
+/// recycling up to 100% of size, hurdle 8%, carry 20%, 100% catch-up.
+/// - 2024 (age 0): budget (1000 × (1 − 2% × 2))/2 = 480: both A rounds, 240 each (12%); outside room
+///   960 − 800 = 160 < 240: none. Call 480 + fee 20 = 500 (city 100). NAV 2 × 12% × 2000 = 480; the
+///   city's liquidation value: capital first, 20% × 480 = 96.
+/// - 2025 (age 1): `a` lists: 12% × 6000 = 720, kept for reinvestment (cash 720); the fee 20 comes
+///   from cash (700); no rounds to join, no call. NAV = 12% × 2000 + 700 = 940. Liquidation value:
+///   pref 8% × 500 = 40; capital 500, pref 40, r = 400; GP min(400, 20% × 440) = 88; LPs 852,
+///   city 170.4.
+/// - 2026 (age 2, investing over): the cash is distributed (700); fee 2% × cost held (240) = 4.8,
+///   called (city 0.96). Waterfall: pref 40 + 8% × 540 = 83.2; capital 504.8, pref 83.2, r = 112;
+///   GP min(112, 20% × 195.2) = 39.04; LPs 660.96, city 132.192. Liquidation value at NAV 240:
+///   r = 240, GP min(240, 20% × 435.2 − 39.04) = 48, city 20% × 192 = 38.4.
+/// - 2027 (age 3): fee 4.8 called again (city 0.96). Liquidation value: capital 4.8, r = 235.2, GP
+///   20% × 430.4 − 39.04 = 47.04, city 20% × 192.96 = 38.592.
+/// - 2028 (age 4 = term): `b`'s stake sold at 240; pref 8% × 4.8 = 0.384; capital 4.8, pref 0.384,
+///   r = 234.816; GP 20% × 430.4 − 39.04 = 47.04; LPs 192.96, city 38.592.
+/// - The fund's cash account: calls 509.6 + proceeds 960 = invested 480 + fees 49.6 + distributed
+///   940.
+const FIFTH: &str = r#"
+[scenario]
+name = "by_hand_5"
+[time]
+start_year = 2024
+horizon_years = 5
+[market]
+rho = 0.3
+industry_rho = 0.3
+sensitivity = { round = 1.0, exit = 1.0, fail = 1.0, value = 0.0, exit_value = 0.0 }
+[thresholds]
+chain_leader = { measure = "value", value = "100亿" }
+cluster = { measure = "value", value = "1000亿" }
+[program]
+discount_rate = 0
+recycling = { to_pool = 0 }
+
+[[industries]]
+id = "a"
+name = "甲"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 1
+p_fail = 0
+exit_multiple = { median = 3, sigma = 0 }
+ipo_share = 1
+
+[[industries]]
+id = "b"
+name = "乙"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 1.0
+entry = { value = { median = "1000万", sigma = 0 } }
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+existing = { count = 1, value = { median = "1000万", sigma = 0 }, age = [1, 1] }
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = 0
+
+[[instruments.sub_fund]]
+id = "fund"
+budget = { per_year = "200万", from = 2024, to = 2024 }
+fund_size = "1000万"
+city_share = "20%"
+term_years = 4
+investment_years = 2
+management_fee = "2%"
+hurdle = "8%"
+carry = "20%"
+ticket = "240万"
+local_multiple = 4.0
+recycling_limit = "100%"
+stages = ["A"]
+"#;
+
+#[test]
+fn a_fund_reinvests_cash_and_pays_fees_after_investing() {
+    use fundsim::instruments::FundState;
+    let model = compile(&load_str("by_hand_5.toml", FIFTH).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
+    sim.run(3, 0);
+    assert_eq!(
+        yearly(&sim, "fiscal_outlay"),
+        vec![fen(100.0), 0, fen(0.96), fen(0.96), 0]
+    );
+    assert_eq!(
+        yearly(&sim, "money_back"),
+        vec![0, 0, fen(132.192), 0, fen(38.592)]
+    );
+    assert_eq!(
+        yearly(&sim, "holdings_value"),
+        vec![fen(96.0), fen(170.4), fen(38.4), fen(38.592), 0]
+    );
+    let fund = &sim.funds[0];
+    let FundState::BottomUp(b) = &fund.state else {
+        panic!("bottom-up")
+    };
+    assert_eq!(
+        (
+            b.called,
+            b.proceeds,
+            b.invested,
+            b.fees_paid,
+            b.distributed,
+            b.cash
+        ),
+        (fen(509.6), fen(960.0), fen(480.0), fen(49.6), fen(940.0), 0)
+    );
+    let t = fund.waterfall.totals();
+    assert_eq!((t.gp_carry, t.city), (fen(86.08), fen(170.784)));
+    assert_eq!(fund.end, Some(4));
+}
