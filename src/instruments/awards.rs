@@ -11,7 +11,7 @@
 //!   round (or writes off);
 //! - a prize as equity: a stake of `amount / last post-money` from today, diluted by later rounds.
 
-use super::{Purse, Year, draw_next};
+use super::{Purse, Year, draw_next, eligible_active};
 use crate::ledger::{Outcome, Position};
 use crate::model::{GrantModel, InstrumentModel};
 use crate::money::yuan;
@@ -30,17 +30,10 @@ pub(super) fn invest(
     }
     let bit = 1u64 << k;
     let mut candidates = std::mem::take(year.candidates);
-    candidates.clear();
-    for (i, eligible) in inst.eligible.iter().enumerate() {
-        if !eligible.iter().any(|&e| e) {
-            continue;
-        }
-        candidates.extend(year.firms.active[i].iter().copied().filter(|&f| {
-            let fu = f as usize;
-            eligible[year.firms.stage[fu] as usize]
-                && !(award.once_per_firm && year.firms.granted[fu] & bit != 0)
-        }));
-    }
+    let firms = &*year.firms;
+    eligible_active(&mut candidates, &inst.eligible, firms, |f| {
+        !(award.once_per_firm && firms.granted[f] & bit != 0)
+    });
     let n = affordable.min(candidates.len());
     for j in 0..n {
         let firm = draw_next(&mut candidates, j, &mut year.rngs[k]);

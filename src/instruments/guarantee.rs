@@ -10,7 +10,7 @@
 //! loan that survives its term is repaid. The loans' principal is bank money mobilised by the city.
 //! (Risk split reference: 国家融资担保基金 20%, banks at least 20%; fees 0.3–0.5%.)
 
-use super::{Purse, Year, draw_next};
+use super::{Purse, Year, draw_next, eligible_active};
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{GuaranteeModel, InstrumentModel};
 use crate::rng::{Stream, uniform};
@@ -30,15 +30,10 @@ pub(super) fn invest(
     }
     let bit = 1u64 << k;
     let mut candidates = std::mem::take(year.candidates);
-    candidates.clear();
-    for (i, eligible) in inst.eligible.iter().enumerate() {
-        candidates.extend(year.firms.active[i].iter().copied().filter(|&f| {
-            let fu = f as usize;
-            eligible[year.firms.stage[fu] as usize]
-                && year.firms.granted[fu] & bit == 0
-                && (!g.supported_only || year.firms.supported[fu])
-        }));
-    }
+    let firms = &*year.firms;
+    eligible_active(&mut candidates, &inst.eligible, firms, |f| {
+        firms.granted[f] & bit == 0 && (!g.supported_only || firms.supported[f])
+    });
     let n = affordable.min(candidates.len());
     let i = year.ledger.at(k, year.y);
     for j in 0..n {

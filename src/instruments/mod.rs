@@ -263,6 +263,26 @@ pub fn mark(year: &mut Year) {
     }
 }
 
+/// Fills `candidates` with the active local firms in the cells (industry, stage) that `eligible`
+/// marks and that pass `keep`, in industry order then creation order.
+fn eligible_active(
+    candidates: &mut Vec<u32>,
+    eligible: &[Vec<bool>],
+    firms: &Firms,
+    keep: impl Fn(usize) -> bool,
+) {
+    candidates.clear();
+    for (i, cells) in eligible.iter().enumerate() {
+        if !cells.iter().any(|&e| e) {
+            continue;
+        }
+        candidates.extend(
+            (firms.active[i].iter().copied())
+                .filter(|&f| cells[firms.stage[f as usize] as usize] && keep(f as usize)),
+        );
+    }
+}
+
 /// Partial Fisher–Yates: moves a uniformly chosen remaining element to position `j` and returns it.
 #[inline]
 fn draw_next<T: Copy>(items: &mut [T], j: usize, rng: &mut Stream) -> T {

@@ -11,7 +11,7 @@
 //! and firm in total, then the budget's rationing rule. Payments to a firm in a year are one grant
 //! position; capped claims the budget could not pay are booked as unmet demand.
 
-use super::{Purse, Year};
+use super::{Purse, Year, eligible_active};
 use crate::ledger::{Outcome, Position};
 use crate::model::{BaseDraw, SubsidyModel};
 use crate::money::{Fen, fen_from_yuan_f64};
@@ -23,13 +23,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     claims.clear();
     let mut candidates = std::mem::take(year.candidates);
     for (r, draw) in sub.draws.iter().enumerate() {
-        candidates.clear();
-        for (i, eligible) in draw.eligible.iter().enumerate() {
-            candidates.extend(
-                (year.firms.active[i].iter().copied())
-                    .filter(|&f| eligible[year.firms.stage[f as usize] as usize]),
-            );
-        }
+        eligible_active(&mut candidates, &draw.eligible, year.firms, |_| true);
         if candidates.is_empty() {
             continue;
         }
