@@ -390,6 +390,89 @@ fn bad_flags_exit_2() {
 }
 
 #[test]
+fn a_scenario_can_extend_another() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    let child = "extends = \"base.toml\"\n\n[scenario]\nname = \"child\"\n\n\
+                 [market]\nregimes = [{ from = 2025, to = 2028, shift = -1.5, label = \"cold\" }]\n\n\
+                 [[instruments.direct_equity]]\nid = \"equity\"\nbudget = \"1亿\"\nticket = \"TICKET\"\n";
+    let write = |ticket: &str| {
+        fs::write(
+            dir.path().join("child.toml"),
+            child.replace("TICKET", ticket),
+        )
+        .unwrap();
+        dir.path().join("child.toml")
+    };
+    // Valid: industries, the grant and the targets come from the base; the market's regimes and
+    // the equity programme from the child.
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(write("500万"))
+        .args(["--paths", "50", "--deals", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let run_json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let scenario = &run_json["scenarios"][0];
+    assert_eq!(scenario["name"], "child");
+    assert_eq!(scenario["regimes"][0]["to"], 2028);
+    assert!(
+        scenario["extends"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("base.toml")
+    );
+    let deals = fs::read_to_string(out.join("deals.csv")).unwrap();
+    assert!(
+        deals.contains(",frontier,grant,"),
+        "the base's grant is inherited"
+    );
+    assert!(deals.contains(",equity,direct_equity,"));
+    // A problem in the child is reported in the child, one in the base in the base.
+    let assert = fundsim()
+        .arg("validate")
+        .arg(write("-500万"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("child.toml:12:10: instruments.direct_equity[0].ticket"),
+        "{stderr}"
+    );
+    fs::write(
+        dir.path().join("base.toml"),
+        TINY.replacen("p_fail = 0.12", "p_fail = 1.5", 1),
+    )
+    .unwrap();
+    let assert = fundsim()
+        .arg("validate")
+        .arg(write("500万"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("base.toml:33:10: industries[0].stages[0].p_fail"),
+        "{stderr}"
+    );
+    // A cycle is refused.
+    fs::write(
+        dir.path().join("base.toml"),
+        format!("extends = \"child.toml\"\n{TINY}"),
+    )
+    .unwrap();
+    let assert = fundsim()
+        .arg("validate")
+        .arg(write("500万"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("cycle"), "{stderr}");
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)

@@ -96,6 +96,9 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
                 "name": file.scenario.name,
                 "file": source.path,
                 "sha256": source.sha256,
+                "extends": source.bases.iter().map(|(file, sha)| serde_json::json!({
+                    "file": file, "sha256": sha,
+                })).collect::<Vec<_>>(),
                 "title": file.scenario.title,
                 "description": file.scenario.description,
                 "regimes": file.market.regimes.iter().map(|r| serde_json::json!({
