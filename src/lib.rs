@@ -14,6 +14,7 @@
 //! The engine (`model`, `sim`, `instruments`, `ledger`, `rng`, `irr`, `run`, `stats`) does no I/O.
 
 pub mod app;
+pub mod calibration;
 pub mod instruments;
 pub mod irr;
 pub mod ledger;
