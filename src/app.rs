@@ -77,6 +77,8 @@ pub struct RunReport {
     pub files: Vec<PathBuf>,
     /// The readable table, one block per scenario.
     pub table: String,
+    /// One line per scenario: the headline numbers.
+    pub headlines: Vec<report::Headline>,
 }
 
 /// Runs every scenario with the same seed (common random numbers) and writes the output directory.
@@ -106,6 +108,7 @@ pub fn run_to_dir(
     let mut targets: Vec<TargetRow> = Vec::new();
     let mut yearly: Vec<YearlyRow> = Vec::new();
     let mut table = String::new();
+    let mut headlines = Vec::new();
     let mut deals = Vec::new();
     for s in scenarios {
         let mut result = run(&s.model, settings, progress);
@@ -114,6 +117,12 @@ pub fn run_to_dir(
         let trows = report::target_rows(&s.model, &result);
         table.push_str(&report::stdout_table(&s.model, &result, &rows, &trows));
         table.push('\n');
+        headlines.push(report::headline(
+            &s.model,
+            &s.file.scenario.description,
+            &rows,
+            &trows,
+        ));
         yearly.extend(report::yearly_rows(&s.model, &result));
         summary.extend(rows);
         targets.extend(trows);
@@ -178,5 +187,9 @@ pub fn run_to_dir(
     let files = staging
         .commit()
         .map_err(|e| failed("the output files", &e))?;
-    Ok(RunReport { files, table })
+    Ok(RunReport {
+        files,
+        table,
+        headlines,
+    })
 }

@@ -39,6 +39,10 @@ enum Command {
         /// Also write deals.csv: every position the city took in the first K paths.
         #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
         deals: u64,
+        /// What to print: a table per scenario (text), or one Markdown table of every scenario's
+        /// headline numbers (markdown).
+        #[arg(long, value_enum, default_value_t = Table::Text)]
+        table: Table,
         /// Output directory (created if missing; files in it are replaced).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -48,6 +52,12 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Table {
+    Text,
+    Markdown,
 }
 
 struct Bar(ProgressBar);
@@ -115,6 +125,7 @@ fn execute(command: Command) -> Result<(), AppError> {
             seed,
             threads,
             deals,
+            table,
             out,
         } => {
             let loaded = load_all(&scenarios)?;
@@ -132,7 +143,12 @@ fn execute(command: Command) -> Result<(), AppError> {
             };
             let report = pool.install(|| run_to_dir(&loaded, settings, &out, &bar))?;
             bar.0.finish_and_clear();
-            print!("{}", report.table);
+            match table {
+                Table::Text => print!("{}", report.table),
+                Table::Markdown => {
+                    print!("{}", fundsim::report::headline_markdown(&report.headlines))
+                }
+            }
             let names: Vec<String> = report
                 .files
                 .iter()

@@ -268,3 +268,59 @@ pub fn stdout_table(
     }
     out
 }
+
+/// A scenario's headline: the numbers a scenario table shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    pub scenario: String,
+    pub question: String,
+    /// P(all targets met), if the scenario has targets.
+    pub all_targets: Option<f64>,
+    pub net_fiscal_cost_p50: f64,
+    pub money_back_p50: f64,
+}
+
+pub fn headline(
+    model: &Model,
+    question: &str,
+    summary: &[SummaryRow],
+    targets: &[TargetRow],
+) -> Headline {
+    let p50 = |metric: &str| {
+        summary
+            .iter()
+            .find(|r| r.metric == metric)
+            .map_or(f64::NAN, |r| r.summary.quantiles[2])
+    };
+    Headline {
+        scenario: model.name.clone(),
+        question: question.to_string(),
+        all_targets: targets
+            .iter()
+            .find(|t| t.target == ALL_TARGETS)
+            .map(|t| t.estimate.p),
+        net_fiscal_cost_p50: p50("net_fiscal_cost"),
+        money_back_p50: p50("money_back"),
+    }
+}
+
+/// The headlines as a Markdown table (for `scenarios/README.md`).
+pub fn headline_markdown(rows: &[Headline]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "| scenario | question | P(all targets met) | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|\n",
+    );
+    for h in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            h.scenario,
+            h.question.replace('|', "/").replace('\n', " "),
+            h.all_targets
+                .map_or("-".to_string(), |p| format!("{:.1}%", p * 100.0)),
+            human(h.net_fiscal_cost_p50, Unit::Cny),
+            human(h.money_back_p50, Unit::Cny)
+        );
+    }
+    out
+}

@@ -473,6 +473,39 @@ fn a_scenario_can_extend_another() {
 }
 
 #[test]
+fn markdown_headline_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = fundsim()
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "100",
+            "--table",
+            "markdown",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "| scenario | question | P(all targets met) | net fiscal cost p50 | money back p50 |"
+    );
+    assert_eq!(lines.next().unwrap(), "|---|---|---|---|---|");
+    // The row agrees with targets.csv.
+    let targets = fs::read_to_string(dir.path().join("targets.csv")).unwrap();
+    let p: f64 = field(&targets, &[("target", "all")], "probability")
+        .parse()
+        .unwrap();
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("| `tiny` |"), "{row}");
+    assert!(row.contains(&format!("{:.1}%", p * 100.0)), "{row}");
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)
