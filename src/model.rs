@@ -319,6 +319,8 @@ pub struct BottomUpModel {
     pub recycling_limit: Fen,
     /// 返投: local investment the fund must make, in fen.
     pub local_required: Fen,
+    /// Share of a year's investment the fund would make locally without a 返投 rule.
+    pub local_preference: RateFen,
     /// Per industry, per stage: the post-money of an outside firm entering at that stage (median
     /// of the entry value times the median step-ups), with the entry value's log-volatility.
     pub outside_value: Vec<Vec<LogNormal>>,
@@ -679,6 +681,10 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 ),
                 max_round_share: fund.max_round_share.map_or(1.0, |r| r.value()),
                 recycling_limit: RateFen::new(fund.recycling_limit.0).apply(fund_size),
+                local_preference: RateFen::new(
+                    fund.local_preference
+                        .map_or(rust_decimal::Decimal::ONE, |r| r.0),
+                ),
                 local_required: crate::money::fen_from_yuan_f64(
                     fund.local_multiple * crate::money::yuan(city_commitment),
                 ),

@@ -967,3 +967,34 @@ fn a_fund_reinvests_cash_and_pays_fees_after_investing() {
     assert_eq!((t.gp_carry, t.city), (fen(86.08), fen(170.784)));
     assert_eq!(fund.end, Some(4));
 }
+
+#[test]
+fn a_fund_with_a_local_preference_splits_its_deals() {
+    // As FOURTH, but the fund would put only 40% of a year's 980 locally (392, rounded up to whole
+    // tickets: 600, both local rounds; the 返投 rule asks for 1 × 200 = 200, less); the rest
+    // outside, ⌊min(980 − 600, 980 − 200)/300⌋ = 1 ticket, 300. The money is FOURTH's: call 920,
+    // city 184, and all three stakes list at 3× in 2025 (2700). With 20% (196 → one ticket, 300)
+    // one local round and two outside firms.
+    let text = FOURTH.replace(
+        "ticket = \"300万\"",
+        "ticket = \"300万\"\nlocal_preference = \"PREF\"\nlocal_multiple = 1.0",
+    );
+    let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
+    for (pref, local, outside, supported) in [("40%", 600.0, 300.0, 2), ("20%", 300.0, 600.0, 1)] {
+        let model =
+            compile(&load_str("by_hand_4c.toml", &text.replace("PREF", pref)).expect("valid"));
+        let mut sim = PathSim::new(&model);
+        sim.run(5, 0);
+        assert_eq!(
+            yearly(&sim, "funds_local_invested"),
+            vec![fen(local), 0, 0, 0]
+        );
+        assert_eq!(
+            yearly(&sim, "funds_outside_invested"),
+            vec![fen(outside), 0, 0, 0]
+        );
+        assert_eq!(yearly(&sim, "fiscal_outlay"), vec![fen(184.0), 0, 0, 0]);
+        assert_eq!(yearly(&sim, "money_back"), vec![0, fen(468.8), 0, 0]);
+        assert_eq!(yearly(&sim, "firms_supported"), vec![supported, 0, 0, 0]);
+    }
+}

@@ -15,10 +15,12 @@
 //!    holdings`; it is paid from reinvested cash, then called, and once the commitment is spent taken
 //!    from the year's proceeds before distribution (unpaid fees are owed and come first next year);
 //! 4. during the investment period the fund invests `size · (1 − fee · investment years) /
-//!    investment years` a year (plus reinvested cash), in tickets: first in this year's local rounds
-//!    of its industries and stages (random order, at most `max_round_share` of a round, within the
-//!    room left), then in firms outside the city, as long as the outside total leaves room for the
-//!    返投 requirement (`local_multiple × city commitment` invested locally). An outside firm enters
+//!    investment years` a year (plus reinvested cash), in tickets: in this year's local rounds of its
+//!    industries and stages (random order, at most `max_round_share` of a round, within the room
+//!    left) up to `local_preference` of the year's budget, or more when the 返投 requirement
+//!    (`local_multiple × city commitment` invested locally) needs it to stay on track (what is still
+//!    required over the investment years left); the rest in firms outside the city, as long as the
+//!    outside total leaves room for the requirement. An outside firm enters
 //!    at a random eligible industry and stage, valued at the industry's entry value times the median
 //!    step-ups to that stage, and follows the same ladder from its own stream; it counts toward no
 //!    local target;
@@ -273,7 +275,18 @@ fn bottom_up_year(
         let budget = (investable / m.investment_years as i64 + b.cash)
             .min(uncalled + b.cash - fee_due)
             .max(0);
-        invested += invest_local(k, inst, m, b, budget, year);
+        // Local deals: the fund's own preference, or more if the 返投 requirement needs it to stay
+        // on track (what is still required, spread over the investment years left).
+        let still_required = (m.local_required - b.local_invested).max(0);
+        let years_left = (m.investment_years as usize - age).max(1) as i64;
+        let wanted =
+            (m.local_preference.apply(budget)).max((still_required + years_left - 1) / years_left);
+        // Deals come in whole tickets: round the local target up to one.
+        let local_target = (wanted.div_euclid(m.ticket.max(1))
+            + (wanted.rem_euclid(m.ticket.max(1)) > 0) as i64)
+            .saturating_mul(m.ticket)
+            .min(budget);
+        invested += invest_local(k, inst, m, b, local_target, year);
         let outside_room = (investable - m.local_required - b.outside_invested).max(0);
         invested += invest_outside(k, inst, m, b, (budget - invested).min(outside_room), year);
     }

@@ -716,6 +716,10 @@ pub struct SubFund {
     /// 返投: the fund must invest at least this multiple of the city's commitment in local firms.
     #[serde(default)]
     pub local_multiple: f64,
+    /// Share of each year's investment the fund would make locally without a 返投 rule (default
+    /// 100%: local rounds first).
+    #[serde(default)]
+    pub local_preference: Option<Rate>,
     /// Investment per deal (bottom-up pacing).
     #[serde(default)]
     pub ticket: Option<Money>,

@@ -930,6 +930,9 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             10.0,
             "a multiple of the city's commitment",
         );
+        if let Some(r) = &fund.local_preference {
+            c.probability(p.key("local_preference"), r);
+        }
         if let Some(r) = &fund.max_round_share
             && (r.0 <= Decimal::ZERO || r.0 > Decimal::ONE)
         {
@@ -973,6 +976,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 ("management_fee", fund.management_fee.0 != Decimal::ZERO),
                 ("recycling_limit", fund.recycling_limit.0 != Decimal::ZERO),
                 ("stages", !fund.stages.is_empty()),
+                ("local_preference", fund.local_preference.is_some()),
                 ("term_years", fund.term_years.is_some()),
                 ("max_round_share", fund.max_round_share.is_some()),
                 ("investment_years", fund.investment_years.is_some()),
