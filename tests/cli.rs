@@ -506,6 +506,91 @@ fn markdown_headline_table() {
 }
 
 #[test]
+fn extends_merges_arrays_of_tables_by_id() {
+    use fundsim::model::compile;
+    use fundsim::scenario::load_file;
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    // Only the equity programme's budget changes, and a target is added: everything else of the
+    // base (its other equity fields, the grant, the other targets) must stay.
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\n\
+                 [[instruments.direct_equity]]\nid = \"equity\"\nbudget = \"BUDGET\"\n\n\
+                 [[targets]]\nid = \"exits\"\nlabel = \"退出\"\nmetric = \"exits\"\nthreshold = 5\ndeadline = 2030\n";
+    let write = |budget: &str, extra: &str| {
+        let path = dir.path().join("child.toml");
+        fs::write(&path, format!("{}{extra}", child.replace("BUDGET", budget))).unwrap();
+        path
+    };
+    let base = compile(&load_file(&dir.path().join("base.toml")).unwrap().1);
+    let merged = compile(&load_file(&write("2亿", "")).unwrap().1);
+    let equity = |m: &fundsim::model::Model| {
+        m.instruments
+            .iter()
+            .find(|i| i.id == "equity")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        equity(&merged).kind,
+        equity(&base).kind,
+        "ticket, share, take-up and sale rule kept"
+    );
+    assert_eq!(
+        equity(&merged).eligible,
+        equity(&base).eligible,
+        "stages kept"
+    );
+    assert_eq!(equity(&merged).budget[0], 200_000_000 * 100);
+    assert_eq!(
+        merged.instruments.len(),
+        base.instruments.len(),
+        "the grant is kept"
+    );
+    assert_eq!(
+        merged.targets.len(),
+        base.targets.len() + 1,
+        "the new target is appended"
+    );
+    assert_eq!(merged.targets.last().unwrap().id, "exits");
+
+    // A bad value in the merged element is reported in the child, at its line; an unknown key at
+    // the key; a bad value inherited from the base, in the base.
+    let assert = fundsim()
+        .arg("validate")
+        .arg(write("-2亿", ""))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("child.toml:7:10: instruments.direct_equity[0].budget"),
+        "{stderr}"
+    );
+    let typo = write(
+        "2亿",
+        "[[instruments.grant]]\nid = \"frontier\"\namout = \"1万\"\n",
+    );
+    let assert = fundsim().arg("validate").arg(&typo).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("child.toml:17:1:"), "{stderr}");
+    assert!(stderr.contains("unknown field `amout`"), "{stderr}");
+    fs::write(
+        dir.path().join("base.toml"),
+        TINY.replacen("ticket = \"500万\"", "ticket = \"-1\"", 1),
+    )
+    .unwrap();
+    let assert = fundsim()
+        .arg("validate")
+        .arg(write("2亿", ""))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("base.toml:") && stderr.contains(".ticket"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)

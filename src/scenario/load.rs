@@ -1,11 +1,14 @@
 //! Reading a scenario file: TOML syntax, then types, then every constraint, each problem located.
 //!
 //! **Layers.** A file may start from another with a top-level `extends = "base.toml"` (a path
-//! relative to the file; chains are allowed, cycles are not). The base is read first and the file
-//! is laid over it key by key: tables merge, every other value (numbers, strings, arrays, arrays of
-//! tables such as `[[industries]]` or `[[instruments.sub_fund]]`) replaces the base's whole. A
-//! problem is reported in the layer that wrote the value: the one whose keys reach deepest along
-//! the problem's key path, the later layer on a tie.
+//! relative to the file; chains of up to 8 files are allowed, cycles are not). The base is read
+//! first and the file is laid over it key by key: tables merge; arrays of tables whose elements all
+//! have an `id` (`[[industries]]`, `[[instruments.*]]`, `[[targets]]`) merge element by element —
+//! the same id merges, a new id is appended, the base's others stay; every other value (numbers,
+//! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`)
+//! replaces the base's whole. A problem is reported in the layer that wrote the value: the one
+//! whose keys reach deepest along the problem's key path (translated by id), the later layer on a
+//! tie.
 
 use super::ScenarioFile;
 use super::locate::{Diagnostic, KeyPath, Seg, span_of};
@@ -143,16 +146,19 @@ pub fn load_file(path: &Path) -> Result<(ScenarioSource, ScenarioFile), LoadErro
         let span = doc.get_ref().get("extends").map_or(0..0, |v| v.span());
         let base_path = dir.join(&base);
         let canonical = std::fs::canonicalize(&base_path).unwrap_or(base_path.clone());
-        if seen.contains(&canonical) || layers.len() >= MAX_LAYERS {
-            return Err(invalid(
-                &last.name,
-                &last.text,
-                span,
-                "extends",
-                format!(
-                    "\"{base}\" makes a cycle or a chain longer than {MAX_LAYERS} files: a scenario cannot extend itself"
-                ),
-            ));
+        let problem = if seen.contains(&canonical) {
+            Some(format!(
+                "\"{base}\" makes a cycle: a scenario cannot extend itself, directly or through others"
+            ))
+        } else if layers.len() >= MAX_LAYERS {
+            Some(format!(
+                "\"{base}\" would make a chain of more than {MAX_LAYERS} files: at most {MAX_LAYERS} are allowed"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            return Err(invalid(&last.name, &last.text, span, "extends", message));
         }
         let layer = read_layer(&base_path).map_err(|e| match e {
             LoadError::Io { source, .. } => invalid(
@@ -220,34 +226,30 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
         merge(&mut merged, doc.get_ref().clone());
     }
     merged.remove("extends");
-    let root = Spanned::new(0..0, merged);
 
-    // The layer that wrote the value at `path`, and its span there.
-    let locate = |path: &KeyPath| -> (usize, std::ops::Range<usize>) {
+    // The layer that wrote the value at `path` (of the merged document), and the same place in
+    // that layer's own document.
+    let locate = |path: &KeyPath| -> (usize, KeyPath) {
+        let per_layer: Vec<(usize, KeyPath)> = docs
+            .iter()
+            .map(|d| translate(&merged, d.get_ref(), path))
+            .collect();
         // `max_by_key` keeps the last of equal keys: the later layer wins a tie.
-        let owner = (0..docs.len())
-            .max_by_key(|&l| reach(docs[l].get_ref(), path))
-            .unwrap_or(0);
-        (owner, span_of(&docs[owner], path))
+        let owner = (0..docs.len()).max_by_key(|&l| per_layer[l].0).unwrap_or(0);
+        (owner, per_layer[owner].1.clone())
     };
 
-    let de = toml::Deserializer::from(root);
+    let de = toml::Deserializer::from(Spanned::new(0..0, merged.clone()));
     let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = key_path(e.path());
-        let (owner, fallback) = locate(&path);
+        let (owner, local) = locate(&path);
         let layer = &layers[owner];
-        let span = e
-            .inner()
-            .span()
-            .filter(|s| !s.is_empty() && s.end <= layer.text.len())
-            .unwrap_or(fallback);
-        invalid(
-            &layer.name,
-            &layer.text,
-            span,
-            &path.to_string(),
-            e.inner().message().trim().to_string(),
-        )
+        let message = e.inner().message().trim().to_string();
+        // An unknown key is shown where it is written; anything else at the value's place.
+        let span = unknown_key(&message)
+            .and_then(|key| key_span(&docs[owner], &local, key))
+            .unwrap_or_else(|| span_of(&docs[owner], &local));
+        invalid(&layer.name, &layer.text, span, &path.to_string(), message)
     })?;
     let issues = validate(&file);
     if issues.is_empty() {
@@ -257,12 +259,12 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
         issues
             .into_iter()
             .map(|issue| {
-                let (owner, span) = locate(&issue.path);
+                let (owner, local) = locate(&issue.path);
                 let layer = &layers[owner];
                 Diagnostic::new(
                     &layer.name,
                     &layer.text,
-                    span,
+                    span_of(&docs[owner], &local),
                     issue.path.to_string(),
                     issue.message,
                 )
@@ -271,21 +273,54 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     ))
 }
 
-/// Lays `over` on `base`: tables merge key by key, any other value replaces the base's.
+/// The `id` of a table, if it has a string one.
+fn id_of<'a>(value: &'a DeValue<'_>) -> Option<&'a str> {
+    value.as_table()?.get("id")?.get_ref().as_str()
+}
+
+/// An array of tables that all have an `id` (industries, instruments, targets): merged by id.
+fn by_id(value: &DeValue<'_>) -> bool {
+    value
+        .as_array()
+        .is_some_and(|a| !a.is_empty() && a.iter().all(|v| id_of(v.get_ref()).is_some()))
+}
+
+/// Lays `over` on `base`: tables merge key by key; arrays of tables with ids merge element by
+/// element (same id: merged; new id: appended; the base's others kept); any other value replaces
+/// the base's.
 fn merge<'i>(base: &mut DeTable<'i>, over: DeTable<'i>) {
     for (key, value) in over {
-        let nested = matches!(value.get_ref(), DeValue::Table(_))
-            && base
-                .get(key.get_ref().as_ref())
-                .is_some_and(|b| b.get_ref().is_table());
-        if nested {
-            // (Spans of the merged tree are not used: problems are located in each layer.)
-            let DeValue::Table(over_table) = value.into_inner() else {
-                unreachable!("checked above")
-            };
-            let slot = base.get_mut(key.get_ref().as_ref()).expect("checked above");
-            if let DeValue::Table(base_table) = slot.get_mut() {
-                merge(base_table, over_table);
+        let Some(slot) = base.get_mut(key.get_ref().as_ref()) else {
+            base.insert(key, value);
+            continue;
+        };
+        // (Spans of the merged tree are not used: problems are located in each layer.)
+        let tables = slot.get_ref().is_table() && value.get_ref().is_table();
+        let arrays = by_id(slot.get_ref()) && by_id(value.get_ref());
+        if tables {
+            if let (DeValue::Table(b), DeValue::Table(o)) = (slot.get_mut(), value.into_inner()) {
+                merge(b, o);
+            }
+        } else if arrays {
+            if let (DeValue::Array(items), DeValue::Array(over_items)) =
+                (slot.get_mut(), value.into_inner())
+            {
+                for item in over_items.iter() {
+                    let id = id_of(item.get_ref()).map(str::to_string);
+                    match items
+                        .iter_mut()
+                        .find(|b| id.is_some() && id_of(b.get_ref()).map(str::to_string) == id)
+                    {
+                        Some(existing) => {
+                            if let (DeValue::Table(bt), DeValue::Table(ot)) =
+                                (existing.get_mut(), item.get_ref().clone())
+                            {
+                                merge(bt, ot);
+                            }
+                        }
+                        None => items.push(item.clone()),
+                    }
+                }
             }
         } else {
             base.insert(key, value);
@@ -293,24 +328,98 @@ fn merge<'i>(base: &mut DeTable<'i>, over: DeTable<'i>) {
     }
 }
 
-/// How many steps of `path` a layer's document defines (an array, or any non-table value, owns
-/// everything below it).
-fn reach(doc: &DeTable<'_>, path: &KeyPath) -> usize {
-    let mut table = Some(doc);
-    let mut depth = 0;
-    for seg in &path.0 {
-        let Seg::Key(k) = seg else { break };
-        let Some(value) = table.and_then(|t| t.get(k.as_str())) else {
-            break;
+/// Follows a path of the merged document into one layer's document: array indices of id-merged
+/// arrays become the index of the same id in the layer. Returns how far the layer defines the path
+/// (`usize::MAX` when a value, or an array replaced whole, is reached: the layer owns all below it)
+/// and the path in the layer's terms.
+fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usize, KeyPath) {
+    let mut local = KeyPath::root();
+    let (mut m, mut l): (Option<&DeValue<'_>>, Option<&DeValue<'_>>) = (None, None);
+    for (depth, seg) in path.0.iter().enumerate() {
+        let next = match seg {
+            Seg::Key(k) => {
+                let mt = if depth == 0 {
+                    Some(merged)
+                } else {
+                    m.and_then(|v| v.as_table())
+                };
+                let lt = if depth == 0 {
+                    Some(layer)
+                } else {
+                    l.and_then(|v| v.as_table())
+                };
+                match (
+                    mt.and_then(|t| t.get(k.as_str())),
+                    lt.and_then(|t| t.get(k.as_str())),
+                ) {
+                    (Some(mv), Some(lv)) => {
+                        local = local.key(k);
+                        (mv.get_ref(), lv.get_ref())
+                    }
+                    _ => return (depth, local),
+                }
+            }
+            Seg::Index(i) => {
+                let (Some(mv), Some(lv)) = (m, l) else {
+                    return (depth, local);
+                };
+                if !(by_id(mv) && by_id(lv)) {
+                    // Replaced whole: this layer wrote the array and everything in it.
+                    return (usize::MAX, KeyPath(path.0.clone()));
+                }
+                let m_item = mv.as_array().and_then(|a| a.get(*i));
+                let id = m_item.and_then(|v| id_of(v.get_ref()));
+                let found = lv.as_array().and_then(|a| {
+                    a.iter()
+                        .position(|v| id.is_some() && id_of(v.get_ref()) == id)
+                        .map(|j| (j, a[j].get_ref()))
+                });
+                match (m_item, found) {
+                    (Some(mi), Some((j, li))) => {
+                        local = local.index(j);
+                        (mi.get_ref(), li)
+                    }
+                    _ => return (depth, local),
+                }
+            }
         };
-        depth += 1;
-        match value.get_ref().as_table() {
-            Some(t) => table = Some(t),
-            // Arrays and values are replaced whole: the layer owns the rest of the path.
-            None => return usize::MAX,
+        if !next.1.is_table() && !next.1.is_array() {
+            // A plain value: this layer wrote it.
+            return (usize::MAX, local);
+        }
+        (m, l) = (Some(next.0), Some(next.1));
+    }
+    (path.0.len(), local)
+}
+
+/// The key named in a serde "unknown field `key`" message.
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// The span of `key` inside the table at `path` of a layer.
+fn key_span(
+    doc: &Spanned<DeTable<'_>>,
+    path: &KeyPath,
+    key: &str,
+) -> Option<std::ops::Range<usize>> {
+    let mut table = doc.get_ref();
+    let mut array: Option<&[Spanned<DeValue<'_>>]> = None;
+    for seg in &path.0 {
+        let value = match seg {
+            Seg::Key(k) => table.get(k.as_str())?,
+            Seg::Index(i) => array?.get(*i)?,
+        };
+        array = value.get_ref().as_array().map(|a| &a[..]);
+        if let Some(t) = value.get_ref().as_table() {
+            table = t;
         }
     }
-    depth
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(k, _)| k.span())
 }
 
 fn key_path(path: &serde_path_to_error::Path) -> KeyPath {
