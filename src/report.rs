@@ -276,6 +276,7 @@ pub struct Headline {
     pub question: String,
     /// P(all targets met), if the scenario has targets.
     pub all_targets: Option<f64>,
+    pub fiscal_outlay_p50: f64,
     pub net_fiscal_cost_p50: f64,
     pub money_back_p50: f64,
 }
@@ -299,6 +300,7 @@ pub fn headline(
             .iter()
             .find(|t| t.target == ALL_TARGETS)
             .map(|t| t.estimate.p),
+        fiscal_outlay_p50: p50("fiscal_outlay"),
         net_fiscal_cost_p50: p50("net_fiscal_cost"),
         money_back_p50: p50("money_back"),
     }
@@ -308,16 +310,17 @@ pub fn headline(
 pub fn headline_markdown(rows: &[Headline]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
-        "| scenario | question | P(all targets met) | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|\n",
+        "| scenario | question | P(all targets met) | fiscal outlay p50 | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|---|\n",
     );
     for h in rows {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} |",
             h.scenario,
             h.question.replace('|', "/").replace('\n', " "),
             h.all_targets
                 .map_or("-".to_string(), |p| format!("{:.1}%", p * 100.0)),
+            human(h.fiscal_outlay_p50, Unit::Cny),
             human(h.net_fiscal_cost_p50, Unit::Cny),
             human(h.money_back_p50, Unit::Cny)
         );

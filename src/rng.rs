@@ -47,6 +47,14 @@ pub fn instrument(id: &str) -> u64 {
     INSTRUMENT ^ fnv1a(id)
 }
 
+const INSTRUMENT_EVENTS: u64 = 0x4556_454E_5453_0000; // "EVENTS"
+
+/// Purpose of the stream of what happens *to* instrument `id` rather than what it chooses (whether
+/// a sub-fund closes), so that those draws do not shift its choices.
+pub fn instrument_events(id: &str) -> u64 {
+    INSTRUMENT_EVENTS ^ fnv1a(id)
+}
+
 /// Purpose of the stream that drives the firms of industry `id`.
 pub fn industry_firms(id: &str) -> u64 {
     INDUSTRY_FIRMS ^ fnv1a(id)

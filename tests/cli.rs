@@ -492,9 +492,9 @@ fn markdown_headline_table() {
     let mut lines = stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "| scenario | question | P(all targets met) | net fiscal cost p50 | money back p50 |"
+        "| scenario | question | P(all targets met) | fiscal outlay p50 | net fiscal cost p50 | money back p50 |"
     );
-    assert_eq!(lines.next().unwrap(), "|---|---|---|---|---|");
+    assert_eq!(lines.next().unwrap(), "|---|---|---|---|---|---|");
     // The row agrees with targets.csv.
     let targets = fs::read_to_string(dir.path().join("targets.csv")).unwrap();
     let p: f64 = field(&targets, &[("target", "all")], "probability")

@@ -113,3 +113,28 @@ loss_given_default = "50%"
     // The sub-fund did invest outside the city, so the test compares something real.
     assert!(outside_total > 0);
 }
+
+#[test]
+fn a_fund_rule_does_not_move_whether_funds_close() {
+    // Whether a fund closes is drawn from the programme's event stream, not from the stream of its
+    // investment choices, so a stricter 返投 rule cannot change which funds exist.
+    let fund = |multiple: &str| {
+        format!(
+            "{TINY}\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"2亿\"\nfund_size = \"5亿\"\n\
+             city_share = \"20%\"\nclose_probability = 0.5\nticket = \"2000万\"\n\
+             local_preference = \"20%\"\nlocal_multiple = {multiple}\n"
+        )
+    };
+    let (relaxed, strict) = (fund("1.0"), fund("3.0"));
+    let mut differ = false;
+    for path in 0..30 {
+        assert_eq!(
+            series(&relaxed, "funds_closed", 4, path),
+            series(&strict, "funds_closed", 4, path),
+            "path {path}"
+        );
+        differ |= series(&relaxed, "funds_local_invested", 4, path)
+            != series(&strict, "funds_local_invested", 4, path);
+    }
+    assert!(differ, "the rule does change where the funds invest");
+}

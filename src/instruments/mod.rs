@@ -62,6 +62,8 @@ pub struct Year<'a> {
     /// Each instrument's own stream (keyed by its id), so that instruments do not disturb each
     /// other's choices.
     pub rngs: &'a mut [Stream],
+    /// Each instrument's stream for events it does not choose (a fund failing to close).
+    pub event_rngs: &'a mut [Stream],
     pub ledger: &'a mut Ledger,
     pub positions: &'a mut Vec<Position>,
     /// Firms supported for the first time this year.

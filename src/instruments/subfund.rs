@@ -100,10 +100,12 @@ pub(super) fn commit(k: usize, fm: &SubFundModel, purse: &Purse, year: &mut Year
     }
     let n = purse.fiscal / fm.city_commitment;
     for _ in 0..n {
-        if uniform(&mut year.rngs[k]) >= fm.close_probability {
+        let rng = &mut year.event_rngs[k];
+        let closes = uniform(rng) < fm.close_probability;
+        let late = uniform(rng) < fm.late_close_probability;
+        if !closes {
             continue;
         }
-        let late = uniform(&mut year.rngs[k]) < fm.late_close_probability;
         let state = match &fm.pacing {
             Pacing::BottomUp(_) => FundState::BottomUp(BottomUpFund::default()),
             Pacing::TakahashiAlexander { .. } => {

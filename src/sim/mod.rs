@@ -34,6 +34,7 @@ pub struct PathSim<'m> {
     industry_rngs: Vec<Stream>,
     factor_rngs: Vec<Stream>,
     instrument_rngs: Vec<Stream>,
+    event_rngs: Vec<Stream>,
     x: Vec<f64>,
     events: YearEvents,
     round_city: Vec<Fen>,
@@ -71,6 +72,7 @@ impl<'m> PathSim<'m> {
             industry_rngs: Vec::new(),
             factor_rngs: Vec::new(),
             instrument_rngs: Vec::new(),
+            event_rngs: Vec::new(),
             x: Vec::new(),
             events: YearEvents::default(),
             round_city: Vec::new(),
@@ -165,11 +167,18 @@ impl<'m> PathSim<'m> {
         };
         per_industry(&mut self.industry_rngs, rng::industry_firms);
         per_industry(&mut self.factor_rngs, rng::industry_factor);
-        self.instrument_rngs.clear();
-        self.instrument_rngs.extend(
-            (model.instruments.iter())
-                .map(|inst| rng::stream(seed, path, rng::instrument(&inst.id))),
-        );
+        for (streams, purpose) in [
+            (
+                &mut self.instrument_rngs,
+                rng::instrument as fn(&str) -> u64,
+            ),
+            (&mut self.event_rngs, rng::instrument_events),
+        ] {
+            streams.clear();
+            streams.extend(
+                (model.instruments.iter()).map(|inst| rng::stream(seed, path, purpose(&inst.id))),
+            );
+        }
 
         self.firms.populate(model, &mut self.industry_rngs);
         self.mark_start();
@@ -221,6 +230,7 @@ impl<'m> PathSim<'m> {
                 rounds: &self.events.rounds,
                 round_city: &mut self.round_city,
                 rngs: &mut self.instrument_rngs,
+                event_rngs: &mut self.event_rngs,
                 ledger: &mut self.ledger,
                 positions: &mut self.positions,
                 newly_supported: &mut newly_supported,
