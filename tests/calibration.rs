@@ -56,6 +56,7 @@ fn baseline_cohorts_match_the_reference_data() {
             .sum::<f64>()
             / runs as f64;
         checked += 1;
+        eprintln!("{name:<28} simulated {simulated:>8.4}  reference {value:>8.4} ± {tolerance}");
         if (simulated - value).abs() > tolerance {
             failures.push(format!(
                 "{name}: simulated {simulated:.4}, reference {value} ± {tolerance}"
