@@ -154,7 +154,8 @@ fn execute(command: Command) -> Result<(), AppError> {
                 .iter()
                 .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .collect();
-            println!("wrote {}: {}", out.display(), names.join(", "));
+            // a status line, on stderr so that the table alone can be piped into a file
+            eprintln!("wrote {}: {}", out.display(), names.join(", "));
             Ok(())
         }
     }
