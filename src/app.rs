@@ -7,10 +7,10 @@ use crate::model::{Model, compile};
 use crate::output::csv_out::{
     write_deals, write_metrics, write_summary, write_targets, write_yearly,
 };
-use crate::output::parquet_out::{PathsWriter, union_columns};
+use crate::output::parquet_out::{PathsReader, PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
 use crate::report::{self, SummaryRow, TargetRow, YearlyRow};
-use crate::run::{Progress, RunSettings, run};
+use crate::run::{Progress, RunSettings, run_streaming};
 use crate::scenario::{LoadError, ScenarioFile, ScenarioSource, load_file};
 use std::path::{Path, PathBuf};
 
@@ -104,18 +104,60 @@ pub fn run_to_dir(
         union_columns(&catalogues.iter().collect::<Vec<_>>()),
     );
 
+    // Each scenario's rows go to paths.parquet as they are simulated; its yearly rows are made at
+    // once (dropping the sketches). The exact summaries are read back from the file afterwards.
+    let mut yearly: Vec<YearlyRow> = Vec::new();
+    let mut deals = Vec::new();
+    let mut runs = Vec::new();
+    let mut offset = 0usize;
+    for (s, catalogue) in scenarios.iter().zip(&catalogues) {
+        let mut written: Result<u64, polars::prelude::PolarsError> = Ok(0);
+        let mut result = run_streaming(&s.model, settings, progress, &mut |rows: &[f64]| {
+            if let Ok(done) = &mut written {
+                let first = *done;
+                match paths.write_rows(&s.model.name, catalogue, first, rows) {
+                    Ok(()) => *done += (rows.len() / catalogue.scalars.len().max(1)) as u64,
+                    Err(e) => written = Err(e),
+                }
+            }
+        });
+        let written = written.map_err(|e| failed("paths.parquet", &e))?;
+        debug_assert_eq!(written, settings.paths);
+        deals.push(std::mem::take(&mut result.deals));
+        yearly.extend(report::yearly_rows(&s.model, &result));
+        result.yearly = Vec::new();
+        runs.push((offset, result));
+        offset += settings.paths as usize;
+    }
+    paths.finish().map_err(|e| failed("paths.parquet", &e))?;
+    parquet_file
+        .sync_all()
+        .map_err(|e| failed("paths.parquet", &e))?;
+    let parquet_path = staging
+        .temporary_path("paths.parquet")
+        .expect("created above")
+        .to_path_buf();
+
     let mut summary: Vec<SummaryRow> = Vec::new();
     let mut targets: Vec<TargetRow> = Vec::new();
-    let mut yearly: Vec<YearlyRow> = Vec::new();
     let mut table = String::new();
     let mut headlines = Vec::new();
-    let mut deals = Vec::new();
-    for s in scenarios {
-        let mut result = run(&s.model, settings, progress);
-        deals.push(std::mem::take(&mut result.deals));
-        let rows = report::summary_rows(&s.model, &result);
-        let trows = report::target_rows(&s.model, &result);
-        table.push_str(&report::stdout_table(&s.model, &result, &rows, &trows));
+    for (s, (offset, result)) in scenarios.iter().zip(&runs) {
+        let mut values = PathsReader {
+            file: parquet_path.clone(),
+            offset: *offset,
+            paths: settings.paths as usize,
+            catalogue: &result.catalogue,
+        };
+        let read_back = |e: polars::prelude::PolarsError| {
+            AppError::Failed(format!(
+                "{}: cannot read back paths.parquet: {e}",
+                out.display()
+            ))
+        };
+        let rows = report::summary_rows_from(&s.model, result, &mut values).map_err(read_back)?;
+        let trows = report::target_rows_from(&s.model, result, &mut values).map_err(read_back)?;
+        table.push_str(&report::stdout_table(&s.model, result, &rows, &trows));
         table.push('\n');
         headlines.push(report::headline(
             &s.model,
@@ -123,17 +165,9 @@ pub fn run_to_dir(
             &rows,
             &trows,
         ));
-        yearly.extend(report::yearly_rows(&s.model, &result));
         summary.extend(rows);
         targets.extend(trows);
-        paths
-            .write(&s.model.name, &mut result)
-            .map_err(|e| failed("paths.parquet", &e))?;
     }
-    paths.finish().map_err(|e| failed("paths.parquet", &e))?;
-    parquet_file
-        .sync_all()
-        .map_err(|e| failed("paths.parquet", &e))?;
 
     let mut bytes = Vec::new();
     write_summary(&mut bytes, &summary).map_err(|e| failed("summary.csv", &e))?;

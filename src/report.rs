@@ -45,29 +45,87 @@ pub struct YearlyRow {
 /// Name of the joint row of `targets.csv`.
 pub const ALL_TARGETS: &str = "all";
 
+/// The per-path values of a scenario's scalar metrics, read one metric at a time: from memory
+/// ([`ScenarioRun::scalars`]) or, for a large run, back from `paths.parquet`.
+pub trait PathValues {
+    type Error;
+    /// Values of scalar metric `i` (an index into the catalogue's scalars), in path order.
+    fn column(&mut self, i: usize) -> Result<Vec<f64>, Self::Error>;
+}
+
+/// The values a run kept in memory.
+pub struct InMemory<'a>(pub &'a ScenarioRun);
+
+impl PathValues for InMemory<'_> {
+    type Error = std::convert::Infallible;
+    fn column(&mut self, i: usize) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.scalars[i].clone())
+    }
+}
+
+fn infallible<T>(r: Result<T, std::convert::Infallible>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(never) => match never {},
+    }
+}
+
+/// The rows of `summary.csv` of a run that kept its values in memory.
 pub fn summary_rows(model: &Model, run: &ScenarioRun) -> Vec<SummaryRow> {
-    run.catalogue
-        .scalars
-        .iter()
-        .zip(&run.scalars)
-        .map(|(col, values)| SummaryRow {
+    infallible(summary_rows_from(model, run, &mut InMemory(run)))
+}
+
+/// The rows of `summary.csv`, reading each metric's values from `values`.
+pub fn summary_rows_from<V: PathValues>(
+    model: &Model,
+    run: &ScenarioRun,
+    values: &mut V,
+) -> Result<Vec<SummaryRow>, V::Error> {
+    let mut rows = Vec::with_capacity(run.catalogue.scalars.len());
+    for (i, col) in run.catalogue.scalars.iter().enumerate() {
+        rows.push(SummaryRow {
             scenario: model.name.clone(),
             metric: col.name.clone(),
             unit: col.unit,
             label: col.label.clone(),
-            summary: summarize(values),
-        })
-        .collect()
+            summary: summarize(&values.column(i)?),
+        });
+    }
+    Ok(rows)
+}
+
+/// The rows of `targets.csv` of a run that kept its values in memory.
+pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
+    infallible(target_rows_from(model, run, &mut InMemory(run)))
 }
 
 /// One row per target, then `all` (every target met on the same path) and, when targets have
-/// different deadlines, `all_<year>` for the targets of each deadline.
-pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
+/// different deadlines, `all_<year>` for the targets of each deadline. Each target's `met` values
+/// are read once; a path meets a group if it meets every target of the group.
+pub fn target_rows_from<V: PathValues>(
+    model: &Model,
+    run: &ScenarioRun,
+    values: &mut V,
+) -> Result<Vec<TargetRow>, V::Error> {
     let n = run.paths;
     let mut rows = Vec::new();
+    let Some(last) = model.targets.iter().map(|t| t.deadline).max() else {
+        return Ok(rows);
+    };
+    let mut deadlines: Vec<usize> = model.targets.iter().map(|t| t.deadline).collect();
+    deadlines.sort_unstable();
+    deadlines.dedup();
+    // Paths meeting every target so far: all targets, and each deadline's targets.
+    let mut all = vec![true; n as usize];
+    let mut by_deadline = vec![vec![true; n as usize]; deadlines.len()];
     for (j, t) in model.targets.iter().enumerate() {
-        let met = &run.scalars[run.catalogue.target_met(j)];
+        let met = values.column(run.catalogue.target_met(j))?;
         let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
+        let group = deadlines.binary_search(&t.deadline).expect("listed");
+        for ((a, d), &v) in all.iter_mut().zip(&mut by_deadline[group]).zip(&met) {
+            *a &= v == 1.0;
+            *d &= v == 1.0;
+        }
         rows.push(TargetRow {
             scenario: model.name.clone(),
             target: t.id.clone(),
@@ -82,56 +140,34 @@ pub fn target_rows(model: &Model, run: &ScenarioRun) -> Vec<TargetRow> {
             estimate: proportion(k, n),
         });
     }
-    // Joint rows: a path meets a group if it meets every target of the group.
-    let joint = |members: &[usize], target: String, label: String, deadline: usize| {
-        let k = (0..n as usize)
-            .filter(|&p| {
-                members
-                    .iter()
-                    .all(|&j| run.scalars[run.catalogue.target_met(j)][p] == 1.0)
-            })
-            .count() as u64;
-        TargetRow {
-            scenario: model.name.clone(),
-            target,
-            label,
-            metric: ALL_TARGETS.to_string(),
-            threshold: None,
-            threshold_unit: Unit::Count,
-            deadline: Some(model.year(deadline)),
-            estimate: proportion(k, n),
-        }
+    let joint = |met: &[bool], target: String, label: String, deadline: usize| TargetRow {
+        scenario: model.name.clone(),
+        target,
+        label,
+        metric: ALL_TARGETS.to_string(),
+        threshold: None,
+        threshold_unit: Unit::Count,
+        deadline: Some(model.year(deadline)),
+        estimate: proportion(met.iter().filter(|&&m| m).count() as u64, n),
     };
-    let Some(last) = model.targets.iter().map(|t| t.deadline).max() else {
-        return rows;
-    };
-    let everyone: Vec<usize> = (0..model.targets.len()).collect();
     rows.push(joint(
-        &everyone,
+        &all,
         ALL_TARGETS.to_string(),
         "全部目标同时达成".to_string(),
         last,
     ));
-    let mut deadlines: Vec<usize> = model.targets.iter().map(|t| t.deadline).collect();
-    deadlines.sort_unstable();
-    deadlines.dedup();
     if deadlines.len() > 1 {
-        for d in deadlines {
-            let members: Vec<usize> = everyone
-                .iter()
-                .copied()
-                .filter(|&j| model.targets[j].deadline == d)
-                .collect();
-            let year = model.year(d);
+        for (d, met) in deadlines.iter().zip(&by_deadline) {
+            let year = model.year(*d);
             rows.push(joint(
-                &members,
+                met,
                 format!("{ALL_TARGETS}_{year}"),
                 format!("{year}年目标全部达成"),
-                d,
+                *d,
             ));
         }
     }
-    rows
+    Ok(rows)
 }
 
 pub fn yearly_rows(model: &Model, run: &ScenarioRun) -> Vec<YearlyRow> {

@@ -8,8 +8,11 @@
 //! therefore identical for any thread count, and a shard (a contiguous range of chunks) merges to the
 //! same result.
 //!
-//! Memory: per-path scalars (8 bytes × metrics × paths) plus one sketch per yearly metric and year;
-//! yearly detail of a path is dropped once merged.
+//! Memory: [`run_streaming`] hands the per-path scalars to a sink one batch at a time, so a run
+//! holds one batch of rows (8 bytes × metrics × [`BATCH`] × [`CHUNK`] paths) plus one sketch per
+//! yearly metric and year, whatever the path count; yearly detail of a path is dropped once merged.
+//! [`run`] keeps every path's scalars in memory (8 bytes × metrics × paths), for tests and small
+//! runs.
 
 use crate::metrics::Catalogue;
 use crate::model::Model;
@@ -20,8 +23,10 @@ use rayon::prelude::*;
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
-/// Chunks simulated between merges: bounds the memory held by unmerged chunks.
-const BATCH: u64 = 512;
+/// Chunks simulated between merges: bounds the memory held by unmerged chunks, and is the number
+/// of chunks in each block handed to a [`run_streaming`] sink (so also part of the determinism
+/// contract: it sets the row groups of `paths.parquet`).
+pub const BATCH: u64 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
@@ -87,7 +92,7 @@ pub struct YearlyCell {
 pub struct ScenarioRun {
     pub catalogue: Catalogue,
     pub paths: u64,
-    /// `scalars[m][path]`.
+    /// `scalars[m][path]`; empty after [`run_streaming`], which hands them to its sink instead.
     pub scalars: Vec<Vec<f64>>,
     /// `yearly[m * n_years + y]`.
     pub yearly: Vec<YearlyCell>,
@@ -170,18 +175,41 @@ fn simulate_chunk(
     Block { scalars, deals }
 }
 
-/// Simulates `settings.paths` paths of `model`.
+/// Simulates `settings.paths` paths of `model`, keeping every path's scalars in
+/// [`ScenarioRun::scalars`].
 pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> ScenarioRun {
+    let n_scalars = Catalogue::for_model(model).scalars.len();
+    let mut columns: Vec<Vec<f64>> = (0..n_scalars)
+        .map(|_| Vec::with_capacity(settings.paths as usize))
+        .collect();
+    let mut result = run_streaming(model, settings, progress, &mut |rows: &[f64]| {
+        for row in rows.chunks_exact(n_scalars) {
+            for (col, &v) in columns.iter_mut().zip(row) {
+                col.push(v);
+            }
+        }
+    });
+    result.scalars = columns;
+    result
+}
+
+/// Simulates `settings.paths` paths of `model`, handing the per-path scalars to `sink` in path
+/// order, whole rows at a time: each call gets the rows of consecutive paths (row-major,
+/// `catalogue.scalars.len()` values per path), the paths of [`BATCH`] chunks (fewer in the last
+/// call). The returned run has no `scalars`.
+pub fn run_streaming(
+    model: &Model,
+    settings: RunSettings,
+    progress: &dyn Progress,
+    sink: &mut dyn FnMut(&[f64]),
+) -> ScenarioRun {
     let catalogue = Catalogue::for_model(model);
-    let n_scalars = catalogue.scalars.len();
     let n_cells = catalogue.yearly.len() * model.n_years;
     let mut result = ScenarioRun {
         catalogue,
         paths: settings.paths,
-        scalars: (0..n_scalars)
-            .map(|_| Vec::with_capacity(settings.paths as usize))
-            .collect(),
-        yearly: vec![YearlyCell::default(); n_cells],
+        scalars: Vec::new(),
+        yearly: Vec::new(),
         n_years: model.n_years,
         firm_years: 0,
         deals: Vec::new(),
@@ -189,6 +217,7 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
     let n_chunks = settings.paths.div_ceil(CHUNK);
     let mut yearly = Yearly::new(n_cells);
     let mut next = 0;
+    let mut rows: Vec<f64> = Vec::new();
     while next < n_chunks {
         let end = (next + BATCH).min(n_chunks);
         let (mut blocks, batch_yearly) = (next..end)
@@ -211,14 +240,12 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
                 },
             );
         blocks.sort_unstable_by_key(|(c, _)| *c);
+        rows.clear();
         for (_, block) in blocks {
             result.deals.extend(block.deals);
-            for row in block.scalars.chunks_exact(n_scalars) {
-                for (col, &v) in result.scalars.iter_mut().zip(row) {
-                    col.push(v);
-                }
-            }
+            rows.extend_from_slice(&block.scalars);
         }
+        sink(&rows);
         yearly = yearly.merge(batch_yearly);
         next = end;
     }

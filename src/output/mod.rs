@@ -46,6 +46,15 @@ impl Staging {
         Ok(file)
     }
 
+    /// Where a file opened with [`Staging::create`] is being written, until the commit.
+    pub fn temporary_path(&self, name: &str) -> Option<&Path> {
+        let target = self.dir.join(name);
+        self.pending
+            .iter()
+            .find(|(_, t)| *t == target)
+            .map(|(tmp, _)| tmp.as_path())
+    }
+
     /// Writes a whole file at once.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
         let mut file = self.create(name)?;

@@ -2,13 +2,17 @@
 //!
 //! Columns: `scenario` (string), `path` (u64), then every scalar metric of every scenario in the run
 //! (the union, in order of first appearance; null where a scenario lacks the metric, e.g. another
-//! scenario's instrument). Money in yuan (f64), `met.<target>` as booleans. Each scenario is written
-//! as its own row group(s), so memory holds one scenario's columns at a time.
+//! scenario's instrument). Money in yuan (f64), `met.<target>` as booleans. Rows arrive from the
+//! run a block at a time ([`crate::run::run_streaming`]) and each block is written as it comes, so
+//! memory holds one block, not the whole run; [`PathsReader`] reads a scenario's values back from
+//! the finished file, one metric at a time, for the exact percentiles of `summary.csv`.
 
 use crate::metrics::{Catalogue, Unit};
-use crate::run::ScenarioRun;
+use crate::report::PathValues;
 use polars::prelude::*;
+use std::fs::File;
 use std::io::Write;
+use std::path::PathBuf;
 
 /// The union of the scalar columns of several scenarios, in order of first appearance.
 pub fn union_columns(catalogues: &[&Catalogue]) -> Vec<(String, Unit)> {
@@ -39,25 +43,38 @@ impl<W: Write> PathsWriter<W> {
         }
     }
 
-    /// Appends a scenario's paths, taking its per-path columns (they are not needed afterwards).
-    pub fn write(&mut self, scenario: &str, run: &mut ScenarioRun) -> PolarsResult<()> {
-        let n = run.paths as usize;
+    /// Appends rows of one scenario: `rows` holds whole rows (row-major, the scenario's catalogue
+    /// scalars in order) of consecutive paths starting at `first_path`.
+    pub fn write_rows(
+        &mut self,
+        scenario: &str,
+        catalogue: &Catalogue,
+        first_path: u64,
+        rows: &[f64],
+    ) -> PolarsResult<()> {
+        let width = catalogue.scalars.len();
+        let n = rows.len().checked_div(width).unwrap_or(0);
+        if n == 0 {
+            return Ok(());
+        }
+        let value = |i: usize| rows.iter().skip(i).step_by(width).copied();
         let mut cols: Vec<Column> = Vec::with_capacity(self.columns.len() + 2);
         cols.push(StringChunked::full("scenario".into(), scenario, n).into_column());
-        cols.push(UInt64Chunked::from_vec("path".into(), (0..n as u64).collect()).into_column());
+        cols.push(
+            UInt64Chunked::from_vec("path".into(), (first_path..first_path + n as u64).collect())
+                .into_column(),
+        );
         for (name, unit) in &self.columns {
-            let idx = run.catalogue.scalars.iter().position(|c| &c.name == name);
+            let idx = catalogue.scalars.iter().position(|c| &c.name == name);
             let column = match (idx, unit) {
                 (Some(i), Unit::Indicator) => BooleanChunked::from_iter_values(
                     name.as_str().into(),
-                    run.scalars[i].iter().map(|&v| v == 1.0),
+                    value(i).map(|v| v == 1.0),
                 )
                 .into_column(),
-                (Some(i), _) => Float64Chunked::from_vec(
-                    name.as_str().into(),
-                    std::mem::take(&mut run.scalars[i]),
-                )
-                .into_column(),
+                (Some(i), _) => {
+                    Float64Chunked::from_vec(name.as_str().into(), value(i).collect()).into_column()
+                }
                 (None, Unit::Indicator) => {
                     BooleanChunked::full_null(name.as_str().into(), n).into_column()
                 }
@@ -79,5 +96,45 @@ impl<W: Write> PathsWriter<W> {
             Some(w) => w.finish().map(|_| ()),
             None => Ok(()),
         }
+    }
+}
+
+/// One scenario's rows of a finished `paths.parquet`, read back one metric at a time.
+pub struct PathsReader<'a> {
+    pub file: PathBuf,
+    /// Row of the scenario's first path in the file.
+    pub offset: usize,
+    pub paths: usize,
+    pub catalogue: &'a Catalogue,
+}
+
+impl PathValues for PathsReader<'_> {
+    type Error = PolarsError;
+
+    fn column(&mut self, i: usize) -> PolarsResult<Vec<f64>> {
+        let col = &self.catalogue.scalars[i];
+        let df = ParquetReader::new(File::open(&self.file)?)
+            .with_columns(Some(vec![col.name.clone()]))
+            .with_slice(Some((self.offset, self.paths)))
+            .finish()?;
+        let column = df.column(&col.name)?.as_materialized_series();
+        let values: Vec<f64> = if col.unit == Unit::Indicator {
+            column
+                .bool()?
+                .iter()
+                .map(|v| v.map_or(f64::NAN, |m| if m { 1.0 } else { 0.0 }))
+                .collect()
+        } else {
+            column
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect()
+        };
+        polars_ensure!(
+            values.len() == self.paths,
+            ComputeError: "paths.parquet: {} rows of {} read back, {} expected", values.len(), col.name, self.paths
+        );
+        Ok(values)
     }
 }
