@@ -10,9 +10,10 @@
 //!   is `scenarios/nantong_baseline.toml` when it exists and loads, else `tests/data/tiny.toml`;
 //!   both are read at run time from `CARGO_MANIFEST_DIR`.
 //! - `draws/per_firm_year`: only the random draws the model makes per firm-year, with the same
-//!   generator and functions ([`fundsim::rng`]): one `uniform` (the transition), a `normal` + `exp`
-//!   for revenue growth on the share of firm-years that grow revenue, and a `normal` + `exp` on the
-//!   share of firm-years with a round or an exit. Both shares are measured from the scenario by
+//!   counter-based generator and functions ([`fundsim::rng`]): a transition counter keyed by the
+//!   firm and year and its `uniform`, a revenue counter with a `normal` + `exp` on the share of
+//!   firm-years that grow revenue, and a `normal` + `exp` on the share of firm-years with a round
+//!   or an exit. Both shares are measured from the scenario by
 //!   replaying its firm population (see [`DrawMix::measure`]). This is the **ceiling**: a path must
 //!   make at least these draws, in this number, for each firm-year, and does everything else
 //!   (transition tables, bookkeeping, instruments, metrics) on top, so `path` can approach but not
@@ -28,7 +29,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use fundsim::model::{Model, compile};
-use fundsim::rng::{self, Stream, exp, normal, uniform};
+use fundsim::rng::{self, counter, exp, normal, purpose, uniform};
 use fundsim::run::{CHUNK, RunSettings, Silent, run};
 use fundsim::scenario::load_str;
 use fundsim::sim::PathSim;
@@ -110,20 +111,15 @@ impl DrawMix {
         let (mut firm_years, mut revenue, mut round_or_exit) = (0u64, 0u64, 0u64);
         for path in 0..paths {
             let mut market_rng = rng::stream(SEED, path, rng::MARKET);
-            let streams = |purpose: fn(&str) -> u64| -> Vec<Stream> {
-                model
-                    .industries
-                    .iter()
-                    .map(|ind| rng::stream(SEED, path, purpose(&ind.id)))
-                    .collect()
-            };
-            let mut rngs = streams(rng::industry_firms);
-            let mut factor_rngs = streams(rng::industry_factor);
-            firms.populate(model, &mut rngs);
+            let mut factor_rngs: Vec<_> = (model.industries.iter())
+                .map(|ind| rng::stream(SEED, path, rng::industry_factor(&ind.id)))
+                .collect();
+            firms.populate(model, SEED, path);
             market.start(&mut market_rng, &mut factor_rngs);
             for y in 0..model.n_years {
                 market.step(model, y, (&mut market_rng, &mut factor_rngs), &mut x);
-                events.clear();
+                events.clear(model.industries.len());
+                firms.begin_year(model, &x);
                 for (i, ind) in model.industries.iter().enumerate() {
                     firm_years += (firms.active[i].len()
                         + firms.exited[i].len()
@@ -133,7 +129,7 @@ impl DrawMix {
                         events.counts.arrivals,
                         events.counts.exits,
                     );
-                    firms.industry_year(model, (i, y), x[i], &mut rngs[i], &mut events);
+                    firms.industry_year(model, (i, y), &mut events);
                     let arrivals = (events.counts.arrivals - before.1) as u64;
                     let rounds = (events.rounds.len() - before.0) as u64 - arrivals;
                     let exits = (events.counts.exits - before.2) as u64;
@@ -164,22 +160,27 @@ impl DrawMix {
     }
 }
 
-/// The draws of `n` firm-years in the given mix, interleaved as in the firm loop. Fractional shares
-/// are spread evenly with an error-diffusion counter, so every iteration makes the same draws.
-fn draws(rng: &mut Stream, n: u64, mix: DrawMix) -> f64 {
+/// The draws of `n` firm-years in the given mix, interleaved as in the firm loop (firm `j`'s key
+/// is a hash of `j`). Fractional shares are spread evenly with an error-diffusion counter, so every
+/// iteration makes the same draws.
+fn draws(n: u64, mix: DrawMix) -> f64 {
     let mut acc = 0.0;
     let (mut rev, mut event) = (0.0, 0.0);
-    for _ in 0..n {
-        acc += uniform(rng);
+    let salt = rng::year_salt(3);
+    for j in 0..n {
+        let key = rng::splitmix64(j);
+        let mut c = counter(key, salt, purpose::TRANSITION);
+        acc += uniform(&mut c);
         rev += mix.revenue;
         if rev >= 1.0 {
             rev -= 1.0;
-            acc += exp(0.1 + 0.5 * normal(rng));
+            let mut r = counter(key, salt, purpose::REVENUE);
+            acc += exp(0.1 + 0.5 * normal(&mut r));
         }
         event += mix.round_or_exit;
         if event >= 1.0 {
             event -= 1.0;
-            acc += exp(0.3 + 0.8 * normal(rng));
+            acc += exp(0.3 + 0.8 * normal(&mut c));
         }
     }
     acc
@@ -240,8 +241,7 @@ fn engine(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(DRAW_BATCH));
     g.bench_function("per_firm_year", |b| {
-        let mut rng = rng::stream(SEED, 0, rng::industry_firms("bench"));
-        b.iter(|| black_box(draws(&mut rng, DRAW_BATCH, black_box(mix))))
+        b.iter(|| black_box(draws(DRAW_BATCH, black_box(mix))))
     });
     g.finish();
 

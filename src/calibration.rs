@@ -47,15 +47,18 @@ pub fn cohort(model: &Model, industry: usize, firms: usize, years: usize, seed: 
     let mut factor_rngs: Vec<_> = (quiet.industries.iter())
         .map(|i| rng::stream(seed, 0, rng::industry_factor(&i.id)))
         .collect();
-    let mut firm_rng = rng::stream(seed, 0, rng::industry_firms(&ind.id));
+    let parent = rng::key(seed, 0, rng::industry_firms(&ind.id));
     market.start(&mut market_rng, &mut factor_rngs);
 
     let mut pop = Firms::default();
-    pop.clear(n_ind);
+    pop.clear(n_ind, 0);
     let ids: Vec<u32> = (0..firms)
-        .map(|_| {
-            let value = exp(ind.entry_value.mu + ind.entry_value.sigma * normal(&mut firm_rng));
-            pop.add_outside(industry, 0, value, 0)
+        .map(|j| {
+            // Keyed like the new projects of a path, so each firm has draws of its own.
+            let key = rng::child(parent, rng::purpose::ARRIVAL, 0, j as u64);
+            let mut c = rng::counter(key, 0, rng::purpose::CREATE);
+            let value = exp(ind.entry_value.mu + ind.entry_value.sigma * normal(&mut c));
+            pop.add_outside(industry, 0, value, 0, key)
         })
         .collect();
     // Year each firm first reached each stage (the entry round is year 0 in the first stage).
@@ -68,7 +71,8 @@ pub fn cohort(model: &Model, industry: usize, firms: usize, years: usize, seed: 
     let mut x = Vec::new();
     for y in 0..horizon {
         market.step(&quiet, y, (&mut market_rng, &mut factor_rngs), &mut x);
-        pop.outside_year(&quiet, (industry, y), x[industry], &mut firm_rng);
+        pop.begin_year(&quiet, &x);
+        pop.outside_year(&quiet, (industry, y));
         for (k, &f) in ids.iter().enumerate() {
             let f = f as usize;
             let stage = pop.stage[f] as usize;

@@ -144,6 +144,10 @@ pub struct Ledger {
     pub funds_local: Vec<Fen>,
     /// Sub-funds' investments in firms outside the city in year `y`.
     pub funds_outside: Vec<Fen>,
+    /// Sub-funds' investment recognised toward 返投 in year `y` (under their recognition rule).
+    pub funds_recognised: Vec<Fen>,
+    /// Principal of the loans guaranteed in year `y`.
+    pub loans_made: Vec<Fen>,
 }
 
 impl Ledger {
@@ -172,6 +176,8 @@ impl Ledger {
             &mut self.funds_closed,
             &mut self.funds_local,
             &mut self.funds_outside,
+            &mut self.funds_recognised,
+            &mut self.loans_made,
         ] {
             v.clear();
             v.resize(n_years, 0);

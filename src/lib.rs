@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod calibration;
+pub mod effects;
 pub mod instruments;
 pub mod irr;
 pub mod ledger;

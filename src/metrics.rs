@@ -80,6 +80,13 @@ yearly_defs! {
     FundsLocalInvested = ("funds_local_invested", Cny, Flow, "参股基金投资本地企业金额(返投)"),
     FundsOutsideInvested = ("funds_outside_invested", Cny, Flow, "参股基金投资外地企业金额"),
     FirmsSupported = ("firms_supported", Count, Flow, "首次获支持企业数"),
+    FundsLocalRecognised = ("funds_local_recognised", Cny, Flow, "参股基金认定返投金额"),
+    Relocations = ("relocations", Count, Flow, "参股基金被投外地企业迁入数(计入新落户项目)"),
+    LargeArrivals = ("large_arrivals", Count, Flow, "新引进大企业数"),
+    AdditionalRounds = ("additional_rounds", Count, Flow, "政策带来的新增融资轮次"),
+    AdditionalExits = ("additional_exits", Count, Flow, "政策带来的新增退出"),
+    AdditionalProjects = ("additional_projects", Count, Flow, "政策带来的新增落户项目"),
+    AdditionalTalents = ("additional_talents", Count, Flow, "政策带来的新增硕博士人才"),
     Exits = ("exits", Count, Flow, "退出(上市或并购)企业数"),
     Ipos = ("ipos", Count, Flow, "上市企业数"),
     Failures = ("failures", Count, Flow, "失败企业数"),
@@ -95,6 +102,8 @@ yearly_defs! {
     UnicornsInclPotentialNew = ("unicorns_incl_potential_new", Count, Stock, "新培育(潜在)独角兽企业数(不含期初已达标企业)"),
     ChainLeaders = ("chain_leaders", Count, Stock, "链主企业数"),
     ChainLeadersNew = ("chain_leaders_new", Count, Stock, "新引育链主企业数(不含期初已达标企业)"),
+    AdditionalUnicorns = ("additional_unicorns", Count, Stock, "政策带来的新增(潜在)独角兽"),
+    AdditionalChainLeaders = ("additional_chain_leaders", Count, Stock, "政策带来的新增链主企业"),
     Clusters = ("clusters", Count, Stock, "百亿级产业集群数"),
     LocalRevenue = ("local_revenue", Cny, Stock, "本地企业营业收入"),
     HoldingsValue = ("holdings_value", Cny, Stock, "持有股权估值"),
@@ -329,6 +338,17 @@ scalar_defs! {
     ChainLeadersNew = ("chain_leaders_new", Count, "期末新引育链主企业数"),
     Clusters = ("clusters", Count, "期末百亿级集群数"),
     LocalRevenue = ("local_revenue", Cny, "期末本地企业营业收入"),
+    LargeArrivals = ("large_arrivals", Count, "新引进大企业数合计"),
+    Relocations = ("relocations", Count, "返投迁入企业数合计"),
+    AdditionalRounds = ("additional_rounds", Count, "政策带来的新增融资轮次合计"),
+    AdditionalExits = ("additional_exits", Count, "政策带来的新增退出合计"),
+    AdditionalUnicorns = ("additional_unicorns", Count, "期内政策带来的新增(潜在)独角兽"),
+    AdditionalChainLeaders = ("additional_chain_leaders", Count, "期内政策带来的新增链主企业"),
+    AdditionalProjects = ("additional_projects", Count, "政策带来的新增落户项目合计"),
+    AdditionalTalents = ("additional_talents", Count, "政策带来的新增硕博士人才合计"),
+    CostPerAdditionalUnicorn = ("cost_per_additional_unicorn", Cny, "每个新增(潜在)独角兽的财政净成本"),
+    CostPerAdditionalChainLeader = ("cost_per_additional_chain_leader", Cny, "每个新增链主企业的财政净成本"),
+    CostPerAdditionalProject = ("cost_per_additional_project", Cny, "每个新增落户项目的财政净成本"),
 }
 
 pub const N_PROGRAM_SCALARS: usize = PROGRAM_SCALARS.len();
@@ -346,6 +366,16 @@ pub enum IS {
     Irr,
     Mobilised,
     Deals,
+    NetFiscalCost,
+    AdditionalRounds,
+    AdditionalExits,
+    AdditionalUnicorns,
+    AdditionalChainLeaders,
+    AdditionalProjects,
+    AdditionalTalents,
+    CostPerAdditionalUnicorn,
+    CostPerAdditionalChainLeader,
+    CostPerAdditionalProject,
 }
 
 pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
@@ -393,6 +423,56 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
         name: "deals",
         unit: Unit::Count,
         label: "项目数",
+    },
+    ScalarDef {
+        name: "net_fiscal_cost",
+        unit: Unit::Cny,
+        label: "财政净成本(出资−回收−期末估值)",
+    },
+    ScalarDef {
+        name: "additional_rounds",
+        unit: Unit::Count,
+        label: "带来的新增融资轮次",
+    },
+    ScalarDef {
+        name: "additional_exits",
+        unit: Unit::Count,
+        label: "带来的新增退出",
+    },
+    ScalarDef {
+        name: "additional_unicorns",
+        unit: Unit::Count,
+        label: "带来的新增(潜在)独角兽",
+    },
+    ScalarDef {
+        name: "additional_chain_leaders",
+        unit: Unit::Count,
+        label: "带来的新增链主企业",
+    },
+    ScalarDef {
+        name: "additional_projects",
+        unit: Unit::Count,
+        label: "带来的新增落户项目",
+    },
+    ScalarDef {
+        name: "additional_talents",
+        unit: Unit::Count,
+        label: "带来的新增硕博士人才",
+    },
+    ScalarDef {
+        name: "cost_per_additional_unicorn",
+        unit: Unit::Cny,
+        label: "每个新增(潜在)独角兽的财政净成本",
+    },
+    ScalarDef {
+        name: "cost_per_additional_chain_leader",
+        unit: Unit::Cny,
+        label: "每个新增链主企业的财政净成本",
+    },
+    ScalarDef {
+        name: "cost_per_additional_project",
+        unit: Unit::Cny,
+        label: "每个新增落户项目的财政净成本",
     },
 ];
 

@@ -38,6 +38,25 @@ pub struct Model {
     pub industries: Vec<IndustryModel>,
     pub instruments: Vec<InstrumentModel>,
     pub targets: Vec<TargetModel>,
+    pub channels: ChannelsModel,
+}
+
+/// How policy reaches outcomes beyond money.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelsModel {
+    /// Whether instruments change outcomes at all (false: the money-only reading).
+    pub effects: bool,
+    /// Probability that an acquired local firm leaves the city.
+    pub leakage: f64,
+}
+
+/// What the `financing` metric counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinancingModel {
+    pub rounds: bool,
+    pub guaranteed_loans: bool,
+    /// Share of a listing's value sold as new shares, if IPO raises count.
+    pub ipo_float: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +81,7 @@ pub struct ThresholdModel {
     pub potential_max_age: u32,
     pub chain_leader: (Measure, f64),
     pub cluster: (Measure, f64),
+    pub financing: FinancingModel,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +106,18 @@ pub struct IndustryModel {
     pub entry_revenue: Option<LogNormal>,
     pub stages: Vec<StageModel>,
     pub established: Option<EstablishedModel>,
+    pub large: Option<LargeModel>,
+}
+
+/// Large firms arriving in an industry: `rate` a year without incentives, and per incentive
+/// programme `(instrument, extra rate per year)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LargeModel {
+    pub rate: f64,
+    pub value: LogNormal,
+    pub revenue: LogNormal,
+    pub growth: (f64, f64),
+    pub incentives: Vec<(usize, Vec<f64>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +167,10 @@ pub struct InstrumentModel {
     /// Per industry, per stage: whether a firm there is eligible.
     pub eligible: Vec<Vec<bool>>,
     pub kind: KindModel,
+    /// Hash of its id, keying the draws of its effects.
+    pub hash: u64,
+    /// Its effect on the firms it supports (none in the money-only reading).
+    pub effect: Option<crate::effects::Effect>,
 }
 
 /// What an instrument's deals are when made: cash grants (plain or convertible), equity stakes, or
@@ -158,6 +194,23 @@ pub enum KindModel {
     Guarantee(GuaranteeModel),
     Subsidy(SubsidyModel),
     SubFund(Box<SubFundModel>),
+    Attraction(AttractionModel),
+    Talent(TalentModel),
+}
+
+/// An incentive programme for large-firm arrivals: each arrival in its industries receives at most
+/// `max_per_firm` from the year's budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttractionModel {
+    pub max_per_firm: Fen,
+}
+
+/// A talent subsidy: `amount` per new talent; talent inflow of its industries rises by `uplift[y]`
+/// (`ε·s·phase`, 0 in the money-only reading).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TalentModel {
+    pub amount: Fen,
+    pub uplift: Vec<f64>,
 }
 
 impl KindModel {
@@ -171,15 +224,19 @@ impl KindModel {
             KindModel::Guarantee(_) => "guarantee",
             KindModel::Subsidy(_) => "subsidy",
             KindModel::SubFund(_) => "sub_fund",
+            KindModel::Attraction(_) => "attraction",
+            KindModel::Talent(_) => "talent_subsidy",
         }
     }
 
     /// What its deals are when made.
     pub fn family(&self) -> Family {
         match self {
-            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Subsidy(_) => {
-                Family::Grant
-            }
+            KindModel::Grant(_)
+            | KindModel::Convertible(_)
+            | KindModel::Subsidy(_)
+            | KindModel::Attraction(_)
+            | KindModel::Talent(_) => Family::Grant,
             KindModel::Prize(_) | KindModel::DirectEquity(_) | KindModel::CoInvestment(_) => {
                 Family::Equity
             }
@@ -198,7 +255,9 @@ impl KindModel {
             | KindModel::Convertible(_)
             | KindModel::Guarantee(_)
             | KindModel::Subsidy(_)
-            | KindModel::SubFund(_) => None,
+            | KindModel::SubFund(_)
+            | KindModel::Attraction(_)
+            | KindModel::Talent(_) => None,
         }
     }
 }
@@ -324,6 +383,11 @@ pub struct BottomUpModel {
     /// Per industry, per stage: the post-money of an outside firm entering at that stage (median
     /// of the entry value times the median step-ups), with the entry value's log-volatility.
     pub outside_value: Vec<Vec<LogNormal>>,
+    /// Yearly probability that an outside portfolio firm moves to the city (0 in the money-only
+    /// reading), and the share of moves that bring only a branch.
+    pub relocation_rate: f64,
+    pub branch_share: f64,
+    pub recognition: scenario::Recognition,
 }
 
 /// How big a ticket an equity instrument writes into a round of size `S`.
@@ -412,7 +476,16 @@ pub fn compile(f: &ScenarioFile) -> Model {
         potential_max_age: t.potential_unicorn.max_age as u32,
         chain_leader: (t.chain_leader.measure, t.chain_leader.value.yuan()),
         cluster: (t.cluster.measure, t.cluster.value.yuan()),
+        financing: FinancingModel {
+            rounds: t.financing.rounds,
+            guaranteed_loans: t.financing.guaranteed_loans,
+            ipo_float: t
+                .financing
+                .ipo_raises
+                .then(|| t.financing.ipo_float.value()),
+        },
     };
+    let effects_on = f.channels.effects;
 
     let dist = |d: &scenario::MoneyDist| LogNormal::from_median(d.median.yuan(), d.sigma);
     let industries: Vec<IndustryModel> = f
@@ -459,6 +532,13 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 value: dist(&e.value),
                 revenue: dist(&e.revenue),
                 growth: (e.revenue_growth.mean, e.revenue_growth.vol),
+            }),
+            large: ind.large_arrivals.as_ref().map(|l| LargeModel {
+                rate: l.per_year,
+                value: dist(&l.value),
+                revenue: dist(&l.revenue),
+                growth: (l.revenue_growth.mean, l.revenue_growth.vol),
+                incentives: Vec::new(),
             }),
         })
         .collect();
@@ -688,6 +768,16 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 local_required: crate::money::fen_from_yuan_f64(
                     fund.local_multiple * crate::money::yuan(city_commitment),
                 ),
+                relocation_rate: if effects_on {
+                    fund.relocation_rate
+                        .map_or(crate::effects::RELOCATION_RATE, |r| r.value())
+                } else {
+                    0.0
+                },
+                branch_share: fund
+                    .branch_share
+                    .map_or(crate::effects::BRANCH_SHARE, |r| r.value()),
+                recognition: fund.local_recognition,
                 outside_value: industries
                     .iter()
                     .map(|ind| {
@@ -717,6 +807,32 @@ pub fn compile(f: &ScenarioFile) -> Model {
             pacing,
         }))
     }));
+    let kinds = kinds.chain(ins.attraction.iter().map(|a| {
+        KindModel::Attraction(AttractionModel {
+            max_per_firm: fen_of(a.max_per_firm.0),
+        })
+    }));
+    let kinds = kinds.chain(ins.talent_subsidy.iter().map(|t| {
+        let amount = fen_of(t.amount.0);
+        let share = t.amount.yuan() / t.reference_pay.yuan();
+        let elasticity = t.elasticity.unwrap_or(crate::effects::TALENT_ELASTICITY);
+        let phase_in = t
+            .phase_in_years
+            .map_or(crate::effects::TALENT_PHASE_IN_YEARS, |y| y as u32)
+            .max(1);
+        let funded = budget(&t.budget);
+        let first = funded.iter().position(|&b| b > 0);
+        let uplift = (0..n_years)
+            .map(|y| match first {
+                Some(y0) if effects_on && y >= y0 => {
+                    let phase = ((y - y0 + 1) as f64 / phase_in as f64).min(1.0);
+                    elasticity * share * phase
+                }
+                _ => 0.0,
+            })
+            .collect();
+        KindModel::Talent(TalentModel { amount, uplift })
+    }));
     // `common()` lists the instruments in the same order as `kinds`.
     let instruments: Vec<InstrumentModel> = ins
         .common()
@@ -724,6 +840,11 @@ pub fn compile(f: &ScenarioFile) -> Model {
         .zip(kinds)
         .map(|(c, kind)| {
             let (industries, eligible) = focus(c.industries, c.stages);
+            let effect = if effects_on {
+                crate::effects::resolve(c.kind, c.effect)
+            } else {
+                None
+            };
             InstrumentModel {
                 id: c.id.to_string(),
                 label: label(c.label, c.id),
@@ -731,9 +852,46 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 industries,
                 eligible,
                 kind,
+                hash: crate::rng::instrument(c.id),
+                effect,
             }
         })
         .collect();
+    // Incentive programmes raise the arrival rate of large firms in their industries: they decide
+    // a share `c = max_share·B/(B + half_budget)` of the arrivals, so `λ·c/(1 − c)` more arrive.
+    let mut industries = industries;
+    if effects_on {
+        for (k, inst) in instruments.iter().enumerate() {
+            let KindModel::Attraction(_) = inst.kind else {
+                continue;
+            };
+            let spec = ins
+                .attraction
+                .iter()
+                .find(|a| a.id == inst.id)
+                .expect("compiled from it");
+            let max_share = spec.max_share.value();
+            let half = crate::money::yuan(fen_of(spec.half_budget.0));
+            for (i, ind) in industries.iter_mut().enumerate() {
+                let reached = inst.industries.is_empty() || inst.industries.contains(&i);
+                let Some(large) = ind.large.as_mut().filter(|_| reached) else {
+                    continue;
+                };
+                let rates = (inst.budget.iter())
+                    .map(|&b| {
+                        let b = crate::money::yuan(b);
+                        let c = if b > 0.0 {
+                            max_share * b / (b + half)
+                        } else {
+                            0.0
+                        };
+                        large.rate * c / (1.0 - c)
+                    })
+                    .collect();
+                large.incentives.push((k, rates));
+            }
+        }
+    }
 
     let program = ProgramModel {
         discount_rate: f.program.discount_rate.value(),
@@ -789,6 +947,10 @@ pub fn compile(f: &ScenarioFile) -> Model {
         industries,
         instruments,
         targets,
+        channels: ChannelsModel {
+            effects: effects_on,
+            leakage: f.channels.leakage.value(),
+        },
     }
 }
 

@@ -18,6 +18,7 @@ use crate::metrics::Catalogue;
 use crate::model::Model;
 use crate::money::Fen;
 use crate::sim::PathSim;
+use crate::sim::firms::NONE;
 use crate::stats::sketch::Sketch;
 use rayon::prelude::*;
 
@@ -153,8 +154,8 @@ fn simulate_chunk(
             deals.extend(sim.positions.iter().map(|p| Deal {
                 path,
                 instrument: p.instrument,
-                industry: Some(sim.firms.industry[p.firm as usize] as usize),
-                firm: Some(p.firm),
+                industry: (p.firm != NONE).then(|| sim.firms.industry[p.firm as usize] as usize),
+                firm: (p.firm != NONE).then_some(p.firm),
                 entry_year: p.entry_year,
                 amount: p.cost,
                 proceeds: p.proceeds,

@@ -93,11 +93,11 @@ fn values_are_stable_for_a_fixed_seed() {
     );
 }
 
-const PINNED_PROJECTS_MEAN: &str = "100.123";
-const PINNED_FISCAL_P50: &str = "352455355.61";
-const PINNED_MONEY_BACK_MEAN: &str = "370229310.08";
-const PINNED_IRR_P50: &str = "0.008666";
-const PINNED_ALL_TARGETS: &str = "0.482";
+const PINNED_PROJECTS_MEAN: &str = "100.26";
+const PINNED_FISCAL_P50: &str = "358501324.76";
+const PINNED_MONEY_BACK_MEAN: &str = "402536180.57";
+const PINNED_IRR_P50: &str = "0.021096";
+const PINNED_ALL_TARGETS: &str = "0.511";
 const PINNED_ACTIVE_2030_P50: &str = "46";
 
 #[test]

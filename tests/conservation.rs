@@ -25,6 +25,8 @@ struct IndustryGen {
     arrivals: f64,
     stages: Vec<StageGen>,
     revenue: bool,
+    /// Large firms a year (given to industries that model revenue).
+    large: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +86,18 @@ enum InstrumentGen {
         take_up_pct: u32,
         sell_after: Option<(u32, u32)>,
     },
+    /// An incentive programme for large firms (a talent subsidy where no industry has large
+    /// arrivals).
+    Attraction {
+        budget_wan: u32,
+        max_wan: u32,
+        half_wan: u32,
+    },
+    Talent {
+        budget_wan: u32,
+        amount_wan: u32,
+        elasticity: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -123,11 +137,13 @@ fn industry() -> impl Strategy<Value = IndustryGen> {
         0.0f64..8.0,
         prop::collection::vec(stage(), 2..5),
         any::<bool>(),
+        0.0f64..3.0,
     )
-        .prop_map(|(arrivals, stages, revenue)| IndustryGen {
+        .prop_map(|(arrivals, stages, revenue, large)| IndustryGen {
             arrivals,
             stages,
             revenue,
+            large,
         })
 }
 
@@ -252,6 +268,20 @@ fn instrument() -> impl Strategy<Value = InstrumentGen> {
                     }
                 }
             ),
+        (0u32..20000, 1u32..3000, 1u32..20000).prop_map(|(budget_wan, max_wan, half_wan)| {
+            InstrumentGen::Attraction {
+                budget_wan,
+                max_wan,
+                half_wan,
+            }
+        }),
+        (0u32..3000, 1u32..100, 0.0f64..3.0).prop_map(|(budget_wan, amount_wan, elasticity)| {
+            InstrumentGen::Talent {
+                budget_wan,
+                amount_wan,
+                elasticity,
+            }
+        }),
     ]
 }
 
@@ -381,6 +411,16 @@ fn to_toml(g: &ScenarioGen) -> String {
                 );
             }
         }
+        if ind.revenue {
+            let _ = writeln!(
+                s_,
+                "[industries.large_arrivals]\nper_year = {}\n\
+                 value = {{ median = \"20亿\", sigma = 0.8 }}\n\
+                 revenue = {{ median = \"3亿\", sigma = 0.8 }}\n\
+                 revenue_growth = {{ mean = 0.05, vol = 0.2 }}",
+                ind.large
+            );
+        }
     }
     let sale = |s_: &mut String, sell_after: &Option<(u32, u32)>| {
         if let Some((years, discount)) = sell_after {
@@ -390,8 +430,47 @@ fn to_toml(g: &ScenarioGen) -> String {
             );
         }
     };
+    let large: Vec<String> = (g.industries.iter().enumerate())
+        .filter(|(_, ind)| ind.revenue)
+        .map(|(i, _)| format!("\"ind{i}\""))
+        .collect();
     for ((inst, _), id) in g.instruments.iter().zip(&ids) {
         match inst {
+            InstrumentGen::Attraction {
+                budget_wan,
+                max_wan,
+                half_wan,
+            } if !large.is_empty() => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.attraction]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     max_per_firm = \"{max_wan}万\"\nhalf_budget = \"{half_wan}万\"\n\
+                     industries = [{}]",
+                    large.join(", ")
+                );
+            }
+            InstrumentGen::Attraction {
+                budget_wan,
+                max_wan,
+                ..
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.talent_subsidy]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     amount = \"{max_wan}万\"\nreference_pay = \"150万\""
+                );
+            }
+            InstrumentGen::Talent {
+                budget_wan,
+                amount_wan,
+                elasticity,
+            } => {
+                let _ = writeln!(
+                    s_,
+                    "[[instruments.talent_subsidy]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
+                     amount = \"{amount_wan}万\"\nreference_pay = \"150万\"\nelasticity = {elasticity:.3}"
+                );
+            }
             InstrumentGen::Convertible {
                 budget_wan,
                 amount_wan,
@@ -649,7 +728,7 @@ proptest! {
                 prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());
                 // One position per deal, except subsidies: one per firm and year, for all its items.
                 let deals = Ledger::total(&l.deals, k, n);
-                if matches!(inst.kind, KindModel::Subsidy(_)) {
+                if matches!(inst.kind, KindModel::Subsidy(_) | KindModel::Talent(_)) {
                     prop_assert!(deals >= mine.len() as i64);
                 } else {
                     prop_assert_eq!(deals, mine.len() as i64);
@@ -670,9 +749,10 @@ proptest! {
                         prop_assert_eq!(p.proceeds, 0);
                     }
                     match &inst.kind {
-                        KindModel::Grant(_) | KindModel::Subsidy(_) => {
-                            prop_assert_eq!(p.outcome, Outcome::Grant)
-                        }
+                        KindModel::Grant(_)
+                        | KindModel::Subsidy(_)
+                        | KindModel::Attraction(_)
+                        | KindModel::Talent(_) => prop_assert_eq!(p.outcome, Outcome::Grant),
                         KindModel::Convertible(c) => {
                             prop_assert!(p.outcome != Outcome::Grant);
                             if p.outcome == Outcome::BoughtBack {

@@ -39,7 +39,7 @@ pub(super) fn invest(
         let firm = draw_next(&mut candidates, j, &mut year.rngs[k]);
         let f = firm as usize;
         year.firms.granted[f] |= bit;
-        year.support(firm);
+        year.support(k, firm);
         let mut position = Position::paid(k, firm, year.y, award.amount, becomes);
         if becomes == Outcome::Open {
             position.stake = (yuan(award.amount) / year.firms.value[f]).min(1.0);

@@ -27,7 +27,8 @@ pub(super) fn invest(
     let mut candidates = std::mem::take(year.candidates);
     candidates.clear();
     candidates.extend(
-        year.rounds
+        year.events
+            .rounds
             .iter()
             .enumerate()
             .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
@@ -41,7 +42,7 @@ pub(super) fn invest(
         if uniform(&mut year.rngs[k]) >= eq.take_up {
             continue;
         }
-        let round = year.rounds[n];
+        let round = year.events.rounds[n];
         let size = fen_from_yuan_f64(round.size);
         let wanted = match eq.ticket {
             TicketRule::Fixed {
@@ -67,7 +68,7 @@ pub(super) fn invest(
         position.stake = yuan(ticket) / round.post_money;
         position.retention_entry = year.firms.retention[f];
         year.positions.push(position);
-        year.support(round.firm);
+        year.support(k, round.firm);
         let i = year.ledger.at(k, year.y);
         year.ledger.deals[i] += 1;
         year.tickets.push((k, n as u32, ticket));

@@ -40,13 +40,14 @@ pub(super) fn invest(
         let firm = draw_next(&mut candidates, j, &mut year.rngs[k]);
         // The bit marks an outstanding loan of this programme; it is cleared when the loan ends.
         year.firms.granted[firm as usize] |= bit;
-        year.support(firm);
+        year.support(k, firm);
         let mut loan = Position::paid(k, firm, year.y, 0, Outcome::Open);
         loan.principal = g.loan_size;
         loan.proceeds = g.fee.apply(g.loan_size);
         year.ledger.proceeds[i] += loan.proceeds;
         year.ledger.mobilised[i] += g.loan_size;
         year.ledger.mobilised_program[year.y] += g.loan_size;
+        year.ledger.loans_made[year.y] += g.loan_size;
         year.ledger.deals[i] += 1;
         year.positions.push(loan);
     }

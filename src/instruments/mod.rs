@@ -13,6 +13,7 @@
 //! Instruments draw only from the program stream and never change a firm's fate, so scenarios that
 //! differ in instruments share their firms and markets exactly (common random numbers).
 
+mod arrivals;
 mod awards;
 mod equity;
 mod guarantee;
@@ -23,7 +24,7 @@ use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, uniform};
-use crate::sim::firms::{Firms, RoundEvent, Status};
+use crate::sim::firms::{Firms, Status, YearEvents};
 use crate::subsidy::{Claim, SubsidyState};
 pub use subfund::{Fund, FundState, fund_nav};
 
@@ -55,9 +56,9 @@ pub struct Year<'a> {
     pub y: usize,
     pub model: &'a Model,
     pub firms: &'a mut Firms,
-    /// This year's rounds.
-    pub rounds: &'a [RoundEvent],
-    /// City money put into each of this year's rounds so far (parallel to `rounds`).
+    /// What happened to the firms this year: rounds (`events.rounds`), arrivals, counts.
+    pub events: &'a mut YearEvents,
+    /// City money put into each of this year's rounds so far (parallel to `events.rounds`).
     pub round_city: &'a mut [Fen],
     /// Each instrument's own stream (keyed by its id), so that instruments do not disturb each
     /// other's choices.
@@ -101,11 +102,17 @@ impl Year<'_> {
         self.ledger.fiscal[i] += amount - from_pool;
     }
 
-    fn support(&mut self, firm: u32) {
+    /// Instrument `k` supports `firm`: counted once per firm, and its effect (if any) may start
+    /// acting on the firm from next year.
+    fn support(&mut self, k: usize, firm: u32) {
         let f = firm as usize;
         if !self.firms.supported[f] {
             self.firms.supported[f] = true;
             *self.newly_supported += 1;
+        }
+        let inst = &self.model.instruments[k];
+        if let Some(e) = &inst.effect {
+            (self.firms).apply_effect(k, inst.hash, (e.boost, e.years, e.additional), firm, self.y);
         }
     }
 }
@@ -133,6 +140,8 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
         }
         KindModel::Guarantee(g) => guarantee::invest(k, inst, g, purse, year),
         KindModel::Subsidy(sub) => subsidies::invest(k, sub, purse, year),
+        KindModel::Attraction(a) => arrivals::incentives(k, inst, a, purse, year),
+        KindModel::Talent(t) => arrivals::talents(k, inst, t, purse, year),
         KindModel::SubFund(_) => unreachable!("handled above"),
     }
 }
@@ -142,6 +151,9 @@ pub fn settle(year: &mut Year) {
     let y = year.y;
     let model = year.model;
     for p in year.positions.iter_mut() {
+        if !p.outcome.is_live() {
+            continue;
+        }
         let f = p.firm as usize;
         let status = year.firms.status[f];
         if p.outcome == Outcome::Pending {
@@ -236,7 +248,13 @@ fn compound(amount: Fen, rate: &RateFen, years: u32) -> Fen {
 /// the fen, so the instruments' shares never add up to more than the program's figure).
 pub fn book_mobilised(year: &mut Year) {
     let mut program = 0;
-    for (n, (round, &city)) in year.rounds.iter().zip(year.round_city.iter()).enumerate() {
+    for (n, (round, &city)) in year
+        .events
+        .rounds
+        .iter()
+        .zip(year.round_city.iter())
+        .enumerate()
+    {
         if city > 0 {
             let private = fen_from_yuan_f64(round.size) - city;
             program += private;

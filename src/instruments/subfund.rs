@@ -41,7 +41,8 @@ use super::{Purse, Year, draw_next};
 use crate::model::{BottomUpModel, InstrumentModel, Pacing, SubFundModel};
 use crate::money::{Fen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
-use crate::rng::{exp, index_below, normal, uniform};
+use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
+use crate::scenario::Recognition;
 use crate::sim::firms::{Firms, Status};
 use crate::waterfall::Waterfall;
 
@@ -68,6 +69,8 @@ pub enum FundState {
 #[derive(Debug, Clone, Default)]
 pub struct BottomUpFund {
     pub holdings: Vec<Holding>,
+    /// Investment recognised toward 返投 so far (under the programme's recognition rule).
+    pub recognised: Fen,
     /// Proceeds kept for reinvestment and not yet invested.
     pub cash: Fen,
     pub called: Fen,
@@ -91,6 +94,8 @@ pub struct Holding {
     pub cost: Fen,
     pub stake: f64,
     pub retention_entry: f64,
+    /// An outside firm that opened a branch in the city (counted for 返投 once).
+    pub branch: bool,
 }
 
 /// New commitments of programme `k` this year (the purse's fiscal side is the commitment budget).
@@ -222,6 +227,9 @@ fn bottom_up_year(
     age: usize,
     year: &mut Year,
 ) -> (Fen, Fen, Fen, bool) {
+    if m.relocation_rate > 0.0 && age < m.term as usize {
+        relocations(k, m, b, year);
+    }
     let firms = &*year.firms;
     let stake_now = |h: &Holding| h.stake * firms.retention[h.firm as usize] / h.retention_entry;
     let ended = age >= m.term as usize;
@@ -279,7 +287,7 @@ fn bottom_up_year(
             .max(0);
         // Local deals: the fund's own preference, or more if the 返投 requirement needs it to stay
         // on track (what is still required, spread over the investment years left).
-        let still_required = (m.local_required - b.local_invested).max(0);
+        let still_required = (m.local_required - b.recognised).max(0);
         let years_left = (m.investment_years as usize - age).max(1) as i64;
         let wanted =
             (m.local_preference.apply(budget)).max((still_required + years_left - 1) / years_left);
@@ -289,7 +297,10 @@ fn bottom_up_year(
             .saturating_mul(m.ticket)
             .min(budget);
         invested += invest_local(k, inst, m, b, local_target, year);
-        let outside_room = (investable - m.local_required - b.outside_invested).max(0);
+        // Outside deals leave room for what the requirement still needs locally.
+        let still_required = (m.local_required - b.recognised).max(0);
+        let outside_room =
+            (investable - b.outside_invested - b.local_invested - still_required).max(0);
         invested += invest_outside(k, inst, m, b, (budget - invested).min(outside_room), year);
     }
 
@@ -325,6 +336,36 @@ fn bottom_up_year(
     (called, distributable, nav, ended)
 }
 
+/// 返投 relocation: each outside firm the fund holds moves to the city this year with probability
+/// `relocation_rate` (drawn from the firm's own counter), a share `branch_share` of the moves only
+/// opening a branch. Both count toward 返投 (the fund's cost, or the firm's valuation under
+/// `valuation` recognition); only a true move makes the firm local.
+fn relocations(k: usize, m: &BottomUpModel, b: &mut BottomUpFund, year: &mut Year) {
+    let salt = rng::year_salt(year.y);
+    for h in b.holdings.iter_mut() {
+        let f = h.firm as usize;
+        if year.firms.local[f] || year.firms.status[f] != Status::Active || h.branch {
+            continue;
+        }
+        let u = uniform(&mut counter(year.firms.key[f], salt, purpose::RELOCATE));
+        if u >= m.relocation_rate {
+            continue;
+        }
+        let recognised = match m.recognition {
+            Recognition::Valuation => fen_from_yuan_f64(year.firms.value[f]),
+            Recognition::Ticket | Recognition::Round => h.cost,
+        };
+        b.recognised += recognised;
+        year.ledger.funds_recognised[year.y] += recognised;
+        if u < m.relocation_rate * m.branch_share {
+            h.branch = true;
+        } else {
+            year.firms
+                .relocate(year.model, h.firm, k, year.y, year.events);
+        }
+    }
+}
+
 /// Tickets in this year's local rounds, up to `budget`; returns the amount invested.
 fn invest_local(
     k: usize,
@@ -337,17 +378,19 @@ fn invest_local(
     let mut candidates = std::mem::take(year.candidates);
     candidates.clear();
     candidates.extend(
-        (year.rounds.iter().enumerate())
+        (year.events.rounds.iter().enumerate())
             .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
             .map(|(n, _)| n as u32),
     );
     let mut invested = 0;
     for j in 0..candidates.len() {
-        if budget - invested < m.ticket.min(1) {
+        // Tickets are cut to a round's room or share, but once it has invested the fund stops
+        // looking when less than a full ticket is left.
+        if budget - invested <= 0 || (invested > 0 && budget - invested < m.ticket) {
             break;
         }
         let n = draw_next(&mut candidates, j, &mut year.rngs[k]) as usize;
-        let round = year.rounds[n];
+        let round = year.events.rounds[n];
         let room = (fen_from_yuan_f64(round.size) - year.round_city[n]).max(0);
         let ticket = m
             .ticket
@@ -358,14 +401,21 @@ fn invest_local(
         }
         year.round_city[n] += ticket;
         year.tickets.push((k, n as u32, ticket));
-        year.support(round.firm);
+        year.support(k, round.firm);
         b.holdings.push(Holding {
             firm: round.firm,
             cost: ticket,
             stake: yuan(ticket) / round.post_money,
             retention_entry: year.firms.retention[round.firm as usize],
+            branch: false,
         });
         b.local_invested += ticket;
+        let recognised = match m.recognition {
+            Recognition::Round => fen_from_yuan_f64(round.size).max(ticket),
+            Recognition::Ticket | Recognition::Valuation => ticket,
+        };
+        b.recognised += recognised;
+        year.ledger.funds_recognised[year.y] += recognised;
         year.ledger.funds_local[year.y] += ticket;
         invested += ticket;
     }
@@ -403,12 +453,14 @@ fn invest_outside(
         let value = exp(d.mu + d.sigma * normal(&mut year.rngs[k]))
             .min(crate::sim::firms::MAX_FIRM_AMOUNT)
             .max(yuan(m.ticket));
-        let firm = year.firms.add_outside(i, s, value, year.y);
+        let key = year.rngs[k].next_u64();
+        let firm = year.firms.add_outside(i, s, value, year.y, key);
         b.holdings.push(Holding {
             firm,
             cost: m.ticket,
             stake: yuan(m.ticket) / value,
             retention_entry: 1.0,
+            branch: false,
         });
     }
     let invested = n * m.ticket;

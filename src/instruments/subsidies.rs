@@ -68,7 +68,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     for run in paid.chunk_by(|a, b| a.0 == b.0) {
         let firm = run[0].0;
         let amount: Fen = run.iter().map(|(_, p)| p).sum();
-        year.support(firm);
+        year.support(k, firm);
         year.positions
             .push(Position::paid(k, firm, year.y, amount, Outcome::Grant));
     }

@@ -31,6 +31,63 @@ pub struct ScenarioFile {
     pub instruments: Instruments,
     #[serde(default)]
     pub targets: Vec<Target>,
+    #[serde(default)]
+    pub channels: Channels,
+}
+
+/// `[channels]`: how policy reaches outcomes beyond money.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    /// Whether instruments change what happens to firms, bring firms and talents (their `effect`
+    /// tables, 返投 relocation, incentive-driven arrivals, talent inflow). `false` gives the
+    /// money-only reading: every instrument moves money and nothing else.
+    #[serde(default = "yes")]
+    pub effects: bool,
+    /// Probability that an acquired local firm leaves the city (then it counts toward nothing
+    /// local).
+    #[serde(default = "default_leakage")]
+    pub leakage: Rate,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Channels {
+            effects: true,
+            leakage: default_leakage(),
+        }
+    }
+}
+
+// notebooks-data/reference/policy_effects.csv, leakage_probability (judgement, range 10%–60%).
+fn default_leakage() -> Rate {
+    Rate(rust_decimal::Decimal::new(30, 2))
+}
+
+/// An instrument's effect on the firms it supports; every key is optional and defaults to the
+/// instrument kind's central value ([`crate::effects`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectSpec {
+    /// Multiplier on the yearly odds of raising the next round.
+    #[serde(default)]
+    pub round_odds: Option<f64>,
+    /// Multiplier on the yearly odds of an exit.
+    #[serde(default)]
+    pub exit_odds: Option<f64>,
+    /// Multiplier on the yearly odds of failing.
+    #[serde(default)]
+    pub fail_odds: Option<f64>,
+    /// Added to the yearly log revenue growth.
+    #[serde(default)]
+    pub revenue_growth: Option<f64>,
+    /// Years after the support during which the effect acts.
+    #[serde(default)]
+    pub years: Option<i64>,
+    /// Share of supported firms on which the effect acts at all (the rest would have done the
+    /// same: deadweight).
+    #[serde(default)]
+    pub additional_share: Option<Rate>,
 }
 
 /// `[scenario]`: names and the question the scenario answers.
@@ -110,6 +167,9 @@ pub struct Thresholds {
     pub chain_leader: Measured,
     #[serde(default = "default_cluster")]
     pub cluster: Measured,
+    /// What the financing metric (新增投融资规模) counts.
+    #[serde(default)]
+    pub financing: FinancingDef,
 }
 
 impl Default for Thresholds {
@@ -119,8 +179,43 @@ impl Default for Thresholds {
             potential_unicorn: default_potential_unicorn(),
             chain_leader: default_chain_leader(),
             cluster: default_cluster(),
+            financing: FinancingDef::default(),
         }
     }
+}
+
+/// The parts of new investment and financing (新增投融资规模) that the `financing` metric sums.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinancingDef {
+    /// Equity rounds of local firms (new projects' entry rounds included).
+    #[serde(default = "yes")]
+    pub rounds: bool,
+    /// Principal of the loans the city's guarantee programmes guarantee.
+    #[serde(default)]
+    pub guaranteed_loans: bool,
+    /// New shares sold when a local firm lists: `ipo_float` × its listing value.
+    #[serde(default)]
+    pub ipo_raises: bool,
+    #[serde(default = "default_ipo_float")]
+    pub ipo_float: Rate,
+}
+
+impl Default for FinancingDef {
+    fn default() -> Self {
+        FinancingDef {
+            rounds: true,
+            guaranteed_loans: false,
+            ipo_raises: false,
+            ipo_float: default_ipo_float(),
+        }
+    }
+}
+
+// 《上海证券交易所股票上市规则》3.1.1 / 深交所同条: public shares at least 25% of the total (10% above
+// 4亿 shares); the smallest float of a typical STAR/ChiNext listing.
+fn default_ipo_float() -> Rate {
+    Rate(rust_decimal::Decimal::new(25, 2))
 }
 
 /// An unlisted firm of age at most `max_age` valued at least `value`.
@@ -220,6 +315,20 @@ pub struct Industry {
     /// toward chain leaders and cluster output but take no rounds and no fiscal money.
     #[serde(default)]
     pub established: Option<Established>,
+    /// Large firms (plants, regional headquarters, 链主 candidates) arriving each year without any
+    /// incentive; `attraction` programmes add to them.
+    #[serde(default)]
+    pub large_arrivals: Option<LargeArrivals>,
+}
+
+/// Large firms arriving in an industry: a Poisson number a year, as established firms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LargeArrivals {
+    pub per_year: f64,
+    pub value: MoneyDist,
+    pub revenue: MoneyDist,
+    pub revenue_growth: Growth,
 }
 
 /// A new project's first round.
@@ -330,6 +439,10 @@ pub struct Instruments {
     pub subsidy: Vec<Subsidy>,
     #[serde(default)]
     pub sub_fund: Vec<SubFund>,
+    #[serde(default)]
+    pub attraction: Vec<Attraction>,
+    #[serde(default)]
+    pub talent_subsidy: Vec<TalentSubsidy>,
 }
 
 /// What every instrument table has, for validation and compilation.
@@ -344,6 +457,8 @@ pub struct Common<'a> {
     pub budget_key: &'static str,
     pub industries: &'a [String],
     pub stages: &'a [String],
+    /// Its effect on the firms it supports, as written (kinds that support no firm have none).
+    pub effect: Option<&'a EffectSpec>,
 }
 
 impl Instruments {
@@ -363,6 +478,7 @@ impl Instruments {
                     budget_key: stringify!($budget),
                     industries: &i.industries,
                     stages: &i.stages,
+                    effect: i.effect.as_ref(),
                 })
             };
         }
@@ -374,6 +490,8 @@ impl Instruments {
             .chain(common!(self.guarantee, "guarantee", volume))
             .chain(common!(self.subsidy, "subsidy"))
             .chain(common!(self.sub_fund, "sub_fund"))
+            .chain(common!(self.attraction, "attraction"))
+            .chain(common!(self.talent_subsidy, "talent_subsidy"))
             .collect()
     }
 }
@@ -446,6 +564,9 @@ pub struct Grant {
     /// Whether a firm can receive this grant only once.
     #[serde(default = "yes")]
     pub once_per_firm: bool,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// `[[instruments.direct_equity]]` (拨改投): equity bought in firms' rounds.
@@ -475,6 +596,9 @@ pub struct DirectEquity {
     pub sell_after_years: Option<i64>,
     #[serde(default)]
     pub sale_discount: Option<Rate>,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// `[[instruments.convertible_grant]]` (拨-投-股): a grant that converts into equity at the price of
@@ -504,6 +628,9 @@ pub struct ConvertibleGrant {
     /// Founders buy the stake back at cost plus interest; absent: the stake is sold at the firm's exit.
     #[serde(default)]
     pub founder_buyback: Option<FounderBuyback>,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// Transfer of a converted stake to the founders (拨投股 exit): `after_years` after conversion the
@@ -538,6 +665,9 @@ pub struct PrizeEquity {
     pub sell_after_years: Option<i64>,
     #[serde(default)]
     pub sale_discount: Option<Rate>,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// `[[instruments.co_investment]]` (联合投资 / 跟投): the city invests beside the round's lead
@@ -565,6 +695,9 @@ pub struct CoInvestment {
     pub sell_after_years: Option<i64>,
     #[serde(default)]
     pub sale_discount: Option<Rate>,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// `[[instruments.guarantee]]` (融资担保): the city guarantees a share of bank loans to eligible
@@ -595,6 +728,9 @@ pub struct Guarantee {
     /// Lend only to firms another instrument has already supported.
     #[serde(default)]
     pub supported_only: bool,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// `[[instruments.subsidy]]`: a subsidy programme of the policy's tables (流片, 临床试验, 算力券,
@@ -614,6 +750,9 @@ pub struct Subsidy {
     #[serde(default)]
     pub stages: Vec<String>,
     pub rules: Vec<SubsidyRule>,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -738,6 +877,95 @@ pub struct SubFund {
     /// Fund-level pacing instead of investing in simulated firms.
     #[serde(default)]
     pub takahashi_alexander: Option<TakahashiAlexander>,
+    /// Yearly probability that an outside portfolio firm moves to the city (返投 relocation;
+    /// default from notebooks-data/reference/policy_effects.csv).
+    #[serde(default)]
+    pub relocation_rate: Option<Rate>,
+    /// Share of those moves that bring only a branch: it counts for 返投, not as a local firm.
+    #[serde(default)]
+    pub branch_share: Option<Rate>,
+    /// What counts toward 返投.
+    #[serde(default)]
+    pub local_recognition: Recognition,
+    /// Effect on the firms it supports (defaults: the kind's central values).
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
+}
+
+/// How a fund's local investment is recognised toward its 返投 requirement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recognition {
+    /// The fund's own tickets in local firms, and its cost in firms that relocate (or open a
+    /// branch) in the city.
+    #[default]
+    Ticket,
+    /// The whole round the fund joins in a local firm; relocations and branches at the fund's cost.
+    Round,
+    /// The fund's tickets in local firms; relocations and branches at the firm's valuation.
+    Valuation,
+}
+
+/// `[[instruments.attraction]]` (招商引资, 重大项目/链主 incentives): a yearly incentive budget shared by
+/// the large firms arriving in its industries. It decides a share `c = max_share · B / (B +
+/// half_budget)` of the arrivals, `B` the year's budget: on top of the `λ` firms a year that come
+/// anyway, `λ·c/(1 − c)` more arrive, credited to the programme.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attraction {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Largest incentive one arriving firm receives.
+    pub max_per_firm: Money,
+    /// Share of arrivals the incentives decide when the budget is very large.
+    #[serde(default = "default_attraction_max_share")]
+    pub max_share: Rate,
+    /// Yearly budget at which half of `max_share` is reached (diminishing returns).
+    pub half_budget: Money,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Not allowed: incentives act on arrivals, not on supported firms.
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
+}
+
+// Bartik (2018): incentives decide 2–25% of location choices; the high end as the ceiling
+// (policy_effects.csv, attraction_policy_share).
+fn default_attraction_max_share() -> Rate {
+    Rate(rust_decimal::Decimal::new(25, 2))
+}
+
+/// `[[instruments.talent_subsidy]]` (人才安家/生活补贴): `amount` to every new master/PhD talent of its
+/// industries while the budget lasts. Talent inflow responds: `× (1 + ε·s·phase)` with `s =
+/// amount / reference_pay` and `phase` rising linearly to 1 over `phase_in_years` from the
+/// programme's first funded year.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TalentSubsidy {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    pub budget: Budget,
+    /// Paid per talent.
+    pub amount: Money,
+    /// Five years of a talent's net pay in the city (the subsidy's weight in the decision).
+    pub reference_pay: Money,
+    /// `ε`: elasticity of talent inflow to the subsidy's share of five-year pay.
+    #[serde(default)]
+    pub elasticity: Option<f64>,
+    #[serde(default)]
+    pub phase_in_years: Option<i64>,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// Not allowed: the subsidy acts on talent inflow, not on supported firms.
+    #[serde(default)]
+    pub effect: Option<EffectSpec>,
 }
 
 /// 让利: how the city gives part of its upside to the private LPs.

@@ -51,6 +51,18 @@ impl Checker {
         }
     }
 
+    fn share(&mut self, path: KeyPath, r: &Rate) {
+        if r.0 < Decimal::ZERO || r.0 > Decimal::ONE {
+            self.fail(
+                path,
+                format!(
+                    "{} is not a share: allowed is 0 to 1 (or \"0%\" to \"100%\")",
+                    r
+                ),
+            );
+        }
+    }
+
     fn share_below_one(&mut self, path: KeyPath, r: &Rate) {
         if r.0 < Decimal::ZERO || r.0 >= Decimal::ONE {
             self.fail(
@@ -164,6 +176,149 @@ impl Checker {
                 path,
                 format!("year {year} is outside the simulated years {first} to {last}"),
             );
+        }
+    }
+}
+
+/// An instrument's `effect` table: multipliers, growth shift, years, additional share.
+fn effect(c: &mut Checker, p: KeyPath, kind: &str, e: &EffectSpec) {
+    if crate::effects::defaults(kind).is_none() {
+        c.fail(
+            p,
+            format!(
+                "a {kind} programme has no effect table: it acts on arrivals and talent inflow, not on the firms it pays"
+            ),
+        );
+        return;
+    }
+    for (key, m) in [
+        ("round_odds", e.round_odds),
+        ("exit_odds", e.exit_odds),
+        ("fail_odds", e.fail_odds),
+    ] {
+        if let Some(m) = m
+            && c.finite(p.key(key), m)
+            && !(m > 0.0 && m <= 100.0)
+        {
+            c.fail(
+                p.key(key),
+                format!(
+                    "{m} is not allowed: an odds multiplier above 0 and at most 100 (1 = no effect)"
+                ),
+            );
+        }
+    }
+    if let Some(g) = e.revenue_growth {
+        c.range(
+            p.key("revenue_growth"),
+            g,
+            -1.0,
+            1.0,
+            "a shift of yearly log revenue growth",
+        );
+    }
+    if let Some(y) = e.years
+        && !(0..=MAX_HORIZON).contains(&y)
+    {
+        c.fail(
+            p.key("years"),
+            format!("{y} is not allowed: 0 to {MAX_HORIZON} years after the support"),
+        );
+    }
+    if let Some(r) = &e.additional_share {
+        c.share(p.key("additional_share"), r);
+    }
+}
+
+/// `[channels]`, large-firm arrivals, incentive and talent programmes, and 返投 relocation.
+fn policy_channels(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
+    c.probability(
+        KeyPath::root().key("channels").key("leakage"),
+        &f.channels.leakage,
+    );
+    let fin = KeyPath::root().key("thresholds").key("financing");
+    c.share(fin.key("ipo_float"), &f.thresholds.financing.ipo_float);
+    for (i, ind) in f.industries.iter().enumerate() {
+        let Some(l) = &ind.large_arrivals else {
+            continue;
+        };
+        let p = KeyPath::root()
+            .key("industries")
+            .index(i)
+            .key("large_arrivals");
+        c.range(
+            p.key("per_year"),
+            l.per_year,
+            0.0,
+            1000.0,
+            "large firms a year",
+        );
+        c.money_dist(p.key("value"), &l.value);
+        c.money_dist(p.key("revenue"), &l.revenue);
+        c.growth(p.key("revenue_growth"), &l.revenue_growth);
+        if ind.entry.revenue.is_none() {
+            c.fail(
+                p,
+                "large arrivals need the industry to model revenue (their value moves with it): give entry.revenue and every stage's revenue_growth too".into(),
+            );
+        }
+    }
+    for (n, a) in f.instruments.attraction.iter().enumerate() {
+        let p = ip.key("attraction").index(n);
+        c.amount(p.key("max_per_firm"), &a.max_per_firm, false);
+        c.amount(p.key("half_budget"), &a.half_budget, false);
+        c.share_below_one(p.key("max_share"), &a.max_share);
+        let reached: Vec<&Industry> = (f.industries.iter())
+            .filter(|i| a.industries.is_empty() || a.industries.contains(&i.id))
+            .collect();
+        if reached.iter().all(|i| i.large_arrivals.is_none()) {
+            c.fail(
+                p.key("industries"),
+                "no industry it reaches has large_arrivals: incentives raise the arrival rate of large firms, so give [industries.large_arrivals] for its industries".into(),
+            );
+        }
+        if !a.stages.is_empty() {
+            c.fail(
+                p.key("stages"),
+                "stages are not used: large firms arrive as established firms".into(),
+            );
+        }
+    }
+    for (n, t) in f.instruments.talent_subsidy.iter().enumerate() {
+        let p = ip.key("talent_subsidy").index(n);
+        c.amount(p.key("amount"), &t.amount, false);
+        c.amount(p.key("reference_pay"), &t.reference_pay, false);
+        if let Some(e) = t.elasticity {
+            c.range(
+                p.key("elasticity"),
+                e,
+                0.0,
+                10.0,
+                "elasticity of talent inflow",
+            );
+        }
+        if let Some(y) = t.phase_in_years
+            && !(1..=30).contains(&y)
+        {
+            c.fail(
+                p.key("phase_in_years"),
+                format!("{y} is not allowed: 1 to 30 years"),
+            );
+        }
+        if !t.stages.is_empty() {
+            c.fail(
+                p.key("stages"),
+                "stages are not used: talents arrive with new projects".into(),
+            );
+        }
+    }
+    for (n, fund) in f.instruments.sub_fund.iter().enumerate() {
+        let p = ip.key("sub_fund").index(n);
+        if let Some(r) = &fund.relocation_rate {
+            c.probability(p.key("relocation_rate"), r);
+        }
+        if let Some(r) = &fund.branch_share {
+            c.probability(p.key("branch_share"), r);
         }
     }
 }
@@ -549,7 +704,11 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         c.ident(p.key("id"), inst.id, &mut instrument_ids, "instrument");
         check_budget(&mut c, p.key(inst.budget_key), inst.budget);
         check_focus(&mut c, &p, inst.industries, inst.stages);
+        if let Some(e) = inst.effect {
+            effect(&mut c, p.key("effect"), inst.kind, e);
+        }
     }
+    policy_channels(&mut c, f, &ip);
     let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
         if let Some(y) = years
             && !(1..=MAX_HORIZON).contains(&y)
@@ -980,6 +1139,12 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 ("term_years", fund.term_years.is_some()),
                 ("max_round_share", fund.max_round_share.is_some()),
                 ("investment_years", fund.investment_years.is_some()),
+                ("relocation_rate", fund.relocation_rate.is_some()),
+                ("branch_share", fund.branch_share.is_some()),
+                (
+                    "local_recognition",
+                    fund.local_recognition != Recognition::Ticket,
+                ),
             ] {
                 if used {
                     c.fail(

@@ -1,34 +1,57 @@
-//! Firms of one path, bottom-up, and their year: rounds, exits, failures, arrivals, revenue.
+//! Firms of one path, bottom-up, and their year: rounds, exits, failures, arrivals, revenue; the
+//! effects of policy on supported firms, and the shadows that say what the support caused.
 //!
 //! Reference formulation (DOMAIN.md §4). A firm of industry `i` in stage `s` sees the factor `x`.
 //! Its yearly probabilities move on the logit scale,
 //! `g' = logistic(logit g_s + a_g·x)`, `e' = logistic(logit e_s + a_e·x)`,
 //! `f' = logistic(logit f_s − a_f·x)`, rescaled to sum to 1 if they exceed it, and one uniform draw
-//! picks round, exit, failure or nothing. (Computed as `1/(1 + odds·e^{−a·x})` with the odds
-//! against the base probability: three `exp` per industry-year instead of three per stage.)
+//! `u` picks the outcome: a round if `u < g`, an exit if `g ≤ u < g + e`, a failure if `u ≥ 1 − f`,
+//! nothing in between. (Computed as `1/(1 + odds·e^{−a·x})` with the odds against the base
+//! probability: three `exp` per industry-year instead of three per stage.)
 //! - Round: post-money `V' = V·exp(μ + σz + b·x)` with the next stage's step-up; the round sells a
 //!   fraction `d` of the firm, so earlier holders keep `(1-d)` of their stake (the firm's
 //!   *retention* factor is the product of `(1-d)` over its rounds).
-//! - Exit: exit value `V·exp(μ_e + σ_e z + b_e·x)`, an IPO with probability `ipo_share`, else M&A.
-//!   Exited firms stay local and keep operating (they count toward chain leaders and clusters).
+//! - Exit: exit value `V·exp(μ_e + σ_e z + b_e·x)`, an IPO with probability `ipo_share`, else M&A;
+//!   an acquired local firm leaves the city with the scenario's `leakage` probability (and then
+//!   counts toward nothing local). Exited firms that stay keep operating (they count toward chain
+//!   leaders and clusters).
 //! - Revenue, when modelled: `R_{t+1} = R_t·exp(γ + ηz)` with the stage's growth (the last stage's
 //!   after an exit). Established firms grow likewise and their value moves with their revenue.
 //!
-//! Firms are stored as a structure of arrays, reused from path to path without reallocating.
-//! Each industry draws from its own stream in a fixed order, so the firms of a path do not depend
-//! on the program's instruments.
+//! **Policy effects.** An instrument's support can be *additional* for a firm (decided once per
+//! firm and instrument, with the instrument's `additional_share`); then, for the effect's years,
+//! the firm's yearly odds of a round, an exit and a failure are multiplied by the effect's
+//! multipliers (`p' = m·p / (1 − p + m·p)`, before the rescaling) and its revenue growth is
+//! shifted. Effects of several instruments multiply (odds) and add (growth); a second support by
+//! the same instrument extends its window rather than stacking. Because the round band starts at 0
+//! and the failure band ends at 1, the same `u` under a stronger positive effect can only move
+//! from failure to survival and from nothing or an exit to a round: never from a round to a
+//! failure.
+//!
+//! **Shadows.** When a support is additional for a firm that has no shadow yet, the firm's state
+//! is copied into a shadow, which lives on under the same counter draws but without any effect
+//! (or, for a firm the policy brought into the city, is absent). The difference between the firm
+//! and its shadow, summed over shadows, is what the policy caused: rounds, exits, (potential)
+//! unicorns, chain leaders. Only supported firms have shadows, so the cost is small.
+//!
+//! **Random numbers.** Every draw of a firm comes from a [`rng::Counter`] keyed by the firm's key,
+//! the year and the purpose, so what one firm does never shifts another's numbers (see
+//! `rng.rs`). Firms are stored as a structure of arrays, reused from path to path.
 
-use crate::model::{IndustryModel, LogNormal, Model, StageModel};
-use crate::rng::{Stream, exp, int_between, normal, poisson, uniform};
+use crate::model::{IndustryModel, LogNormal, Model};
+use crate::rng::{self, Counter, counter, exp, int_between, normal, poisson, purpose, uniform};
 
 /// No firm value or revenue exceeds 10万亿 yuan (1e13, above the largest listed companies): a
 /// numerical guard for the far tails of many compounded log-normal draws, which keeps every sum of
 /// fen in a path well inside `i64`.
 pub const MAX_FIRM_AMOUNT: f64 = 1e13;
 
+/// No list entry.
+pub const NONE: u32 = u32::MAX;
+
 /// A log-normal amount, capped at [`MAX_FIRM_AMOUNT`].
 #[inline]
-fn amount(d: LogNormal, rng: &mut Stream) -> f64 {
+fn amount(d: LogNormal, rng: &mut Counter) -> f64 {
     exp(d.mu + d.sigma * normal(rng)).min(MAX_FIRM_AMOUNT)
 }
 
@@ -42,10 +65,13 @@ pub enum Status {
     Established,
 }
 
-/// [`Firms::at_start`] bit: a chain leader at the start year.
+/// [`Firms::flags`] bit: a chain leader at the start year.
 pub const AT_START_LEADER: u8 = 1;
-/// [`Firms::at_start`] bit: a unicorn or potential unicorn at the start year.
+/// [`Firms::flags`] bit: a unicorn or potential unicorn at the start year.
 pub const AT_START_UNICORN: u8 = 2;
+/// [`Firms::flags`] bit: a large firm that arrived after the start year (grows as large arrivals
+/// do).
+pub const LARGE_ARRIVAL: u8 = 4;
 
 /// A round raised this year by a local firm (including a new project's entry round).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,6 +82,64 @@ pub struct RoundEvent {
     pub stage: u8,
     pub post_money: f64,
     pub size: f64,
+}
+
+/// The combined effect acting on a firm in a year: odds multipliers and a growth shift.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boost {
+    pub round: f64,
+    pub exit: f64,
+    pub fail: f64,
+    pub growth: f64,
+}
+
+impl Boost {
+    pub const NONE: Boost = Boost {
+        round: 1.0,
+        exit: 1.0,
+        fail: 1.0,
+        growth: 0.0,
+    };
+}
+
+/// One instrument's effect on one firm: acting in the years up to `until` (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffectNode {
+    pub instrument: u16,
+    pub until: u32,
+    pub boost: Boost,
+    /// Next node of the same firm, or [`NONE`].
+    pub next: u32,
+}
+
+/// What a supported firm would have done without any policy effect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shadow {
+    pub firm: u32,
+    /// The instrument its additional outcomes are credited to (the first whose support was
+    /// additional, or that brought the firm into the city).
+    pub credit: u16,
+    /// False: without the policy the firm would not be in the city at all.
+    pub present: bool,
+    pub stage: u8,
+    pub status: Status,
+    pub value: f64,
+    pub revenue: f64,
+    /// Whether the firm / its shadow was a new (potential) unicorn in some year.
+    pub unicorn_ever: [bool; 2],
+    /// Whether the firm / its shadow was a new chain leader in some year.
+    pub leader_ever: [bool; 2],
+}
+
+/// What an instrument's support caused in a path, summed over the shadows credited to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Credit {
+    pub rounds: i64,
+    pub exits: i64,
+    pub projects: i64,
+    pub talents: i64,
+    pub unicorns: i64,
+    pub leaders: i64,
 }
 
 /// All firms of a path, as parallel arrays indexed by firm id.
@@ -73,23 +157,38 @@ pub struct Firms {
     pub retention: Vec<f64>,
     /// Year index of the firm's latest round (its entry round for new projects; −1 if none yet).
     pub last_round: Vec<i32>,
-    /// Whether the firm is in the city (false for sub-funds' outside firms).
+    /// Whether the firm is in the city (false for sub-funds' outside firms and firms that left).
     pub local: Vec<bool>,
     /// Whether any instrument has supported the firm.
     pub supported: Vec<bool>,
     /// Bit `k` set: grant instrument `k` has paid this firm.
     pub granted: Vec<u64>,
-    /// What the firm already was at the start year ([`AT_START_LEADER`], [`AT_START_UNICORN`]), so
-    /// that "new" chain leaders and unicorns can leave the initial base out.
-    pub at_start: Vec<u8>,
+    /// [`AT_START_LEADER`], [`AT_START_UNICORN`], [`LARGE_ARRIVAL`]: what the firm already was at
+    /// the start year (so that "new" chain leaders and unicorns leave the initial base out), and
+    /// how it came.
+    pub flags: Vec<u8>,
+    /// The key of the firm's counter draws.
+    pub key: Vec<u64>,
+    /// First [`EffectNode`] acting on the firm, or [`NONE`].
+    pub effect: Vec<u32>,
+    /// The firm's [`Shadow`], or [`NONE`].
+    pub shadow: Vec<u32>,
+    pub effects: Vec<EffectNode>,
+    pub shadows: Vec<Shadow>,
+    /// Per instrument: what its support caused so far.
+    pub credits: Vec<Credit>,
+    /// Per industry: the path's key, parent of its firms' keys.
+    pub industry_keys: Vec<u64>,
+    /// Per industry: this year's outcome thresholds (set by [`Firms::begin_year`]).
+    pub tables: Vec<YearTable>,
     /// Per industry: ids of active (unexited) firms, in creation order.
     pub active: Vec<Vec<u32>>,
-    /// Per industry: ids of listed or acquired firms.
+    /// Per industry: ids of listed or acquired firms still in the city.
     pub exited: Vec<Vec<u32>>,
-    /// Per industry: ids of established firms.
+    /// Per industry: ids of established firms (the start year's and large arrivals).
     pub established: Vec<Vec<u32>>,
     /// Per industry: active firms outside the city that sub-funds invested in. They follow the same
-    /// ladder (from their own stream) but count toward no local metric and take no local instrument.
+    /// ladder (from their own draws) but count toward no local metric and take no local instrument.
     pub outside: Vec<Vec<u32>>,
 }
 
@@ -98,12 +197,25 @@ pub struct Firms {
 pub struct YearEvents {
     pub rounds: Vec<RoundEvent>,
     pub counts: YearCounts,
+    /// Large firms that arrived this year (incentive programmes pay them).
+    pub large_arrivals: Vec<u32>,
+    /// Per industry: new projects and their talents this year.
+    pub arrivals_by_industry: Vec<i64>,
+    pub talents_by_industry: Vec<i64>,
+    /// New capital raised by this year's IPOs of local firms, in yuan (their listing value).
+    pub ipo_value: f64,
 }
 
 impl YearEvents {
-    pub fn clear(&mut self) {
+    pub fn clear(&mut self, n_industries: usize) {
         self.rounds.clear();
         self.counts = YearCounts::default();
+        self.large_arrivals.clear();
+        self.arrivals_by_industry.clear();
+        self.arrivals_by_industry.resize(n_industries, 0);
+        self.talents_by_industry.clear();
+        self.talents_by_industry.resize(n_industries, 0);
+        self.ipo_value = 0.0;
     }
 }
 
@@ -111,21 +223,41 @@ impl YearEvents {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct YearCounts {
     pub arrivals: i64,
+    /// Outside firms that moved to the city (they count as projects landed).
+    pub relocations: i64,
     pub talents: i64,
     pub exits: i64,
     pub ipos: i64,
     pub failures: i64,
+    pub large_arrivals: i64,
+    /// What the policy caused this year: rounds and exits (firm minus shadow), projects brought
+    /// into the city, talents added.
+    pub additional_rounds: i64,
+    pub additional_exits: i64,
+    pub additional_projects: i64,
+    pub additional_talents: i64,
 }
 
-/// An industry-year's outcome thresholds per stage and valuation drifts.
-struct YearTable {
+/// An industry-year's outcome probabilities per stage and valuation drifts.
+#[derive(Debug, Clone, Copy)]
+pub struct YearTable {
     stages: [StageYear; 32],
     value_drift: f64,
     exit_drift: f64,
 }
 
+impl Default for YearTable {
+    fn default() -> Self {
+        YearTable {
+            stages: [StageYear::default(); 32],
+            value_drift: 0.0,
+            exit_drift: 0.0,
+        }
+    }
+}
+
 impl YearTable {
-    fn new(model: &Model, i: usize, x: f64) -> Self {
+    pub fn new(model: &Model, i: usize, x: f64) -> Self {
         let mk = &model.market;
         // e^{−s} of each logit shift, once per industry-year (failure moves against the market).
         let shifts = [
@@ -135,7 +267,7 @@ impl YearTable {
         ];
         let mut stages = [StageYear::default(); 32];
         for (s, st) in model.industries[i].stages.iter().enumerate() {
-            stages[s] = stage_year(st, shifts);
+            stages[s] = StageYear::new([st.odds_round, st.odds_exit, st.odds_fail], shifts);
         }
         YearTable {
             stages,
@@ -143,18 +275,174 @@ impl YearTable {
             exit_drift: mk.b_exit_value * x,
         }
     }
+
+    /// Round, exit and failure probabilities of stage `s` this year, under `boost`.
+    #[inline]
+    pub fn probabilities(&self, s: usize, boost: Option<&Boost>) -> Bands {
+        let st = &self.stages[s];
+        match boost {
+            None => st.bands,
+            Some(b) => Bands::rescaled(
+                moved(st.raw[0], b.round),
+                moved(st.raw[1], b.exit),
+                moved(st.raw[2], b.fail),
+            ),
+        }
+    }
 }
 
-/// Per-stage thresholds of the single uniform draw, and the valuation drifts, for one industry-year.
+/// A stage's probabilities in one industry-year: as the market moves them (`raw`) and rescaled.
 #[derive(Debug, Clone, Copy, Default)]
 struct StageYear {
-    c_round: f64,
-    c_exit: f64,
-    c_fail: f64,
+    raw: [f64; 3],
+    bands: Bands,
+}
+
+impl StageYear {
+    fn new(odds: [f64; 3], shifts: [f64; 3]) -> Self {
+        let raw = [
+            shifted(odds[0], shifts[0]),
+            shifted(odds[1], shifts[1]),
+            shifted(odds[2], shifts[2]),
+        ];
+        StageYear {
+            raw,
+            bands: Bands::rescaled(raw[0], raw[1], raw[2]),
+        }
+    }
+}
+
+/// Yearly round, exit and failure probabilities, summing to at most 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Bands {
+    pub round: f64,
+    pub exit: f64,
+    pub fail: f64,
+}
+
+impl Bands {
+    /// Divided by their sum if it exceeds 1.
+    #[inline]
+    pub fn rescaled(g: f64, e: f64, f: f64) -> Self {
+        let sum = g + e + f;
+        let k = if sum > 1.0 { 1.0 / sum } else { 1.0 };
+        Bands {
+            round: g * k,
+            exit: e * k,
+            fail: f * k,
+        }
+    }
+
+    /// The outcome of uniform `u`: round in `[0, g)`, exit in `[g, g + e)`, failure in
+    /// `[1 − f, 1)`.
+    #[inline]
+    pub fn outcome(&self, u: f64) -> Outcome {
+        if u < self.round {
+            Outcome::Round
+        } else if u < self.round + self.exit {
+            Outcome::Exit
+        } else if u >= 1.0 - self.fail {
+            Outcome::Fail
+        } else {
+            Outcome::Stay
+        }
+    }
+}
+
+/// What a uniform picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Fail,
+    Stay,
+    Exit,
+    Round,
+}
+
+/// `p` with its odds multiplied by `m > 0`: `m·p / (1 − p + m·p)`.
+#[inline]
+pub fn moved(p: f64, m: f64) -> f64 {
+    if m == 1.0 || p <= 0.0 || p >= 1.0 {
+        p
+    } else {
+        m * p / (1.0 - p + m * p)
+    }
+}
+
+/// A firm-year's transition, as drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    Round { next: u8, post: f64 },
+    Exit { value: f64, ipo: bool, leaves: bool },
+    Fail,
+    Stay,
+}
+
+/// The transition of a firm of industry `ind` in stage `s`, valued `value`, under `boost`, from its
+/// counter `c` (the uniform first, then the round's or exit's draws).
+#[inline]
+fn step(
+    ind: &IndustryModel,
+    table: &YearTable,
+    (s, value): (usize, f64),
+    boost: Option<&Boost>,
+    c: &mut Counter,
+    leakage: f64,
+) -> Step {
+    match table.probabilities(s, boost).outcome(uniform(c)) {
+        Outcome::Round => {
+            let next = (s + 1).min(ind.stages.len() - 1);
+            let step = ind.stages[next]
+                .step_up
+                .expect("validated: stages after the first have a step-up");
+            let z = normal(c);
+            let post =
+                (value * exp(step.mu + step.sigma * z + table.value_drift)).min(MAX_FIRM_AMOUNT);
+            Step::Round {
+                next: next as u8,
+                post,
+            }
+        }
+        Outcome::Exit => {
+            let st = &ind.stages[s];
+            let z = normal(c);
+            let value = (value
+                * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
+            .min(MAX_FIRM_AMOUNT);
+            let ipo = uniform(c) < st.ipo_share;
+            let leaves = !ipo && leakage > 0.0 && uniform(c) < leakage;
+            Step::Exit { value, ipo, leaves }
+        }
+        Outcome::Fail => Step::Fail,
+        Outcome::Stay => Step::Stay,
+    }
+}
+
+/// A year's revenue growth factor `exp(γ + shift + ηz)` (no draw without a growth model).
+#[inline]
+fn growth(g: Option<(f64, f64)>, shift: f64, key: u64, salt: u64) -> f64 {
+    match g {
+        Some((mean, vol)) => {
+            let mut c = counter(key, salt, purpose::REVENUE);
+            exp(mean + shift + vol * normal(&mut c))
+        }
+        None if shift != 0.0 => exp(shift),
+        None => 1.0,
+    }
+}
+
+/// Revenue growth of a firm of `ind` in stage `stage` with `status` (the last stage's after an
+/// exit; none once failed).
+#[inline]
+fn revenue_model(ind: &IndustryModel, stage: usize, status: Status) -> Option<(f64, f64)> {
+    match status {
+        Status::Active => ind.stages[stage].revenue_growth,
+        Status::Listed | Status::Acquired => ind.stages[ind.stages.len() - 1].revenue_growth,
+        Status::Failed | Status::Established => None,
+    }
 }
 
 impl Firms {
-    pub fn clear(&mut self, n_industries: usize) {
+    pub fn clear(&mut self, n_industries: usize, n_instruments: usize) {
         self.industry.clear();
         self.stage.clear();
         self.status.clear();
@@ -166,7 +454,16 @@ impl Firms {
         self.local.clear();
         self.supported.clear();
         self.granted.clear();
-        self.at_start.clear();
+        self.flags.clear();
+        self.key.clear();
+        self.effect.clear();
+        self.shadow.clear();
+        self.effects.clear();
+        self.shadows.clear();
+        self.credits.clear();
+        self.credits.resize(n_instruments, Credit::default());
+        self.industry_keys.clear();
+        self.tables.resize_with(n_industries, YearTable::default);
         for lists in [
             &mut self.active,
             &mut self.exited,
@@ -199,6 +496,7 @@ impl Firms {
         value: f64,
         revenue: f64,
         retention: f64,
+        key: u64,
     ) -> u32 {
         let id = self.status.len() as u32;
         self.industry.push(industry as u8);
@@ -212,7 +510,10 @@ impl Firms {
         self.local.push(true);
         self.supported.push(false);
         self.granted.push(0);
-        self.at_start.push(0);
+        self.flags.push(0);
+        self.key.push(key);
+        self.effect.push(NONE);
+        self.shadow.push(NONE);
         match status {
             Status::Established => self.established[industry].push(id),
             _ => self.active[industry].push(id),
@@ -221,8 +522,15 @@ impl Firms {
     }
 
     /// A firm outside the city entering at `stage` with post-money `value` in year `year` (the round
-    /// a sub-fund joins). Returns its id.
-    pub fn add_outside(&mut self, industry: usize, stage: usize, value: f64, year: usize) -> u32 {
+    /// a sub-fund joins), drawing from `key`. Returns its id.
+    pub fn add_outside(
+        &mut self,
+        industry: usize,
+        stage: usize,
+        value: f64,
+        year: usize,
+        key: u64,
+    ) -> u32 {
         let id = self.push(
             industry,
             stage,
@@ -231,6 +539,7 @@ impl Firms {
             value,
             0.0,
             1.0,
+            key,
         );
         self.active[industry].pop();
         self.outside[industry].push(id);
@@ -245,191 +554,365 @@ impl Firms {
         year as i64 - self.birth[firm] as i64
     }
 
-    /// The local base at the start year: existing firms by stage, and established firms.
-    pub fn populate(&mut self, model: &Model, rngs: &mut [Stream]) {
-        self.clear(model.industries.len());
+    /// The local base at the start year of path `path` of a run seeded with `seed`: existing
+    /// firms by stage, and established firms.
+    pub fn populate(&mut self, model: &Model, seed: u64, path: u64) {
+        self.clear(model.industries.len(), model.instruments.len());
+        self.industry_keys.extend(
+            (model.industries.iter()).map(|ind| rng::key(seed, path, rng::industry_firms(&ind.id))),
+        );
         for (i, ind) in model.industries.iter().enumerate() {
-            let rng = &mut rngs[i];
+            let parent = self.industry_keys[i];
             for (s, st) in ind.stages.iter().enumerate() {
                 let Some(ex) = &st.existing else { continue };
-                for _ in 0..ex.count {
-                    let value = amount(ex.value, rng);
-                    let age = int_between(rng, ex.age.0, ex.age.1);
-                    let revenue = ex.revenue.map_or(0.0, |r| amount(r, rng));
-                    self.push(i, s, Status::Active, -(age as i32), value, revenue, 1.0);
+                for j in 0..ex.count {
+                    let key = rng::child(parent, purpose::EXISTING, s as u64, j as u64);
+                    let mut c = counter(key, 0, purpose::CREATE);
+                    let value = amount(ex.value, &mut c);
+                    let age = int_between(&mut c, ex.age.0, ex.age.1);
+                    let revenue = ex.revenue.map_or(0.0, |r| amount(r, &mut c));
+                    self.push(
+                        i,
+                        s,
+                        Status::Active,
+                        -(age as i32),
+                        value,
+                        revenue,
+                        1.0,
+                        key,
+                    );
                 }
             }
             if let Some(est) = &ind.established {
-                for _ in 0..est.count {
-                    let value = amount(est.value, rng);
-                    let revenue = amount(est.revenue, rng);
+                for j in 0..est.count {
+                    let key = rng::child(parent, purpose::ESTABLISHED, 0, j as u64);
+                    let mut c = counter(key, 0, purpose::CREATE);
+                    let value = amount(est.value, &mut c);
+                    let revenue = amount(est.revenue, &mut c);
                     // Established firms take no rounds and meet no age-based threshold: their
                     // stage and founding year are never read.
                     let last = ind.stages.len() - 1;
-                    self.push(i, last, Status::Established, 0, value, revenue, 1.0);
+                    self.push(i, last, Status::Established, 0, value, revenue, 1.0, key);
                 }
             }
         }
     }
 
-    /// Runs one year of industry `i` under factor `x`: transitions of the firms already there,
-    /// revenue growth, then this year's new projects. Rounds and counts are added to `events`.
+    /// Sets this year's outcome thresholds of every industry from its factor `x[i]`.
+    pub fn begin_year(&mut self, model: &Model, x: &[f64]) {
+        for (i, t) in self.tables.iter_mut().enumerate() {
+            *t = YearTable::new(model, i, x[i]);
+        }
+    }
+
+    /// The effect acting on firm `f` in year `y`, if any.
+    #[inline]
+    pub fn boost_of(&self, f: usize, y: usize) -> Option<Boost> {
+        let mut n = self.effect[f];
+        let mut any = None;
+        while n != NONE {
+            let node = &self.effects[n as usize];
+            if node.until as usize >= y {
+                let b = any.get_or_insert(Boost::NONE);
+                b.round *= node.boost.round;
+                b.exit *= node.boost.exit;
+                b.fail *= node.boost.fail;
+                b.growth += node.boost.growth;
+            }
+            n = node.next;
+        }
+        any
+    }
+
+    /// Instrument `k` supported firm `f` in year `y` with an effect of `boost` for `years` years,
+    /// additional for a share `additional` of the firms it supports (decided once per firm and
+    /// instrument from the firm's draws keyed by `hash`, the instrument's). Returns whether it
+    /// acts.
+    pub fn apply_effect(
+        &mut self,
+        k: usize,
+        hash: u64,
+        (boost, years, additional): (Boost, u32, f64),
+        f: u32,
+        y: usize,
+    ) -> bool {
+        let fu = f as usize;
+        if uniform(&mut counter(self.key[fu], hash, purpose::ADDITIONAL)) >= additional {
+            return false;
+        }
+        let until = (y + years as usize) as u32;
+        let mut n = self.effect[fu];
+        while n != NONE {
+            let node = &mut self.effects[n as usize];
+            if node.instrument as usize == k {
+                node.until = node.until.max(until);
+                return true;
+            }
+            n = node.next;
+        }
+        self.effects.push(EffectNode {
+            instrument: k as u16,
+            until,
+            boost,
+            next: self.effect[fu],
+        });
+        self.effect[fu] = (self.effects.len() - 1) as u32;
+        if self.shadow[fu] == NONE {
+            self.add_shadow(f, k, true);
+        }
+        true
+    }
+
+    /// A shadow of firm `f` credited to instrument `k`: its present state, or absent.
+    pub fn add_shadow(&mut self, f: u32, k: usize, present: bool) {
+        let fu = f as usize;
+        self.shadow[fu] = self.shadows.len() as u32;
+        self.shadows.push(Shadow {
+            firm: f,
+            credit: k as u16,
+            present,
+            stage: self.stage[fu],
+            status: self.status[fu],
+            value: self.value[fu],
+            revenue: self.revenue[fu],
+            unicorn_ever: [false; 2],
+            leader_ever: [false; 2],
+        });
+    }
+
+    /// Runs one year of industry `i`: transitions of the firms already there, revenue growth, then
+    /// this year's new projects and large firms. Rounds and counts are added to `events`.
     pub fn industry_year(
         &mut self,
         model: &Model,
         (i, year): (usize, usize),
-        x: f64,
-        rng: &mut Stream,
         events: &mut YearEvents,
     ) {
         let ind = &model.industries[i];
-        let table = YearTable::new(model, i, x);
-        let last = ind.stages.len() - 1;
+        let salt = rng::year_salt(year);
+        let parent = self.industry_keys[i];
 
-        let arrivals = poisson(rng, ind.arrivals);
-        let talents = poisson(rng, arrivals as f64 * ind.talent_per_arrival);
+        let arrivals = poisson(&mut counter(parent, salt, purpose::ARRIVALS), ind.arrivals);
+        let talents = poisson(
+            &mut counter(parent, salt, purpose::TALENTS),
+            arrivals as f64 * ind.talent_per_arrival,
+        );
         events.counts.arrivals += arrivals as i64;
         events.counts.talents += talents as i64;
+        events.arrivals_by_industry[i] += arrivals as i64;
+        events.talents_by_industry[i] += talents as i64;
 
         // Transitions of the firms active at the start of the year.
         let mut active = std::mem::take(&mut self.active[i]);
-        self.transitions(ind, (i, year), &table, &mut active, rng, Some(events));
+        self.transitions(model, (i, year), &mut active, Some(events));
 
         // Revenue growth of every operating firm founded before this year.
         if ind.entry_revenue.is_some() {
-            for &f in &active {
+            for &f in active.iter().chain(&self.exited[i]) {
                 let fu = f as usize;
-                let g = ind.stages[self.stage[fu] as usize].revenue_growth;
-                self.revenue[fu] = (self.revenue[fu] * growth(g, rng)).min(MAX_FIRM_AMOUNT);
+                let shift = self.boost_of(fu, year).map_or(0.0, |b| b.growth);
+                let g = revenue_model(ind, self.stage[fu] as usize, self.status[fu]);
+                let r = &mut self.revenue[fu];
+                *r = (*r * growth(g, shift, self.key[fu], salt)).min(MAX_FIRM_AMOUNT);
             }
-            let after_exit = ind.stages[last].revenue_growth;
-            for &f in &self.exited[i] {
-                let r = &mut self.revenue[f as usize];
-                *r = (*r * growth(after_exit, rng)).min(MAX_FIRM_AMOUNT);
-            }
-            if let Some(est) = &ind.established {
-                for &f in &self.established[i] {
-                    let factor = growth(Some(est.growth), rng);
-                    let (r, v) = (self.revenue[f as usize], self.value[f as usize]);
-                    self.revenue[f as usize] = (r * factor).min(MAX_FIRM_AMOUNT);
-                    self.value[f as usize] = (v * factor).min(MAX_FIRM_AMOUNT);
-                }
+            for &f in &self.established[i] {
+                let fu = f as usize;
+                let g = if self.flags[fu] & LARGE_ARRIVAL != 0 {
+                    ind.large.as_ref().map(|l| l.growth)
+                } else {
+                    ind.established.as_ref().map(|e| e.growth)
+                };
+                let factor = growth(g, 0.0, self.key[fu], salt);
+                let (r, v) = (self.revenue[fu], self.value[fu]);
+                self.revenue[fu] = (r * factor).min(MAX_FIRM_AMOUNT);
+                self.value[fu] = (v * factor).min(MAX_FIRM_AMOUNT);
             }
         }
         self.active[i] = active;
 
-        self.arrive(ind, i, year, arrivals, rng, &mut events.rounds);
+        self.arrive(ind, (i, year), arrivals, &mut events.rounds);
+        self.large_arrivals(model, (i, year), events);
     }
 
-    /// A year of industry `i`'s outside firms (from `rng`, their own stream): transitions only.
-    pub fn outside_year(
-        &mut self,
-        model: &Model,
-        (i, year): (usize, usize),
-        x: f64,
-        rng: &mut Stream,
-    ) {
+    /// A year of industry `i`'s outside firms: transitions only.
+    pub fn outside_year(&mut self, model: &Model, (i, year): (usize, usize)) {
         if self.outside[i].is_empty() {
             return;
         }
-        let table = YearTable::new(model, i, x);
         let mut outside = std::mem::take(&mut self.outside[i]);
-        self.transitions(
-            &model.industries[i],
-            (i, year),
-            &table,
-            &mut outside,
-            rng,
-            None,
-        );
+        self.transitions(model, (i, year), &mut outside, None);
         self.outside[i] = outside;
     }
 
     /// Moves every firm of `list` through one year, keeping those still active. Local firms
-    /// (`events` given) book their rounds and counts and join the exited list when they exit.
+    /// (`events` given) feel their effects, book their rounds and counts, and join the exited
+    /// list when they exit (unless they leave the city).
     fn transitions(
         &mut self,
-        ind: &IndustryModel,
+        model: &Model,
         (i, year): (usize, usize),
-        table: &YearTable,
         list: &mut Vec<u32>,
-        rng: &mut Stream,
         mut events: Option<&mut YearEvents>,
     ) {
-        let last = ind.stages.len() - 1;
+        let ind = &model.industries[i];
+        let table = self.tables[i];
+        let salt = rng::year_salt(year);
+        let leakage = if events.is_some() {
+            model.channels.leakage
+        } else {
+            0.0
+        };
         list.retain(|&f| {
             let fu = f as usize;
-            let s = self.stage[fu] as usize;
-            let t = table.stages[s];
-            let u = uniform(rng);
-            if u < t.c_round {
-                let next = (s + 1).min(last);
-                let st = &ind.stages[next];
-                let step = st
-                    .step_up
-                    .expect("validated: stages after the first have a step-up");
-                let z = normal(rng);
-                let post = (self.value[fu] * exp(step.mu + step.sigma * z + table.value_drift))
-                    .min(MAX_FIRM_AMOUNT);
-                self.value[fu] = post;
-                self.retention[fu] *= 1.0 - st.dilution;
-                self.stage[fu] = next as u8;
-                self.last_round[fu] = year as i32;
-                if let Some(ev) = events.as_deref_mut() {
-                    ev.rounds.push(RoundEvent {
-                        firm: f,
-                        industry: i as u8,
-                        stage: next as u8,
-                        post_money: post,
-                        size: st.dilution * post,
-                    });
-                }
-                true
-            } else if u < t.c_exit {
-                let st = &ind.stages[s];
-                let z = normal(rng);
-                self.value[fu] = (self.value[fu]
-                    * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
-                .min(MAX_FIRM_AMOUNT);
-                let ipo = uniform(rng) < st.ipo_share;
-                self.status[fu] = if ipo {
-                    Status::Listed
-                } else {
-                    Status::Acquired
-                };
-                if let Some(ev) = events.as_deref_mut() {
-                    ev.counts.exits += 1;
-                    ev.counts.ipos += ipo as i64;
-                    self.exited[i].push(f);
-                }
-                false
-            } else if u < t.c_fail {
-                self.status[fu] = Status::Failed;
-                self.revenue[fu] = 0.0;
-                if let Some(ev) = events.as_deref_mut() {
-                    ev.counts.failures += 1;
-                }
-                false
+            let boost = if events.is_some() && self.effect[fu] != NONE {
+                self.boost_of(fu, year)
             } else {
-                true
+                None
+            };
+            let mut c = counter(self.key[fu], salt, purpose::TRANSITION);
+            let s = self.stage[fu] as usize;
+            let outcome = step(
+                ind,
+                &table,
+                (s, self.value[fu]),
+                boost.as_ref(),
+                &mut c,
+                leakage,
+            );
+            let shadowed = self.shadow[fu] != NONE;
+            match outcome {
+                Step::Round { next, post } => {
+                    let st = &ind.stages[next as usize];
+                    self.value[fu] = post;
+                    self.retention[fu] *= 1.0 - st.dilution;
+                    self.stage[fu] = next;
+                    self.last_round[fu] = year as i32;
+                    if let Some(ev) = events.as_deref_mut() {
+                        ev.rounds.push(RoundEvent {
+                            firm: f,
+                            industry: i as u8,
+                            stage: next,
+                            post_money: post,
+                            size: st.dilution * post,
+                        });
+                        if shadowed {
+                            let k = self.shadows[self.shadow[fu] as usize].credit as usize;
+                            self.credits[k].rounds += 1;
+                            ev.counts.additional_rounds += 1;
+                        }
+                    }
+                    true
+                }
+                Step::Exit { value, ipo, leaves } => {
+                    self.value[fu] = value;
+                    self.status[fu] = if ipo {
+                        Status::Listed
+                    } else {
+                        Status::Acquired
+                    };
+                    if let Some(ev) = events.as_deref_mut() {
+                        ev.counts.exits += 1;
+                        ev.counts.ipos += ipo as i64;
+                        if ipo {
+                            ev.ipo_value += value;
+                        }
+                        if shadowed {
+                            let k = self.shadows[self.shadow[fu] as usize].credit as usize;
+                            self.credits[k].exits += 1;
+                            ev.counts.additional_exits += 1;
+                        }
+                        if leaves {
+                            self.local[fu] = false;
+                        } else {
+                            self.exited[i].push(f);
+                        }
+                    }
+                    false
+                }
+                Step::Fail => {
+                    self.status[fu] = Status::Failed;
+                    self.revenue[fu] = 0.0;
+                    if let Some(ev) = events.as_deref_mut() {
+                        ev.counts.failures += 1;
+                    }
+                    false
+                }
+                Step::Stay => true,
             }
         });
+    }
+
+    /// One year of the shadows (after every industry's year): the same draws as their firms,
+    /// without effects; their rounds and exits are taken off what the policy caused.
+    pub fn shadows_year(&mut self, model: &Model, year: usize, events: &mut YearEvents) {
+        let salt = rng::year_salt(year);
+        let leakage = model.channels.leakage;
+        for sh in self.shadows.iter_mut() {
+            if !sh.present {
+                continue;
+            }
+            let i = self.industry[sh.firm as usize] as usize;
+            let (ind, table) = (&model.industries[i], &self.tables[i]);
+            let key = self.key[sh.firm as usize];
+            if sh.status == Status::Active {
+                let mut c = counter(key, salt, purpose::TRANSITION);
+                let k = sh.credit as usize;
+                match step(
+                    ind,
+                    table,
+                    (sh.stage as usize, sh.value),
+                    None,
+                    &mut c,
+                    leakage,
+                ) {
+                    Step::Round { next, post } => {
+                        sh.stage = next;
+                        sh.value = post;
+                        self.credits[k].rounds -= 1;
+                        events.counts.additional_rounds -= 1;
+                    }
+                    Step::Exit { value, ipo, leaves } => {
+                        sh.value = value;
+                        sh.status = if ipo {
+                            Status::Listed
+                        } else {
+                            Status::Acquired
+                        };
+                        self.credits[k].exits -= 1;
+                        events.counts.additional_exits -= 1;
+                        if leaves {
+                            sh.present = false;
+                        }
+                    }
+                    Step::Fail => {
+                        sh.status = Status::Failed;
+                        sh.revenue = 0.0;
+                    }
+                    Step::Stay => {}
+                }
+            }
+            if ind.entry_revenue.is_some() && sh.present {
+                let g = revenue_model(ind, sh.stage as usize, sh.status);
+                sh.revenue = (sh.revenue * growth(g, 0.0, key, salt)).min(MAX_FIRM_AMOUNT);
+            }
+        }
     }
 
     /// New projects land in the first stage, having just raised their entry round.
     fn arrive(
         &mut self,
         ind: &IndustryModel,
-        i: usize,
-        year: usize,
+        (i, year): (usize, usize),
         n: u64,
-        rng: &mut Stream,
         rounds: &mut Vec<RoundEvent>,
     ) {
         let dilution = ind.stages[0].dilution;
-        for _ in 0..n {
-            let value = amount(ind.entry_value, rng);
-            let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, rng));
+        let parent = self.industry_keys[i];
+        for j in 0..n {
+            let key = rng::child(parent, purpose::ARRIVAL, year as u64, j);
+            let mut c = counter(key, 0, purpose::CREATE);
+            let value = amount(ind.entry_value, &mut c);
+            let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, &mut c));
             let id = self.push(
                 i,
                 0,
@@ -438,6 +921,7 @@ impl Firms {
                 value,
                 revenue,
                 1.0 - dilution,
+                key,
             );
             self.last_round[id as usize] = year as i32;
             rounds.push(RoundEvent {
@@ -449,13 +933,96 @@ impl Firms {
             });
         }
     }
-}
 
-#[inline]
-fn growth(g: Option<(f64, f64)>, rng: &mut Stream) -> f64 {
-    match g {
-        Some((mean, vol)) => exp(mean + vol * normal(rng)),
-        None => 1.0,
+    /// Large firms arriving in industry `i` this year: those that would come anyway (the
+    /// industry's base rate), then those each incentive programme adds (credited to it, with an
+    /// absent shadow).
+    fn large_arrivals(
+        &mut self,
+        model: &Model,
+        (i, year): (usize, usize),
+        events: &mut YearEvents,
+    ) {
+        let ind = &model.industries[i];
+        let Some(large) = &ind.large else { return };
+        let salt = rng::year_salt(year);
+        let parent = self.industry_keys[i];
+        let base = poisson(&mut counter(parent, salt, purpose::LARGE), large.rate);
+        let mut add = |firms: &mut Self, key: u64, credit: Option<usize>| {
+            let mut c = counter(key, 0, purpose::CREATE);
+            let value = amount(large.value, &mut c);
+            let revenue = amount(large.revenue, &mut c);
+            let last = ind.stages.len() - 1;
+            let id = firms.push(
+                i,
+                last,
+                Status::Established,
+                year as i32,
+                value,
+                revenue,
+                1.0,
+                key,
+            );
+            firms.flags[id as usize] |= LARGE_ARRIVAL;
+            events.counts.large_arrivals += 1;
+            events.large_arrivals.push(id);
+            if let Some(k) = credit {
+                firms.add_shadow(id, k, false);
+            }
+        };
+        for j in 0..base {
+            add(
+                self,
+                rng::child(parent, purpose::LARGE_FIRM, year as u64, j),
+                None,
+            );
+        }
+        for &(k, ref rates) in &large.incentives {
+            let hash = model.instruments[k].hash;
+            let extra = poisson(
+                &mut counter(parent, salt, purpose::LARGE_EXTRA ^ hash),
+                rates[year],
+            );
+            for j in 0..extra {
+                add(
+                    self,
+                    rng::child(parent, purpose::LARGE_EXTRA ^ hash, year as u64, j),
+                    Some(k),
+                );
+            }
+        }
+    }
+
+    /// Outside firm `f` moves to the city this year (brought by instrument `k`'s fund): it becomes a
+    /// local firm with its history, counts as a project landed, and brings talents like a new
+    /// project of its industry. Its shadow is absent.
+    pub fn relocate(
+        &mut self,
+        model: &Model,
+        f: u32,
+        k: usize,
+        year: usize,
+        events: &mut YearEvents,
+    ) {
+        let fu = f as usize;
+        let i = self.industry[fu] as usize;
+        debug_assert!(!self.local[fu] && self.status[fu] == Status::Active);
+        self.outside[i].retain(|&g| g != f);
+        self.active[i].push(f);
+        self.local[fu] = true;
+        self.add_shadow(f, k, false);
+        let salt = rng::year_salt(year);
+        let talents = poisson(
+            &mut counter(self.key[fu], salt, purpose::TALENTS),
+            model.industries[i].talent_per_arrival,
+        ) as i64;
+        let c = &mut events.counts;
+        c.relocations += 1;
+        c.additional_projects += 1;
+        c.talents += talents;
+        c.additional_talents += talents;
+        self.credits[k].projects += 1;
+        self.credits[k].talents += talents;
     }
 }
 
@@ -472,79 +1039,60 @@ fn shifted(odds: f64, exp_minus_shift: f64) -> f64 {
     }
 }
 
-/// Yearly outcome thresholds of a stage, given `e^{−s}` of the round, exit and failure shifts.
-fn stage_year(st: &StageModel, shifts: [f64; 3]) -> StageYear {
-    let mut g = shifted(st.odds_round, shifts[0]);
-    let mut e = shifted(st.odds_exit, shifts[1]);
-    let mut f = shifted(st.odds_fail, shifts[2]);
-    let sum = g + e + f;
-    if sum > 1.0 {
-        g /= sum;
-        e /= sum;
-        f /= sum;
-    }
-    StageYear {
-        c_round: g,
-        c_exit: g + e,
-        c_fail: g + e + f,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::LogNormal;
+    use crate::model::odds_against;
 
     /// `e^{−s}` for a factor `x` and loadings of 1 (failure moves against the market).
     fn shifts(x: f64) -> [f64; 3] {
         [(-x).exp(), (-x).exp(), x.exp()]
     }
 
-    fn stage(p_round: f64, p_exit: f64, p_fail: f64) -> StageModel {
-        use crate::model::odds_against;
-        StageModel {
-            name: "s".into(),
-            dilution: 0.2,
-            step_up: None,
-            odds_round: odds_against(p_round),
-            odds_exit: odds_against(p_exit),
-            odds_fail: odds_against(p_fail),
-            exit_multiple: LogNormal {
-                mu: 0.0,
-                sigma: 0.0,
-            },
-            ipo_share: 0.0,
-            revenue_growth: None,
-            existing: None,
-        }
+    fn stage(p: [f64; 3], x: f64) -> Bands {
+        StageYear::new(p.map(odds_against), shifts(x)).bands
     }
 
     #[test]
     fn neutral_market_keeps_base_probabilities() {
-        let t = stage_year(&stage(0.3, 0.05, 0.15), shifts(0.0));
-        assert!((t.c_round - 0.3).abs() < 1e-12);
-        assert!((t.c_exit - 0.35).abs() < 1e-12);
-        assert!((t.c_fail - 0.5).abs() < 1e-12);
+        let t = stage([0.3, 0.05, 0.15], 0.0);
+        assert!((t.round - 0.3).abs() < 1e-12);
+        assert!((t.exit - 0.05).abs() < 1e-12);
+        assert!((t.fail - 0.15).abs() < 1e-12);
+        assert_eq!(t.outcome(0.29), Outcome::Round);
+        assert_eq!(t.outcome(0.34), Outcome::Exit);
+        assert_eq!(t.outcome(0.5), Outcome::Stay);
+        assert_eq!(t.outcome(0.86), Outcome::Fail);
     }
 
     #[test]
     fn zero_and_one_stay_put_in_any_market() {
-        let t = stage_year(&stage(1.0, 0.0, 0.0), shifts(2.5));
-        assert_eq!((t.c_round, t.c_exit, t.c_fail), (1.0, 1.0, 1.0));
-        let t = stage_year(&stage(0.0, 0.0, 0.0), shifts(-3.0));
-        assert_eq!((t.c_round, t.c_exit, t.c_fail), (0.0, 0.0, 0.0));
+        let t = stage([1.0, 0.0, 0.0], 2.5);
+        assert_eq!((t.round, t.exit, t.fail), (1.0, 0.0, 0.0));
+        let t = stage([0.0, 0.0, 0.0], -3.0);
+        assert_eq!((t.round, t.exit, t.fail), (0.0, 0.0, 0.0));
+        assert_eq!(t.outcome(0.999), Outcome::Stay);
     }
 
     #[test]
     fn hot_market_moves_the_logits_and_rescales() {
         // logit(0.5) + 1·2 = 2 → logistic(2) = 0.880797; e: logit(0.4)+2 → 0.831; f: logit(0.1)-2
         // → 0.014810. They sum past 1, so each is divided by the sum.
-        let t = stage_year(&stage(0.5, 0.4, 0.1), shifts(2.0));
+        let t = stage([0.5, 0.4, 0.1], 2.0);
         let g = 1.0 / (1.0 + (-2.0f64).exp());
         let e = 1.0 / (1.0 + (-(0.4f64 / 0.6).ln() - 2.0).exp());
         let f = 1.0 / (1.0 + (-(0.1f64 / 0.9).ln() + 2.0).exp());
         let s = g + e + f;
-        assert!((t.c_round - g / s).abs() < 1e-12);
-        assert!((t.c_fail - 1.0).abs() < 1e-12);
+        assert!((t.round - g / s).abs() < 1e-12);
+        assert!((t.round + t.exit + t.fail - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn odds_multiplier_moves_a_probability_by_its_closed_form() {
+        // p = 0.2, odds 0.25; ×2 → odds 0.5 → p = 1/3. ×0.5 → odds 0.125 → p = 1/9.
+        assert!((moved(0.2, 2.0) - 1.0 / 3.0).abs() < 1e-15);
+        assert!((moved(0.2, 0.5) - 1.0 / 9.0).abs() < 1e-15);
+        assert_eq!(moved(0.0, 3.0), 0.0);
+        assert_eq!(moved(1.0, 0.5), 1.0);
     }
 }

@@ -31,7 +31,6 @@ pub struct PathSim<'m> {
     pub ledger: Ledger,
     pub positions: Vec<Position>,
     market: Market,
-    industry_rngs: Vec<Stream>,
     factor_rngs: Vec<Stream>,
     instrument_rngs: Vec<Stream>,
     event_rngs: Vec<Stream>,
@@ -69,7 +68,6 @@ impl<'m> PathSim<'m> {
             ledger: Ledger::default(),
             positions: Vec::new(),
             market: Market::default(),
-            industry_rngs: Vec::new(),
             factor_rngs: Vec::new(),
             instrument_rngs: Vec::new(),
             event_rngs: Vec::new(),
@@ -158,15 +156,11 @@ impl<'m> PathSim<'m> {
         let n_years = model.n_years;
         let n_ind = model.industries.len();
         let mut market_rng = rng::stream(seed, path, rng::MARKET);
-        let mut outside_rng = rng::stream(seed, path, rng::OUTSIDE);
-        let per_industry = |streams: &mut Vec<Stream>, purpose: fn(&str) -> u64| {
-            streams.clear();
-            streams.extend(
-                (model.industries.iter()).map(|ind| rng::stream(seed, path, purpose(&ind.id))),
-            );
-        };
-        per_industry(&mut self.industry_rngs, rng::industry_firms);
-        per_industry(&mut self.factor_rngs, rng::industry_factor);
+        self.factor_rngs.clear();
+        self.factor_rngs.extend(
+            (model.industries.iter())
+                .map(|ind| rng::stream(seed, path, rng::industry_factor(&ind.id))),
+        );
         for (streams, purpose) in [
             (
                 &mut self.instrument_rngs,
@@ -180,7 +174,7 @@ impl<'m> PathSim<'m> {
             );
         }
 
-        self.firms.populate(model, &mut self.industry_rngs);
+        self.firms.populate(model, seed, path);
         self.mark_start();
         self.market.start(&mut market_rng, &mut self.factor_rngs);
         self.ledger.reset(model.instruments.len(), n_years);
@@ -199,24 +193,19 @@ impl<'m> PathSim<'m> {
                 (&mut market_rng, &mut self.factor_rngs),
                 &mut self.x,
             );
-            self.events.clear();
+            self.events.clear(n_ind);
+            self.firms.begin_year(model, &self.x);
             for i in 0..n_ind {
                 self.firm_years += (self.firms.active[i].len()
                     + self.firms.exited[i].len()
                     + self.firms.established[i].len()) as u64;
-                self.firms.industry_year(
-                    model,
-                    (i, y),
-                    self.x[i],
-                    &mut self.industry_rngs[i],
-                    &mut self.events,
-                );
+                self.firms.industry_year(model, (i, y), &mut self.events);
             }
+            self.firms.shadows_year(model, y, &mut self.events);
 
             for i in 0..n_ind {
                 self.firm_years += self.firms.outside[i].len() as u64;
-                self.firms
-                    .outside_year(model, (i, y), self.x[i], &mut outside_rng);
+                self.firms.outside_year(model, (i, y));
             }
 
             self.round_city.clear();
@@ -227,7 +216,6 @@ impl<'m> PathSim<'m> {
                 y,
                 model,
                 firms: &mut self.firms,
-                rounds: &self.events.rounds,
                 round_city: &mut self.round_city,
                 rngs: &mut self.instrument_rngs,
                 event_rngs: &mut self.event_rngs,
@@ -240,6 +228,7 @@ impl<'m> PathSim<'m> {
                 claims: &mut self.claims,
                 funds: &mut self.funds,
                 x: &self.x,
+                events: &mut self.events,
             };
             instruments::settle(&mut year);
             for &k in &self.order {
@@ -279,12 +268,13 @@ impl<'m> PathSim<'m> {
             if firms.status[f] == Status::Active && unicorn_class(firms, f, 0, th) != Class::None {
                 bits |= firms::AT_START_UNICORN;
             }
-            firms.at_start[f] = bits;
+            firms.flags[f] = bits;
         }
     }
 
     /// Writes year `y`'s program and instrument metrics into `yearly`.
     fn record_year(&mut self, y: usize, newly_supported: i64) {
+        let (additional_unicorns, additional_leaders) = self.shadows_year_end(y);
         let model = self.model;
         let n = model.n_years;
         let l = &self.ledger;
@@ -292,13 +282,21 @@ impl<'m> PathSim<'m> {
         let th = &model.thresholds;
 
         let counts = self.events.counts;
-        // Each round rounded to the fen, as the mobilised money of the same rounds is.
-        let financing: Fen = self
-            .events
-            .rounds
-            .iter()
-            .map(|r| fen_from_yuan_f64(r.size))
-            .sum();
+        // 新增投融资规模 as the scenario defines it. Each round rounded to the fen, as the mobilised
+        // money of the same rounds is.
+        let def = &th.financing;
+        let mut financing: Fen = 0;
+        if def.rounds {
+            financing += (self.events.rounds.iter())
+                .map(|r| fen_from_yuan_f64(r.size))
+                .sum::<Fen>();
+        }
+        if def.guaranteed_loans {
+            financing += l.loans_made[y];
+        }
+        if let Some(float) = def.ipo_float {
+            financing += fen_from_yuan_f64(self.events.ipo_value * float);
+        }
         let (mut active, mut unicorns, mut potential, mut unicorns_new) = (0, 0, 0, 0);
         let (mut leaders, mut leaders_new, mut clusters) = (0, 0, 0);
         let mut revenue_total = 0.0;
@@ -313,7 +311,7 @@ impl<'m> PathSim<'m> {
                     Class::Potential => potential += 1,
                     Class::None => {}
                 }
-                if class != Class::None && firms.at_start[f] & firms::AT_START_UNICORN == 0 {
+                if class != Class::None && firms.flags[f] & firms::AT_START_UNICORN == 0 {
                     unicorns_new += 1;
                 }
             }
@@ -323,7 +321,7 @@ impl<'m> PathSim<'m> {
                     debug_assert!(firms.status[f] != Status::Failed);
                     if measure(firms, f, th.chain_leader.0) >= th.chain_leader.1 {
                         leaders += 1;
-                        if firms.at_start[f] & firms::AT_START_LEADER == 0 {
+                        if firms.flags[f] & firms::AT_START_LEADER == 0 {
                             leaders_new += 1;
                         }
                     }
@@ -341,7 +339,15 @@ impl<'m> PathSim<'m> {
         }
 
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
-        set(Y::ProjectsLanded, counts.arrivals);
+        set(Y::ProjectsLanded, counts.arrivals + counts.relocations);
+        set(Y::Relocations, counts.relocations);
+        set(Y::LargeArrivals, counts.large_arrivals);
+        set(Y::AdditionalRounds, counts.additional_rounds);
+        set(Y::AdditionalExits, counts.additional_exits);
+        set(Y::AdditionalProjects, counts.additional_projects);
+        set(Y::AdditionalTalents, counts.additional_talents);
+        set(Y::AdditionalUnicorns, additional_unicorns);
+        set(Y::AdditionalChainLeaders, additional_leaders);
         set(Y::Talents, counts.talents);
         set(Y::Financing, financing);
         set(Y::FirmsSupported, newly_supported);
@@ -393,10 +399,59 @@ impl<'m> PathSim<'m> {
         set(Y::FundsClosed, l.funds_closed[y]);
         set(Y::FundsLocalInvested, l.funds_local[y]);
         set(Y::FundsOutsideInvested, l.funds_outside[y]);
+        set(Y::FundsLocalRecognised, l.funds_recognised[y]);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
         set(Y::HoldingsValue, holdings);
+    }
+}
+
+impl PathSim<'_> {
+    /// At the end of year `y`: how many more new (potential) unicorns and new chain leaders the
+    /// supported firms are than their shadows, and which of them ever were.
+    fn shadows_year_end(&mut self, y: usize) -> (i64, i64) {
+        let th = &self.model.thresholds;
+        let mut shadows = std::mem::take(&mut self.firms.shadows);
+        let firms = &self.firms;
+        let (mut unicorns, mut leaders) = (0, 0);
+        for sh in shadows.iter_mut() {
+            let f = sh.firm as usize;
+            let (was_unicorn, was_leader) = (
+                firms.flags[f] & firms::AT_START_UNICORN != 0,
+                firms.flags[f] & firms::AT_START_LEADER != 0,
+            );
+            let age = firms.age(f, y);
+            let here = firms.local[f];
+            let real_unicorn = here
+                && !was_unicorn
+                && firms.status[f] == Status::Active
+                && class_of(firms.value[f], age, th) != Class::None;
+            let shadow_unicorn = sh.present
+                && !was_unicorn
+                && sh.status == Status::Active
+                && class_of(sh.value, age, th) != Class::None;
+            let size = |revenue: f64, value: f64| match th.chain_leader.0 {
+                Measure::Revenue => revenue,
+                Measure::Value => value,
+            };
+            let real_leader = here
+                && !was_leader
+                && firms.status[f] != Status::Failed
+                && size(firms.revenue[f], firms.value[f]) >= th.chain_leader.1;
+            let shadow_leader = sh.present
+                && !was_leader
+                && sh.status != Status::Failed
+                && size(sh.revenue, sh.value) >= th.chain_leader.1;
+            unicorns += real_unicorn as i64 - shadow_unicorn as i64;
+            leaders += real_leader as i64 - shadow_leader as i64;
+            sh.unicorn_ever[0] |= real_unicorn;
+            sh.unicorn_ever[1] |= shadow_unicorn;
+            sh.leader_ever[0] |= real_leader;
+            sh.leader_ever[1] |= shadow_leader;
+        }
+        self.firms.shadows = shadows;
+        (unicorns, leaders)
     }
 }
 
@@ -421,8 +476,12 @@ enum Class {
 /// its (smaller) age limit.
 #[inline]
 fn unicorn_class(firms: &Firms, f: usize, y: usize, th: &ThresholdModel) -> Class {
-    let age = firms.age(f, y);
-    let v = firms.value[f];
+    class_of(firms.value[f], firms.age(f, y), th)
+}
+
+/// Unicorn class of an unlisted firm valued `v` at age `age`.
+#[inline]
+fn class_of(v: f64, age: i64, th: &ThresholdModel) -> Class {
     if v >= th.unicorn_value && age <= th.unicorn_max_age as i64 {
         Class::Unicorn
     } else if v >= th.potential_value && age <= th.potential_max_age as i64 {

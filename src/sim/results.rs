@@ -9,7 +9,16 @@
 //!   deal IRRs).
 //!
 //! Per instrument the same with `deployed` (fiscal and pooled money) as paid in and all its proceeds
-//! as distributions. Ratios are `NaN` where nothing was paid in.
+//! as distributions; its net cost is `deployed − proceeds − holdings`. Ratios are `NaN` where
+//! nothing was paid in.
+//!
+//! What the policy caused (`additional_*`): rounds and exits of supported firms minus those of
+//! their shadows, projects and talents brought into the city, and the firms that were new
+//! (potential) unicorns or chain leaders in some year minus their shadows that were; per
+//! instrument, credited to the instrument of each firm's first additional support. Cost per
+//! additional outcome is the net cost over the additional outcomes, on paths with at least one
+//! (`NaN` elsewhere, so its summary is conditional on success: the ratio of the two means, from
+//! `summary.csv`, is the unconditional reading).
 
 use super::PathSim;
 use crate::irr::irr;
@@ -20,6 +29,15 @@ use crate::scenario::Direction;
 
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { f64::NAN }
+}
+
+/// Cost per additional outcome: defined on paths with at least one.
+fn per(cost: f64, outcomes: i64) -> f64 {
+    if outcomes > 0 {
+        cost / outcomes as f64
+    } else {
+        f64::NAN
+    }
 }
 
 pub(super) fn finish(sim: &mut PathSim) {
@@ -77,8 +95,34 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::ChainLeadersNew, at_end(Y::ChainLeadersNew) as f64);
     put(S::Clusters, at_end(Y::Clusters) as f64);
     put(S::LocalRevenue, yuan(at_end(Y::LocalRevenue)));
+    put(S::LargeArrivals, total(Y::LargeArrivals) as f64);
+    put(S::Relocations, total(Y::Relocations) as f64);
 
-    for k in 0..model.instruments.len() {
+    // What the policy caused: flows summed over the horizon; (potential) unicorns and chain
+    // leaders counted once per firm that ever was one (firm minus shadow), credited per instrument.
+    let mut credits = sim.firms.credits.clone();
+    for sh in &sim.firms.shadows {
+        let c = &mut credits[sh.credit as usize];
+        c.unicorns += sh.unicorn_ever[0] as i64 - sh.unicorn_ever[1] as i64;
+        c.leaders += sh.leader_ever[0] as i64 - sh.leader_ever[1] as i64;
+    }
+    let unicorns: i64 = credits.iter().map(|c| c.unicorns).sum();
+    let leaders: i64 = credits.iter().map(|c| c.leaders).sum();
+    let net_cost = yuan(fiscal - to_treasury - residual);
+    put(S::AdditionalRounds, total(Y::AdditionalRounds) as f64);
+    put(S::AdditionalExits, total(Y::AdditionalExits) as f64);
+    put(S::AdditionalUnicorns, unicorns as f64);
+    put(S::AdditionalChainLeaders, leaders as f64);
+    put(S::AdditionalProjects, total(Y::AdditionalProjects) as f64);
+    put(S::AdditionalTalents, total(Y::AdditionalTalents) as f64);
+    put(S::CostPerAdditionalUnicorn, per(net_cost, unicorns));
+    put(S::CostPerAdditionalChainLeader, per(net_cost, leaders));
+    put(
+        S::CostPerAdditionalProject,
+        per(net_cost, total(Y::AdditionalProjects)),
+    );
+
+    for (k, c) in credits.iter().enumerate() {
         let deployed: i64 = (0..n).map(|y| l.deployed(k, y)).sum();
         let back = Ledger::total(&l.proceeds, k, n);
         let held = l.holdings[l.at(k, last)];
@@ -97,6 +141,17 @@ pub(super) fn finish(sim: &mut PathSim) {
         put(IS::Irr, irr(&flows));
         put(IS::Mobilised, yuan(Ledger::total(&l.mobilised, k, n)));
         put(IS::Deals, Ledger::total(&l.deals, k, n) as f64);
+        let net_cost = yuan(deployed - back - held);
+        put(IS::NetFiscalCost, net_cost);
+        put(IS::AdditionalRounds, c.rounds as f64);
+        put(IS::AdditionalExits, c.exits as f64);
+        put(IS::AdditionalUnicorns, c.unicorns as f64);
+        put(IS::AdditionalChainLeaders, c.leaders as f64);
+        put(IS::AdditionalProjects, c.projects as f64);
+        put(IS::AdditionalTalents, c.talents as f64);
+        put(IS::CostPerAdditionalUnicorn, per(net_cost, c.unicorns));
+        put(IS::CostPerAdditionalChainLeader, per(net_cost, c.leaders));
+        put(IS::CostPerAdditionalProject, per(net_cost, c.projects));
     }
 
     for (j, t) in model.targets.iter().enumerate() {

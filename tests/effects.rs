@@ -1,0 +1,475 @@
+//! Policy channels against truth: an effect moves a supported firm's probabilities by the closed
+//! form of its odds multiplier; a zero effect is byte for byte the money-only reading; a stronger
+//! effect never turns a survival into a failure on the same draws; relocation, incentive-driven
+//! arrivals, talent inflow and leakage happen at their stated rates. Tolerances are 4 Monte Carlo
+//! standard errors, each derived beside its test.
+
+use fundsim::app::{load_all, run_to_dir};
+use fundsim::model::compile;
+use fundsim::run::{RunSettings, Silent};
+use fundsim::scenario::load_str;
+use fundsim::sim::PathSim;
+use fundsim::sim::firms::{Bands, Outcome, Status, moved};
+use proptest::prelude::*;
+use std::fs;
+
+/// One industry, two stages, no market sensitivity (so every probability is its base value),
+/// `seed_firms` seed-stage firms at the start, no arrivals; `instruments` and anything else after.
+fn ladder(p_seed: (f64, f64, f64), seed_firms: u32, horizon: u32, rest: &str) -> String {
+    let (g, e, f) = p_seed;
+    format!(
+        r#"
+[scenario]
+name = "effects"
+
+[time]
+start_year = 2024
+horizon_years = {horizon}
+
+[market]
+rho = 0.5
+industry_rho = 0.3
+sensitivity = {{ round = 0.0, exit = 0.0, fail = 0.0, value = 0.0, exit_value = 0.0 }}
+
+[thresholds]
+chain_leader = {{ measure = "value", value = "50亿" }}
+cluster = {{ measure = "value", value = "500亿" }}
+
+[program]
+discount_rate = "3%"
+recycling = {{ to_pool = "0%" }}
+
+[[industries]]
+id = "ic"
+name = "IC"
+arrivals_per_year = 0
+beta_market = 1.0
+beta_industry = 0.5
+entry = {{ value = {{ median = "3000万", sigma = 0.5 }} }}
+
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = {g}
+p_exit = {e}
+p_fail = {f}
+exit_multiple = {{ median = 1.0, sigma = 0.5 }}
+ipo_share = "0%"
+existing = {{ count = {seed_firms}, value = {{ median = "4000万", sigma = 0.5 }}, age = [1, 3] }}
+
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = {{ median = 2.0, sigma = 0.3 }}
+p_round = 0.1
+p_exit = 0.05
+p_fail = 0.1
+exit_multiple = {{ median = 1.5, sigma = 0.5 }}
+ipo_share = "10%"
+{rest}"#
+    )
+}
+
+/// 100 grants of 100万 to seed firms in 2024 only, with `effect`.
+fn grants(effect: &str) -> String {
+    format!(
+        "\n[[instruments.grant]]\nid = \"g\"\nbudget = {{ per_year = \"1亿\", from = 2024, to = 2024 }}\n\
+         amount = \"100万\"\nstages = [\"seed\"]\neffect = {effect}\n"
+    )
+}
+
+/// Over `paths` paths: supported firms, those of them that raised a round in 2025 (year index 1),
+/// and the mean of `additional_rounds` per path.
+fn second_year_rounds(text: &str, paths: u64) -> (u64, u64, f64) {
+    let model = compile(&load_str("effects.toml", text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let (mut n, mut k, mut extra) = (0, 0, 0.0);
+    for path in 0..paths {
+        sim.run(17, path);
+        for p in &sim.positions {
+            // Grants go to firms still in seed after 2024; a round in 2025 is their last round.
+            n += 1;
+            k += (sim.firms.last_round[p.firm as usize] == 1) as u64;
+        }
+        extra += sim.scalar_of("additional_rounds").expect("metric");
+    }
+    (n, k, extra / paths as f64)
+}
+
+#[test]
+fn round_probability_of_supported_firms_is_the_odds_closed_form() {
+    // Seed firms: round 0.2, exit 0, failure 0.1 a year. Grants in 2024 with round odds ×2 and
+    // failure odds ×0.5 for one year: in 2025 a supported firm raises a round with probability
+    // 2·0.2 / (1 − 0.2 + 2·0.2) = 1/3 (failure 0.05/0.95 = 0.0526, sum below 1: no rescaling).
+    // With additional_share = 0.5 half the supported firms feel it: 0.5·1/3 + 0.5·0.2 = 0.26667;
+    // with 0, all keep 0.2. Each additional firm adds a round when 0.2 ≤ u < 1/3, so additional
+    // rounds per path are Binomial(100, share·0.13333).
+    for share in [1.0, 0.5, 0.0] {
+        let p = share / 3.0 + (1.0 - share) * 0.2;
+        let effect = format!(
+            "{{ round_odds = 2.0, fail_odds = 0.5, exit_odds = 1.0, years = 1, additional_share = {share} }}"
+        );
+        let text = ladder((0.2, 0.0, 0.1), 300, 2, &grants(&effect));
+        let paths = 400;
+        let (n, k, mean_extra) = second_year_rounds(&text, paths);
+        assert_eq!(n, 100 * paths, "every path makes 100 grants");
+        let share_round = k as f64 / n as f64;
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (share_round - p).abs() < 4.0 * se,
+            "share {share}: supported firms raise a round in {share_round}, closed form {p} (4 SE = {})",
+            4.0 * se
+        );
+        let q = share * (1.0 / 3.0 - 0.2);
+        let se_extra = (100.0 * q * (1.0 - q) / paths as f64).sqrt();
+        assert!(
+            (mean_extra - 100.0 * q).abs() <= 4.0 * se_extra,
+            "share {share}: additional rounds {mean_extra} per path, closed form {}",
+            100.0 * q
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// On one firm-year's uniform, a stronger positive effect (round and exit odds at least as
+    /// high, failure odds at most as high) never turns a survival into a failure, and with the
+    /// same exit odds never turns a round into anything else; whatever the base probabilities
+    /// (rescaled when they sum past 1).
+    #[test]
+    fn stronger_effects_are_monotone_on_the_same_draw(
+        raw in (0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
+        a in (0.2..3.0f64, 0.2..3.0f64, 0.2..3.0f64),
+        up in (1.0..4.0f64, 1.0..4.0f64, 0.1..1.0f64),
+        same_exit in any::<bool>(),
+        u in 0.0..1.0f64,
+    ) {
+        let bands = |m: (f64, f64, f64)| {
+            Bands::rescaled(moved(raw.0, m.0), moved(raw.1, m.1), moved(raw.2, m.2))
+        };
+        let b = (a.0 * up.0, if same_exit { a.1 } else { a.1 * up.1 }, a.2 * up.2);
+        let (weak, strong) = (bands(a).outcome(u), bands(b).outcome(u));
+        if weak != Outcome::Fail {
+            prop_assert_ne!(strong, Outcome::Fail, "{:?} → {:?}", weak, strong);
+        }
+        if same_exit && weak == Outcome::Round {
+            prop_assert_eq!(strong, Outcome::Round);
+        }
+    }
+}
+
+/// A seed ladder with random probabilities, market loadings and a grant effect `effect` in 2024.
+fn random_two_years(p: (f64, f64, f64), sens: (f64, f64, f64), effect: (f64, f64, f64)) -> String {
+    let round4 = |x: f64| (x * 1e4).round() / 1e4;
+    let p = (round4(p.0), round4(p.1), round4(p.2));
+    let text = ladder(
+        p,
+        200,
+        2,
+        &grants(&format!(
+            "{{ round_odds = {:.4}, exit_odds = {:.4}, fail_odds = {:.4}, years = 1, additional_share = 1 }}",
+            effect.0, effect.1, effect.2
+        )),
+    );
+    text.replace(
+        "sensitivity = { round = 0.0, exit = 0.0, fail = 0.0, value = 0.0, exit_value = 0.0 }",
+        &format!(
+            "sensitivity = {{ round = {:.4}, exit = {:.4}, fail = {:.4}, value = 0.1, exit_value = 0.1 }}",
+            sens.0, sens.1, sens.2
+        ),
+    )
+}
+
+/// What each supported firm did in 2025: its grant year is 2024 and it was then still in seed.
+fn fates(text: &str, seed: u64, path: u64) -> Vec<(u64, Outcome)> {
+    let model = compile(&load_str("effects.toml", text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    sim.run(seed, path);
+    let f = &sim.firms;
+    let mut v: Vec<(u64, Outcome)> = (sim.positions.iter())
+        .map(|p| {
+            let i = p.firm as usize;
+            let outcome = match f.status[i] {
+                Status::Failed => Outcome::Fail,
+                Status::Listed | Status::Acquired => Outcome::Exit,
+                _ if f.last_round[i] == 1 => Outcome::Round,
+                _ => Outcome::Stay,
+            };
+            (f.key[i], outcome)
+        })
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// On whole paths with random ladders and markets: the same firms are supported in 2024 under
+    /// a weak and a stronger effect (same state, same choices), and in 2025, on the same draws, a
+    /// firm under the stronger effect never fails where the weaker one survived, and (same exit
+    /// odds) keeps every round.
+    #[test]
+    fn stronger_effects_are_monotone_on_a_path(
+        g in 0.02..0.5f64, e in 0.0..0.2f64, f in 0.0..0.3f64,
+        sens in (-1.0..1.0f64, -1.0..1.0f64, -1.0..1.0f64),
+        a in (0.5..2.0f64, 0.5..2.0f64, 0.5..1.5f64),
+        up in (1.0..3.0f64, 0.2..1.0f64),
+        seed in any::<u64>(),
+    ) {
+        let weak = random_two_years((g, e, f), sens, a);
+        let strong = random_two_years((g, e, f), sens, (a.0 * up.0, a.1, a.2 * up.1));
+        for path in 0..3 {
+            let (w, s) = (fates(&weak, seed, path), fates(&strong, seed, path));
+            prop_assert_eq!(w.len(), s.len());
+            for ((kw, ow), (ks, os)) in w.iter().zip(&s) {
+                prop_assert_eq!(kw, ks, "the same firms are supported");
+                if *ow != Outcome::Fail {
+                    prop_assert_ne!(*os, Outcome::Fail);
+                }
+                if *ow == Outcome::Round {
+                    prop_assert_eq!(*os, Outcome::Round);
+                }
+            }
+        }
+    }
+}
+
+const TINY: &str = include_str!("data/tiny.toml");
+
+/// Runs `texts` (each a scenario file's contents, all named "tiny") and returns the output files'
+/// bytes.
+fn outputs(texts: &[String]) -> Vec<Vec<u8>> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files: Vec<_> = (texts.iter().enumerate())
+        .map(|(i, t)| {
+            let p = dir.path().join(format!("s{i}.toml"));
+            fs::write(&p, t).expect("write");
+            p
+        })
+        .collect();
+    let loaded = load_all(&files).expect("valid");
+    let out = dir.path().join("out");
+    run_to_dir(&loaded, RunSettings::new(600, 3), &out, &Silent).expect("run");
+    [
+        "summary.csv",
+        "targets.csv",
+        "yearly.csv",
+        "metrics.csv",
+        "paths.parquet",
+    ]
+    .iter()
+    .map(|f| fs::read(out.join(f)).expect("output"))
+    .collect()
+}
+
+#[test]
+fn zero_effects_are_the_money_only_reading_byte_for_byte() {
+    // TINY's grant and equity programmes plus a sub-fund and a guarantee. With every effect's
+    // additional_share at 0 and no relocation, nothing may differ from `effects = false`; with
+    // the default effects, results must differ (the test compares something real).
+    let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"1亿\"\nfund_size = \"5亿\"\n\
+                city_share = \"20%\"\nticket = \"2000万\"\nlocal_multiple = 1.0\n\
+                local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
+    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"5000万\"\n\
+                     loan_size = \"500万\"\nterm_years = 2\ncover_share = \"40%\"\n\
+                     fee_rate = \"0.5%\"\nbase_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
+    let base = format!("{TINY}{fund}{guarantee}");
+    let zero = "effect = { additional_share = 0 }\n";
+    let zeroed = base
+        .replace(
+            "stages = [\"seed\"]\n",
+            &format!("stages = [\"seed\"]\n{zero}"),
+        )
+        .replace(
+            "sale_discount = \"10%\"\n",
+            &format!("sale_discount = \"10%\"\n{zero}"),
+        )
+        .replace(
+            "management_fee = \"2%\"\n",
+            &format!("management_fee = \"2%\"\nrelocation_rate = 0\n{zero}"),
+        )
+        .replace(
+            "loss_given_default = \"50%\"\n",
+            &format!("loss_given_default = \"50%\"\n{zero}"),
+        );
+    assert_eq!(
+        zeroed.matches(zero).count(),
+        4,
+        "every instrument has a zero effect"
+    );
+    let money_only = format!("{base}\n[channels]\neffects = false\n");
+    let a = outputs(&[money_only]);
+    let b = outputs(&[zeroed]);
+    let c = outputs(&[base]);
+    for (i, name) in ["summary", "targets", "yearly", "metrics", "paths"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            a[i] == b[i],
+            "{name} differs between zero effects and the money-only reading"
+        );
+    }
+    assert!(a[0] != c[0], "the default effects change the results");
+}
+
+/// Means over `paths` paths of the named scalar metrics.
+fn means(text: &str, names: &[&str], paths: u64) -> Vec<f64> {
+    let model = compile(&load_str("channels.toml", text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let mut sums = vec![0.0; names.len()];
+    for path in 0..paths {
+        sim.run(29, path);
+        for (s, n) in sums.iter_mut().zip(names) {
+            *s += sim.scalar_of(n).unwrap_or_else(|| panic!("no metric {n}"));
+        }
+    }
+    sums.iter().map(|s| s / paths as f64).collect()
+}
+
+#[test]
+fn incentives_add_large_firms_at_the_stated_rate() {
+    // λ = 2 large firms a year arrive anyway. An incentive budget B = half_budget decides
+    // c = 0.25·B/(B + B) = 0.125 of arrivals, so λ·c/(1−c) = 2/7 more arrive a year, credited to
+    // it. Over 10 years: 20 + 20/7 = 22.857 arrivals (Poisson: SE √(22.857/n)), 2.857 additional
+    // (SE √(2.857/n)).
+    let large = "\n[industries.large_arrivals]\nper_year = 2\nvalue = { median = \"100亿\", sigma = 0.5 }\n\
+                 revenue = { median = \"5亿\", sigma = 0.5 }\nrevenue_growth = { mean = 0.05, vol = 0.1 }\n";
+    let text = ladder((0.2, 0.0, 0.1), 10, 10, "")
+        .replace("entry = { value = { median = \"3000万\", sigma = 0.5 } }", "entry = { value = { median = \"3000万\", sigma = 0.5 }, revenue = { median = \"100万\", sigma = 0.5 } }")
+        .replace("ipo_share = \"0%\"\n", "ipo_share = \"0%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
+        .replace("existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3] }", "existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3], revenue = { median = \"100万\", sigma = 0.5 } }")
+        .replace("ipo_share = \"10%\"\n", "ipo_share = \"10%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
+        + large
+        + "\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"2000万\"\nhalf_budget = \"1亿\"\n";
+    let n = 3000;
+    let m = means(
+        &text,
+        &[
+            "large_arrivals",
+            "additional_chain_leaders",
+            "fiscal_outlay.zs",
+        ],
+        n,
+    );
+    let (total, extra) = (20.0 + 20.0 / 7.0, 20.0 / 7.0);
+    assert!(
+        (m[0] - total).abs() < 4.0 * (total / n as f64).sqrt(),
+        "arrivals {}",
+        m[0]
+    );
+    // Chain leaders are measured here on value (≥ 50亿); an arrival valued at a median 100亿
+    // (σ 0.5) is one with probability Φ(ln 2 / 0.5) = 0.917 on arrival and grows 5% a year, so
+    // between 0.9 and 1 of the additional arrivals are additional chain leaders.
+    let se = (extra / n as f64).sqrt();
+    assert!(
+        m[1] > 0.9 * extra - 4.0 * se && m[1] <= extra + 4.0 * se,
+        "leaders {}",
+        m[1]
+    );
+    // Each arrival receives min(2000万, 1亿 / arrivals that year) from the budget.
+    assert!(m[2] > 0.0 && m[2] <= 10.0 * 1e8);
+}
+
+#[test]
+fn talent_subsidies_raise_inflow_by_the_elasticity() {
+    // 20 projects a year with 3 talents each (Poisson 60 a year). A subsidy of 30万 against a
+    // five-year pay of 150万 is s = 0.2; ε = 0.5 and a 2-year phase-in give uplift 0.05 in 2024
+    // and 0.1 from 2025: extra talents 60·(0.05 + 0.1·4) = 27 over 5 years (Poisson: SE √(27/n)).
+    let text = ladder((0.2, 0.0, 0.1), 10, 5, "").replace(
+        "arrivals_per_year = 0",
+        "arrivals_per_year = 20\ntalent_per_arrival = 3",
+    ) + "\n[[instruments.talent_subsidy]]\nid = \"rc\"\nbudget = \"1亿\"\namount = \"30万\"\n\
+           reference_pay = \"150万\"\nelasticity = 0.5\nphase_in_years = 2\n";
+    let n = 4000;
+    let m = means(
+        &text,
+        &["additional_talents", "talents", "fiscal_outlay.rc"],
+        n,
+    );
+    assert!(
+        (m[0] - 27.0).abs() < 4.0 * (27.0 / n as f64).sqrt(),
+        "extra talents {}",
+        m[0]
+    );
+    // Every talent is paid 30万 (the budget covers them): outlay = 30万 × all talents.
+    assert!(
+        (m[2] - 300_000.0 * m[1]).abs() < 1.0,
+        "outlay {} for {} talents",
+        m[2],
+        m[1]
+    );
+}
+
+#[test]
+fn acquired_firms_leave_at_the_leakage_rate() {
+    // Seed firms exit by M&A only (IPO share 0). With leakage 40%, each acquisition leaves the
+    // city with probability 0.4: binomial, SE √(0.24/acquisitions).
+    let text = ladder(
+        (0.05, 0.2, 0.05),
+        400,
+        6,
+        "\n[channels]\nleakage = \"40%\"\n",
+    );
+    let model = compile(&load_str("leak.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let (mut acquired, mut left) = (0u64, 0u64);
+    for path in 0..60 {
+        sim.run(31, path);
+        let f = &sim.firms;
+        for i in 0..f.len() {
+            if f.status[i] == Status::Acquired {
+                acquired += 1;
+                left += !f.local[i] as u64;
+            }
+        }
+    }
+    let share = left as f64 / acquired as f64;
+    let se = (0.24 / acquired as f64).sqrt();
+    assert!(
+        acquired > 5000 && (share - 0.4).abs() < 4.0 * se,
+        "{left} of {acquired} left"
+    );
+}
+
+#[test]
+fn outside_firms_relocate_at_the_stated_rate() {
+    // A fund that invests only outside the city (no local firms, no 返投) in firms that never
+    // move (all probabilities 0). Each outside holding bought in year t draws in every later
+    // year up to fund age 9 (term 10) and the horizon: a move with probability r = 0.1, of which
+    // a share b = 0.25 only opens a branch (and draws no more). So a holding with n draws has
+    // truly relocated by the end with probability (1 − b)(1 − (1 − r)^n).
+    let text = ladder((0.0, 0.0, 0.0), 0, 8, "").replace(
+        "p_round = 0.1\np_exit = 0.05\np_fail = 0.1",
+        "p_round = 0\np_exit = 0\np_fail = 0",
+    ) + "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = { per_year = \"1亿\", from = 2024, to = 2024 }\n\
+           fund_size = \"5亿\"\ncity_share = \"20%\"\nticket = \"2000万\"\nlocal_preference = \"0%\"\n\
+           relocation_rate = \"10%\"\nbranch_share = \"25%\"\n";
+    let model = compile(&load_str("relocate.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let (mut moved_in, mut expected, mut variance, mut counted) = (0.0, 0.0, 0.0, 0.0);
+    for path in 0..400 {
+        sim.run(37, path);
+        let f = &sim.firms;
+        for i in 0..f.len() {
+            // Draws in years birth+1 ..= 7 (the horizon ends first).
+            let n = 7 - f.birth[i];
+            let p = 0.75 * (1.0 - 0.9f64.powi(n));
+            expected += p;
+            variance += p * (1.0 - p);
+            moved_in += f.local[i] as u64 as f64;
+        }
+        counted += sim.scalar_of("relocations").expect("metric");
+    }
+    assert!(expected > 1000.0, "{expected} expected moves");
+    assert!(
+        (moved_in - expected).abs() < 4.0 * variance.sqrt(),
+        "{moved_in} firms moved in, {expected} expected"
+    );
+    assert_eq!(
+        counted, moved_in,
+        "the relocations metric counts each move once"
+    );
+}
