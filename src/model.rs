@@ -955,6 +955,39 @@ pub fn compile(f: &ScenarioFile) -> Model {
 }
 
 impl Model {
+    /// The same model read as money only (`[channels] effects = false`): no instrument changes a
+    /// firm, brings a firm or adds talent.
+    pub fn money_only(&self) -> Model {
+        let mut m = self.clone();
+        m.channels.effects = false;
+        for inst in &mut m.instruments {
+            inst.effect = None;
+            match &mut inst.kind {
+                KindModel::Talent(t) => t.uplift.iter_mut().for_each(|u| *u = 0.0),
+                KindModel::SubFund(f) => {
+                    if let Pacing::BottomUp(b) = &mut f.pacing {
+                        b.relocation_rate = 0.0;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for ind in &mut m.industries {
+            if let Some(l) = &mut ind.large {
+                l.incentives.clear();
+            }
+        }
+        m
+    }
+
+    /// The first `years` years only, without targets (for studies of what happens early on).
+    pub fn truncated(&self, years: usize) -> Model {
+        let mut m = self.clone();
+        m.n_years = years.min(self.n_years);
+        m.targets.clear();
+        m
+    }
+
     /// Whether any industry models revenue.
     pub fn has_revenue(&self) -> bool {
         self.industries.iter().any(|i| i.entry_revenue.is_some())

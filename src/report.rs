@@ -312,9 +312,16 @@ pub struct Headline {
     pub question: String,
     /// P(all targets met), if the scenario has targets.
     pub all_targets: Option<f64>,
+    /// P(all targets of a deadline met), per deadline year (just `all` when there is one).
+    pub by_deadline: Vec<(i32, f64)>,
     pub fiscal_outlay_p50: f64,
     pub net_fiscal_cost_p50: f64,
     pub money_back_p50: f64,
+    /// Means of what the policy caused.
+    pub additional_unicorns: f64,
+    pub additional_chain_leaders: f64,
+    /// Mean net fiscal cost over mean additional (potential) unicorns (NaN if none on average).
+    pub cost_per_additional_unicorn: f64,
 }
 
 pub fn headline(
@@ -323,22 +330,36 @@ pub fn headline(
     summary: &[SummaryRow],
     targets: &[TargetRow],
 ) -> Headline {
-    let p50 = |metric: &str| {
-        summary
-            .iter()
-            .find(|r| r.metric == metric)
-            .map_or(f64::NAN, |r| r.summary.quantiles[2])
-    };
+    let row = |metric: &str| summary.iter().find(|r| r.metric == metric);
+    let p50 = |metric: &str| row(metric).map_or(f64::NAN, |r| r.summary.quantiles[2]);
+    let mean = |metric: &str| row(metric).map_or(f64::NAN, |r| r.summary.mean);
+    let mut by_deadline: Vec<(i32, f64)> = (targets.iter())
+        .filter(|t| t.target.starts_with(&format!("{ALL_TARGETS}_")))
+        .filter_map(|t| Some((t.deadline?, t.estimate.p)))
+        .collect();
+    let all = targets.iter().find(|t| t.target == ALL_TARGETS);
+    if by_deadline.is_empty()
+        && let Some(t) = all
+        && let Some(d) = t.deadline
+    {
+        by_deadline.push((d, t.estimate.p));
+    }
+    let unicorns = mean("additional_unicorns");
     Headline {
         scenario: model.name.clone(),
         question: question.to_string(),
-        all_targets: targets
-            .iter()
-            .find(|t| t.target == ALL_TARGETS)
-            .map(|t| t.estimate.p),
+        all_targets: all.map(|t| t.estimate.p),
+        by_deadline,
         fiscal_outlay_p50: p50("fiscal_outlay"),
         net_fiscal_cost_p50: p50("net_fiscal_cost"),
         money_back_p50: p50("money_back"),
+        additional_unicorns: unicorns,
+        additional_chain_leaders: mean("additional_chain_leaders"),
+        cost_per_additional_unicorn: if unicorns > 0.0 {
+            mean("net_fiscal_cost") / unicorns
+        } else {
+            f64::NAN
+        },
     }
 }
 
@@ -346,16 +367,31 @@ pub fn headline(
 pub fn headline_markdown(rows: &[Headline]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
-        "| scenario | question | P(all targets met) | fiscal outlay p50 | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|---|\n",
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for h in rows {
+        let joint = if h.by_deadline.is_empty() {
+            "-".to_string()
+        } else {
+            (h.by_deadline.iter())
+                .map(|(y, p)| format!("{y}: {:.1}%", p * 100.0))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        let cost = if h.cost_per_additional_unicorn.is_finite() {
+            human(h.cost_per_additional_unicorn, Unit::Cny)
+        } else {
+            "-".to_string()
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {:.2} | {:.2} | {} | {} | {} | {} |",
             h.scenario,
             h.question.replace('|', "/").replace('\n', " "),
-            h.all_targets
-                .map_or("-".to_string(), |p| format!("{:.1}%", p * 100.0)),
+            joint,
+            h.additional_unicorns,
+            h.additional_chain_leaders,
+            cost,
             human(h.fiscal_outlay_p50, Unit::Cny),
             human(h.net_fiscal_cost_p50, Unit::Cny),
             human(h.money_back_p50, Unit::Cny)

@@ -492,17 +492,28 @@ fn markdown_headline_table() {
     let mut lines = stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "| scenario | question | P(all targets met) | fiscal outlay p50 | net fiscal cost p50 | money back p50 |"
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | money back p50 |"
     );
-    assert_eq!(lines.next().unwrap(), "|---|---|---|---|---|---|");
-    // The row agrees with targets.csv.
+    assert_eq!(
+        lines.next().unwrap(),
+        "|---|---|---|---|---|---|---|---|---|"
+    );
+    // The row agrees with targets.csv (tiny's targets share one deadline, 2026) and summary.csv.
     let targets = fs::read_to_string(dir.path().join("targets.csv")).unwrap();
     let p: f64 = field(&targets, &[("target", "all")], "probability")
         .parse()
         .unwrap();
+    let summary = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let unicorns: f64 = field(&summary, &[("metric", "additional_unicorns")], "mean")
+        .parse()
+        .unwrap();
     let row = lines.next().unwrap();
     assert!(row.starts_with("| `tiny` |"), "{row}");
-    assert!(row.contains(&format!("{:.1}%", p * 100.0)), "{row}");
+    assert!(
+        row.contains(&format!("| 2026: {:.1}% |", p * 100.0)),
+        "{row}"
+    );
+    assert!(row.contains(&format!("| {unicorns:.2} |")), "{row}");
 }
 
 #[test]

@@ -473,3 +473,21 @@ fn outside_firms_relocate_at_the_stated_rate() {
         "the relocations metric counts each move once"
     );
 }
+
+#[test]
+fn money_only_is_the_scenario_with_effects_off() {
+    // `Model::money_only` (used by studies that compare a run with its money-only twin) must be
+    // exactly what `[channels] effects = false` compiles to, on a scenario with every channel.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = fs::read_to_string(root.join("scenarios/nantong_baseline.toml")).expect("baseline");
+    let on = compile(&load_str("on.toml", &text).expect("valid"));
+    let off = compile(
+        &load_str(
+            "off.toml",
+            &format!("{text}\n[channels]\neffects = false\n"),
+        )
+        .expect("valid"),
+    );
+    assert!(on != off, "the channels are on in the baseline");
+    assert!(on.money_only() == off);
+}
