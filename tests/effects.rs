@@ -491,3 +491,94 @@ fn money_only_is_the_scenario_with_effects_off() {
     assert!(on != off, "the channels are on in the baseline");
     assert!(on.money_only() == off);
 }
+
+#[test]
+fn financing_counts_what_the_scenario_says() {
+    // Guaranteed loans only: the financing metric is the principal of the loans made. IPO raises
+    // only: 25% of the listing value of every local firm that listed (an exited firm keeps its
+    // exit value), to the fen each year. Rounds only (the default) is what TINY's target reads.
+    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"5000万\"\n\
+                     loan_size = \"500万\"\nterm_years = 2\ncover_share = \"40%\"\n\
+                     fee_rate = \"0.5%\"\nbase_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
+    let with = |def: &str| {
+        format!("{TINY}{guarantee}").replace(
+            "[program]",
+            &format!("[thresholds]\nfinancing = {{ {def} }}\n\n[program]"),
+        )
+    };
+    let loans = compile(
+        &load_str(
+            "loans.toml",
+            &with("rounds = false, guaranteed_loans = true"),
+        )
+        .expect("valid"),
+    );
+    let ipos =
+        compile(&load_str("ipos.toml", &with("rounds = false, ipo_raises = true")).expect("valid"));
+    let (mut a, mut b) = (PathSim::new(&loans), PathSim::new(&ipos));
+    let mut listed_total = 0.0;
+    for path in 0..40 {
+        a.run(3, path);
+        let loans_count: f64 = a.yearly_of("loans_guaranteed").unwrap().iter().sum::<i64>() as f64;
+        assert_eq!(
+            a.scalar_of("financing").unwrap(),
+            loans_count * 5_000_000.0,
+            "path {path}"
+        );
+        b.run(3, path);
+        let f = &b.firms;
+        let listed: f64 = (0..f.len())
+            .filter(|&i| f.status[i] == Status::Listed && f.local[i])
+            .map(|i| 0.25 * f.value[i])
+            .sum();
+        let years = b.model().n_years as f64;
+        assert!(
+            (b.scalar_of("financing").unwrap() - listed).abs() <= 0.01 * years,
+            "path {path}: {} vs {listed}",
+            b.scalar_of("financing").unwrap()
+        );
+        listed_total += listed;
+    }
+    assert!(listed_total > 0.0, "some firms listed");
+}
+
+#[test]
+fn bad_channel_input_is_located() {
+    // An effect on an incentive programme, an odds multiplier of 0, a share above 1 and an
+    // unknown effect key: each named with its key.
+    let attraction = format!(
+        "{}\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"2000万\"\n\
+         half_budget = \"1亿\"\neffect = {{ round_odds = 2.0 }}\n",
+        ladder((0.2, 0.0, 0.1), 10, 5, "")
+    );
+    let err = load_str("bad.toml", &attraction)
+        .expect_err("invalid")
+        .to_string();
+    assert!(err.contains("instruments.attraction[0].effect"), "{err}");
+    assert!(err.contains("large_arrivals"), "{err}");
+    let zero = ladder(
+        (0.2, 0.0, 0.1),
+        10,
+        5,
+        &grants("{ round_odds = 0, additional_share = 1.5 }"),
+    );
+    let err = load_str("bad.toml", &zero)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains("instruments.grant[0].effect.round_odds"),
+        "{err}"
+    );
+    assert!(
+        err.contains("instruments.grant[0].effect.additional_share"),
+        "{err}"
+    );
+    let unknown = ladder((0.2, 0.0, 0.1), 10, 5, &grants("{ round_odd = 2 }"));
+    let err = load_str("bad.toml", &unknown)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains("round_odd") && err.contains("round_odds"),
+        "{err}"
+    );
+}

@@ -61,7 +61,12 @@ impl Default for Channels {
 
 // notebooks-data/reference/policy_effects.csv, leakage_probability (judgement, range 10%–60%).
 fn default_leakage() -> Rate {
-    Rate(rust_decimal::Decimal::new(30, 2))
+    percent(30)
+}
+
+/// `p`% as an exact rate.
+fn percent(p: i64) -> Rate {
+    Rate(rust_decimal::Decimal::new(p, 2))
 }
 
 /// An instrument's effect on the firms it supports; every key is optional and defaults to the
@@ -215,7 +220,7 @@ impl Default for FinancingDef {
 // 《上海证券交易所股票上市规则》3.1.1 / 深交所同条: public shares at least 25% of the total (10% above
 // 4亿 shares); the smallest float of a typical STAR/ChiNext listing.
 fn default_ipo_float() -> Rate {
-    Rate(rust_decimal::Decimal::new(25, 2))
+    percent(25)
 }
 
 /// An unlisted firm of age at most `max_age` valued at least `value`.
@@ -936,7 +941,7 @@ pub struct Attraction {
 // Bartik (2018): incentives decide 2–25% of location choices; the high end as the ceiling
 // (policy_effects.csv, attraction_policy_share).
 fn default_attraction_max_share() -> Rate {
-    Rate(rust_decimal::Decimal::new(25, 2))
+    percent(25)
 }
 
 /// `[[instruments.talent_subsidy]]` (人才安家/生活补贴): `amount` to every new master/PhD talent of its
