@@ -319,7 +319,9 @@ scalar_defs! {
     PoolBalance = ("pool_balance", Cny, "期末资金池余额"),
     NetFiscalCost = ("net_fiscal_cost", Cny, "财政净成本"),
     NetFiscalCostPv = ("net_fiscal_cost_pv", Cny, "财政净成本(折现)"),
-    FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率"),
+    FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率(仅先投后收、现金流一次变号时有定义)"),
+    FiscalIrrDefined = ("fiscal_irr_defined", Indicator, "财政资金内部收益率有定义"),
+    FiscalMirr = ("fiscal_mirr", Rate, "财政资金修正内部收益率(MIRR，按折现率融资与再投资)"),
     Tvpi = ("tvpi", Ratio, "总价值倍数TVPI"),
     Dpi = ("dpi", Ratio, "已分配倍数DPI"),
     Mobilised = ("mobilised", Cny, "撬动社会资本合计"),
@@ -364,6 +366,8 @@ pub enum IS {
     Tvpi,
     Dpi,
     Irr,
+    IrrDefined,
+    Mirr,
     Mobilised,
     Deals,
     NetFiscalCost,
@@ -412,7 +416,17 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
     ScalarDef {
         name: "irr",
         unit: Unit::Rate,
-        label: "内部收益率",
+        label: "内部收益率(仅先投后收、现金流一次变号时有定义)",
+    },
+    ScalarDef {
+        name: "irr_defined",
+        unit: Unit::Indicator,
+        label: "内部收益率有定义",
+    },
+    ScalarDef {
+        name: "mirr",
+        unit: Unit::Rate,
+        label: "修正内部收益率(MIRR，按折现率)",
     },
     ScalarDef {
         name: "mobilised",

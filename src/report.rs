@@ -211,6 +211,7 @@ const HEADLINE: &[&str] = &[
     "net_fiscal_cost",
     "net_fiscal_cost_pv",
     "fiscal_irr",
+    "fiscal_mirr",
     "tvpi",
     "mobilised_per_fiscal_yuan",
     "projects_landed",
@@ -275,10 +276,19 @@ pub fn stdout_table(
             .find(|d| d.name == *name)
             .map_or(row.unit, |d| d.unit);
         let q = row.summary.quantiles;
+        // A ratio summarised over the paths where it is defined says on how many.
+        let label = if row.summary.n < run.paths as usize {
+            format!(
+                "{name} ({:.0}% of paths)",
+                100.0 * row.summary.n as f64 / run.paths.max(1) as f64
+            )
+        } else {
+            name.to_string()
+        };
         let _ = writeln!(
             out,
             "{:<28} {:>12} {:>12} {:>12}",
-            name,
+            label,
             human(q[0], unit),
             human(q[2], unit),
             human(q[4], unit)

@@ -6,7 +6,8 @@
 //! - `TVPI = (D + R) / F`, `DPI = D / F`, net fiscal cost `F − D − R`;
 //! - present value `Σ_t (F_t − D_t)(1+ρ)^{-t} − R (1+ρ)^{-(T−1)}`, `t` counted from the start year;
 //! - fiscal IRR from the dated flows `D_t − F_t`, with `R` added in the last year (never an average of
-//!   deal IRRs).
+//!   deal IRRs), defined only when those flows start with money out and change sign once
+//!   ([`crate::irr`]); the modified IRR at the discount rate reads every path.
 //!
 //! Per instrument the same with `deployed` (fiscal and pooled money) as paid in and all its proceeds
 //! as distributions; its net cost is `deployed − proceeds − holdings`. Ratios are `NaN` where
@@ -21,7 +22,7 @@
 //! `summary.csv`, is the unconditional reading).
 
 use super::PathSim;
-use crate::irr::irr;
+use crate::irr::{irr, mirr};
 use crate::ledger::Ledger;
 use crate::metrics::{Catalogue, IS, Reading, S, TargetRead, Y};
 use crate::money::yuan;
@@ -74,6 +75,8 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::NetFiscalCost, yuan(fiscal - to_treasury - residual));
     put(S::NetFiscalCostPv, pv);
     put(S::FiscalIrr, irr(&flows));
+    put(S::FiscalIrrDefined, irr(&flows).is_finite() as u8 as f64);
+    put(S::FiscalMirr, mirr(&flows, model.program.discount_rate));
     put(S::Tvpi, ratio(yuan(to_treasury + residual), yuan(fiscal)));
     put(S::Dpi, ratio(yuan(to_treasury), yuan(fiscal)));
     put(S::Mobilised, yuan(total(Y::Mobilised)));
@@ -138,7 +141,10 @@ pub(super) fn finish(sim: &mut PathSim) {
         put(IS::HoldingsValue, yuan(held));
         put(IS::Tvpi, ratio(yuan(back + held), yuan(deployed)));
         put(IS::Dpi, ratio(yuan(back), yuan(deployed)));
-        put(IS::Irr, irr(&flows));
+        let rate = irr(&flows);
+        put(IS::Irr, rate);
+        put(IS::IrrDefined, rate.is_finite() as u8 as f64);
+        put(IS::Mirr, mirr(&flows, model.program.discount_rate));
         put(IS::Mobilised, yuan(Ledger::total(&l.mobilised, k, n)));
         put(IS::Deals, Ledger::total(&l.deals, k, n) as f64);
         let net_cost = yuan(deployed - back - held);
