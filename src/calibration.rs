@@ -191,3 +191,49 @@ pub fn support_uplift(
         alive: (share(alive[0]), share(alive[1])),
     }
 }
+
+/// How the bottom-up sub-funds of a scenario did, over `paths` paths: each fund's age at the
+/// horizon (years since its close), DPI (distributions over called capital, whole fund) and TVPI
+/// (distributions plus NAV, over called), and whether it has ended; and the realised multiples of
+/// their closed deals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FundOutcomes {
+    /// `(age, dpi, tvpi, ended)` per fund with capital called.
+    pub funds: Vec<(usize, f64, f64, bool)>,
+    pub deals: crate::instruments::DealTally,
+}
+
+pub fn fund_outcomes(model: &Model, paths: u64, seed: u64) -> FundOutcomes {
+    use crate::instruments::{FundState, fund_nav};
+    use crate::sim::PathSim;
+    let mut sim = PathSim::new(model);
+    let mut out = FundOutcomes::default();
+    let last = model.n_years - 1;
+    for path in 0..paths {
+        sim.run(seed, path);
+        for fund in &sim.funds {
+            let FundState::BottomUp(b) = &fund.state else {
+                continue;
+            };
+            if b.called <= 0 {
+                continue;
+            }
+            let nav = if fund.end.is_some() {
+                0
+            } else {
+                fund_nav(fund, &sim.firms, model, last, sim.market_factors())
+            };
+            let called = b.called as f64;
+            out.funds.push((
+                last - fund.start,
+                b.distributed as f64 / called,
+                (b.distributed + nav) as f64 / called,
+                fund.end.is_some(),
+            ));
+            out.deals.closed += b.tally.closed;
+            out.deals.below_cost += b.tally.below_cost;
+            out.deals.ten_x += b.tally.ten_x;
+        }
+    }
+    out
+}

@@ -86,6 +86,12 @@ pub struct Position {
     pub proceeds: Fen,
     /// Year the position ended (the payment year for a grant).
     pub exit_year: Option<usize>,
+    /// Year the firm listed, while the stake is being sold in tranches after the lock-up.
+    pub listed_year: Option<usize>,
+    /// Share of the stake held at listing already sold.
+    pub sold: f64,
+    /// Year in which the sale of a state-held stake through an exchange pays, once decided.
+    pub transfer_due: Option<usize>,
 }
 
 impl Position {
@@ -104,6 +110,9 @@ impl Position {
             outcome,
             proceeds: 0,
             exit_year: (outcome == Outcome::Grant).then_some(y),
+            listed_year: None,
+            sold: 0.0,
+            transfer_due: None,
         }
     }
 }

@@ -31,4 +31,5 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod subsidy;
+pub mod valuation;
 pub mod waterfall;

@@ -39,6 +39,7 @@ pub struct Model {
     pub instruments: Vec<InstrumentModel>,
     pub targets: Vec<TargetModel>,
     pub channels: ChannelsModel,
+    pub valuation: crate::valuation::Rules,
 }
 
 /// How policy reaches outcomes beyond money.
@@ -950,6 +951,16 @@ pub fn compile(f: &ScenarioFile) -> Model {
         channels: ChannelsModel {
             effects: effects_on,
             leakage: f.channels.leakage.value(),
+        },
+        valuation: crate::valuation::Rules {
+            decay: f.valuation.stale_decay,
+            grace: f.valuation.stale_grace_years,
+            lockup: f.valuation.ipo_lockup_years as u32,
+            sale_years: f.valuation.ipo_sale_years as u32,
+            listed_vol: f.valuation.listed_volatility,
+            transfer_discount: f.valuation.state_transfer_discount.value(),
+            transfer_delay: f.valuation.state_transfer_delay_years,
+            preference: f.valuation.liquidation_preference,
         },
     }
 }

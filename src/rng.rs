@@ -108,6 +108,10 @@ pub mod purpose {
     pub const LARGE_EXTRA: u64 = 0x4558_5452_0000_0009;
     /// An industry-year's talents a talent subsidy adds (xor its hash).
     pub const TALENT_EXTRA: u64 = 0x5445_5854_0000_000A;
+    /// A listed firm's yearly price move.
+    pub const LISTED: u64 = 0x4C49_5354_0000_000B;
+    /// When a state-held stake's sale through an exchange pays (xor the instrument's hash).
+    pub const TRANSFER: u64 = 0x5452_4E53_0000_000C;
     /// Tag of a firm of the start year's local base (a: stage, b: serial).
     pub const EXISTING: u64 = 0x4558_4953_0000_0010;
     /// Tag of an established firm of the start year (b: serial).

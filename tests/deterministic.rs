@@ -109,6 +109,15 @@ label = "独角兽"
 metric = "unicorns"
 threshold = 1
 deadline = 2025
+
+# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
+[valuation]
+stale_decay = 0
+ipo_lockup_years = 0
+ipo_sale_years = 1
+listed_volatility = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
 "#;
 
 const WAN: f64 = 1e4;
@@ -355,6 +364,15 @@ industries = ["b"]
 stages = ["A"]
 sell_after_years = 2
 sale_discount = "50%"
+
+# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
+[valuation]
+stale_decay = 0
+ipo_lockup_years = 0
+ipo_sale_years = 1
+listed_volatility = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
 "#;
 
 #[test]
@@ -596,6 +614,15 @@ label = "拨投股转股"
 metric = "conversions"
 threshold = 1
 deadline = 2025
+
+# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
+[valuation]
+stale_decay = 0
+ipo_lockup_years = 0
+ipo_sale_years = 1
+listed_volatility = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
 "#;
 
 #[test]
@@ -762,6 +789,15 @@ hurdle = "8%"
 carry = "20%"
 ticket = "300万"
 stages = ["A"]
+
+# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
+[valuation]
+stale_decay = 0
+ipo_lockup_years = 0
+ipo_sale_years = 1
+listed_volatility = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
 "#;
 
 #[test]
@@ -927,6 +963,15 @@ ticket = "240万"
 local_multiple = 4.0
 recycling_limit = "100%"
 stages = ["A"]
+
+# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
+[valuation]
+stale_decay = 0
+ipo_lockup_years = 0
+ipo_sale_years = 1
+listed_volatility = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
 "#;
 
 #[test]

@@ -500,11 +500,15 @@ fn financing_counts_what_the_scenario_says() {
     let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"5000万\"\n\
                      loan_size = \"500万\"\nterm_years = 2\ncover_share = \"40%\"\n\
                      fee_rate = \"0.5%\"\nbase_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
+    // Listed prices do not move here (no volatility, no market drift on values), so a listed
+    // firm's value at the end is its listing value.
     let with = |def: &str| {
-        format!("{TINY}{guarantee}").replace(
-            "[program]",
-            &format!("[thresholds]\nfinancing = {{ {def} }}\n\n[program]"),
-        )
+        format!("{TINY}{guarantee}\n[valuation]\nlisted_volatility = 0\n")
+            .replace("value = 0.2, exit_value", "value = 0.0, exit_value")
+            .replace(
+                "[program]",
+                &format!("[thresholds]\nfinancing = {{ {def} }}\n\n[program]"),
+            )
     };
     let loans = compile(
         &load_str(

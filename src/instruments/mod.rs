@@ -23,10 +23,10 @@ mod subsidies;
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
-use crate::rng::{Stream, uniform};
+use crate::rng::{Stream, counter, purpose, uniform};
 use crate::sim::firms::{Firms, Status, YearEvents};
 use crate::subsidy::{Claim, SubsidyState};
-pub use subfund::{Fund, FundState, fund_nav};
+pub use subfund::{DealTally, Fund, FundState, fund_nav};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
 /// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).
@@ -189,22 +189,45 @@ pub fn settle(year: &mut Year) {
         }
         let stake = p.stake * year.firms.retention[f] / p.retention_entry;
         let value = year.firms.value[f];
+        let rules = model.valuation;
         match status {
             Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
-            Status::Listed => close(
+            Status::Listed if rules.cash_at_ipo() => close(
                 p,
                 Outcome::Ipo,
                 fen_from_yuan_f64(stake * value),
                 y,
                 year.ledger,
             ),
-            Status::Acquired => close(
-                p,
-                Outcome::Acquired,
-                fen_from_yuan_f64(stake * value),
-                y,
-                year.ledger,
-            ),
+            Status::Listed => {
+                // Sold in tranches after the lock-up, at each year's listed price.
+                let listed = *p.listed_year.get_or_insert(y);
+                let share = rules.tranche((y - listed) as u32).min(1.0 - p.sold);
+                let amount = fen_from_yuan_f64(share * stake * value);
+                p.sold += share;
+                if p.sold >= 1.0 - 1e-9 {
+                    close(p, Outcome::Ipo, amount, y, year.ledger);
+                } else if amount > 0 {
+                    p.proceeds += amount;
+                    let i = year.ledger.at(p.instrument, y);
+                    year.ledger.proceeds[i] += amount;
+                }
+            }
+            Status::Acquired => {
+                let paid = if rules.preference {
+                    let raised = year.firms.raised[f];
+                    crate::valuation::preferred_payout(stake, yuan(p.cost), value, raised)
+                } else {
+                    stake * value
+                };
+                close(
+                    p,
+                    Outcome::Acquired,
+                    fen_from_yuan_f64(paid),
+                    y,
+                    year.ledger,
+                )
+            }
             Status::Active | Status::Established => {
                 let kind = &model.instruments[p.instrument].kind;
                 if let KindModel::Convertible(c) = kind
@@ -222,8 +245,22 @@ pub fn settle(year: &mut Year) {
                 } else if let Some((years, discount)) = kind.sell_after()
                     && y >= p.entry_year + years as usize
                 {
-                    let price = fen_from_yuan_f64(stake * value * (1.0 - discount));
-                    close(p, Outcome::Sold, price, y, year.ledger);
+                    // A state-held stake is sold through a property-rights exchange: decided now,
+                    // paid when the transfer completes, at that year's mark less the sale and
+                    // transfer discounts.
+                    let due = *p.transfer_due.get_or_insert_with(|| {
+                        let hash = model.instruments[p.instrument].hash;
+                        let key = year.firms.key[f];
+                        let u = uniform(&mut counter(key, hash, purpose::TRANSFER));
+                        y + rules.transfer_years(u)
+                    });
+                    if y >= due {
+                        let x = year.x[year.firms.industry[f] as usize];
+                        let mark = year.firms.mark(model, f, y, x);
+                        let keep = (1.0 - discount) * (1.0 - rules.transfer_discount);
+                        let price = fen_from_yuan_f64(stake * mark * keep);
+                        close(p, Outcome::Sold, price, y, year.ledger);
+                    }
                 }
             }
         }
@@ -232,7 +269,7 @@ pub fn settle(year: &mut Year) {
 
 fn close(p: &mut Position, outcome: Outcome, proceeds: Fen, y: usize, ledger: &mut Ledger) {
     p.outcome = outcome;
-    p.proceeds = proceeds;
+    p.proceeds += proceeds;
     p.exit_year = Some(y);
     let i = ledger.at(p.instrument, y);
     ledger.proceeds[i] += proceeds;
@@ -268,19 +305,31 @@ pub fn book_mobilised(year: &mut Year) {
     year.ledger.mobilised_program[year.y] += program;
 }
 
-/// Values open positions at the year's end (after the program's haircut). Unconverted convertible
-/// grants count for nothing: they are grants until a round converts them.
+/// Values open positions at the year's end: private stakes at their mark after the program's
+/// haircut, listed stakes still to be sold at the listed price. Unconverted convertible grants
+/// count for nothing: they are grants until a round converts them.
 pub fn mark(year: &mut Year) {
-    let keep = 1.0 - year.model.program.holdings_haircut;
     for p in year.positions.iter() {
         if p.outcome != Outcome::Open {
             continue;
         }
-        let f = p.firm as usize;
-        let stake = p.stake * year.firms.retention[f] / p.retention_entry;
+        let value = position_value(year.model, year.firms, p, year.y, year.x);
         let i = year.ledger.at(p.instrument, year.y);
-        year.ledger.holdings[i] += fen_from_yuan_f64(stake * year.firms.value[f] * keep);
+        year.ledger.holdings[i] += value;
     }
+}
+
+/// What an open equity position is worth at the end of year `y` (see [`mark`]), in fen.
+pub fn position_value(model: &Model, firms: &Firms, p: &Position, y: usize, x: &[f64]) -> Fen {
+    let f = p.firm as usize;
+    let stake = p.stake * firms.retention[f] / p.retention_entry;
+    let held = if p.listed_year.is_some() || firms.status[f] == Status::Listed {
+        (1.0 - p.sold) * stake * firms.value[f]
+    } else {
+        let keep = 1.0 - model.program.holdings_haircut;
+        stake * firms.mark(model, f, y, x[firms.industry[f] as usize]) * keep
+    };
+    fen_from_yuan_f64(held)
 }
 
 /// Fills `candidates` with the active local firms in the cells (industry, stage) that `eligible`

@@ -38,7 +38,7 @@
 //! fund were liquidated at NAV (less the haircut). The private LPs' calls are money mobilised.
 
 use super::{Purse, Year, draw_next};
-use crate::model::{BottomUpModel, InstrumentModel, Pacing, SubFundModel};
+use crate::model::{BottomUpModel, InstrumentModel, Model, Pacing, SubFundModel};
 use crate::money::{Fen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
 use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
@@ -85,6 +85,8 @@ pub struct BottomUpFund {
     pub invested: Fen,
     pub fees_paid: Fen,
     pub distributed: Fen,
+    /// Its closed deals.
+    pub tally: DealTally,
 }
 
 /// A fund's stake in a firm (local or outside).
@@ -96,6 +98,29 @@ pub struct Holding {
     pub retention_entry: f64,
     /// An outside firm that opened a branch in the city (counted for 返投 once).
     pub branch: bool,
+    /// Year its firm listed, while the stake is sold in tranches after the lock-up.
+    pub listed_year: Option<usize>,
+    /// Share of the stake held at listing already sold.
+    pub sold: f64,
+    /// Proceeds so far (tranches of a listed stake).
+    pub back: Fen,
+}
+
+/// How a fund's closed deals did, by count: realised multiple (proceeds over cost) below 1× and
+/// at least 10× (for comparison with published deal-level return distributions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DealTally {
+    pub closed: u32,
+    pub below_cost: u32,
+    pub ten_x: u32,
+}
+
+impl DealTally {
+    fn add(&mut self, cost: Fen, back: Fen) {
+        self.closed += 1;
+        self.below_cost += (back < cost) as u32;
+        self.ten_x += (back >= 10 * cost) as u32;
+    }
 }
 
 /// New commitments of programme `k` this year (the purse's fiscal side is the commitment budget).
@@ -190,20 +215,23 @@ pub(super) fn operate(
     *year.funds = funds;
 }
 
-/// A live fund's NAV now: its holdings at model value (bottom-up), or its Takahashi–Alexander NAV.
-pub fn fund_nav(fund: &Fund, firms: &Firms) -> Fen {
+/// A live fund's NAV at the end of year `y` (factors `x`): its holdings at their marks and its cash
+/// (bottom-up), or its Takahashi–Alexander NAV.
+pub fn fund_nav(fund: &Fund, firms: &Firms, model: &Model, y: usize, x: &[f64]) -> Fen {
     match &fund.state {
-        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms) + b.cash,
+        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms, model, y, x) + b.cash,
         FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav()),
     }
 }
 
-fn holdings_nav(holdings: &[Holding], firms: &Firms) -> Fen {
+/// Private holdings at their stale marks, listed ones still to be sold at the listed price.
+fn holdings_nav(holdings: &[Holding], firms: &Firms, model: &Model, y: usize, x: &[f64]) -> Fen {
     holdings
         .iter()
         .map(|h| {
             let f = h.firm as usize;
-            fen_from_yuan_f64(h.stake * firms.retention[f] / h.retention_entry * firms.value[f])
+            let stake = h.stake * firms.retention[f] / h.retention_entry * (1.0 - h.sold);
+            fen_from_yuan_f64(stake * firms.mark(model, f, y, x[firms.industry[f] as usize]))
         })
         .sum()
 }
@@ -231,26 +259,54 @@ fn bottom_up_year(
         relocations(k, m, b, year);
     }
     let firms = &*year.firms;
+    let model = year.model;
+    let (y, x) = (year.y, year.x);
     let stake_now = |h: &Holding| h.stake * firms.retention[h.firm as usize] / h.retention_entry;
     let ended = age >= m.term as usize;
-    let keep = 1.0 - year.model.program.holdings_haircut;
+    let keep = 1.0 - model.program.holdings_haircut;
+    let rules = model.valuation;
 
-    // 1. Exits, failures, and the final sale.
+    // 1. Exits (listed stakes in tranches after the lock-up), failures, and the final sale.
     let mut proceeds: Fen = 0;
-    b.holdings.retain(|h| {
+    let tally = &mut b.tally;
+    b.holdings.retain_mut(|h| {
         let f = h.firm as usize;
-        match firms.status[f] {
-            Status::Failed => false,
-            Status::Listed | Status::Acquired => {
-                proceeds += fen_from_yuan_f64(stake_now(h) * firms.value[f]);
-                false
+        // What the holding pays this year, and whether it is closed.
+        let (paid, closed) = match firms.status[f] {
+            Status::Failed => (0, true),
+            Status::Listed if rules.cash_at_ipo() || ended => (
+                fen_from_yuan_f64((1.0 - h.sold) * stake_now(h) * firms.value[f]),
+                true,
+            ),
+            Status::Listed => {
+                let listed = *h.listed_year.get_or_insert(y);
+                let share = rules.tranche((y - listed) as u32).min(1.0 - h.sold);
+                h.sold += share;
+                let paid = fen_from_yuan_f64(share * stake_now(h) * firms.value[f]);
+                (paid, h.sold >= 1.0 - 1e-9)
+            }
+            Status::Acquired => {
+                let (stake, value) = (stake_now(h), firms.value[f]);
+                let paid = if rules.preference {
+                    let cost = yuan(h.cost);
+                    crate::valuation::preferred_payout(stake, cost, value, firms.raised[f])
+                } else {
+                    stake * value
+                };
+                (fen_from_yuan_f64(paid), true)
             }
             Status::Active | Status::Established if ended => {
-                proceeds += fen_from_yuan_f64(stake_now(h) * firms.value[f] * keep);
-                false
+                let mark = firms.mark(model, f, y, x[firms.industry[f] as usize]);
+                (fen_from_yuan_f64(stake_now(h) * mark * keep), true)
             }
-            Status::Active | Status::Established => true,
+            Status::Active | Status::Established => (0, false),
+        };
+        proceeds += paid;
+        h.back += paid;
+        if closed {
+            tally.add(h.cost, h.back);
         }
+        !closed
     });
 
     // 2. Reinvestment during the investment period.
@@ -331,7 +387,7 @@ fn bottom_up_year(
     let nav = if ended {
         0
     } else {
-        holdings_nav(&b.holdings, year.firms) + b.cash
+        holdings_nav(&b.holdings, year.firms, year.model, year.y, year.x) + b.cash
     };
     (called, distributable, nav, ended)
 }
@@ -408,6 +464,9 @@ fn invest_local(
             stake: yuan(ticket) / round.post_money,
             retention_entry: year.firms.retention[round.firm as usize],
             branch: false,
+            listed_year: None,
+            sold: 0.0,
+            back: 0,
         });
         b.local_invested += ticket;
         let recognised = match m.recognition {
@@ -455,12 +514,19 @@ fn invest_outside(
             .max(yuan(m.ticket));
         let key = year.rngs[k].next_u64();
         let firm = year.firms.add_outside(i, s, value, year.y, key);
+        // What its rounds raised, as if priced today (as for the start year's local base).
+        let stages = &year.model.industries[i].stages[..=s];
+        let kept: f64 = stages.iter().map(|st| 1.0 - st.dilution).product();
+        year.firms.raised[firm as usize] = value * (1.0 - kept);
         b.holdings.push(Holding {
             firm,
             cost: m.ticket,
             stake: yuan(m.ticket) / value,
             retention_entry: 1.0,
             branch: false,
+            listed_year: None,
+            sold: 0.0,
+            back: 0,
         });
     }
     let invested = n * m.ticket;

@@ -33,6 +33,79 @@ pub struct ScenarioFile {
     pub targets: Vec<Target>,
     #[serde(default)]
     pub channels: Channels,
+    #[serde(default)]
+    pub valuation: Valuation,
+}
+
+/// `[valuation]`: how stakes are marked and sold (defaults: notebooks-data/reference/
+/// return_benchmarks.csv, judgement rows).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Valuation {
+    /// Yearly decay of a private firm's mark once its last round is older than the grace period.
+    #[serde(default = "default_stale_decay")]
+    pub stale_decay: f64,
+    #[serde(default = "default_stale_grace")]
+    pub stale_grace_years: f64,
+    /// Years after an IPO before pre-IPO holders may sell.
+    #[serde(default = "default_lockup")]
+    pub ipo_lockup_years: i64,
+    /// Years over which a listed stake is sold in equal tranches after the lock-up.
+    #[serde(default = "default_sale_years")]
+    pub ipo_sale_years: i64,
+    /// Yearly volatility of a listed firm's price.
+    #[serde(default = "default_listed_vol")]
+    pub listed_volatility: f64,
+    /// Discount of a state-held stake sold through a property-rights exchange.
+    #[serde(default = "default_transfer_discount")]
+    pub state_transfer_discount: Rate,
+    /// Mean years from the decision to sell a state-held stake to the cash.
+    #[serde(default = "default_transfer_delay")]
+    pub state_transfer_delay_years: f64,
+    /// 1× non-participating liquidation preference in trade sales for the city's and the funds'
+    /// stakes.
+    #[serde(default)]
+    pub liquidation_preference: bool,
+}
+
+impl Default for Valuation {
+    fn default() -> Self {
+        Valuation {
+            stale_decay: default_stale_decay(),
+            stale_grace_years: default_stale_grace(),
+            ipo_lockup_years: default_lockup(),
+            ipo_sale_years: default_sale_years(),
+            listed_volatility: default_listed_vol(),
+            state_transfer_discount: default_transfer_discount(),
+            state_transfer_delay_years: default_transfer_delay(),
+            liquidation_preference: false,
+        }
+    }
+}
+
+// return_benchmarks.csv: staleness_decay_per_year 0.20 (0.10–0.35), staleness_grace_years 2
+// (1.5–3), ipo_lockup_years 1 (1–3), ipo_sale_years 2 (1–3), state_transfer_discount 10% (0–30%),
+// state_transfer_delay_years 0.5 (0.25–1.5). Listed volatility 35%: assumption (A-share small caps).
+fn default_stale_decay() -> f64 {
+    0.2
+}
+fn default_stale_grace() -> f64 {
+    2.0
+}
+fn default_lockup() -> i64 {
+    1
+}
+fn default_sale_years() -> i64 {
+    2
+}
+fn default_listed_vol() -> f64 {
+    0.35
+}
+fn default_transfer_discount() -> Rate {
+    percent(10)
+}
+fn default_transfer_delay() -> f64 {
+    0.5
 }
 
 /// `[channels]`: how policy reaches outcomes beyond money.

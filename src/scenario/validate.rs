@@ -230,6 +230,49 @@ fn effect(c: &mut Checker, p: KeyPath, kind: &str, e: &EffectSpec) {
     }
 }
 
+/// `[valuation]`.
+fn valuation(c: &mut Checker, v: &Valuation) {
+    let p = KeyPath::root().key("valuation");
+    c.range(
+        p.key("stale_decay"),
+        v.stale_decay,
+        0.0,
+        5.0,
+        "a yearly decay rate of the mark",
+    );
+    c.range(
+        p.key("stale_grace_years"),
+        v.stale_grace_years,
+        0.0,
+        50.0,
+        "years",
+    );
+    for (key, y) in [
+        ("ipo_lockup_years", v.ipo_lockup_years),
+        ("ipo_sale_years", v.ipo_sale_years),
+    ] {
+        let lo = if key == "ipo_sale_years" { 1 } else { 0 };
+        if !(lo..=10).contains(&y) {
+            c.fail(p.key(key), format!("{y} is not allowed: {lo} to 10 years"));
+        }
+    }
+    c.range(
+        p.key("listed_volatility"),
+        v.listed_volatility,
+        0.0,
+        3.0,
+        "a yearly log-volatility",
+    );
+    c.share_below_one(p.key("state_transfer_discount"), &v.state_transfer_discount);
+    c.range(
+        p.key("state_transfer_delay_years"),
+        v.state_transfer_delay_years,
+        0.0,
+        10.0,
+        "years",
+    );
+}
+
 /// `[channels]`, large-firm arrivals, incentive and talent programmes, and 返投 relocation.
 fn policy_channels(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
     c.probability(
@@ -709,6 +752,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         }
     }
     policy_channels(&mut c, f, &ip);
+    valuation(&mut c, &f.valuation);
     let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
         if let Some(y) = years
             && !(1..=MAX_HORIZON).contains(&y)

@@ -125,6 +125,7 @@ pub struct Shadow {
     pub status: Status,
     pub value: f64,
     pub revenue: f64,
+    pub last_round: i32,
     /// Whether the firm / its shadow was a new (potential) unicorn in some year.
     pub unicorn_ever: [bool; 2],
     /// Whether the firm / its shadow was a new chain leader in some year.
@@ -155,6 +156,8 @@ pub struct Firms {
     pub revenue: Vec<f64>,
     /// Product of `(1 - dilution)` over the firm's rounds since it was created.
     pub retention: Vec<f64>,
+    /// Money its rounds raised in all (for liquidation preferences), in yuan.
+    pub raised: Vec<f64>,
     /// Year index of the firm's latest round (its entry round for new projects; −1 if none yet).
     pub last_round: Vec<i32>,
     /// Whether the firm is in the city (false for sub-funds' outside firms and firms that left).
@@ -190,6 +193,8 @@ pub struct Firms {
     /// Per industry: active firms outside the city that sub-funds invested in. They follow the same
     /// ladder (from their own draws) but count toward no local metric and take no local instrument.
     pub outside: Vec<Vec<u32>>,
+    /// Listed firms, local or not: their price moves every year.
+    pub listed: Vec<u32>,
 }
 
 /// What happened in the firm population in one year, over all industries.
@@ -377,13 +382,14 @@ enum Step {
     Stay,
 }
 
-/// The transition of a firm of industry `ind` in stage `s`, valued `value`, under `boost`, from its
-/// counter `c` (the uniform first, then the round's or exit's draws).
+/// The transition of a firm of industry `ind` in stage `s`, valued `value` with the staleness factor
+/// `stale` of its last price, under `boost`, from its counter `c` (the uniform first, then the
+/// round's or exit's draws).
 #[inline]
 fn step(
     ind: &IndustryModel,
     table: &YearTable,
-    (s, value): (usize, f64),
+    (s, value, stale): (usize, f64, f64),
     boost: Option<&Boost>,
     c: &mut Counter,
     leakage: f64,
@@ -403,9 +409,12 @@ fn step(
             }
         }
         Outcome::Exit => {
+            // A firm that exits long after its last round is worth its stale mark times the
+            // multiple.
             let st = &ind.stages[s];
             let z = normal(c);
             let value = (value
+                * stale
                 * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
             .min(MAX_FIRM_AMOUNT);
             let ipo = uniform(c) < st.ipo_share;
@@ -450,6 +459,8 @@ impl Firms {
         self.value.clear();
         self.revenue.clear();
         self.retention.clear();
+        self.raised.clear();
+        self.listed.clear();
         self.last_round.clear();
         self.local.clear();
         self.supported.clear();
@@ -506,6 +517,9 @@ impl Firms {
         self.value.push(value);
         self.revenue.push(revenue);
         self.retention.push(retention);
+        // What the firm's rounds raised, as if at today's price: an estimate for firms whose
+        // history the model does not know (the existing base, outside firms), exact from then on.
+        self.raised.push(value * (1.0 - retention));
         self.last_round.push(-1);
         self.local.push(true);
         self.supported.push(false);
@@ -675,6 +689,7 @@ impl Firms {
             status: self.status[fu],
             value: self.value[fu],
             revenue: self.revenue[fu],
+            last_round: self.last_round[fu],
             unicorn_ever: [false; 2],
             leader_ever: [false; 2],
         });
@@ -757,6 +772,7 @@ impl Firms {
         let ind = &model.industries[i];
         let table = self.tables[i];
         let salt = rng::year_salt(year);
+        let rules = model.valuation;
         let leakage = if events.is_some() {
             model.channels.leakage
         } else {
@@ -771,10 +787,11 @@ impl Firms {
             };
             let mut c = counter(self.key[fu], salt, purpose::TRANSITION);
             let s = self.stage[fu] as usize;
+            let stale = rules.staleness((year as i32 - self.last_round[fu]) as f64);
             let outcome = step(
                 ind,
                 &table,
-                (s, self.value[fu]),
+                (s, self.value[fu], stale),
                 boost.as_ref(),
                 &mut c,
                 leakage,
@@ -784,6 +801,7 @@ impl Firms {
                 Step::Round { next, post } => {
                     let st = &ind.stages[next as usize];
                     self.value[fu] = post;
+                    self.raised[fu] += st.dilution * post;
                     self.retention[fu] *= 1.0 - st.dilution;
                     self.stage[fu] = next;
                     self.last_round[fu] = year as i32;
@@ -806,6 +824,7 @@ impl Firms {
                 Step::Exit { value, ipo, leaves } => {
                     self.value[fu] = value;
                     self.status[fu] = if ipo {
+                        self.listed.push(f);
                         Status::Listed
                     } else {
                         Status::Acquired
@@ -857,17 +876,13 @@ impl Firms {
             if sh.status == Status::Active {
                 let mut c = counter(key, salt, purpose::TRANSITION);
                 let k = sh.credit as usize;
-                match step(
-                    ind,
-                    table,
-                    (sh.stage as usize, sh.value),
-                    None,
-                    &mut c,
-                    leakage,
-                ) {
+                let stale = (model.valuation).staleness((year as i32 - sh.last_round) as f64);
+                let state = (sh.stage as usize, sh.value, stale);
+                match step(ind, table, state, None, &mut c, leakage) {
                     Step::Round { next, post } => {
                         sh.stage = next;
                         sh.value = post;
+                        sh.last_round = year as i32;
                         self.credits[k].rounds -= 1;
                         events.counts.additional_rounds -= 1;
                     }
@@ -991,6 +1006,51 @@ impl Firms {
                 );
             }
         }
+    }
+
+    /// A year of listed prices: each listed firm's value moves by `exp(σ_L z − σ_L²/2 + b·x)`, `x`
+    /// its industry's factor, from the firm's own counter.
+    pub fn listed_year(&mut self, model: &Model, year: usize, x: &[f64]) {
+        let rules = model.valuation;
+        if rules.listed_vol == 0.0 && model.market.b_value == 0.0 {
+            return;
+        }
+        let salt = rng::year_salt(year);
+        let sigma = rules.listed_vol;
+        let factor = |key: u64, industry: u8| {
+            let z = normal(&mut counter(key, salt, purpose::LISTED));
+            exp(sigma * z - 0.5 * sigma * sigma + model.market.b_value * x[industry as usize])
+        };
+        for &f in &self.listed {
+            let fu = f as usize;
+            let v = &mut self.value[fu];
+            *v = (*v * factor(self.key[fu], self.industry[fu])).min(MAX_FIRM_AMOUNT);
+        }
+        // Shadows that listed move with the same draws, so they stay their firm's twin.
+        for sh in self.shadows.iter_mut() {
+            if sh.present && sh.status == Status::Listed {
+                let fu = sh.firm as usize;
+                sh.value =
+                    (sh.value * factor(self.key[fu], self.industry[fu])).min(MAX_FIRM_AMOUNT);
+            }
+        }
+    }
+
+    /// What firm `f` is worth per unit of stake at the end of year `y` under the factor `x` of its
+    /// industry: a private firm its stale mark (last price, aged, moved with the market), a listed
+    /// or established firm its value.
+    #[inline]
+    pub fn mark(&self, model: &Model, f: usize, y: usize, x: f64) -> f64 {
+        match self.status[f] {
+            Status::Active => {
+                let stale = model
+                    .valuation
+                    .staleness((y as i32 - self.last_round[f]) as f64);
+                self.value[f] * stale * exp(model.market.b_value * x)
+            }
+            _ => self.value[f],
+        }
+        .min(MAX_FIRM_AMOUNT)
     }
 
     /// Outside firm `f` moves to the city this year (brought by instrument `k`'s fund): it becomes a

@@ -90,14 +90,17 @@ impl<'m> PathSim<'m> {
         self.model
     }
 
+    /// The last simulated year's factor of each industry.
+    pub fn market_factors(&self) -> &[f64] {
+        &self.x
+    }
+
     /// The value at the horizon of a position of the last path, if still held as equity (after the
     /// holdings haircut), in fen. Guaranteed loans have none.
     pub fn holding_value(&self, p: &Position) -> Option<Fen> {
         (p.outcome == crate::ledger::Outcome::Open && p.principal == 0).then(|| {
-            let f = p.firm as usize;
-            let stake = p.stake * self.firms.retention[f] / p.retention_entry;
-            let keep = 1.0 - self.model.program.holdings_haircut;
-            fen_from_yuan_f64(stake * self.firms.value[f] * keep)
+            let last = self.model.n_years - 1;
+            instruments::position_value(self.model, &self.firms, p, last, &self.x)
         })
     }
 
@@ -117,7 +120,8 @@ impl<'m> PathSim<'m> {
         };
         let keep = 1.0 - self.model.program.holdings_haircut;
         let holding = (fund.end.is_none() && fund.city_out.is_none()).then(|| {
-            let nav = instruments::fund_nav(fund, &self.firms);
+            let last = self.model.n_years - 1;
+            let nav = instruments::fund_nav(fund, &self.firms, self.model, last, &self.x);
             fen_from_yuan_f64(crate::money::yuan(fund.waterfall.city_value(nav)) * keep)
         });
         crate::run::Deal {
@@ -195,6 +199,8 @@ impl<'m> PathSim<'m> {
             );
             self.events.clear(n_ind);
             self.firms.begin_year(model, &self.x);
+            // Prices of firms listed in earlier years move before this year's exits list others.
+            self.firms.listed_year(model, y, &self.x);
             for i in 0..n_ind {
                 self.firm_years += (self.firms.active[i].len()
                     + self.firms.exited[i].len()
