@@ -157,6 +157,12 @@ pub struct Ledger {
     pub funds_recognised: Vec<Fen>,
     /// Principal of the loans guaranteed in year `y`.
     pub loans_made: Vec<Fen>,
+    /// Per instrument: the balance of its risk-compensation pool (guarantees with one).
+    pub risk_pool: Vec<Fen>,
+    /// Per instrument: whether its pool has been funded.
+    pub risk_pool_funded: Vec<bool>,
+    /// `[k * n_years + y]`: what instrument `k`'s pool paid in year `y`.
+    pub risk_pool_paid: Vec<Fen>,
 }
 
 impl Ledger {
@@ -171,6 +177,7 @@ impl Ledger {
             &mut self.mobilised,
             &mut self.deals,
             &mut self.holdings,
+            &mut self.risk_pool_paid,
         ] {
             v.clear();
             v.resize(per, 0);
@@ -191,6 +198,15 @@ impl Ledger {
             v.clear();
             v.resize(n_years, 0);
         }
+        self.reset_accounts(n_instruments);
+    }
+
+    /// Clears the per-instrument accounts that are not yearly.
+    fn reset_accounts(&mut self, n_instruments: usize) {
+        self.risk_pool.clear();
+        self.risk_pool.resize(n_instruments, 0);
+        self.risk_pool_funded.clear();
+        self.risk_pool_funded.resize(n_instruments, false);
     }
 
     #[inline]

@@ -108,6 +108,10 @@ yearly_defs! {
     LocalRevenue = ("local_revenue", Cny, Stock, "本地企业营业收入"),
     HoldingsValue = ("holdings_value", Cny, Stock, "持有股权估值"),
     PoolBalance = ("pool_balance", Cny, Stock, "资金池余额"),
+    UnfundedCommitments = ("unfunded_commitments", Cny, Stock, "对参股基金已认缴未实缴出资(或有负债)"),
+    GuaranteedPrincipal = ("guaranteed_principal", Cny, Stock, "在保贷款本金余额"),
+    GuaranteedCityShare = ("guaranteed_city_share", Cny, Stock, "在保贷款中财政承担的风险敞口"),
+    PendingConvertibles = ("pending_convertibles", Cny, Stock, "尚未转股的拨投股资金"),
 }
 
 /// Number of program-level yearly metrics.
@@ -340,6 +344,12 @@ scalar_defs! {
     ChainLeadersNew = ("chain_leaders_new", Count, "期末新引育链主企业数"),
     Clusters = ("clusters", Count, "期末百亿级集群数"),
     LocalRevenue = ("local_revenue", Cny, "期末本地企业营业收入"),
+    UnfundedCommitments = ("unfunded_commitments", Cny, "期末对参股基金已认缴未实缴出资"),
+    GuaranteedPrincipal = ("guaranteed_principal", Cny, "期末在保贷款本金余额"),
+    GuaranteedCityShare = ("guaranteed_city_share", Cny, "期末在保贷款财政风险敞口"),
+    PendingConvertibles = ("pending_convertibles", Cny, "期末尚未转股的拨投股资金"),
+    ExpectedGuaranteeLoss = ("expected_guarantee_loss", Cny, "期末在保贷款的预期财政损失"),
+    NetFiscalCostWithOutstanding = ("net_fiscal_cost_with_outstanding", Cny, "财政净成本(含在保贷款预期损失)"),
     LargeArrivals = ("large_arrivals", Count, "新引进大企业数合计"),
     Relocations = ("relocations", Count, "返投迁入企业数合计"),
     AdditionalRounds = ("additional_rounds", Count, "政策带来的新增融资轮次合计"),

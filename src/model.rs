@@ -305,6 +305,12 @@ pub struct GuaranteeModel {
     pub base_default: f64,
     pub lgd: RateFen,
     pub supported_only: bool,
+    /// Whether the fee is the city's income (else the guarantor's).
+    pub fee_to_city: bool,
+    pub fee_subsidy: RateFen,
+    pub bank_share: RateFen,
+    /// Risk-compensation pool: `(size, yearly cap)`.
+    pub pool: Option<(Fen, Option<Fen>)>,
 }
 
 /// A subsidy programme: the exact rules (caps, rates) and how the engine draws events.
@@ -649,6 +655,13 @@ pub fn compile(f: &ScenarioFile) -> Model {
             base_default: g.base_default_rate.value(),
             lgd: RateFen::new(g.loss_given_default.0),
             supported_only: g.supported_only,
+            fee_to_city: g.fee_to == scenario::FeeTo::City,
+            fee_subsidy: RateFen::new(g.fee_subsidy.0),
+            bank_share: RateFen::new(g.bank_share.0),
+            pool: g
+                .risk_pool
+                .as_ref()
+                .map(|p| (fen_of(p.size.0), p.year_cap.map(|c| fen_of(c.0)))),
         })
     }));
     let kinds = kinds.chain(ins.subsidy.iter().map(|sub| {

@@ -209,6 +209,7 @@ const HEADLINE: &[&str] = &[
     "money_back",
     "holdings_value",
     "net_fiscal_cost",
+    "net_fiscal_cost_with_outstanding",
     "net_fiscal_cost_pv",
     "fiscal_irr",
     "fiscal_mirr",
@@ -326,6 +327,8 @@ pub struct Headline {
     pub by_deadline: Vec<(i32, f64)>,
     pub fiscal_outlay_p50: f64,
     pub net_fiscal_cost_p50: f64,
+    /// Net fiscal cost with the expected cost of the guarantees still outstanding at the horizon.
+    pub net_fiscal_cost_outstanding_p50: f64,
     pub money_back_p50: f64,
     /// Means of what the policy caused.
     pub additional_unicorns: f64,
@@ -362,6 +365,7 @@ pub fn headline(
         by_deadline,
         fiscal_outlay_p50: p50("fiscal_outlay"),
         net_fiscal_cost_p50: p50("net_fiscal_cost"),
+        net_fiscal_cost_outstanding_p50: p50("net_fiscal_cost_with_outstanding"),
         money_back_p50: p50("money_back"),
         additional_unicorns: unicorns,
         additional_chain_leaders: mean("additional_chain_leaders"),
@@ -377,7 +381,7 @@ pub fn headline(
 pub fn headline_markdown(rows: &[Headline]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
-        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | money back p50 |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for h in rows {
         let joint = if h.by_deadline.is_empty() {
@@ -395,7 +399,7 @@ pub fn headline_markdown(rows: &[Headline]) -> String {
         };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {:.2} | {:.2} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {:.2} | {:.2} | {} | {} | {} | {} | {} |",
             h.scenario,
             h.question.replace('|', "/").replace('\n', " "),
             joint,
@@ -404,6 +408,7 @@ pub fn headline_markdown(rows: &[Headline]) -> String {
             cost,
             human(h.fiscal_outlay_p50, Unit::Cny),
             human(h.net_fiscal_cost_p50, Unit::Cny),
+            human(h.net_fiscal_cost_outstanding_p50, Unit::Cny),
             human(h.money_back_p50, Unit::Cny)
         );
     }

@@ -605,6 +605,25 @@ fn to_toml(g: &ScenarioGen) -> String {
                      loss_given_default = \"60%\"\nsupported_only = {supported_only}",
                     budget(*volume_wan, *loan_wan)
                 );
+                // Variety from the numbers already drawn: who keeps the fee, a fee subsidy, and
+                // a small risk-compensation pool with a yearly cap on half the programmes.
+                let fee_to = if default_pct % 2 == 1 {
+                    "city"
+                } else {
+                    "guarantor"
+                };
+                let _ = writeln!(
+                    s_,
+                    "fee_to = \"{fee_to}\"\nfee_subsidy = \"{}%\"",
+                    (cover_pct % 3) as f64 * 0.5
+                );
+                if term % 2 == 0 {
+                    let _ = writeln!(
+                        s_,
+                        "risk_pool = {{ size = \"{}万\", year_cap = \"{loan_wan}万\" }}",
+                        2 * loan_wan
+                    );
+                }
             }
             InstrumentGen::CoInvest {
                 budget_wan,
@@ -722,9 +741,12 @@ proptest! {
                     prop_assert!(sim.positions.iter().all(|p| p.instrument != k));
                     continue;
                 }
-                // Every yuan paid is a position's cost; every yuan back a position's proceeds.
+                // Every yuan paid is a position's cost, or still in a guarantee's risk pool; every
+                // yuan back a position's proceeds.
                 let mine: Vec<_> = sim.positions.iter().filter(|p| p.instrument == k).collect();
-                prop_assert_eq!(deployed, mine.iter().map(|p| p.cost).sum::<i64>());
+                let pool_left = l.risk_pool[k];
+                prop_assert!(pool_left >= 0);
+                prop_assert_eq!(deployed, mine.iter().map(|p| p.cost).sum::<i64>() + pool_left);
                 prop_assert_eq!(proceeds, mine.iter().map(|p| p.proceeds).sum::<i64>());
                 // One position per deal, except subsidies: one per firm and year, for all its items.
                 let deals = Ledger::total(&l.deals, k, n);
@@ -763,11 +785,28 @@ proptest! {
                             }
                         }
                         KindModel::Guarantee(g) => {
-                            // The loss paid is the covered share of the lost principal, or nothing.
+                            // The cost is the fee subsidy of each year outstanding plus, on a
+                            // default, the covered share of the lost principal (or what the risk
+                            // pool could still pay). Fees are the city's only if it keeps them.
+                            let subsidy = g.fee_subsidy.apply(p.principal);
+                            let years = p.exit_year.unwrap_or(n - 1) - p.entry_year;
                             let loss = g.lgd.apply(g.cover.apply(p.principal));
+                            let paid_years = match p.outcome {
+                                Outcome::Open => years + 1,
+                                _ => years,
+                            } as i64;
+                            let subsidies = subsidy * paid_years;
                             match p.outcome {
-                                Outcome::Defaulted => prop_assert_eq!(p.cost, loss),
-                                _ => prop_assert_eq!(p.cost, 0),
+                                Outcome::Defaulted if g.pool.is_none() => {
+                                    prop_assert_eq!(p.cost, subsidies + loss)
+                                }
+                                Outcome::Defaulted => {
+                                    prop_assert!(p.cost >= subsidies && p.cost <= subsidies + loss)
+                                }
+                                _ => prop_assert_eq!(p.cost, subsidies),
+                            }
+                            if !g.fee_to_city {
+                                prop_assert_eq!(p.proceeds, 0);
                             }
                             prop_assert_eq!(p.principal, g.loan_size);
                         }

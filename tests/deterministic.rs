@@ -458,8 +458,8 @@ fn dilution_write_off_sale_haircut_and_pooled_money() {
 ///   `a`, budget in 2025): `a`'s B round is 20% × 4000 = 800, the lead puts 400, the city
 ///   min(300, 0.5 × 400) = 200: stake 200/4000 = 5%, held; private money 800 − 200 = 600.
 /// - `gu` (guarantee: 1000 of new loans in 2024, 500 each for 2 years, 40% covered, fee 0.5% a
-///   year, loss given default 50%, A-stage firms of `b` and `c`): loans to `b` and `c` in 2024, fees
-///   2 × 2.5 = 5. In 2025 `b` fails: the city pays 50% × 40% × 500 = 100; `c` pays 2.5; in 2026 `c`
+///   year kept by the city, the bank's share of the risk 100%, loss given default 50%, A-stage firms
+///   of `b` and `c`): loans to `b` and `c` in 2024, fees 2 × 2.5 = 5. In 2025 `b` fails: the city pays 50% × 40% × 500 = 100; `c` pays 2.5; in 2026 `c`
 ///   repays. The 1000 of loans count as money mobilised.
 /// - Fiscal 700 (2024) + 200 + 100 (2025); proceeds 5 (2024), 2.5 (2025), 231.525 + 90 = 321.525
 ///   (2027), all to the treasury; holdings: 2024 prize 100; 2025 and 2026 prize 100 + co 200 +
@@ -607,6 +607,9 @@ base_default_rate = 0
 loss_given_default = "50%"
 industries = ["b", "c"]
 stages = ["A"]
+# As worked above: the city keeps the fees and the whole loan counts as money mobilised.
+fee_to = "city"
+bank_share = "100%"
 
 [[targets]]
 id = "conversions"

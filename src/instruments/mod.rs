@@ -310,12 +310,17 @@ pub fn book_mobilised(year: &mut Year) {
 /// count for nothing: they are grants until a round converts them.
 pub fn mark(year: &mut Year) {
     for p in year.positions.iter() {
-        if p.outcome != Outcome::Open {
+        if p.outcome != Outcome::Open || p.principal > 0 {
             continue;
         }
         let value = position_value(year.model, year.firms, p, year.y, year.x);
         let i = year.ledger.at(p.instrument, year.y);
         year.ledger.holdings[i] += value;
+    }
+    // A guarantee programme's risk-compensation pool is the city's money until it pays losses.
+    for k in 0..year.model.instruments.len() {
+        let i = year.ledger.at(k, year.y);
+        year.ledger.holdings[i] += year.ledger.risk_pool[k];
     }
 }
 

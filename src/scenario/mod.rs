@@ -806,9 +806,45 @@ pub struct Guarantee {
     /// Lend only to firms another instrument has already supported.
     #[serde(default)]
     pub supported_only: bool,
+    /// Who keeps the fee: the guarantor (政府性融资担保机构, the usual case) or the city.
+    #[serde(default)]
+    pub fee_to: FeeTo,
+    /// Yearly fee subsidy the city pays on the outstanding principal (担保费补贴).
+    #[serde(default)]
+    pub fee_subsidy: Rate,
+    /// The bank's share of each loss: its own money at risk, counted as money mobilised.
+    #[serde(default = "default_bank_share")]
+    pub bank_share: Rate,
+    /// A risk-compensation pool (风险补偿资金池) funded up front that pays the city's share of losses.
+    #[serde(default)]
+    pub risk_pool: Option<RiskPool>,
     /// Effect on the firms it supports (defaults: the kind's central values).
     #[serde(default)]
     pub effect: Option<EffectSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeTo {
+    #[default]
+    Guarantor,
+    City,
+}
+
+// fiscal_rules.csv: banks bear at least 20% (国家融资担保基金 risk split).
+fn default_bank_share() -> Rate {
+    percent(20)
+}
+
+/// 风险补偿资金池: `size` paid in the programme's first funded year; each default's city share is
+/// paid from it, at most `year_cap` a year; new loans stop once it is empty, and losses it cannot
+/// pay fall on the bank and the guarantor. What is left at the horizon is the city's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskPool {
+    pub size: Money,
+    #[serde(default)]
+    pub year_cap: Option<Money>,
 }
 
 /// `[[instruments.subsidy]]`: a subsidy programme of the policy's tables (流片, 临床试验, 算力券,

@@ -1216,6 +1216,14 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         c.probability(p.key("fee_rate"), &g.fee_rate);
         c.probability(p.key("base_default_rate"), &g.base_default_rate);
         c.probability(p.key("loss_given_default"), &g.loss_given_default);
+        c.probability(p.key("fee_subsidy"), &g.fee_subsidy);
+        c.probability(p.key("bank_share"), &g.bank_share);
+        if let Some(pool) = &g.risk_pool {
+            c.amount(p.key("risk_pool").key("size"), &pool.size, false);
+            if let Some(cap) = &pool.year_cap {
+                c.amount(p.key("risk_pool").key("year_cap"), cap, false);
+            }
+        }
     }
     for (i, e) in f.instruments.co_investment.iter().enumerate() {
         let p = ip.key("co_investment").index(i);

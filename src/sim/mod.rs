@@ -410,6 +410,39 @@ impl<'m> PathSim<'m> {
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
         set(Y::HoldingsValue, holdings);
+
+        // The treasury's outstanding position at the year's end.
+        let (mut principal, mut city_share, mut pending) = (0, 0, 0);
+        for p in &self.positions {
+            match p.outcome {
+                crate::ledger::Outcome::Pending => pending += p.cost,
+                crate::ledger::Outcome::Open if p.principal > 0 => {
+                    let crate::model::KindModel::Guarantee(g) =
+                        &model.instruments[p.instrument].kind
+                    else {
+                        unreachable!("only guarantees have principal")
+                    };
+                    principal += p.principal;
+                    city_share += g.cover.apply(p.principal);
+                }
+                _ => {}
+            }
+        }
+        let unfunded: Fen = (self.funds.iter())
+            .filter(|f| f.end.is_none() && f.city_out.is_none())
+            .map(|f| {
+                let crate::model::KindModel::SubFund(fm) = &model.instruments[f.instrument].kind
+                else {
+                    unreachable!("funds belong to sub-fund programmes")
+                };
+                (fm.city_commitment - f.waterfall.totals().city_called).max(0)
+            })
+            .sum();
+        let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
+        set(Y::UnfundedCommitments, unfunded);
+        set(Y::GuaranteedPrincipal, principal);
+        set(Y::GuaranteedCityShare, city_share);
+        set(Y::PendingConvertibles, pending);
     }
 }
 

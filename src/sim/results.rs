@@ -64,6 +64,7 @@ pub(super) fn finish(sim: &mut PathSim) {
     flows[last] += yuan(residual);
     let pv = -crate::irr::npv(&flows, 1.0 / discount - 1.0);
 
+    let expected_loss = expected_guarantee_loss(sim);
     let s = &mut sim.scalars;
     let mut put = |m: S, v: f64| s[m as usize] = v;
     put(S::FiscalOutlay, yuan(fiscal));
@@ -98,6 +99,15 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::ChainLeadersNew, at_end(Y::ChainLeadersNew) as f64);
     put(S::Clusters, at_end(Y::Clusters) as f64);
     put(S::LocalRevenue, yuan(at_end(Y::LocalRevenue)));
+    put(S::UnfundedCommitments, yuan(at_end(Y::UnfundedCommitments)));
+    put(S::GuaranteedPrincipal, yuan(at_end(Y::GuaranteedPrincipal)));
+    put(S::GuaranteedCityShare, yuan(at_end(Y::GuaranteedCityShare)));
+    put(S::PendingConvertibles, yuan(at_end(Y::PendingConvertibles)));
+    put(S::ExpectedGuaranteeLoss, expected_loss);
+    put(
+        S::NetFiscalCostWithOutstanding,
+        yuan(fiscal - to_treasury - residual) + expected_loss,
+    );
     put(S::LargeArrivals, total(Y::LargeArrivals) as f64);
     put(S::Relocations, total(Y::Relocations) as f64);
 
@@ -173,6 +183,45 @@ pub(super) fn finish(sim: &mut PathSim) {
         s[sim.catalogue.target_value(j)] = unit_value;
         s[sim.catalogue.target_met(j)] = if met { 1.0 } else { 0.0 };
     }
+}
+
+/// The expected cost to the city of the guaranteed loans still outstanding at the horizon, in
+/// yuan: for each, `lgd · cover · principal` times the chance it defaults over the years left of
+/// its term, at a yearly rate of the base default rate plus its firm's base failure probability
+/// (no market), capped by what the programme's risk-compensation pool still holds.
+fn expected_guarantee_loss(sim: &PathSim) -> f64 {
+    let model = sim.model;
+    let last = model.n_years - 1;
+    let mut by_instrument = vec![0.0; model.instruments.len()];
+    for p in &sim.positions {
+        if p.outcome != crate::ledger::Outcome::Open || p.principal == 0 {
+            continue;
+        }
+        let crate::model::KindModel::Guarantee(g) = &model.instruments[p.instrument].kind else {
+            continue;
+        };
+        let f = p.firm as usize;
+        let left = (p.entry_year + g.term as usize).saturating_sub(last) as i32;
+        let fail = match sim.firms.status[f] {
+            crate::sim::firms::Status::Active => {
+                let st = &model.industries[sim.firms.industry[f] as usize].stages
+                    [sim.firms.stage[f] as usize];
+                1.0 / (1.0 + st.odds_fail)
+            }
+            _ => 0.0,
+        };
+        let pd = (g.base_default + fail).min(1.0);
+        let default = 1.0 - (1.0 - pd).powi(left);
+        by_instrument[p.instrument] += yuan(g.lgd.apply(g.cover.apply(p.principal))) * default;
+    }
+    (by_instrument.iter().enumerate())
+        .map(|(k, &loss)| match &model.instruments[k].kind {
+            crate::model::KindModel::Guarantee(g) if g.pool.is_some() => {
+                loss.min(yuan(sim.ledger.risk_pool[k]))
+            }
+            _ => loss,
+        })
+        .sum()
 }
 
 /// A target metric's value at the deadline, in booking units (fen or count).

@@ -1,0 +1,164 @@
+//! The treasury's whole position and guarantees as practised, worked by hand (no randomness left).
+//!
+//! Four seed firms raise their A round in 2024 with certainty (A-stage firms); a guarantee
+//! programme lends each 500万 in 2024 for 3 years, 50% covered, the whole loss lost (LGD 100%), a 1%
+//! fee kept by the guarantor, a 0.5% fee subsidy paid by the city, the bank bearing 20%:
+//! - money mobilised: 4 × 20% × 500万 = 400万 (not the 2000万 of loans);
+//! - 2024 fiscal outlay: the fee subsidy 4 × 0.5% × 500万 = 10万; no fee reaches the city.
+//!
+//! With a risk-compensation pool of 300万 (paid in 2024) capped at 200万 a year and A firms that all
+//! fail in 2025: each default costs 50% × 500万 = 250万 of the city's share; the pool pays the first
+//! up to the year's cap, 200万, and nothing more that year; the pool keeps 100万 (the programme's
+//! holding), and the remaining losses fall on the bank and the guarantor. Fiscal outlay: 2024 300万
+//! plus 10万, 2025 nothing (the pool was paid up front). Outstanding at the end of 2024: 2000万 of
+//! principal, the city's share 1000万; at the end of 2025 none.
+//!
+//! Without a pool, A firms that survive, a 10% base default rate and a one-year horizon: at the end
+//! of 2024 all four loans are outstanding with 3 years of default risk left; the expected cost to
+//! the city is 4 × 250万 × (1 − 0.9³) = 271万, which the net fiscal cost with outstanding adds.
+//! A Takahashi–Alexander sub-fund of 5000万 (city 20% = 1000万) calls 25% in its first year: the
+//! city pays 250万 and 750万 is an unfunded commitment.
+
+use fundsim::model::compile;
+use fundsim::scenario::load_str;
+use fundsim::sim::PathSim;
+
+fn scenario(horizon: u32, a_fail: u8, base_default: &str, extra: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "treasury"
+
+[time]
+start_year = 2024
+horizon_years = {horizon}
+
+[market]
+rho = 0.5
+industry_rho = 0.5
+sensitivity = {{ round = 0, exit = 0, fail = 0, value = 0, exit_value = 0 }}
+
+[thresholds]
+chain_leader = {{ measure = "value", value = "100亿" }}
+cluster = {{ measure = "value", value = "1000亿" }}
+
+[program]
+discount_rate = "3%"
+recycling = {{ to_pool = "0%" }}
+
+[[industries]]
+id = "ic"
+name = "ic"
+arrivals_per_year = 0
+beta_market = 0
+beta_industry = 0
+entry = {{ value = {{ median = "1000万", sigma = 0 }} }}
+
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 1
+p_exit = 0
+p_fail = 0
+exit_multiple = {{ median = 1, sigma = 0 }}
+ipo_share = "0%"
+existing = {{ count = 4, value = {{ median = "1000万", sigma = 0 }}, age = [2, 2] }}
+
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = {{ median = 2, sigma = 0 }}
+p_round = 0
+p_exit = 0
+p_fail = {a_fail}
+exit_multiple = {{ median = 1, sigma = 0 }}
+ipo_share = "0%"
+
+[[instruments.guarantee]]
+id = "gu"
+volume = {{ per_year = "2000万", from = 2024, to = 2024 }}
+loan_size = "500万"
+term_years = 3
+cover_share = "50%"
+fee_rate = "1%"
+base_default_rate = {base_default}
+loss_given_default = "100%"
+stages = ["A"]
+fee_subsidy = "0.5%"
+bank_share = "20%"
+{extra}
+"#
+    )
+}
+
+fn series(sim: &PathSim, name: &str) -> Vec<f64> {
+    (sim.yearly_of(name)
+        .unwrap_or_else(|| panic!("{name}"))
+        .iter())
+    .map(|&fen| fen as f64 / 100.0)
+    .collect()
+}
+
+const WAN: f64 = 1e4;
+
+#[test]
+fn a_risk_pool_pays_losses_within_its_caps() {
+    let text = scenario(
+        3,
+        1,
+        "0",
+        r#"risk_pool = { size = "300万", year_cap = "200万" }"#,
+    );
+    let model = compile(&load_str("treasury.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    sim.run(1, 0);
+    assert_eq!(series(&sim, "fiscal_outlay"), vec![310.0 * WAN, 0.0, 0.0]);
+    assert_eq!(series(&sim, "money_back.gu"), vec![0.0, 0.0, 0.0]);
+    assert_eq!(series(&sim, "mobilised"), vec![400.0 * WAN, 0.0, 0.0]);
+    assert_eq!(
+        series(&sim, "holdings_value.gu"),
+        vec![300.0 * WAN, 100.0 * WAN, 100.0 * WAN]
+    );
+    assert_eq!(
+        series(&sim, "guaranteed_principal"),
+        vec![2000.0 * WAN, 0.0, 0.0]
+    );
+    assert_eq!(
+        series(&sim, "guaranteed_city_share"),
+        vec![1000.0 * WAN, 0.0, 0.0]
+    );
+    let costs: Vec<i64> = sim.positions.iter().map(|p| p.cost).collect();
+    let fen = |w: f64| (w * WAN * 100.0) as i64;
+    let mut sorted = costs.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, vec![fen(2.5), fen(2.5), fen(2.5), fen(202.5)]);
+    // Net fiscal cost: 310万 out, 100万 still in the pool.
+    assert_eq!(sim.scalar_of("net_fiscal_cost"), Some(210.0 * WAN));
+}
+
+#[test]
+fn outstanding_guarantees_and_commitments_at_the_horizon() {
+    let fund = r#"
+[[instruments.sub_fund]]
+id = "fof"
+budget = { per_year = "1000万", from = 2024, to = 2024 }
+fund_size = "5000万"
+city_share = "20%"
+takahashi_alexander = { contribution_rates = [0.25], life = 10, bow = 2.5, growth = 0.0 }
+"#;
+    let text = scenario(1, 0, "0.1", fund);
+    let model = compile(&load_str("treasury.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    sim.run(1, 0);
+    assert_eq!(series(&sim, "guaranteed_principal"), vec![2000.0 * WAN]);
+    assert_eq!(series(&sim, "unfunded_commitments"), vec![750.0 * WAN]);
+    assert_eq!(series(&sim, "fiscal_outlay.fof"), vec![250.0 * WAN]);
+    let expected = 4.0 * 250.0 * WAN * (1.0 - 0.9f64.powi(3));
+    let got = sim.scalar_of("expected_guarantee_loss").expect("metric");
+    assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
+    let net = sim.scalar_of("net_fiscal_cost").expect("metric");
+    let with = sim
+        .scalar_of("net_fiscal_cost_with_outstanding")
+        .expect("metric");
+    assert!((with - net - expected).abs() < 1e-6);
+}
