@@ -112,6 +112,8 @@ yearly_defs! {
     GuaranteedPrincipal = ("guaranteed_principal", Cny, Stock, "在保贷款本金余额"),
     GuaranteedCityShare = ("guaranteed_city_share", Cny, Stock, "在保贷款中财政承担的风险敞口"),
     PendingConvertibles = ("pending_convertibles", Cny, Stock, "尚未转股的拨投股资金"),
+    TaxRevenue = ("tax_revenue", Cny, Flow, "本地企业缴纳的市级税收"),
+    AdditionalTaxRevenue = ("additional_tax_revenue", Cny, Flow, "政策带来或留住企业的市级税收"),
 }
 
 /// Number of program-level yearly metrics.
@@ -350,6 +352,10 @@ scalar_defs! {
     PendingConvertibles = ("pending_convertibles", Cny, "期末尚未转股的拨投股资金"),
     ExpectedGuaranteeLoss = ("expected_guarantee_loss", Cny, "期末在保贷款的预期财政损失"),
     NetFiscalCostWithOutstanding = ("net_fiscal_cost_with_outstanding", Cny, "财政净成本(含在保贷款预期损失)"),
+    TaxRevenue = ("tax_revenue", Cny, "本地企业缴纳的市级税收合计"),
+    AdditionalTaxRevenue = ("additional_tax_revenue", Cny, "政策带来或留住企业的市级税收合计"),
+    NetFiscalCostAfterTax = ("net_fiscal_cost_after_tax", Cny, "财政净成本(扣除政策带来的税收)"),
+    FiscalIrrWithTax = ("fiscal_irr_with_tax", Rate, "财政资金内部收益率(计入政策带来的税收)"),
     LargeArrivals = ("large_arrivals", Count, "新引进大企业数合计"),
     Relocations = ("relocations", Count, "返投迁入企业数合计"),
     AdditionalRounds = ("additional_rounds", Count, "政策带来的新增融资轮次合计"),

@@ -40,6 +40,8 @@ pub struct Model {
     pub targets: Vec<TargetModel>,
     pub channels: ChannelsModel,
     pub valuation: crate::valuation::Rules,
+    /// Share of a local operating firm's revenue that reaches the city as tax.
+    pub city_tax_rate: f64,
 }
 
 /// How policy reaches outcomes beyond money.
@@ -974,6 +976,12 @@ pub fn compile(f: &ScenarioFile) -> Model {
             transfer_discount: f.valuation.state_transfer_discount.value(),
             transfer_delay: f.valuation.state_transfer_delay_years,
             preference: f.valuation.liquidation_preference,
+        },
+        city_tax_rate: {
+            let t = &f.tax;
+            (t.vat_burden.value() * t.vat_local_share.value()
+                + t.cit_burden.value() * t.cit_local_share.value())
+                * t.city_share.value()
         },
     }
 }

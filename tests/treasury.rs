@@ -162,3 +162,97 @@ takahashi_alexander = { contribution_rates = [0.25], life = 10, bow = 2.5, growt
         .expect("metric");
     assert!((with - net - expected).abs() < 1e-6);
 }
+
+#[test]
+fn city_tax_and_the_tax_the_policy_adds() {
+    // One A-stage firm with revenue 1亿 that never changes (growth 0, no volatility), guaranteed in
+    // 2024 with an effect of +0.1 on its log revenue growth for 3 years, on every supported firm.
+    // City tax rate at the defaults: (3% × 50% + 0.5% × 40%) × 75% = 1.275% of revenue.
+    // Tax: 1亿 × e^{0.1·min(t, 3)} × 1.275% in year t (t = 0 before the effect acts); what the
+    // policy added: 1亿 × (e^{0.1·min(t, 3)} − 1) × 1.275%.
+    let text = r#"
+[scenario]
+name = "tax"
+
+[time]
+start_year = 2024
+horizon_years = 5
+
+[market]
+rho = 0.5
+industry_rho = 0.5
+sensitivity = { round = 0, exit = 0, fail = 0, value = 0, exit_value = 0 }
+
+[program]
+discount_rate = "3%"
+recycling = { to_pool = "0%" }
+
+[[industries]]
+id = "ic"
+name = "ic"
+arrivals_per_year = 0
+beta_market = 0
+beta_industry = 0
+entry = { value = { median = "1000万", sigma = 0 }, revenue = { median = "100万", sigma = 0 } }
+
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = "0%"
+revenue_growth = { mean = 0, vol = 0 }
+
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = "0%"
+revenue_growth = { mean = 0, vol = 0 }
+existing = { count = 1, value = { median = "5亿", sigma = 0 }, age = [3, 3], revenue = { median = "1亿", sigma = 0 } }
+
+[[instruments.guarantee]]
+id = "gu"
+volume = { per_year = "500万", from = 2024, to = 2024 }
+loan_size = "500万"
+term_years = 5
+cover_share = "50%"
+fee_rate = "1%"
+base_default_rate = 0
+loss_given_default = "100%"
+effect = { revenue_growth = 0.1, years = 3, additional_share = 1 }
+"#;
+    let model = compile(&load_str("tax.toml", text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    sim.run(1, 0);
+    let rate = (0.03 * 0.5 + 0.005 * 0.4) * 0.75;
+    let revenue = |t: i32| 1e8 * (0.1 * f64::from(t.min(3))).exp();
+    for (t, (&tax, &extra)) in (sim.yearly_of("tax_revenue").unwrap().iter())
+        .zip(sim.yearly_of("additional_tax_revenue").unwrap())
+        .enumerate()
+    {
+        let t = t as i32;
+        let (want, want_extra) = (revenue(t) * rate, (revenue(t) - 1e8) * rate);
+        assert!(
+            (tax as f64 / 100.0 - want).abs() <= 0.01,
+            "year {t}: {tax} vs {want}"
+        );
+        assert!(
+            (extra as f64 / 100.0 - want_extra).abs() <= 0.01,
+            "year {t}"
+        );
+    }
+    let total: f64 = (0..5).map(|t| (revenue(t) - 1e8) * rate).sum();
+    let net = sim.scalar_of("net_fiscal_cost").unwrap();
+    let after = sim.scalar_of("net_fiscal_cost_after_tax").unwrap();
+    assert!(
+        (net - after - total).abs() <= 0.05,
+        "{net} − {after} vs {total}"
+    );
+}

@@ -35,6 +35,60 @@ pub struct ScenarioFile {
     pub channels: Channels,
     #[serde(default)]
     pub valuation: Valuation,
+    #[serde(default)]
+    pub tax: Tax,
+}
+
+/// `[tax]`: the taxes local operating firms pay that reach the city (defaults:
+/// notebooks-data/reference/fiscal_rules.csv). City tax = revenue × (VAT burden × VAT local share
+/// + CIT burden × CIT local share) × the city's share of the local part.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tax {
+    /// VAT paid as a share of revenue.
+    #[serde(default = "default_vat_burden")]
+    pub vat_burden: Rate,
+    /// Corporate income tax paid as a share of revenue.
+    #[serde(default = "default_cit_burden")]
+    pub cit_burden: Rate,
+    #[serde(default = "default_vat_local")]
+    pub vat_local_share: Rate,
+    #[serde(default = "default_cit_local")]
+    pub cit_local_share: Rate,
+    /// Share of the local part the city keeps after remittances to the province.
+    #[serde(default = "default_city_share")]
+    pub city_share: Rate,
+}
+
+impl Default for Tax {
+    fn default() -> Self {
+        Tax {
+            vat_burden: default_vat_burden(),
+            cit_burden: default_cit_burden(),
+            vat_local_share: default_vat_local(),
+            cit_local_share: default_cit_local(),
+            city_share: default_city_share(),
+        }
+    }
+}
+
+// fiscal_rules.csv: default_vat_burden_hightech_mfg 3% (2–4%), default_cit_burden_hightech_mfg
+// 0.5% (0–1.2%), vat_local_share 50% (国发〔2016〕26号), cit_local_share 40% (国发〔2001〕37号),
+// default_city_share_of_local_tax 75% (50–100%).
+fn default_vat_burden() -> Rate {
+    percent(3)
+}
+fn default_cit_burden() -> Rate {
+    Rate(rust_decimal::Decimal::new(5, 3))
+}
+fn default_vat_local() -> Rate {
+    percent(50)
+}
+fn default_cit_local() -> Rate {
+    percent(40)
+}
+fn default_city_share() -> Rate {
+    percent(75)
 }
 
 /// `[valuation]`: how stakes are marked and sold (defaults: notebooks-data/reference/

@@ -753,6 +753,16 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     }
     policy_channels(&mut c, f, &ip);
     valuation(&mut c, &f.valuation);
+    let tp = root.key("tax");
+    for (key, r) in [
+        ("vat_burden", &f.tax.vat_burden),
+        ("cit_burden", &f.tax.cit_burden),
+        ("vat_local_share", &f.tax.vat_local_share),
+        ("cit_local_share", &f.tax.cit_local_share),
+        ("city_share", &f.tax.city_share),
+    ] {
+        c.share(tp.key(key), r);
+    }
     let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
         if let Some(y) = years
             && !(1..=MAX_HORIZON).contains(&y)

@@ -280,7 +280,8 @@ impl<'m> PathSim<'m> {
 
     /// Writes year `y`'s program and instrument metrics into `yearly`.
     fn record_year(&mut self, y: usize, newly_supported: i64) {
-        let (additional_unicorns, additional_leaders) = self.shadows_year_end(y);
+        let (additional_unicorns, additional_leaders, additional_revenue) =
+            self.shadows_year_end(y);
         let model = self.model;
         let n = model.n_years;
         let l = &self.ledger;
@@ -369,6 +370,14 @@ impl<'m> PathSim<'m> {
         set(Y::ChainLeadersNew, leaders_new);
         set(Y::Clusters, clusters);
         set(Y::LocalRevenue, fen_from_yuan_f64(revenue_total));
+        set(
+            Y::TaxRevenue,
+            fen_from_yuan_f64(revenue_total * model.city_tax_rate),
+        );
+        set(
+            Y::AdditionalTaxRevenue,
+            fen_from_yuan_f64(additional_revenue * model.city_tax_rate),
+        );
         set(Y::ToTreasury, l.to_treasury[y]);
         set(Y::PoolBalance, l.pool_balance[y]);
         set(Y::Mobilised, l.mobilised_program[y]);
@@ -449,11 +458,12 @@ impl<'m> PathSim<'m> {
 impl PathSim<'_> {
     /// At the end of year `y`: how many more new (potential) unicorns and new chain leaders the
     /// supported firms are than their shadows, and which of them ever were.
-    fn shadows_year_end(&mut self, y: usize) -> (i64, i64) {
+    /// ... and how much more revenue they have (what the policy added or kept, in yuan).
+    fn shadows_year_end(&mut self, y: usize) -> (i64, i64, f64) {
         let th = &self.model.thresholds;
         let mut shadows = std::mem::take(&mut self.firms.shadows);
         let firms = &self.firms;
-        let (mut unicorns, mut leaders) = (0, 0);
+        let (mut unicorns, mut leaders, mut revenue) = (0, 0, 0.0);
         for sh in shadows.iter_mut() {
             let f = sh.firm as usize;
             let (was_unicorn, was_leader) = (
@@ -482,6 +492,13 @@ impl PathSim<'_> {
                 && !was_leader
                 && sh.status != Status::Failed
                 && size(sh.revenue, sh.value) >= th.chain_leader.1;
+            let operating = |here: bool, status: Status| here && status != Status::Failed;
+            if operating(here, firms.status[f]) {
+                revenue += firms.revenue[f];
+            }
+            if operating(sh.present, sh.status) {
+                revenue -= sh.revenue;
+            }
             unicorns += real_unicorn as i64 - shadow_unicorn as i64;
             leaders += real_leader as i64 - shadow_leader as i64;
             sh.unicorn_ever[0] |= real_unicorn;
@@ -490,7 +507,7 @@ impl PathSim<'_> {
             sh.leader_ever[1] |= shadow_leader;
         }
         self.firms.shadows = shadows;
-        (unicorns, leaders)
+        (unicorns, leaders, revenue)
     }
 }
 

@@ -108,6 +108,21 @@ pub(super) fn finish(sim: &mut PathSim) {
         S::NetFiscalCostWithOutstanding,
         yuan(fiscal - to_treasury - residual) + expected_loss,
     );
+    // The tax the policy added or kept, as a return to the treasury.
+    let additional_tax = series(Y::AdditionalTaxRevenue);
+    let with_tax: Vec<f64> = (flows.iter().zip(additional_tax))
+        .map(|(f, &t)| f + yuan(t))
+        .collect();
+    put(S::TaxRevenue, yuan(total(Y::TaxRevenue)));
+    put(
+        S::AdditionalTaxRevenue,
+        yuan(total(Y::AdditionalTaxRevenue)),
+    );
+    put(
+        S::NetFiscalCostAfterTax,
+        yuan(fiscal - to_treasury - residual - total(Y::AdditionalTaxRevenue)),
+    );
+    put(S::FiscalIrrWithTax, irr(&with_tax));
     put(S::LargeArrivals, total(Y::LargeArrivals) as f64);
     put(S::Relocations, total(Y::Relocations) as f64);
 
