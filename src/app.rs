@@ -5,7 +5,7 @@
 
 use crate::model::{Model, compile};
 use crate::output::csv_out::{
-    write_deals, write_metrics, write_summary, write_targets, write_yearly,
+    write_deals, write_indicators, write_metrics, write_summary, write_targets, write_yearly,
 };
 use crate::output::parquet_out::{PathsReader, PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
@@ -196,6 +196,11 @@ pub fn run_to_dir(
             .write("deals.csv", &bytes)
             .map_err(|e| failed("deals.csv", &e))?;
     }
+    bytes.clear();
+    write_indicators(&mut bytes, &summary).map_err(|e| failed("indicators.csv", &e))?;
+    staging
+        .write("indicators.csv", &bytes)
+        .map_err(|e| failed("indicators.csv", &e))?;
     bytes.clear();
     write_metrics(
         &mut bytes,

@@ -163,6 +163,10 @@ pub struct Ledger {
     pub risk_pool_funded: Vec<bool>,
     /// `[k * n_years + y]`: what instrument `k`'s pool paid in year `y`.
     pub risk_pool_paid: Vec<Fen>,
+    /// Per instrument: money invested in firms (equity, convertible grants, prizes, funds' deals),
+    /// and the part invested in firms in their first two stages.
+    pub invested: Vec<Fen>,
+    pub invested_early: Vec<Fen>,
 }
 
 impl Ledger {
@@ -207,6 +211,18 @@ impl Ledger {
         self.risk_pool.resize(n_instruments, 0);
         self.risk_pool_funded.clear();
         self.risk_pool_funded.resize(n_instruments, false);
+        for v in [&mut self.invested, &mut self.invested_early] {
+            v.clear();
+            v.resize(n_instruments, 0);
+        }
+    }
+
+    /// Instrument `k` invested `amount` in a firm in stage `stage`.
+    pub fn invest_in(&mut self, k: usize, stage: usize, amount: Fen) {
+        self.invested[k] += amount;
+        if stage <= 1 {
+            self.invested_early[k] += amount;
+        }
     }
 
     #[inline]

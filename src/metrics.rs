@@ -356,6 +356,12 @@ scalar_defs! {
     AdditionalTaxRevenue = ("additional_tax_revenue", Cny, "政策带来或留住企业的市级税收合计"),
     NetFiscalCostAfterTax = ("net_fiscal_cost_after_tax", Cny, "财政净成本(扣除政策带来的税收)"),
     FiscalIrrWithTax = ("fiscal_irr_with_tax", Rate, "财政资金内部收益率(计入政策带来的税收)"),
+    Leverage = ("leverage", Ratio, "财政资金放大倍数"),
+    PrincipalRecovery = ("principal_recovery", Ratio, "本金回收率"),
+    IdleRate = ("idle_rate", Ratio, "资金闲置率"),
+    EarlyStageShare = ("early_stage_share", Ratio, "投早投小比例(种子、A轮)"),
+    FanhouMultiple = ("fanhou_multiple", Ratio, "返投倍数(认定返投÷市级认缴)"),
+    PaidInRate = ("paid_in_rate", Ratio, "出资到位率(实缴÷认缴)"),
     LargeArrivals = ("large_arrivals", Count, "新引进大企业数合计"),
     Relocations = ("relocations", Count, "返投迁入企业数合计"),
     AdditionalRounds = ("additional_rounds", Count, "政策带来的新增融资轮次合计"),
@@ -396,6 +402,12 @@ pub enum IS {
     CostPerAdditionalUnicorn,
     CostPerAdditionalChainLeader,
     CostPerAdditionalProject,
+    Leverage,
+    PrincipalRecovery,
+    IdleRate,
+    EarlyStageShare,
+    FanhouMultiple,
+    PaidInRate,
 }
 
 pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
@@ -504,6 +516,66 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
         unit: Unit::Cny,
         label: "每个新增落户项目的财政净成本",
     },
+    ScalarDef {
+        name: "leverage",
+        unit: Unit::Ratio,
+        label: "财政资金放大倍数",
+    },
+    ScalarDef {
+        name: "principal_recovery",
+        unit: Unit::Ratio,
+        label: "本金回收率",
+    },
+    ScalarDef {
+        name: "idle_rate",
+        unit: Unit::Ratio,
+        label: "资金闲置率",
+    },
+    ScalarDef {
+        name: "early_stage_share",
+        unit: Unit::Ratio,
+        label: "投早投小比例(种子、A轮)",
+    },
+    ScalarDef {
+        name: "fanhou_multiple",
+        unit: Unit::Ratio,
+        label: "返投倍数(认定返投÷市级认缴)",
+    },
+    ScalarDef {
+        name: "paid_in_rate",
+        unit: Unit::Ratio,
+        label: "出资到位率(实缴÷认缴)",
+    },
+];
+
+/// The indicators of the national guidance on government investment funds (国办发〔2025〕1号; the
+/// NDRC's evaluation rules; `notebooks-data/reference/fiscal_rules.csv`), each a scalar metric of
+/// the programme and of every instrument, and the rule it follows (for `indicators.csv`).
+pub const INDICATORS: &[(&str, &str)] = &[
+    (
+        "leverage",
+        "(财政资金 + 撬动的社会资本) ÷ 财政资金: (fiscal money paid in + private money mobilised) / fiscal money paid in; per instrument its money deployed (fiscal and recycled) and the private money in the rounds, funds and loans it joined (Quanzhou's rule: a fund's total paid-in over the government's paid-in)",
+    ),
+    (
+        "principal_recovery",
+        "收回资金中的本金 ÷ 投放资金: min(money back, money deployed) / money deployed, by the horizon",
+    ),
+    (
+        "idle_rate",
+        "未使用的预算和未实缴的认缴 ÷ (预算 + 认缴): appropriations not spent plus sub-fund commitments not called at the horizon, over appropriations plus commitments (for sub-funds, uncalled over committed; guarantees excluded: their volume is not spent money)",
+    ),
+    (
+        "early_stage_share",
+        "投向种子、A轮企业的资金 ÷ 投向企业的资金: money invested (equity tickets, convertible grants, prizes as equity, sub-funds' deals local and outside) in firms in their first two stages, over all money invested in firms (grants and subsidies are not investments)",
+    ),
+    (
+        "fanhou_multiple",
+        "认定返投金额 ÷ 市级认缴出资: investment recognised toward 返投 under each programme's rule, over the city's commitments to its sub-funds",
+    ),
+    (
+        "paid_in_rate",
+        "市级实缴 ÷ 市级认缴: the city's capital called by its sub-funds, over its commitments",
+    ),
 ];
 
 pub const N_INSTRUMENT_SCALARS: usize = INSTRUMENT_SCALARS.len();

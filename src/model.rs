@@ -248,6 +248,11 @@ impl KindModel {
         }
     }
 
+    /// Whether its budget is money to spend in the year (not a loan volume or new commitments).
+    pub fn spends_budget(&self) -> bool {
+        !matches!(self, KindModel::Guarantee(_) | KindModel::SubFund(_))
+    }
+
     /// The rule that sells an open equity stake before the firm exits, if any:
     /// `(years after entry, discount on the last post-money)`.
     pub fn sell_after(&self) -> Option<(u32, f64)> {

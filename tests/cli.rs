@@ -5,10 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const TINY: &str = include_str!("data/tiny.toml");
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "summary.csv",
     "targets.csv",
     "yearly.csv",
+    "indicators.csv",
     "metrics.csv",
     "paths.parquet",
     "run.json",
@@ -195,6 +196,10 @@ fn outputs_follow_the_contract() {
     assert_eq!(
         header("yearly.csv"),
         "scenario,year,metric,mean,p05,p25,p50,p75,p95"
+    );
+    assert_eq!(
+        header("indicators.csv"),
+        "scenario,scope,indicator,label,unit,mean,p05,p50,p95,rule"
     );
 
     let run_json: serde_json::Value =

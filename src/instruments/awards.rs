@@ -41,6 +41,10 @@ pub(super) fn invest(
         year.firms.granted[f] |= bit;
         year.support(k, firm);
         let mut position = Position::paid(k, firm, year.y, award.amount, becomes);
+        if becomes != Outcome::Grant {
+            let stage = year.firms.stage[f] as usize;
+            year.ledger.invest_in(k, stage, award.amount);
+        }
         if becomes == Outcome::Open {
             position.stake = (yuan(award.amount) / year.firms.value[f]).min(1.0);
             position.retention_entry = year.firms.retention[f];

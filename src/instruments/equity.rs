@@ -72,6 +72,7 @@ pub(super) fn invest(
         let i = year.ledger.at(k, year.y);
         year.ledger.deals[i] += 1;
         year.tickets.push((k, n as u32, ticket));
+        year.ledger.invest_in(k, round.stage as usize, ticket);
     }
     *year.candidates = candidates;
 }

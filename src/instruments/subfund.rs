@@ -469,6 +469,7 @@ fn invest_local(
             back: 0,
         });
         b.local_invested += ticket;
+        year.ledger.invest_in(k, round.stage as usize, ticket);
         let recognised = match m.recognition {
             Recognition::Round => fen_from_yuan_f64(round.size).max(ticket),
             Recognition::Ticket | Recognition::Valuation => ticket,
@@ -508,6 +509,7 @@ fn invest_outside(
     let n = amount / m.ticket;
     for _ in 0..n {
         let (i, s) = pairs[index_below(&mut year.rngs[k], pairs.len())];
+        year.ledger.invest_in(k, s, m.ticket);
         let d = m.outside_value[i][s];
         let value = exp(d.mu + d.sigma * normal(&mut year.rngs[k]))
             .min(crate::sim::firms::MAX_FIRM_AMOUNT)

@@ -99,6 +99,56 @@ pub fn write_summary<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
     w.flush()
 }
 
+/// Header of `indicators.csv`.
+pub const INDICATORS_HEADER: [&str; 10] = [
+    "scenario",
+    "scope",
+    "indicator",
+    "label",
+    "unit",
+    "mean",
+    "p05",
+    "p50",
+    "p95",
+    "rule",
+];
+
+/// `indicators.csv`: the national evaluation indicators of government investment funds, for the
+/// programme (`scope = programme`) and each instrument (`scope` = its id), from the summary rows,
+/// with the rule each follows.
+pub fn write_indicators<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(INDICATORS_HEADER).map_err(io_err)?;
+    for r in rows {
+        let (base, scope) = match r.metric.split_once('.') {
+            Some((base, id)) => (base, id),
+            None => (r.metric.as_str(), "programme"),
+        };
+        let Some((_, rule)) = crate::metrics::INDICATORS.iter().find(|(n, _)| *n == base) else {
+            continue;
+        };
+        let (s, u) = (&r.summary, r.unit);
+        if s.n == 0 {
+            // Not defined for this instrument (a 返投 multiple of a grant programme).
+            continue;
+        }
+        w.write_record([
+            r.scenario.clone(),
+            scope.to_string(),
+            base.to_string(),
+            r.label.clone(),
+            u.code().to_string(),
+            number(s.mean, u),
+            number(s.quantiles[0], u),
+            number(s.quantiles[2], u),
+            number(s.quantiles[4], u),
+            rule.to_string(),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush()
+}
+
 pub fn write_targets<W: Write>(out: W, rows: &[TargetRow]) -> io::Result<()> {
     let mut w = writer(out)?;
     w.write_record(TARGETS_HEADER).map_err(io_err)?;

@@ -65,6 +65,7 @@ pub(super) fn finish(sim: &mut PathSim) {
     let pv = -crate::irr::npv(&flows, 1.0 / discount - 1.0);
 
     let expected_loss = expected_guarantee_loss(sim);
+    let funds = fund_books(sim);
     let s = &mut sim.scalars;
     let mut put = |m: S, v: f64| s[m as usize] = v;
     put(S::FiscalOutlay, yuan(fiscal));
@@ -123,6 +124,52 @@ pub(super) fn finish(sim: &mut PathSim) {
         yuan(fiscal - to_treasury - residual - total(Y::AdditionalTaxRevenue)),
     );
     put(S::FiscalIrrWithTax, irr(&with_tax));
+    // The national indicators (国办发〔2025〕1号), for the programme (`metrics::INDICATORS`).
+    let mut approps = 0;
+    let mut unspent = 0;
+    for (k, inst) in model.instruments.iter().enumerate() {
+        if inst.kind.spends_budget() {
+            let budget: i64 = inst.budget.iter().sum();
+            approps += budget;
+            unspent += (budget - Ledger::total(&l.fiscal, k, n)).max(0);
+        }
+    }
+    let committed: i64 = funds.iter().map(|f| f.committed).sum();
+    let unfunded: i64 = funds.iter().map(|f| f.unfunded).sum();
+    let deployed_all: i64 = (0..model.instruments.len())
+        .map(|k| (0..n).map(|y| l.deployed(k, y)).sum::<i64>())
+        .sum();
+    let back_all: i64 = l.proceeds.iter().sum();
+    put(
+        S::Leverage,
+        ratio(yuan(fiscal + total(Y::Mobilised)), yuan(fiscal)),
+    );
+    put(
+        S::PrincipalRecovery,
+        ratio(yuan(back_all.min(deployed_all)), yuan(deployed_all)),
+    );
+    put(
+        S::IdleRate,
+        ratio(yuan(unspent + unfunded), yuan(approps + committed)),
+    );
+    put(
+        S::EarlyStageShare,
+        ratio(
+            yuan(l.invested_early.iter().sum()),
+            yuan(l.invested.iter().sum()),
+        ),
+    );
+    put(
+        S::FanhouMultiple,
+        ratio(
+            yuan(funds.iter().map(|f| f.recognised).sum()),
+            yuan(committed),
+        ),
+    );
+    put(
+        S::PaidInRate,
+        ratio(yuan(funds.iter().map(|f| f.called).sum()), yuan(committed)),
+    );
     put(S::LargeArrivals, total(Y::LargeArrivals) as f64);
     put(S::Relocations, total(Y::Relocations) as f64);
 
@@ -183,6 +230,36 @@ pub(super) fn finish(sim: &mut PathSim) {
         put(IS::CostPerAdditionalUnicorn, per(net_cost, c.unicorns));
         put(IS::CostPerAdditionalChainLeader, per(net_cost, c.leaders));
         put(IS::CostPerAdditionalProject, per(net_cost, c.projects));
+        let fb = funds[k];
+        put(
+            IS::Leverage,
+            ratio(
+                yuan(deployed + Ledger::total(&l.mobilised, k, n)),
+                yuan(deployed),
+            ),
+        );
+        put(
+            IS::PrincipalRecovery,
+            ratio(yuan(back.min(deployed)), yuan(deployed)),
+        );
+        let inst = &model.instruments[k];
+        let idle = if inst.kind.spends_budget() {
+            let budget: i64 = inst.budget.iter().sum();
+            let spent = Ledger::total(&l.fiscal, k, n);
+            ratio(yuan((budget - spent).max(0)), yuan(budget))
+        } else {
+            ratio(yuan(fb.unfunded), yuan(fb.committed))
+        };
+        put(IS::IdleRate, idle);
+        put(
+            IS::EarlyStageShare,
+            ratio(yuan(l.invested_early[k]), yuan(l.invested[k])),
+        );
+        put(
+            IS::FanhouMultiple,
+            ratio(yuan(fb.recognised), yuan(fb.committed)),
+        );
+        put(IS::PaidInRate, ratio(yuan(fb.called), yuan(fb.committed)));
     }
 
     for (j, t) in model.targets.iter().enumerate() {
@@ -198,6 +275,39 @@ pub(super) fn finish(sim: &mut PathSim) {
         s[sim.catalogue.target_value(j)] = unit_value;
         s[sim.catalogue.target_met(j)] = if met { 1.0 } else { 0.0 };
     }
+}
+
+/// A sub-fund programme's commitments over the path: what the city committed to its funds that
+/// closed, what they called, what is still uncalled in live funds at the horizon, and what was
+/// recognised toward 返投 (zeros for other instruments).
+#[derive(Debug, Clone, Copy, Default)]
+struct FundBook {
+    committed: i64,
+    called: i64,
+    unfunded: i64,
+    recognised: i64,
+}
+
+fn fund_books(sim: &PathSim) -> Vec<FundBook> {
+    use crate::instruments::FundState;
+    let model = sim.model;
+    let mut books = vec![FundBook::default(); model.instruments.len()];
+    for fund in &sim.funds {
+        let crate::model::KindModel::SubFund(fm) = &model.instruments[fund.instrument].kind else {
+            continue;
+        };
+        let b = &mut books[fund.instrument];
+        let called = fund.waterfall.totals().city_called;
+        b.committed += fm.city_commitment;
+        b.called += called;
+        if fund.end.is_none() && fund.city_out.is_none() {
+            b.unfunded += (fm.city_commitment - called).max(0);
+        }
+        if let FundState::BottomUp(bu) = &fund.state {
+            b.recognised += bu.recognised;
+        }
+    }
+    books
 }
 
 /// The expected cost to the city of the guaranteed loans still outstanding at the horizon, in
