@@ -157,6 +157,8 @@ pub struct Ledger {
     pub funds_recognised: Vec<Fen>,
     /// Principal of the loans guaranteed in year `y`.
     pub loans_made: Vec<Fen>,
+    /// 返投 still missing at the end of funds' investment periods in year `y`.
+    pub fanhou_shortfall: Vec<Fen>,
     /// Per instrument: the balance of its risk-compensation pool (guarantees with one).
     pub risk_pool: Vec<Fen>,
     /// Per instrument: whether its pool has been funded.
@@ -198,6 +200,7 @@ impl Ledger {
             &mut self.funds_outside,
             &mut self.funds_recognised,
             &mut self.loans_made,
+            &mut self.fanhou_shortfall,
         ] {
             v.clear();
             v.resize(n_years, 0);

@@ -81,6 +81,7 @@ yearly_defs! {
     FundsOutsideInvested = ("funds_outside_invested", Cny, Flow, "参股基金投资外地企业金额"),
     FirmsSupported = ("firms_supported", Count, Flow, "首次获支持企业数"),
     FundsLocalRecognised = ("funds_local_recognised", Cny, Flow, "参股基金认定返投金额"),
+    FanhouShortfall = ("fanhou_shortfall", Cny, Flow, "投资期结束时返投未达标缺口"),
     Relocations = ("relocations", Count, Flow, "参股基金被投外地企业迁入数(计入新落户项目)"),
     LargeArrivals = ("large_arrivals", Count, Flow, "新引进大企业数"),
     AdditionalRounds = ("additional_rounds", Count, Flow, "政策带来的新增融资轮次"),

@@ -402,6 +402,7 @@ pub struct BottomUpModel {
     pub relocation_rate: f64,
     pub branch_share: f64,
     pub recognition: scenario::Recognition,
+    pub on_shortfall: scenario::OnShortfall,
 }
 
 /// How big a ticket an equity instrument writes into a round of size `S`.
@@ -799,6 +800,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
                     .branch_share
                     .map_or(crate::effects::BRANCH_SHARE, |r| r.value()),
                 recognition: fund.local_recognition,
+                on_shortfall: fund.on_shortfall,
                 outside_value: industries
                     .iter()
                     .map(|ind| {

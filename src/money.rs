@@ -213,16 +213,32 @@ pub fn to_fen(amount: Decimal) -> Option<Fen> {
         .to_i64()
 }
 
-/// Converts a stochastic amount of yuan (a valuation times a share) to fen at the booking boundary.
+/// Largest amount booked, in fen (2^62, 4.6e16 yuan): far above any accepted input's sums, and
+/// with room to add several without overflow.
+pub const MAX_BOOKED_FEN: Fen = 1 << 62;
+
+/// Converts a stochastic amount of yuan (a valuation times a share) to fen at the booking boundary,
+/// rounding half to even like every other rounding of money ([`to_fen`], [`RateFen::apply`]).
+///
+/// # Panics
+/// On a NaN, an infinity or an amount beyond [`MAX_BOOKED_FEN`]: an error, never a silent 0 or a
+/// saturated value. The validator bounds every input so that no accepted scenario reaches it; a
+/// panic here is a bug, reported with exit code 1.
 #[inline]
 pub fn fen_from_yuan_f64(yuan: f64) -> Fen {
-    let fen = (yuan * FEN_PER_YUAN as f64).round();
-    if fen.is_finite() {
-        // `as` saturates at i64::MAX, which no real amount approaches.
-        fen as Fen
-    } else {
-        0
-    }
+    fen_from_f64(yuan * FEN_PER_YUAN as f64)
+}
+
+/// An amount already in (fractional) fen, rounded half to even to whole fen; panics like
+/// [`fen_from_yuan_f64`].
+#[inline]
+pub fn fen_from_f64(fen: f64) -> Fen {
+    let rounded = fen.round_ties_even();
+    assert!(
+        rounded.is_finite() && rounded.abs() < MAX_BOOKED_FEN as f64,
+        "an amount of {fen} fen cannot be booked (not finite, or beyond 4.6e16 yuan)"
+    );
+    rounded as Fen
 }
 
 /// Fen as yuan for reporting.
@@ -261,7 +277,7 @@ impl RateFen {
         } else {
             q
         };
-        rounded as Fen
+        Fen::try_from(rounded).expect("a rate's share of an amount in fen fits in i64")
     }
 }
 

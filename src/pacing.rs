@@ -37,14 +37,14 @@
 //! - The NAV recursion uses the booked (rounded) `C_t` and `D_t`, so the reported NAV is exactly
 //!   what the booked cash flows imply and is never negative.
 //!
-//! `round` is half away from zero, as in [`crate::money::fen_from_yuan_f64`]; powers come from
+//! `round` is half to even, as in [`crate::money::fen_from_yuan_f64`]; powers come from
 //! `libm` (see ARCHITECTURE.md, determinism). f64 holds fen exactly up to 2^53 (about 9·10^13 yuan).
 //!
 //! API: [`TaFund`] is a stepper (one [`TaFund::step`] per year) because the engine advances its
 //! market factor year by year and sub-funds start in different years; [`project`] runs a whole
 //! life at once from an optional growth path.
 
-use crate::money::{FEN_PER_YUAN, Fen};
+use crate::money::{FEN_PER_YUAN, Fen, fen_from_f64};
 
 /// Fund-level parameters of the Takahashi–Alexander model.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,16 +160,16 @@ impl TaFund {
             self.unfunded
         } else {
             // `as` maps NaN to 0 and saturates; the clamp keeps 0 ≤ C_t ≤ U_{t−1}.
-            ((rc * self.unfunded as f64).round() as Fen).clamp(0, self.unfunded)
+            fen_from_f64(rc * self.unfunded as f64).clamp(0, self.unfunded)
         };
         self.unfunded -= call;
         let grown = self.nav_fen * (1.0 + growth).max(0.0);
         let distribution = if t >= params.life {
             self.nav_fen = 0.0;
-            ((grown + call as f64).round() as Fen).max(0)
+            fen_from_f64(grown + call as f64).max(0)
         } else {
             let rd = params.distribution_rate(t);
-            let d = ((rd * grown).round() as Fen).clamp(0, grown.floor() as Fen);
+            let d = fen_from_f64(rd * grown).clamp(0, fen_from_f64(grown.floor()));
             self.nav_fen = grown - d as f64 + call as f64;
             d
         };

@@ -240,6 +240,26 @@ impl Waterfall {
         }
     }
 
+    /// The city takes back its concession: from now on its cash is pro rata to its share (a
+    /// buy-out option lapses).
+    pub fn revoke_concession(&mut self) {
+        self.terms.concession = Concession::None;
+    }
+
+    /// The city leaves the fund now, selling its stake to the private LPs at its share of a
+    /// liquidation at `nav` (the appraised value), paid outside the fund's cash; it pays no later
+    /// call and receives nothing more. Returns the price.
+    pub fn exit_city(&mut self, nav: Fen) -> Fen {
+        if self.city_out {
+            return 0;
+        }
+        let price = self.city_value(nav);
+        self.city_out = true;
+        self.city_acct = 0;
+        self.totals.buyout_paid_to_city += price;
+        price
+    }
+
     pub fn hurdle_balance(&self) -> Fen {
         self.capital + self.pref
     }

@@ -256,3 +256,178 @@ effect = { revenue_growth = 0.1, years = 3, additional_share = 1 }
         "{net} − {after} vs {total}"
     );
 }
+
+#[test]
+fn a_fanhou_shortfall_is_reported_and_has_its_consequence() {
+    // A fund (5亿, city 20% = 1亿, 返投 1×) in a city with no local firms at all: it can only invest
+    // outside, so at the end of its investment period (2028, fund years 0–4) the whole requirement,
+    // 1亿, is short. With `exit` the city leaves then: it is paid its share of a liquidation at
+    // NAV, pays no later call (its called capital stops growing) and holds nothing; with `none` it
+    // stays in. Firms never move (probabilities 0) and nothing relocates.
+    let fund = |on: &str| {
+        scenario(8, 0, "0", "")
+            .replace("count = 4,", "count = 0,")
+            .replace(
+                "[[instruments.guarantee]]",
+                &format!(
+                    "[[instruments.sub_fund]]\nid = \"fof\"\nbudget = {{ per_year = \"1亿\", from = 2024, to = 2024 }}\n\
+                     fund_size = \"5亿\"\ncity_share = \"20%\"\nticket = \"2000万\"\nlocal_multiple = 1.0\n\
+                     management_fee = \"2%\"\nrelocation_rate = 0\non_shortfall = \"{on}\"\n\n\
+                     [[instruments.guarantee]]"
+                ),
+            )
+    };
+    let model = |on: &str| compile(&load_str("fanhou.toml", &fund(on)).expect("valid"));
+    let (m_stay, m_leave) = (model("none"), model("exit"));
+    let (mut stay, mut leave) = (PathSim::new(&m_stay), PathSim::new(&m_leave));
+    stay.run(1, 0);
+    leave.run(1, 0);
+    for sim in [&stay, &leave] {
+        assert_eq!(
+            series(sim, "fanhou_shortfall"),
+            vec![0.0, 0.0, 0.0, 0.0, 1e8, 0.0, 0.0, 0.0]
+        );
+    }
+    let called = |sim: &PathSim| series(sim, "fiscal_outlay.fof");
+    let (c_stay, c_leave) = (called(&stay), called(&leave));
+    assert_eq!(c_stay[..5], c_leave[..5], "the same until the check");
+    assert!(c_leave[5..].iter().all(|&c| c == 0.0), "{c_leave:?}");
+    assert!(
+        c_stay[5..].iter().any(|&c| c > 0.0),
+        "fees are still called"
+    );
+    let back = series(&leave, "money_back.fof");
+    assert!(
+        back[4] > 0.0,
+        "the city is paid for its stake when it leaves"
+    );
+    assert!(back[5..].iter().all(|&b| b == 0.0));
+    assert_eq!(series(&leave, "holdings_value.fof")[4..], [0.0; 4]);
+    assert_eq!(series(&leave, "unfunded_commitments")[4..], [0.0; 4]);
+}
+
+#[test]
+fn the_largest_accepted_amounts_run_and_book_finite_numbers() {
+    // Every amount at the validator's ceilings: firm values and revenues with medians of 1e15 yuan
+    // (the engine caps a firm at 1e13), instruments whose money over the horizon adds up to exactly
+    // the 1e15-yuan limit (5 programmes × 2e13 a year × 10 years; the fund programme's city share is 100%), tickets
+    // of 1e12. The run must finish (integer overflow is checked, and an
+    // amount that could not be booked would be an error, not a silent 0) and every number it
+    // reports must be finite where it is defined.
+    let big = r#"{ median = "1000000000000000", sigma = 3 }"#;
+    let text = format!(
+        r#"
+[scenario]
+name = "huge"
+
+[time]
+start_year = 2024
+horizon_years = 10
+
+[market]
+rho = 0.5
+industry_rho = 0.5
+sensitivity = {{ round = 2, exit = 2, fail = 2, value = 2, exit_value = 2 }}
+
+[program]
+discount_rate = "100%"
+recycling = {{ to_pool = "100%", into = ["eq"] }}
+
+[[industries]]
+id = "ic"
+name = "ic"
+arrivals_per_year = 30
+beta_market = 2
+beta_industry = 2
+entry = {{ value = {big}, revenue = {big} }}
+
+[[industries.stages]]
+name = "seed"
+dilution = "50%"
+p_round = 0.5
+p_exit = 0.2
+p_fail = 0.1
+exit_multiple = {{ median = 10000, sigma = 5 }}
+ipo_share = "50%"
+revenue_growth = {{ mean = 2, vol = 3 }}
+existing = {{ count = 30, value = {big}, age = [0, 200], revenue = {big} }}
+
+[[industries.stages]]
+name = "A"
+dilution = "50%"
+step_up = {{ median = 10000, sigma = 5 }}
+p_round = 0.5
+p_exit = 0.3
+p_fail = 0.1
+exit_multiple = {{ median = 10000, sigma = 5 }}
+ipo_share = "50%"
+revenue_growth = {{ mean = 2, vol = 3 }}
+
+[industries.established]
+count = 30
+value = {big}
+revenue = {big}
+revenue_growth = {{ mean = 2, vol = 3 }}
+
+[industries.large_arrivals]
+per_year = 5
+value = {big}
+revenue = {big}
+revenue_growth = {{ mean = 2, vol = 3 }}
+
+[[instruments.grant]]
+id = "gr"
+budget = "20000000000000"
+amount = "1000000000000"
+
+[[instruments.direct_equity]]
+id = "eq"
+budget = "20000000000000"
+ticket = "1000000000000"
+
+[[instruments.convertible_grant]]
+id = "cg"
+budget = "20000000000000"
+amount = "1000000000000"
+
+[[instruments.guarantee]]
+id = "gu"
+volume = "20000000000000"
+loan_size = "1000000000000"
+term_years = 3
+cover_share = "100%"
+fee_rate = "100%"
+base_default_rate = "50%"
+loss_given_default = "100%"
+fee_to = "city"
+fee_subsidy = "100%"
+
+[[instruments.sub_fund]]
+id = "fof"
+budget = "20000000000000"
+fund_size = "20000000000000"
+city_share = "100%"
+ticket = "1000000000000"
+local_multiple = 1
+"#
+    );
+    let model = compile(&load_str("huge.toml", &text).expect("the largest accepted amounts"));
+    let mut sim = PathSim::new(&model);
+    for path in 0..20 {
+        sim.run(9, path);
+        assert_eq!(sim.ledger.conservation_error(), (0, None), "path {path}");
+        for (c, v) in sim.catalogue.scalars.iter().zip(&sim.scalars) {
+            assert!(!v.is_infinite(), "{} is infinite on path {path}", c.name);
+        }
+    }
+    // One more yuan of budget is refused, with the reason.
+    let over = text.replace(
+        "[[instruments.grant]]\nid = \"gr\"\nbudget = \"20000000000000\"",
+        "[[instruments.grant]]\nid = \"gr\"\nbudget = \"20000000000001\"",
+    );
+    let err = match load_str("over.toml", &over) {
+        Ok(_) => panic!("one yuan over the limit was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("at most 1e15 yuan"), "{err}");
+}

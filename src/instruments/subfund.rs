@@ -42,7 +42,7 @@ use crate::model::{BottomUpModel, InstrumentModel, Model, Pacing, SubFundModel};
 use crate::money::{Fen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
 use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
-use crate::scenario::Recognition;
+use crate::scenario::{OnShortfall, Recognition};
 use crate::sim::firms::{Firms, Status};
 use crate::waterfall::Waterfall;
 
@@ -196,7 +196,25 @@ pub(super) fn operate(
             }
             _ => unreachable!("a fund's state matches its programme's pacing"),
         };
-        let split = fund.waterfall.step(called, distributable, nav);
+        let mut split = fund.waterfall.step(called, distributable, nav);
+        // 返投 checked at the end of the investment period: the shortfall is reported, and the city
+        // applies the consequence its rules set.
+        if let (FundState::BottomUp(b), Pacing::BottomUp(m)) = (&fund.state, &fm.pacing)
+            && y + 1 == fund.start + m.investment_years as usize
+        {
+            let short = (m.local_required - b.recognised).max(0);
+            year.ledger.fanhou_shortfall[y] += short;
+            if short > 0 {
+                match m.on_shortfall {
+                    OnShortfall::None => {}
+                    OnShortfall::RevokeConcession => fund.waterfall.revoke_concession(),
+                    OnShortfall::Exit => {
+                        split.buyout_paid_to_city += fund.waterfall.exit_city(nav);
+                        split.city_out = true;
+                    }
+                }
+            }
+        }
         if split.buyout_paid_to_city > 0 || (split.city_out && fund.city_out.is_none()) {
             fund.city_out.get_or_insert(y);
         }

@@ -1055,9 +1055,26 @@ pub struct SubFund {
     /// What counts toward 返投.
     #[serde(default)]
     pub local_recognition: Recognition,
+    /// What the city does when a fund ends its investment period short of its 返投 requirement.
+    #[serde(default)]
+    pub on_shortfall: OnShortfall,
     /// Effect on the firms it supports (defaults: the kind's central values).
     #[serde(default)]
     pub effect: Option<EffectSpec>,
+}
+
+/// The consequence of a 返投 shortfall at the end of a fund's investment period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnShortfall {
+    /// Nothing (the shortfall is reported).
+    #[default]
+    None,
+    /// The city takes back its 让利: its cash is pro rata from then on.
+    RevokeConcession,
+    /// The city withholds its later calls and leaves, selling its stake to the private LPs at its
+    /// share of a liquidation at NAV (财预〔2015〕210号: exit when a fund does not invest as agreed).
+    Exit,
 }
 
 /// How a fund's local investment is recognised toward its 返投 requirement.

@@ -230,6 +230,43 @@ fn effect(c: &mut Checker, p: KeyPath, kind: &str, e: &EffectSpec) {
     }
 }
 
+/// The programme's money over the whole horizon: appropriations, loan volumes and the fund sizes
+/// its commitments bring (each commitment is `city_share` of a fund) must together stay within
+/// [`MAX_YUAN`], so that no sum of the books can overflow (every amount is booked in fen, in i64).
+fn horizon_totals(c: &mut Checker, f: &ScenarioFile) {
+    let years = f.time.horizon_years.clamp(1, MAX_HORIZON);
+    let per_year = |b: &Budget| -> Decimal {
+        match b {
+            Budget::Every(m) => m.0 * Decimal::from(years),
+            Budget::Span(s) => {
+                let from = s.from.unwrap_or(f.time.start_year);
+                let to = s.to.unwrap_or(f.time.start_year + years - 1);
+                s.per_year.0 * Decimal::from((to - from + 1).clamp(0, years))
+            }
+        }
+    };
+    let mut total = Decimal::ZERO;
+    for inst in f.instruments.common() {
+        let mut t = per_year(inst.budget);
+        if inst.kind == "sub_fund"
+            && let Some(fund) = f.instruments.sub_fund.iter().find(|s| s.id == inst.id)
+            && fund.city_share.0 > Decimal::ZERO
+        {
+            t = t.checked_div(fund.city_share.0).unwrap_or(Decimal::MAX);
+        }
+        total = total.checked_add(t).unwrap_or(Decimal::MAX);
+    }
+    if total > Decimal::from(MAX_YUAN) {
+        c.fail(
+            KeyPath::root().key("instruments"),
+            format!(
+                "the instruments' money over the horizon adds up to {} yuan (budgets, loan volumes and the fund sizes behind the commitments): at most 1e15 yuan, so that the books (in fen) cannot overflow",
+                total.round_dp(0)
+            ),
+        );
+    }
+}
+
 /// `[valuation]`.
 fn valuation(c: &mut Checker, v: &Valuation) {
     let p = KeyPath::root().key("valuation");
@@ -753,6 +790,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     }
     policy_channels(&mut c, f, &ip);
     valuation(&mut c, &f.valuation);
+    horizon_totals(&mut c, f);
     let tp = root.key("tax");
     for (key, r) in [
         ("vat_burden", &f.tax.vat_burden),
@@ -1199,6 +1237,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                     "local_recognition",
                     fund.local_recognition != Recognition::Ticket,
                 ),
+                ("on_shortfall", fund.on_shortfall != OnShortfall::None),
             ] {
                 if used {
                     c.fail(

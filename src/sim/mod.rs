@@ -415,6 +415,7 @@ impl<'m> PathSim<'m> {
         set(Y::FundsLocalInvested, l.funds_local[y]);
         set(Y::FundsOutsideInvested, l.funds_outside[y]);
         set(Y::FundsLocalRecognised, l.funds_recognised[y]);
+        set(Y::FanhouShortfall, l.fanhou_shortfall[y]);
         set(Y::FiscalOutlay, fiscal);
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
