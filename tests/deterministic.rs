@@ -110,17 +110,18 @@ metric = "unicorns"
 threshold = 1
 deadline = 2025
 
-# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
-[valuation]
-stale_decay = 0
-ipo_lockup_years = 0
-ipo_sale_years = 1
-listed_volatility = 0
-state_transfer_discount = 0
-state_transfer_delay_years = 0
 "#;
 
 const WAN: f64 = 1e4;
+
+/// The scenarios of this file with marks and exits as worked by hand: last round prices, cash at
+/// the IPO, no transfer friction (`[valuation]` off).
+fn by_hand(text: &str) -> String {
+    format!(
+        "{text}\n[valuation]\nstale_decay = 0\nipo_lockup_years = 0\nipo_sale_years = 1\n\
+         listed_volatility = 0\nstate_transfer_discount = 0\nstate_transfer_delay_years = 0\n"
+    )
+}
 
 fn scalar(sim: &PathSim, name: &str) -> f64 {
     sim.scalar_of(name)
@@ -139,7 +140,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn flows_match_the_hand_computation() {
-    let file = load_str("by_hand.toml", SCENARIO).expect("valid");
+    let file = load_str("by_hand.toml", &by_hand(SCENARIO)).expect("valid");
     let model = compile(&file);
     let mut sim = PathSim::new(&model);
     for path in [0, 1, 17] {
@@ -220,7 +221,7 @@ fn flows_match_the_hand_computation() {
 
 #[test]
 fn every_path_is_the_same_so_summaries_have_no_spread() {
-    let model = compile(&load_str("by_hand.toml", SCENARIO).expect("valid"));
+    let model = compile(&load_str("by_hand.toml", &by_hand(SCENARIO)).expect("valid"));
     let result = run(&model, RunSettings::new(300, 5), &Silent);
     let cat = Catalogue::for_model(&model);
     assert_eq!(result.catalogue, cat);
@@ -365,19 +366,11 @@ stages = ["A"]
 sell_after_years = 2
 sale_discount = "50%"
 
-# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
-[valuation]
-stale_decay = 0
-ipo_lockup_years = 0
-ipo_sale_years = 1
-listed_volatility = 0
-state_transfer_discount = 0
-state_transfer_delay_years = 0
 "#;
 
 #[test]
 fn dilution_write_off_sale_haircut_and_pooled_money() {
-    let model = compile(&load_str("by_hand_2.toml", SECOND).expect("valid"));
+    let model = compile(&load_str("by_hand_2.toml", &by_hand(SECOND)).expect("valid"));
     let mut sim = PathSim::new(&model);
     let fen = |w: i64| w * 10_000 * 100;
     for path in [0, 5] {
@@ -618,19 +611,11 @@ metric = "conversions"
 threshold = 1
 deadline = 2025
 
-# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
-[valuation]
-stale_decay = 0
-ipo_lockup_years = 0
-ipo_sale_years = 1
-listed_volatility = 0
-state_transfer_discount = 0
-state_transfer_delay_years = 0
 "#;
 
 #[test]
 fn convertible_grants_prizes_and_co_investment() {
-    let model = compile(&load_str("by_hand_3.toml", THIRD).expect("valid"));
+    let model = compile(&load_str("by_hand_3.toml", &by_hand(THIRD)).expect("valid"));
     let mut sim = PathSim::new(&model);
     let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
     for path in [0, 3] {
@@ -793,19 +778,11 @@ carry = "20%"
 ticket = "300万"
 stages = ["A"]
 
-# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
-[valuation]
-stale_decay = 0
-ipo_lockup_years = 0
-ipo_sale_years = 1
-listed_volatility = 0
-state_transfer_discount = 0
-state_transfer_delay_years = 0
 "#;
 
 #[test]
 fn a_sub_fund_by_hand() {
-    let model = compile(&load_str("by_hand_4.toml", FOURTH).expect("valid"));
+    let model = compile(&load_str("by_hand_4.toml", &by_hand(FOURTH)).expect("valid"));
     let mut sim = PathSim::new(&model);
     let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
     for path in [0, 9] {
@@ -848,7 +825,7 @@ fn the_local_requirement_keeps_money_at_home() {
         "ticket = \"300万\"",
         "ticket = \"300万\"\nlocal_multiple = 4.0",
     );
-    let model = compile(&load_str("by_hand_4b.toml", &text).expect("valid"));
+    let model = compile(&load_str("by_hand_4b.toml", &by_hand(&text)).expect("valid"));
     let mut sim = PathSim::new(&model);
     sim.run(5, 0);
     let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
@@ -967,20 +944,12 @@ local_multiple = 4.0
 recycling_limit = "100%"
 stages = ["A"]
 
-# Marks and exits as worked by hand: last round prices, cash at the IPO, no transfer friction.
-[valuation]
-stale_decay = 0
-ipo_lockup_years = 0
-ipo_sale_years = 1
-listed_volatility = 0
-state_transfer_discount = 0
-state_transfer_delay_years = 0
 "#;
 
 #[test]
 fn a_fund_reinvests_cash_and_pays_fees_after_investing() {
     use fundsim::instruments::FundState;
-    let model = compile(&load_str("by_hand_5.toml", FIFTH).expect("valid"));
+    let model = compile(&load_str("by_hand_5.toml", &by_hand(FIFTH)).expect("valid"));
     let mut sim = PathSim::new(&model);
     let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
     sim.run(3, 0);
@@ -1029,8 +998,9 @@ fn a_fund_with_a_local_preference_splits_its_deals() {
     );
     let fen = |w: f64| (w * 10_000.0 * 100.0).round() as i64;
     for (pref, local, outside, supported) in [("40%", 600.0, 300.0, 2), ("20%", 300.0, 600.0, 1)] {
-        let model =
-            compile(&load_str("by_hand_4c.toml", &text.replace("PREF", pref)).expect("valid"));
+        let model = compile(
+            &load_str("by_hand_4c.toml", &by_hand(&text.replace("PREF", pref))).expect("valid"),
+        );
         let mut sim = PathSim::new(&model);
         sim.run(5, 0);
         assert_eq!(
