@@ -5,7 +5,8 @@
 
 use crate::model::{Model, compile};
 use crate::output::csv_out::{
-    write_deals, write_indicators, write_metrics, write_summary, write_targets, write_yearly,
+    write_comparison, write_deals, write_indicators, write_metrics, write_summary, write_targets,
+    write_yearly,
 };
 use crate::output::parquet_out::{PathsReader, PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
@@ -87,6 +88,27 @@ pub fn run_to_dir(
     settings: RunSettings,
     out: &Path,
     progress: &dyn Progress,
+) -> Result<RunReport, AppError> {
+    write_run(scenarios, settings, out, progress, false)
+}
+
+/// [`run_to_dir`], and `comparison.csv`: every other scenario against the first on their common
+/// random numbers ([`crate::compare`]). The report's table holds the headline differences.
+pub fn compare_to_dir(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<RunReport, AppError> {
+    write_run(scenarios, settings, out, progress, true)
+}
+
+fn write_run(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+    compare: bool,
 ) -> Result<RunReport, AppError> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
@@ -170,6 +192,36 @@ pub fn run_to_dir(
     }
 
     let mut bytes = Vec::new();
+    if compare {
+        let reader = |i: usize| PathsReader {
+            file: parquet_path.clone(),
+            offset: runs[i].0,
+            paths: settings.paths as usize,
+            catalogue: &runs[i].1.catalogue,
+        };
+        let mut rows = Vec::new();
+        for i in 1..scenarios.len() {
+            let (mut base, mut other) = (reader(0), reader(i));
+            rows.extend(
+                report::comparison_rows(
+                    (&scenarios[0].model, &runs[0].1, &mut base),
+                    (&scenarios[i].model, &runs[i].1, &mut other),
+                )
+                .map_err(|e| {
+                    AppError::Failed(format!(
+                        "{}: cannot read back paths.parquet: {e}",
+                        out.display()
+                    ))
+                })?,
+            );
+        }
+        write_comparison(&mut bytes, &rows).map_err(|e| failed("comparison.csv", &e))?;
+        staging
+            .write("comparison.csv", &bytes)
+            .map_err(|e| failed("comparison.csv", &e))?;
+        table = report::comparison_table(&rows, settings.paths);
+    }
+    bytes.clear();
     write_summary(&mut bytes, &summary).map_err(|e| failed("summary.csv", &e))?;
     staging
         .write("summary.csv", &bytes)

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod calibration;
+pub mod compare;
 pub mod effects;
 pub mod instruments;
 pub mod irr;

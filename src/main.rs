@@ -1,7 +1,7 @@
 //! The `fundsim` command line: flags in, library calls, exit codes out (0 ok, 2 bad input, 1 other).
 
 use clap::{Parser, Subcommand};
-use fundsim::app::{AppError, load_all, run_to_dir};
+use fundsim::app::{AppError, compare_to_dir, load_all, run_to_dir};
 use fundsim::run::{Progress, RunSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -44,6 +44,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Table::Text)]
         table: Table,
         /// Output directory (created if missing; files in it are replaced).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Compare scenarios with a base on common random numbers: paired differences of every metric
+    /// and target in comparison.csv (beside the files of `run`), the headline differences on stdout.
+    Compare {
+        /// The scenario the others are compared with.
+        base: PathBuf,
+        /// The scenarios to compare with it.
+        #[arg(required = true)]
+        others: Vec<PathBuf>,
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: u64,
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
@@ -101,8 +118,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// A worker pool of `threads` threads (all cores if not given).
+fn pool(threads: Option<u16>) -> Result<rayon::ThreadPool, AppError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t as usize);
+    }
+    pool.build()
+        .map_err(|e| AppError::Failed(format!("cannot start worker threads: {e}")))
+}
+
+/// The "wrote …" status line, on stderr so that stdout can be piped into a file.
+fn wrote(out: &std::path::Path, files: &[PathBuf]) {
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    eprintln!("wrote {}: {}", out.display(), names.join(", "));
+}
+
 fn execute(command: Command) -> Result<(), AppError> {
     match command {
+        Command::Compare {
+            base,
+            others,
+            paths,
+            seed,
+            threads,
+            out,
+        } => {
+            let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
+            let loaded = load_all(&files)?;
+            let pool = pool(threads)?;
+            let bar = Bar(progress_bar(paths * loaded.len() as u64));
+            let settings = RunSettings::new(paths, seed);
+            let report = pool.install(|| compare_to_dir(&loaded, settings, &out, &bar))?;
+            bar.0.finish_and_clear();
+            println!("{}", report.table);
+            wrote(&out, &report.files);
+            Ok(())
+        }
         Command::Validate { scenarios } => {
             let loaded = load_all(&scenarios)?;
             for s in &loaded {
@@ -129,13 +184,7 @@ fn execute(command: Command) -> Result<(), AppError> {
             out,
         } => {
             let loaded = load_all(&scenarios)?;
-            let mut pool = rayon::ThreadPoolBuilder::new();
-            if let Some(t) = threads {
-                pool = pool.num_threads(t as usize);
-            }
-            let pool = pool
-                .build()
-                .map_err(|e| AppError::Failed(format!("cannot start worker threads: {e}")))?;
+            let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
             let settings = RunSettings {
                 deals: deals.min(paths),
@@ -149,13 +198,7 @@ fn execute(command: Command) -> Result<(), AppError> {
                     print!("{}", fundsim::report::headline_markdown(&report.headlines))
                 }
             }
-            let names: Vec<String> = report
-                .files
-                .iter()
-                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect();
-            // a status line, on stderr so that the table alone can be piped into a file
-            eprintln!("wrote {}: {}", out.display(), names.join(", "));
+            wrote(&out, &report.files);
             Ok(())
         }
     }

@@ -198,6 +198,32 @@ pub const INDUSTRY_YEARLY: &[YearlyDef] = &[
 
 pub const N_INDUSTRY_YEARLY: usize = INDUSTRY_YEARLY.len();
 
+/// Whether less is better for a metric (its base name, before any `.id`): costs, losses, shortfalls,
+/// idle money and failures. For every other metric more is better (in `comparison.csv`).
+pub fn lower_is_better(name: &str) -> bool {
+    let base = name.split_once('.').map_or(name, |(b, _)| b);
+    matches!(
+        base,
+        "fiscal_outlay"
+            | "net_fiscal_cost"
+            | "net_fiscal_cost_pv"
+            | "net_fiscal_cost_with_outstanding"
+            | "net_fiscal_cost_after_tax"
+            | "cost_per_additional_unicorn"
+            | "cost_per_additional_chain_leader"
+            | "cost_per_additional_project"
+            | "failures"
+            | "subsidy_unmet"
+            | "idle_rate"
+            | "expected_guarantee_loss"
+            | "unfunded_commitments"
+            | "guaranteed_principal"
+            | "guaranteed_city_share"
+            | "pending_convertibles"
+            | "fanhou_shortfall"
+    )
+}
+
 /// Suffix of a flow's base name that makes a target take the smallest yearly value up to the
 /// deadline ("each year at least five ..."): `grants_awarded_min_per_year`, `deals_min_per_year.bgt`.
 pub const MIN_PER_YEAR: &str = "_min_per_year";

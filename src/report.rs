@@ -414,3 +414,118 @@ pub fn headline_markdown(rows: &[Headline]) -> String {
     }
     out
 }
+
+/// One row of `comparison.csv`: a metric of one scenario against the base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    pub scenario: String,
+    pub base: String,
+    pub metric: String,
+    pub unit: Unit,
+    pub label: String,
+    pub diff: crate::compare::Difference,
+}
+
+/// The paired differences of `other` against `base`, for every scalar metric both have (in the
+/// base's order) and `met.all` (every target of each scenario met on the same path).
+pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
+    (base_model, base_run, base_values): (&Model, &ScenarioRun, &mut B),
+    (other_model, other_run, other_values): (&Model, &ScenarioRun, &mut O),
+) -> Result<Vec<ComparisonRow>, B::Error> {
+    let mut rows = Vec::new();
+    let row = |metric: &str, unit: Unit, label: &str, diff| ComparisonRow {
+        scenario: other_model.name.clone(),
+        base: base_model.name.clone(),
+        metric: metric.to_string(),
+        unit,
+        label: label.to_string(),
+        diff,
+    };
+    for (i, col) in base_run.catalogue.scalars.iter().enumerate() {
+        let Some(j) = (other_run.catalogue.scalars.iter()).position(|c| c.name == col.name) else {
+            continue;
+        };
+        let (a, b) = (base_values.column(i)?, other_values.column(j)?);
+        let lower = crate::metrics::lower_is_better(&col.name);
+        rows.push(row(
+            &col.name,
+            col.unit,
+            &col.label,
+            crate::compare::paired(&a, &b, lower),
+        ));
+    }
+    let all_met = |model: &Model,
+                   run: &ScenarioRun,
+                   values: &mut dyn FnMut(usize) -> Result<Vec<f64>, B::Error>| {
+        let mut all = vec![1.0; run.paths as usize];
+        for j in 0..model.targets.len() {
+            for (a, m) in all.iter_mut().zip(values(run.catalogue.target_met(j))?) {
+                *a = if m == 1.0 { *a } else { 0.0 };
+            }
+        }
+        Ok::<_, B::Error>(all)
+    };
+    if !base_model.targets.is_empty() && !other_model.targets.is_empty() {
+        let a = all_met(base_model, base_run, &mut |i| base_values.column(i))?;
+        let b = all_met(other_model, other_run, &mut |i| other_values.column(i))?;
+        rows.push(row(
+            "met.all",
+            Unit::Indicator,
+            "全部目标同时达成",
+            crate::compare::paired(&a, &b, false),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The headline differences of a comparison, for stdout.
+pub fn comparison_table(rows: &[ComparisonRow], paths: u64) -> String {
+    use std::fmt::Write;
+    const SHOWN: &[&str] = &[
+        "fiscal_outlay",
+        "money_back",
+        "net_fiscal_cost",
+        "net_fiscal_cost_after_tax",
+        "additional_unicorns",
+        "additional_chain_leaders",
+        "mobilised",
+    ];
+    let mut out = String::new();
+    let mut current = ("", "");
+    for r in rows {
+        let shown = SHOWN.contains(&r.metric.as_str()) || r.metric.starts_with("met.");
+        if !shown {
+            continue;
+        }
+        if (r.scenario.as_str(), r.base.as_str()) != current {
+            current = (r.scenario.as_str(), r.base.as_str());
+            let _ = writeln!(
+                out,
+                "== {} − {} ({} paths, paired) ==",
+                r.scenario, r.base, paths
+            );
+            let _ = writeln!(
+                out,
+                "{:<28} {:>12} {:>26} {:>10}",
+                "metric", "difference", "95% interval", "P(better)"
+            );
+        }
+        let d = &r.diff;
+        let fmt = |v: f64| {
+            if r.unit == Unit::Indicator {
+                format!("{:+.1}pt", v * 100.0)
+            } else {
+                human(v, r.unit)
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12} {:>26} {:>10}",
+            r.metric,
+            fmt(d.mean),
+            format!("[{}, {}]", fmt(d.low), fmt(d.high)),
+            format!("{:.0}%", d.p_better * 100.0)
+        );
+    }
+    out
+}

@@ -149,6 +149,51 @@ pub fn write_indicators<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()>
     w.flush()
 }
 
+/// Header of `comparison.csv`.
+pub const COMPARISON_HEADER: [&str; 14] = [
+    "scenario",
+    "base",
+    "metric",
+    "unit",
+    "label",
+    "n",
+    "base_mean",
+    "mean",
+    "diff",
+    "diff_mcse",
+    "diff_low",
+    "diff_high",
+    "unpaired_mcse",
+    "p_better",
+];
+
+/// `comparison.csv`: each scenario against the base, metric by metric, paired path by path.
+pub fn write_comparison<W: Write>(out: W, rows: &[crate::report::ComparisonRow]) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(COMPARISON_HEADER).map_err(io_err)?;
+    for r in rows {
+        let (d, u) = (&r.diff, r.unit);
+        w.write_record([
+            r.scenario.clone(),
+            r.base.clone(),
+            r.metric.clone(),
+            u.code().to_string(),
+            r.label.clone(),
+            d.n.to_string(),
+            number(d.base_mean, u),
+            number(d.other_mean, u),
+            number(d.mean, u),
+            number(d.mcse, u),
+            number(d.low, u),
+            number(d.high, u),
+            number(d.unpaired_mcse, u),
+            number(d.p_better, Unit::Indicator),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush()
+}
+
 pub fn write_targets<W: Write>(out: W, rows: &[TargetRow]) -> io::Result<()> {
     let mut w = writer(out)?;
     w.write_record(TARGETS_HEADER).map_err(io_err)?;

@@ -84,7 +84,8 @@ pub struct Proportion {
 }
 
 /// 97.5% quantile of the standard normal.
-const Z95: f64 = 1.959_963_984_540_054;
+/// The 97.5% quantile of the standard normal: a 95% interval is `± Z95` standard errors.
+pub const Z95: f64 = 1.959_963_984_540_054;
 
 pub fn proportion(k: u64, n: u64) -> Proportion {
     if n == 0 {
