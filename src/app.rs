@@ -12,7 +12,7 @@ use crate::output::parquet_out::{PathsReader, PathsWriter, union_columns};
 use crate::output::{Staging, run_json};
 use crate::report::{self, SummaryRow, TargetRow, YearlyRow};
 use crate::run::{Progress, RunSettings, run_streaming};
-use crate::scenario::{LoadError, ScenarioFile, ScenarioSource, load_file};
+use crate::scenario::{LoadError, ScenarioFile, ScenarioSource, load_file_with};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +44,15 @@ pub struct Loaded {
 
 /// Loads and validates every file, reporting all problems of all files together.
 pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, AppError> {
+    load_all_with(files, &[])
+}
+
+/// [`load_all`] with `KEY=VALUE` overrides laid over every file (`--set`).
+pub fn load_all_with(files: &[PathBuf], overrides: &[String]) -> Result<Vec<Loaded>, AppError> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match load_file(f) {
+        match load_file_with(f, overrides) {
             Ok((source, file)) => loaded.push(Loaded {
                 model: compile(&file),
                 file,

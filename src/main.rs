@@ -1,7 +1,7 @@
 //! The `fundsim` command line: flags in, library calls, exit codes out (0 ok, 2 bad input, 1 other).
 
 use clap::{Parser, Subcommand};
-use fundsim::app::{AppError, compare_to_dir, load_all, run_to_dir};
+use fundsim::app::{AppError, compare_to_dir, load_all_with, run_to_dir};
 use fundsim::run::{Progress, RunSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -46,6 +46,11 @@ enum Command {
         /// Output directory (created if missing; files in it are replaced).
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
+        /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
+        /// applies to every scenario, validated like the file, recorded in run.json.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Compare scenarios with a base on common random numbers: paired differences of every metric
     /// and target in comparison.csv (beside the files of `run`), the headline differences on stdout.
@@ -63,11 +68,21 @@ enum Command {
         threads: Option<u16>,
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
+        /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
+        /// applies to every scenario, validated like the file, recorded in run.json.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Check scenario files and report every problem with its file, line and key.
     Validate {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
+        /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
+        /// applies to every scenario, validated like the file, recorded in run.json.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
 }
 
@@ -146,9 +161,10 @@ fn execute(command: Command) -> Result<(), AppError> {
             seed,
             threads,
             out,
+            set,
         } => {
             let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
-            let loaded = load_all(&files)?;
+            let loaded = load_all_with(&files, &set)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
             let settings = RunSettings::new(paths, seed);
@@ -158,8 +174,8 @@ fn execute(command: Command) -> Result<(), AppError> {
             wrote(&out, &report.files);
             Ok(())
         }
-        Command::Validate { scenarios } => {
-            let loaded = load_all(&scenarios)?;
+        Command::Validate { scenarios, set } => {
+            let loaded = load_all_with(&scenarios, &set)?;
             for s in &loaded {
                 println!(
                     "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {})",
@@ -182,8 +198,9 @@ fn execute(command: Command) -> Result<(), AppError> {
             deals,
             table,
             out,
+            set,
         } => {
-            let loaded = load_all(&scenarios)?;
+            let loaded = load_all_with(&scenarios, &set)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
             let settings = RunSettings {

@@ -129,3 +129,61 @@ fn compare_rejects_bad_input_and_writes_nothing() {
         .code(2);
     assert!(!out.exists());
 }
+
+#[test]
+fn set_overrides_a_value_like_the_file_and_run_json_records_it() {
+    // Turning the equity programme's budget to 0 with --set gives the same results as a copy of
+    // the file with that budget; run.json lists the override; a wrong key is located (exit 2).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().join("tiny.toml");
+    fs::write(&base, tiny()).expect("write");
+    let edited = dir.path().join("edited.toml");
+    fs::write(&edited, tiny().replace("budget = \"5000万\"", "budget = 0")).expect("write");
+    let run = |file: &Path, set: &[&str], out: &Path| {
+        let mut cmd = Command::cargo_bin("fundsim").expect("binary");
+        cmd.arg("run")
+            .arg(file)
+            .args(["--paths", "300"])
+            .arg("--out")
+            .arg(out);
+        for s in set {
+            cmd.args(["--set", s]);
+        }
+        cmd.assert()
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&base, &["instruments.direct_equity.equity.budget=0"], &a).success();
+    run(&edited, &[], &b).success();
+    assert_eq!(
+        fs::read(a.join("summary.csv")).expect("a"),
+        fs::read(b.join("summary.csv")).expect("b")
+    );
+    let json = fs::read_to_string(a.join("run.json")).expect("run.json");
+    assert!(
+        json.contains("instruments.direct_equity.equity.budget=0"),
+        "{json}"
+    );
+    // A default table the file does not write can be set too.
+    run(
+        &base,
+        &["channels.effects=false", "valuation.stale_decay=0.1"],
+        &dir.path().join("c"),
+    )
+    .success();
+    let bad = run(
+        &base,
+        &["instruments.direct_equity.nope.budget=0"],
+        &dir.path().join("d"),
+    );
+    let stderr = String::from_utf8(bad.code(2).get_output().stderr.clone()).expect("utf-8");
+    assert!(
+        stderr.contains("no element with id \"nope\"") && stderr.contains("equity"),
+        "{stderr}"
+    );
+    let typo = run(&base, &["channels.efects=false"], &dir.path().join("e"));
+    let stderr = String::from_utf8(typo.code(2).get_output().stderr.clone()).expect("utf-8");
+    assert!(
+        stderr.contains("efects") && stderr.contains("--set"),
+        "{stderr}"
+    );
+}

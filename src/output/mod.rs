@@ -108,6 +108,7 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
                 "extends": source.bases.iter().map(|(file, sha)| serde_json::json!({
                     "file": file, "sha256": sha,
                 })).collect::<Vec<_>>(),
+                "overrides": source.overrides,
                 "title": file.scenario.title,
                 "description": file.scenario.description,
                 "regimes": file.market.regimes.iter().map(|r| serde_json::json!({

@@ -28,6 +28,8 @@ pub struct ScenarioSource {
     pub sha256: String,
     /// The files it extends, nearest first: `(path, sha256)`.
     pub bases: Vec<(String, String)>,
+    /// `KEY=VALUE` overrides laid over the file (`--set`), in order.
+    pub overrides: Vec<String>,
 }
 
 /// Why a scenario could not be loaded. Both are "bad input" (exit code 2).
@@ -133,6 +135,17 @@ fn extends_of(doc: &Spanned<DeTable<'_>>, layer: &Layer) -> Result<Option<String
 
 /// Reads, parses and validates a scenario file (and the files it extends).
 pub fn load_file(path: &Path) -> Result<(ScenarioSource, ScenarioFile), LoadError> {
+    load_file_with(path, &[])
+}
+
+/// [`load_file`] with overrides `KEY=VALUE` laid over the file, in order, each as a layer of its
+/// own (validated and located like the file): `KEY` is a dotted path, an element of an array of
+/// tables with ids named by its id (`instruments.direct_equity.equity.budget`); `VALUE` is a TOML
+/// value (`2`, `0.3`, `true`, `"30%"`, `{ ... }`), or else taken as a string (`2亿`).
+pub fn load_file_with(
+    path: &Path,
+    overrides: &[String],
+) -> Result<(ScenarioSource, ScenarioFile), LoadError> {
     // The chain, the file itself first.
     let mut layers = vec![read_layer(path)?];
     let mut seen: Vec<PathBuf> = vec![std::fs::canonicalize(path).unwrap_or(path.to_path_buf())];
@@ -177,9 +190,13 @@ pub fn load_file(path: &Path) -> Result<(ScenarioSource, ScenarioFile), LoadErro
             .unwrap_or_default();
         layers.push(layer);
     }
-    // Base first, as they are laid.
+    // Base first, as they are laid, then the overrides.
     layers.reverse();
+    let n_files = layers.len();
+    let sets = override_layers(&layers, overrides)?;
+    layers.extend(sets);
     let file = load_layers(&layers)?;
+    layers.truncate(n_files);
     let top = layers.pop().expect("the file itself");
     Ok((
         ScenarioSource {
@@ -191,9 +208,133 @@ pub fn load_file(path: &Path) -> Result<(ScenarioSource, ScenarioFile), LoadErro
                 .rev()
                 .map(|l| (l.name, l.sha256))
                 .collect(),
+            overrides: overrides.to_vec(),
         },
         file,
     ))
+}
+
+/// The layers of `--set KEY=VALUE` overrides, resolved against the merged `layers`: each becomes
+/// the TOML text that writes the one value.
+fn override_layers(layers: &[Layer], overrides: &[String]) -> Result<Vec<Layer>, LoadError> {
+    if overrides.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+    let mut merged = docs[0].get_ref().clone();
+    for doc in &docs[1..] {
+        merge(&mut merged, doc.get_ref().clone());
+    }
+    overrides
+        .iter()
+        .map(|o| {
+            let name = format!("--set {o}");
+            let fail = |msg: String| invalid(&name, o, 0..o.len(), "", msg);
+            let Some((key, value)) = o.split_once('=') else {
+                return Err(fail(
+                    "an override is KEY=VALUE, e.g. instruments.direct_equity.equity.budget=2亿"
+                        .into(),
+                ));
+            };
+            let text = override_text(&merged, key.trim(), value.trim()).map_err(fail)?;
+            Ok(Layer {
+                name,
+                text,
+                sha256: String::new(),
+            })
+        })
+        .collect()
+}
+
+/// The TOML text that sets `key` (a dotted path through `doc`, ids naming elements of arrays of
+/// tables with ids) to `value`.
+fn override_text(doc: &DeTable<'_>, key: &str, value: &str) -> Result<String, String> {
+    let segments: Vec<&str> = key.split('.').collect();
+    let bare = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let Some(bad) = segments.iter().find(|s| !bare(s)) {
+        return Err(format!(
+            "\"{bad}\" in \"{key}\" is not a key: use dotted keys of ASCII letters, digits, '_' or '-'"
+        ));
+    }
+    // Walk the document: in a table a segment is a key; in an array of tables with ids, an id.
+    // Past a table the file does not write (a default), every segment is a key of a new table.
+    let mut tables: Vec<&str> = Vec::new(); // keys since the root or since the element
+    let mut element: Option<(Vec<&str>, &str)> = None; // (path of the array, id)
+    let mut here: Option<&DeValue<'_>> = None; // the value at `tables` (None: the root or new)
+    let mut within: Option<&DeTable<'_>> = Some(doc); // the table whose key the next segment is
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match here {
+            Some(v) if by_id(v) => {
+                if element.is_some() {
+                    return Err(format!(
+                        "\"{key}\" reaches into a second array of tables: not supported"
+                    ));
+                }
+                let items = v.as_array().expect("by_id");
+                let Some(item) = items.iter().find(|x| id_of(x.get_ref()) == Some(*seg)) else {
+                    let ids: Vec<&str> = items.iter().filter_map(|x| id_of(x.get_ref())).collect();
+                    return Err(format!(
+                        "no element with id \"{seg}\" in {}: allowed are {}",
+                        tables.join("."),
+                        ids.join(", ")
+                    ));
+                };
+                if last {
+                    return Err(format!(
+                        "\"{key}\" names a whole element: give one of its keys"
+                    ));
+                }
+                element = Some((std::mem::take(&mut tables), seg));
+                within = item.get_ref().as_table();
+                here = None;
+            }
+            Some(v) if v.is_array() => {
+                return Err(format!(
+                    "\"{}\" is an array without ids: it can only be replaced whole, in the file",
+                    segments[..i].join(".")
+                ));
+            }
+            Some(v) if !v.is_table() => {
+                return Err(format!(
+                    "\"{}\" is a value, not a table: \"{key}\" goes past it",
+                    segments[..i].join(".")
+                ));
+            }
+            _ => {
+                if let Some(v) = here {
+                    within = v.as_table();
+                }
+                tables.push(seg);
+                here = within.and_then(|t| t.get(*seg)).map(|v| v.get_ref());
+                if here.is_none() {
+                    within = None;
+                }
+            }
+        }
+    }
+    let rendered = match format!("x = {value}").parse::<toml::Table>() {
+        Ok(_) => value.to_string(),
+        Err(_) => toml::Value::String(value.to_string()).to_string(),
+    };
+    let (leaf, parents) = tables.split_last().expect("at least one key");
+    let mut text = String::new();
+    match element {
+        Some((array, id)) => {
+            text.push_str(&format!("[[{}]]\nid = \"{id}\"\n", array.join(".")));
+            if !parents.is_empty() {
+                text.push_str(&format!("[{}.{}]\n", array.join("."), parents.join(".")));
+            }
+        }
+        None if !parents.is_empty() => text.push_str(&format!("[{}]\n", parents.join("."))),
+        None => {}
+    }
+    text.push_str(&format!("{leaf} = {rendered}\n"));
+    Ok(text)
 }
 
 /// Parses and validates scenario text; `name` is used in messages. The text cannot `extends`

@@ -14,7 +14,7 @@ pub mod validate;
 use crate::money::{Money, Quantity, Rate};
 use serde::Deserialize;
 
-pub use load::{LoadError, ScenarioSource, load_file, load_str};
+pub use load::{LoadError, ScenarioSource, load_file, load_file_with, load_str};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
