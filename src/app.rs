@@ -289,3 +289,122 @@ fn write_run(
         headlines,
     })
 }
+
+/// `fundsim sweep`: runs `file` at every point of the grid of `ranges` and writes `sweep.csv` and
+/// `run.json` (every point, with its overrides). Returns a short table for stdout.
+pub fn sweep_to_dir(
+    file: &Path,
+    base: &[String],
+    ranges: &[crate::study::Range],
+    metrics: &[String],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<String, AppError> {
+    let file = file.to_path_buf();
+    let (loaded, points) = crate::study::sweep(&file, base, ranges, settings, progress)?;
+    if let Some(first) = points.first() {
+        for m in metrics {
+            if !first.summary.iter().any(|r| &r.metric == m) {
+                return Err(AppError::BadInput(format!(
+                    "error: --metric {m}: no such metric in {} (see metrics.csv of a run)",
+                    file.display()
+                )));
+            }
+        }
+    }
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
+    };
+    let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
+    let keys: Vec<String> = ranges.iter().map(|r| r.key.clone()).collect();
+    let mut bytes = Vec::new();
+    crate::output::csv_out::write_sweep(&mut bytes, &keys, &points, metrics)
+        .map_err(|e| failed("sweep.csv", &e))?;
+    staging
+        .write("sweep.csv", &bytes)
+        .map_err(|e| failed("sweep.csv", &e))?;
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        loaded.iter().map(|s| (&s.source, &s.file)).collect();
+    staging
+        .write(
+            "run.json",
+            run_json(settings.seed, settings.paths, &described).as_bytes(),
+        )
+        .map_err(|e| failed("run.json", &e))?;
+    staging
+        .commit()
+        .map_err(|e| failed("the output files", &e))?;
+    let mut table = String::new();
+    for p in &points {
+        let values: Vec<String> = (keys.iter().zip(&p.values))
+            .map(|(k, v)| format!("{k}={}", v.normalize()))
+            .collect();
+        let all = p
+            .targets
+            .iter()
+            .find(|t| t.target == report::ALL_TARGETS)
+            .map_or("-".to_string(), |t| format!("{:.1}%", t.estimate.p * 100.0));
+        let cost = p
+            .summary
+            .iter()
+            .find(|r| r.metric == "net_fiscal_cost")
+            .map_or(f64::NAN, |r| r.summary.mean);
+        table.push_str(&format!(
+            "{}  P(all targets) {all}  net fiscal cost (mean) {}\n",
+            values.join(" "),
+            report::human(cost, crate::metrics::Unit::Cny)
+        ));
+    }
+    Ok(table)
+}
+
+/// `fundsim goal-seek`: the smallest value of `range.key` in its bounds for which P(`target`) ≥
+/// `level`; writes `goal_seek.csv`. Returns the answer as text for stdout.
+pub fn goal_seek_to_dir(
+    file: &Path,
+    base: &[String],
+    range: &crate::study::Range,
+    (target, level): (&str, f64),
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<String, AppError> {
+    let file = file.to_path_buf();
+    let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
+    };
+    let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
+    let mut bytes = Vec::new();
+    crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek)
+        .map_err(|e| failed("goal_seek.csv", &e))?;
+    staging
+        .write("goal_seek.csv", &bytes)
+        .map_err(|e| failed("goal_seek.csv", &e))?;
+    staging
+        .commit()
+        .map_err(|e| failed("the output files", &e))?;
+    let show = |v: Option<rust_decimal::Decimal>| {
+        v.map_or("not reached".into(), |v| v.normalize().to_string())
+    };
+    Ok(match seek.answer {
+        Some(x) => format!(
+            "{} = {} is the smallest value with P({target} met) ≥ {:.1}% ({} paths); given the Monte Carlo error it lies between {} and {} ({} runs, goal_seek.csv)\n",
+            range.key,
+            x.normalize(),
+            level * 100.0,
+            settings.paths,
+            show(seek.interval.0),
+            show(seek.interval.1),
+            seek.tried.len(),
+        ),
+        None => format!(
+            "P({target} met) stays below {:.1}% up to {} = {} ({} paths; goal_seek.csv)\n",
+            level * 100.0,
+            range.key,
+            range.values.last().expect("bounds").normalize(),
+            settings.paths
+        ),
+    })
+}

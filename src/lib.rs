@@ -31,6 +31,7 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod study;
 pub mod subsidy;
 pub mod valuation;
 pub mod waterfall;

@@ -74,6 +74,55 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Run one scenario at every point of a grid of input values, on common random numbers:
+    /// one row per point in sweep.csv (each target's P(met), key metrics, with their MCSE).
+    Sweep {
+        scenario: PathBuf,
+        /// KEY=a..b:step, e.g. instruments.sub_fund.fof.budget=1亿..3亿:5000万 (several keys:
+        /// their grid).
+        #[arg(long = "set-range", value_name = "KEY=a..b:step")]
+        set_range: Vec<String>,
+        /// KEY=a,b,c: the values of a key, listed.
+        #[arg(long = "values", value_name = "KEY=a,b,c")]
+        values: Vec<String>,
+        /// A metric of summary.csv to report besides the defaults (repeatable).
+        #[arg(long = "metric")]
+        metric: Vec<String>,
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: u64,
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// The smallest value of an input for which a target is met with at least a given
+    /// probability, on common random numbers, with the range the Monte Carlo error leaves.
+    GoalSeek {
+        scenario: PathBuf,
+        /// KEY=a..b: the input and the bounds to search in.
+        #[arg(long = "set-range", value_name = "KEY=a..b")]
+        set_range: String,
+        /// A target id of the scenario, or all / all_<year>.
+        #[arg(long)]
+        target: String,
+        /// The probability to reach, in (0, 1).
+        #[arg(long)]
+        probability: f64,
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: u64,
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Check scenario files and report every problem with its file, line and key.
     Validate {
         #[arg(required = true)]
@@ -153,7 +202,84 @@ fn wrote(out: &std::path::Path, files: &[PathBuf]) {
 }
 
 fn execute(command: Command) -> Result<(), AppError> {
+    let bad = |e: String| AppError::BadInput(format!("error: {e}"));
     match command {
+        Command::Sweep {
+            scenario,
+            set_range,
+            values,
+            metric,
+            paths,
+            seed,
+            threads,
+            out,
+            set,
+        } => {
+            let mut ranges = Vec::new();
+            for r in &set_range {
+                ranges.push(fundsim::study::parse_range(r, true).map_err(bad)?);
+            }
+            for v in &values {
+                ranges.push(fundsim::study::parse_range(v, false).map_err(bad)?);
+            }
+            if ranges.is_empty() {
+                return Err(bad(
+                    "give at least one --set-range KEY=a..b:step or --values KEY=a,b,c".into(),
+                ));
+            }
+            let pool = pool(threads)?;
+            let points: u64 = ranges.iter().map(|r| r.values.len() as u64).product();
+            let bar = Bar(progress_bar(paths * points));
+            let settings = RunSettings::new(paths, seed);
+            let table = pool.install(|| {
+                fundsim::app::sweep_to_dir(&scenario, &set, &ranges, &metric, settings, &out, &bar)
+            })?;
+            bar.0.finish_and_clear();
+            print!("{table}");
+            eprintln!("wrote {}: sweep.csv, run.json", out.display());
+            Ok(())
+        }
+        Command::GoalSeek {
+            scenario,
+            set_range,
+            target,
+            probability,
+            paths,
+            seed,
+            threads,
+            out,
+            set,
+        } => {
+            let range = fundsim::study::parse_range(&set_range, false).map_err(bad)?;
+            if range.values.len() != 2 {
+                return Err(bad(format!(
+                    "--set-range {set_range}: give the bounds as KEY=a..b"
+                )));
+            }
+            if !(probability > 0.0 && probability < 1.0) {
+                return Err(bad(format!(
+                    "--probability {probability}: give a probability above 0 and below 1"
+                )));
+            }
+            let pool = pool(threads)?;
+            let bar = Bar(progress_bar(0));
+            let settings = RunSettings::new(paths, seed);
+            let text = pool.install(|| {
+                fundsim::app::goal_seek_to_dir(
+                    &scenario,
+                    &set,
+                    &range,
+                    (&target, probability),
+                    settings,
+                    &out,
+                    &bar,
+                )
+            })?;
+            bar.0.finish_and_clear();
+            print!("{text}");
+            eprintln!("wrote {}: goal_seek.csv", out.display());
+            Ok(())
+        }
         Command::Compare {
             base,
             others,

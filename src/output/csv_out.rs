@@ -291,6 +291,94 @@ pub fn write_metrics<W: Write>(out: W, scenarios: &[(&str, &Catalogue)]) -> io::
     w.flush()
 }
 
+/// Metrics a sweep reports besides every target's P(met).
+pub const SWEEP_METRICS: &[&str] = &[
+    "fiscal_outlay",
+    "net_fiscal_cost",
+    "money_back",
+    "additional_unicorns",
+    "additional_chain_leaders",
+];
+
+/// `sweep.csv`: one row per point: `point`, each key's value, then `p.<target>` and
+/// `p.<target>_mcse` for every target of the first point (and `all`), then `<metric>_mean` and
+/// `<metric>_mcse` for [`SWEEP_METRICS`] and `extra`.
+pub fn write_sweep<W: Write>(
+    out: W,
+    keys: &[String],
+    points: &[crate::study::Point],
+    extra: &[String],
+) -> io::Result<()> {
+    let mut w = writer(out)?;
+    let targets: Vec<&str> = points
+        .first()
+        .map(|p| p.targets.iter().map(|t| t.target.as_str()).collect())
+        .unwrap_or_default();
+    let metrics: Vec<&str> = SWEEP_METRICS
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .collect();
+    let mut header = vec!["point".to_string()];
+    header.extend(keys.iter().cloned());
+    for t in &targets {
+        header.push(format!("p.{t}"));
+        header.push(format!("p.{t}_mcse"));
+    }
+    for m in &metrics {
+        header.push(format!("{m}_mean"));
+        header.push(format!("{m}_mcse"));
+    }
+    w.write_record(&header).map_err(io_err)?;
+    for (i, p) in points.iter().enumerate() {
+        let mut rec = vec![i.to_string()];
+        rec.extend(p.values.iter().map(|v| v.normalize().to_string()));
+        for t in &targets {
+            match p.targets.iter().find(|r| r.target == *t) {
+                Some(r) => {
+                    rec.push(number(r.estimate.p, Unit::Indicator));
+                    rec.push(number(r.estimate.mcse, Unit::Indicator));
+                }
+                None => rec.extend([String::new(), String::new()]),
+            }
+        }
+        for m in &metrics {
+            match p.summary.iter().find(|r| r.metric == *m) {
+                Some(r) => {
+                    rec.push(number(r.summary.mean, r.unit));
+                    rec.push(number(r.summary.mcse, r.unit));
+                }
+                None => rec.extend([String::new(), String::new()]),
+            }
+        }
+        w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
+/// `goal_seek.csv`: every value tried, in order: `key,value,probability,ci_low,ci_high`.
+pub fn write_goal_seek<W: Write>(
+    out: W,
+    key: &str,
+    seek: &crate::study::GoalSeek,
+) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record(["key", "value", "probability", "ci_low", "ci_high"])
+        .map_err(io_err)?;
+    let p = Unit::Indicator;
+    for (v, pm, lo, hi) in &seek.tried {
+        w.write_record([
+            key.to_string(),
+            v.normalize().to_string(),
+            number(*pm, p),
+            number(*lo, p),
+            number(*hi, p),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

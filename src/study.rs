@@ -1,0 +1,290 @@
+//! Studies over a scenario's inputs on common random numbers: sweeps and goal seeking.
+//!
+//! A study runs the same scenario at several values of one or more inputs, each as a `--set`
+//! override ([`crate::scenario::load_file_with`]), with the same seed: every point shares the
+//! market and every firm no instrument touched, so the curve is smooth and differences between
+//! points are exact up to what the inputs change.
+//!
+//! - **Sweep**: a grid (the product of the keys' values); one row per point in `sweep.csv` with each
+//!   target's P(met) and a few metrics' means, each with its Monte Carlo standard error.
+//! - **Goal seek**: the smallest value of one input in `[a, b]` for which P(target met) reaches a
+//!   level, by bisection (the probability is taken to rise with the input); and, from the 95%
+//!   intervals of the probabilities, the range within which the answer lies given the Monte Carlo
+//!   error: from the smallest value whose interval's upper end reaches the level to the smallest
+//!   whose lower end does. Every value tried is in `goal_seek.csv`.
+
+use crate::app::{AppError, Loaded, load_all_with};
+use crate::money::{parse_money, parse_rate};
+use crate::report::{self, SummaryRow, TargetRow};
+use crate::run::{Progress, RunSettings, run};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::path::PathBuf;
+
+/// One input and the values it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    pub key: String,
+    pub values: Vec<Decimal>,
+    /// The step of `a..b:step`: goal seeking stays on `a + k·step` (e.g. `:1` for counts).
+    pub step: Option<Decimal>,
+}
+
+/// A value as written: `"1.5亿"`, `"30%"`, `"0.3"`, `"12"`.
+pub fn parse_value(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let parsed = if t.ends_with('%') {
+        parse_rate(t).map_err(|e| e.to_string())
+    } else {
+        parse_money(t).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|_| {
+        format!("\"{t}\" is not a number: write e.g. 12, 0.3, \"30%\", \"200万\" or \"1.5亿\"")
+    })
+}
+
+/// `KEY=a..b:step` (the step may be left out for goal seeking: `KEY=a..b`) or `KEY=a,b,c`.
+pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
+    let (key, rest) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("\"{spec}\" is not KEY=a..b:step or KEY=a,b,c"))?;
+    let key = key.trim().to_string();
+    let (values, step) = if let Some((a, b)) = rest.split_once("..") {
+        let (b, step) = match b.split_once(':') {
+            Some((b, s)) => (b, Some(s)),
+            None => (b, None),
+        };
+        let (lo, hi) = (parse_value(a)?, parse_value(b)?);
+        if hi < lo {
+            return Err(format!("\"{spec}\": the range's end is below its start"));
+        }
+        match (step, need_step) {
+            (Some(s), true) => {
+                let step = parse_value(s)?;
+                if step <= Decimal::ZERO {
+                    return Err(format!("\"{spec}\": the step must be above 0"));
+                }
+                let n = ((hi - lo) / step).floor().to_u64().unwrap_or(u64::MAX);
+                if n >= 1000 {
+                    return Err(format!(
+                        "\"{spec}\" has more than 1000 points: take a larger step"
+                    ));
+                }
+                let values = (0..=n).map(|i| lo + step * Decimal::from(i)).collect();
+                (values, Some(step))
+            }
+            (Some(s), false) => {
+                let step = parse_value(s)?;
+                if step <= Decimal::ZERO {
+                    return Err(format!("\"{spec}\": the step must be above 0"));
+                }
+                (vec![lo, hi], Some(step))
+            }
+            (None, true) => return Err(format!("\"{spec}\" needs a step: KEY=a..b:step")),
+            (None, false) => (vec![lo, hi], None),
+        }
+    } else {
+        let values = rest
+            .split(',')
+            .map(parse_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        (values, None)
+    };
+    if values.is_empty() {
+        return Err(format!("\"{spec}\" gives no value"));
+    }
+    Ok(Range { key, values, step })
+}
+
+/// The override text of `key` at `value` (a plain TOML number).
+fn set(key: &str, value: Decimal) -> String {
+    format!("{key}={}", value.normalize())
+}
+
+/// A scenario run at one point: its summary and target rows.
+pub struct Point {
+    pub values: Vec<Decimal>,
+    pub summary: Vec<SummaryRow>,
+    pub targets: Vec<TargetRow>,
+}
+
+/// Runs `file` with `base` overrides and `point` (`(key, value)` pairs) laid over it.
+fn run_point(
+    file: &PathBuf,
+    base: &[String],
+    point: &[(&str, Decimal)],
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Result<(Loaded, Point), AppError> {
+    let mut sets = base.to_vec();
+    sets.extend(point.iter().map(|(k, v)| set(k, *v)));
+    let loaded = load_all_with(std::slice::from_ref(file), &sets)?
+        .pop()
+        .expect("one file");
+    let result = run(&loaded.model, settings, progress);
+    let summary = report::summary_rows(&loaded.model, &result);
+    let targets = report::target_rows(&loaded.model, &result);
+    Ok((
+        loaded,
+        Point {
+            values: point.iter().map(|(_, v)| *v).collect(),
+            summary,
+            targets,
+        },
+    ))
+}
+
+/// Every point of the grid of `ranges` (the first key varies slowest).
+pub fn sweep(
+    file: &PathBuf,
+    base: &[String],
+    ranges: &[Range],
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Result<(Vec<Loaded>, Vec<Point>), AppError> {
+    let mut grid: Vec<Vec<Decimal>> = vec![Vec::new()];
+    for r in ranges {
+        grid = grid
+            .into_iter()
+            .flat_map(|p| {
+                r.values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(*v);
+                    q
+                })
+            })
+            .collect();
+    }
+    let mut loaded = Vec::new();
+    let mut points = Vec::new();
+    for values in grid {
+        let point: Vec<(&str, Decimal)> = (ranges.iter().map(|r| r.key.as_str()))
+            .zip(values)
+            .collect();
+        let (l, p) = run_point(file, base, &point, settings, progress)?;
+        loaded.push(l);
+        points.push(p);
+    }
+    Ok((loaded, points))
+}
+
+/// The probability that target `target` (an id, `all` or `all_<year>`) is met at a point, with
+/// its 95% interval.
+pub fn probability(point: &Point, target: &str) -> Option<(f64, f64, f64)> {
+    let t = point.targets.iter().find(|t| t.target == target)?;
+    Some((t.estimate.p, t.estimate.low, t.estimate.high))
+}
+
+/// What goal seeking found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalSeek {
+    /// Every value tried, in order, with its P(met) and 95% interval.
+    pub tried: Vec<(Decimal, f64, f64, f64)>,
+    /// The smallest value reaching the level, if any in the range.
+    pub answer: Option<Decimal>,
+    /// The range of the answer given the Monte Carlo error: `(smallest value whose interval's upper
+    /// end reaches the level, smallest whose lower end does)`; the second is `None` if no value in
+    /// the range is surely enough.
+    pub interval: (Option<Decimal>, Option<Decimal>),
+}
+
+/// Goal seeking on `range` (its first and last values are the bounds) for P(`target`) ≥ `level`.
+pub fn goal_seek(
+    file: &PathBuf,
+    base: &[String],
+    range: &Range,
+    (target, level): (&str, f64),
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Result<GoalSeek, AppError> {
+    let (lo, hi) = (range.values[0], *range.values.last().expect("bounds"));
+    let mut tried: Vec<(Decimal, f64, f64, f64)> = Vec::new();
+    let eval = |x: Decimal, tried: &mut Vec<(Decimal, f64, f64, f64)>| {
+        if let Some(t) = tried.iter().find(|t| t.0 == x) {
+            return Ok((t.1, t.2, t.3));
+        }
+        let (_, p) = run_point(file, base, &[(&range.key, x)], settings, progress)?;
+        let (pm, low, high) = probability(&p, target).ok_or_else(|| {
+            let ids: Vec<&str> = p.targets.iter().map(|t| t.target.as_str()).collect();
+            AppError::BadInput(format!(
+                "error: --target {target}: no such target; allowed are {}",
+                ids.join(", ")
+            ))
+        })?;
+        tried.push((x, pm, low, high));
+        Ok::<_, AppError>((pm, low, high))
+    };
+    // The smallest x in [lo, hi] with `pick(P) ≥ level`, if any (bisection; P rises with x).
+    let smallest = |pick: fn((f64, f64, f64)) -> f64,
+                    tried: &mut Vec<(Decimal, f64, f64, f64)>|
+     -> Result<Option<Decimal>, AppError> {
+        if pick(eval(lo, tried)?) >= level {
+            return Ok(Some(lo));
+        }
+        if pick(eval(hi, tried)?) < level {
+            return Ok(None);
+        }
+        let (mut a, mut b) = (lo, hi);
+        let resolution = range.step.unwrap_or((hi - lo) / Decimal::from(1000));
+        for _ in 0..60 {
+            if b - a <= resolution {
+                break;
+            }
+            let mut mid = (a + b) / Decimal::TWO;
+            if let Some(step) = range.step {
+                // On the grid a + k·step, strictly inside (a, b).
+                mid = (lo + ((mid - lo) / step).floor() * step)
+                    .max(a + step)
+                    .min(b - step);
+                if mid <= a || mid >= b {
+                    break;
+                }
+            }
+            if pick(eval(mid, tried)?) >= level {
+                b = mid;
+            } else {
+                a = mid;
+            }
+        }
+        Ok(Some(b))
+    };
+    let answer = smallest(|p| p.0, &mut tried)?;
+    let early = smallest(|p| p.2, &mut tried)?;
+    let late = smallest(|p| p.1, &mut tried)?;
+    Ok(GoalSeek {
+        tried,
+        answer,
+        interval: (early, late),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_values() {
+        let r = parse_range("a.b=1亿..2亿:5000万", true).expect("range");
+        assert_eq!(r.values.len(), 3);
+        assert_eq!(r.values[1], Decimal::from(150_000_000));
+        assert_eq!(r.step, Some(Decimal::from(50_000_000)));
+        let r = parse_range("x=10%..30%:10%", true).expect("range");
+        assert_eq!(
+            r.values,
+            vec![Decimal::new(1, 1), Decimal::new(2, 1), Decimal::new(3, 1)]
+        );
+        assert_eq!(
+            parse_range("n=1..5:1", false).expect("bounds").values.len(),
+            2
+        );
+        let r = parse_range("n=1,2,5", false).expect("list");
+        assert_eq!(r.values.len(), 3);
+        assert!(parse_range("n=5..1:1", true).is_err());
+        assert!(parse_range("n=1..5", true).is_err());
+        assert!(parse_range("n=1..5000:1", true).is_err());
+        assert_eq!(
+            parse_range("n=1..5", false).expect("bounds").values.len(),
+            2
+        );
+    }
+}

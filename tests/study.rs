@@ -1,0 +1,178 @@
+//! `fundsim sweep` and `fundsim goal-seek` on a case with a closed form: one year of new projects,
+//! Poisson with mean λ (`industries.ic.arrivals_per_year`), and the target "at least 10 projects
+//! landed in 2024", met with probability `P(Poisson(λ) ≥ 10)`. Arrivals are drawn by inversion from
+//! the industry-year's own uniform, so on common random numbers the count rises with λ on every
+//! path and the probability with it.
+
+use assert_cmd::Command;
+use std::fs;
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "poisson"
+
+[time]
+start_year = 2024
+horizon_years = 1
+
+[market]
+rho = 0.5
+industry_rho = 0.5
+sensitivity = { round = 0, exit = 0, fail = 0, value = 0, exit_value = 0 }
+
+[thresholds]
+chain_leader = { measure = "value", value = "100亿" }
+cluster = { measure = "value", value = "1000亿" }
+
+[program]
+discount_rate = "3%"
+recycling = { to_pool = "0%" }
+
+[[industries]]
+id = "ic"
+name = "ic"
+arrivals_per_year = 5
+beta_market = 0
+beta_industry = 0
+entry = { value = { median = "1000万", sigma = 0.5 } }
+
+[[industries.stages]]
+name = "seed"
+dilution = "20%"
+p_round = 0.1
+p_exit = 0
+p_fail = 0.1
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = "0%"
+
+[[industries.stages]]
+name = "A"
+dilution = "20%"
+step_up = { median = 2, sigma = 0 }
+p_round = 0
+p_exit = 0
+p_fail = 0
+exit_multiple = { median = 1, sigma = 0 }
+ipo_share = "0%"
+
+[[targets]]
+id = "projects"
+label = "新落户项目10个以上"
+metric = "projects_landed"
+threshold = 10
+deadline = 2024
+"#;
+
+/// `P(Poisson(λ) ≥ k)`, summed exactly.
+fn tail(lambda: f64, k: u32) -> f64 {
+    let mut term = (-lambda).exp();
+    let mut below = 0.0;
+    for j in 0..k {
+        below += term;
+        term *= lambda / f64::from(j + 1);
+    }
+    1.0 - below
+}
+
+#[test]
+fn goal_seek_finds_the_poisson_mean_for_a_target_probability() {
+    // The λ with P(Poisson(λ) ≥ 10) = 0.8, by bisection on the closed form: λ* ≈ 12.44.
+    let (mut lo, mut hi) = (1.0, 40.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid, 10) >= 0.8 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let exact = hi;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=1..40"])
+        .args(["--target", "projects", "--probability", "0.8"])
+        .args(["--paths", "4000", "--seed", "3"])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    // "KEY = x is the smallest value ... it lies between a and b".
+    let number_after = |marker: &str| -> f64 {
+        let rest = &text[text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} in {text}"))
+            + marker.len()..];
+        rest.split_whitespace()
+            .next()
+            .expect("a number")
+            .parse()
+            .expect("number")
+    };
+    let found = number_after("arrivals_per_year = ");
+    let (early, late) = (number_after("between "), number_after(" and "));
+    assert!(
+        early <= exact + 0.05 && exact <= late + 0.05,
+        "λ* = {exact} outside the Monte Carlo range [{early}, {late}] (found {found}): {text}"
+    );
+    // The range is narrow at 4000 paths: P's standard error is about 0.0063, and P rises by about
+    // 0.06 per unit of λ near λ*, so the 95% range spans about ±0.2.
+    assert!(late - early < 1.0, "{text}");
+    let csv = fs::read_to_string(dir.path().join("out/goal_seek.csv")).expect("goal_seek.csv");
+    assert!(csv.lines().count() > 5, "{csv}");
+}
+
+#[test]
+fn a_sweep_is_monotone_on_common_random_numbers_and_matches_the_closed_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=6..14:2"])
+        .args(["--paths", "3000", "--seed", "8"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("h")
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 5);
+    let mut previous = -1.0;
+    for r in &rows {
+        let lambda: f64 = r[col("industries.ic.arrivals_per_year")]
+            .parse()
+            .expect("λ");
+        let p: f64 = r[col("p.projects")].parse().expect("p");
+        let se: f64 = r[col("p.projects_mcse")].parse().expect("se");
+        let exact = tail(lambda, 10);
+        assert!(
+            (p - exact).abs() < 4.0 * se.max(1e-3),
+            "λ = {lambda}: {p} vs {exact}"
+        );
+        assert!(
+            p >= previous,
+            "P(met) falls from {previous} to {p} at λ = {lambda}"
+        );
+        previous = p;
+    }
+}
