@@ -408,3 +408,102 @@ pub fn goal_seek_to_dir(
         ),
     })
 }
+
+/// Writes one file (and nothing else) into `out` through [`Staging`].
+fn write_one(out: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
+    };
+    let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
+    staging.write(name, bytes).map_err(|e| failed(&e))?;
+    staging.commit().map_err(|e| failed(&e))?;
+    Ok(())
+}
+
+/// `fundsim sensitivity`: the tornado of `metric` over `inputs`; writes `tornado.csv`.
+pub fn tornado_to_dir(
+    file: &Path,
+    base: &[String],
+    inputs: &[crate::study::Range],
+    metric: &str,
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<String, AppError> {
+    let swings = crate::study::tornado(
+        &file.to_path_buf(),
+        base,
+        inputs,
+        metric,
+        settings,
+        progress,
+    )?;
+    let mut bytes = Vec::new();
+    crate::output::csv_out::write_tornado(&mut bytes, metric, &swings)
+        .map_err(|e| AppError::Failed(format!("tornado.csv: {e}")))?;
+    write_one(out, "tornado.csv", &bytes)?;
+    let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
+    for s in &swings {
+        text.push_str(&format!(
+            "{:<48} {:>14} ± {:<12} ({} → {})\n",
+            s.key,
+            format!("{:+.4}", s.swing.0),
+            format!("{:.4}", 1.959_964 * s.swing.1),
+            s.low.normalize(),
+            s.high.normalize()
+        ));
+    }
+    Ok(text)
+}
+
+/// `fundsim allocate`: every split of `budget` across `ids`; writes `allocation.csv`.
+pub fn allocate_to_dir(
+    file: &Path,
+    base: &[String],
+    (ids, budget, step): (&[String], rust_decimal::Decimal, rust_decimal::Decimal),
+    objective: &str,
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<String, AppError> {
+    let (splits, best) = crate::study::allocate(
+        &file.to_path_buf(),
+        base,
+        (ids, budget, step),
+        objective,
+        settings,
+        progress,
+    )?;
+    let mut bytes = Vec::new();
+    crate::output::csv_out::write_allocation(&mut bytes, ids, objective, &splits)
+        .map_err(|e| AppError::Failed(format!("allocation.csv: {e}")))?;
+    write_one(out, "allocation.csv", &bytes)?;
+    let show = |s: &crate::study::Split| {
+        (ids.iter().zip(&s.shares))
+            .map(|(id, x)| {
+                format!(
+                    "{id} {}%",
+                    (x * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let best = &splits[best];
+    let mut text = format!(
+        "best split of {} a year: {}  {objective} = {:.4} ± {:.4}\nneighbours (one step moved), paired difference from the best:\n",
+        budget.normalize(),
+        show(best),
+        best.objective.0,
+        1.959_964 * best.objective.1
+    );
+    for s in splits.iter().filter(|s| s.neighbour) {
+        text.push_str(&format!(
+            "  {:<60} {:+.4} ± {:.4}\n",
+            show(s),
+            s.from_best.0,
+            1.959_964 * s.from_best.1
+        ));
+    }
+    Ok(text)
+}

@@ -123,6 +123,56 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// A tornado: each input at its low and high value on common random numbers, ranked by the
+    /// swing of a metric (tornado.csv).
+    Sensitivity {
+        scenario: PathBuf,
+        /// The metric: a scalar of summary.csv, or p.<target> for a target's P(met).
+        #[arg(long)]
+        metric: String,
+        /// KEY=low..high (repeatable).
+        #[arg(long = "input", value_name = "KEY=low..high", required = true)]
+        input: Vec<String>,
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: u64,
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// The split of a yearly budget across instruments that maximises an objective, on common
+    /// random numbers, with every split tried and its paired difference from the best
+    /// (allocation.csv).
+    Allocate {
+        scenario: PathBuf,
+        /// The yearly budget to split, e.g. 2.24亿.
+        #[arg(long)]
+        budget: String,
+        /// Instrument ids, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        instruments: Vec<String>,
+        /// p.<target> (a target's P(met), e.g. p.all_2030), or a scalar metric of summary.csv
+        /// (maximised; minimised when less is better, e.g. net_fiscal_cost).
+        #[arg(long)]
+        objective: String,
+        /// Share step of the splits (a divisor of 1).
+        #[arg(long, default_value = "0.25")]
+        step: String,
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: u64,
+        #[arg(long, default_value_t = 20_240_101)]
+        seed: u64,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Check scenario files and report every problem with its file, line and key.
     Validate {
         #[arg(required = true)]
@@ -237,6 +287,65 @@ fn execute(command: Command) -> Result<(), AppError> {
             bar.0.finish_and_clear();
             print!("{table}");
             eprintln!("wrote {}: sweep.csv, run.json", out.display());
+            Ok(())
+        }
+        Command::Sensitivity {
+            scenario,
+            metric,
+            input,
+            paths,
+            seed,
+            threads,
+            out,
+            set,
+        } => {
+            let inputs = (input.iter())
+                .map(|i| fundsim::study::parse_range(i, false).map_err(bad))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pool = pool(threads)?;
+            let bar = Bar(progress_bar(paths * 2 * inputs.len() as u64));
+            let settings = RunSettings::new(paths, seed);
+            let text = pool.install(|| {
+                fundsim::app::tornado_to_dir(
+                    &scenario, &set, &inputs, &metric, settings, &out, &bar,
+                )
+            })?;
+            bar.0.finish_and_clear();
+            print!("{text}");
+            eprintln!("wrote {}: tornado.csv", out.display());
+            Ok(())
+        }
+        Command::Allocate {
+            scenario,
+            budget,
+            instruments,
+            objective,
+            step,
+            paths,
+            seed,
+            threads,
+            out,
+            set,
+        } => {
+            let budget = fundsim::study::parse_value(&budget).map_err(bad)?;
+            let step = fundsim::study::parse_value(&step).map_err(bad)?;
+            let pool = pool(threads)?;
+            let bar = Bar(progress_bar(0));
+            let settings = RunSettings::new(paths, seed);
+            let text = pool.install(|| {
+                fundsim::app::allocate_to_dir(
+                    &scenario,
+                    &set,
+                    (&instruments, budget, step),
+                    &objective,
+                    settings,
+                    &out,
+                    &bar,
+                )
+            })?;
+            bar.0.finish_and_clear();
+            print!("{text}");
+            eprintln!("wrote {}: allocation.csv", out.display());
             Ok(())
         }
         Command::GoalSeek {

@@ -288,3 +288,254 @@ mod tests {
         );
     }
 }
+
+/// One input of a tornado: the metric at the input's low and high value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Swing {
+    pub key: String,
+    pub low: Decimal,
+    pub high: Decimal,
+    /// `(mean, MCSE)` of the metric at the low and the high value.
+    pub at_low: (f64, f64),
+    pub at_high: (f64, f64),
+    /// The paired difference high − low over the common paths, with its MCSE.
+    pub swing: (f64, f64),
+}
+
+/// The mean of `metric` over a run's paths, with its MCSE: a scalar metric of `summary.csv`, or
+/// `p.<target>` for a target's P(met).
+fn metric_value(point: &Point, metric: &str) -> Option<(f64, f64)> {
+    if let Some(t) = metric.strip_prefix("p.") {
+        let r = point.targets.iter().find(|r| r.target == t)?;
+        return Some((r.estimate.p, r.estimate.mcse));
+    }
+    let r = point.summary.iter().find(|r| r.metric == metric)?;
+    Some((r.summary.mean, r.summary.mcse))
+}
+
+/// The per-path values of `metric` (a scalar, or `p.<target>` as 0/1) of a run.
+fn metric_paths(
+    loaded: &Loaded,
+    result: &crate::run::ScenarioRun,
+    metric: &str,
+) -> Option<Vec<f64>> {
+    let c = &result.catalogue;
+    let model = &loaded.model;
+    let i = match metric.strip_prefix("p.") {
+        // Every target (`all`) or every target of a deadline (`all_<year>`) met on the path.
+        Some(t) if t == report::ALL_TARGETS || t.starts_with("all_") => {
+            let year: Option<i32> = t
+                .strip_prefix("all_")
+                .map(|y| y.parse().ok())
+                .unwrap_or(None);
+            if t != report::ALL_TARGETS && year.is_none() {
+                return None;
+            }
+            let members: Vec<usize> = (0..model.targets.len())
+                .filter(|&j| year.is_none_or(|y| model.year(model.targets[j].deadline) == y))
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let mut all = vec![1.0; result.paths as usize];
+            for j in members {
+                for (a, &m) in all.iter_mut().zip(&result.scalars[c.target_met(j)]) {
+                    if m != 1.0 {
+                        *a = 0.0;
+                    }
+                }
+            }
+            return Some(all);
+        }
+        Some(t) => {
+            let j = model.targets.iter().position(|x| x.id == t)?;
+            c.target_met(j)
+        }
+        None => c.scalars.iter().position(|x| x.name == metric)?,
+    };
+    Some(result.scalars[i].clone())
+}
+
+/// A tornado: each input (`KEY=low..high`) at its two values, everything else as in the file, on
+/// common random numbers; sorted by the size of the swing of `metric`.
+pub fn tornado(
+    file: &PathBuf,
+    base: &[String],
+    inputs: &[Range],
+    metric: &str,
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Result<Vec<Swing>, AppError> {
+    let mut swings = Vec::new();
+    for r in inputs {
+        let (low, high) = (r.values[0], *r.values.last().expect("bounds"));
+        let at = |v: Decimal| -> Result<(Point, Vec<f64>), AppError> {
+            let mut sets = base.to_vec();
+            sets.push(set(&r.key, v));
+            let loaded = load_all_with(std::slice::from_ref(file), &sets)?
+                .pop()
+                .expect("one file");
+            let result = run(&loaded.model, settings, progress);
+            let values = metric_paths(&loaded, &result, metric).ok_or_else(|| {
+                AppError::BadInput(format!(
+                    "error: --metric {metric}: no such metric (a scalar of summary.csv, or p.<target>)"
+                ))
+            })?;
+            let point = Point {
+                values: vec![v],
+                summary: report::summary_rows(&loaded.model, &result),
+                targets: report::target_rows(&loaded.model, &result),
+            };
+            Ok((point, values))
+        };
+        let (lo_point, lo_paths) = at(low)?;
+        let (hi_point, hi_paths) = at(high)?;
+        let d = crate::compare::paired(&lo_paths, &hi_paths, false);
+        swings.push(Swing {
+            key: r.key.clone(),
+            low,
+            high,
+            at_low: metric_value(&lo_point, metric).unwrap_or((f64::NAN, f64::NAN)),
+            at_high: metric_value(&hi_point, metric).unwrap_or((f64::NAN, f64::NAN)),
+            swing: (d.mean, d.mcse),
+        });
+    }
+    swings.sort_by(|a, b| b.swing.0.abs().total_cmp(&a.swing.0.abs()));
+    Ok(swings)
+}
+
+/// One split of a budget tried by [`allocate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// Each instrument's share of the budget.
+    pub shares: Vec<Decimal>,
+    /// The objective's mean and MCSE.
+    pub objective: (f64, f64),
+    /// The paired difference from the best split, with its MCSE (0 for the best).
+    pub from_best: (f64, f64),
+    /// Whether it is one step from the best (a share moved from one instrument to another).
+    pub neighbour: bool,
+}
+
+/// Every split of `budget` a year across `ids` in shares that are multiples of `step` (summing to
+/// 1), on common random numbers; the objective (`p.<target>` to maximise a target's P(met), or a
+/// scalar metric, maximised, or minimised when less is better) for each, and each split's paired
+/// difference from the best. Each instrument's yearly budget is replaced (its `per_year` if it has
+/// years).
+pub fn allocate(
+    file: &PathBuf,
+    base: &[String],
+    (ids, budget, step): (&[String], Decimal, Decimal),
+    objective: &str,
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Result<(Vec<Split>, usize), AppError> {
+    let bad = |m: String| AppError::BadInput(format!("error: {m}"));
+    if step <= Decimal::ZERO || step > Decimal::ONE || !(Decimal::ONE / step).fract().is_zero() {
+        return Err(bad(format!(
+            "--step {step}: a share step that divides 1, e.g. 0.1 or 0.25"
+        )));
+    }
+    let first = load_all_with(std::slice::from_ref(file), base)?
+        .pop()
+        .expect("one file");
+    let common = first.file.instruments.common();
+    let mut keys = Vec::new();
+    for id in ids {
+        let Some(c) = common.iter().find(|c| c.id == id) else {
+            let known: Vec<&str> = common.iter().map(|c| c.id).collect();
+            return Err(bad(format!(
+                "--instruments: no instrument \"{id}\": allowed are {}",
+                known.join(", ")
+            )));
+        };
+        let key = match c.budget {
+            crate::scenario::Budget::Span(_) => {
+                format!("instruments.{}.{id}.{}.per_year", c.kind, c.budget_key)
+            }
+            crate::scenario::Budget::Every(_) => {
+                format!("instruments.{}.{id}.{}", c.kind, c.budget_key)
+            }
+        };
+        keys.push(key);
+    }
+    // Shares in steps: all compositions of 1/step units into ids.len() parts.
+    let units = (Decimal::ONE / step).to_u32().unwrap_or(0);
+    if ids.is_empty() || units == 0 {
+        return Err(bad("--instruments: name at least one instrument".into()));
+    }
+    let mut compositions: Vec<Vec<u32>> = vec![vec![]];
+    for k in 0..ids.len() {
+        let last = k + 1 == ids.len();
+        compositions = compositions
+            .into_iter()
+            .flat_map(|c| {
+                let used: u32 = c.iter().sum();
+                let range: Vec<u32> = if last {
+                    vec![units - used]
+                } else {
+                    (0..=units - used).collect()
+                };
+                range.into_iter().map(move |u| {
+                    let mut d = c.clone();
+                    d.push(u);
+                    d
+                })
+            })
+            .collect();
+    }
+    if compositions.len() > 500 {
+        return Err(bad(format!(
+            "{} splits to try: at most 500 (take a larger --step or fewer instruments)",
+            compositions.len()
+        )));
+    }
+    // Per split: its shares, the objective's (mean, MCSE), and its per-path values.
+    type Tried = (Vec<Decimal>, (f64, f64), Vec<f64>);
+    let mut runs: Vec<Tried> = Vec::new();
+    let lower = !objective.starts_with("p.") && crate::metrics::lower_is_better(objective);
+    for c in &compositions {
+        let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
+        let mut sets = base.to_vec();
+        for (key, share) in keys.iter().zip(&shares) {
+            sets.push(set(key, (budget * share).round_dp(2)));
+        }
+        let loaded = load_all_with(std::slice::from_ref(file), &sets)?
+            .pop()
+            .expect("one file");
+        let result = run(&loaded.model, settings, progress);
+        let values = metric_paths(&loaded, &result, objective).ok_or_else(|| {
+            bad(format!(
+                "--objective {objective}: no such metric (a scalar of summary.csv, or p.<target>)"
+            ))
+        })?;
+        let s = crate::stats::summarize(&values);
+        runs.push((shares, (s.mean, s.mcse), values));
+    }
+    let best = (0..runs.len())
+        .max_by(|&a, &b| {
+            let (x, y) = (runs[a].1.0, runs[b].1.0);
+            if lower {
+                y.total_cmp(&x)
+            } else {
+                x.total_cmp(&y)
+            }
+        })
+        .expect("at least one split");
+    let best_units = &compositions[best];
+    let splits = runs
+        .iter()
+        .zip(&compositions)
+        .map(|((shares, objective, values), c)| {
+            let d = crate::compare::paired(&runs[best].2, values, false);
+            let moved: u32 = c.iter().zip(best_units).map(|(a, b)| a.abs_diff(*b)).sum();
+            Split {
+                shares: shares.clone(),
+                objective: *objective,
+                from_best: (d.mean, d.mcse),
+                neighbour: moved == 2,
+            }
+        })
+        .collect();
+    Ok((splits, best))
+}

@@ -176,3 +176,93 @@ fn a_sweep_is_monotone_on_common_random_numbers_and_matches_the_closed_form() {
         previous = p;
     }
 }
+
+#[test]
+fn a_tornado_ranks_inputs_by_their_paired_swing() {
+    // λ from 8 to 14 moves P(at least 10 projects) from P(Poisson(8) ≥ 10) to P(Poisson(14) ≥ 10)
+    // (0.2834 to 0.8906): the paired swing matches within 4 MCSE. Talents per project move
+    // nothing the target reads: a swing of exactly 0, ranked second.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args(["--metric", "p.projects"])
+        .args(["--input", "industries.ic.talent_per_arrival=0..5"])
+        .args(["--input", "industries.ic.arrivals_per_year=8..14"])
+        .args(["--paths", "3000", "--seed", "2"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(&rows[0][1], "industries.ic.arrivals_per_year");
+    let (swing, se): (f64, f64) = (
+        rows[0][9].parse().expect("swing"),
+        rows[0][10].parse().expect("se"),
+    );
+    let exact = tail(14.0, 10) - tail(8.0, 10);
+    assert!(
+        (swing - exact).abs() < 4.0 * se,
+        "{swing} ± {se} vs {exact}"
+    );
+    assert_eq!(&rows[1][1], "industries.ic.talent_per_arrival");
+    assert_eq!(rows[1][9].parse::<f64>().expect("swing"), 0.0);
+}
+
+#[test]
+fn allocation_finds_the_split_that_buys_the_most_grants() {
+    // 1000万 a year split between grants of 100万 to seed firms (`a`) and of 200万 to A firms (`b`),
+    // both with plenty of eligible firms: ⌊share·1000/100⌋ + ⌊(1 − share)·1000/200⌋ grants, most
+    // (10) with everything in `a`. One step (25%) away: 7 + 1 = 8, two fewer.
+    let text = SCENARIO
+        .replace(
+            "ipo_share = \"0%\"\n\n[[industries.stages]]",
+            "ipo_share = \"0%\"\nexisting = { count = 100, value = { median = \"1000万\", sigma = 0 }, age = [1, 1] }\n\n[[industries.stages]]",
+        )
+        .replace(
+            "exit_multiple = { median = 1, sigma = 0 }\nipo_share = \"0%\"\n\n[[targets]]",
+            "exit_multiple = { median = 1, sigma = 0 }\nipo_share = \"0%\"\nexisting = { count = 100, value = { median = \"2000万\", sigma = 0 }, age = [2, 2] }\n\n\
+             [[instruments.grant]]\nid = \"a\"\nbudget = \"500万\"\namount = \"100万\"\nstages = [\"seed\"]\n\n\
+             [[instruments.grant]]\nid = \"b\"\nbudget = \"500万\"\namount = \"200万\"\nstages = [\"A\"]\n\n[[targets]]",
+        );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("grants.toml");
+    fs::write(&file, &text).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("allocate")
+        .arg(&file)
+        .args([
+            "--budget",
+            "1000万",
+            "--instruments",
+            "a,b",
+            "--objective",
+            "grants_awarded",
+        ])
+        .args(["--step", "0.25", "--paths", "200"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("allocation.csv")).expect("allocation.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 5, "shares 0, 25, 50, 75, 100%");
+    let best = rows
+        .iter()
+        .find(|r| &r[6] == "0.000000" && &r[7] == "0.000000")
+        .expect("best");
+    assert_eq!((&best[1], &best[2]), ("1", "0"));
+    assert_eq!(best[4].parse::<f64>().expect("mean"), 10.0);
+    let next = rows.iter().find(|r| &r[1] == "0.75").expect("75%");
+    assert_eq!(next[6].parse::<f64>().expect("diff"), -2.0);
+    assert_eq!(&next[8], "true");
+}

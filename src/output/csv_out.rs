@@ -379,6 +379,98 @@ pub fn write_goal_seek<W: Write>(
     w.flush()
 }
 
+/// `tornado.csv`: each input at its low and high value, ranked by the swing of the metric.
+pub fn write_tornado<W: Write>(
+    out: W,
+    metric: &str,
+    swings: &[crate::study::Swing],
+) -> io::Result<()> {
+    let mut w = writer(out)?;
+    w.write_record([
+        "rank",
+        "key",
+        "low",
+        "high",
+        "metric",
+        "at_low",
+        "at_low_mcse",
+        "at_high",
+        "at_high_mcse",
+        "swing",
+        "swing_mcse",
+    ])
+    .map_err(io_err)?;
+    let f = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.6}")
+        } else {
+            String::new()
+        }
+    };
+    for (i, s) in swings.iter().enumerate() {
+        w.write_record([
+            (i + 1).to_string(),
+            s.key.clone(),
+            s.low.normalize().to_string(),
+            s.high.normalize().to_string(),
+            metric.to_string(),
+            f(s.at_low.0),
+            f(s.at_low.1),
+            f(s.at_high.0),
+            f(s.at_high.1),
+            f(s.swing.0),
+            f(s.swing.1),
+        ])
+        .map_err(io_err)?;
+    }
+    w.flush()
+}
+
+/// `allocation.csv`: every split tried, with the objective and its paired difference from the best.
+pub fn write_allocation<W: Write>(
+    out: W,
+    ids: &[String],
+    objective: &str,
+    splits: &[crate::study::Split],
+) -> io::Result<()> {
+    let mut w = writer(out)?;
+    let mut header = vec!["point".to_string()];
+    header.extend(ids.iter().map(|id| format!("share.{id}")));
+    header.extend(
+        [
+            "objective",
+            "mean",
+            "mcse",
+            "from_best",
+            "from_best_mcse",
+            "neighbour_of_best",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header).map_err(io_err)?;
+    let f = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.6}")
+        } else {
+            String::new()
+        }
+    };
+    for (i, s) in splits.iter().enumerate() {
+        let mut rec = vec![i.to_string()];
+        rec.extend(s.shares.iter().map(|x| x.normalize().to_string()));
+        rec.extend([
+            objective.to_string(),
+            f(s.objective.0),
+            f(s.objective.1),
+            f(s.from_best.0),
+            f(s.from_best.1),
+            s.neighbour.to_string(),
+        ]);
+        w.write_record(&rec).map_err(io_err)?;
+    }
+    w.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
