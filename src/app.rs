@@ -94,7 +94,72 @@ pub fn run_to_dir(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<RunReport, AppError> {
-    write_run(scenarios, settings, out, progress, false)
+    write_run(scenarios, settings, out, progress, false, None)
+}
+
+/// [`run_to_dir`] that stops each scenario once `precision` is reached (checking after every
+/// 4,096 paths, so the result depends on the seed only), or at `settings.paths`.
+pub fn run_to_precision(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+    precision: &Precision,
+) -> Result<RunReport, AppError> {
+    write_run(scenarios, settings, out, progress, false, Some(precision))
+}
+
+/// At least this many paths before a precision goal can stop a run.
+const MIN_PRECISION_PATHS: u64 = 1000;
+
+/// `--precision METRIC=TOL`: stop once the Monte Carlo standard error of the metric's mean (a
+/// scalar of `summary.csv`, or `p.<target>` for a target's probability) is at most `tolerance`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Precision {
+    pub metric: String,
+    pub tolerance: f64,
+}
+
+impl Precision {
+    /// Parses `METRIC=TOL`.
+    pub fn parse(spec: &str) -> Result<Self, AppError> {
+        let bad = || {
+            AppError::BadInput(format!(
+                "error: --precision {spec}: give METRIC=TOL, e.g. net_fiscal_cost=1000000 or p.all_2030=0.005 (TOL above 0)"
+            ))
+        };
+        let (metric, tol) = spec.split_once('=').ok_or_else(bad)?;
+        let tolerance: f64 = tol.trim().parse().map_err(|_| bad())?;
+        if !(tolerance > 0.0 && tolerance.is_finite()) {
+            return Err(bad());
+        }
+        Ok(Precision {
+            metric: metric.trim().to_string(),
+            tolerance,
+        })
+    }
+
+    /// The scalar column the goal reads in a scenario's catalogue.
+    fn column(
+        &self,
+        model: &Model,
+        catalogue: &crate::metrics::Catalogue,
+    ) -> Result<usize, AppError> {
+        let found = match self.metric.strip_prefix("p.") {
+            Some(t) => model
+                .targets
+                .iter()
+                .position(|x| x.id == t)
+                .map(|j| catalogue.target_met(j)),
+            None => catalogue.scalars.iter().position(|c| c.name == self.metric),
+        };
+        found.ok_or_else(|| {
+            AppError::BadInput(format!(
+                "error: --precision {}: scenario \"{}\" has no such metric (a scalar of summary.csv, or p.<target id>)",
+                self.metric, model.name
+            ))
+        })
+    }
 }
 
 /// [`run_to_dir`], and `comparison.csv`: every other scenario against the first on their common
@@ -105,7 +170,7 @@ pub fn compare_to_dir(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<RunReport, AppError> {
-    write_run(scenarios, settings, out, progress, true)
+    write_run(scenarios, settings, out, progress, true, None)
 }
 
 fn write_run(
@@ -114,6 +179,7 @@ fn write_run(
     out: &Path,
     progress: &dyn Progress,
     compare: bool,
+    precision: Option<&Precision>,
 ) -> Result<RunReport, AppError> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
@@ -137,9 +203,20 @@ fn write_run(
     let mut deals = Vec::new();
     let mut runs = Vec::new();
     let mut offset = 0usize;
+    let mut precision_reached = Vec::new();
     for (s, catalogue) in scenarios.iter().zip(&catalogues) {
         let mut written: Result<u64, polars::prelude::PolarsError> = Ok(0);
-        let mut result = run_streaming(&s.model, settings, progress, &mut |rows: &[f64]| {
+        // With a precision goal: the running MCSE of the metric, in path order, after each block.
+        let column = match precision {
+            Some(p) => Some(p.column(&s.model, catalogue)?),
+            None => None,
+        };
+        let mut acc = crate::stats::Running::default();
+        let mut run_settings = settings;
+        if precision.is_some() {
+            run_settings.batch = crate::run::CHECK_BATCH;
+        }
+        let mut result = run_streaming(&s.model, run_settings, progress, &mut |rows: &[f64]| {
             if let Ok(done) = &mut written {
                 let first = *done;
                 match paths.write_rows(&s.model.name, catalogue, first, rows) {
@@ -147,14 +224,25 @@ fn write_run(
                     Err(e) => written = Err(e),
                 }
             }
+            match (column, precision) {
+                (Some(c), Some(p)) => {
+                    let width = catalogue.scalars.len().max(1);
+                    for row in rows.chunks_exact(width) {
+                        acc.add(row[c]);
+                    }
+                    acc.n() >= MIN_PRECISION_PATHS && acc.mcse() <= p.tolerance
+                }
+                _ => false,
+            }
         });
         let written = written.map_err(|e| failed("paths.parquet", &e))?;
-        debug_assert_eq!(written, settings.paths);
+        debug_assert_eq!(written, result.paths);
+        precision_reached.push(column.map(|_| acc.mcse()));
         deals.push(std::mem::take(&mut result.deals));
         yearly.extend(report::yearly_rows(&s.model, &result));
         result.yearly = Vec::new();
-        runs.push((offset, result));
-        offset += settings.paths as usize;
+        offset += result.paths as usize;
+        runs.push((offset - result.paths as usize, result));
     }
     paths.finish().map_err(|e| failed("paths.parquet", &e))?;
     parquet_file
@@ -173,7 +261,7 @@ fn write_run(
         let mut values = PathsReader {
             file: parquet_path.clone(),
             offset: *offset,
-            paths: settings.paths as usize,
+            paths: result.paths as usize,
             catalogue: &result.catalogue,
         };
         let read_back = |e: polars::prelude::PolarsError| {
@@ -201,7 +289,7 @@ fn write_run(
         let reader = |i: usize| PathsReader {
             file: parquet_path.clone(),
             offset: runs[i].0,
-            paths: settings.paths as usize,
+            paths: runs[i].1.paths as usize,
             catalogue: &runs[i].1.catalogue,
         };
         let mut rows = Vec::new();
@@ -273,11 +361,23 @@ fn write_run(
         .map_err(|e| failed("metrics.csv", &e))?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         scenarios.iter().map(|s| (&s.source, &s.file)).collect();
+    let mut json = run_json(settings.seed, settings.paths, &described);
+    if let Some(p) = precision {
+        // The paths each scenario used and the precision it reached.
+        let mut value: serde_json::Value = serde_json::from_str(&json).expect("our own JSON");
+        value["precision"] = serde_json::json!({ "metric": p.metric, "tolerance": p.tolerance });
+        if let Some(list) = value["scenarios"].as_array_mut() {
+            for (entry, ((_, run), reached)) in
+                list.iter_mut().zip(runs.iter().zip(&precision_reached))
+            {
+                entry["paths"] = serde_json::json!(run.paths);
+                entry["precision_reached"] = serde_json::json!(reached);
+            }
+        }
+        json = serde_json::to_string_pretty(&value).expect("json") + "\n";
+    }
     staging
-        .write(
-            "run.json",
-            run_json(settings.seed, settings.paths, &described).as_bytes(),
-        )
+        .write("run.json", json.as_bytes())
         .map_err(|e| failed("run.json", &e))?;
 
     let files = staging

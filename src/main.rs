@@ -46,6 +46,12 @@ enum Command {
         /// Output directory (created if missing; files in it are replaced).
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// METRIC=TOL: stop each scenario once the Monte Carlo standard error of the metric's mean
+        /// (a scalar of summary.csv, or p.<target> for a target's probability) is at most TOL,
+        /// checking after every 4,096 paths (so the result depends on the seed only); --paths is
+        /// then the most paths to run.
+        #[arg(long, value_name = "METRIC=TOL")]
+        precision: Option<String>,
         /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
         /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
         /// applies to every scenario, validated like the file, recorded in run.json.
@@ -433,8 +439,13 @@ fn execute(command: Command) -> Result<(), AppError> {
             deals,
             table,
             out,
+            precision,
             set,
         } => {
+            let precision = precision
+                .as_deref()
+                .map(fundsim::app::Precision::parse)
+                .transpose()?;
             let loaded = load_all_with(&scenarios, &set)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
@@ -442,7 +453,10 @@ fn execute(command: Command) -> Result<(), AppError> {
                 deals: deals.min(paths),
                 ..RunSettings::new(paths, seed)
             };
-            let report = pool.install(|| run_to_dir(&loaded, settings, &out, &bar))?;
+            let report = pool.install(|| match &precision {
+                Some(p) => fundsim::app::run_to_precision(&loaded, settings, &out, &bar, p),
+                None => run_to_dir(&loaded, settings, &out, &bar),
+            })?;
             bar.0.finish_and_clear();
             match table {
                 Table::Text => print!("{}", report.table),

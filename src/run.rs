@@ -31,10 +31,14 @@ pub const BATCH: u64 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
+    /// Paths to simulate (at most, when a sink may stop the run early).
     pub paths: u64,
     pub seed: u64,
     /// Keep every position of the first `deals` paths, for `deals.csv`.
     pub deals: u64,
+    /// Chunks per block handed to a [`run_streaming`] sink ([`BATCH`] by default; fewer when a
+    /// sink checks a stopping rule, e.g. `--precision`).
+    pub batch: u64,
 }
 
 impl RunSettings {
@@ -43,9 +47,13 @@ impl RunSettings {
             paths,
             seed,
             deals: 0,
+            batch: BATCH,
         }
     }
 }
+
+/// Chunks per block when a sink checks a stopping rule: 16 × 256 = 4,096 paths.
+pub const CHECK_BATCH: u64 = 16;
 
 /// A position of one of the first paths (a stake, grant or loan in a firm, or a commitment to a
 /// sub-fund), as `deals.csv` shows it.
@@ -189,6 +197,7 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
                 col.push(v);
             }
         }
+        false
     });
     result.scalars = columns;
     result
@@ -196,13 +205,15 @@ pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> Sce
 
 /// Simulates `settings.paths` paths of `model`, handing the per-path scalars to `sink` in path
 /// order, whole rows at a time: each call gets the rows of consecutive paths (row-major,
-/// `catalogue.scalars.len()` values per path), the paths of [`BATCH`] chunks (fewer in the last
-/// call). The returned run has no `scalars`.
+/// `catalogue.scalars.len()` values per path), the paths of `settings.batch` chunks (fewer in the
+/// last call). When `sink` returns true the run stops after that block: the block boundaries are
+/// fixed by the chunk grid, so where it stops depends on the seed, never on threads. The returned
+/// run has no `scalars`; its `paths` are the paths simulated.
 pub fn run_streaming(
     model: &Model,
     settings: RunSettings,
     progress: &dyn Progress,
-    sink: &mut dyn FnMut(&[f64]),
+    sink: &mut dyn FnMut(&[f64]) -> bool,
 ) -> ScenarioRun {
     let catalogue = Catalogue::for_model(model);
     let n_cells = catalogue.yearly.len() * model.n_years;
@@ -220,7 +231,7 @@ pub fn run_streaming(
     let mut next = 0;
     let mut rows: Vec<f64> = Vec::new();
     while next < n_chunks {
-        let end = (next + BATCH).min(n_chunks);
+        let end = (next + settings.batch.max(1)).min(n_chunks);
         let (mut blocks, batch_yearly) = (next..end)
             .into_par_iter()
             .fold(
@@ -246,9 +257,13 @@ pub fn run_streaming(
             result.deals.extend(block.deals);
             rows.extend_from_slice(&block.scalars);
         }
-        sink(&rows);
+        let stop = sink(&rows);
         yearly = yearly.merge(batch_yearly);
         next = end;
+        if stop {
+            result.paths = (end * CHUNK).min(settings.paths);
+            break;
+        }
     }
     result.yearly = yearly.cells;
     result.firm_years = yearly.firm_years;

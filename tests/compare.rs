@@ -187,3 +187,85 @@ fn set_overrides_a_value_like_the_file_and_run_json_records_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn precision_stops_at_the_first_check_that_reaches_it_whatever_the_threads() {
+    // P(projects) of TINY to an MCSE of 0.005: the run stops at the first multiple of 4,096 paths
+    // where the standard error of the share of paths meeting it is at most 0.005, identically at
+    // 1 and 2 threads; run.json says where and how precise.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tiny.toml");
+    fs::write(&file, tiny()).expect("write");
+    let run = |threads: &str, out: &Path| {
+        Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg("run")
+            .arg(&file)
+            .args([
+                "--paths",
+                "100000",
+                "--precision",
+                "p.projects=0.005",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run("1", &a);
+    run("2", &b);
+    for f in [
+        "summary.csv",
+        "targets.csv",
+        "yearly.csv",
+        "paths.parquet",
+        "run.json",
+    ] {
+        assert!(
+            fs::read(a.join(f)).expect(f) == fs::read(b.join(f)).expect(f),
+            "{f} differs"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(a.join("run.json")).expect("run.json"))
+            .expect("json");
+    let used = json["scenarios"][0]["paths"].as_u64().expect("paths used");
+    let reached = json["scenarios"][0]["precision_reached"]
+        .as_f64()
+        .expect("precision");
+    assert!(
+        used.is_multiple_of(4096) && used < 100_000 && reached <= 0.005,
+        "{used} paths, {reached}"
+    );
+    // Recompute from the per-path indicators: the standard error is within the goal at `used`
+    // paths and was not at `used − 4096`.
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(
+        fs::File::open(a.join("paths.parquet")).expect("parquet"),
+    )
+    .finish()
+    .expect("read");
+    let met: Vec<f64> = df
+        .column("met.projects")
+        .expect("met.projects")
+        .bool()
+        .expect("bool")
+        .iter()
+        .map(|m| if m == Some(true) { 1.0 } else { 0.0 })
+        .collect();
+    assert_eq!(met.len() as u64, used);
+    let se = |n: usize| {
+        let p = met[..n].iter().sum::<f64>() / n as f64;
+        (p * (1.0 - p) * n as f64 / (n as f64 - 1.0) / n as f64).sqrt()
+    };
+    assert!(se(used as usize) <= 0.005 + 1e-12);
+    if used > 4096 {
+        assert!(
+            se(used as usize - 4096) > 0.005,
+            "it could have stopped earlier"
+        );
+    }
+}

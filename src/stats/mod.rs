@@ -84,6 +84,38 @@ pub struct Proportion {
 }
 
 /// 97.5% quantile of the standard normal.
+/// A running mean and variance (Welford), fed in a fixed order: non-finite values are skipped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Running {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// The Monte Carlo standard error of the mean (infinite before two values).
+    pub fn mcse(&self) -> f64 {
+        if self.n < 2 {
+            return f64::INFINITY;
+        }
+        (self.m2 / (self.n - 1) as f64 / self.n as f64).sqrt()
+    }
+}
+
 /// The 97.5% quantile of the standard normal: a 95% interval is `± Z95` standard errors.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
