@@ -26,16 +26,6 @@ enum Command {
         /// Scenario files (TOML). All run with the same seed, so they share random numbers.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// Number of Monte Carlo paths per scenario (each path keeps its results in memory:
-        /// about 8 bytes per metric, 0.7 GB for 1,000,000 paths of the bundled scenario).
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        /// Seed of the random streams: the same seed gives the same output bytes.
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        /// Worker threads (default: all cores). Does not change the results.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
         /// Also write deals.csv: every position the city took in the first K paths.
         #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
         deals: u64,
@@ -43,20 +33,14 @@ enum Command {
         /// headline numbers (markdown).
         #[arg(long, value_enum, default_value_t = Table::Text)]
         table: Table,
-        /// Output directory (created if missing; files in it are replaced).
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
         /// METRIC=TOL: stop each scenario once the Monte Carlo standard error of the metric's mean
         /// (a scalar of summary.csv, or p.<target> for a target's probability) is at most TOL,
         /// checking after every 4,096 paths (so the result depends on the seed only); --paths is
         /// then the most paths to run.
         #[arg(long, value_name = "METRIC=TOL")]
         precision: Option<String>,
-        /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
-        /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
-        /// applies to every scenario, validated like the file, recorded in run.json.
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Compare scenarios with a base on common random numbers: paired differences of every metric
     /// and target in comparison.csv (beside the files of `run`), the headline differences on stdout.
@@ -66,19 +50,8 @@ enum Command {
         /// The scenarios to compare with it.
         #[arg(required = true)]
         others: Vec<PathBuf>,
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
-        /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
-        /// applies to every scenario, validated like the file, recorded in run.json.
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Run one scenario at every point of a grid of input values, on common random numbers:
     /// one row per point in sweep.csv (each target's P(met), key metrics, with their MCSE).
@@ -94,16 +67,8 @@ enum Command {
         /// A metric of summary.csv to report besides the defaults (repeatable).
         #[arg(long = "metric")]
         metric: Vec<String>,
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// The smallest value of an input for which a target is met with at least a given
     /// probability, on common random numbers, with the range the Monte Carlo error leaves.
@@ -118,16 +83,8 @@ enum Command {
         /// The probability to reach, in (0, 1).
         #[arg(long)]
         probability: f64,
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// A tornado: each input at its low and high value on common random numbers, ranked by the
     /// swing of a metric (tornado.csv).
@@ -139,16 +96,8 @@ enum Command {
         /// KEY=low..high (repeatable).
         #[arg(long = "input", value_name = "KEY=low..high", required = true)]
         input: Vec<String>,
-        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// The split of a yearly budget across instruments that maximises an objective, on common
     /// random numbers, with every split tried and its paired difference from the best
@@ -168,16 +117,8 @@ enum Command {
         /// Share step of the splits (a divisor of 1).
         #[arg(long, default_value = "0.25")]
         step: String,
-        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-        paths: u64,
-        #[arg(long, default_value_t = 20_240_101)]
-        seed: u64,
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-        threads: Option<u16>,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Check scenario files and report every problem with its file, line and key.
     Validate {
@@ -189,6 +130,28 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+}
+
+/// What every simulating command takes.
+#[derive(clap::Args)]
+struct Common {
+    /// Number of Monte Carlo paths per scenario (or per point of a study).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    paths: u64,
+    /// Seed of the random streams: the same seed gives the same output bytes.
+    #[arg(long, default_value_t = 20_240_101)]
+    seed: u64,
+    /// Worker threads (default: all cores). Does not change the results.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// Output directory (created if missing; the files written are replaced).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Override a scenario value without editing the file: KEY=VALUE, KEY a dotted path
+    /// (elements of arrays by id: instruments.direct_equity.equity.budget=2亿). Repeatable;
+    /// applies to every scenario, validated like the file, recorded in run.json.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -265,11 +228,14 @@ fn execute(command: Command) -> Result<(), AppError> {
             set_range,
             values,
             metric,
-            paths,
-            seed,
-            threads,
-            out,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let mut ranges = Vec::new();
             for r in &set_range {
@@ -299,11 +265,14 @@ fn execute(command: Command) -> Result<(), AppError> {
             scenario,
             metric,
             input,
-            paths,
-            seed,
-            threads,
-            out,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let inputs = (input.iter())
                 .map(|i| fundsim::study::parse_range(i, false).map_err(bad))
@@ -327,11 +296,14 @@ fn execute(command: Command) -> Result<(), AppError> {
             instruments,
             objective,
             step,
-            paths,
-            seed,
-            threads,
-            out,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let budget = fundsim::study::parse_value(&budget).map_err(bad)?;
             let step = fundsim::study::parse_value(&step).map_err(bad)?;
@@ -359,11 +331,14 @@ fn execute(command: Command) -> Result<(), AppError> {
             set_range,
             target,
             probability,
-            paths,
-            seed,
-            threads,
-            out,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let range = fundsim::study::parse_range(&set_range, false).map_err(bad)?;
             if range.values.len() != 2 {
@@ -398,11 +373,14 @@ fn execute(command: Command) -> Result<(), AppError> {
         Command::Compare {
             base,
             others,
-            paths,
-            seed,
-            threads,
-            out,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
             let loaded = load_all_with(&files, &set)?;
@@ -433,14 +411,17 @@ fn execute(command: Command) -> Result<(), AppError> {
         }
         Command::Run {
             scenarios,
-            paths,
-            seed,
-            threads,
             deals,
             table,
-            out,
             precision,
-            set,
+            common:
+                Common {
+                    paths,
+                    seed,
+                    threads,
+                    out,
+                    set,
+                },
         } => {
             let precision = precision
                 .as_deref()
