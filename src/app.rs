@@ -52,9 +52,12 @@ pub fn load_all_with(files: &[PathBuf], overrides: &[String]) -> Result<Vec<Load
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match load_file_with(f, overrides) {
-            Ok((source, file)) => loaded.push(Loaded {
-                model: compile(&file),
+        match load_file_with(f, overrides).and_then(|(source, file)| {
+            let model = with_uncertainty(f, overrides, &file, compile(&file))?;
+            Ok((source, file, model))
+        }) {
+            Ok((source, file, model)) => loaded.push(Loaded {
+                model,
                 file,
                 source,
             }),
@@ -76,6 +79,38 @@ pub fn load_all_with(files: &[PathBuf], overrides: &[String]) -> Result<Vec<Load
     } else {
         Err(AppError::BadInput(errors.join("\n")))
     }
+}
+
+/// `model` with the `[uncertain]` inputs of `file` (if any), checked over their whole range; a
+/// problem is located at the input's entry.
+fn with_uncertainty(
+    path: &Path,
+    overrides: &[String],
+    file: &ScenarioFile,
+    mut model: Model,
+) -> Result<Model, LoadError> {
+    if file.uncertain.is_empty() {
+        return Ok(model);
+    }
+    // An input the overrides set is fixed at that value (how sweeps and tornadoes vary it).
+    let mut file = file.clone();
+    for o in overrides {
+        if let Some((key, _)) = o.split_once('=') {
+            file.uncertain.remove(key.trim());
+        }
+    }
+    if file.uncertain.is_empty() {
+        return Ok(model);
+    }
+    let doc = crate::scenario::document(path, overrides)?;
+    let u = crate::uncertain::Uncertain::new(doc, &file).map_err(|p| {
+        let at = crate::scenario::locate::KeyPath::root()
+            .key("uncertain")
+            .key(&p.key);
+        crate::scenario::problem_at(path, overrides, &at, p.message)
+    })?;
+    model.uncertain = Some(std::sync::Arc::new(u));
+    Ok(model)
 }
 
 /// What a finished run hands back to the command line.
@@ -187,7 +222,7 @@ fn write_run(
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
     let catalogues: Vec<_> = scenarios
         .iter()
-        .map(|s| crate::metrics::Catalogue::for_model(&s.model))
+        .map(|s| crate::metrics::Catalogue::for_run(&s.model))
         .collect();
     let parquet_file = staging
         .create("paths.parquet")
@@ -543,15 +578,22 @@ pub fn tornado_to_dir(
         .map_err(|e| AppError::Failed(format!("tornado.csv: {e}")))?;
     write_one(out, "tornado.csv", &bytes)?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
+    let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0);
     for s in &swings {
         text.push_str(&format!(
-            "{:<48} {:>14} ± {:<12} ({} → {})\n",
+            "{:<width$} {:>10} ± {:<8} ({} → {})",
             s.key,
             format!("{:+.4}", s.swing.0),
             format!("{:.4}", 1.959_964 * s.swing.1),
             s.low.normalize(),
             s.high.normalize()
         ));
+        if let Some((rho, lo, hi)) = s.rank_correlation {
+            text.push_str(&format!(
+                "  rank correlation {rho:+.3} [{lo:+.3}, {hi:+.3}]"
+            ));
+        }
+        text.push('\n');
     }
     Ok(text)
 }

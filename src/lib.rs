@@ -33,5 +33,6 @@ pub mod sim;
 pub mod stats;
 pub mod study;
 pub mod subsidy;
+pub mod uncertain;
 pub mod valuation;
 pub mod waterfall;

@@ -93,8 +93,8 @@ enum Command {
         /// The metric: a scalar of summary.csv, or p.<target> for a target's P(met).
         #[arg(long)]
         metric: String,
-        /// KEY=low..high (repeatable).
-        #[arg(long = "input", value_name = "KEY=low..high", required = true)]
+        /// KEY=low..high (repeatable); without it, the scenario's [uncertain] inputs.
+        #[arg(long = "input", value_name = "KEY=low..high")]
         input: Vec<String>,
         #[command(flatten)]
         common: Common,
@@ -111,7 +111,9 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         instruments: Vec<String>,
         /// p.<target> (a target's P(met), e.g. p.all_2030), or a scalar metric of summary.csv
-        /// (maximised; minimised when less is better, e.g. net_fiscal_cost).
+        /// (maximised; minimised when less is better, e.g. net_fiscal_cost), or a weighted sum
+        /// of them, maximised: 0.6*p.unicorns_2030+0.4*p.projects_2030 (a cost with a negative
+        /// weight: p.all_2030+-1e-9*net_fiscal_cost).
         #[arg(long)]
         objective: String,
         /// Share step of the splits (a divisor of 1).
@@ -278,7 +280,17 @@ fn execute(command: Command) -> Result<(), AppError> {
                 .map(|i| fundsim::study::parse_range(i, false).map_err(bad))
                 .collect::<Result<Vec<_>, _>>()?;
             let pool = pool(threads)?;
-            let bar = Bar(progress_bar(paths * 2 * inputs.len() as u64));
+            // Two runs per input, and one drawing every [uncertain] input if there are any.
+            let loaded = fundsim::app::load_all_with(std::slice::from_ref(&scenario), &set)?;
+            let drawn = (loaded.first())
+                .and_then(|l| l.model.uncertain.as_ref())
+                .map_or(0, |u| u.inputs.len() as u64);
+            let varied = if inputs.is_empty() {
+                drawn
+            } else {
+                inputs.len() as u64
+            };
+            let bar = Bar(progress_bar(paths * (2 * varied + u64::from(drawn > 0))));
             let settings = RunSettings::new(paths, seed);
             let text = pool.install(|| {
                 fundsim::app::tornado_to_dir(

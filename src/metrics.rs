@@ -23,6 +23,8 @@ pub enum Unit {
     Rate,
     /// 0 or 1 per path; its mean is a probability.
     Indicator,
+    /// A drawn `[uncertain]` input, in the unit the scenario writes it (yuan, a fraction, a number).
+    Input,
 }
 
 impl Unit {
@@ -33,6 +35,7 @@ impl Unit {
             Unit::Ratio => "ratio",
             Unit::Rate => "rate",
             Unit::Indicator => "probability",
+            Unit::Input => "input",
         }
     }
 }
@@ -683,6 +686,20 @@ impl Catalogue {
             n_instruments: model.instruments.len(),
             n_targets: model.targets.len(),
         }
+    }
+
+    /// The metrics of a run of `model`: [`Catalogue::for_model`] and, after them, one scalar
+    /// `input.<key>` per `[uncertain]` input, the value the path drew.
+    pub fn for_run(model: &Model) -> Self {
+        let mut c = Self::for_model(model);
+        for input in model.uncertain.iter().flat_map(|u| &u.inputs) {
+            c.scalars.push(Column {
+                name: format!("input.{}", input.key),
+                unit: Unit::Input,
+                label: format!("不确定输入 {}", input.key),
+            });
+        }
+        c
     }
 
     /// Index of the first per-instrument yearly metric of instrument `k`.

@@ -42,6 +42,9 @@ pub struct Model {
     pub valuation: crate::valuation::Rules,
     /// Share of a local operating firm's revenue that reaches the city as tax.
     pub city_tax_rate: f64,
+    /// The `[uncertain]` inputs, drawn per path by the run (`crate::uncertain`): set by the
+    /// loader ([`crate::app::load_all_with`]), `None` from [`compile`] and for a path's own model.
+    pub uncertain: Option<std::sync::Arc<crate::uncertain::Uncertain>>,
 }
 
 /// How policy reaches outcomes beyond money.
@@ -990,6 +993,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 + t.cit_burden.value() * t.cit_local_share.value())
                 * t.city_share.value()
         },
+        uncertain: None,
     }
 }
 

@@ -51,6 +51,8 @@ pub enum ParseError {
         "the number {0} has more than 15 significant digits and cannot be read exactly: quote it as a string"
     )]
     TooPrecise(String),
+    #[error("`{0}` is not a number: write e.g. 12, 0.3, \"30%\", \"200万\" or \"1.5亿\"")]
+    Value(String),
 }
 
 /// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`.
@@ -161,6 +163,34 @@ impl<'de> Deserialize<'de> for Rate {
             parse: parse_rate,
         })
         .map(Rate)
+    }
+}
+
+/// A value as a scenario writes it anywhere (`[uncertain]` bounds): a number, an amount
+/// (`"200万"`, `"1.5亿"`, in yuan) or a percentage (`"30%"`, as a fraction).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputValue(pub Decimal);
+
+/// A number, an amount or a percentage, as [`InputValue`] reads it.
+pub fn parse_value(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let parsed = if t.ends_with('%') {
+        parse_rate(t).map_err(|e| e.to_string())
+    } else {
+        parse_money(t).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|_| {
+        format!("\"{t}\" is not a number: write e.g. 12, 0.3, \"30%\", \"200万\" or \"1.5亿\"")
+    })
+}
+
+impl<'de> Deserialize<'de> for InputValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecimalVisitor {
+            expecting: "a number, an amount such as \"200万\" or a percentage such as \"30%\"",
+            parse: |t| parse_value(t).map_err(|_| ParseError::Value(t.to_string())),
+        })
+        .map(InputValue)
     }
 }
 

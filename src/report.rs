@@ -234,6 +234,7 @@ pub fn human(v: f64, unit: Unit) -> String {
         Unit::Rate => format!("{:.1}%", v * 100.0),
         Unit::Indicator => format!("{:.1}%", v * 100.0),
         Unit::Ratio => format!("{v:.2}"),
+        Unit::Input => format!("{v}"),
         Unit::Count => {
             let tenths = format!("{v:.1}");
             match tenths.strip_suffix(".0") {

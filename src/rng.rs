@@ -150,6 +150,14 @@ pub fn instrument_events(id: &str) -> u64 {
     INSTRUMENT_EVENTS ^ fnv1a(id)
 }
 
+const UNCERTAIN: u64 = 0x554E_4345_5254_0000; // "UNCERT"
+
+/// Purpose of the stream that draws the `[uncertain]` input `key` on a path: one stream per input,
+/// so adding an input shifts no other input's draws, and no other stream of the path.
+pub fn uncertain_input(key: &str) -> u64 {
+    UNCERTAIN ^ fnv1a(key)
+}
+
 /// Purpose of the stream that drives the firms of industry `id`.
 pub fn industry_firms(id: &str) -> u64 {
     INDUSTRY_FIRMS ^ fnv1a(id)
@@ -259,6 +267,29 @@ static ZIGGURAT: std::sync::LazyLock<Ziggurat> = std::sync::LazyLock::new(|| {
     let ratio = std::array::from_fn(|i| x[i + 1] / x[i]);
     Ziggurat { x, ratio }
 });
+
+/// Gamma draw of shape `alpha ≥ 1` and scale 1 (Marsaglia & Tsang 2000): a normal cubed and
+/// accepted with a squeeze, else by the exact log test (`libm::log`).
+pub fn gamma(rng: &mut impl Bits, alpha: f64) -> f64 {
+    debug_assert!(alpha >= 1.0);
+    let d = alpha - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = normal(rng);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        // 1 − uniform is in (0, 1], so the logarithm is finite.
+        let u = 1.0 - uniform(rng);
+        if u < 1.0 - 0.0331 * x * x * x * x
+            || libm::log(u) < 0.5 * x * x + d * (1.0 - v + libm::log(v))
+        {
+            return d * v;
+        }
+    }
+}
 
 /// Uniform integer in `[lo, hi]`.
 #[inline]

@@ -145,49 +145,83 @@ struct Block {
     deals: Vec<Deal>,
 }
 
-/// Simulates paths `first..last`, adding their yearly values to `yearly`.
+/// Simulates paths `first..last`, adding their yearly values to `yearly`. With uncertain inputs
+/// each path runs on its own model (its draw set into the scenario) and its row ends with the
+/// values drawn.
 fn simulate_chunk(
     model: &Model,
     settings: RunSettings,
     (first, last): (u64, u64),
     yearly: &mut Yearly,
 ) -> Block {
-    let mut sim = PathSim::new(model);
-    let mut scalars = Vec::with_capacity((last - first) as usize * sim.scalars.len());
-    let mut deals = Vec::new();
-    for path in first..last {
-        sim.run(settings.seed, path);
-        scalars.extend_from_slice(&sim.scalars);
-        if path < settings.deals {
-            deals.extend(sim.positions.iter().map(|p| Deal {
-                path,
-                instrument: p.instrument,
-                industry: (p.firm != NONE).then(|| sim.firms.industry[p.firm as usize] as usize),
-                firm: (p.firm != NONE).then_some(p.firm),
-                entry_year: p.entry_year,
-                amount: p.cost,
-                proceeds: p.proceeds,
-                exit_year: p.exit_year,
-                outcome: p.outcome.code(),
-                converted_year: p.converted_year,
-                stake: p.stake,
-                holding: sim.holding_value(p),
-            }));
-            deals.extend(sim.funds.iter().map(|fund| sim.fund_deal(path, fund)));
+    let mut block = Block {
+        scalars: Vec::new(),
+        deals: Vec::new(),
+    };
+    match &model.uncertain {
+        None => {
+            let mut sim = PathSim::new(model);
+            for path in first..last {
+                sim.run(settings.seed, path);
+                record(&sim, settings, path, &[], &mut block, yearly);
+            }
+            yearly.firm_years += sim.firm_years;
         }
-        for (cell, &v) in yearly.cells.iter_mut().zip(&sim.yearly) {
-            cell.sum += v as i128;
-            cell.sketch.add(v);
+        Some(u) => {
+            let drawn: Vec<Vec<f64>> = (first..last).map(|p| u.draw(settings.seed, p)).collect();
+            let models: Vec<Model> = drawn.iter().map(|v| u.model_at(v)).collect();
+            let mut sim = PathSim::new(&models[0]);
+            for ((path, values), own) in (first..last).zip(&drawn).zip(&models) {
+                sim.rebind(own);
+                sim.run(settings.seed, path);
+                record(&sim, settings, path, values, &mut block, yearly);
+            }
+            yearly.firm_years += sim.firm_years;
         }
     }
-    yearly.firm_years += sim.firm_years;
-    Block { scalars, deals }
+    block
+}
+
+/// Adds a simulated path to its chunk's block and yearly accumulators.
+fn record(
+    sim: &PathSim,
+    settings: RunSettings,
+    path: u64,
+    inputs: &[f64],
+    block: &mut Block,
+    yearly: &mut Yearly,
+) {
+    block.scalars.extend_from_slice(&sim.scalars);
+    block.scalars.extend_from_slice(inputs);
+    if path < settings.deals {
+        block.deals.extend(sim.positions.iter().map(|p| Deal {
+            path,
+            instrument: p.instrument,
+            industry: (p.firm != NONE).then(|| sim.firms.industry[p.firm as usize] as usize),
+            firm: (p.firm != NONE).then_some(p.firm),
+            entry_year: p.entry_year,
+            amount: p.cost,
+            proceeds: p.proceeds,
+            exit_year: p.exit_year,
+            outcome: p.outcome.code(),
+            converted_year: p.converted_year,
+            stake: p.stake,
+            holding: sim.holding_value(p),
+        }));
+        block
+            .deals
+            .extend(sim.funds.iter().map(|fund| sim.fund_deal(path, fund)));
+    }
+    for (cell, &v) in yearly.cells.iter_mut().zip(&sim.yearly) {
+        cell.sum += v as i128;
+        cell.sketch.add(v);
+    }
 }
 
 /// Simulates `settings.paths` paths of `model`, keeping every path's scalars in
 /// [`ScenarioRun::scalars`].
 pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> ScenarioRun {
-    let n_scalars = Catalogue::for_model(model).scalars.len();
+    let n_scalars = Catalogue::for_run(model).scalars.len();
     let mut columns: Vec<Vec<f64>> = (0..n_scalars)
         .map(|_| Vec::with_capacity(settings.paths as usize))
         .collect();
@@ -215,7 +249,7 @@ pub fn run_streaming(
     progress: &dyn Progress,
     sink: &mut dyn FnMut(&[f64]) -> bool,
 ) -> ScenarioRun {
-    let catalogue = Catalogue::for_model(model);
+    let catalogue = Catalogue::for_run(model);
     let n_cells = catalogue.yearly.len() * model.n_years;
     let mut result = ScenarioRun {
         catalogue,

@@ -14,7 +14,6 @@
 //!   whose lower end does. Every value tried is in `goal_seek.csv`.
 
 use crate::app::{AppError, Loaded, load_all_with};
-use crate::money::{parse_money, parse_rate};
 use crate::report::{self, SummaryRow, TargetRow};
 use crate::run::{Progress, RunSettings, run};
 use rust_decimal::Decimal;
@@ -30,18 +29,7 @@ pub struct Range {
     pub step: Option<Decimal>,
 }
 
-/// A value as written: `"1.5亿"`, `"30%"`, `"0.3"`, `"12"`.
-pub fn parse_value(text: &str) -> Result<Decimal, String> {
-    let t = text.trim();
-    let parsed = if t.ends_with('%') {
-        parse_rate(t).map_err(|e| e.to_string())
-    } else {
-        parse_money(t).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|_| {
-        format!("\"{t}\" is not a number: write e.g. 12, 0.3, \"30%\", \"200万\" or \"1.5亿\"")
-    })
-}
+pub use crate::money::parse_value;
 
 /// `KEY=a..b:step` (the step may be left out for goal seeking: `KEY=a..b`) or `KEY=a,b,c`.
 pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
@@ -300,11 +288,20 @@ pub struct Swing {
     pub at_high: (f64, f64),
     /// The paired difference high − low over the common paths, with its MCSE.
     pub swing: (f64, f64),
+    /// For an `[uncertain]` input: Spearman's rank correlation of its per-path draw with the
+    /// metric in a run where every uncertain input is drawn, with a 95% interval.
+    pub rank_correlation: Option<RankCorrelation>,
 }
+
+/// Spearman's ρ with its 95% interval `(ρ, low, high)`.
+pub type RankCorrelation = (f64, f64, f64);
 
 /// The mean of `metric` over a run's paths, with its MCSE: a scalar metric of `summary.csv`, or
 /// `p.<target>` for a target's P(met).
 fn metric_value(point: &Point, metric: &str) -> Option<(f64, f64)> {
+    if weighted(metric) {
+        return None;
+    }
     if let Some(t) = metric.strip_prefix("p.") {
         let r = point.targets.iter().find(|r| r.target == t)?;
         return Some((r.estimate.p, r.estimate.mcse));
@@ -313,8 +310,47 @@ fn metric_value(point: &Point, metric: &str) -> Option<(f64, f64)> {
     Some((r.summary.mean, r.summary.mcse))
 }
 
-/// The per-path values of `metric` (a scalar, or `p.<target>` as 0/1) of a run.
+/// Whether `metric` is a weighted sum (`0.6*p.unicorns_2030+0.4*p.projects_2030`).
+fn weighted(metric: &str) -> bool {
+    metric.contains('*') || metric.contains('+')
+}
+
+/// The per-path values of `metric` of a run: a scalar, `p.<target>` as 0/1, or a weighted sum of
+/// those, `w1*m1+w2*m2+...` (a weight may be negative, `+-1e-9*net_fiscal_cost`, and left out for
+/// 1), whose mean is the same sum of the means (of the probabilities, for `p.` terms).
 fn metric_paths(
+    loaded: &Loaded,
+    result: &crate::run::ScenarioRun,
+    metric: &str,
+) -> Option<Vec<f64>> {
+    if !weighted(metric) {
+        return single_paths(loaded, result, metric);
+    }
+    let mut total = vec![0.0; result.paths as usize];
+    for term in metric.split('+') {
+        let (weight, name) = match term.split_once('*') {
+            Some((w, name)) => (w.trim().parse::<f64>().ok()?, name.trim()),
+            None => (1.0, term.trim()),
+        };
+        if !weight.is_finite() {
+            return None;
+        }
+        let values = single_paths(loaded, result, name)?;
+        for (t, v) in total.iter_mut().zip(values) {
+            *t += weight * v;
+        }
+    }
+    Some(total)
+}
+
+/// Mean and MCSE of per-path values.
+fn mean_mcse(values: &[f64]) -> (f64, f64) {
+    let s = crate::stats::summarize(values);
+    (s.mean, s.mcse)
+}
+
+/// The per-path values of one metric (a scalar, or `p.<target>` as 0/1) of a run.
+fn single_paths(
     loaded: &Loaded,
     result: &crate::run::ScenarioRun,
     metric: &str,
@@ -358,6 +394,11 @@ fn metric_paths(
 
 /// A tornado: each input (`KEY=low..high`) at its two values, everything else as in the file, on
 /// common random numbers; sorted by the size of the swing of `metric`.
+///
+/// Without `inputs`, the scenario's `[uncertain]` inputs are taken, each between the ends of its
+/// distribution. An input at a value is fixed there (`--set`); every other uncertain input is still
+/// drawn per path, so a swing is that of the metric's mean over what else is unknown. With uncertain
+/// inputs, one more run draws them all and gives each its rank correlation with the metric.
 pub fn tornado(
     file: &PathBuf,
     base: &[String],
@@ -366,6 +407,61 @@ pub fn tornado(
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Result<Vec<Swing>, AppError> {
+    let first = load_all_with(std::slice::from_ref(file), base)?
+        .pop()
+        .expect("one file");
+    let uncertain: Vec<Range> = first
+        .file
+        .uncertain
+        .iter()
+        .filter(|(key, _)| {
+            first
+                .model
+                .uncertain
+                .as_ref()
+                .is_some_and(|u| u.inputs.iter().any(|i| &i.key == *key))
+        })
+        .map(|(key, u)| {
+            let ends: Vec<Decimal> = match &u.values {
+                Some(v) => v.iter().map(|x| x.0).collect(),
+                None => u.low.iter().chain(&u.high).map(|x| x.0).collect(),
+            };
+            let lo = ends.iter().copied().min().unwrap_or_default();
+            let hi = ends.iter().copied().max().unwrap_or_default();
+            Range {
+                key: key.clone(),
+                values: vec![lo, hi],
+                step: None,
+            }
+        })
+        .collect();
+    let inputs = if inputs.is_empty() {
+        if uncertain.is_empty() {
+            return Err(AppError::BadInput(format!(
+                "error: {}: nothing to vary: give --input KEY=low..high, or mark inputs uncertain in the scenario's [uncertain] table",
+                file.display()
+            )));
+        }
+        &uncertain[..]
+    } else {
+        inputs
+    };
+    // Rank correlations of the drawn inputs with the metric, from one run that draws them all.
+    let mut correlations: Vec<(String, Option<RankCorrelation>)> = Vec::new();
+    if let Some(u) = &first.model.uncertain {
+        let result = run(&first.model, settings, progress);
+        let values = metric_paths(&first, &result, metric).ok_or_else(|| {
+            AppError::BadInput(format!(
+                "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
+            ))
+        })?;
+        for input in &u.inputs {
+            let name = format!("input.{}", input.key);
+            let column = result.catalogue.scalars.iter().position(|c| c.name == name);
+            let rho = column.and_then(|i| crate::stats::spearman(&result.scalars[i], &values));
+            correlations.push((input.key.clone(), rho));
+        }
+    }
     let mut swings = Vec::new();
     for r in inputs {
         let (low, high) = (r.values[0], *r.values.last().expect("bounds"));
@@ -378,7 +474,7 @@ pub fn tornado(
             let result = run(&loaded.model, settings, progress);
             let values = metric_paths(&loaded, &result, metric).ok_or_else(|| {
                 AppError::BadInput(format!(
-                    "error: --metric {metric}: no such metric (a scalar of summary.csv, or p.<target>)"
+                    "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
                 ))
             })?;
             let point = Point {
@@ -395,9 +491,13 @@ pub fn tornado(
             key: r.key.clone(),
             low,
             high,
-            at_low: metric_value(&lo_point, metric).unwrap_or((f64::NAN, f64::NAN)),
-            at_high: metric_value(&hi_point, metric).unwrap_or((f64::NAN, f64::NAN)),
+            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths)),
+            at_high: metric_value(&hi_point, metric).unwrap_or_else(|| mean_mcse(&hi_paths)),
             swing: (d.mean, d.mcse),
+            rank_correlation: correlations
+                .iter()
+                .find(|(k, _)| *k == r.key)
+                .and_then(|(_, rho)| *rho),
         });
     }
     swings.sort_by(|a, b| b.swing.0.abs().total_cmp(&a.swing.0.abs()));
@@ -493,7 +593,10 @@ pub fn allocate(
     // Per split: its shares, the objective's (mean, MCSE), and its per-path values.
     type Tried = (Vec<Decimal>, (f64, f64), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
-    let lower = !objective.starts_with("p.") && crate::metrics::lower_is_better(objective);
+    // A weighted objective is maximised (a cost enters it with a negative weight).
+    let lower = !objective.starts_with("p.")
+        && !weighted(objective)
+        && crate::metrics::lower_is_better(objective);
     for c in &compositions {
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
         let mut sets = base.to_vec();
@@ -506,7 +609,7 @@ pub fn allocate(
         let result = run(&loaded.model, settings, progress);
         let values = metric_paths(&loaded, &result, objective).ok_or_else(|| {
             bad(format!(
-                "--objective {objective}: no such metric (a scalar of summary.csv, or p.<target>)"
+                "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
             ))
         })?;
         let s = crate::stats::summarize(&values);

@@ -215,12 +215,10 @@ fn a_tornado_ranks_inputs_by_their_paired_swing() {
     assert_eq!(rows[1][9].parse::<f64>().expect("swing"), 0.0);
 }
 
-#[test]
-fn allocation_finds_the_split_that_buys_the_most_grants() {
-    // 1000万 a year split between grants of 100万 to seed firms (`a`) and of 200万 to A firms (`b`),
-    // both with plenty of eligible firms: ⌊share·1000/100⌋ + ⌊(1 − share)·1000/200⌋ grants, most
-    // (10) with everything in `a`. One step (25%) away: 7 + 1 = 8, two fewer.
-    let text = SCENARIO
+/// The Poisson scenario with 100 seed and 100 A firms at the start and two grant programmes: `a`
+/// (100万 to seed firms) and `b` (200万 to A firms).
+fn two_grants() -> String {
+    SCENARIO
         .replace(
             "ipo_share = \"0%\"\n\n[[industries.stages]]",
             "ipo_share = \"0%\"\nexisting = { count = 100, value = { median = \"1000万\", sigma = 0 }, age = [1, 1] }\n\n[[industries.stages]]",
@@ -230,7 +228,12 @@ fn allocation_finds_the_split_that_buys_the_most_grants() {
             "exit_multiple = { median = 1, sigma = 0 }\nipo_share = \"0%\"\nexisting = { count = 100, value = { median = \"2000万\", sigma = 0 }, age = [2, 2] }\n\n\
              [[instruments.grant]]\nid = \"a\"\nbudget = \"500万\"\namount = \"100万\"\nstages = [\"seed\"]\n\n\
              [[instruments.grant]]\nid = \"b\"\nbudget = \"500万\"\namount = \"200万\"\nstages = [\"A\"]\n\n[[targets]]",
-        );
+        )
+}
+
+/// `fundsim allocate` of 1000万 between `a` and `b` in 25% steps: allocation.csv's rows.
+fn allocate_two_grants(objective: &str) -> Vec<csv::StringRecord> {
+    let text = two_grants();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("grants.toml");
     fs::write(&file, &text).expect("write");
@@ -245,7 +248,7 @@ fn allocation_finds_the_split_that_buys_the_most_grants() {
             "--instruments",
             "a,b",
             "--objective",
-            "grants_awarded",
+            objective,
         ])
         .args(["--step", "0.25", "--paths", "200"])
         .arg("--out")
@@ -254,7 +257,15 @@ fn allocation_finds_the_split_that_buys_the_most_grants() {
         .success();
     let csv = fs::read_to_string(out.join("allocation.csv")).expect("allocation.csv");
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    reader.records().map(|r| r.expect("row")).collect()
+}
+
+#[test]
+fn allocation_finds_the_split_that_buys_the_most_grants() {
+    // 1000万 a year split between grants of 100万 to seed firms (`a`) and of 200万 to A firms (`b`),
+    // both with plenty of eligible firms: ⌊share·1000/100⌋ + ⌊(1 − share)·1000/200⌋ grants, most
+    // (10) with everything in `a`. One step (25%) away: 7 + 1 = 8, two fewer.
+    let rows = allocate_two_grants("grants_awarded");
     assert_eq!(rows.len(), 5, "shares 0, 25, 50, 75, 100%");
     let best = rows
         .iter()
@@ -265,4 +276,29 @@ fn allocation_finds_the_split_that_buys_the_most_grants() {
     let next = rows.iter().find(|r| &r[1] == "0.75").expect("75%");
     assert_eq!(next[6].parse::<f64>().expect("diff"), -2.0);
     assert_eq!(&next[8], "true");
+}
+
+#[test]
+fn a_weighted_objective_is_the_weighted_sum_on_every_path() {
+    // 0.5 × grants + 10 × 1{at least 10 projects}: the projects do not depend on the split, and on
+    // common random numbers the indicator is the same on every path of every split, so the paired
+    // difference from the best split is exactly 0.5 × the difference in grants: 75/25 gives
+    // 0.5 × (8 − 10) = −1, all in `b` gives 0.5 × (5 − 10) = −2.5. The best split's mean is
+    // 0.5 × 10 + 10 × P̂(met), with P̂ near P(Poisson(5) ≥ 10) = 0.0318.
+    let rows = allocate_two_grants("0.5*grants_awarded+10*p.projects");
+    let best = rows
+        .iter()
+        .find(|r| &r[6] == "0.000000" && &r[7] == "0.000000")
+        .expect("best");
+    assert_eq!((&best[1], &best[2]), ("1", "0"));
+    let (mean, se): (f64, f64) = (best[4].parse().expect("mean"), best[5].parse().expect("se"));
+    let exact = 5.0 + 10.0 * tail(5.0, 10);
+    assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se} vs {exact}");
+    let diff = |share: &str| -> f64 {
+        rows.iter().find(|r| &r[1] == share).expect(share)[6]
+            .parse()
+            .expect("diff")
+    };
+    assert_eq!(diff("0.75"), -1.0);
+    assert_eq!(diff("0"), -2.5);
 }

@@ -398,6 +398,9 @@ pub fn write_tornado<W: Write>(
         "at_high_mcse",
         "swing",
         "swing_mcse",
+        "rank_correlation",
+        "rank_correlation_lo",
+        "rank_correlation_hi",
     ])
     .map_err(io_err)?;
     let f = |v: f64| {
@@ -420,6 +423,9 @@ pub fn write_tornado<W: Write>(
             f(s.at_high.1),
             f(s.swing.0),
             f(s.swing.1),
+            f(s.rank_correlation.map_or(f64::NAN, |r| r.0)),
+            f(s.rank_correlation.map_or(f64::NAN, |r| r.1)),
+            f(s.rank_correlation.map_or(f64::NAN, |r| r.2)),
         ])
         .map_err(io_err)?;
     }

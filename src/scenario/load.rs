@@ -146,6 +146,52 @@ pub fn load_file_with(
     path: &Path,
     overrides: &[String],
 ) -> Result<(ScenarioSource, ScenarioFile), LoadError> {
+    let mut layers = chain(path)?;
+    let n_files = layers.len();
+    let sets = override_layers(&layers, overrides)?;
+    layers.extend(sets);
+    let file = load_layers(&layers)?;
+    layers.truncate(n_files);
+    let top = layers.pop().expect("the file itself");
+    Ok((
+        ScenarioSource {
+            path: top.name,
+            text: top.text,
+            sha256: top.sha256,
+            bases: layers
+                .into_iter()
+                .rev()
+                .map(|l| (l.name, l.sha256))
+                .collect(),
+            overrides: overrides.to_vec(),
+        },
+        file,
+    ))
+}
+
+/// The merged document of a scenario file as [`load_file_with`] reads it (its `extends` chain and
+/// the overrides laid over it), before types: the start from which `[uncertain]` inputs are set
+/// path by path (`crate::uncertain`). Call it on a file that loads.
+pub fn document(path: &Path, overrides: &[String]) -> Result<toml::Table, LoadError> {
+    use serde::Deserialize;
+    let mut layers = chain(path)?;
+    let sets = override_layers(&layers, overrides)?;
+    layers.extend(sets);
+    let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+    let mut merged = docs[0].get_ref().clone();
+    for doc in &docs[1..] {
+        merge(&mut merged, doc.get_ref().clone());
+    }
+    merged.remove("extends");
+    let de = toml::Deserializer::from(Spanned::new(0..0, merged));
+    toml::Table::deserialize(de).map_err(|e| {
+        let top = layers.last().expect("the file itself");
+        invalid(&top.name, &top.text, 0..0, "", e.message().to_string())
+    })
+}
+
+/// The file and the files it extends, base first.
+fn chain(path: &Path) -> Result<Vec<Layer>, LoadError> {
     // The chain, the file itself first.
     let mut layers = vec![read_layer(path)?];
     let mut seen: Vec<PathBuf> = vec![std::fs::canonicalize(path).unwrap_or(path.to_path_buf())];
@@ -190,28 +236,9 @@ pub fn load_file_with(
             .unwrap_or_default();
         layers.push(layer);
     }
-    // Base first, as they are laid, then the overrides.
+    // Base first, as they are laid.
     layers.reverse();
-    let n_files = layers.len();
-    let sets = override_layers(&layers, overrides)?;
-    layers.extend(sets);
-    let file = load_layers(&layers)?;
-    layers.truncate(n_files);
-    let top = layers.pop().expect("the file itself");
-    Ok((
-        ScenarioSource {
-            path: top.name,
-            text: top.text,
-            sha256: top.sha256,
-            bases: layers
-                .into_iter()
-                .rev()
-                .map(|l| (l.name, l.sha256))
-                .collect(),
-            overrides: overrides.to_vec(),
-        },
-        file,
-    ))
+    Ok(layers)
 }
 
 /// The layers of `--set KEY=VALUE` overrides, resolved against the merged `layers`: each becomes
@@ -368,17 +395,7 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     }
     merged.remove("extends");
 
-    // The layer that wrote the value at `path` (of the merged document), and the same place in
-    // that layer's own document.
-    let locate = |path: &KeyPath| -> (usize, KeyPath) {
-        let per_layer: Vec<(usize, KeyPath)> = docs
-            .iter()
-            .map(|d| translate(&merged, d.get_ref(), path))
-            .collect();
-        // `max_by_key` keeps the last of equal keys: the later layer wins a tie.
-        let owner = (0..docs.len()).max_by_key(|&l| per_layer[l].0).unwrap_or(0);
-        (owner, per_layer[owner].1.clone())
-    };
+    let locate = |path: &KeyPath| owner_of(&docs, &merged, path);
 
     let de = toml::Deserializer::from(Spanned::new(0..0, merged.clone()));
     let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -412,6 +429,52 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
             })
             .collect(),
     ))
+}
+
+/// The layer that wrote the value at `path` (of the merged document), and the same place in that
+/// layer's own document.
+fn owner_of(
+    docs: &[Spanned<DeTable<'_>>],
+    merged: &DeTable<'_>,
+    path: &KeyPath,
+) -> (usize, KeyPath) {
+    let per_layer: Vec<(usize, KeyPath)> = docs
+        .iter()
+        .map(|d| translate(merged, d.get_ref(), path))
+        .collect();
+    // `max_by_key` keeps the last of equal keys: the later layer wins a tie.
+    let owner = (0..docs.len()).max_by_key(|&l| per_layer[l].0).unwrap_or(0);
+    (owner, per_layer[owner].1.clone())
+}
+
+/// A problem found in a scenario that loaded (e.g. at a corner of its `[uncertain]` inputs), at
+/// `at` of its merged document: located in the layer that wrote it, like a problem of validation.
+pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: String) -> LoadError {
+    let layers = match chain(path).and_then(|mut layers| {
+        let sets = override_layers(&layers, overrides)?;
+        layers.extend(sets);
+        Ok(layers)
+    }) {
+        Ok(layers) => layers,
+        Err(e) => return e,
+    };
+    let docs = match layers.iter().map(parse).collect::<Result<Vec<_>, _>>() {
+        Ok(docs) => docs,
+        Err(e) => return e,
+    };
+    let mut merged = docs[0].get_ref().clone();
+    for doc in &docs[1..] {
+        merge(&mut merged, doc.get_ref().clone());
+    }
+    let (owner, local) = owner_of(&docs, &merged, at);
+    let layer = &layers[owner];
+    LoadError::Invalid(vec![Diagnostic::new(
+        &layer.name,
+        &layer.text,
+        span_of(&docs[owner], &local),
+        at.to_string(),
+        message,
+    )])
 }
 
 /// The `id` of a table, if it has a string one.

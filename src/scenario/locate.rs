@@ -43,6 +43,9 @@ impl fmt::Display for KeyPath {
         }
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
+                // A key with a dot in it (an `[uncertain]` input) is quoted, as TOML writes it.
+                Seg::Key(k) if k.contains('.') && i == 0 => write!(f, "\"{k}\"")?,
+                Seg::Key(k) if k.contains('.') => write!(f, ".\"{k}\"")?,
                 Seg::Key(k) if i == 0 => write!(f, "{k}")?,
                 Seg::Key(k) => write!(f, ".{k}")?,
                 Seg::Index(n) => write!(f, "[{n}]")?,

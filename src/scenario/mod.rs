@@ -14,7 +14,9 @@ pub mod validate;
 use crate::money::{Money, Quantity, Rate};
 use serde::Deserialize;
 
-pub use load::{LoadError, ScenarioSource, load_file, load_file_with, load_str};
+pub use load::{
+    LoadError, ScenarioSource, document, load_file, load_file_with, load_str, problem_at,
+};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,7 +39,46 @@ pub struct ScenarioFile {
     pub valuation: Valuation,
     #[serde(default)]
     pub tax: Tax,
+    /// `[uncertain]`: inputs we do not know, each drawn per path from its distribution.
+    #[serde(default)]
+    pub uncertain: std::collections::BTreeMap<String, UncertainInput>,
 }
+
+/// One entry of `[uncertain]`: the distribution of an input (named by its `--set` key) over the
+/// range the evidence leaves. Each path draws it from its own stream (`crate::uncertain`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertainInput {
+    pub dist: DistKind,
+    pub low: Option<InputValue>,
+    pub mode: Option<InputValue>,
+    pub high: Option<InputValue>,
+    /// The values of a `discrete` distribution.
+    pub values: Option<Vec<InputValue>>,
+    /// Their weights (equal if left out).
+    pub weights: Option<Vec<f64>>,
+}
+
+/// The shape of an uncertain input's distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DistKind {
+    /// Every value in `[low, high]` equally likely.
+    Uniform,
+    /// Equally likely on the log scale (`low > 0`): for multipliers and rates spanning a factor.
+    Loguniform,
+    /// Triangular with peak at `mode`.
+    Triangular,
+    /// PERT (a beta with shape `1 + 4·(mode − low)/(high − low)` and `1 + 4·(high − mode)/(high
+    /// − low)`): a smoother three-point estimate than the triangle.
+    Pert,
+    /// One of `values`, with `weights`.
+    Discrete,
+}
+
+/// A value as a scenario writes it anywhere: a number, an amount (`"200万"`, `"1.5亿"`) or a
+/// percentage (`"30%"`).
+pub use crate::money::InputValue;
 
 /// `[tax]`: the taxes local operating firms pay that reach the city (defaults:
 /// notebooks-data/reference/fiscal_rules.csv). City tax = revenue × (VAT burden × VAT local share

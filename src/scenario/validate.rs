@@ -1393,5 +1393,134 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         c.year_in(p.key("deadline"), t.deadline, first, last);
     }
 
+    uncertain(&mut c, &f.uncertain);
     c.issues
+}
+
+/// At most this many `[uncertain]` inputs: the scenario is checked at every corner of their box
+/// (2^n loads) before a run.
+pub const MAX_UNCERTAIN: usize = 10;
+
+/// `[uncertain]`: each distribution has the fields its shape needs, in order. Whether each key
+/// names a value of the scenario, and whether the scenario is valid over the whole range, is
+/// checked when the inputs are prepared (`crate::uncertain`).
+fn uncertain(c: &mut Checker, inputs: &std::collections::BTreeMap<String, UncertainInput>) {
+    let root = KeyPath::root().key("uncertain");
+    if inputs.len() > MAX_UNCERTAIN {
+        c.fail(
+            root.clone(),
+            format!(
+                "{} uncertain inputs: at most {MAX_UNCERTAIN} (the scenario is checked at every corner of their ranges)",
+                inputs.len()
+            ),
+        );
+    }
+    for (key, u) in inputs {
+        let p = root.key(key);
+        let bare = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        };
+        let first = key.split('.').next().unwrap_or("");
+        if !key.split('.').all(bare) {
+            c.fail(
+                p.clone(),
+                format!(
+                    "\"{key}\" is not a key: use the dotted keys of --set (ASCII letters, digits, '_' or '-'), e.g. \"channels.leakage\""
+                ),
+            );
+        } else if ["scenario", "time", "uncertain", "extends"].contains(&first) {
+            c.fail(
+                p.clone(),
+                format!(
+                    "\"{key}\" cannot be uncertain: [{first}] fixes the run's shape; uncertain inputs are values of the market, thresholds, program, industries, instruments, targets, channels, valuation or tax"
+                ),
+            );
+        }
+        let has = |v: bool, name: &str, c: &mut Checker, why: &str| {
+            if !v {
+                c.fail(p.key(name), format!("a {why} distribution needs {name}"));
+            }
+        };
+        let hasnt = |v: bool, name: &str, c: &mut Checker, why: &str| {
+            if v {
+                c.fail(p.key(name), format!("a {why} distribution has no {name}"));
+            }
+        };
+        let name = match u.dist {
+            DistKind::Uniform => "uniform",
+            DistKind::Loguniform => "loguniform",
+            DistKind::Triangular => "triangular",
+            DistKind::Pert => "pert",
+            DistKind::Discrete => "discrete",
+        };
+        match u.dist {
+            DistKind::Uniform | DistKind::Loguniform | DistKind::Triangular | DistKind::Pert => {
+                let three = matches!(u.dist, DistKind::Triangular | DistKind::Pert);
+                has(u.low.is_some(), "low", c, name);
+                has(u.high.is_some(), "high", c, name);
+                if three {
+                    has(u.mode.is_some(), "mode", c, name);
+                } else {
+                    hasnt(u.mode.is_some(), "mode", c, name);
+                }
+                hasnt(u.values.is_some(), "values", c, name);
+                hasnt(u.weights.is_some(), "weights", c, name);
+                if let (Some(lo), Some(hi)) = (u.low, u.high) {
+                    if lo.0 >= hi.0 {
+                        c.fail(
+                            p.key("high"),
+                            format!("high {} is not above low {}: give a range", hi.0, lo.0),
+                        );
+                    } else if let Some(m) = u.mode.filter(|_| three)
+                        && !(lo.0 <= m.0 && m.0 <= hi.0)
+                    {
+                        c.fail(
+                            p.key("mode"),
+                            format!("mode {} is outside [{}, {}]", m.0, lo.0, hi.0),
+                        );
+                    }
+                    if u.dist == DistKind::Loguniform && lo.0 <= Decimal::ZERO {
+                        c.fail(
+                            p.key("low"),
+                            format!("{} is not above 0: a loguniform range is positive", lo.0),
+                        );
+                    }
+                }
+            }
+            DistKind::Discrete => {
+                hasnt(u.low.is_some(), "low", c, name);
+                hasnt(u.mode.is_some(), "mode", c, name);
+                hasnt(u.high.is_some(), "high", c, name);
+                match &u.values {
+                    None => has(false, "values", c, name),
+                    Some(v) if v.is_empty() => {
+                        c.fail(p.key("values"), "no values: give at least one".into())
+                    }
+                    Some(v) => {
+                        if let Some(w) = &u.weights {
+                            if w.len() != v.len() {
+                                c.fail(
+                                    p.key("weights"),
+                                    format!(
+                                        "{} weights for {} values: give one weight per value",
+                                        w.len(),
+                                        v.len()
+                                    ),
+                                );
+                            } else if w.iter().any(|x| !(x.is_finite() && *x >= 0.0))
+                                || w.iter().sum::<f64>() <= 0.0
+                            {
+                                c.fail(
+                                    p.key("weights"),
+                                    "weights must be 0 or more, and not all 0".into(),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -90,6 +90,18 @@ impl<'m> PathSim<'m> {
         self.model
     }
 
+    /// Runs the next paths on `model`, a model of the same shape (the same metrics and instruments:
+    /// a draw of the scenario's `[uncertain]` inputs), keeping the buffers already grown.
+    pub fn rebind(&mut self, model: &'m Model) {
+        debug_assert_eq!(Catalogue::for_model(model), self.catalogue);
+        let recycling = &model.program.recycle_into;
+        self.order.clear();
+        self.order.extend_from_slice(recycling);
+        self.order
+            .extend((0..model.instruments.len()).filter(|k| !recycling.contains(k)));
+        self.model = model;
+    }
+
     /// The last simulated year's factor of each industry.
     pub fn market_factors(&self) -> &[f64] {
         &self.x

@@ -25,6 +25,59 @@ pub struct Summary {
     pub quantiles: [f64; 5],
 }
 
+/// Spearman's rank correlation of `x` and `y` over the pairs where both are finite: Pearson's
+/// correlation of their ranks, ties given their mean rank (so a 0/1 metric such as a target met
+/// works), with a 95% interval from Fisher's z with the variance `1.06/(n − 3)` of Fieller, Hartley
+/// & Pearson (1957). `None` if fewer than 4 pairs or either side is constant.
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
+    let pairs: Vec<(f64, f64)> = (x.iter().zip(y))
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    let n = pairs.len();
+    if n < 4 {
+        return None;
+    }
+    let rx = mid_ranks(&pairs.iter().map(|p| p.0).collect::<Vec<_>>());
+    let ry = mid_ranks(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
+    // Both rank vectors have mean (n + 1)/2.
+    let m = (n as f64 + 1.0) / 2.0;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in rx.iter().zip(&ry) {
+        sxy += (a - m) * (b - m);
+        sxx += (a - m) * (a - m);
+        syy += (b - m) * (b - m);
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return None;
+    }
+    let rho = (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0);
+    let half = 1.959_964 * (1.06 / (n as f64 - 3.0)).sqrt();
+    let z = rho.clamp(-1.0 + 1e-15, 1.0 - 1e-15).atanh();
+    Some((rho, (z - half).tanh(), (z + half).tanh()))
+}
+
+/// Ranks 1..n of `v`, ties at their mean rank.
+fn mid_ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
+            j += 1;
+        }
+        // Positions i..=j (0-based) share the mean of ranks i+1..=j+1.
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
 /// Type-7 quantile of sorted data.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -153,6 +206,33 @@ pub fn proportion(k: u64, n: u64) -> Proportion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spearman_by_hand() {
+        // A monotone transform ranks alike: +1; reversed: −1.
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let cubed: Vec<f64> = x.iter().map(|v| v * v * v).collect();
+        assert_eq!(spearman(&x, &cubed).map(|r| r.0), Some(1.0));
+        let rev: Vec<f64> = x.iter().map(|v| -v).collect();
+        assert_eq!(spearman(&x, &rev).map(|r| r.0), Some(-1.0));
+        // By hand: ranks of y = [2, 1, 4, 3, 5]; Σd² = 1+1+1+1+0 = 4, no ties, so
+        // ρ = 1 − 6·4/(5·24) = 0.8.
+        let y = [20.0, 10.0, 40.0, 30.0, 50.0];
+        let (rho, lo, hi) = spearman(&x, &y).expect("defined");
+        assert!((rho - 0.8).abs() < 1e-12);
+        assert!(lo < rho && rho < hi);
+        // Ties take mid ranks: y = [0, 0, 1, 1, 1] has ranks [1.5, 1.5, 4, 4, 4]; against x's
+        // 1..5 (mean 3): Σ(rx−3)(ry−3) = (−2)(−1.5)+(−1)(−1.5)+0+1·1+2·1 = 7.5, Σ(rx−3)² = 10,
+        // Σ(ry−3)² = 2·2.25 + 3·1 = 7.5, ρ = 7.5/√75 = 0.866025.
+        let t = [0.0, 0.0, 1.0, 1.0, 1.0];
+        let rho = spearman(&x, &t).expect("defined").0;
+        assert!((rho - 7.5 / 75f64.sqrt()).abs() < 1e-12);
+        // A constant side has no correlation; non-finite pairs are left out.
+        assert_eq!(spearman(&x, &[1.0; 5]), None);
+        let with_nan = [1.0, f64::NAN, 3.0, 4.0, 5.0, 6.0];
+        let other = [1.0, 100.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(spearman(&with_nan, &other).map(|r| r.0), Some(1.0));
+    }
 
     #[test]
     fn type7_matches_numpy() {
