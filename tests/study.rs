@@ -302,3 +302,71 @@ fn a_weighted_objective_is_the_weighted_sum_on_every_path() {
     assert_eq!(diff("0.75"), -1.0);
     assert_eq!(diff("0"), -2.5);
 }
+
+#[test]
+fn studies_are_the_same_bytes_for_any_thread_count() {
+    // 700 paths: three chunks of 256, so two threads really split the work.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let other = dir.path().join("other.toml");
+    fs::write(
+        &other,
+        SCENARIO
+            .replace("name = \"poisson\"", "name = \"other\"")
+            .replace("arrivals_per_year = 5", "arrivals_per_year = 7"),
+    )
+    .expect("write");
+    let studies: [(&str, &[&str], &str); 4] = [
+        (
+            "sweep",
+            &["--set-range", "industries.ic.arrivals_per_year=6..10:2"],
+            "sweep.csv",
+        ),
+        (
+            "sensitivity",
+            &[
+                "--metric",
+                "p.projects",
+                "--input",
+                "industries.ic.arrivals_per_year=8..14",
+            ],
+            "tornado.csv",
+        ),
+        (
+            "goal-seek",
+            &[
+                "--set-range",
+                "industries.ic.arrivals_per_year=1..40",
+                "--target",
+                "projects",
+                "--probability",
+                "0.8",
+            ],
+            "goal_seek.csv",
+        ),
+        ("compare", &[], "comparison.csv"),
+    ];
+    for (command, args, output) in studies {
+        let mut bytes = Vec::new();
+        for threads in ["1", "2"] {
+            let out = dir.path().join(format!("{command}-{threads}"));
+            let mut cmd = Command::cargo_bin("fundsim").expect("binary");
+            cmd.arg(command).arg(&file);
+            if command == "compare" {
+                cmd.arg(&other);
+            }
+            cmd.args(args)
+                .args(["--paths", "700", "--seed", "9", "--threads", threads])
+                .arg("--out")
+                .arg(&out)
+                .assert()
+                .success();
+            bytes.push(fs::read(out.join(output)).expect(output));
+        }
+        assert!(
+            bytes[0] == bytes[1],
+            "{command}: {output} differs between 1 and 2 threads"
+        );
+    }
+}
