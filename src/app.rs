@@ -129,7 +129,29 @@ pub fn run_to_dir(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<RunReport, AppError> {
-    write_run(scenarios, settings, out, progress, false, None)
+    write_run(scenarios, settings, out, progress, &Options::default())
+}
+
+/// What a run writes besides the contract's files, and how it runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Also `comparison.csv` (the first scenario is the base).
+    pub compare: bool,
+    /// Stop each scenario at this precision.
+    pub precision: Option<&'a Precision>,
+    /// Also `fundsim.xlsx` (`--format xlsx`).
+    pub xlsx: bool,
+}
+
+/// [`run_to_dir`] with [`Options`].
+pub fn run_with_options(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    out: &Path,
+    progress: &dyn Progress,
+    options: &Options,
+) -> Result<RunReport, AppError> {
+    write_run(scenarios, settings, out, progress, options)
 }
 
 /// [`run_to_dir`] that stops each scenario once `precision` is reached (checking after every
@@ -141,7 +163,11 @@ pub fn run_to_precision(
     progress: &dyn Progress,
     precision: &Precision,
 ) -> Result<RunReport, AppError> {
-    write_run(scenarios, settings, out, progress, false, Some(precision))
+    let options = Options {
+        precision: Some(precision),
+        ..Options::default()
+    };
+    write_run(scenarios, settings, out, progress, &options)
 }
 
 /// At least this many paths before a precision goal can stop a run.
@@ -205,7 +231,11 @@ pub fn compare_to_dir(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<RunReport, AppError> {
-    write_run(scenarios, settings, out, progress, true, None)
+    let options = Options {
+        compare: true,
+        ..Options::default()
+    };
+    write_run(scenarios, settings, out, progress, &options)
 }
 
 fn write_run(
@@ -213,9 +243,9 @@ fn write_run(
     settings: RunSettings,
     out: &Path,
     progress: &dyn Progress,
-    compare: bool,
-    precision: Option<&Precision>,
+    options: &Options,
 ) -> Result<RunReport, AppError> {
+    let (compare, precision) = (options.compare, options.precision);
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
@@ -320,6 +350,7 @@ fn write_run(
     }
 
     let mut bytes = Vec::new();
+    let mut comparison = None;
     if compare {
         let reader = |i: usize| PathsReader {
             file: parquet_path.clone(),
@@ -348,6 +379,7 @@ fn write_run(
             .write("comparison.csv", &bytes)
             .map_err(|e| failed("comparison.csv", &e))?;
         table = report::comparison_table(&rows, settings.paths);
+        comparison = Some(rows);
     }
     bytes.clear();
     write_summary(&mut bytes, &summary).map_err(|e| failed("summary.csv", &e))?;
@@ -414,6 +446,19 @@ fn write_run(
     staging
         .write("run.json", json.as_bytes())
         .map_err(|e| failed("run.json", &e))?;
+    if options.xlsx {
+        let book = crate::output::xlsx_out::workbook(&crate::output::xlsx_out::Tables {
+            headlines: &headlines,
+            summary: &summary,
+            targets: &targets,
+            yearly: &yearly,
+            comparison: comparison.as_deref(),
+        })
+        .map_err(|e| failed("fundsim.xlsx", &e))?;
+        staging
+            .write("fundsim.xlsx", &book)
+            .map_err(|e| failed("fundsim.xlsx", &e))?;
+    }
 
     let files = staging
         .commit()

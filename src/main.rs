@@ -1,7 +1,7 @@
 //! The `fundsim` command line: flags in, library calls, exit codes out (0 ok, 2 bad input, 1 other).
 
 use clap::{Parser, Subcommand};
-use fundsim::app::{AppError, compare_to_dir, load_all_with, run_to_dir};
+use fundsim::app::{AppError, load_all_with};
 use fundsim::run::{Progress, RunSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -39,6 +39,9 @@ enum Command {
         /// then the most paths to run.
         #[arg(long, value_name = "METRIC=TOL")]
         precision: Option<String>,
+        /// Also write fundsim.xlsx (headline, charts, summary, targets, yearly) beside the CSV.
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -50,6 +53,9 @@ enum Command {
         /// The scenarios to compare with it.
         #[arg(required = true)]
         others: Vec<PathBuf>,
+        /// Also write fundsim.xlsx (with a comparison sheet) beside the CSV.
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -160,6 +166,15 @@ struct Common {
 enum Table {
     Text,
     Markdown,
+}
+
+/// The files besides the contract's CSV, Parquet and JSON.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Only the contract's files.
+    Csv,
+    /// Also fundsim.xlsx.
+    Xlsx,
 }
 
 struct Bar(ProgressBar);
@@ -385,6 +400,7 @@ fn execute(command: Command) -> Result<(), AppError> {
         Command::Compare {
             base,
             others,
+            format,
             common:
                 Common {
                     paths,
@@ -399,7 +415,14 @@ fn execute(command: Command) -> Result<(), AppError> {
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
             let settings = RunSettings::new(paths, seed);
-            let report = pool.install(|| compare_to_dir(&loaded, settings, &out, &bar))?;
+            let options = fundsim::app::Options {
+                compare: true,
+                xlsx: format == Format::Xlsx,
+                ..Default::default()
+            };
+            let report = pool.install(|| {
+                fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
+            })?;
             bar.0.finish_and_clear();
             println!("{}", report.table);
             wrote(&out, &report.files);
@@ -426,6 +449,7 @@ fn execute(command: Command) -> Result<(), AppError> {
             deals,
             table,
             precision,
+            format,
             common:
                 Common {
                     paths,
@@ -446,9 +470,13 @@ fn execute(command: Command) -> Result<(), AppError> {
                 deals: deals.min(paths),
                 ..RunSettings::new(paths, seed)
             };
-            let report = pool.install(|| match &precision {
-                Some(p) => fundsim::app::run_to_precision(&loaded, settings, &out, &bar, p),
-                None => run_to_dir(&loaded, settings, &out, &bar),
+            let options = fundsim::app::Options {
+                precision: precision.as_ref(),
+                xlsx: format == Format::Xlsx,
+                ..Default::default()
+            };
+            let report = pool.install(|| {
+                fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
             match table {

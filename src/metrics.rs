@@ -118,6 +118,7 @@ yearly_defs! {
     PendingConvertibles = ("pending_convertibles", Cny, Stock, "尚未转股的拨投股资金"),
     TaxRevenue = ("tax_revenue", Cny, Flow, "本地企业缴纳的市级税收"),
     AdditionalTaxRevenue = ("additional_tax_revenue", Cny, Flow, "政策带来或留住企业的市级税收"),
+    NetFiscalFlowCum = ("net_fiscal_flow_cum", Cny, Stock, "累计财政净现金流(上缴财政−财政出资)"),
 }
 
 /// Number of program-level yearly metrics.

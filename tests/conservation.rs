@@ -700,6 +700,13 @@ proptest! {
             sim.run(seed, path);
             let l = &sim.ledger;
             prop_assert_eq!(l.conservation_error(), (0, None), "books do not balance");
+            // The J-curve is the running sum of money to the treasury less fiscal money paid.
+            let mut running = 0i64;
+            for y in 0..n {
+                let at = |m: fundsim::metrics::Y| sim.yearly[m as usize * n + y];
+                running += at(fundsim::metrics::Y::ToTreasury) - at(fundsim::metrics::Y::FiscalOutlay);
+                prop_assert_eq!(at(fundsim::metrics::Y::NetFiscalFlowCum), running);
+            }
             for (k, inst) in model.instruments.iter().enumerate() {
                 // The treasury never pays an instrument more than its budget in a year (a
                 // guarantee's losses are obligations, not limited by its loan volume).

@@ -11,6 +11,7 @@
 
 pub mod csv_out;
 pub mod parquet_out;
+pub mod xlsx_out;
 
 use crate::scenario::{ScenarioFile, ScenarioSource};
 use std::fs::{self, File};

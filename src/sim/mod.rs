@@ -417,7 +417,13 @@ impl<'m> PathSim<'m> {
             self.yearly[(base + IY::Deals as usize) * n + y] = l.deals[i];
             self.yearly[(base + IY::Mobilised as usize) * n + y] = l.mobilised[i];
         }
+        // The J-curve: money returned to the treasury less fiscal money paid, summed to this year.
+        let before = match y {
+            0 => 0,
+            _ => self.yearly[Y::NetFiscalFlowCum as usize * n + y - 1],
+        };
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
+        set(Y::NetFiscalFlowCum, before + l.to_treasury[y] - fiscal);
         set(Y::GrantsAwarded, grants);
         set(Y::EquityDeals, deals);
         set(Y::Conversions, l.conversions[y]);

@@ -1,0 +1,538 @@
+//! `fundsim.xlsx` (`--format xlsx`): the run's tables as a workbook a policy analyst opens in
+//! Excel or WPS, with native charts.
+//!
+//! Sheets: 概览 (one headline row per scenario), 图表 (per scenario: the J-curve of cumulative net
+//! fiscal flow with its p05–p95 band, and the targets' probabilities with their 95% intervals),
+//! 汇总 (`summary.csv`), 目标 (`targets.csv`), 逐年 (`yearly.csv`), 比较 (`comparison.csv`, for
+//! `compare`) and 图表数据 (the ranges the charts read). Every header row is frozen; headers carry
+//! the Chinese name and the CSV's column key.
+//!
+//! **Values are the CSV's, in units a reader uses.** Money is in 亿元 (or, for a row whose typical
+//! amount is below 1000万, 万元), the unit named in the row or the header: the CSV's yuan divided
+//! by 10^8 (10^4), so formulas still add up. (Excel's scaling trick `0!.00,,"亿"` would keep yuan
+//! in the cell, but LibreOffice does not read it.) Probabilities and rates are fractions shown as
+//! percentages; counts and ratios are plain numbers. An undefined value (an IRR on paths where it
+//! does not exist) is an empty cell, as in the CSV.
+
+use crate::metrics::Unit;
+use crate::report::{ComparisonRow, Headline, SummaryRow, TargetRow, YearlyRow};
+use rust_xlsxwriter::{
+    Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
+    ChartFormat, ChartLine, ChartRange, ChartSolidFill, ChartType, Format, Workbook, Worksheet,
+    XlsxError,
+};
+
+/// What goes into the workbook.
+pub struct Tables<'a> {
+    pub headlines: &'a [Headline],
+    pub summary: &'a [SummaryRow],
+    pub targets: &'a [TargetRow],
+    pub yearly: &'a [YearlyRow],
+    pub comparison: Option<&'a [ComparisonRow]>,
+}
+
+/// The yearly metric the J-curve plots.
+const J_CURVE: &str = "net_fiscal_flow_cum";
+
+/// How a value of some unit is shown: a number format, and the divisor from the CSV's value
+/// (money in 亿元 or 万元).
+struct Shown {
+    format: Format,
+    scale: f64,
+}
+
+/// How a value of `unit` whose typical size is `typical` is shown.
+fn format_for(unit: Unit, typical: f64) -> Shown {
+    let (format, scale) = match unit {
+        Unit::Cny if typical.abs() >= 1e7 => ("#,##0.00", 1e8),
+        Unit::Cny => ("#,##0.0", 1e4),
+        Unit::Rate | Unit::Indicator => ("0.0%", 1.0),
+        Unit::Count => ("#,##0.0", 1.0),
+        Unit::Ratio => ("0.00", 1.0),
+        Unit::Input => ("General", 1.0),
+    };
+    Shown {
+        format: Format::new().set_num_format(format),
+        scale,
+    }
+}
+
+/// The unit as a reader sees it.
+fn unit_name(unit: Unit, typical: f64) -> &'static str {
+    match unit {
+        Unit::Cny if typical.abs() >= 1e7 => "亿元",
+        Unit::Cny => "万元",
+        Unit::Rate => "年率",
+        Unit::Indicator => "概率",
+        Unit::Count => "个",
+        Unit::Ratio => "倍",
+        Unit::Input => "输入值",
+    }
+}
+
+/// Writes a number of `unit` as the CSV prints it (yuan to the fen, other values to 6 decimals)
+/// over the scale it is shown in, or leaves the cell empty when it is not finite, as the CSV does.
+fn number(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    (v, unit): (f64, Unit),
+    shown: &Shown,
+) -> Result<(), XlsxError> {
+    if let Ok(printed) = crate::output::csv_out::number(v, unit).parse::<f64>() {
+        ws.write_number_with_format(row, col, printed / shown.scale, &shown.format)?;
+    }
+    Ok(())
+}
+
+/// A header row (frozen) of `(中文, key)` pairs, and the columns' widths.
+fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)]) -> Result<(), XlsxError> {
+    let bold = Format::new().set_bold().set_text_wrap();
+    for (c, (zh, key, width)) in columns.iter().enumerate() {
+        let text = if key.is_empty() {
+            zh.to_string()
+        } else {
+            format!("{zh}\n{key}")
+        };
+        ws.write_string_with_format(0, c as u16, text, &bold)?;
+        ws.set_column_width(c as u16, *width)?;
+    }
+    ws.set_row_height(0, 30)?;
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The workbook's bytes.
+pub fn workbook(t: &Tables) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    headline_sheet(wb.add_worksheet().set_name("概览")?, t.headlines)?;
+    // Charts read a data sheet of contiguous blocks; the chart sheet comes second, so it is
+    // created now and filled once the data's places are known.
+    wb.add_worksheet().set_name("图表")?;
+    summary_sheet(wb.add_worksheet().set_name("汇总")?, t.summary)?;
+    targets_sheet(wb.add_worksheet().set_name("目标")?, t.targets)?;
+    yearly_sheet(wb.add_worksheet().set_name("逐年")?, t.yearly)?;
+    if let Some(rows) = t.comparison {
+        comparison_sheet(wb.add_worksheet().set_name("比较")?, rows)?;
+    }
+    let charts = chart_data(wb.add_worksheet().set_name("图表数据")?, t)?;
+    let sheet = wb.worksheet_from_name("图表")?;
+    sheet.set_column_width(0, 2)?;
+    let mut row = 1;
+    for c in &charts {
+        sheet.insert_chart(row, 1, &c.j_curve)?;
+        if let Some(targets) = &c.targets {
+            sheet.insert_chart(row, 11, targets)?;
+        }
+        // Default rows are 20 pixels high; leave one free row between scenarios.
+        row += c.height.div_ceil(20) + 1;
+    }
+    wb.save_to_buffer()
+}
+
+fn headline_sheet(ws: &mut Worksheet, rows: &[Headline]) -> Result<(), XlsxError> {
+    let mut years: Vec<i32> = rows
+        .iter()
+        .flat_map(|h| h.by_deadline.iter().map(|(y, _)| *y))
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut columns: Vec<(String, String, f64)> = vec![
+        ("情景".into(), "scenario".into(), 22.0),
+        ("问题".into(), "question".into(), 60.0),
+    ];
+    for y in &years {
+        columns.push((format!("{y}年目标全部达成概率"), format!("p_all_{y}"), 14.0));
+    }
+    for (zh, key) in [
+        ("政策新增(潜在)独角兽", "additional_unicorns"),
+        ("政策新增链主企业", "additional_chain_leaders"),
+        (
+            "每个新增独角兽的财政净成本（亿元）",
+            "cost_per_additional_unicorn",
+        ),
+        ("财政出资 p50（亿元）", "fiscal_outlay_p50"),
+        ("财政净成本 p50（亿元）", "net_fiscal_cost_p50"),
+        (
+            "含在保贷款的财政净成本 p50",
+            "net_fiscal_cost_with_outstanding_p50",
+        ),
+        ("回收资金 p50（亿元）", "money_back_p50"),
+    ] {
+        columns.push((zh.into(), key.into(), 16.0));
+    }
+    let refs: Vec<(&str, &str, f64)> = columns
+        .iter()
+        .map(|(a, b, w)| (a.as_str(), b.as_str(), *w))
+        .collect();
+    header(ws, &refs)?;
+    let wrap = Format::new().set_text_wrap();
+    let pct = format_for(Unit::Indicator, 0.0);
+    let count = Shown {
+        format: Format::new().set_num_format("0.00"),
+        scale: 1.0,
+    };
+    let money = format_for(Unit::Cny, 1e8);
+    for (i, h) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, &h.scenario)?;
+        ws.write_string_with_format(r, 1, &h.question, &wrap)?;
+        let mut c = 2u16;
+        for y in &years {
+            if let Some((_, p)) = h.by_deadline.iter().find(|(d, _)| d == y) {
+                number(ws, r, c, (*p, Unit::Indicator), &pct)?;
+            }
+            c += 1;
+        }
+        number(ws, r, c, (h.additional_unicorns, Unit::Count), &count)?;
+        number(
+            ws,
+            r,
+            c + 1,
+            (h.additional_chain_leaders, Unit::Count),
+            &count,
+        )?;
+        for (k, v) in [
+            h.cost_per_additional_unicorn,
+            h.fiscal_outlay_p50,
+            h.net_fiscal_cost_p50,
+            h.net_fiscal_cost_outstanding_p50,
+            h.money_back_p50,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            number(ws, r, c + 2 + k as u16, (v, Unit::Cny), &money)?;
+        }
+    }
+    Ok(())
+}
+
+fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow]) -> Result<(), XlsxError> {
+    header(
+        ws,
+        &[
+            ("情景", "scenario", 18.0),
+            ("指标", "metric", 30.0),
+            ("中文名称", "label", 32.0),
+            ("单位", "unit", 8.0),
+            ("均值", "mean", 12.0),
+            ("标准差", "std", 12.0),
+            ("蒙特卡洛标准误", "mcse", 12.0),
+            ("5%分位", "p05", 12.0),
+            ("25%分位", "p25", 12.0),
+            ("中位数", "p50", 12.0),
+            ("75%分位", "p75", 12.0),
+            ("95%分位", "p95", 12.0),
+        ],
+    )?;
+    for (i, row) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        let s = &row.summary;
+        let typical = s.quantiles[2];
+        let f = format_for(row.unit, typical);
+        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_string(r, 1, &row.metric)?;
+        ws.write_string(r, 2, &row.label)?;
+        ws.write_string(r, 3, unit_name(row.unit, typical))?;
+        for (c, v) in [s.mean, s.std, s.mcse]
+            .into_iter()
+            .chain(s.quantiles)
+            .enumerate()
+        {
+            number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
+        }
+    }
+    ws.autofilter(0, 0, rows.len() as u32, 11)?;
+    Ok(())
+}
+
+fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError> {
+    header(
+        ws,
+        &[
+            ("情景", "scenario", 18.0),
+            ("目标", "target", 20.0),
+            ("中文名称", "label", 40.0),
+            ("指标", "metric", 26.0),
+            ("门槛", "threshold", 12.0),
+            ("期限", "deadline", 8.0),
+            ("达成概率", "probability", 10.0),
+            ("蒙特卡洛标准误", "mcse", 10.0),
+            ("95%区间下限", "ci_low", 10.0),
+            ("95%区间上限", "ci_high", 10.0),
+        ],
+    )?;
+    let pct = format_for(Unit::Indicator, 0.0);
+    for (i, row) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_string(r, 1, &row.target)?;
+        ws.write_string(r, 2, &row.label)?;
+        ws.write_string(r, 3, &row.metric)?;
+        if let Some(t) = row.threshold {
+            number(
+                ws,
+                r,
+                4,
+                (t, row.threshold_unit),
+                &format_for(row.threshold_unit, t),
+            )?;
+        }
+        if let Some(d) = row.deadline {
+            ws.write_number(r, 5, d)?;
+        }
+        let e = &row.estimate;
+        for (c, v) in [e.p, e.mcse, e.low, e.high].into_iter().enumerate() {
+            number(ws, r, 6 + c as u16, (v, Unit::Indicator), &pct)?;
+        }
+    }
+    ws.autofilter(0, 0, rows.len() as u32, 9)?;
+    Ok(())
+}
+
+fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow]) -> Result<(), XlsxError> {
+    header(
+        ws,
+        &[
+            ("情景", "scenario", 18.0),
+            ("年份", "year", 8.0),
+            ("指标", "metric", 30.0),
+            ("单位", "unit", 8.0),
+            ("均值", "mean", 12.0),
+            ("5%分位", "p05", 12.0),
+            ("25%分位", "p25", 12.0),
+            ("中位数", "p50", 12.0),
+            ("75%分位", "p75", 12.0),
+            ("95%分位", "p95", 12.0),
+        ],
+    )?;
+    for (i, row) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        let typical = row.quantiles[4].abs().max(row.quantiles[0].abs());
+        let f = format_for(row.unit, typical);
+        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_number(r, 1, row.year)?;
+        ws.write_string(r, 2, &row.metric)?;
+        ws.write_string(r, 3, unit_name(row.unit, typical))?;
+        for (c, v) in std::iter::once(row.mean).chain(row.quantiles).enumerate() {
+            number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
+        }
+    }
+    ws.autofilter(0, 0, rows.len() as u32, 9)?;
+    Ok(())
+}
+
+fn comparison_sheet(ws: &mut Worksheet, rows: &[ComparisonRow]) -> Result<(), XlsxError> {
+    header(
+        ws,
+        &[
+            ("情景", "scenario", 18.0),
+            ("基准", "base", 18.0),
+            ("指标", "metric", 30.0),
+            ("中文名称", "label", 32.0),
+            ("单位", "unit", 8.0),
+            ("基准均值", "base_mean", 12.0),
+            ("情景均值", "mean", 12.0),
+            ("配对差", "diff", 12.0),
+            ("配对标准误", "diff_mcse", 12.0),
+            ("95%区间下限", "diff_low", 12.0),
+            ("95%区间上限", "diff_high", 12.0),
+            ("不配对标准误", "unpaired_mcse", 12.0),
+            ("优于基准的概率", "p_better", 12.0),
+        ],
+    )?;
+    let pct = format_for(Unit::Indicator, 0.0);
+    for (i, row) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        let d = &row.diff;
+        let typical = d.base_mean.abs().max(d.other_mean.abs());
+        let f = format_for(row.unit, typical);
+        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_string(r, 1, &row.base)?;
+        ws.write_string(r, 2, &row.metric)?;
+        ws.write_string(r, 3, &row.label)?;
+        ws.write_string(r, 4, unit_name(row.unit, typical))?;
+        for (c, v) in [
+            d.base_mean,
+            d.other_mean,
+            d.mean,
+            d.mcse,
+            d.low,
+            d.high,
+            d.unpaired_mcse,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            number(ws, r, 5 + c as u16, (v, row.unit), &f)?;
+        }
+        number(ws, r, 12, (d.p_better, Unit::Indicator), &pct)?;
+    }
+    ws.autofilter(0, 0, rows.len() as u32, 12)?;
+    Ok(())
+}
+
+/// A scenario's charts.
+struct Charts {
+    j_curve: Chart,
+    targets: Option<Chart>,
+    /// The taller chart's height in pixels.
+    height: u32,
+}
+
+const DATA: &str = "图表数据";
+
+/// Writes each scenario's chart data in blocks (the J-curve: year, p05, band p95 − p05, p50, p95;
+/// the targets: label, P, interval above and below) and returns the charts that read them.
+fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> {
+    let mut scenarios: Vec<&str> = Vec::new();
+    for h in t.headlines {
+        scenarios.push(&h.scenario);
+    }
+    let bold = Format::new().set_bold();
+    let yi = format_for(Unit::Cny, 1e8);
+    let pct = format_for(Unit::Indicator, 0.0);
+    ws.set_column_width(0, 36)?;
+    let mut row = 0u32;
+    let mut charts = Vec::new();
+    for name in scenarios {
+        // The J-curve.
+        ws.write_string_with_format(row, 0, format!("{name}：累计财政净现金流（J曲线）"), &bold)?;
+        row += 1;
+        for (c, h) in [
+            "年份",
+            "5%分位（亿元）",
+            "5%–95%区间宽度（亿元）",
+            "中位数（亿元）",
+            "95%分位（亿元）",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(row, c as u16, *h, &bold)?;
+        }
+        row += 1;
+        let first = row;
+        for y in t
+            .yearly
+            .iter()
+            .filter(|y| y.scenario == name && y.metric == J_CURVE)
+        {
+            let q = y.quantiles;
+            ws.write_number(row, 0, y.year)?;
+            let cny = |v: f64| (v, Unit::Cny);
+            number(ws, row, 1, cny(q[0]), &yi)?;
+            number(ws, row, 2, cny(q[4] - q[0]), &yi)?;
+            number(ws, row, 3, cny(q[2]), &yi)?;
+            number(ws, row, 4, cny(q[4]), &yi)?;
+            row += 1;
+        }
+        let last = row.saturating_sub(1).max(first);
+        let mut band = Chart::new(ChartType::AreaStacked);
+        band.add_series()
+            .set_categories((DATA, first, 0, last, 0))
+            .set_values((DATA, first, 1, last, 1))
+            .set_name("p05")
+            .set_format(ChartFormat::new().set_no_fill().set_no_line());
+        band.add_series()
+            .set_categories((DATA, first, 0, last, 0))
+            .set_values((DATA, first, 2, last, 2))
+            .set_name("5%–95%")
+            .set_format(
+                ChartFormat::new()
+                    .set_solid_fill(
+                        ChartSolidFill::new()
+                            .set_color("#9DC3E6")
+                            .set_transparency(40),
+                    )
+                    .set_no_line(),
+            );
+        let mut median = Chart::new(ChartType::Line);
+        median
+            .add_series()
+            .set_categories((DATA, first, 0, last, 0))
+            .set_values((DATA, first, 3, last, 3))
+            .set_name("中位数")
+            .set_format(
+                ChartFormat::new().set_line(ChartLine::new().set_color("#1F4E79").set_width(2.25)),
+            );
+        band.combine(&median);
+        band.title()
+            .set_name(&format!("{name}：累计财政净现金流（J曲线，5%–95%）"));
+        band.y_axis().set_num_format("#,##0").set_name("亿元");
+        band.x_axis()
+            .set_name("年份")
+            .set_label_position(ChartAxisLabelPosition::Low);
+        band.legend().set_hidden();
+        band.set_width(620).set_height(400);
+        row += 1;
+
+        // The targets.
+        let rows: Vec<&TargetRow> = t.targets.iter().filter(|r| r.scenario == name).collect();
+        let targets = if rows.is_empty() {
+            None
+        } else {
+            ws.write_string_with_format(row, 0, format!("{name}：目标达成概率"), &bold)?;
+            row += 1;
+            for (c, h) in ["目标", "达成概率", "区间上沿差", "区间下沿差"]
+                .iter()
+                .enumerate()
+            {
+                ws.write_string_with_format(row, c as u16, *h, &bold)?;
+            }
+            row += 1;
+            let first = row;
+            for r in &rows {
+                let e = &r.estimate;
+                let deadline = r.deadline.map(|d| format!("（{d}）")).unwrap_or_default();
+                ws.write_string(row, 0, format!("{}{deadline}", r.label))?;
+                let p = |v: f64| (v, Unit::Indicator);
+                number(ws, row, 1, p(e.p), &pct)?;
+                number(ws, row, 2, p(e.high - e.p), &pct)?;
+                number(ws, row, 3, p(e.p - e.low), &pct)?;
+                row += 1;
+            }
+            let last = row - 1;
+            let mut chart = Chart::new(ChartType::Bar);
+            chart
+                .add_series()
+                .set_categories((DATA, first, 0, last, 0))
+                .set_values((DATA, first, 1, last, 1))
+                .set_name("达成概率")
+                .set_format(
+                    ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color("#2E75B6")),
+                )
+                .set_x_error_bars(ChartErrorBars::new().set_type(ChartErrorBarsType::Custom(
+                    ChartRange::new_from_range(DATA, first, 2, last, 2),
+                    ChartRange::new_from_range(DATA, first, 3, last, 3),
+                )));
+            chart
+                .title()
+                .set_name(&format!("{name}：目标达成概率（95%区间）"));
+            chart
+                .x_axis()
+                .set_num_format("0%")
+                .set_min(0.0)
+                .set_max(1.0);
+            // Targets top to bottom in the sheet's order, the probability axis below them.
+            chart
+                .y_axis()
+                .set_reverse()
+                .set_crossing(ChartAxisCrossing::Max);
+            chart.legend().set_hidden();
+            chart
+                .set_width(620)
+                .set_height(120 + 22 * rows.len().min(40) as u32);
+            row += 1;
+            Some(chart)
+        };
+        let height = 400.max(120 + 22 * rows.len().min(40) as u32);
+        charts.push(Charts {
+            j_curve: band,
+            targets,
+            height,
+        });
+    }
+    Ok(charts)
+}

@@ -1,0 +1,206 @@
+//! `--format xlsx`: fundsim.xlsx read back with calamine holds the CSV's values as numbers, in the
+//! sheets and order the CSV has them, with the charts present.
+
+use assert_cmd::Command;
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use std::fs;
+use std::path::Path;
+
+fn fundsim() -> Command {
+    Command::cargo_bin("fundsim").expect("binary")
+}
+
+fn data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// The rows of a CSV with a BOM, header left out.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = fs::read_to_string(path).expect("csv");
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect()
+}
+
+/// A cell as the CSV would write it: a number, or empty.
+fn number(cell: &Data) -> Option<f64> {
+    match cell {
+        Data::Float(v) => Some(*v),
+        Data::Int(v) => Some(*v as f64),
+        Data::Empty => None,
+        other => panic!("a number cell holds {other:?}"),
+    }
+}
+
+/// Compares sheet columns with CSV columns (`(sheet column, csv column)`), row by row: numbers
+/// equal to the CSV's (money scaled by the unit the sheet names in column `unit`: 亿元 = 10^8
+/// yuan, 万元 = 10^4), empty where the CSV is empty.
+fn same_numbers(
+    book: &mut Xlsx<std::io::BufReader<fs::File>>,
+    sheet: &str,
+    csv: &[Vec<String>],
+    unit: Option<usize>,
+    columns: &[(usize, usize)],
+) {
+    let range = book.worksheet_range(sheet).expect(sheet);
+    let rows: Vec<&[Data]> = range.rows().skip(1).collect();
+    assert_eq!(rows.len(), csv.len(), "{sheet}: rows");
+    for (r, (row, want)) in rows.iter().zip(csv).enumerate() {
+        let scale = match unit.map(|u| &row[u]) {
+            Some(Data::String(u)) if u == "亿元" => 1e8,
+            Some(Data::String(u)) if u == "万元" => 1e4,
+            _ => 1.0,
+        };
+        for &(sc, cc) in columns {
+            let got = number(&row[sc]).map(|v| v * scale);
+            let printed = &want[cc];
+            match got {
+                None => assert!(
+                    printed.is_empty(),
+                    "{sheet} row {r} col {sc}: empty vs {printed}"
+                ),
+                Some(v) => {
+                    let w: f64 = printed.parse().expect("csv number");
+                    assert!(
+                        (v - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "{sheet} row {r} col {sc}: {v} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_workbook_holds_the_csv_values_and_its_charts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("compare")
+        .arg(data("tests/data/tiny.toml"))
+        .arg(data("tests/data/tiny_more.toml"))
+        .args(["--paths", "300", "--seed", "3", "--format", "xlsx"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let path = out.join("fundsim.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open fundsim.xlsx");
+    assert_eq!(
+        book.sheet_names(),
+        ["概览", "图表", "汇总", "目标", "逐年", "比较", "图表数据"]
+    );
+    // summary.csv: scenario, metric, unit, label, n, mean, std, mcse, p05..p95 against the sheet's
+    // scenario, metric, label, unit, mean, std, mcse, p05..p95.
+    let summary = csv_rows(&out.join("summary.csv"));
+    let header = fs::read_to_string(out.join("summary.csv")).expect("csv");
+    let names: Vec<&str> = header
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let at = |n: &str| names.iter().position(|h| *h == n).expect(n);
+    same_numbers(
+        &mut book,
+        "汇总",
+        &summary,
+        Some(3),
+        &[
+            (4, at("mean")),
+            (5, at("std")),
+            (6, at("mcse")),
+            (7, at("p05")),
+            (9, at("p50")),
+            (11, at("p95")),
+        ],
+    );
+    let range = book.worksheet_range("汇总").expect("汇总");
+    let mut money_rows = 0;
+    for (row, want) in range.rows().skip(1).zip(&summary) {
+        assert_eq!(row[0], Data::String(want[at("scenario")].clone()));
+        assert_eq!(row[1], Data::String(want[at("metric")].clone()));
+        // Money is shown in 亿元 or 万元, every other unit as the CSV has it.
+        let unit = &want[at("unit")];
+        match &row[3] {
+            Data::String(u) if u == "亿元" || u == "万元" => {
+                assert_eq!(unit, "CNY");
+                money_rows += 1;
+            }
+            _ => assert_ne!(unit, "CNY"),
+        }
+    }
+    assert!(money_rows > 10);
+    // targets.csv: probability, mcse, ci_low, ci_high.
+    let targets = csv_rows(&out.join("targets.csv"));
+    same_numbers(
+        &mut book,
+        "目标",
+        &targets,
+        None,
+        &[(6, 6), (7, 7), (8, 8), (9, 9)],
+    );
+    // yearly.csv: mean and the quantiles.
+    let yearly = csv_rows(&out.join("yearly.csv"));
+    same_numbers(
+        &mut book,
+        "逐年",
+        &yearly,
+        Some(3),
+        &[(4, 3), (5, 4), (6, 5), (7, 6), (8, 7), (9, 8)],
+    );
+    // comparison.csv's paired difference and its MCSE.
+    let comparison = csv_rows(&out.join("comparison.csv"));
+    let header = fs::read_to_string(out.join("comparison.csv")).expect("csv");
+    let names: Vec<&str> = header
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let at = |n: &str| names.iter().position(|h| *h == n).expect(n);
+    same_numbers(
+        &mut book,
+        "比较",
+        &comparison,
+        Some(4),
+        &[
+            (5, at("base_mean")),
+            (7, at("diff")),
+            (8, at("diff_mcse")),
+            (11, at("unpaired_mcse")),
+        ],
+    );
+    same_numbers(
+        &mut book,
+        "比较",
+        &comparison,
+        None,
+        &[(12, at("p_better"))],
+    );
+    // Two charts per scenario (the J-curve and the targets), stored as chart parts.
+    let bytes = fs::read(&path).expect("bytes");
+    let parts = |name: &str| {
+        bytes
+            .windows(name.len())
+            .filter(|w| *w == name.as_bytes())
+            .count()
+    };
+    assert!(parts("xl/charts/chart4.xml") > 0, "four charts");
+    assert_eq!(parts("xl/charts/chart5.xml"), 0, "and no more");
+    // Without --format xlsx there is no workbook.
+    let plain = dir.path().join("plain");
+    fundsim()
+        .arg("run")
+        .arg(data("tests/data/tiny.toml"))
+        .args(["--paths", "10"])
+        .arg("--out")
+        .arg(&plain)
+        .assert()
+        .success();
+    assert!(!plain.join("fundsim.xlsx").exists());
+}
