@@ -120,6 +120,65 @@ pub struct RunReport {
     pub table: String,
     /// One line per scenario: the headline numbers.
     pub headlines: Vec<report::Headline>,
+    /// Every scenario's targets with their probabilities.
+    pub targets: Vec<TargetRow>,
+}
+
+/// `--json`: the run's headline numbers and targets per scenario, and the files written, as one
+/// JSON document (undefined numbers are null).
+pub fn report_json(report: &RunReport, out: &Path, settings: RunSettings) -> String {
+    use serde_json::{Value, json};
+    let num = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+    let scenarios: Vec<Value> = report
+        .headlines
+        .iter()
+        .map(|h| {
+            let targets: Vec<Value> = (report.targets.iter())
+                .filter(|t| t.scenario == h.scenario)
+                .map(|t| {
+                    json!({
+                        "target": t.target,
+                        "label": t.label,
+                        "metric": t.metric,
+                        "threshold": t.threshold.map(num),
+                        "deadline": t.deadline,
+                        "probability": num(t.estimate.p),
+                        "mcse": num(t.estimate.mcse),
+                        "ci_low": num(t.estimate.low),
+                        "ci_high": num(t.estimate.high),
+                    })
+                })
+                .collect();
+            let by_deadline: serde_json::Map<String, Value> = (h.by_deadline.iter())
+                .map(|(y, p)| (y.to_string(), num(*p)))
+                .collect();
+            json!({
+                "scenario": h.scenario,
+                "question": h.question,
+                "p_all_targets": h.all_targets.map(num),
+                "p_all_targets_by_deadline": by_deadline,
+                "fiscal_outlay_p50": num(h.fiscal_outlay_p50),
+                "net_fiscal_cost_p50": num(h.net_fiscal_cost_p50),
+                "net_fiscal_cost_with_outstanding_p50": num(h.net_fiscal_cost_outstanding_p50),
+                "money_back_p50": num(h.money_back_p50),
+                "additional_unicorns": num(h.additional_unicorns),
+                "additional_chain_leaders": num(h.additional_chain_leaders),
+                "cost_per_additional_unicorn": num(h.cost_per_additional_unicorn),
+                "targets": targets,
+            })
+        })
+        .collect();
+    let files: Vec<String> = (report.files.iter())
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let doc = json!({
+        "out": out.display().to_string(),
+        "files": files,
+        "paths": settings.paths,
+        "seed": settings.seed,
+        "scenarios": scenarios,
+    });
+    serde_json::to_string_pretty(&doc).expect("json")
 }
 
 /// Runs every scenario with the same seed (common random numbers) and writes the output directory.
@@ -467,6 +526,7 @@ fn write_run(
         files,
         table,
         headlines,
+        targets,
     })
 }
 

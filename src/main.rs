@@ -17,6 +17,35 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print nothing but errors (no table, no list of files, no progress bar).
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// Print a machine-readable summary on stdout instead of the table (run and compare):
+    /// headline metrics and targets with their intervals per scenario, and the files written.
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    json: bool,
+}
+
+/// What goes to stdout and stderr besides errors.
+#[derive(Clone, Copy)]
+struct Say {
+    quiet: bool,
+    json: bool,
+}
+
+impl Say {
+    /// The human-readable result (a table), unless quiet or JSON.
+    fn table(&self, text: &str) {
+        if !self.quiet && !self.json {
+            print!("{text}");
+        }
+    }
+    /// The files written, on stderr, unless quiet.
+    fn wrote(&self, out: &std::path::Path, files: &[String]) {
+        if !self.quiet && !self.json {
+            eprintln!("wrote {}: {}", out.display(), files.join(", "));
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -186,7 +215,7 @@ impl Progress for Bar {
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || QUIET.load(std::sync::atomic::Ordering::Relaxed) {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(total);
@@ -199,11 +228,19 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
+/// `--quiet` or `--json`: no progress bar either.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let say = Say {
+        quiet: cli.quiet,
+        json: cli.json,
+    };
+    QUIET.store(cli.quiet || cli.json, std::sync::atomic::Ordering::Relaxed);
     // A panic is a bug, not bad input: exit 1 (the panic message is already printed), after
     // unwinding has removed any temporary output files.
-    match std::panic::catch_unwind(|| execute(cli.command)) {
+    match std::panic::catch_unwind(|| execute(cli.command, say)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("{e}");
@@ -229,16 +266,23 @@ fn pool(threads: Option<u16>) -> Result<rayon::ThreadPool, AppError> {
 }
 
 /// The "wrote …" status line, on stderr so that stdout can be piped into a file.
-fn wrote(out: &std::path::Path, files: &[PathBuf]) {
-    let names: Vec<String> = files
+fn names(files: &[PathBuf]) -> Vec<String> {
+    files
         .iter()
         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    eprintln!("wrote {}: {}", out.display(), names.join(", "));
+        .collect()
 }
 
-fn execute(command: Command) -> Result<(), AppError> {
+fn execute(command: Command, say: Say) -> Result<(), AppError> {
     let bad = |e: String| AppError::BadInput(format!("error: {e}"));
+    let json_only = |what: &str| -> Result<(), AppError> {
+        if say.json {
+            return Err(AppError::BadInput(format!(
+                "error: --json: {what} writes its table to a CSV file; --json is for run and compare"
+            )));
+        }
+        Ok(())
+    };
     match command {
         Command::Sweep {
             scenario,
@@ -254,6 +298,7 @@ fn execute(command: Command) -> Result<(), AppError> {
                     set,
                 },
         } => {
+            json_only("sweep")?;
             let mut ranges = Vec::new();
             for r in &set_range {
                 ranges.push(fundsim::study::parse_range(r, true).map_err(bad)?);
@@ -274,8 +319,8 @@ fn execute(command: Command) -> Result<(), AppError> {
                 fundsim::app::sweep_to_dir(&scenario, &set, &ranges, &metric, settings, &out, &bar)
             })?;
             bar.0.finish_and_clear();
-            print!("{table}");
-            eprintln!("wrote {}: sweep.csv, run.json", out.display());
+            say.table(&table);
+            say.wrote(&out, &["sweep.csv".into(), "run.json".into()]);
             Ok(())
         }
         Command::Sensitivity {
@@ -291,6 +336,7 @@ fn execute(command: Command) -> Result<(), AppError> {
                     set,
                 },
         } => {
+            json_only("sensitivity")?;
             let inputs = (input.iter())
                 .map(|i| fundsim::study::parse_range(i, false).map_err(bad))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -313,8 +359,8 @@ fn execute(command: Command) -> Result<(), AppError> {
                 )
             })?;
             bar.0.finish_and_clear();
-            print!("{text}");
-            eprintln!("wrote {}: tornado.csv", out.display());
+            say.table(&text);
+            say.wrote(&out, &["tornado.csv".into()]);
             Ok(())
         }
         Command::Allocate {
@@ -332,6 +378,7 @@ fn execute(command: Command) -> Result<(), AppError> {
                     set,
                 },
         } => {
+            json_only("allocate")?;
             let budget = fundsim::study::parse_value(&budget).map_err(bad)?;
             let step = fundsim::study::parse_value(&step).map_err(bad)?;
             let pool = pool(threads)?;
@@ -349,8 +396,8 @@ fn execute(command: Command) -> Result<(), AppError> {
                 )
             })?;
             bar.0.finish_and_clear();
-            print!("{text}");
-            eprintln!("wrote {}: allocation.csv", out.display());
+            say.table(&text);
+            say.wrote(&out, &["allocation.csv".into()]);
             Ok(())
         }
         Command::GoalSeek {
@@ -367,6 +414,7 @@ fn execute(command: Command) -> Result<(), AppError> {
                     set,
                 },
         } => {
+            json_only("goal-seek")?;
             let range = fundsim::study::parse_range(&set_range, false).map_err(bad)?;
             if range.values.len() != 2 {
                 return Err(bad(format!(
@@ -393,8 +441,8 @@ fn execute(command: Command) -> Result<(), AppError> {
                 )
             })?;
             bar.0.finish_and_clear();
-            print!("{text}");
-            eprintln!("wrote {}: goal_seek.csv", out.display());
+            say.table(&text);
+            say.wrote(&out, &["goal_seek.csv".into()]);
             Ok(())
         }
         Command::Compare {
@@ -424,13 +472,17 @@ fn execute(command: Command) -> Result<(), AppError> {
                 fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
-            println!("{}", report.table);
-            wrote(&out, &report.files);
+            if say.json {
+                println!("{}", fundsim::app::report_json(&report, &out, settings));
+            }
+            say.table(&format!("{}\n", report.table));
+            say.wrote(&out, &names(&report.files));
             Ok(())
         }
         Command::Validate { scenarios, set } => {
+            json_only("validate")?;
             let loaded = load_all_with(&scenarios, &set)?;
-            for s in &loaded {
+            for s in loaded.iter().filter(|_| !say.quiet) {
                 println!(
                     "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {})",
                     s.source.path,
@@ -479,13 +531,16 @@ fn execute(command: Command) -> Result<(), AppError> {
                 fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
+            if say.json {
+                println!("{}", fundsim::app::report_json(&report, &out, settings));
+            }
             match table {
-                Table::Text => print!("{}", report.table),
+                Table::Text => say.table(&report.table),
                 Table::Markdown => {
-                    print!("{}", fundsim::report::headline_markdown(&report.headlines))
+                    say.table(&fundsim::report::headline_markdown(&report.headlines))
                 }
             }
-            wrote(&out, &report.files);
+            say.wrote(&out, &names(&report.files));
             Ok(())
         }
     }

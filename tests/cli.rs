@@ -619,3 +619,61 @@ fn every_bundled_scenario_validates() {
         fundsim().arg("validate").arg(&f).assert().success();
     }
 }
+
+#[test]
+fn json_summarises_the_run_and_quiet_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("j");
+    let done = fundsim()
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "300",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let output = done.get_output();
+    assert!(output.stderr.is_empty(), "--json writes only the document");
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(doc["paths"], 300);
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "targets.csv")
+    );
+    // Each target's probability and interval are targets.csv's.
+    let targets = fs::read_to_string(out.join("targets.csv")).unwrap();
+    let scenario = &doc["scenarios"][0];
+    assert_eq!(scenario["scenario"], "tiny");
+    for t in scenario["targets"].as_array().unwrap() {
+        let id = t["target"].as_str().unwrap();
+        let p = field(&targets, &[("target", id)], "probability");
+        let got = t["probability"].as_f64().unwrap();
+        assert!((got - p.parse::<f64>().unwrap()).abs() < 1e-6, "{id}");
+    }
+    let quiet = fundsim()
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "20",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("q"))
+        .assert()
+        .success();
+    assert!(quiet.get_output().stdout.is_empty() && quiet.get_output().stderr.is_empty());
+    assert!(dir.path().join("q/summary.csv").exists());
+    // --json is for run and compare; elsewhere it is a flag error.
+    fundsim()
+        .args(["validate", tiny_path().to_str().unwrap(), "--json"])
+        .assert()
+        .code(2);
+}
