@@ -316,9 +316,19 @@ fn write_run(
     let parquet_file = staging
         .create("paths.parquet")
         .map_err(|e| failed("paths.parquet", &e))?;
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
     let mut paths = PathsWriter::new(
         &parquet_file,
         union_columns(&catalogues.iter().collect::<Vec<_>>()),
+        vec![
+            ("fundsim.version".into(), env!("CARGO_PKG_VERSION").into()),
+            ("fundsim.seed".into(), settings.seed.to_string()),
+            (
+                "fundsim.run".into(),
+                run_json(settings.seed, settings.paths, &described),
+            ),
+        ],
     );
 
     // Each scenario's rows go to paths.parquet as they are simulated; its yearly rows are made at
@@ -485,8 +495,6 @@ fn write_run(
     staging
         .write("metrics.csv", &bytes)
         .map_err(|e| failed("metrics.csv", &e))?;
-    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
-        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
     let mut json = run_json(settings.seed, settings.paths, &described);
     if let Some(p) = precision {
         // The paths each scenario used and the precision it reached.

@@ -677,3 +677,62 @@ fn json_summarises_the_run_and_quiet_prints_nothing() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn paths_parquet_keeps_types_and_says_where_it_came_from() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    run_tiny(dir.path(), 2, 300, 4);
+    let mut reader = ParquetReader::new(fs::File::open(dir.path().join("paths.parquet")).unwrap());
+    // The run's seed, version and scenario files (with their SHA-256) travel with the file.
+    let meta = reader.get_metadata().unwrap().clone();
+    let kv: std::collections::BTreeMap<String, String> = meta
+        .key_value_metadata()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| Some((k.key, k.value?)))
+        .collect();
+    assert_eq!(kv["fundsim.seed"], "4");
+    assert_eq!(kv["fundsim.version"], env!("CARGO_PKG_VERSION"));
+    let run: serde_json::Value = serde_json::from_str(&kv["fundsim.run"]).unwrap();
+    let on_disk: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["scenarios"], on_disk["scenarios"]);
+    let df = reader.finish().unwrap();
+    // Counts are integers, indicators booleans, money and ratios floats; undefined is null.
+    assert_eq!(
+        df.column("projects_landed").unwrap().dtype(),
+        &DataType::Int64
+    );
+    assert_eq!(
+        df.column("fiscal_outlay").unwrap().dtype(),
+        &DataType::Float64
+    );
+    let met = df
+        .schema()
+        .iter_names()
+        .find(|n| n.starts_with("met."))
+        .unwrap()
+        .clone();
+    assert_eq!(df.column(&met).unwrap().dtype(), &DataType::Boolean);
+    let irr = df.column("fiscal_irr").unwrap().f64().unwrap().clone();
+    assert!(
+        irr.iter().flatten().all(f64::is_finite),
+        "NaN is written as null"
+    );
+    // Means computed from the file are summary.csv's.
+    let summary = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    for name in ["projects_landed", "fiscal_outlay", "money_back"] {
+        let col = df.column(name).unwrap().cast(&DataType::Float64).unwrap();
+        let values: Vec<f64> = col.f64().unwrap().into_no_null_iter().collect();
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let want: f64 = field(&summary, &[("metric", name)], "mean")
+            .parse()
+            .unwrap();
+        assert!(
+            (mean - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{name}: {mean} vs {want}"
+        );
+    }
+}

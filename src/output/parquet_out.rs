@@ -2,7 +2,10 @@
 //!
 //! Columns: `scenario` (string), `path` (u64), then every scalar metric of every scenario in the run
 //! (the union, in order of first appearance; null where a scenario lacks the metric, e.g. another
-//! scenario's instrument). Money in yuan (f64), `met.<target>` as booleans. Rows arrive from the
+//! scenario's instrument, or where the value is undefined on the path, e.g. an IRR). Counts are
+//! integers (i64), `met.<target>` booleans, everything else f64 (money in yuan). The file's
+//! key-value metadata carries `fundsim.version`, `fundsim.seed` and `fundsim.run` (the run's
+//! `run.json`: seed, paths, every scenario file with its SHA-256 and overrides). Rows arrive from the
 //! run a block at a time ([`crate::run::run_streaming`]) and each block is written as it comes, so
 //! memory holds one block, not the whole run; [`PathsReader`] reads a scenario's values back from
 //! the finished file, one metric at a time, for the exact percentiles of `summary.csv`.
@@ -32,14 +35,17 @@ pub struct PathsWriter<W: Write> {
     columns: Vec<(String, Unit)>,
     out: Option<W>,
     writer: Option<polars::io::parquet::write::BatchedWriter<W>>,
+    metadata: Vec<(String, String)>,
 }
 
 impl<W: Write> PathsWriter<W> {
-    pub fn new(out: W, columns: Vec<(String, Unit)>) -> Self {
+    /// A writer of `columns`, with file-level key-value `metadata`.
+    pub fn new(out: W, columns: Vec<(String, Unit)>, metadata: Vec<(String, String)>) -> Self {
         PathsWriter {
             columns,
             out: Some(out),
             writer: None,
+            metadata,
         }
     }
 
@@ -72,11 +78,30 @@ impl<W: Write> PathsWriter<W> {
                     value(i).map(|v| v == 1.0),
                 )
                 .into_column(),
-                (Some(i), _) => {
-                    Float64Chunked::from_vec(name.as_str().into(), value(i).collect()).into_column()
+                (Some(i), Unit::Count) => {
+                    let ints = value(i)
+                        .map(|v| {
+                            // Counts are whole by construction; anything else is a bug to report,
+                            // never a value to round.
+                            polars_ensure!(
+                                v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15,
+                                ComputeError: "{name}: the count {v} is not a whole number"
+                            );
+                            Ok(v as i64)
+                        })
+                        .collect::<PolarsResult<Vec<i64>>>()?;
+                    Int64Chunked::from_vec(name.as_str().into(), ints).into_column()
                 }
+                (Some(i), _) => Float64Chunked::from_iter_options(
+                    name.as_str().into(),
+                    value(i).map(|v| v.is_finite().then_some(v)),
+                )
+                .into_column(),
                 (None, Unit::Indicator) => {
                     BooleanChunked::full_null(name.as_str().into(), n).into_column()
+                }
+                (None, Unit::Count) => {
+                    Int64Chunked::full_null(name.as_str().into(), n).into_column()
                 }
                 (None, _) => Float64Chunked::full_null(name.as_str().into(), n).into_column(),
             };
@@ -85,7 +110,12 @@ impl<W: Write> PathsWriter<W> {
         let df = DataFrame::new(n, cols)?;
         if self.writer.is_none() {
             let out = self.out.take().expect("writer not started");
-            self.writer = Some(ParquetWriter::new(out).batched(df.schema())?);
+            let metadata = KeyValueMetadata::from_static(std::mem::take(&mut self.metadata));
+            self.writer = Some(
+                ParquetWriter::new(out)
+                    .with_key_value_metadata(Some(metadata))
+                    .batched(df.schema())?,
+            );
         }
         self.writer.as_mut().expect("started").write_batch(&df)
     }
@@ -123,6 +153,12 @@ impl PathValues for PathsReader<'_> {
                 .bool()?
                 .iter()
                 .map(|v| v.map_or(f64::NAN, |m| if m { 1.0 } else { 0.0 }))
+                .collect()
+        } else if col.unit == Unit::Count {
+            column
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(f64::NAN, |c| c as f64))
                 .collect()
         } else {
             column
