@@ -546,7 +546,7 @@ pub fn sweep_to_dir(
     ranges: &[crate::study::Range],
     metrics: &[String],
     settings: RunSettings,
-    out: &Path,
+    (out, xlsx): (&Path, bool),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
@@ -572,6 +572,14 @@ pub fn sweep_to_dir(
     staging
         .write("sweep.csv", &bytes)
         .map_err(|e| failed("sweep.csv", &e))?;
+    if xlsx {
+        let book =
+            crate::output::xlsx_out::study_workbook(crate::output::xlsx_out::Study::Sweep, &bytes)
+                .map_err(|e| failed("fundsim.xlsx", &e))?;
+        staging
+            .write("fundsim.xlsx", &book)
+            .map_err(|e| failed("fundsim.xlsx", &e))?;
+    }
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         loaded.iter().map(|s| (&s.source, &s.file)).collect();
     staging
@@ -615,7 +623,7 @@ pub fn goal_seek_to_dir(
     range: &crate::study::Range,
     (target, level): (&str, f64),
     settings: RunSettings,
-    out: &Path,
+    (out, xlsx): (&Path, bool),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
@@ -630,6 +638,16 @@ pub fn goal_seek_to_dir(
     staging
         .write("goal_seek.csv", &bytes)
         .map_err(|e| failed("goal_seek.csv", &e))?;
+    if xlsx {
+        let book = crate::output::xlsx_out::study_workbook(
+            crate::output::xlsx_out::Study::GoalSeek,
+            &bytes,
+        )
+        .map_err(|e| failed("fundsim.xlsx", &e))?;
+        staging
+            .write("fundsim.xlsx", &book)
+            .map_err(|e| failed("fundsim.xlsx", &e))?;
+    }
     staging
         .commit()
         .map_err(|e| failed("the output files", &e))?;
@@ -658,12 +676,23 @@ pub fn goal_seek_to_dir(
 }
 
 /// Writes one file (and nothing else) into `out` through [`Staging`].
-fn write_one(out: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+fn write_one(
+    out: &Path,
+    name: &str,
+    bytes: &[u8],
+    xlsx: Option<crate::output::xlsx_out::Study>,
+) -> Result<(), AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
     };
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     staging.write(name, bytes).map_err(|e| failed(&e))?;
+    if let Some(study) = xlsx {
+        let book = crate::output::xlsx_out::study_workbook(study, bytes).map_err(|e| failed(&e))?;
+        staging
+            .write("fundsim.xlsx", &book)
+            .map_err(|e| failed(&e))?;
+    }
     staging.commit().map_err(|e| failed(&e))?;
     Ok(())
 }
@@ -675,7 +704,7 @@ pub fn tornado_to_dir(
     inputs: &[crate::study::Range],
     metric: &str,
     settings: RunSettings,
-    out: &Path,
+    (out, xlsx): (&Path, bool),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let swings = crate::study::tornado(
@@ -689,7 +718,8 @@ pub fn tornado_to_dir(
     let mut bytes = Vec::new();
     crate::output::csv_out::write_tornado(&mut bytes, metric, &swings)
         .map_err(|e| AppError::Failed(format!("tornado.csv: {e}")))?;
-    write_one(out, "tornado.csv", &bytes)?;
+    let study = xlsx.then_some(crate::output::xlsx_out::Study::Tornado);
+    write_one(out, "tornado.csv", &bytes, study)?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
     let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0);
     for s in &swings {
@@ -718,7 +748,7 @@ pub fn allocate_to_dir(
     (ids, budget, step): (&[String], rust_decimal::Decimal, rust_decimal::Decimal),
     objective: &str,
     settings: RunSettings,
-    out: &Path,
+    (out, xlsx): (&Path, bool),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let (splits, best) = crate::study::allocate(
@@ -732,7 +762,8 @@ pub fn allocate_to_dir(
     let mut bytes = Vec::new();
     crate::output::csv_out::write_allocation(&mut bytes, ids, objective, &splits)
         .map_err(|e| AppError::Failed(format!("allocation.csv: {e}")))?;
-    write_one(out, "allocation.csv", &bytes)?;
+    let study = xlsx.then_some(crate::output::xlsx_out::Study::Allocation);
+    write_one(out, "allocation.csv", &bytes, study)?;
     let show = |s: &crate::study::Split| {
         (ids.iter().zip(&s.shares))
             .map(|(id, x)| {

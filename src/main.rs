@@ -68,9 +68,6 @@ enum Command {
         /// then the most paths to run.
         #[arg(long, value_name = "METRIC=TOL")]
         precision: Option<String>,
-        /// Also write fundsim.xlsx (headline, charts, summary, targets, yearly) beside the CSV.
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -82,9 +79,6 @@ enum Command {
         /// The scenarios to compare with it.
         #[arg(required = true)]
         others: Vec<PathBuf>,
-        /// Also write fundsim.xlsx (with a comparison sheet) beside the CSV.
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -189,6 +183,10 @@ struct Common {
     /// applies to every scenario, validated like the file, recorded in run.json.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Also write fundsim.xlsx beside the CSV: for run and compare the headline, charts, summary,
+    /// targets, yearly (and comparison) sheets; for a study its table and a chart.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -296,6 +294,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             json_only("sweep")?;
@@ -316,7 +315,15 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let bar = Bar(progress_bar(paths * points));
             let settings = RunSettings::new(paths, seed);
             let table = pool.install(|| {
-                fundsim::app::sweep_to_dir(&scenario, &set, &ranges, &metric, settings, &out, &bar)
+                fundsim::app::sweep_to_dir(
+                    &scenario,
+                    &set,
+                    &ranges,
+                    &metric,
+                    settings,
+                    (&out, format == Format::Xlsx),
+                    &bar,
+                )
             })?;
             bar.0.finish_and_clear();
             say.table(&table);
@@ -334,6 +341,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             json_only("sensitivity")?;
@@ -355,7 +363,13 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let settings = RunSettings::new(paths, seed);
             let text = pool.install(|| {
                 fundsim::app::tornado_to_dir(
-                    &scenario, &set, &inputs, &metric, settings, &out, &bar,
+                    &scenario,
+                    &set,
+                    &inputs,
+                    &metric,
+                    settings,
+                    (&out, format == Format::Xlsx),
+                    &bar,
                 )
             })?;
             bar.0.finish_and_clear();
@@ -376,6 +390,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             json_only("allocate")?;
@@ -391,7 +406,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     (&instruments, budget, step),
                     &objective,
                     settings,
-                    &out,
+                    (&out, format == Format::Xlsx),
                     &bar,
                 )
             })?;
@@ -412,6 +427,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             json_only("goal-seek")?;
@@ -436,7 +452,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     &range,
                     (&target, probability),
                     settings,
-                    &out,
+                    (&out, format == Format::Xlsx),
                     &bar,
                 )
             })?;
@@ -448,7 +464,6 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
         Command::Compare {
             base,
             others,
-            format,
             common:
                 Common {
                     paths,
@@ -456,6 +471,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
@@ -501,7 +517,6 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             deals,
             table,
             precision,
-            format,
             common:
                 Common {
                     paths,
@@ -509,6 +524,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     threads,
                     out,
                     set,
+                    format,
                 },
         } => {
             let precision = precision

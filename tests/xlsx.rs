@@ -204,3 +204,48 @@ fn the_workbook_holds_the_csv_values_and_its_charts() {
         .success();
     assert!(!plain.join("fundsim.xlsx").exists());
 }
+
+#[test]
+fn a_study_workbook_holds_its_table_and_a_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("tornado");
+    fundsim()
+        .arg("sensitivity")
+        .arg(data("tests/data/tiny.toml"))
+        .args(["--metric", "fiscal_outlay"])
+        .args(["--input", "industries.ic.arrivals_per_year=5..15"])
+        .args(["--input", "industries.ic.talent_per_arrival=1..5"])
+        .args(["--paths", "100", "--format", "xlsx"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let path = out.join("fundsim.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open fundsim.xlsx");
+    assert_eq!(book.sheet_names(), ["敏感性"]);
+    let range = book.worksheet_range("敏感性").expect("sheet");
+    let text = fs::read_to_string(out.join("tornado.csv")).expect("csv");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let first: Vec<String> = range
+        .rows()
+        .next()
+        .expect("header row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(first, header);
+    for (row, line) in range.rows().skip(1).zip(lines) {
+        for (cell, want) in row.iter().zip(line.split(',')) {
+            match (cell, want.parse::<f64>()) {
+                (Data::Float(v), Ok(w)) => assert_eq!(*v, w),
+                (Data::String(s), Err(_)) => assert_eq!(s, want),
+                (Data::Empty, _) => assert!(want.is_empty()),
+                (other, _) => panic!("{other:?} vs {want}"),
+            }
+        }
+    }
+    let bytes = fs::read(&path).expect("bytes");
+    let chart = b"xl/charts/chart1.xml";
+    assert!(bytes.windows(chart.len()).any(|w| w == chart), "a chart");
+}

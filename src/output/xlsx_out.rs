@@ -536,3 +536,184 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
     }
     Ok(charts)
 }
+
+/// The table of a study command, for [`study_workbook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Study {
+    Sweep,
+    GoalSeek,
+    Tornado,
+    Allocation,
+}
+
+impl Study {
+    fn sheet(self) -> &'static str {
+        match self {
+            Study::Sweep => "参数扫描",
+            Study::GoalSeek => "目标反推",
+            Study::Tornado => "敏感性",
+            Study::Allocation => "预算分配",
+        }
+    }
+}
+
+/// Whether a column of a study's CSV holds probabilities (shown as percentages).
+fn probability_column(name: &str, metric_is_probability: bool) -> bool {
+    name.starts_with("p.")
+        || matches!(name, "probability" | "ci_low" | "ci_high")
+        || (metric_is_probability
+            && matches!(
+                name,
+                "at_low"
+                    | "at_low_mcse"
+                    | "at_high"
+                    | "at_high_mcse"
+                    | "swing"
+                    | "swing_mcse"
+                    | "mean"
+                    | "mcse"
+                    | "from_best"
+                    | "from_best_mcse"
+            ))
+}
+
+/// `fundsim.xlsx` of a study: its CSV as a sheet (numbers as numbers, the CSV's values; frozen
+/// header; probabilities as percentages) and a native chart of it: the tornado's swings, the
+/// sweep's P(all targets) (or the first targets) along the first key, the values goal seeking
+/// tried against their probability, each split's objective.
+pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
+    let text = String::from_utf8_lossy(csv);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(String::from).collect())
+        .collect();
+    let Some((header, body)) = rows.split_first() else {
+        return Workbook::new().save_to_buffer();
+    };
+    let col = |n: &str| header.iter().position(|h| h == n);
+    // The metric a tornado or an allocation reads: percentages when it is a probability.
+    let metric = match study {
+        Study::Tornado => col("metric").and_then(|c| body.first().map(|r| r[c].clone())),
+        Study::Allocation => col("objective").and_then(|c| body.first().map(|r| r[c].clone())),
+        _ => None,
+    };
+    let is_p = metric
+        .as_deref()
+        .is_some_and(|m| m.starts_with("p.") && !m.contains('*'));
+    let mut wb = Workbook::new();
+    let name = study.sheet();
+    let ws = wb.add_worksheet().set_name(name)?;
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let plain = Format::new().set_num_format("General");
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).clamp(10.0, 48.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    for (r, row) in body.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c16) = (1 + r as u32, c as u16);
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    let f = if probability_column(&header[c], is_p) {
+                        &pct
+                    } else {
+                        &plain
+                    };
+                    ws.write_number_with_format(r, c16, v, f)?;
+                }
+                _ if cell.is_empty() => {}
+                _ => {
+                    ws.write_string(r, c16, cell)?;
+                }
+            }
+        }
+    }
+    let (first, last) = (1u32, body.len() as u32);
+    let range = |c: usize| (name, first, c as u16, last, c as u16);
+    let chart = match study {
+        Study::Tornado => col("swing").zip(col("key")).map(|(v, k)| {
+            let mut chart = Chart::new(ChartType::Bar);
+            chart
+                .add_series()
+                .set_categories(range(k))
+                .set_values(range(v))
+                .set_name("swing");
+            chart.title().set_name(&format!(
+                "{}：各输入从低到高的变化（配对）",
+                metric.clone().unwrap_or_default()
+            ));
+            chart
+                .y_axis()
+                .set_reverse()
+                .set_crossing(ChartAxisCrossing::Max);
+            chart.legend().set_hidden();
+            chart
+        }),
+        Study::Sweep => {
+            let wanted: Vec<usize> = {
+                let all: Vec<usize> = (0..header.len())
+                    .filter(|&c| header[c].starts_with("p.all") && !header[c].ends_with("_mcse"))
+                    .collect();
+                if all.is_empty() {
+                    (0..header.len())
+                        .filter(|&c| header[c].starts_with("p.") && !header[c].ends_with("_mcse"))
+                        .take(6)
+                        .collect()
+                } else {
+                    all
+                }
+            };
+            (!wanted.is_empty() && header.len() > 1).then(|| {
+                let mut chart = Chart::new(ChartType::ScatterStraightWithMarkers);
+                for c in wanted {
+                    chart
+                        .add_series()
+                        .set_categories(range(1))
+                        .set_values(range(c))
+                        .set_name(header[c].as_str());
+                }
+                chart.title().set_name("目标达成概率随输入变化");
+                chart.x_axis().set_name(header[1].as_str());
+                chart.y_axis().set_num_format("0%");
+                chart
+            })
+        }
+        Study::GoalSeek => col("value").zip(col("probability")).map(|(x, y)| {
+            let mut chart = Chart::new(ChartType::Scatter);
+            chart
+                .add_series()
+                .set_categories(range(x))
+                .set_values(range(y))
+                .set_name("P(met)");
+            chart.title().set_name("试过的取值及其达成概率");
+            chart.y_axis().set_num_format("0%");
+            chart.legend().set_hidden();
+            chart
+        }),
+        Study::Allocation => col("mean").zip(col("point")).map(|(v, p)| {
+            let mut chart = Chart::new(ChartType::Column);
+            chart
+                .add_series()
+                .set_categories(range(p))
+                .set_values(range(v))
+                .set_name("objective");
+            chart.title().set_name(&format!(
+                "各分配方案的目标值：{}",
+                metric.clone().unwrap_or_default()
+            ));
+            chart.legend().set_hidden();
+            chart
+        }),
+    };
+    if let Some(mut chart) = chart.filter(|_| !body.is_empty()) {
+        chart.set_width(720).set_height(420);
+        ws.insert_chart(last + 2, 0, &chart)?;
+    }
+    wb.save_to_buffer()
+}
