@@ -793,3 +793,52 @@ pub fn allocate_to_dir(
     }
     Ok(text)
 }
+
+/// `fundsim report DIR`: `report.html` from the files of an output directory (a run, a comparison,
+/// a tornado or an allocation), written beside them.
+pub fn report_to_dir(dir: &Path) -> Result<PathBuf, AppError> {
+    use crate::output::html_out::{Inputs, Table, render};
+    let read = |name: &str| -> Result<Option<Table>, AppError> {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| AppError::Failed(format!("{}: cannot read: {e}", path.display())))?;
+        Table::parse(&text).map(Some).map_err(|e| {
+            AppError::BadInput(format!("error: {}: not a CSV file: {e}", path.display()))
+        })
+    };
+    let need = |name: &str| -> Result<Table, AppError> {
+        read(name)?.ok_or_else(|| {
+            AppError::BadInput(format!(
+                "error: {}: no {name}: give the output directory of fundsim run or compare",
+                dir.display()
+            ))
+        })
+    };
+    let run = match std::fs::read_to_string(dir.join("run.json")) {
+        Ok(text) => serde_json::from_str(&text).ok(),
+        Err(_) => None,
+    };
+    let inputs = Inputs {
+        run,
+        summary: need("summary.csv")?,
+        targets: need("targets.csv")?,
+        yearly: need("yearly.csv")?,
+        comparison: read("comparison.csv")?,
+        tornado: read("tornado.csv")?,
+        allocation: read("allocation.csv")?,
+        metrics: read("metrics.csv")?,
+    };
+    let html = render(&inputs).map_err(|e| AppError::Failed(format!("report.html: {e}")))?;
+    let failed = |e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write report.html: {e}", dir.display()))
+    };
+    let mut staging = Staging::new(dir).map_err(|e| failed(&e))?;
+    staging
+        .write("report.html", html.as_bytes())
+        .map_err(|e| failed(&e))?;
+    staging.commit().map_err(|e| failed(&e))?;
+    Ok(dir.join("report.html"))
+}

@@ -50,6 +50,13 @@ impl Say {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write report.html (fan charts, targets, money per instrument, comparison, tornado,
+    /// allocation) from the files of an output directory.
+    Report {
+        /// An output directory of fundsim run or compare (with sensitivity or allocate files, if
+        /// any, copied in).
+        dir: PathBuf,
+    },
     /// Simulate scenarios and write summary.csv, targets.csv, yearly.csv, paths.parquet, run.json.
     Run {
         /// Scenario files (TOML). All run with the same seed, so they share random numbers.
@@ -68,6 +75,9 @@ enum Command {
         /// then the most paths to run.
         #[arg(long, value_name = "METRIC=TOL")]
         precision: Option<String>,
+        /// Also write report.html (as fundsim report DIR does).
+        #[arg(long)]
+        report: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -79,6 +89,9 @@ enum Command {
         /// The scenarios to compare with it.
         #[arg(required = true)]
         others: Vec<PathBuf>,
+        /// Also write report.html (as fundsim report DIR does).
+        #[arg(long)]
+        report: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -264,6 +277,15 @@ fn pool(threads: Option<u16>) -> Result<rayon::ThreadPool, AppError> {
 }
 
 /// The "wrote …" status line, on stderr so that stdout can be piped into a file.
+/// A study's files, and the workbook with `--format xlsx`.
+fn with_xlsx(format: Format, files: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    if format == Format::Xlsx {
+        v.push("fundsim.xlsx".into());
+    }
+    v
+}
+
 fn names(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
@@ -327,7 +349,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&table);
-            say.wrote(&out, &["sweep.csv".into(), "run.json".into()]);
+            say.wrote(&out, &with_xlsx(format, &["sweep.csv", "run.json"]));
             Ok(())
         }
         Command::Sensitivity {
@@ -374,7 +396,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &["tornado.csv".into()]);
+            say.wrote(&out, &with_xlsx(format, &["tornado.csv"]));
             Ok(())
         }
         Command::Allocate {
@@ -412,7 +434,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &["allocation.csv".into()]);
+            say.wrote(&out, &with_xlsx(format, &["allocation.csv"]));
             Ok(())
         }
         Command::GoalSeek {
@@ -458,12 +480,25 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &["goal_seek.csv".into()]);
+            say.wrote(&out, &with_xlsx(format, &["goal_seek.csv"]));
+            Ok(())
+        }
+        Command::Report { dir } => {
+            json_only("report")?;
+            let path = fundsim::app::report_to_dir(&dir)?;
+            say.wrote(
+                &dir,
+                &[path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()],
+            );
             Ok(())
         }
         Command::Compare {
             base,
             others,
+            report: with_report,
             common:
                 Common {
                     paths,
@@ -492,7 +527,12 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 println!("{}", fundsim::app::report_json(&report, &out, settings));
             }
             say.table(&format!("{}\n", report.table));
-            say.wrote(&out, &names(&report.files));
+            let mut files = names(&report.files);
+            if with_report {
+                fundsim::app::report_to_dir(&out)?;
+                files.push("report.html".into());
+            }
+            say.wrote(&out, &files);
             Ok(())
         }
         Command::Validate { scenarios, set } => {
@@ -517,6 +557,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             deals,
             table,
             precision,
+            report: with_report,
             common:
                 Common {
                     paths,
@@ -556,7 +597,12 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     say.table(&fundsim::report::headline_markdown(&report.headlines))
                 }
             }
-            say.wrote(&out, &names(&report.files));
+            let mut files = names(&report.files);
+            if with_report {
+                fundsim::app::report_to_dir(&out)?;
+                files.push("report.html".into());
+            }
+            say.wrote(&out, &files);
             Ok(())
         }
     }

@@ -190,10 +190,37 @@ impl Input {
     /// The value the scenario gets for a raw draw.
     fn value(&self, raw: f64) -> f64 {
         if self.integer {
-            raw.round()
+            let (lo, hi) = self.dist.bounds();
+            raw.round().clamp(lo.ceil(), hi.floor())
         } else {
             round_significant(raw)
         }
+    }
+
+    /// One draw. A whole-number input draws its continuous distribution over the range widened by
+    /// half a unit at each end and rounds, so a uniform over 5..7 gives 5, 6 and 7 each a third.
+    fn draw(&self, s: &mut impl Bits) -> f64 {
+        let raw = match (&self.dist, self.integer) {
+            (Dist::Uniform { low, high }, true) => Dist::Uniform {
+                low: low - 0.5,
+                high: high + 0.5,
+            }
+            .sample(s),
+            (Dist::Triangular { low, mode, high }, true) => Dist::Triangular {
+                low: low - 0.5,
+                mode: *mode,
+                high: high + 0.5,
+            }
+            .sample(s),
+            (Dist::Pert { low, high, .. }, true) => {
+                // The same shape on the widened range.
+                let (a, b) = (low - 0.5, high + 0.5);
+                let x = self.dist.sample(s);
+                a + (x - low) / (high - low) * (b - a)
+            }
+            _ => self.dist.sample(s),
+        };
+        self.value(raw)
     }
 
     fn toml(&self, value: f64) -> toml::Value {
@@ -270,7 +297,8 @@ impl Uncertain {
         Ok(this)
     }
 
-    /// Validates and compiles the scenario at every corner of the box; each must keep the shape.
+    /// Validates and compiles the scenario at each input's ends alone (so a problem is blamed on
+    /// its input), then at every corner of the box; each must keep the shape.
     fn check_corners(&self, file: &ScenarioFile) -> Result<(), Problem> {
         let shape = |m: &Model| {
             (
@@ -286,46 +314,54 @@ impl Uncertain {
         let mut base_file = file.clone();
         base_file.uncertain.clear();
         let base_shape = shape(&compile(&base_file));
+        let end = |input: &Input, high: bool| {
+            let (lo, hi) = input.dist.bounds();
+            input.value(if high { hi } else { lo })
+        };
+        // (the inputs set, their values) → a problem, if the scenario is not valid there.
+        let check = |set: &[(usize, f64)]| -> Option<String> {
+            let at = set
+                .iter()
+                .map(|&(i, v)| format!("{} = {v}", self.inputs[i].key))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let f = match self.file_with(set) {
+                Ok(f) => f,
+                Err(e) => return Some(format!("with {at}, the scenario does not read: {e}")),
+            };
+            if let Some(issue) = crate::scenario::validate::validate(&f).first() {
+                return Some(format!(
+                    "with {at}, the scenario is invalid: {}: {}",
+                    issue.path, issue.message
+                ));
+            }
+            (shape(&compile(&f)) != base_shape).then(|| {
+                format!(
+                    "with {at}, the run changes shape (its metrics, years, industries or stages): an uncertain input must be a value, not a structure"
+                )
+            })
+        };
+        for (i, input) in self.inputs.iter().enumerate() {
+            for high in [false, true] {
+                if let Some(message) = check(&[(i, end(input, high))]) {
+                    return Err(Problem {
+                        key: input.key.clone(),
+                        message,
+                    });
+                }
+            }
+        }
         let n = self.inputs.len();
         for corner in 0..1u32 << n {
-            let values: Vec<f64> = (self.inputs.iter().enumerate())
-                .map(|(i, input)| {
-                    let (lo, hi) = input.dist.bounds();
-                    input.value(if corner >> i & 1 == 0 { lo } else { hi })
-                })
+            let set: Vec<(usize, f64)> = (self.inputs.iter().enumerate())
+                .map(|(i, input)| (i, end(input, corner >> i & 1 == 1)))
                 .collect();
-            let at = || {
-                (self.inputs.iter().zip(&values))
-                    .map(|(input, v)| format!("{} = {v}", input.key))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            // The first input whose value is at an end is named (the key of the problem).
-            let key = self
-                .inputs
-                .first()
-                .map(|i| i.key.clone())
-                .unwrap_or_default();
-            let problem = |message: String| Problem {
-                key: key.clone(),
-                message,
-            };
-            let f = self
-                .file_at(&values)
-                .map_err(|e| problem(format!("with {}, the scenario does not read: {e}", at())))?;
-            if let Some(issue) = crate::scenario::validate::validate(&f).first() {
-                return Err(problem(format!(
-                    "with {}, the scenario is invalid: {}: {}",
-                    at(),
-                    issue.path,
-                    issue.message
-                )));
-            }
-            if shape(&compile(&f)) != base_shape {
-                return Err(problem(format!(
-                    "with {}, the run changes shape (its metrics, years, industries or stages): an uncertain input must be a value, not a structure",
-                    at()
-                )));
+            if let Some(message) = check(&set) {
+                // Together the inputs break a constraint none breaks alone: blamed on the first.
+                return Err(Problem {
+                    key: self.inputs[0].key.clone(),
+                    message: format!("{message} (a combination of the uncertain inputs' ends)"),
+                });
             }
         }
         Ok(())
@@ -337,15 +373,22 @@ impl Uncertain {
             .iter()
             .map(|input| {
                 let mut s = rng::stream(seed, path, input.purpose);
-                input.value(input.dist.sample(&mut s))
+                input.draw(&mut s)
             })
             .collect()
     }
 
     /// The scenario with the inputs at `values`.
     pub fn file_at(&self, values: &[f64]) -> Result<ScenarioFile, String> {
+        let set: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
+        self.file_with(&set)
+    }
+
+    /// The scenario with the inputs `(index, value)` set and the others at the file's values.
+    fn file_with(&self, values: &[(usize, f64)]) -> Result<ScenarioFile, String> {
         let mut doc = self.base.clone();
-        for (input, &v) in self.inputs.iter().zip(values) {
+        for &(i, v) in values {
+            let input = &self.inputs[i];
             set(&mut doc, &input.key, input.toml(v))?;
         }
         deserialize(doc)
@@ -503,6 +546,31 @@ mod tests {
             / n as f64;
         let se = (0.8f64 * 0.2 / n as f64).sqrt();
         assert!((below - 0.8).abs() < 4.0 * se, "{below}");
+    }
+
+    #[test]
+    fn a_whole_number_input_gives_each_value_its_share() {
+        // Uniform over 5..7 for a whole-number field: 5, 6 and 7 each with probability 1/3.
+        let input = Input {
+            key: "x".into(),
+            dist: Dist::Uniform {
+                low: 5.0,
+                high: 7.0,
+            },
+            integer: true,
+            purpose: 1,
+        };
+        let n = 30_000u64;
+        let mut counts = [0u64; 3];
+        for i in 0..n {
+            let v = input.draw(&mut stream(5, i, 9));
+            counts[(v - 5.0) as usize] += 1;
+        }
+        let se = (1.0 / 3.0 * 2.0 / 3.0 / n as f64).sqrt();
+        for c in counts {
+            let p = c as f64 / n as f64;
+            assert!((p - 1.0 / 3.0).abs() < 4.0 * se, "{counts:?}");
+        }
     }
 
     #[test]

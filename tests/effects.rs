@@ -239,8 +239,8 @@ proptest! {
 const TINY: &str = include_str!("data/tiny.toml");
 
 /// Runs `texts` (each a scenario file's contents, all named "tiny") and returns the output files'
-/// bytes.
-fn outputs(texts: &[String]) -> Vec<Vec<u8>> {
+/// bytes; `paths.parquet` as its data (its metadata names the scenario files, which differ).
+fn outputs(texts: &[String]) -> (Vec<Vec<u8>>, polars::prelude::DataFrame) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files: Vec<_> = (texts.iter().enumerate())
         .map(|(i, t)| {
@@ -252,16 +252,17 @@ fn outputs(texts: &[String]) -> Vec<Vec<u8>> {
     let loaded = load_all(&files).expect("valid");
     let out = dir.path().join("out");
     run_to_dir(&loaded, RunSettings::new(600, 3), &out, &Silent).expect("run");
-    [
-        "summary.csv",
-        "targets.csv",
-        "yearly.csv",
-        "metrics.csv",
-        "paths.parquet",
-    ]
-    .iter()
-    .map(|f| fs::read(out.join(f)).expect("output"))
-    .collect()
+    let files = ["summary.csv", "targets.csv", "yearly.csv", "metrics.csv"]
+        .iter()
+        .map(|f| fs::read(out.join(f)).expect("output"))
+        .collect();
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(
+        fs::File::open(out.join("paths.parquet")).expect("parquet"),
+    )
+    .finish()
+    .expect("read paths.parquet");
+    (files, df)
 }
 
 #[test]
@@ -300,10 +301,10 @@ fn zero_effects_are_the_money_only_reading_byte_for_byte() {
         "every instrument has a zero effect"
     );
     let money_only = format!("{base}\n[channels]\neffects = false\n");
-    let a = outputs(&[money_only]);
-    let b = outputs(&[zeroed]);
-    let c = outputs(&[base]);
-    for (i, name) in ["summary", "targets", "yearly", "metrics", "paths"]
+    let (a, a_paths) = outputs(&[money_only]);
+    let (b, b_paths) = outputs(&[zeroed]);
+    let (c, _) = outputs(&[base]);
+    for (i, name) in ["summary", "targets", "yearly", "metrics"]
         .iter()
         .enumerate()
     {
@@ -312,6 +313,10 @@ fn zero_effects_are_the_money_only_reading_byte_for_byte() {
             "{name} differs between zero effects and the money-only reading"
         );
     }
+    assert!(
+        a_paths.equals_missing(&b_paths),
+        "paths.parquet's data differs between zero effects and the money-only reading"
+    );
     assert!(a[0] != c[0], "the default effects change the results");
 }
 

@@ -335,6 +335,16 @@ fn bad_uncertain_inputs_are_located_and_refused() {
             "\"market.rho\" = { dist = \"uniform\", low = 0.9, high = 0.1 }",
             vec!["uncertain", "not above low"],
         ),
+        // A target's deadline defines what is counted.
+        (
+            "\"targets.projects.deadline\" = { dist = \"discrete\", values = [2024] }",
+            vec!["uncertain", "cannot be uncertain"],
+        ),
+        // Two inputs, the second at fault: the problem is placed at its entry, not the first's.
+        (
+            "\"market.rho\" = { dist = \"uniform\", low = 0.1, high = 0.9 }\n\"market.sensitivity.round\" = { dist = \"uniform\", low = 0, high = 1 }\n\"channels.leakage\" = { dist = \"uniform\", low = 0.1, high = 1.5 }",
+            vec!["uncertain", "channels.leakage = 1.5", "not a probability"],
+        ),
     ];
     for (i, (entry, expect)) in cases.iter().enumerate() {
         let text = format!("{SCENARIO}\n[uncertain]\n{entry}\n");
@@ -351,8 +361,9 @@ fn bad_uncertain_inputs_are_located_and_refused() {
             .stderr
             .clone();
         let msg = String::from_utf8(out).expect("utf-8");
-        // Located at the entry's line.
-        let line = text.lines().position(|l| l == *entry).expect("entry") + 1;
+        // Located at the faulty entry's line (the last one written).
+        let last = entry.lines().last().expect("an entry");
+        let line = text.lines().position(|l| l == last).expect("entry") + 1;
         assert!(msg.contains(&format!("bad{i}.toml:{line}:")), "{msg}");
         for e in expect {
             assert!(msg.contains(e), "lacks {e:?}: {msg}");

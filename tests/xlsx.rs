@@ -141,8 +141,10 @@ fn the_workbook_holds_the_csv_values_and_its_charts() {
         "目标",
         &targets,
         None,
-        &[(6, 6), (7, 7), (8, 8), (9, 9)],
+        &[(7, 6), (8, 7), (9, 8), (10, 9)],
     );
+    // Thresholds in the unit the next column names.
+    same_numbers(&mut book, "目标", &targets, Some(5), &[(4, 4)]);
     // yearly.csv: mean and the quantiles.
     let yearly = csv_rows(&out.join("yearly.csv"));
     same_numbers(
@@ -203,6 +205,28 @@ fn the_workbook_holds_the_csv_values_and_its_charts() {
         .assert()
         .success();
     assert!(!plain.join("fundsim.xlsx").exists());
+    // The same seed gives the same workbook, byte for byte, whatever the threads or the clock.
+    let again = dir.path().join("again");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fundsim()
+        .arg("compare")
+        .arg(data("tests/data/tiny.toml"))
+        .arg(data("tests/data/tiny_more.toml"))
+        .args([
+            "--paths",
+            "300",
+            "--seed",
+            "3",
+            "--format",
+            "xlsx",
+            "--threads",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(fs::read(&path).expect("a") == fs::read(again.join("fundsim.xlsx")).expect("b"));
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty.
 
 pub mod csv_out;
+pub mod html_out;
 pub mod parquet_out;
 pub mod xlsx_out;
 

@@ -18,8 +18,8 @@ use crate::metrics::Unit;
 use crate::report::{ComparisonRow, Headline, SummaryRow, TargetRow, YearlyRow};
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType,
-    ChartFormat, ChartLine, ChartRange, ChartSolidFill, ChartType, Format, Workbook, Worksheet,
-    XlsxError,
+    ChartFormat, ChartLine, ChartRange, ChartSolidFill, ChartType, DocProperties, ExcelDateTime,
+    Format, Workbook, Worksheet, XlsxError,
 };
 
 /// What goes into the workbook.
@@ -102,9 +102,22 @@ fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)]) -> Result<(), XlsxE
     Ok(())
 }
 
+/// A workbook whose bytes depend on its contents only: the document's creation time, which Excel
+/// stamps with the clock by default, is fixed, so the same seed gives the same file.
+fn new_workbook() -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&fixed)
+            .set_author("fundsim"),
+    );
+    Ok(wb)
+}
+
 /// The workbook's bytes.
 pub fn workbook(t: &Tables) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     headline_sheet(wb.add_worksheet().set_name("概览")?, t.headlines)?;
     // Charts read a data sheet of contiguous blocks; the chart sheet comes second, so it is
     // created now and filled once the data's places are known.
@@ -154,7 +167,7 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline]) -> Result<(), XlsxError
         ("财政出资 p50（亿元）", "fiscal_outlay_p50"),
         ("财政净成本 p50（亿元）", "net_fiscal_cost_p50"),
         (
-            "含在保贷款的财政净成本 p50",
+            "含在保贷款的财政净成本 p50（亿元）",
             "net_fiscal_cost_with_outstanding_p50",
         ),
         ("回收资金 p50（亿元）", "money_back_p50"),
@@ -256,6 +269,7 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError
             ("中文名称", "label", 40.0),
             ("指标", "metric", 26.0),
             ("门槛", "threshold", 12.0),
+            ("门槛单位", "", 8.0),
             ("期限", "deadline", 8.0),
             ("达成概率", "probability", 10.0),
             ("蒙特卡洛标准误", "mcse", 10.0),
@@ -278,16 +292,17 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError
                 (t, row.threshold_unit),
                 &format_for(row.threshold_unit, t),
             )?;
+            ws.write_string(r, 5, unit_name(row.threshold_unit, t))?;
         }
         if let Some(d) = row.deadline {
-            ws.write_number(r, 5, d)?;
+            ws.write_number(r, 6, d)?;
         }
         let e = &row.estimate;
         for (c, v) in [e.p, e.mcse, e.low, e.high].into_iter().enumerate() {
-            number(ws, r, 6 + c as u16, (v, Unit::Indicator), &pct)?;
+            number(ws, r, 7 + c as u16, (v, Unit::Indicator), &pct)?;
         }
     }
-    ws.autofilter(0, 0, rows.len() as u32, 9)?;
+    ws.autofilter(0, 0, rows.len() as u32, 10)?;
     Ok(())
 }
 
@@ -592,7 +607,7 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
         .map(|r| r.iter().map(String::from).collect())
         .collect();
     let Some((header, body)) = rows.split_first() else {
-        return Workbook::new().save_to_buffer();
+        return new_workbook()?.save_to_buffer();
     };
     let col = |n: &str| header.iter().position(|h| h == n);
     // The metric a tornado or an allocation reads: percentages when it is a probability.

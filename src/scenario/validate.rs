@@ -1430,6 +1430,16 @@ fn uncertain(c: &mut Checker, inputs: &std::collections::BTreeMap<String, Uncert
                     "\"{key}\" is not a key: use the dotted keys of --set (ASCII letters, digits, '_' or '-'), e.g. \"channels.leakage\""
                 ),
             );
+        } else if key.starts_with("targets.")
+            && ["deadline", "metric", "direction", "id", "label"]
+                .contains(&key.rsplit('.').next().unwrap_or(""))
+        {
+            c.fail(
+                p.clone(),
+                format!(
+                    "\"{key}\" cannot be uncertain: a target's deadline, metric and direction define what the reports count (its threshold may be uncertain)"
+                ),
+            );
         } else if ["scenario", "time", "uncertain", "extends"].contains(&first) {
             c.fail(
                 p.clone(),

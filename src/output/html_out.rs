@@ -1,0 +1,694 @@
+//! `report.html` (`fundsim report DIR`, `run --report`): one self-contained page a policy analyst
+//! can open, print on A4 or paste into slides.
+//!
+//! Built from the output directory's own files (so it can be made for any finished run): per
+//! scenario, the headline numbers, fan charts of the recycling pool and of the cumulative net fiscal
+//! flow (the J-curve) with their p05–p95 and p25–p75 bands and median, the targets' probabilities
+//! with 95% intervals, money out against money back per instrument, and the per-target table; and,
+//! where the directory has them, the comparison, tornado and allocation charts. Charts are SVG
+//! drawn with plotters (its SVG backend and naive text metrics: no font files, no network); the
+//! page has no script, and its CSS names the usual CJK fonts before `sans-serif`.
+
+use crate::metrics::Unit;
+use crate::report::human;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// A CSV file of the output directory: its header and rows.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Parses CSV text (with or without a BOM).
+    pub fn parse(text: &str) -> Result<Table, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(Table { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The rows where every `(column, value)` matches.
+    fn select<'a>(&'a self, key: &[(&str, &str)]) -> impl Iterator<Item = &'a Vec<String>> + 'a {
+        let want: Vec<(Option<usize>, String)> = key
+            .iter()
+            .map(|(c, v)| (self.col(c), v.to_string()))
+            .collect();
+        self.rows
+            .iter()
+            .filter(move |r| want.iter().all(|(c, v)| c.is_some_and(|c| r[c] == *v)))
+    }
+
+    fn get(&self, row: &[String], name: &str) -> String {
+        self.col(name).map(|c| row[c].clone()).unwrap_or_default()
+    }
+
+    fn num(&self, row: &[String], name: &str) -> f64 {
+        self.get(row, name).parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// The files of an output directory the report reads (`None` where a file is absent).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub run: Option<serde_json::Value>,
+    pub summary: Table,
+    pub targets: Table,
+    pub yearly: Table,
+    pub comparison: Option<Table>,
+    pub tornado: Option<Table>,
+    pub allocation: Option<Table>,
+    /// `metrics.csv`: the unit of each target's value (`target.<id>`), for its threshold.
+    pub metrics: Option<Table>,
+}
+
+const BLUE: RGBColor = RGBColor(0x2E, 0x75, 0xB6);
+const DARK: RGBColor = RGBColor(0x1F, 0x4E, 0x79);
+const ORANGE: RGBColor = RGBColor(0xED, 0x7D, 0x31);
+const GREY: RGBColor = RGBColor(0x80, 0x80, 0x80);
+const FONT: &str = "sans-serif";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A fan chart: p05–p95 and p25–p75 bands and the median of a yearly metric.
+fn fan(title: &str, years: &[i32], q: &[[f64; 5]], unit: Unit) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (x0, x1) = (
+            *years.first().ok_or("no years")? as f64,
+            *years.last().ok_or("no years")? as f64,
+        );
+        let lo = q
+            .iter()
+            .map(|v| v[0])
+            .fold(f64::INFINITY, f64::min)
+            .min(0.0);
+        let hi = q
+            .iter()
+            .map(|v| v[4])
+            .fold(f64::NEG_INFINITY, f64::max)
+            .max(0.0);
+        let pad = ((hi - lo) * 0.05).max(1.0);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 16))
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1.max(x0 + 1.0), (lo - pad)..(hi + pad))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_labels(years.len().min(16))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| human(*v, unit))
+            .label_style((FONT, 12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let band = |a: usize, b: usize| -> Vec<(f64, f64)> {
+            let mut pts: Vec<(f64, f64)> = years
+                .iter()
+                .zip(q)
+                .map(|(y, v)| (*y as f64, v[b]))
+                .collect();
+            pts.extend(years.iter().zip(q).rev().map(|(y, v)| (*y as f64, v[a])));
+            pts
+        };
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(0, 4),
+                BLUE.mix(0.18).filled(),
+            )))
+            .map_err(|e| e.to_string())?
+            .label("5%–95%")
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.mix(0.18).filled())
+            });
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(1, 3),
+                BLUE.mix(0.35).filled(),
+            )))
+            .map_err(|e| e.to_string())?
+            .label("25%–75%")
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.mix(0.35).filled())
+            });
+        chart
+            .draw_series(LineSeries::new(
+                years.iter().zip(q).map(|(y, v)| (*y as f64, v[2])),
+                DARK.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("中位数")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], DARK.stroke_width(2)));
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x0, 0.0), (x1, 0.0)],
+                GREY.stroke_width(1),
+            )))
+            .map_err(|e| e.to_string())?;
+        // The legend where the median is not: upper right for a curve that falls, else upper left.
+        let falls = q.last().map(|v| v[2]) < q.first().map(|v| v[2]);
+        chart
+            .configure_series_labels()
+            .position(if falls {
+                SeriesLabelPosition::UpperRight
+            } else {
+                SeriesLabelPosition::UpperLeft
+            })
+            .label_font((FONT, 12))
+            .background_style(WHITE.mix(0.8))
+            .border_style(GREY)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// One bar of [`hbars`]: its value and, if known, an interval.
+struct Bar {
+    value: f64,
+    interval: Option<(f64, f64)>,
+}
+
+/// Horizontal bars, one row per label and one bar per series in each row, with interval whiskers
+/// and an optional dashed reference line.
+fn hbars(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, RGBColor, Vec<Bar>)],
+    (x_lo, x_hi): (f64, f64),
+    x_fmt: &dyn Fn(f64) -> String,
+    reference: Option<f64>,
+) -> Result<String, String> {
+    let n = labels.len().max(1);
+    let per = series.len().max(1);
+    let height = 70 + (n * (10 + 12 * per)).max(120) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (left, right) = root.split_horizontally(300);
+        let pad = ((x_hi - x_lo) * 0.04).max(1e-12);
+        let mut chart = ChartBuilder::on(&right)
+            .caption(title, (FONT, 15))
+            .margin(10)
+            .x_label_area_size(26)
+            .build_cartesian_2d((x_lo - pad)..(x_hi + pad), 0.0..n as f64)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_labels(6)
+            .x_label_formatter(&|v| x_fmt(*v))
+            .label_style((FONT, 11))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let base = 0.0f64.clamp(x_lo - pad, x_hi + pad);
+        for (i, label) in labels.iter().enumerate() {
+            let top = n as f64 - i as f64;
+            let slot = 0.8 / per as f64;
+            for (k, (_, color, bars)) in series.iter().enumerate() {
+                let Some(b) = bars.get(i) else { continue };
+                if !b.value.is_finite() {
+                    continue;
+                }
+                let y1 = top - 0.1 - slot * k as f64;
+                let y0 = y1 - slot * 0.9;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(base, y0), (b.value, y1)],
+                        color.filled(),
+                    )))
+                    .map_err(|e| e.to_string())?;
+                if let Some((lo, hi)) = b.interval.filter(|(a, b)| a.is_finite() && b.is_finite()) {
+                    let mid = 0.5 * (y0 + y1);
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(lo, mid), (hi, mid)],
+                            BLACK.stroke_width(1),
+                        )))
+                        .map_err(|e| e.to_string())?;
+                    for x in [lo, hi] {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(x, mid - slot * 0.3), (x, mid + slot * 0.3)],
+                                BLACK.stroke_width(1),
+                            )))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+            // The row's label, right-aligned in the left panel at the row's height.
+            let (_, py) = chart.backend_coord(&(x_lo, top - 0.5));
+            let text: String = label.chars().take(34).collect();
+            left.draw(&Text::new(
+                text,
+                (292, py),
+                TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+        if let Some(r) = reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(r, 0.0), (r, n as f64)],
+                    4,
+                    4,
+                    ORANGE.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        if series.len() > 1 {
+            for (k, (name, color, _)) in series.iter().enumerate() {
+                let x = 310 + 130 * k as i32;
+                right
+                    .draw(&Rectangle::new(
+                        [(x - 300, height as i32 - 14), (x - 288, height as i32 - 4)],
+                        color.filled(),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                right
+                    .draw(&Text::new(
+                        name.to_string(),
+                        (x - 284, height as i32 - 14),
+                        (FONT, 11).into_font(),
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A target's threshold in its unit (from `metrics.csv`): money in 亿/万, counts plain.
+fn threshold(inp: &Inputs, scenario: &str, target: &str, v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let metric = format!("target.{target}");
+    let unit = inp
+        .metrics
+        .as_ref()
+        .and_then(|m| {
+            m.select(&[("scenario", scenario), ("metric", &metric)])
+                .next()
+                .map(|r| m.get(r, "unit"))
+        })
+        .unwrap_or_default();
+    match unit.as_str() {
+        "CNY" => human(v, Unit::Cny),
+        "rate" | "probability" => human(v, Unit::Rate),
+        _ => human(v, Unit::Count),
+    }
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.0}%", v * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+/// The page.
+pub fn render(inp: &Inputs) -> Result<String, String> {
+    let mut scenarios: Vec<String> = Vec::new();
+    if let Some(c) = inp.summary.col("scenario") {
+        for r in &inp.summary.rows {
+            if !scenarios.contains(&r[c]) {
+                scenarios.push(r[c].clone());
+            }
+        }
+    }
+    let run = inp.run.clone().unwrap_or_default();
+    let described = |name: &str, field: &str| -> String {
+        run["scenarios"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name))
+            .and_then(|s| s[field].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut html = String::new();
+    html.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>fundsim 报告</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>fundsim 模拟报告</h1>\n<p class=\"meta\">{} 条路径 · 随机种子 {} · fundsim {}</p>\n",
+        run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))
+    ));
+    for name in &scenarios {
+        let s = &inp.summary;
+        let metric = |m: &str| {
+            s.select(&[("scenario", name), ("metric", m)])
+                .next()
+                .cloned()
+        };
+        html.push_str(&format!(
+            "<section>\n<h2>{} <small>{}</small></h2>\n<p class=\"question\">{}</p>\n",
+            esc(&described(name, "title")),
+            esc(name),
+            esc(&described(name, "description"))
+        ));
+        // Headline numbers.
+        html.push_str("<table class=\"headline\"><tr>");
+        let all: Vec<(String, f64)> = inp
+            .targets
+            .select(&[("scenario", name)])
+            .filter(|r| {
+                let t = inp.targets.get(r, "target");
+                t == "all" || t.starts_with("all_")
+            })
+            .map(|r| {
+                (
+                    inp.targets.get(r, "label"),
+                    inp.targets.num(r, "probability"),
+                )
+            })
+            .collect();
+        for (label, p) in &all {
+            html.push_str(&format!(
+                "<td><div class=\"big\">{}</div>{}</td>",
+                pct(*p),
+                esc(label)
+            ));
+        }
+        for (m, zh) in [
+            ("fiscal_outlay", "财政出资 (p50)"),
+            ("net_fiscal_cost", "财政净成本 (p50)"),
+            ("money_back", "回收资金 (p50)"),
+        ] {
+            if let Some(r) = metric(m) {
+                html.push_str(&format!(
+                    "<td><div class=\"big\">{}</div>{zh}</td>",
+                    human(s.num(&r, "p50"), Unit::Cny)
+                ));
+            }
+        }
+        html.push_str("</tr></table>\n<div class=\"charts\">\n");
+        // Fan charts.
+        for (m, zh) in [
+            ("net_fiscal_flow_cum", "累计财政净现金流（J曲线）"),
+            ("pool_balance", "循环资金池余额"),
+        ] {
+            let rows: Vec<&Vec<String>> = inp
+                .yearly
+                .select(&[("scenario", name), ("metric", m)])
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let y = &inp.yearly;
+            let years: Vec<i32> = rows
+                .iter()
+                .map(|r| y.get(r, "year").parse().unwrap_or(0))
+                .collect();
+            let q: Vec<[f64; 5]> = rows
+                .iter()
+                .map(|r| ["p05", "p25", "p50", "p75", "p95"].map(|c| y.num(r, c)))
+                .collect();
+            html.push_str(&format!(
+                "<figure class=\"fan\" data-chart=\"{m}\">{}</figure>\n",
+                fan(zh, &years, &q, Unit::Cny)?
+            ));
+        }
+        // Targets with their intervals (the joint rows left out: they are in the headline).
+        let t = &inp.targets;
+        let rows: Vec<&Vec<String>> = t
+            .select(&[("scenario", name)])
+            .filter(|r| {
+                let id = t.get(r, "target");
+                id != "all" && !id.starts_with("all_")
+            })
+            .collect();
+        if !rows.is_empty() {
+            let labels: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}（{}）", t.get(r, "label"), t.get(r, "deadline")))
+                .collect();
+            let bars: Vec<Bar> = rows
+                .iter()
+                .map(|r| Bar {
+                    value: t.num(r, "probability"),
+                    interval: Some((t.num(r, "ci_low"), t.num(r, "ci_high"))),
+                })
+                .collect();
+            html.push_str(&format!(
+                "<figure data-chart=\"targets\">{}</figure>\n",
+                hbars(
+                    "目标达成概率（95%区间；虚线 50%）",
+                    &labels,
+                    &[("P(met)", BLUE, bars)],
+                    (0.0, 1.0),
+                    &pct,
+                    Some(0.5),
+                )?
+            ));
+        }
+        // Money out and back per instrument (means).
+        let ids: Vec<String> = s
+            .select(&[("scenario", name)])
+            .filter_map(|r| {
+                s.get(r, "metric")
+                    .strip_prefix("fiscal_outlay.")
+                    .map(String::from)
+            })
+            .collect();
+        if !ids.is_empty() {
+            let mean = |m: String| metric(&m).map_or(f64::NAN, |r| s.num(&r, "mean"));
+            let out: Vec<Bar> = ids
+                .iter()
+                .map(|id| Bar {
+                    value: mean(format!("fiscal_outlay.{id}")),
+                    interval: None,
+                })
+                .collect();
+            let back: Vec<Bar> = ids
+                .iter()
+                .map(|id| Bar {
+                    value: mean(format!("money_back.{id}")),
+                    interval: None,
+                })
+                .collect();
+            let hi = out
+                .iter()
+                .chain(&back)
+                .map(|b| b.value)
+                .filter(|v| v.is_finite())
+                .fold(1.0, f64::max);
+            html.push_str(&format!(
+                "<figure data-chart=\"money\">{}</figure>\n",
+                hbars(
+                    "各工具财政出资与回收资金（均值）",
+                    &ids,
+                    &[("财政出资", ORANGE, out), ("回收资金", BLUE, back)],
+                    (0.0, hi),
+                    &|v| human(v, Unit::Cny),
+                    None,
+                )?
+            ));
+        }
+        html.push_str("</div>\n");
+        // The per-target table.
+        if !rows.is_empty() {
+            html.push_str("<table class=\"targets\"><tr><th>目标</th><th>指标</th><th>门槛</th><th>期限</th><th>达成概率</th><th>95%区间</th></tr>\n");
+            for r in &rows {
+                html.push_str(&format!(
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>\n",
+                    esc(&t.get(r, "label")),
+                    esc(&t.get(r, "metric")),
+                    esc(&threshold(inp, name, &t.get(r, "target"), t.num(r, "threshold"))),
+                    esc(&t.get(r, "deadline")),
+                    pct(t.num(r, "probability")),
+                    pct(t.num(r, "ci_low")),
+                    pct(t.num(r, "ci_high")),
+                ));
+            }
+            html.push_str("</table>\n");
+        }
+        html.push_str("</section>\n");
+    }
+    if let Some(c) = &inp.comparison {
+        html.push_str("<section>\n<h2>情景比较 <small>comparison.csv</small></h2>\n");
+        let mut others: Vec<String> = Vec::new();
+        for r in &c.rows {
+            let o = c.get(r, "scenario");
+            if !others.contains(&o) {
+                others.push(o);
+            }
+        }
+        for o in others {
+            let rows: Vec<&Vec<String>> = c
+                .select(&[("scenario", &o)])
+                .filter(|r| c.get(r, "metric").starts_with("met."))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let labels: Vec<String> = rows
+                .iter()
+                .map(|r| c.get(r, "metric")[4..].to_string())
+                .collect();
+            let bars: Vec<Bar> = rows
+                .iter()
+                .map(|r| Bar {
+                    value: c.num(r, "diff"),
+                    interval: Some((c.num(r, "diff_low"), c.num(r, "diff_high"))),
+                })
+                .collect();
+            let span = bars
+                .iter()
+                .flat_map(|b| {
+                    [
+                        b.value,
+                        b.interval.map_or(0.0, |i| i.0),
+                        b.interval.map_or(0.0, |i| i.1),
+                    ]
+                })
+                .filter(|v| v.is_finite())
+                .fold(0.01f64, |m, v| m.max(v.abs()));
+            let base = rows.first().map(|r| c.get(r, "base")).unwrap_or_default();
+            html.push_str(&format!(
+                "<figure data-chart=\"comparison\">{}</figure>\n",
+                hbars(
+                    &format!("{o} 相对 {base}：目标达成概率之差（配对，95%区间）"),
+                    &labels,
+                    &[("差", BLUE, bars)],
+                    (-span, span),
+                    &|v| format!("{:+.0}pt", v * 100.0),
+                    Some(0.0),
+                )?
+            ));
+        }
+        html.push_str("</section>\n");
+    }
+    if let Some(t) = &inp.tornado {
+        let labels: Vec<String> = t.rows.iter().map(|r| t.get(r, "key")).collect();
+        let metric = t
+            .rows
+            .first()
+            .map(|r| t.get(r, "metric"))
+            .unwrap_or_default();
+        let bars: Vec<Bar> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let (v, se) = (t.num(r, "swing"), t.num(r, "swing_mcse"));
+                Bar {
+                    value: v,
+                    interval: Some((v - 1.96 * se, v + 1.96 * se)),
+                }
+            })
+            .collect();
+        let span = bars
+            .iter()
+            .map(|b| b.value.abs())
+            .filter(|v| v.is_finite())
+            .fold(1e-9, f64::max)
+            * 1.3;
+        html.push_str(&format!(
+            "<section>\n<h2>敏感性 <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
+            hbars(
+                &format!("{metric}：各输入从低到高的变化（配对，95%区间）"),
+                &labels,
+                &[("swing", BLUE, bars)],
+                (-span, span),
+                &|v| format!("{v:.3}"),
+                Some(0.0),
+            )?
+        ));
+    }
+    if let Some(a) = &inp.allocation {
+        let shares: Vec<usize> = (0..a.header.len())
+            .filter(|&c| a.header[c].starts_with("share."))
+            .collect();
+        let labels: Vec<String> = a
+            .rows
+            .iter()
+            .map(|r| {
+                shares
+                    .iter()
+                    .map(|&c| format!("{}={}", &a.header[c][6..], r[c]))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let bars: Vec<Bar> = a
+            .rows
+            .iter()
+            .map(|r| {
+                let (v, se) = (a.num(r, "mean"), a.num(r, "mcse"));
+                Bar {
+                    value: v,
+                    interval: Some((v - 1.96 * se, v + 1.96 * se)),
+                }
+            })
+            .collect();
+        let (lo, hi) = bars
+            .iter()
+            .filter(|b| b.value.is_finite())
+            .fold((0.0f64, 1e-9f64), |(l, h), b| {
+                (l.min(b.value), h.max(b.value))
+            });
+        let objective = a
+            .rows
+            .first()
+            .map(|r| a.get(r, "objective"))
+            .unwrap_or_default();
+        html.push_str(&format!(
+            "<section>\n<h2>预算分配 <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
+            hbars(
+                &format!("各分配方案的目标值：{objective}（95%区间）"),
+                &labels,
+                &[("objective", BLUE, bars)],
+                (lo, hi * 1.1),
+                &|v| format!("{v:.3}"),
+                None,
+            )?
+        ));
+    }
+    html.push_str("</body>\n</html>\n");
+    Ok(html)
+}
+
+const CSS: &str = r#"
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 24px auto; max-width: 760px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 2px solid #2E75B6; padding-bottom: 4px; }
+h2 small { color: #888; font-weight: normal; font-size: 13px; }
+.meta, .question { color: #555; font-size: 13px; }
+table { border-collapse: collapse; font-size: 12px; margin: 8px 0 16px; }
+table.targets td, table.targets th { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; }
+table.headline td { padding: 6px 12px; text-align: center; color: #555; vertical-align: top; }
+.big { font-size: 20px; color: #1F4E79; font-weight: bold; }
+figure { margin: 8px 0; page-break-inside: avoid; break-inside: avoid; }
+figure svg { max-width: 100%; height: auto; }
+section { page-break-before: auto; }
+@page { size: A4; margin: 12mm; }
+@media print { body { margin: 0; max-width: none; } section { break-before: page; } section:first-of-type { break-before: auto; } }
+"#;

@@ -1,0 +1,151 @@
+//! `report.html`: self-contained (no script, nothing fetched), one SVG chart per expected figure,
+//! and, rendered in headless Chromium, every chart drawn and no console error.
+//!
+//! Chromium comes from the distribution (`.ci/run` installs it with a CJK font and sets
+//! `FUNDSIM_REQUIRE_CHROMIUM=1`, so there the browser part cannot be skipped); on a machine
+//! without it the browser part is skipped with a message and the HTML checks still run.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// The browser, if there is one.
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        });
+    if found.is_none() && std::env::var("FUNDSIM_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+        panic!("FUNDSIM_REQUIRE_CHROMIUM=1 but no chromium on PATH");
+    }
+    found
+}
+
+#[test]
+fn the_report_is_self_contained_and_every_chart_draws_in_a_browser() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("compare")
+        .arg(data("tests/data/tiny.toml"))
+        .arg(data("tests/data/tiny_more.toml"))
+        .args(["--paths", "300", "--seed", "2", "--report", "--quiet"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    // Self-contained: no script, no stylesheet or image fetched from anywhere.
+    for banned in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(banned), "report.html contains {banned}");
+    }
+    // Per scenario: the J-curve and pool fan charts, the targets and money per instrument; then
+    // the comparison of the other scenario with the base.
+    let charts: Vec<&str> = html
+        .match_indices("data-chart=\"")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            &rest[..rest.find('"').expect("closing quote")]
+        })
+        .collect();
+    assert_eq!(
+        charts,
+        [
+            "net_fiscal_flow_cum",
+            "pool_balance",
+            "targets",
+            "money",
+            "net_fiscal_flow_cum",
+            "pool_balance",
+            "targets",
+            "money",
+            "comparison"
+        ]
+    );
+    assert_eq!(html.matches("<svg").count(), charts.len());
+    // `fundsim report DIR` makes the same page from the directory.
+    fs::remove_file(out.join("report.html")).expect("remove");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(out.join("report.html")).expect("again"),
+        html
+    );
+    // A directory without a run is bad input.
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .code(2);
+
+    let Some(browser) = chromium() else {
+        eprintln!("no chromium on PATH: the browser checks are skipped");
+        return;
+    };
+    let shot = dir.path().join("shot.png");
+    let url = format!("file://{}", out.join("report.html").display());
+    let ran = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,5200",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(ran.status.success(), "chromium failed: {ran:?}");
+    let log = String::from_utf8_lossy(&ran.stderr);
+    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    // Decode the screenshot and find the drawn charts: runs of rows holding coloured (not grey)
+    // pixels, gaps under 40 rows bridged; a chart is a run at least 70 rows tall (headings and
+    // the headline numbers are shorter). Every figure of the page must be there.
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(&shot).expect("png")));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.line_size / w;
+    let coloured_row = |y: usize| -> bool {
+        (0..w)
+            .filter(|&x| {
+                let p = &buf[y * info.line_size + x * channels..][..3];
+                let (hi, lo) = (p.iter().max().unwrap(), p.iter().min().unwrap());
+                hi - lo > 20
+            })
+            .count()
+            > 3
+    };
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for y in (0..h).filter(|&y| coloured_row(y)) {
+        match runs.last_mut() {
+            Some((_, end)) if y - *end < 40 => *end = y,
+            _ => runs.push((y, y)),
+        }
+    }
+    let tall = runs.iter().filter(|(a, b)| b - a >= 70).count();
+    assert!(
+        tall >= charts.len(),
+        "{tall} drawn charts found for {} figures (coloured runs {runs:?})",
+        charts.len()
+    );
+}
