@@ -8,72 +8,8 @@ use polars::prelude::SerReader;
 use std::fs;
 use std::path::Path;
 
-const SCENARIO: &str = r#"
-[scenario]
-name = "poisson"
-
-[time]
-start_year = 2024
-horizon_years = 1
-
-[market]
-rho = 0.5
-industry_rho = 0.5
-sensitivity = { round = 0, exit = 0, fail = 0, value = 0, exit_value = 0 }
-
-[thresholds]
-chain_leader = { measure = "value", value = "100亿" }
-cluster = { measure = "value", value = "1000亿" }
-
-[program]
-discount_rate = "3%"
-recycling = { to_pool = "0%" }
-
-[[industries]]
-id = "ic"
-name = "ic"
-arrivals_per_year = 5
-beta_market = 0
-beta_industry = 0
-entry = { value = { median = "1000万", sigma = 0.5 } }
-
-[[industries.stages]]
-name = "seed"
-dilution = "20%"
-p_round = 0.1
-p_exit = 0
-p_fail = 0.1
-exit_multiple = { median = 1, sigma = 0 }
-ipo_share = "0%"
-
-[[industries.stages]]
-name = "A"
-dilution = "20%"
-step_up = { median = 2, sigma = 0 }
-p_round = 0
-p_exit = 0
-p_fail = 0
-exit_multiple = { median = 1, sigma = 0 }
-ipo_share = "0%"
-
-[[targets]]
-id = "projects"
-label = "新落户项目10个以上"
-metric = "projects_landed"
-threshold = 10
-deadline = 2024
-"#;
-
-/// `P(Poisson(λ) ≥ k)`, summed exactly.
-fn tail(lambda: f64, k: u32) -> f64 {
-    let mut term = (-lambda).exp();
-    let mut below = 0.0;
-    for j in 0..k {
-        below += term;
-        term *= lambda / f64::from(j + 1);
-    }
-    1.0 - below
-}
+mod common;
+use common::{POISSON as SCENARIO, tail};
 
 /// Writes `text` to `dir/name.toml`.
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
