@@ -200,6 +200,8 @@ pub struct Options<'a> {
     pub precision: Option<&'a Precision>,
     /// Also `fundsim.xlsx` (`--format xlsx`).
     pub xlsx: bool,
+    /// The language of labels and headings.
+    pub lang: crate::lang::Lang,
 }
 
 /// [`run_to_dir`] with [`Options`].
@@ -309,9 +311,22 @@ fn write_run(
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
+    let lang = options.lang;
     let catalogues: Vec<_> = scenarios
         .iter()
         .map(|s| crate::metrics::Catalogue::for_run(&s.model))
+        .collect();
+    // Labels in the language asked for (metrics.csv's; the run's own catalogues keep theirs).
+    let labelled: Vec<crate::metrics::Catalogue> = scenarios
+        .iter()
+        .zip(&catalogues)
+        .map(|(s, c)| {
+            let mut c = c.clone();
+            for col in c.scalars.iter_mut().chain(c.yearly.iter_mut()) {
+                col.label = crate::lang::metric_label(lang, &s.model, &col.name, &col.label);
+            }
+            c
+        })
         .collect();
     let parquet_file = staging
         .create("paths.parquet")
@@ -404,8 +419,16 @@ fn write_run(
                 out.display()
             ))
         };
-        let rows = report::summary_rows_from(&s.model, result, &mut values).map_err(read_back)?;
-        let trows = report::target_rows_from(&s.model, result, &mut values).map_err(read_back)?;
+        let mut rows =
+            report::summary_rows_from(&s.model, result, &mut values).map_err(read_back)?;
+        let mut trows =
+            report::target_rows_from(&s.model, result, &mut values).map_err(read_back)?;
+        for r in &mut rows {
+            r.label = crate::lang::metric_label(lang, &s.model, &r.metric, &r.label);
+        }
+        for r in &mut trows {
+            r.label = crate::lang::target_label(lang, &s.model, &r.target, &r.label);
+        }
         table.push_str(&report::stdout_table(&s.model, result, &rows, &trows));
         table.push('\n');
         headlines.push(report::headline(
@@ -440,7 +463,13 @@ fn write_run(
                         "{}: cannot read back paths.parquet: {e}",
                         out.display()
                     ))
-                })?,
+                })?
+                .into_iter()
+                .map(|mut r| {
+                    r.label =
+                        crate::lang::metric_label(lang, &scenarios[i].model, &r.metric, &r.label);
+                    r
+                }),
             );
         }
         write_comparison(&mut bytes, &rows).map_err(|e| failed("comparison.csv", &e))?;
@@ -488,7 +517,7 @@ fn write_run(
         &scenarios
             .iter()
             .map(|s| s.model.name.as_str())
-            .zip(&catalogues)
+            .zip(&labelled)
             .collect::<Vec<_>>(),
     )
     .map_err(|e| failed("metrics.csv", &e))?;
@@ -520,6 +549,7 @@ fn write_run(
             targets: &targets,
             yearly: &yearly,
             comparison: comparison.as_deref(),
+            lang,
         })
         .map_err(|e| failed("fundsim.xlsx", &e))?;
         staging
@@ -546,7 +576,7 @@ pub fn sweep_to_dir(
     ranges: &[crate::study::Range],
     metrics: &[String],
     settings: RunSettings,
-    (out, xlsx): (&Path, bool),
+    (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
@@ -572,10 +602,13 @@ pub fn sweep_to_dir(
     staging
         .write("sweep.csv", &bytes)
         .map_err(|e| failed("sweep.csv", &e))?;
-    if xlsx {
-        let book =
-            crate::output::xlsx_out::study_workbook(crate::output::xlsx_out::Study::Sweep, &bytes)
-                .map_err(|e| failed("fundsim.xlsx", &e))?;
+    if let Some(lang) = xlsx {
+        let book = crate::output::xlsx_out::study_workbook(
+            crate::output::xlsx_out::Study::Sweep,
+            &bytes,
+            lang,
+        )
+        .map_err(|e| failed("fundsim.xlsx", &e))?;
         staging
             .write("fundsim.xlsx", &book)
             .map_err(|e| failed("fundsim.xlsx", &e))?;
@@ -623,7 +656,7 @@ pub fn goal_seek_to_dir(
     range: &crate::study::Range,
     (target, level): (&str, f64),
     settings: RunSettings,
-    (out, xlsx): (&Path, bool),
+    (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
@@ -638,10 +671,11 @@ pub fn goal_seek_to_dir(
     staging
         .write("goal_seek.csv", &bytes)
         .map_err(|e| failed("goal_seek.csv", &e))?;
-    if xlsx {
+    if let Some(lang) = xlsx {
         let book = crate::output::xlsx_out::study_workbook(
             crate::output::xlsx_out::Study::GoalSeek,
             &bytes,
+            lang,
         )
         .map_err(|e| failed("fundsim.xlsx", &e))?;
         staging
@@ -680,15 +714,16 @@ fn write_one(
     out: &Path,
     name: &str,
     bytes: &[u8],
-    xlsx: Option<crate::output::xlsx_out::Study>,
+    xlsx: Option<(crate::output::xlsx_out::Study, crate::lang::Lang)>,
 ) -> Result<(), AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
     };
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     staging.write(name, bytes).map_err(|e| failed(&e))?;
-    if let Some(study) = xlsx {
-        let book = crate::output::xlsx_out::study_workbook(study, bytes).map_err(|e| failed(&e))?;
+    if let Some((study, lang)) = xlsx {
+        let book =
+            crate::output::xlsx_out::study_workbook(study, bytes, lang).map_err(|e| failed(&e))?;
         staging
             .write("fundsim.xlsx", &book)
             .map_err(|e| failed(&e))?;
@@ -704,7 +739,7 @@ pub fn tornado_to_dir(
     inputs: &[crate::study::Range],
     metric: &str,
     settings: RunSettings,
-    (out, xlsx): (&Path, bool),
+    (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let swings = crate::study::tornado(
@@ -718,7 +753,7 @@ pub fn tornado_to_dir(
     let mut bytes = Vec::new();
     crate::output::csv_out::write_tornado(&mut bytes, metric, &swings)
         .map_err(|e| AppError::Failed(format!("tornado.csv: {e}")))?;
-    let study = xlsx.then_some(crate::output::xlsx_out::Study::Tornado);
+    let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Tornado, lang));
     write_one(out, "tornado.csv", &bytes, study)?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
     let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0);
@@ -748,7 +783,7 @@ pub fn allocate_to_dir(
     (ids, budget, step): (&[String], rust_decimal::Decimal, rust_decimal::Decimal),
     objective: &str,
     settings: RunSettings,
-    (out, xlsx): (&Path, bool),
+    (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let (splits, best) = crate::study::allocate(
@@ -762,7 +797,7 @@ pub fn allocate_to_dir(
     let mut bytes = Vec::new();
     crate::output::csv_out::write_allocation(&mut bytes, ids, objective, &splits)
         .map_err(|e| AppError::Failed(format!("allocation.csv: {e}")))?;
-    let study = xlsx.then_some(crate::output::xlsx_out::Study::Allocation);
+    let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Allocation, lang));
     write_one(out, "allocation.csv", &bytes, study)?;
     let show = |s: &crate::study::Split| {
         (ids.iter().zip(&s.shares))
@@ -796,7 +831,7 @@ pub fn allocate_to_dir(
 
 /// `fundsim report DIR`: `report.html` from the files of an output directory (a run, a comparison,
 /// a tornado or an allocation), written beside them.
-pub fn report_to_dir(dir: &Path) -> Result<PathBuf, AppError> {
+pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, AppError> {
     use crate::output::html_out::{Inputs, Table, render};
     let read = |name: &str| -> Result<Option<Table>, AppError> {
         let path = dir.join(name);
@@ -831,7 +866,7 @@ pub fn report_to_dir(dir: &Path) -> Result<PathBuf, AppError> {
         allocation: read("allocation.csv")?,
         metrics: read("metrics.csv")?,
     };
-    let html = render(&inputs).map_err(|e| AppError::Failed(format!("report.html: {e}")))?;
+    let html = render(&inputs, lang).map_err(|e| AppError::Failed(format!("report.html: {e}")))?;
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write report.html: {e}", dir.display()))
     };

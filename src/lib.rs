@@ -19,6 +19,8 @@ pub mod compare;
 pub mod effects;
 pub mod instruments;
 pub mod irr;
+pub mod labels_en;
+pub mod lang;
 pub mod ledger;
 pub mod metrics;
 pub mod model;

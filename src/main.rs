@@ -24,6 +24,18 @@ struct Cli {
     /// headline metrics and targets with their intervals per scenario, and the files written.
     #[arg(long, global = true, conflicts_with = "quiet")]
     json: bool,
+    /// The language of labels and headings in metrics.csv, targets.csv, fundsim.xlsx and
+    /// report.html (metric and target keys never change).
+    #[arg(long, global = true, value_enum, default_value_t = LangArg::Zh)]
+    lang: LangArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LangArg {
+    /// Chinese (中文).
+    Zh,
+    /// English.
+    En,
 }
 
 /// What goes to stdout and stderr besides errors.
@@ -31,6 +43,7 @@ struct Cli {
 struct Say {
     quiet: bool,
     json: bool,
+    lang: fundsim::lang::Lang,
 }
 
 impl Say {
@@ -247,6 +260,10 @@ fn main() -> ExitCode {
     let say = Say {
         quiet: cli.quiet,
         json: cli.json,
+        lang: match cli.lang {
+            LangArg::Zh => fundsim::lang::Lang::Zh,
+            LangArg::En => fundsim::lang::Lang::En,
+        },
     };
     QUIET.store(cli.quiet || cli.json, std::sync::atomic::Ordering::Relaxed);
     // A panic is a bug, not bad input: exit 1 (the panic message is already printed), after
@@ -343,7 +360,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     &ranges,
                     &metric,
                     settings,
-                    (&out, format == Format::Xlsx),
+                    (&out, (format == Format::Xlsx).then_some(say.lang)),
                     &bar,
                 )
             })?;
@@ -390,7 +407,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     &inputs,
                     &metric,
                     settings,
-                    (&out, format == Format::Xlsx),
+                    (&out, (format == Format::Xlsx).then_some(say.lang)),
                     &bar,
                 )
             })?;
@@ -428,7 +445,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     (&instruments, budget, step),
                     &objective,
                     settings,
-                    (&out, format == Format::Xlsx),
+                    (&out, (format == Format::Xlsx).then_some(say.lang)),
                     &bar,
                 )
             })?;
@@ -474,7 +491,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     &range,
                     (&target, probability),
                     settings,
-                    (&out, format == Format::Xlsx),
+                    (&out, (format == Format::Xlsx).then_some(say.lang)),
                     &bar,
                 )
             })?;
@@ -485,7 +502,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
         }
         Command::Report { dir } => {
             json_only("report")?;
-            let path = fundsim::app::report_to_dir(&dir)?;
+            let path = fundsim::app::report_to_dir(&dir, say.lang)?;
             say.wrote(
                 &dir,
                 &[path
@@ -517,6 +534,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let options = fundsim::app::Options {
                 compare: true,
                 xlsx: format == Format::Xlsx,
+                lang: say.lang,
                 ..Default::default()
             };
             let report = pool.install(|| {
@@ -529,7 +547,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             say.table(&format!("{}\n", report.table));
             let mut files = names(&report.files);
             if with_report {
-                fundsim::app::report_to_dir(&out)?;
+                fundsim::app::report_to_dir(&out, say.lang)?;
                 files.push("report.html".into());
             }
             say.wrote(&out, &files);
@@ -582,6 +600,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let options = fundsim::app::Options {
                 precision: precision.as_ref(),
                 xlsx: format == Format::Xlsx,
+                lang: say.lang,
                 ..Default::default()
             };
             let report = pool.install(|| {
@@ -599,7 +618,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             }
             let mut files = names(&report.files);
             if with_report {
-                fundsim::app::report_to_dir(&out)?;
+                fundsim::app::report_to_dir(&out, say.lang)?;
                 files.push("report.html".into());
             }
             say.wrote(&out, &files);

@@ -433,6 +433,8 @@ pub struct EquityModel {
 pub struct TargetModel {
     pub id: String,
     pub label: String,
+    /// English label (`--lang en`), if the scenario gives one.
+    pub label_en: Option<String>,
     pub metric: String,
     pub read: TargetRead,
     /// In the metric's booking unit: fen for money, a count otherwise.
@@ -952,6 +954,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
             TargetModel {
                 id: t.id.clone(),
                 label: t.label.clone(),
+                label_en: t.label_en.clone(),
                 metric: t.metric.clone(),
                 read,
                 threshold,

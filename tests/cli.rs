@@ -736,3 +736,57 @@ fn paths_parquet_keeps_types_and_says_where_it_came_from() {
         );
     }
 }
+
+#[test]
+fn english_labels_change_words_never_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let run = |lang: &str, out: &Path| {
+        fundsim()
+            .arg("run")
+            .arg(&baseline)
+            .args([
+                "--paths", "20", "--seed", "7", "--lang", lang, "--report", "--quiet",
+            ])
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (zh, en) = (dir.path().join("zh"), dir.path().join("en"));
+    run("zh", &zh);
+    run("en", &en);
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    // Every metric and target has an English label: no Chinese left in metrics.csv's labels or
+    // targets.csv's, and the keys and numbers are the same as in Chinese.
+    for file in ["metrics.csv", "targets.csv"] {
+        let (a, b) = (
+            fs::read_to_string(zh.join(file)).unwrap(),
+            fs::read_to_string(en.join(file)).unwrap(),
+        );
+        let mut ra = csv::Reader::from_reader(a.trim_start_matches('\u{feff}').as_bytes());
+        let mut rb = csv::Reader::from_reader(b.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = ra.headers().unwrap().iter().map(String::from).collect();
+        let label = header.iter().position(|h| h == "label").unwrap();
+        let (rows_a, rows_b): (Vec<_>, Vec<_>) = (
+            ra.records().map(Result::unwrap).collect(),
+            rb.records().map(Result::unwrap).collect(),
+        );
+        assert_eq!(rows_a.len(), rows_b.len());
+        for (x, y) in rows_a.iter().zip(&rows_b) {
+            assert!(!cjk(&y[label]), "{file}: Chinese left in {:?}", &y[label]);
+            for c in (0..header.len()).filter(|&c| c != label) {
+                assert_eq!(x[c], y[c], "{file}: {} differs", header[c]);
+            }
+        }
+    }
+    // The other files do not depend on the language at all.
+    for file in ["summary.csv", "yearly.csv", "paths.parquet"] {
+        assert!(
+            fs::read(zh.join(file)).unwrap() == fs::read(en.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let page = fs::read_to_string(en.join("report.html")).unwrap();
+    assert!(page.contains("<html lang=\"en\">") && page.contains("simulation report"));
+}

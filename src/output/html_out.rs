@@ -9,6 +9,7 @@
 //! drawn with plotters (its SVG backend and naive text metrics: no font files, no network); the
 //! page has no script, and its CSS names the usual CJK fonts before `sans-serif`.
 
+use crate::lang::Lang;
 use crate::metrics::Unit;
 use crate::report::human;
 use plotters::prelude::*;
@@ -93,7 +94,13 @@ fn esc(s: &str) -> String {
 }
 
 /// A fan chart: p05–p95 and p25–p75 bands and the median of a yearly metric.
-fn fan(title: &str, years: &[i32], q: &[[f64; 5]], unit: Unit) -> Result<String, String> {
+fn fan(
+    title: &str,
+    years: &[i32],
+    q: &[[f64; 5]],
+    unit: Unit,
+    median: &str,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
@@ -164,7 +171,7 @@ fn fan(title: &str, years: &[i32], q: &[[f64; 5]], unit: Unit) -> Result<String,
                 DARK.stroke_width(2),
             ))
             .map_err(|e| e.to_string())?
-            .label("中位数")
+            .label(median)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], DARK.stroke_width(2)));
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -340,7 +347,8 @@ fn pct(v: f64) -> String {
 }
 
 /// The page.
-pub fn render(inp: &Inputs) -> Result<String, String> {
+pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
+    let l = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let mut scenarios: Vec<String> = Vec::new();
     if let Some(c) = inp.summary.col("scenario") {
         for r in &inp.summary.rows {
@@ -360,8 +368,14 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
     };
     let mut html = String::new();
     html.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>fundsim 报告</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>fundsim 模拟报告</h1>\n<p class=\"meta\">{} 条路径 · 随机种子 {} · fundsim {}</p>\n",
-        run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"meta\">{}</p>\n",
+        l("zh-CN", "en"),
+        l("fundsim 报告", "fundsim report"),
+        l("fundsim 模拟报告", "fundsim simulation report"),
+        match lang {
+            Lang::Zh => format!("{} 条路径 · 随机种子 {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
+            Lang::En => format!("{} paths · seed {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
+        }
     ));
     for name in &scenarios {
         let s = &inp.summary;
@@ -372,8 +386,15 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
         };
         html.push_str(&format!(
             "<section>\n<h2>{} <small>{}</small></h2>\n<p class=\"question\">{}</p>\n",
-            esc(&described(name, "title")),
-            esc(name),
+            // In English the scenario's key leads (its title is written in the file's language).
+            esc(&match lang {
+                Lang::Zh => described(name, "title"),
+                Lang::En => name.clone(),
+            }),
+            esc(&match lang {
+                Lang::Zh => name.clone(),
+                Lang::En => described(name, "title"),
+            }),
             esc(&described(name, "description"))
         ));
         // Headline numbers.
@@ -400,9 +421,12 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             ));
         }
         for (m, zh) in [
-            ("fiscal_outlay", "财政出资 (p50)"),
-            ("net_fiscal_cost", "财政净成本 (p50)"),
-            ("money_back", "回收资金 (p50)"),
+            ("fiscal_outlay", l("财政出资 (p50)", "Fiscal outlay (p50)")),
+            (
+                "net_fiscal_cost",
+                l("财政净成本 (p50)", "Net fiscal cost (p50)"),
+            ),
+            ("money_back", l("回收资金 (p50)", "Money recovered (p50)")),
         ] {
             if let Some(r) = metric(m) {
                 html.push_str(&format!(
@@ -414,8 +438,17 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
         html.push_str("</tr></table>\n<div class=\"charts\">\n");
         // Fan charts.
         for (m, zh) in [
-            ("net_fiscal_flow_cum", "累计财政净现金流（J曲线）"),
-            ("pool_balance", "循环资金池余额"),
+            (
+                "net_fiscal_flow_cum",
+                l(
+                    "累计财政净现金流（J曲线）",
+                    "Cumulative net fiscal flow (J-curve)",
+                ),
+            ),
+            (
+                "pool_balance",
+                l("循环资金池余额", "Recycling pool balance"),
+            ),
         ] {
             let rows: Vec<&Vec<String>> = inp
                 .yearly
@@ -435,7 +468,7 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
                 .collect();
             html.push_str(&format!(
                 "<figure class=\"fan\" data-chart=\"{m}\">{}</figure>\n",
-                fan(zh, &years, &q, Unit::Cny)?
+                fan(zh, &years, &q, Unit::Cny, l("中位数", "median"))?
             ));
         }
         // Targets with their intervals (the joint rows left out: they are in the headline).
@@ -450,7 +483,10 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
         if !rows.is_empty() {
             let labels: Vec<String> = rows
                 .iter()
-                .map(|r| format!("{}（{}）", t.get(r, "label"), t.get(r, "deadline")))
+                .map(|r| match lang {
+                    Lang::Zh => format!("{}（{}）", t.get(r, "label"), t.get(r, "deadline")),
+                    Lang::En => format!("{} ({})", t.get(r, "label"), t.get(r, "deadline")),
+                })
                 .collect();
             let bars: Vec<Bar> = rows
                 .iter()
@@ -462,7 +498,10 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             html.push_str(&format!(
                 "<figure data-chart=\"targets\">{}</figure>\n",
                 hbars(
-                    "目标达成概率（95%区间；虚线 50%）",
+                    l(
+                        "目标达成概率（95%区间；虚线 50%）",
+                        "P(target met), 95% intervals; dashed: 50%"
+                    ),
                     &labels,
                     &[("P(met)", BLUE, bars)],
                     (0.0, 1.0),
@@ -505,9 +544,15 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             html.push_str(&format!(
                 "<figure data-chart=\"money\">{}</figure>\n",
                 hbars(
-                    "各工具财政出资与回收资金（均值）",
+                    l(
+                        "各工具财政出资与回收资金（均值）",
+                        "Fiscal outlay and money recovered per instrument (means)"
+                    ),
                     &ids,
-                    &[("财政出资", ORANGE, out), ("回收资金", BLUE, back)],
+                    &[
+                        (l("财政出资", "fiscal outlay"), ORANGE, out),
+                        (l("回收资金", "money recovered"), BLUE, back),
+                    ],
                     (0.0, hi),
                     &|v| human(v, Unit::Cny),
                     None,
@@ -517,7 +562,10 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
         html.push_str("</div>\n");
         // The per-target table.
         if !rows.is_empty() {
-            html.push_str("<table class=\"targets\"><tr><th>目标</th><th>指标</th><th>门槛</th><th>期限</th><th>达成概率</th><th>95%区间</th></tr>\n");
+            html.push_str(l(
+                "<table class=\"targets\"><tr><th>目标</th><th>指标</th><th>门槛</th><th>期限</th><th>达成概率</th><th>95%区间</th></tr>\n",
+                "<table class=\"targets\"><tr><th>target</th><th>metric</th><th>threshold</th><th>deadline</th><th>P(met)</th><th>95% interval</th></tr>\n",
+            ));
             for r in &rows {
                 html.push_str(&format!(
                     "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>\n",
@@ -535,7 +583,10 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
         html.push_str("</section>\n");
     }
     if let Some(c) = &inp.comparison {
-        html.push_str("<section>\n<h2>情景比较 <small>comparison.csv</small></h2>\n");
+        html.push_str(l(
+            "<section>\n<h2>情景比较 <small>comparison.csv</small></h2>\n",
+            "<section>\n<h2>Scenarios compared <small>comparison.csv</small></h2>\n",
+        ));
         let mut others: Vec<String> = Vec::new();
         for r in &c.rows {
             let o = c.get(r, "scenario");
@@ -577,9 +628,14 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             html.push_str(&format!(
                 "<figure data-chart=\"comparison\">{}</figure>\n",
                 hbars(
-                    &format!("{o} 相对 {base}：目标达成概率之差（配对，95%区间）"),
+                    &match lang {
+                        Lang::Zh => format!("{o} 相对 {base}：目标达成概率之差（配对，95%区间）"),
+                        Lang::En => format!(
+                            "{o} against {base}: difference in P(target met), paired, 95% intervals"
+                        ),
+                    },
                     &labels,
-                    &[("差", BLUE, bars)],
+                    &[(l("差", "difference"), BLUE, bars)],
                     (-span, span),
                     &|v| format!("{:+.0}pt", v * 100.0),
                     Some(0.0),
@@ -613,9 +669,13 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             .fold(1e-9, f64::max)
             * 1.3;
         html.push_str(&format!(
-            "<section>\n<h2>敏感性 <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
+            "<section>\n<h2>{} <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
+            l("敏感性", "Sensitivity"),
             hbars(
-                &format!("{metric}：各输入从低到高的变化（配对，95%区间）"),
+                &match lang {
+                    Lang::Zh => format!("{metric}：各输入从低到高的变化（配对，95%区间）"),
+                    Lang::En => format!("{metric}: swing from each input's low to its high value (paired, 95% intervals)"),
+                },
                 &labels,
                 &[("swing", BLUE, bars)],
                 (-span, span),
@@ -662,9 +722,13 @@ pub fn render(inp: &Inputs) -> Result<String, String> {
             .map(|r| a.get(r, "objective"))
             .unwrap_or_default();
         html.push_str(&format!(
-            "<section>\n<h2>预算分配 <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
+            "<section>\n<h2>{} <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
+            l("预算分配", "Budget allocation"),
             hbars(
-                &format!("各分配方案的目标值：{objective}（95%区间）"),
+                &match lang {
+                    Lang::Zh => format!("各分配方案的目标值：{objective}（95%区间）"),
+                    Lang::En => format!("Objective of each split: {objective} (95% intervals)"),
+                },
                 &labels,
                 &[("objective", BLUE, bars)],
                 (lo, hi * 1.1),

@@ -14,6 +14,7 @@
 //! percentages; counts and ratios are plain numbers. An undefined value (an IRR on paths where it
 //! does not exist) is an empty cell, as in the CSV.
 
+use crate::lang::Lang;
 use crate::metrics::Unit;
 use crate::report::{ComparisonRow, Headline, SummaryRow, TargetRow, YearlyRow};
 use rust_xlsxwriter::{
@@ -29,6 +30,8 @@ pub struct Tables<'a> {
     pub targets: &'a [TargetRow],
     pub yearly: &'a [YearlyRow],
     pub comparison: Option<&'a [ComparisonRow]>,
+    /// The language of headers, sheet names and chart titles.
+    pub lang: Lang,
 }
 
 /// The yearly metric the J-curve plots.
@@ -58,15 +61,15 @@ fn format_for(unit: Unit, typical: f64) -> Shown {
 }
 
 /// The unit as a reader sees it.
-fn unit_name(unit: Unit, typical: f64) -> &'static str {
+fn unit_name(unit: Unit, typical: f64, lang: Lang) -> &'static str {
     match unit {
-        Unit::Cny if typical.abs() >= 1e7 => "亿元",
-        Unit::Cny => "万元",
-        Unit::Rate => "年率",
-        Unit::Indicator => "概率",
-        Unit::Count => "个",
-        Unit::Ratio => "倍",
-        Unit::Input => "输入值",
+        Unit::Cny if typical.abs() >= 1e7 => lang.pick("亿元", "100M yuan"),
+        Unit::Cny => lang.pick("万元", "10k yuan"),
+        Unit::Rate => lang.pick("年率", "rate"),
+        Unit::Indicator => lang.pick("概率", "probability"),
+        Unit::Count => lang.pick("个", "count"),
+        Unit::Ratio => lang.pick("倍", "ratio"),
+        Unit::Input => lang.pick("输入值", "input"),
     }
 }
 
@@ -86,13 +89,13 @@ fn number(
 }
 
 /// A header row (frozen) of `(中文, key)` pairs, and the columns' widths.
-fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)]) -> Result<(), XlsxError> {
+fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)], lang: Lang) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
     for (c, (zh, key, width)) in columns.iter().enumerate() {
-        let text = if key.is_empty() {
-            zh.to_string()
-        } else {
-            format!("{zh}\n{key}")
+        let text = match lang {
+            Lang::En => key.to_string(),
+            Lang::Zh if key.is_empty() => zh.to_string(),
+            Lang::Zh => format!("{zh}\n{key}"),
         };
         ws.write_string_with_format(0, c as u16, text, &bold)?;
         ws.set_column_width(c as u16, *width)?;
@@ -118,18 +121,41 @@ fn new_workbook() -> Result<Workbook, XlsxError> {
 /// The workbook's bytes.
 pub fn workbook(t: &Tables) -> Result<Vec<u8>, XlsxError> {
     let mut wb = new_workbook()?;
-    headline_sheet(wb.add_worksheet().set_name("概览")?, t.headlines)?;
+    let lang = t.lang;
+    let name = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    headline_sheet(
+        wb.add_worksheet().set_name(name("概览", "Headline"))?,
+        t.headlines,
+        lang,
+    )?;
     // Charts read a data sheet of contiguous blocks; the chart sheet comes second, so it is
     // created now and filled once the data's places are known.
-    wb.add_worksheet().set_name("图表")?;
-    summary_sheet(wb.add_worksheet().set_name("汇总")?, t.summary)?;
-    targets_sheet(wb.add_worksheet().set_name("目标")?, t.targets)?;
-    yearly_sheet(wb.add_worksheet().set_name("逐年")?, t.yearly)?;
+    wb.add_worksheet().set_name(name("图表", "Charts"))?;
+    summary_sheet(
+        wb.add_worksheet().set_name(name("汇总", "Summary"))?,
+        t.summary,
+        lang,
+    )?;
+    targets_sheet(
+        wb.add_worksheet().set_name(name("目标", "Targets"))?,
+        t.targets,
+        lang,
+    )?;
+    yearly_sheet(
+        wb.add_worksheet().set_name(name("逐年", "Yearly"))?,
+        t.yearly,
+        lang,
+    )?;
     if let Some(rows) = t.comparison {
-        comparison_sheet(wb.add_worksheet().set_name("比较")?, rows)?;
+        comparison_sheet(
+            wb.add_worksheet().set_name(name("比较", "Comparison"))?,
+            rows,
+            lang,
+        )?;
     }
-    let charts = chart_data(wb.add_worksheet().set_name("图表数据")?, t)?;
-    let sheet = wb.worksheet_from_name("图表")?;
+    let data = name(DATA, "Chart data");
+    let charts = chart_data(wb.add_worksheet().set_name(data)?, t, data)?;
+    let sheet = wb.worksheet_from_name(name("图表", "Charts"))?;
     sheet.set_column_width(0, 2)?;
     let mut row = 1;
     for c in &charts {
@@ -143,7 +169,7 @@ pub fn workbook(t: &Tables) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-fn headline_sheet(ws: &mut Worksheet, rows: &[Headline]) -> Result<(), XlsxError> {
+fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(), XlsxError> {
     let mut years: Vec<i32> = rows
         .iter()
         .flat_map(|h| h.by_deadline.iter().map(|(y, _)| *y))
@@ -178,7 +204,7 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline]) -> Result<(), XlsxError
         .iter()
         .map(|(a, b, w)| (a.as_str(), b.as_str(), *w))
         .collect();
-    header(ws, &refs)?;
+    header(ws, &refs, lang)?;
     let wrap = Format::new().set_text_wrap();
     let pct = format_for(Unit::Indicator, 0.0);
     let count = Shown {
@@ -221,7 +247,7 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline]) -> Result<(), XlsxError
     Ok(())
 }
 
-fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow]) -> Result<(), XlsxError> {
+fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow], lang: Lang) -> Result<(), XlsxError> {
     header(
         ws,
         &[
@@ -238,6 +264,7 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow]) -> Result<(), XlsxErro
             ("75%分位", "p75", 12.0),
             ("95%分位", "p95", 12.0),
         ],
+        lang,
     )?;
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
@@ -247,7 +274,7 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow]) -> Result<(), XlsxErro
         ws.write_string(r, 0, &row.scenario)?;
         ws.write_string(r, 1, &row.metric)?;
         ws.write_string(r, 2, &row.label)?;
-        ws.write_string(r, 3, unit_name(row.unit, typical))?;
+        ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in [s.mean, s.std, s.mcse]
             .into_iter()
             .chain(s.quantiles)
@@ -260,7 +287,7 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow]) -> Result<(), XlsxErro
     Ok(())
 }
 
-fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError> {
+fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow], lang: Lang) -> Result<(), XlsxError> {
     header(
         ws,
         &[
@@ -269,13 +296,14 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError
             ("中文名称", "label", 40.0),
             ("指标", "metric", 26.0),
             ("门槛", "threshold", 12.0),
-            ("门槛单位", "", 8.0),
+            ("门槛单位", "unit", 8.0),
             ("期限", "deadline", 8.0),
             ("达成概率", "probability", 10.0),
             ("蒙特卡洛标准误", "mcse", 10.0),
             ("95%区间下限", "ci_low", 10.0),
             ("95%区间上限", "ci_high", 10.0),
         ],
+        lang,
     )?;
     let pct = format_for(Unit::Indicator, 0.0);
     for (i, row) in rows.iter().enumerate() {
@@ -292,7 +320,7 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError
                 (t, row.threshold_unit),
                 &format_for(row.threshold_unit, t),
             )?;
-            ws.write_string(r, 5, unit_name(row.threshold_unit, t))?;
+            ws.write_string(r, 5, unit_name(row.threshold_unit, t, lang))?;
         }
         if let Some(d) = row.deadline {
             ws.write_number(r, 6, d)?;
@@ -306,7 +334,7 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow]) -> Result<(), XlsxError
     Ok(())
 }
 
-fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow]) -> Result<(), XlsxError> {
+fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow], lang: Lang) -> Result<(), XlsxError> {
     header(
         ws,
         &[
@@ -321,6 +349,7 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow]) -> Result<(), XlsxError>
             ("75%分位", "p75", 12.0),
             ("95%分位", "p95", 12.0),
         ],
+        lang,
     )?;
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
@@ -329,7 +358,7 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow]) -> Result<(), XlsxError>
         ws.write_string(r, 0, &row.scenario)?;
         ws.write_number(r, 1, row.year)?;
         ws.write_string(r, 2, &row.metric)?;
-        ws.write_string(r, 3, unit_name(row.unit, typical))?;
+        ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in std::iter::once(row.mean).chain(row.quantiles).enumerate() {
             number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
         }
@@ -338,7 +367,11 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow]) -> Result<(), XlsxError>
     Ok(())
 }
 
-fn comparison_sheet(ws: &mut Worksheet, rows: &[ComparisonRow]) -> Result<(), XlsxError> {
+fn comparison_sheet(
+    ws: &mut Worksheet,
+    rows: &[ComparisonRow],
+    lang: Lang,
+) -> Result<(), XlsxError> {
     header(
         ws,
         &[
@@ -356,6 +389,7 @@ fn comparison_sheet(ws: &mut Worksheet, rows: &[ComparisonRow]) -> Result<(), Xl
             ("不配对标准误", "unpaired_mcse", 12.0),
             ("优于基准的概率", "p_better", 12.0),
         ],
+        lang,
     )?;
     let pct = format_for(Unit::Indicator, 0.0);
     for (i, row) in rows.iter().enumerate() {
@@ -367,7 +401,7 @@ fn comparison_sheet(ws: &mut Worksheet, rows: &[ComparisonRow]) -> Result<(), Xl
         ws.write_string(r, 1, &row.base)?;
         ws.write_string(r, 2, &row.metric)?;
         ws.write_string(r, 3, &row.label)?;
-        ws.write_string(r, 4, unit_name(row.unit, typical))?;
+        ws.write_string(r, 4, unit_name(row.unit, typical, lang))?;
         for (c, v) in [
             d.base_mean,
             d.other_mean,
@@ -400,7 +434,8 @@ const DATA: &str = "图表数据";
 
 /// Writes each scenario's chart data in blocks (the J-curve: year, p05, band p95 − p05, p50, p95;
 /// the targets: label, P, interval above and below) and returns the charts that read them.
-fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> {
+fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>, XlsxError> {
+    let lang = t.lang;
     let mut scenarios: Vec<&str> = Vec::new();
     for h in t.headlines {
         scenarios.push(&h.scenario);
@@ -413,7 +448,15 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
     let mut charts = Vec::new();
     for name in scenarios {
         // The J-curve.
-        ws.write_string_with_format(row, 0, format!("{name}：累计财政净现金流（J曲线）"), &bold)?;
+        ws.write_string_with_format(
+            row,
+            0,
+            match lang {
+                Lang::Zh => format!("{name}：累计财政净现金流（J曲线）"),
+                Lang::En => format!("{name}: cumulative net fiscal flow (J-curve)"),
+            },
+            &bold,
+        )?;
         row += 1;
         for (c, h) in [
             "年份",
@@ -446,13 +489,13 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
         let last = row.saturating_sub(1).max(first);
         let mut band = Chart::new(ChartType::AreaStacked);
         band.add_series()
-            .set_categories((DATA, first, 0, last, 0))
-            .set_values((DATA, first, 1, last, 1))
+            .set_categories((data, first, 0, last, 0))
+            .set_values((data, first, 1, last, 1))
             .set_name("p05")
             .set_format(ChartFormat::new().set_no_fill().set_no_line());
         band.add_series()
-            .set_categories((DATA, first, 0, last, 0))
-            .set_values((DATA, first, 2, last, 2))
+            .set_categories((data, first, 0, last, 0))
+            .set_values((data, first, 2, last, 2))
             .set_name("5%–95%")
             .set_format(
                 ChartFormat::new()
@@ -466,18 +509,22 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
         let mut median = Chart::new(ChartType::Line);
         median
             .add_series()
-            .set_categories((DATA, first, 0, last, 0))
-            .set_values((DATA, first, 3, last, 3))
-            .set_name("中位数")
+            .set_categories((data, first, 0, last, 0))
+            .set_values((data, first, 3, last, 3))
+            .set_name(lang.pick("中位数", "median"))
             .set_format(
                 ChartFormat::new().set_line(ChartLine::new().set_color("#1F4E79").set_width(2.25)),
             );
         band.combine(&median);
-        band.title()
-            .set_name(&format!("{name}：累计财政净现金流（J曲线，5%–95%）"));
-        band.y_axis().set_num_format("#,##0").set_name("亿元");
+        band.title().set_name(&match lang {
+            Lang::Zh => format!("{name}：累计财政净现金流（J曲线，5%–95%）"),
+            Lang::En => format!("{name}: cumulative net fiscal flow (J-curve, 5%–95%)"),
+        });
+        band.y_axis()
+            .set_num_format("#,##0")
+            .set_name(lang.pick("亿元", "100M yuan"));
         band.x_axis()
-            .set_name("年份")
+            .set_name(lang.pick("年份", "year"))
             .set_label_position(ChartAxisLabelPosition::Low);
         band.legend().set_hidden();
         band.set_width(620).set_height(400);
@@ -488,11 +535,22 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
         let targets = if rows.is_empty() {
             None
         } else {
-            ws.write_string_with_format(row, 0, format!("{name}：目标达成概率"), &bold)?;
+            ws.write_string_with_format(
+                row,
+                0,
+                match lang {
+                    Lang::Zh => format!("{name}：目标达成概率"),
+                    Lang::En => format!("{name}: probability each target is met"),
+                },
+                &bold,
+            )?;
             row += 1;
-            for (c, h) in ["目标", "达成概率", "区间上沿差", "区间下沿差"]
-                .iter()
-                .enumerate()
+            for (c, h) in match lang {
+                Lang::Zh => ["目标", "达成概率", "区间上沿差", "区间下沿差"],
+                Lang::En => ["target", "P(met)", "to interval top", "to interval bottom"],
+            }
+            .iter()
+            .enumerate()
             {
                 ws.write_string_with_format(row, c as u16, *h, &bold)?;
             }
@@ -512,19 +570,20 @@ fn chart_data(ws: &mut Worksheet, t: &Tables) -> Result<Vec<Charts>, XlsxError> 
             let mut chart = Chart::new(ChartType::Bar);
             chart
                 .add_series()
-                .set_categories((DATA, first, 0, last, 0))
-                .set_values((DATA, first, 1, last, 1))
-                .set_name("达成概率")
+                .set_categories((data, first, 0, last, 0))
+                .set_values((data, first, 1, last, 1))
+                .set_name(lang.pick("达成概率", "P(met)"))
                 .set_format(
                     ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color("#2E75B6")),
                 )
                 .set_x_error_bars(ChartErrorBars::new().set_type(ChartErrorBarsType::Custom(
-                    ChartRange::new_from_range(DATA, first, 2, last, 2),
-                    ChartRange::new_from_range(DATA, first, 3, last, 3),
+                    ChartRange::new_from_range(data, first, 2, last, 2),
+                    ChartRange::new_from_range(data, first, 3, last, 3),
                 )));
-            chart
-                .title()
-                .set_name(&format!("{name}：目标达成概率（95%区间）"));
+            chart.title().set_name(&match lang {
+                Lang::Zh => format!("{name}：目标达成概率（95%区间）"),
+                Lang::En => format!("{name}: P(target met), 95% intervals"),
+            });
             chart
                 .x_axis()
                 .set_num_format("0%")
@@ -562,12 +621,12 @@ pub enum Study {
 }
 
 impl Study {
-    fn sheet(self) -> &'static str {
+    fn sheet(self, lang: Lang) -> &'static str {
         match self {
-            Study::Sweep => "参数扫描",
-            Study::GoalSeek => "目标反推",
-            Study::Tornado => "敏感性",
-            Study::Allocation => "预算分配",
+            Study::Sweep => lang.pick("参数扫描", "Sweep"),
+            Study::GoalSeek => lang.pick("目标反推", "Goal seek"),
+            Study::Tornado => lang.pick("敏感性", "Sensitivity"),
+            Study::Allocation => lang.pick("预算分配", "Allocation"),
         }
     }
 }
@@ -596,7 +655,7 @@ fn probability_column(name: &str, metric_is_probability: bool) -> bool {
 /// header; probabilities as percentages) and a native chart of it: the tornado's swings, the
 /// sweep's P(all targets) (or the first targets) along the first key, the values goal seeking
 /// tried against their probability, each split's objective.
-pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
+pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let text = String::from_utf8_lossy(csv);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -620,7 +679,7 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
         .as_deref()
         .is_some_and(|m| m.starts_with("p.") && !m.contains('*'));
     let mut wb = Workbook::new();
-    let name = study.sheet();
+    let name = study.sheet(lang);
     let ws = wb.add_worksheet().set_name(name)?;
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");
@@ -659,10 +718,16 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
                 .set_categories(range(k))
                 .set_values(range(v))
                 .set_name("swing");
-            chart.title().set_name(&format!(
-                "{}：各输入从低到高的变化（配对）",
-                metric.clone().unwrap_or_default()
-            ));
+            chart.title().set_name(&match lang {
+                Lang::Zh => format!(
+                    "{}：各输入从低到高的变化（配对）",
+                    metric.clone().unwrap_or_default()
+                ),
+                Lang::En => format!(
+                    "{}: swing from each input's low to its high value (paired)",
+                    metric.clone().unwrap_or_default()
+                ),
+            });
             chart
                 .y_axis()
                 .set_reverse()
@@ -693,7 +758,9 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
                         .set_values(range(c))
                         .set_name(header[c].as_str());
                 }
-                chart.title().set_name("目标达成概率随输入变化");
+                chart
+                    .title()
+                    .set_name(lang.pick("目标达成概率随输入变化", "P(target met) along the input"));
                 chart.x_axis().set_name(header[1].as_str());
                 chart.y_axis().set_num_format("0%");
                 chart
@@ -706,7 +773,10 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
                 .set_categories(range(x))
                 .set_values(range(y))
                 .set_name("P(met)");
-            chart.title().set_name("试过的取值及其达成概率");
+            chart.title().set_name(lang.pick(
+                "试过的取值及其达成概率",
+                "Values tried and their P(target met)",
+            ));
             chart.y_axis().set_num_format("0%");
             chart.legend().set_hidden();
             chart
@@ -718,10 +788,13 @@ pub fn study_workbook(study: Study, csv: &[u8]) -> Result<Vec<u8>, XlsxError> {
                 .set_categories(range(p))
                 .set_values(range(v))
                 .set_name("objective");
-            chart.title().set_name(&format!(
-                "各分配方案的目标值：{}",
-                metric.clone().unwrap_or_default()
-            ));
+            chart.title().set_name(&match lang {
+                Lang::Zh => format!("各分配方案的目标值：{}", metric.clone().unwrap_or_default()),
+                Lang::En => format!(
+                    "Objective of each split: {}",
+                    metric.clone().unwrap_or_default()
+                ),
+            });
             chart.legend().set_hidden();
             chart
         }),

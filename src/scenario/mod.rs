@@ -1271,6 +1271,9 @@ pub struct Target {
     pub id: String,
     /// Chinese label for spreadsheets, e.g. `新落户科创项目`.
     pub label: String,
+    /// English label (`--lang en`); the id if left out.
+    #[serde(default)]
+    pub label_en: Option<String>,
     /// A target metric (see `docs/scenario-format.md`).
     pub metric: String,
     pub threshold: Quantity,
