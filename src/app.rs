@@ -333,8 +333,10 @@ fn write_run(
         .map_err(|e| failed("paths.parquet", &e))?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         scenarios.iter().map(|s| (&s.source, &s.file)).collect();
+    let names: Vec<&str> = scenarios.iter().map(|s| s.model.name.as_str()).collect();
     let mut paths = PathsWriter::new(
         &parquet_file,
+        &names,
         union_columns(&catalogues.iter().collect::<Vec<_>>()),
         vec![
             ("fundsim.version".into(), env!("CARGO_PKG_VERSION").into()),
@@ -344,7 +346,8 @@ fn write_run(
                 run_json(settings.seed, settings.paths, &described),
             ),
         ],
-    );
+    )
+    .map_err(|e| failed("paths.parquet", &e))?;
 
     // Each scenario's rows go to paths.parquet as they are simulated; its yearly rows are made at
     // once (dropping the sketches). The exact summaries are read back from the file afterwards.

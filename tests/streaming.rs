@@ -60,7 +60,15 @@ fn streamed_summaries_equal_in_memory_ones() {
         .expect("read paths.parquet");
     assert_eq!(df.height() as u64, 2 * paths);
     let path = df.column("path").expect("path").u64().expect("u64");
-    let scenario = df.column("scenario").expect("scenario").str().expect("str");
+    // `scenario` is categorical: an enum of the run's scenario names.
+    let scenario = df.column("scenario").expect("scenario");
+    assert!(
+        matches!(scenario.dtype(), DataType::Enum(..)),
+        "{:?}",
+        scenario.dtype()
+    );
+    let scenario = scenario.cast(&DataType::String).expect("cast");
+    let scenario = scenario.str().expect("str");
     for (row, (p, s)) in path.iter().zip(scenario.iter()).enumerate() {
         let row = row as u64;
         let (want_s, want_p) = if row < paths {

@@ -1,8 +1,9 @@
 //! `paths.parquet`: one row per path and scenario with every per-path result.
 //!
-//! Columns: `scenario` (string), `path` (u64), then every scalar metric of every scenario in the run
+//! Columns: `scenario`, `path` (u64), then every scalar metric of every scenario in the run
 //! (the union, in order of first appearance; null where a scenario lacks the metric, e.g. another
-//! scenario's instrument, or where the value is undefined on the path, e.g. an IRR). Counts are
+//! scenario's instrument, or where the value is undefined on the path, e.g. an IRR). `scenario` is
+//! categorical (an enum of the run's scenario names). Counts are
 //! integers (i64), `met.<target>` booleans, everything else f64 (money in yuan). The file's
 //! key-value metadata carries `fundsim.version`, `fundsim.seed` and `fundsim.run` (the run's
 //! `run.json`: seed, paths, every scenario file with its SHA-256 and overrides). Rows arrive from the
@@ -36,17 +37,28 @@ pub struct PathsWriter<W: Write> {
     out: Option<W>,
     writer: Option<polars::io::parquet::write::BatchedWriter<W>>,
     metadata: Vec<(String, String)>,
+    /// The `scenario` column's type: an enum of the run's scenario names (a categorical with
+    /// fixed categories, so its codes depend on the run, not on what else the process did).
+    scenarios: DataType,
 }
 
 impl<W: Write> PathsWriter<W> {
-    /// A writer of `columns`, with file-level key-value `metadata`.
-    pub fn new(out: W, columns: Vec<(String, Unit)>, metadata: Vec<(String, String)>) -> Self {
-        PathsWriter {
+    /// A writer of `columns` for the scenarios `names`, with file-level key-value `metadata`.
+    pub fn new(
+        out: W,
+        names: &[&str],
+        columns: Vec<(String, Unit)>,
+        metadata: Vec<(String, String)>,
+    ) -> PolarsResult<Self> {
+        let scenarios =
+            DataType::from_frozen_categories(FrozenCategories::new(names.iter().copied())?);
+        Ok(PathsWriter {
             columns,
             out: Some(out),
             writer: None,
             metadata,
-        }
+            scenarios,
+        })
     }
 
     /// Appends rows of one scenario: `rows` holds whole rows (row-major, the scenario's catalogue
@@ -65,7 +77,12 @@ impl<W: Write> PathsWriter<W> {
         }
         let value = |i: usize| rows.iter().skip(i).step_by(width).copied();
         let mut cols: Vec<Column> = Vec::with_capacity(self.columns.len() + 2);
-        cols.push(StringChunked::full("scenario".into(), scenario, n).into_column());
+        cols.push(
+            StringChunked::full("scenario".into(), scenario, n)
+                .into_series()
+                .cast(&self.scenarios)?
+                .into_column(),
+        );
         cols.push(
             UInt64Chunked::from_vec("path".into(), (first_path..first_path + n as u64).collect())
                 .into_column(),
