@@ -790,3 +790,35 @@ fn english_labels_change_words_never_keys() {
     let page = fs::read_to_string(en.join("report.html")).unwrap();
     assert!(page.contains("<html lang=\"en\">") && page.contains("simulation report"));
 }
+
+#[test]
+fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
+    // 1亿 a year of 20-yuan commitments (a 100-yuan fund at 20%) would set up five million funds a
+    // year, each simulated deal by deal: it validated and then ran for hours. Now it is refused at
+    // the budget, as is a guarantee volume of a billion one-yuan loans.
+    let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"1亿\"\nfund_size = \"100\"\n\
+                city_share = \"20%\"\nticket = \"10\"\nlocal_multiple = 1.0\n\
+                local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
+    let text = format!("{TINY}{fund}");
+    let at = place(&text, "\"1亿\"\nfund_size");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.sub_fund[0].budget",
+            "5000000 fund commitments",
+            "at most 1000 a year",
+        ],
+    );
+    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"10亿\"\nloan_size = \"1\"\n\
+                     term_years = 2\ncover_share = \"40%\"\nfee_rate = \"0.5%\"\n\
+                     base_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
+    rejects(
+        &format!("{TINY}{guarantee}"),
+        &[
+            "instruments.guarantee[0].volume",
+            "1000000000 loans",
+            "at most 100000",
+        ],
+    );
+}

@@ -29,6 +29,10 @@ const MAX_STAGES: usize = 32;
 const MAX_HORIZON: i64 = 100;
 /// Largest firm counts accepted (existing base per stage, yearly arrivals).
 const MAX_FIRMS: i64 = 1_000_000;
+/// Most new sub-funds a programme may commit to in a year (each is simulated deal by deal).
+const MAX_FUNDS_PER_YEAR: i64 = 1_000;
+/// Most guaranteed loans a programme may make in a year (each is a position of the books).
+const MAX_LOANS_PER_YEAR: i64 = 100_000;
 
 struct Checker {
     issues: Vec<Issue>,
@@ -842,6 +846,30 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             );
         }
     };
+    // Each fund and each loan is simulated one by one: a budget that buys millions a year would
+    // validate and then run for hours. At most this many a year.
+    let at_most = |c: &mut Checker,
+                   p: &KeyPath,
+                   key: &str,
+                   budget: &Budget,
+                   (unit, what): (Decimal, &str),
+                   most: i64| {
+        let per_year = match budget {
+            Budget::Every(m) => m.0,
+            Budget::Span(s) => s.per_year.0,
+        };
+        if unit > Decimal::ZERO && per_year / unit > Decimal::from(most) {
+            c.fail(
+                p.key(key),
+                format!(
+                    "{} yuan a year buys {} {what} of {} yuan each a year: at most {most} a year are simulated; raise the size of one or lower {key}",
+                    per_year.normalize(),
+                    (per_year / unit).floor().normalize(),
+                    unit.normalize()
+                ),
+            );
+        }
+    };
     for (i, g) in f.instruments.grant.iter().enumerate() {
         let p = ip.key("grant").index(i);
         c.amount(p.key("amount"), &g.amount, false);
@@ -1050,6 +1078,14 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             commitment,
             "the city's commitment to one fund",
         );
+        at_most(
+            &mut c,
+            &p,
+            "budget",
+            &fund.budget,
+            (commitment, "fund commitments (fund_size × city_share)"),
+            MAX_FUNDS_PER_YEAR,
+        );
         // 返投 must fit in what the fund can invest: local_multiple · share ≤ 1 − fee · years.
         let fee_years = fund.management_fee.value() * fund.investing().clamp(1, 30) as f64;
         let needed = fund.local_multiple * fund.city_share.value();
@@ -1252,6 +1288,14 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         let p = ip.key("guarantee").index(i);
         c.amount(p.key("loan_size"), &g.loan_size, false);
         below_one(&mut c, &p, "volume", &g.volume, g.loan_size.0, "one loan");
+        at_most(
+            &mut c,
+            &p,
+            "volume",
+            &g.volume,
+            (g.loan_size.0, "loans (loan_size)"),
+            MAX_LOANS_PER_YEAR,
+        );
         if !(1..=30).contains(&g.term_years) {
             c.fail(
                 p.key("term_years"),
