@@ -602,20 +602,8 @@ pub fn sweep_to_dir(
     let mut bytes = Vec::new();
     crate::output::csv_out::write_sweep(&mut bytes, &keys, &points, metrics)
         .map_err(|e| failed("sweep.csv", &e))?;
-    staging
-        .write("sweep.csv", &bytes)
-        .map_err(|e| failed("sweep.csv", &e))?;
-    if let Some(lang) = xlsx {
-        let book = crate::output::xlsx_out::study_workbook(
-            crate::output::xlsx_out::Study::Sweep,
-            &bytes,
-            lang,
-        )
-        .map_err(|e| failed("fundsim.xlsx", &e))?;
-        staging
-            .write("fundsim.xlsx", &book)
-            .map_err(|e| failed("fundsim.xlsx", &e))?;
-    }
+    let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Sweep, lang));
+    stage_study(&mut staging, out, "sweep.csv", &bytes, study)?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         loaded.iter().map(|s| (&s.source, &s.file)).collect();
     staging
@@ -664,30 +652,15 @@ pub fn goal_seek_to_dir(
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
     let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
-    let failed = |what: &str, e: &dyn std::fmt::Display| {
-        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
-    };
-    let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
     let mut bytes = Vec::new();
-    crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek)
-        .map_err(|e| failed("goal_seek.csv", &e))?;
-    staging
-        .write("goal_seek.csv", &bytes)
-        .map_err(|e| failed("goal_seek.csv", &e))?;
-    if let Some(lang) = xlsx {
-        let book = crate::output::xlsx_out::study_workbook(
-            crate::output::xlsx_out::Study::GoalSeek,
-            &bytes,
-            lang,
-        )
-        .map_err(|e| failed("fundsim.xlsx", &e))?;
-        staging
-            .write("fundsim.xlsx", &book)
-            .map_err(|e| failed("fundsim.xlsx", &e))?;
-    }
-    staging
-        .commit()
-        .map_err(|e| failed("the output files", &e))?;
+    crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek).map_err(|e| {
+        AppError::Failed(format!(
+            "{}: cannot write goal_seek.csv: {e}",
+            out.display()
+        ))
+    })?;
+    let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::GoalSeek, lang));
+    write_one(out, "goal_seek.csv", &bytes, study)?;
     let show = |v: Option<rust_decimal::Decimal>| {
         v.map_or("not reached".into(), |v| v.normalize().to_string())
     };
@@ -723,15 +696,30 @@ fn write_one(
         AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
     };
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
-    staging.write(name, bytes).map_err(|e| failed(&e))?;
+    stage_study(&mut staging, out, name, bytes, xlsx)?;
+    staging.commit().map_err(|e| failed(&e))?;
+    Ok(())
+}
+
+/// Stages a study's CSV `name` and, with `xlsx`, its workbook (`fundsim.xlsx`).
+fn stage_study(
+    staging: &mut Staging,
+    out: &Path,
+    name: &str,
+    bytes: &[u8],
+    xlsx: Option<(crate::output::xlsx_out::Study, crate::lang::Lang)>,
+) -> Result<(), AppError> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
+    };
+    staging.write(name, bytes).map_err(|e| failed(name, &e))?;
     if let Some((study, lang)) = xlsx {
-        let book =
-            crate::output::xlsx_out::study_workbook(study, bytes, lang).map_err(|e| failed(&e))?;
+        let book = crate::output::xlsx_out::study_workbook(study, bytes, lang)
+            .map_err(|e| failed("fundsim.xlsx", &e))?;
         staging
             .write("fundsim.xlsx", &book)
-            .map_err(|e| failed(&e))?;
+            .map_err(|e| failed("fundsim.xlsx", &e))?;
     }
-    staging.commit().map_err(|e| failed(&e))?;
     Ok(())
 }
 
