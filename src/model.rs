@@ -337,16 +337,35 @@ impl PartialEq for SubsidyModel {
     }
 }
 
-/// How often a rule's event happens and what its base is.
+/// How often a rule's event happens, who has it and what its base is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraw {
-    /// Mean events per eligible firm-year.
-    pub rate: f64,
+    /// Per industry: mean events per eligible firm-year (for large arrivals: the probability that
+    /// an arrival claims).
+    pub rates: Vec<f64>,
+    /// `Some(rate)` when every eligible industry has the same rate (one draw over all of them).
+    pub uniform: Option<f64>,
     pub base: BaseDraw,
     /// Per industry, per stage: whether a firm there has these events.
     pub eligible: Vec<Vec<bool>>,
     /// Institutions events are spread over (0: none named).
     pub institutions: u32,
+    /// Events of this year's large arrivals rather than of the venture firms.
+    pub large_arrivals: bool,
+    /// Only firms the city has invested in (获得政府引导基金投资).
+    pub requires_city_investment: bool,
+    /// Whether claims name an item (rules with an item total or follow-ups).
+    pub items: bool,
+    /// Later claims of the same item, in order.
+    pub follow_ups: Vec<FollowUpDraw>,
+}
+
+/// A later claim of an item: `after` years after the previous one, with `probability`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FollowUpDraw {
+    pub after: usize,
+    pub probability: f64,
+    pub base: BaseDraw,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -678,8 +697,15 @@ pub fn compile(f: &ScenarioFile) -> Model {
         })
     }));
     let kinds = kinds.chain(ins.subsidy.iter().map(|sub| {
-        use crate::subsidy::{Amount, Caps, Program, Rationing, Rule};
+        use crate::subsidy::{Amount, Caps, Exclusive, Program, Rationing, Rule};
         let money = |m: &Option<crate::money::Money>| m.map(|m| fen_of(m.0));
+        let group_names: Vec<&String> = sub.exclusive.keys().collect();
+        let groups: Vec<Exclusive> = (sub.exclusive.values())
+            .map(|w| match w {
+                scenario::ExclusiveRule::Larger => Exclusive::Larger,
+                scenario::ExclusiveRule::First => Exclusive::First,
+            })
+            .collect();
         let rules = sub
             .rules
             .iter()
@@ -697,7 +723,10 @@ pub fn compile(f: &ScenarioFile) -> Model {
                     firm_year: money(&r.firm_year_cap),
                     institution_year: money(&r.institution_year_cap),
                     firm_total: money(&r.firm_total_cap),
+                    item_total: money(&r.item_total_cap),
                 },
+                exclusive: (r.exclusive_group.as_ref())
+                    .map(|g| group_names.iter().position(|n| *n == g).expect("validated")),
             })
             .collect();
         let rationing = match sub.rationing {
@@ -718,21 +747,50 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 } else {
                     &r.industries
                 };
+                let eligible = focus(industries, stages).1;
+                let rates: Vec<f64> = (f.industries.iter().zip(&eligible))
+                    .map(|(ind, cells)| {
+                        if cells.iter().any(|&e| e) {
+                            r.events_per_firm_year.of(&ind.id)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let mut used = (rates.iter().zip(&eligible))
+                    .filter(|(_, cells)| cells.iter().any(|&e| e))
+                    .map(|(r, _)| *r);
+                let first = used.next();
+                let uniform = first.filter(|&a| used.all(|b| b == a));
+                let base = match (&r.base, r.units) {
+                    (Some(b), _) => BaseDraw::Money(dist(b)),
+                    (None, Some(u)) => BaseDraw::Units(u),
+                    (None, None) => BaseDraw::None,
+                };
                 EventDraw {
-                    rate: r.events_per_firm_year,
-                    base: match (&r.base, r.units) {
-                        (Some(b), _) => BaseDraw::Money(dist(b)),
-                        (None, Some(u)) => BaseDraw::Units(u),
-                        (None, None) => BaseDraw::None,
-                    },
-                    eligible: focus(industries, stages).1,
+                    rates,
+                    uniform,
+                    base,
+                    eligible,
                     institutions: r.institutions.unwrap_or(0) as u32,
+                    large_arrivals: r.claimants == scenario::Claimants::LargeArrivals,
+                    requires_city_investment: (r.requires)
+                        .contains(&scenario::Requirement::CityInvestment),
+                    items: r.item_total_cap.is_some() || !r.follow_ups.is_empty(),
+                    follow_ups: (r.follow_ups.iter())
+                        .map(|u| FollowUpDraw {
+                            after: u.after as usize,
+                            probability: u.probability,
+                            base: u.base.as_ref().map_or(base, |b| BaseDraw::Money(dist(b))),
+                        })
+                        .collect(),
                 }
             })
             .collect();
         KindModel::Subsidy(SubsidyModel {
             // The budget is given year by year (`InstrumentModel::budget`).
-            program: Program::new(rules, None, rationing).expect("validated subsidy rules"),
+            program: Program::with_groups(rules, None, rationing, groups)
+                .expect("validated subsidy rules"),
             draws,
         })
     }));

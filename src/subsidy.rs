@@ -11,13 +11,23 @@
 //! (每个医疗机构每年) or per firm over all years (单个企业累计; 一次性). "Up to X, case by case" clauses
 //! (一事一议, 最高不超过) are a 100% share of an approved amount the engine draws, capped at X. Other
 //! conditions (R&D intensity >10%, "with sales", local production) decide whether the engine draws a
-//! claim at all. Caps are per rule, as each clause of the policy caps only itself.
+//! claim at all. Caps are per rule, as each clause of the policy caps only itself, with two
+//! exceptions the text needs:
+//! - **items across years** (集采…单个产品最高200万; 按不同临床试验阶段…最高1000万 per drug): a claim may
+//!   name its item (a product, a drug), and [`Caps::item_total`] caps the item over all its claims and
+//!   years;
+//! - **exclusive clauses** (租用费的50%…或购买费用的30%): rules of one [`Exclusive`] group pay a firm
+//!   under one of them per year, the larger claim or the first, as the programme says.
 //!
 //! A [`Program`] is a set of rules sharing one yearly budget. [`Program::pay_year`] pays one year:
+//! 0. **Exclusive groups**: for each firm and group, only the claims of the winning rule go on; the
+//!    others get 0. The winner is the rule whose claims would pay the firm the most on their own
+//!    (`min(Σ item amounts, firm-year cap, the firm's cumulative headroom)`, ties to the earlier
+//!    rule), or the rule of the firm's first claim in claim order.
 //! 1. **Item**: `a = min(item cap, rate·base | per_unit·units | fixed)`, or 0 below the floor.
 //! 2. **Caps across items**, claim by claim in the order given: a claim gets
-//!    `min(a, firm-year headroom, institution-year headroom, cumulative headroom)` and uses up that
-//!    much of each. A min commutes, so the order of the caps (item → firm-year → institution-year →
+//!    `min(a, firm-year headroom, institution-year headroom, cumulative headroom, the item's
+//!    headroom over its years)` and uses up that much of each. A min commutes, so the order of the caps (item → firm-year → institution-year →
 //!    cumulative) never changes a claim's amount; the *claim* order decides which of a firm's items a
 //!    binding cap cuts: earlier claims are served first, as an office processes applications. Taking
 //!    each claim against all headrooms at once, rather than one cap stage over all claims and then the
@@ -27,7 +37,8 @@
 //!    at every firm's claims together; scaling before the caps would let a cap undo the sharing.
 //! 4. **State**: the cumulative cap counts money *paid*, so a claim shortened by the budget leaves its
 //!    firm the headroom for later years. Yearly counters start from zero on every call (one call per
-//!    simulated year); only (rule, firm) pairs of rules with a cumulative cap are kept across years.
+//!    simulated year); only (rule, firm) pairs of rules with a cumulative cap and (rule, firm, item)
+//!    triples of rules with an item total are kept across years.
 //!
 //! Everything is integer fen (budget shares in `i128`), and maps are `BTreeMap`s, so results never
 //! depend on hashing or iteration order.
@@ -58,6 +69,18 @@ pub struct Caps {
     pub institution_year: Option<Fen>,
     /// Per firm over all years (cumulative; a one-off subsidy is this cap).
     pub firm_total: Option<Fen>,
+    /// Per item over all its claims and years (a product's yearly procurement, a drug's phases);
+    /// claims of such a rule must name their item.
+    pub item_total: Option<Fen>,
+}
+
+/// Which rule of an exclusive group pays a firm in a year (租用…或购买: one or the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exclusive {
+    /// The rule whose claims would pay the firm the most on their own (ties to the earlier rule).
+    Larger,
+    /// The rule of the firm's first claim in claim order (applications processed as they come).
+    First,
 }
 
 /// One subsidy clause.
@@ -69,6 +92,8 @@ pub struct Rule {
     /// The claim pays nothing when `base < min_base` (in the base's unit: fen, or units).
     pub min_base: Option<i64>,
     pub caps: Caps,
+    /// The exclusive group the rule belongs to: an index into [`Program::new`]'s `groups`.
+    pub exclusive: Option<usize>,
 }
 
 /// What happens when the capped claims of a year exceed the budget.
@@ -98,6 +123,12 @@ pub enum SubsidyError {
     Rate { rule: String, rate: Decimal },
     #[error("the yearly subsidy budget is {0} fen, but must be zero or more")]
     Budget(Fen),
+    #[error("subsidy rule `{rule}`: exclusive group {group} does not exist ({groups} groups)")]
+    Group {
+        rule: String,
+        group: usize,
+        groups: usize,
+    },
 }
 
 /// One event of one year: a firm's tape-out, trial, certification, voucher spend, ...
@@ -111,6 +142,9 @@ pub struct Claim {
     /// Fen for [`Amount::Share`] and [`Amount::Fixed`], a count for [`Amount::PerUnit`]. Negative
     /// bases count as zero.
     pub base: i64,
+    /// The item (product, drug) the claim is for, unique within its rule and firm; needed by rules
+    /// with an item total.
+    pub item: Option<u64>,
 }
 
 /// A set of rules sharing one yearly budget, validated once so that paying cannot fail.
@@ -121,12 +155,29 @@ pub struct Program {
     rates: Vec<Option<RateFen>>,
     yearly_budget: Option<Fen>,
     rationing: Rationing,
+    groups: Vec<Exclusive>,
 }
 
-/// What a program carries from year to year: money paid per (rule, firm) under cumulative caps.
+/// What a program carries from year to year: money paid per (rule, firm) under cumulative caps and
+/// per (rule, firm, item) under item totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubsidyState {
     received: BTreeMap<(usize, u32), Fen>,
+    item_received: BTreeMap<(usize, u32, u64), Fen>,
+    /// The simulator's schedule of items that claim again (kept here, with the caps they meet).
+    pub pending: Vec<PendingItem>,
+    /// The next item id to hand out (ids are unique within the program).
+    pub next_item: u64,
+}
+
+/// An item that will claim again: in year index `due`, its follow-up number `step`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingItem {
+    pub rule: usize,
+    pub firm: u32,
+    pub item: u64,
+    pub due: usize,
+    pub step: usize,
 }
 
 /// One year's result; vectors are in claim order.
@@ -149,6 +200,16 @@ impl SubsidyState {
     pub fn received(&self, rule: usize, firm: u32) -> Fen {
         self.received.get(&(rule, firm)).copied().unwrap_or(0)
     }
+
+    /// Fen paid so far for `item` of `firm` under `rule`, counted only for rules with an item total.
+    pub fn item_received(&self, rule: usize, firm: u32, item: u64) -> Fen {
+        (self.item_received.get(&(rule, firm, item)).copied()).unwrap_or(0)
+    }
+
+    /// Forgets an item that will claim no more (keeps the state small over long horizons).
+    pub fn forget_item(&mut self, rule: usize, firm: u32, item: u64) {
+        self.item_received.remove(&(rule, firm, item));
+    }
 }
 
 impl Program {
@@ -156,6 +217,17 @@ impl Program {
         rules: Vec<Rule>,
         yearly_budget: Option<Fen>,
         rationing: Rationing,
+    ) -> Result<Self, SubsidyError> {
+        Self::with_groups(rules, yearly_budget, rationing, Vec::new())
+    }
+
+    /// [`Program::new`] with exclusive groups: rule `r` with `exclusive = Some(g)` is in group `g`,
+    /// whose winner is chosen by `groups[g]`.
+    pub fn with_groups(
+        rules: Vec<Rule>,
+        yearly_budget: Option<Fen>,
+        rationing: Rationing,
+        groups: Vec<Exclusive>,
     ) -> Result<Self, SubsidyError> {
         if let Some(b) = yearly_budget.filter(|b| *b < 0) {
             return Err(SubsidyError::Budget(b));
@@ -175,6 +247,14 @@ impl Program {
             negative("the per-firm yearly cap", c.firm_year)?;
             negative("the per-institution yearly cap", c.institution_year)?;
             negative("the per-firm cumulative cap", c.firm_total)?;
+            negative("the per-item total cap", c.item_total)?;
+            if let Some(group) = rule.exclusive.filter(|&g| g >= groups.len()) {
+                return Err(SubsidyError::Group {
+                    rule: rule.label.clone(),
+                    group,
+                    groups: groups.len(),
+                });
+            }
             rates.push(match rule.amount {
                 Amount::Share(rate) if rate < Decimal::ZERO || rate > Decimal::ONE => {
                     return Err(SubsidyError::Rate {
@@ -192,6 +272,7 @@ impl Program {
             rates,
             yearly_budget,
             rationing,
+            groups,
         })
     }
 
@@ -241,15 +322,21 @@ impl Program {
         claims: &[Claim],
         budget: Option<Fen>,
     ) -> Payout {
-        // Capped fen this year per (rule, firm) and per (rule, institution).
+        let excluded = self.excluded(state, claims);
+        // Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
         let mut firm_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
         let mut institution_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
+        let mut item_year: BTreeMap<(usize, u32, u64), Fen> = BTreeMap::new();
         let mut capped = Vec::with_capacity(claims.len());
-        for claim in claims {
+        for (n, claim) in claims.iter().enumerate() {
             let caps = self.rules[claim.rule].caps;
             let firm_key = (claim.rule, claim.firm);
             let used = firm_year.get(&firm_key).copied().unwrap_or(0);
-            let mut x = self.item_amount(claim);
+            let mut x = if excluded.get(n).copied().unwrap_or(false) {
+                0
+            } else {
+                self.item_amount(claim)
+            };
             if let Some(cap) = caps.firm_year {
                 x = x.min(cap - used);
             }
@@ -270,10 +357,25 @@ impl Program {
             if let Some(cap) = caps.firm_total {
                 x = x.min(cap - state.received(claim.rule, claim.firm) - used);
             }
+            let item_key = caps.item_total.map(|cap| {
+                let item = claim.item.unwrap_or_else(|| {
+                    panic!(
+                        "a claim under `{}` must name its item",
+                        self.rules[claim.rule].label
+                    )
+                });
+                let key = (claim.rule, claim.firm, item);
+                let used = item_year.get(&key).copied().unwrap_or(0);
+                x = x.min(cap - state.item_received(claim.rule, claim.firm, item) - used);
+                key
+            });
             let x = x.max(0);
             *firm_year.entry(firm_key).or_insert(0) += x;
             if let Some(key) = institution_key {
                 *institution_year.entry(key).or_insert(0) += x;
+            }
+            if let Some(key) = item_key {
+                *item_year.entry(key).or_insert(0) += x;
             }
             capped.push(x);
         }
@@ -288,8 +390,13 @@ impl Program {
         };
 
         for (claim, &p) in claims.iter().zip(&paid) {
-            if self.rules[claim.rule].caps.firm_total.is_some() && p > 0 {
+            let caps = self.rules[claim.rule].caps;
+            if caps.firm_total.is_some() && p > 0 {
                 *state.received.entry((claim.rule, claim.firm)).or_insert(0) += p;
+            }
+            if let Some(item) = claim.item.filter(|_| caps.item_total.is_some() && p > 0) {
+                let key = (claim.rule, claim.firm, item);
+                *state.item_received.entry(key).or_insert(0) += p;
             }
         }
         Payout {
@@ -298,6 +405,56 @@ impl Program {
             paid,
             capped,
         }
+    }
+}
+
+impl Program {
+    /// Stage 0 of the module header: per claim, whether an exclusive group's other rule won the
+    /// firm this year. Empty when the program has no groups.
+    fn excluded(&self, state: &SubsidyState, claims: &[Claim]) -> Vec<bool> {
+        if self.groups.is_empty() {
+            return Vec::new();
+        }
+        // Per (group, firm, rule): the claims' item amounts and the first claim's position.
+        let mut tally: BTreeMap<(usize, u32, usize), (Fen, usize)> = BTreeMap::new();
+        for (n, claim) in claims.iter().enumerate() {
+            if let Some(g) = self.rules[claim.rule].exclusive {
+                let e = tally.entry((g, claim.firm, claim.rule)).or_insert((0, n));
+                e.0 = e.0.saturating_add(self.item_amount(claim));
+            }
+        }
+        // Per (group, firm): the winning rule and its score (larger wins; ties to the earlier rule,
+        // which the ascending rule order of the map visits first).
+        let mut winner: BTreeMap<(usize, u32), (usize, Fen)> = BTreeMap::new();
+        for (&(g, firm, rule), &(sum, first)) in &tally {
+            let caps = self.rules[rule].caps;
+            let score = match self.groups[g] {
+                Exclusive::Larger => {
+                    let mut v = sum;
+                    if let Some(cap) = caps.firm_year {
+                        v = v.min(cap);
+                    }
+                    if let Some(cap) = caps.firm_total {
+                        v = v.min(cap - state.received(rule, firm));
+                    }
+                    v.max(0)
+                }
+                // The smaller position wins: score by its negation.
+                Exclusive::First => -(first as Fen),
+            };
+            let best = winner.entry((g, firm)).or_insert((rule, score));
+            if score > best.1 {
+                *best = (rule, score);
+            }
+        }
+        claims
+            .iter()
+            .map(|c| {
+                self.rules[c.rule]
+                    .exclusive
+                    .is_some_and(|g| winner[&(g, c.firm)].0 != c.rule)
+            })
+            .collect()
     }
 }
 
@@ -356,6 +513,7 @@ mod tests {
             firm_year: cap(firm_year),
             institution_year: cap(institution_year),
             firm_total: cap(firm_total),
+            item_total: None,
         }
     }
 
@@ -366,6 +524,7 @@ mod tests {
             amount,
             min_base,
             caps,
+            exclusive: None,
         }
     }
 
@@ -430,6 +589,7 @@ mod tests {
             firm,
             institution,
             base,
+            item: None,
         }
     }
 
@@ -623,6 +783,242 @@ mod tests {
         rules[0].amount = share("1.5");
         assert!(Program::new(rules, None, Rationing::ProRata).is_err());
         assert!(Program::new(policy(), Some(-1), Rationing::ProRata).is_err());
+    }
+
+    /// The two EDA clauses of one sentence (按照不超过当年实际发生租用费的50%、最高不超过100万元或购买费用的
+    /// 30%、最高不超过300万元): rent 50% ≤100万 (per year), purchase 30% ≤300万, in one exclusive group.
+    fn eda(winner: Exclusive) -> Program {
+        let mut rent = rule("EDA rent", share("0.5"), caps(100, 100, 0, 0));
+        let mut purchase = rule("EDA purchase", share("0.3"), caps(300, 0, 0, 0));
+        rent.exclusive = Some(0);
+        purchase.exclusive = Some(0);
+        Program::with_groups(vec![rent, purchase], None, Rationing::ProRata, vec![winner]).unwrap()
+    }
+
+    #[test]
+    fn rent_or_purchase_pays_one_of_the_two() {
+        let (rent, purchase) = (0, 1);
+        let p = eda(Exclusive::Larger);
+        let mut state = SubsidyState::new();
+        let claims = [
+            // Firm 1: rent 120万 → 60万; purchase 500万 → 150万. The purchase is larger: 0 + 150万.
+            claim(rent, 1, wan(120)),
+            claim(purchase, 1, wan(500)),
+            // Firm 2: rent 400万 → 200万, item cap 100万; purchase 200万 → 60万. Rent: 100万 + 0.
+            claim(purchase, 2, wan(200)),
+            claim(rent, 2, wan(400)),
+            // Firm 3: two rents of 150万 → 75万 each, 150万 within the year's 100万 cap → 100万;
+            // purchase 1/0.3 × 100万 = 3,333,333.33 yuan → 100万 exactly. A tie: the rule written
+            // first (rent) wins, paid 75万 + 25万 (the firm-year cap), the purchase 0.
+            claim(rent, 3, wan(150)),
+            claim(purchase, 3, 333_333_333),
+            claim(rent, 3, wan(150)),
+        ];
+        let out = p.pay_year(&mut state, &claims);
+        assert_eq!(p.item_amount(&claims[5]), wan(100));
+        assert_eq!(out.paid, [0, wan(150), 0, wan(100), wan(75), 0, wan(25)]);
+        // The same claims with "the first wins": firm 1's rent came first (60万), firm 2's purchase
+        // (60万), firm 3's rent (75万 + 25万).
+        let out = eda(Exclusive::First).pay_year(&mut SubsidyState::new(), &claims);
+        assert_eq!(out.paid, [wan(60), 0, wan(60), 0, wan(75), 0, wan(25)]);
+        // A new year chooses again: firm 1 rents only → 60万.
+        let out = p.pay_year(&mut state, &[claim(rent, 1, wan(120))]);
+        assert_eq!(out.paid, [wan(60)]);
+        // A rule naming a group that does not exist is refused.
+        let mut bad = rule("x", share("0.1"), caps(0, 0, 0, 0));
+        bad.exclusive = Some(1);
+        let groups = vec![Exclusive::Larger];
+        let err = Program::with_groups(vec![bad], None, Rationing::ProRata, groups);
+        assert!(matches!(err, Err(SubsidyError::Group { group: 1, .. })));
+    }
+
+    fn item_claim(rule: usize, firm: u32, item: u64, base: i64) -> Claim {
+        Claim {
+            item: Some(item),
+            ..claim(rule, firm, base)
+        }
+    }
+
+    #[test]
+    fn a_products_total_binds_across_years_beside_the_firm_year_cap() {
+        // 集采: 按当年采购总金额的2%, 单个产品资助最高200万 (per product, over the years), 单个企业每年
+        // 最高300万.
+        let mut vbp = rule("DEV volume procurement", share("0.02"), caps(0, 300, 0, 0));
+        vbp.caps.item_total = Some(wan(200));
+        let p = Program::new(vec![vbp], None, Rationing::ProRata).unwrap();
+        let mut state = SubsidyState::new();
+        let (a, b, c, d) = (1, 2, 3, 4);
+        // Year 1: product A 6000万 → 120万; B 4000万 → 80万; 200万 ≤ 300万 for the firm.
+        let y1 = p.pay_year(
+            &mut state,
+            &[
+                item_claim(0, 7, a, wan(6000)),
+                item_claim(0, 7, b, wan(4000)),
+            ],
+        );
+        assert_eq!(y1.paid, [wan(120), wan(80)]);
+        // Year 2: A 5000万 → 100万, 80万 left of its 200万; B 9000万 → 180万, 120万 left.
+        let y2 = p.pay_year(
+            &mut state,
+            &[
+                item_claim(0, 7, a, wan(5000)),
+                item_claim(0, 7, b, wan(9000)),
+            ],
+        );
+        assert_eq!(y2.paid, [wan(80), wan(120)]);
+        assert_eq!(state.item_received(0, 7, a), wan(200));
+        // Year 3: A 3000万 → 60万, nothing left: 0. C 2亿 → 400万, its total 200万; D 1亿 → 200万,
+        // but only 100万 left under the firm's 300万 this year; D keeps 100万 for later years.
+        let y3 = p.pay_year(
+            &mut state,
+            &[
+                item_claim(0, 7, a, wan(3000)),
+                item_claim(0, 7, c, wan(20000)),
+                item_claim(0, 7, d, wan(10000)),
+            ],
+        );
+        assert_eq!(y3.paid, [0, wan(200), wan(100)]);
+        // Year 4: D 1亿 → 200万, 100万 left → 100万. Another firm's item 1 is its own: 2% of 1亿.
+        let y4 = p.pay_year(
+            &mut state,
+            &[
+                item_claim(0, 7, d, wan(10000)),
+                item_claim(0, 8, a, wan(10000)),
+            ],
+        );
+        assert_eq!(y4.paid, [wan(100), wan(200)]);
+        // Forgetting an item that claims no more clears its count.
+        state.forget_item(0, 7, a);
+        assert_eq!(state.item_received(0, 7, a), 0);
+    }
+
+    #[test]
+    fn a_drugs_phases_share_one_total_and_count_money_paid() {
+        // 本地转化: 按不同临床试验阶段给予最高不超过1000万元资助 — per drug over its phases. The approved
+        // award of each phase is the base (100%).
+        let mut phases = rule("CGT translation", share("1"), caps(0, 0, 0, 0));
+        phases.caps.item_total = Some(wan(1000));
+        let p = Program::new(vec![phases], None, Rationing::ProRata).unwrap();
+        let mut state = SubsidyState::new();
+        let (x, y) = (10, 11);
+        // Drug X: phase I 300万 → 300万; phase II 500万 → 500万; phase III 1000万 → the 200万 left.
+        // Drug Y of the same firm, phase I 300万 → 300万 (its own total).
+        assert_eq!(
+            p.pay_year(&mut state, &[item_claim(0, 1, x, wan(300))])
+                .paid,
+            [wan(300)]
+        );
+        assert_eq!(
+            p.pay_year(&mut state, &[item_claim(0, 1, x, wan(500))])
+                .paid,
+            [wan(500)]
+        );
+        let out = p.pay_year(
+            &mut state,
+            &[
+                item_claim(0, 1, x, wan(1000)),
+                item_claim(0, 1, y, wan(300)),
+            ],
+        );
+        assert_eq!(out.paid, [wan(200), wan(300)]);
+        // Budget short: a phase paid half (pro rata 250万 of 500万) leaves 750万 for later phases.
+        let short = Program::new(p.rules().to_vec(), Some(wan(250)), Rationing::ProRata).unwrap();
+        let mut state = SubsidyState::new();
+        let z = 12;
+        assert_eq!(
+            short
+                .pay_year(&mut state, &[item_claim(0, 2, z, wan(500))])
+                .paid,
+            [wan(250)]
+        );
+        let out = p.pay_year(&mut state, &[item_claim(0, 2, z, wan(1000))]);
+        assert_eq!((out.capped[0], out.paid[0]), (wan(750), wan(750)));
+    }
+
+    #[test]
+    fn equipment_rd_is_capped_per_firm_not_per_award() {
+        // 第三代半导体: 给予研发投入的20%、最高1000万元 — per firm over all its awards.
+        let wbg = rule("WBG equipment R&D", share("0.2"), caps(0, 0, 0, 1000));
+        let p = Program::new(vec![wbg.clone()], None, Rationing::ProRata).unwrap();
+        let mut state = SubsidyState::new();
+        // R&D 3000万 a year → 600万; year 2 only 400万 left; year 3 nothing. Per award (the old
+        // reading, item cap 1000万) it would have paid 600万 every year.
+        let pay = |state: &mut SubsidyState| p.pay_year(state, &[claim(0, 5, wan(3000))]).paid[0];
+        assert_eq!(
+            [pay(&mut state), pay(&mut state), pay(&mut state)],
+            [wan(600), wan(400), 0]
+        );
+        assert_eq!(state.received(0, 5), wan(1000));
+    }
+
+    #[test]
+    fn items_and_exclusive_groups_hold_on_random_years() {
+        // Three rules: two in an exclusive group (rent-like with a firm-year cap, purchase-like),
+        // one with an item total. Over random years: per firm and year at most one rule of the
+        // group pays; per item the money paid never exceeds its total; the budget is kept.
+        let mut r0 = rule("rent", share("0.5"), caps(100, 100, 0, 0));
+        let mut r1 = rule("purchase", share("0.3"), caps(300, 0, 0, 0));
+        let mut r2 = rule("procurement", share("0.02"), caps(0, 300, 0, 0));
+        (r0.exclusive, r1.exclusive) = (Some(0), Some(0));
+        r2.caps.item_total = Some(wan(200));
+        let rules = vec![r0, r1, r2];
+        let mut s = 7;
+        let (mut cut_by_item, mut both_claimed) = (0, 0);
+        for case in 0..200 {
+            let winner = [Exclusive::Larger, Exclusive::First][case % 2];
+            let budget = (case % 3 == 0).then(|| (next(&mut s) % wan(500) as u64) as Fen);
+            let p = Program::with_groups(rules.clone(), budget, Rationing::ProRata, vec![winner])
+                .unwrap();
+            let mut state = SubsidyState::new();
+            let mut per_item: BTreeMap<(u32, u64), Fen> = BTreeMap::new();
+            for _year in 0..4 {
+                let n = next(&mut s) % 20;
+                let claims: Vec<Claim> = (0..n)
+                    .map(|_| {
+                        let r = (next(&mut s) % 3) as usize;
+                        let firm = (next(&mut s) % 3) as u32;
+                        let base = (next(&mut s) % wan(20000) as u64) as i64;
+                        Claim {
+                            item: Some(next(&mut s) % 3),
+                            ..claim(r, firm, base)
+                        }
+                    })
+                    .collect();
+                let out = p.pay_year(&mut state, &claims);
+                assert_eq!(
+                    out.total_paid,
+                    out.total_capped.min(budget.unwrap_or(Fen::MAX))
+                );
+                let mut paid_rules: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+                let mut claimed_rules: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+                for (c, (&paid, &capped)) in claims.iter().zip(out.paid.iter().zip(&out.capped)) {
+                    if c.rule < 2 {
+                        claimed_rules.entry(c.firm).or_default().push(c.rule);
+                        if capped > 0 {
+                            paid_rules.entry(c.firm).or_default().push(c.rule);
+                        }
+                    } else {
+                        *per_item.entry((c.firm, c.item.unwrap())).or_insert(0) += paid;
+                        cut_by_item += usize::from(capped < p.item_amount(c).min(wan(300)));
+                    }
+                    assert!(paid <= capped);
+                }
+                for rules in paid_rules.values() {
+                    assert!(rules.iter().all(|&r| r == rules[0]), "{rules:?}");
+                }
+                both_claimed += (claimed_rules.values())
+                    .filter(|r| r.contains(&0) && r.contains(&1))
+                    .count();
+            }
+            for (&(firm, item), &sum) in &per_item {
+                assert!(sum <= wan(200));
+                assert_eq!(state.item_received(2, firm, item), sum);
+            }
+        }
+        assert!(
+            cut_by_item > 50 && both_claimed > 50,
+            "{cut_by_item} {both_claimed}"
+        );
     }
 
     /// SplitMix64: a fixed stream of random-ish numbers, the same on every machine.

@@ -15,6 +15,7 @@ use super::{Purse, Year, draw_next, eligible_active};
 use crate::ledger::{Outcome, Position};
 use crate::model::{GrantModel, InstrumentModel};
 use crate::money::yuan;
+use crate::sim::firms::CITY_INVESTED;
 
 pub(super) fn invest(
     k: usize,
@@ -46,6 +47,7 @@ pub(super) fn invest(
             year.ledger.invest_in(k, stage, award.amount);
         }
         if becomes == Outcome::Open {
+            year.firms.flags[f] |= CITY_INVESTED;
             position.stake = (yuan(award.amount) / year.firms.value[f]).min(1.0);
             position.retention_entry = year.firms.retention[f];
         }

@@ -16,6 +16,7 @@ use crate::ledger::{Outcome, Position};
 use crate::model::{EquityModel, InstrumentModel, TicketRule};
 use crate::money::{fen_from_yuan_f64, yuan};
 use crate::rng::uniform;
+use crate::sim::firms::CITY_INVESTED;
 
 pub(super) fn invest(
     k: usize,
@@ -69,6 +70,7 @@ pub(super) fn invest(
         position.retention_entry = year.firms.retention[f];
         year.positions.push(position);
         year.support(k, round.firm);
+        year.firms.flags[f] |= CITY_INVESTED;
         let i = year.ledger.at(k, year.y);
         year.ledger.deals[i] += 1;
         year.tickets.push((k, n as u32, ticket));

@@ -24,7 +24,7 @@ use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
-use crate::sim::firms::{Firms, Status, YearEvents};
+use crate::sim::firms::{CITY_INVESTED, Firms, Status, YearEvents};
 use crate::subsidy::{Claim, SubsidyState};
 pub use subfund::{DealTally, Fund, FundState, fund_nav};
 
@@ -170,6 +170,7 @@ pub fn settle(year: &mut Year) {
                     p.retention_entry = year.firms.retention[f];
                     p.converted_year = Some(y);
                     p.outcome = Outcome::Open;
+                    year.firms.flags[f] |= CITY_INVESTED;
                     year.ledger.conversions[y] += 1;
                 }
                 _ if c.window.is_some_and(|w| y >= p.entry_year + w as usize) => {

@@ -43,7 +43,7 @@ use crate::money::{Fen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
 use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
 use crate::scenario::{OnShortfall, Recognition};
-use crate::sim::firms::{Firms, Status};
+use crate::sim::firms::{CITY_INVESTED, Firms, Status};
 use crate::waterfall::Waterfall;
 
 /// A fund the city committed to, in one path.
@@ -476,6 +476,7 @@ fn invest_local(
         year.round_city[n] += ticket;
         year.tickets.push((k, n as u32, ticket));
         year.support(k, round.firm);
+        year.firms.flags[round.firm as usize] |= CITY_INVESTED;
         b.holdings.push(Holding {
             firm: round.firm,
             cost: ticket,
@@ -538,6 +539,7 @@ fn invest_outside(
         let stages = &year.model.industries[i].stages[..=s];
         let kept: f64 = stages.iter().map(|st| 1.0 - st.dilution).product();
         year.firms.raised[firm as usize] = value * (1.0 - kept);
+        year.firms.flags[firm as usize] |= CITY_INVESTED;
         b.holdings.push(Holding {
             firm,
             cost: m.ticket,

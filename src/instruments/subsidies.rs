@@ -13,38 +13,154 @@
 
 use super::{Purse, Year, eligible_active};
 use crate::ledger::{Outcome, Position};
-use crate::model::{BaseDraw, SubsidyModel};
+use crate::model::{BaseDraw, EventDraw, SubsidyModel};
 use crate::money::{Fen, fen_from_yuan_f64};
-use crate::rng::{exp, index_below, normal, poisson};
-use crate::subsidy::Claim;
+use crate::rng::{Stream, exp, index_below, normal, poisson, uniform};
+use crate::sim::firms::{CITY_INVESTED, Status};
+use crate::subsidy::{Claim, PendingItem};
+
+fn draw_base(base: BaseDraw, rng: &mut Stream) -> i64 {
+    match base {
+        BaseDraw::Money(d) => fen_from_yuan_f64(exp(d.mu + d.sigma * normal(rng))),
+        BaseDraw::Units(mean) => poisson(rng, mean) as i64,
+        BaseDraw::None => 0,
+    }
+}
+
+/// A new event of rule `r` for `firm`: its claim, and its item's first follow-up scheduled.
+fn new_claim(k: usize, r: usize, draw: &EventDraw, firm: u32, year: &mut Year) -> Claim {
+    let rng = &mut year.rngs[k];
+    let base = draw_base(draw.base, rng);
+    let institution =
+        (draw.institutions > 0).then(|| index_below(rng, draw.institutions as usize) as u32);
+    let item = draw.items.then(|| {
+        let state = &mut year.subsidy_states[k];
+        let item = state.next_item;
+        state.next_item += 1;
+        if let Some(first) = draw.follow_ups.first() {
+            state.pending.push(PendingItem {
+                rule: r,
+                firm,
+                item,
+                due: year.y + first.after,
+                step: 0,
+            });
+        }
+        item
+    });
+    Claim {
+        rule: r,
+        firm,
+        institution,
+        base,
+        item,
+    }
+}
 
 pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut Year) {
+    let y = year.y;
     let mut claims = std::mem::take(year.claims);
     claims.clear();
+    // Items that claim no more after this year: their totals are forgotten once paid.
+    let mut ended: Vec<(usize, u32, u64)> = Vec::new();
+
+    // Follow-ups due this year, in the order they were scheduled.
+    let pending = std::mem::take(&mut year.subsidy_states[k].pending);
+    let mut later = Vec::with_capacity(pending.len());
+    for p in pending {
+        if p.due != y {
+            if p.due > y {
+                later.push(p);
+            } else {
+                ended.push((p.rule, p.firm, p.item)); // due in a year the programme did not run
+            }
+            continue;
+        }
+        let draw = &sub.draws[p.rule];
+        let step = draw.follow_ups[p.step];
+        let f = p.firm as usize;
+        let alive = year.firms.local[f] && year.firms.status[f] != Status::Failed;
+        if !(alive && uniform(&mut year.rngs[k]) < step.probability) {
+            ended.push((p.rule, p.firm, p.item));
+            continue;
+        }
+        let rng = &mut year.rngs[k];
+        let base = draw_base(step.base, rng);
+        let institution =
+            (draw.institutions > 0).then(|| index_below(rng, draw.institutions as usize) as u32);
+        claims.push(Claim {
+            rule: p.rule,
+            firm: p.firm,
+            institution,
+            base,
+            item: Some(p.item),
+        });
+        match draw.follow_ups.get(p.step + 1) {
+            Some(next) => later.push(PendingItem {
+                due: y + next.after,
+                step: p.step + 1,
+                ..p
+            }),
+            None => ended.push((p.rule, p.firm, p.item)),
+        }
+    }
+    year.subsidy_states[k].pending = later;
+
     let mut candidates = std::mem::take(year.candidates);
     for (r, draw) in sub.draws.iter().enumerate() {
-        eligible_active(&mut candidates, &draw.eligible, year.firms, |_| true);
+        let city = draw.requires_city_investment;
+        let invested = |f: usize, flags: &[u8]| !city || flags[f] & CITY_INVESTED != 0;
+        if draw.large_arrivals {
+            // Each of this year's large arrivals in the rule's industries claims once, with the
+            // rule's probability.
+            candidates.clear();
+            let firms = &*year.firms;
+            candidates.extend((year.events.large_arrivals.iter().copied()).filter(|&f| {
+                let i = firms.industry[f as usize] as usize;
+                draw.rates[i] > 0.0 && invested(f as usize, &firms.flags)
+            }));
+            for j in 0..candidates.len() {
+                let firm = candidates[j];
+                let i = year.firms.industry[firm as usize] as usize;
+                if uniform(&mut year.rngs[k]) < draw.rates[i] {
+                    let claim = new_claim(k, r, draw, firm, year);
+                    claims.push(claim);
+                }
+            }
+            continue;
+        }
+        let flags = &year.firms.flags;
+        eligible_active(&mut candidates, &draw.eligible, year.firms, |f| {
+            invested(f, flags)
+        });
         if candidates.is_empty() {
             continue;
         }
-        let events = poisson(&mut year.rngs[k], draw.rate * candidates.len() as f64);
-        for _ in 0..events {
-            let firm = candidates[index_below(&mut year.rngs[k], candidates.len())];
-            let base = match draw.base {
-                BaseDraw::Money(d) => {
-                    fen_from_yuan_f64(exp(d.mu + d.sigma * normal(&mut year.rngs[k])))
-                }
-                BaseDraw::Units(mean) => poisson(&mut year.rngs[k], mean) as i64,
-                BaseDraw::None => 0,
-            };
-            let institution = (draw.institutions > 0)
-                .then(|| index_below(&mut year.rngs[k], draw.institutions as usize) as u32);
-            claims.push(Claim {
-                rule: r,
-                firm,
-                institution,
-                base,
-            });
+        if let Some(rate) = draw.uniform {
+            let events = poisson(&mut year.rngs[k], rate * candidates.len() as f64);
+            for _ in 0..events {
+                let firm = candidates[index_below(&mut year.rngs[k], candidates.len())];
+                let claim = new_claim(k, r, draw, firm, year);
+                claims.push(claim);
+            }
+            continue;
+        }
+        // Rates by industry: the candidates come industry by industry; each block has its own
+        // Poisson count, its events spread uniformly over the block.
+        let mut a = 0;
+        while a < candidates.len() {
+            let i = year.firms.industry[candidates[a] as usize];
+            let b = a
+                + (candidates[a..].iter())
+                    .take_while(|&&f| year.firms.industry[f as usize] == i)
+                    .count();
+            let events = poisson(&mut year.rngs[k], draw.rates[i as usize] * (b - a) as f64);
+            for _ in 0..events {
+                let firm = candidates[a + index_below(&mut year.rngs[k], b - a)];
+                let claim = new_claim(k, r, draw, firm, year);
+                claims.push(claim);
+            }
+            a = b;
         }
     }
     *year.candidates = candidates;
@@ -74,6 +190,9 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     }
     if payout.total_paid > 0 {
         year.pay(k, purse, payout.total_paid);
+    }
+    for (rule, firm, item) in ended {
+        year.subsidy_states[k].forget_item(rule, firm, item);
     }
     *year.claims = claims;
 }

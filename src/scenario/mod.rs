@@ -13,6 +13,7 @@ pub mod validate;
 
 use crate::money::{Money, Quantity, Rate};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub use load::{
     LoadError, ScenarioSource, document, load_file, load_file_with, load_str, problem_at,
@@ -958,10 +959,109 @@ pub struct Subsidy {
     pub industries: Vec<String>,
     #[serde(default)]
     pub stages: Vec<String>,
+    /// Exclusive groups by name: `{ eda = "larger" }`. Rules naming a group in `exclusive_group`
+    /// pay a firm under one of them per year (租用…或购买).
+    #[serde(default)]
+    pub exclusive: BTreeMap<String, ExclusiveRule>,
     pub rules: Vec<SubsidyRule>,
     /// Effect on the firms it supports (defaults: the kind's central values).
     #[serde(default)]
     pub effect: Option<EffectSpec>,
+}
+
+/// Which rule of an exclusive group pays a firm in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusiveRule {
+    /// The rule whose claims pay the firm the most (ties to the rule written first).
+    Larger,
+    /// The rule of the firm's first claim (claims arrive in random order).
+    First,
+}
+
+/// Who has a rule's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claimants {
+    /// Active local venture firms of the rule's industries and stages (the default).
+    #[default]
+    Firms,
+    /// Large firms arriving this year in the rule's industries (新落户的头部企业, 新引进的企业); each
+    /// claims with probability `events_per_firm_year`, once.
+    LargeArrivals,
+}
+
+/// A condition on the claimant the model can check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// 获得政府引导基金投资: the city holds or held equity in the firm (direct equity, co-investment,
+    /// prize equity, a converted 拨投 grant, or a deal of one of its sub-funds).
+    CityInvestment,
+}
+
+/// A later claim of the same item (a product's next year of procurement, a drug's next trial
+/// phase): `after` years after the previous claim, with `probability` (given the previous claim and
+/// the firm still local and not failed), with its own base if given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub after: i64,
+    pub probability: f64,
+    #[serde(default)]
+    pub base: Option<MoneyDist>,
+}
+
+/// Mean events per eligible firm and year: one number, or one per industry
+/// (`{ ai = 0.6, ic = 0.1 }`, every industry of the rule named).
+#[derive(Debug, Clone)]
+pub enum EventRate {
+    All(f64),
+    ByIndustry(BTreeMap<String, f64>),
+}
+
+impl EventRate {
+    /// The rate for industry `id` (0 when a table does not name it).
+    pub fn of(&self, id: &str) -> f64 {
+        match self {
+            EventRate::All(r) => *r,
+            EventRate::ByIndustry(m) => m.get(id).copied().unwrap_or(0.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventRate {
+    // Hand-written, as for `Budget`, so that a bad entry keeps its own message.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = EventRate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a mean count such as 0.3, or a table by industry { ai = 0.6, ic = 0.1 }",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<EventRate, E> {
+                Ok(EventRate::All(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<EventRate, E> {
+                Ok(EventRate::All(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<EventRate, E> {
+                Ok(EventRate::All(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<EventRate, A::Error> {
+                BTreeMap::<String, f64>::deserialize(serde::de::value::MapAccessDeserializer::new(
+                    map,
+                ))
+                .map(EventRate::ByIndustry)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -996,8 +1096,18 @@ pub struct SubsidyRule {
     /// No payment when the base is below this.
     #[serde(default)]
     pub min_base: Option<Money>,
-    /// Mean number of events per eligible firm per year (Poisson).
-    pub events_per_firm_year: f64,
+    /// Mean number of events per eligible firm per year (Poisson), or per industry; for
+    /// `claimants = "large_arrivals"` the probability that an arrival claims.
+    pub events_per_firm_year: EventRate,
+    /// Who has these events (default: the local venture firms).
+    #[serde(default)]
+    pub claimants: Claimants,
+    /// Conditions a claimant must meet.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// The exclusive group (a key of the programme's `exclusive`) the rule belongs to.
+    #[serde(default)]
+    pub exclusive_group: Option<String>,
     /// Industries whose firms have these events (among the programme's); absent: the programme's.
     #[serde(default)]
     pub industries: Vec<String>,
@@ -1012,6 +1122,12 @@ pub struct SubsidyRule {
     pub institution_year_cap: Option<Money>,
     #[serde(default)]
     pub firm_total_cap: Option<Money>,
+    /// Per item (product, drug) over all its claims: the event and its `follow_ups`.
+    #[serde(default)]
+    pub item_total_cap: Option<Money>,
+    /// Later claims of the same item.
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
     /// Number of institutions (hospitals, platforms) the events are spread over, uniformly; needed
     /// with `institution_year_cap`.
     #[serde(default)]

@@ -271,6 +271,119 @@ fn horizon_totals(c: &mut Checker, f: &ScenarioFile) {
     }
 }
 
+/// A subsidy rule's clause logic: how often and for whom it has events (by industry, for large
+/// arrivals, for firms the city invested in), its exclusive group and its items' later claims.
+fn subsidy_clause_logic(
+    c: &mut Checker,
+    f: &ScenarioFile,
+    sub: &crate::scenario::Subsidy,
+    r: &crate::scenario::SubsidyRule,
+    q: &KeyPath,
+) {
+    use crate::scenario::{Claimants, EventRate};
+    let arrivals = r.claimants == Claimants::LargeArrivals;
+    let (hi, what) = if arrivals {
+        (1.0, "a probability that a large arrival claims")
+    } else {
+        (100.0, "a mean count per firm and year")
+    };
+    let key = q.key("events_per_firm_year");
+    match &r.events_per_firm_year {
+        EventRate::All(v) => c.range(key, *v, 0.0, hi, what),
+        EventRate::ByIndustry(by) => {
+            let own = if r.industries.is_empty() {
+                &sub.industries
+            } else {
+                &r.industries
+            };
+            let all: Vec<&String> = if own.is_empty() {
+                f.industries.iter().map(|i| &i.id).collect()
+            } else {
+                own.iter().collect()
+            };
+            for (id, v) in by {
+                if all.contains(&id) {
+                    c.range(key.key(id), *v, 0.0, hi, what);
+                } else {
+                    let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+                    c.fail(
+                        key.key(id),
+                        format!(
+                            "\"{id}\" is not an industry of this rule: allowed are {}",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+            for id in all.iter().filter(|id| !by.contains_key(id.as_str())) {
+                c.fail(
+                    key.clone(),
+                    format!(
+                        "no rate for industry \"{id}\": a table by industry names every industry of the rule (0 for none)"
+                    ),
+                );
+            }
+        }
+    }
+    if arrivals && !r.stages.is_empty() {
+        c.fail(
+            q.key("stages"),
+            "stages is not used with claimants = \"large_arrivals\" (large arrivals have no venture stage)".into(),
+        );
+    }
+    if let Some(g) = &r.exclusive_group
+        && !sub.exclusive.contains_key(g)
+    {
+        let known: Vec<&str> = sub.exclusive.keys().map(|k| k.as_str()).collect();
+        c.fail(
+            q.key("exclusive_group"),
+            format!(
+                "\"{g}\" is not a group of the programme's exclusive table ({}): declare it there as \"larger\" or \"first\"",
+                if known.is_empty() { "none declared".to_string() } else { known.join(", ") }
+            ),
+        );
+    }
+    if r.follow_ups.len() > 20 {
+        c.fail(
+            q.key("follow_ups"),
+            format!(
+                "{} follow-ups are too many: at most 20 later claims per item",
+                r.follow_ups.len()
+            ),
+        );
+    }
+    let money_base = r.share.is_some() || (r.fixed.is_some() && r.min_base.is_some());
+    for (n, u) in r.follow_ups.iter().enumerate() {
+        let p = q.key("follow_ups").index(n);
+        if !(1..=MAX_HORIZON).contains(&u.after) {
+            c.fail(
+                p.key("after"),
+                format!(
+                    "{} is not allowed: 1 to {MAX_HORIZON} years after the previous claim",
+                    u.after
+                ),
+            );
+        }
+        c.range(
+            p.key("probability"),
+            u.probability,
+            0.0,
+            1.0,
+            "a probability that the item claims again",
+        );
+        if let Some(b) = &u.base {
+            if money_base {
+                c.money_dist(p.key("base"), b);
+            } else {
+                c.fail(
+                    p.key("base"),
+                    "base is not used: only a share, or a fixed amount with min_base, reads a base amount".into(),
+                );
+            }
+        }
+    }
+}
+
 /// `[valuation]`.
 fn valuation(c: &mut Checker, v: &Valuation) {
     let p = KeyPath::root().key("valuation");
@@ -995,18 +1108,13 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             if let Some(m) = &r.min_base {
                 c.amount(q.key("min_base"), m, true);
             }
-            c.range(
-                q.key("events_per_firm_year"),
-                r.events_per_firm_year,
-                0.0,
-                100.0,
-                "a mean count per firm and year",
-            );
+            subsidy_clause_logic(&mut c, f, sub, r, &q);
             for (key, cap) in [
                 ("item_cap", &r.item_cap),
                 ("firm_year_cap", &r.firm_year_cap),
                 ("institution_year_cap", &r.institution_year_cap),
                 ("firm_total_cap", &r.firm_total_cap),
+                ("item_total_cap", &r.item_total_cap),
             ] {
                 if let Some(m) = cap {
                     c.amount(q.key(key), m, true);
@@ -1060,6 +1168,21 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 check_focus(&mut c, &q, &r.industries, &[]);
             }
             check_focus(&mut c, &q, &valid, &r.stages);
+        }
+    }
+    for (i, sub) in f.instruments.subsidy.iter().enumerate() {
+        for (name, _) in &sub.exclusive {
+            let members = (sub.rules.iter())
+                .filter(|r| r.exclusive_group.as_ref() == Some(name))
+                .count();
+            if members < 2 {
+                c.fail(
+                    ip.key("subsidy").index(i).key("exclusive").key(name),
+                    format!(
+                        "exclusive group \"{name}\" has {members} rule(s): name it in the exclusive_group of at least two rules, or remove it"
+                    ),
+                );
+            }
         }
     }
     for (i, fund) in f.instruments.sub_fund.iter().enumerate() {

@@ -72,6 +72,9 @@ pub const AT_START_UNICORN: u8 = 2;
 /// [`Firms::flags`] bit: a large firm that arrived after the start year (grows as large arrivals
 /// do).
 pub const LARGE_ARRIVAL: u8 = 4;
+/// [`Firms::flags`] bit: the city holds or held equity in the firm (direct equity, co-investment,
+/// prize equity, a converted 拨投 grant or a deal of its sub-funds): 获得政府引导基金投资.
+pub const CITY_INVESTED: u8 = 8;
 
 /// A round raised this year by a local firm (including a new project's entry round).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,9 +169,9 @@ pub struct Firms {
     pub supported: Vec<bool>,
     /// Bit `k` set: grant instrument `k` has paid this firm.
     pub granted: Vec<u64>,
-    /// [`AT_START_LEADER`], [`AT_START_UNICORN`], [`LARGE_ARRIVAL`]: what the firm already was at
-    /// the start year (so that "new" chain leaders and unicorns leave the initial base out), and
-    /// how it came.
+    /// [`AT_START_LEADER`], [`AT_START_UNICORN`], [`LARGE_ARRIVAL`], [`CITY_INVESTED`]: what the
+    /// firm already was at the start year (so that "new" chain leaders and unicorns leave the
+    /// initial base out), how it came, and whether the city invested in it.
     pub flags: Vec<u8>,
     /// The key of the firm's counter draws.
     pub key: Vec<u64>,
