@@ -61,6 +61,8 @@ pub struct ChannelsModel {
 pub struct FinancingModel {
     pub rounds: bool,
     pub guaranteed_loans: bool,
+    /// The sub-funds' investments (local and outside).
+    pub fund_investments: bool,
     /// Share of a listing's value sold as new shares, if IPO raises count.
     pub ipo_float: Option<f64>,
 }
@@ -518,6 +520,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
         financing: FinancingModel {
             rounds: t.financing.rounds,
             guaranteed_loans: t.financing.guaranteed_loans,
+            fund_investments: t.financing.fund_investments,
             ipo_float: t
                 .financing
                 .ipo_raises
@@ -583,17 +586,20 @@ pub fn compile(f: &ScenarioFile) -> Model {
         .collect();
 
     let budget = |b: &Budget| -> Vec<Fen> {
-        let (amount, from, to) = match b {
-            Budget::Every(m) => (fen_of(m.0), 0, n_years - 1),
-            Budget::Span(s) => (
-                fen_of(s.per_year.0),
-                s.from.map_or(0, year_index),
-                s.to.map_or(n_years - 1, year_index),
-            ),
-        };
-        (0..n_years)
-            .map(|y| if (from..=to).contains(&y) { amount } else { 0 })
-            .collect()
+        let mut yearly = vec![0; n_years];
+        // Validated: the spans do not overlap.
+        for (amount, from, to) in b.spans() {
+            let (from, to) = (
+                from.map_or(0, year_index),
+                to.map_or(n_years - 1, year_index),
+            );
+            for (y, v) in yearly.iter_mut().enumerate() {
+                if (from..=to).contains(&y) {
+                    *v = fen_of(amount.0);
+                }
+            }
+        }
+        yearly
     };
     let focus = |ids: &[String], stages: &[String]| -> (Vec<usize>, Vec<Vec<bool>>) {
         let chosen: Vec<usize> = ids

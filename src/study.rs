@@ -556,6 +556,11 @@ pub fn allocate(
             crate::scenario::Budget::Every(_) => {
                 format!("instruments.{}.{id}.{}", c.kind, c.budget_key)
             }
+            crate::scenario::Budget::Spans(_) => {
+                return Err(bad(format!(
+                    "--instruments: \"{id}\" has a budget given year by year (an array); allocate shares a single yearly amount: give {id} one amount or one {{ per_year, from, to }}"
+                )));
+            }
         };
         keys.push(key);
     }

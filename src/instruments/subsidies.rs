@@ -119,8 +119,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
                 let i = firms.industry[f as usize] as usize;
                 draw.rates[i] > 0.0 && invested(f as usize, &firms.flags)
             }));
-            for j in 0..candidates.len() {
-                let firm = candidates[j];
+            for &firm in &candidates {
                 let i = year.firms.industry[firm as usize] as usize;
                 if uniform(&mut year.rngs[k]) < draw.rates[i] {
                     let claim = new_claim(k, r, draw, firm, year);

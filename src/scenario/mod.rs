@@ -368,6 +368,10 @@ pub struct FinancingDef {
     /// Principal of the loans the city's guarantee programmes guarantee.
     #[serde(default)]
     pub guaranteed_loans: bool,
+    /// The partner sub-funds' own investments, in local and outside firms (the reading of
+    /// 新增投融资规模 as what the 合作基金 invest; with `rounds` too, their local tickets count twice).
+    #[serde(default)]
+    pub fund_investments: bool,
     /// New shares sold when a local firm lists: `ipo_float` × its listing value.
     #[serde(default)]
     pub ipo_raises: bool,
@@ -380,6 +384,7 @@ impl Default for FinancingDef {
         FinancingDef {
             rounds: true,
             guaranteed_loans: false,
+            fund_investments: false,
             ipo_raises: false,
             ipo_float: default_ipo_float(),
         }
@@ -670,12 +675,41 @@ impl Instruments {
     }
 }
 
-/// A yearly fiscal budget: a plain amount (every simulated year) or a table
-/// `{ per_year = "5000万", from = 2024, to = 2028 }`.
+/// A yearly fiscal budget: a plain amount (every simulated year), a table
+/// `{ per_year = "5000万", from = 2024, to = 2028 }`, or an array of such tables for budgets that
+/// change from year to year (`[{ per_year = "1.6亿", from = 2024, to = 2024 }, { per_year =
+/// "1.2亿", from = 2025, to = 2026 }]`; years no table covers get 0).
 #[derive(Debug, Clone)]
 pub enum Budget {
     Every(Money),
     Span(BudgetSpan),
+    Spans(Vec<BudgetSpan>),
+}
+
+impl Budget {
+    /// The budget as spans `(per year, from, to)`; `None` ends are the horizon's.
+    pub fn spans(&self) -> Vec<(Money, Option<i64>, Option<i64>)> {
+        match self {
+            Budget::Every(m) => vec![(*m, None, None)],
+            Budget::Span(s) => vec![(s.per_year, s.from, s.to)],
+            Budget::Spans(v) => v.iter().map(|s| (s.per_year, s.from, s.to)).collect(),
+        }
+    }
+
+    /// The largest yearly amount of any span.
+    pub fn max_per_year(&self) -> rust_decimal::Decimal {
+        (self.spans().iter().map(|s| s.0.0))
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// The smallest positive yearly amount of any span (0 if none is positive).
+    pub fn min_positive_per_year(&self) -> rust_decimal::Decimal {
+        (self.spans().iter().map(|s| s.0.0))
+            .filter(|a| *a > rust_decimal::Decimal::ZERO)
+            .min()
+            .unwrap_or_default()
+    }
 }
 
 impl<'de> Deserialize<'de> for Budget {
@@ -686,7 +720,9 @@ impl<'de> Deserialize<'de> for Budget {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = Budget;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an amount such as \"5000万\", or a table { per_year, from, to }")
+                f.write_str(
+                    "an amount such as \"5000万\", a table { per_year, from, to }, or an array of such tables",
+                )
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Budget, E> {
                 Money::deserialize(serde::de::value::I64Deserializer::new(v)).map(Budget::Every)
@@ -703,6 +739,10 @@ impl<'de> Deserialize<'de> for Budget {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Budget, A::Error> {
                 BudgetSpan::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(Budget::Span)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Budget, A::Error> {
+                Vec::<BudgetSpan>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Budget::Spans)
             }
         }
         d.deserialize_any(V)

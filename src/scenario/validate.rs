@@ -240,14 +240,14 @@ fn effect(c: &mut Checker, p: KeyPath, kind: &str, e: &EffectSpec) {
 fn horizon_totals(c: &mut Checker, f: &ScenarioFile) {
     let years = f.time.horizon_years.clamp(1, MAX_HORIZON);
     let per_year = |b: &Budget| -> Decimal {
-        match b {
-            Budget::Every(m) => m.0 * Decimal::from(years),
-            Budget::Span(s) => {
-                let from = s.from.unwrap_or(f.time.start_year);
-                let to = s.to.unwrap_or(f.time.start_year + years - 1);
-                s.per_year.0 * Decimal::from((to - from + 1).clamp(0, years))
-            }
+        let mut total = Decimal::ZERO;
+        for (amount, from, to) in b.spans() {
+            let from = from.unwrap_or(f.time.start_year);
+            let to = to.unwrap_or(f.time.start_year + years - 1);
+            let t = amount.0 * Decimal::from((to - from + 1).clamp(0, years));
+            total = total.checked_add(t).unwrap_or(Decimal::MAX);
         }
+        total
     };
     let mut total = Decimal::ZERO;
     for inst in f.instruments.common() {
@@ -833,20 +833,44 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             format!("{n_instruments} instruments: at most {MAX_INSTRUMENTS}"),
         );
     }
+    let check_span = |c: &mut Checker, p: KeyPath, s: &crate::scenario::BudgetSpan| {
+        c.amount(p.key("per_year"), &s.per_year, true);
+        if let Some(y) = s.from {
+            c.year_in(p.key("from"), y, first, last);
+        }
+        if let Some(y) = s.to {
+            c.year_in(p.key("to"), y, first, last);
+        }
+        if let (Some(a), Some(b)) = (s.from, s.to)
+            && b < a
+        {
+            c.fail(p.key("to"), format!("to = {b} is before from = {a}"));
+        }
+    };
     let check_budget = |c: &mut Checker, p: KeyPath, b: &Budget| match b {
         Budget::Every(m) => c.amount(p, m, true),
-        Budget::Span(s) => {
-            c.amount(p.key("per_year"), &s.per_year, true);
-            if let Some(y) = s.from {
-                c.year_in(p.key("from"), y, first, last);
+        Budget::Span(s) => check_span(c, p, s),
+        Budget::Spans(v) => {
+            if v.is_empty() {
+                c.fail(
+                    p.clone(),
+                    "an empty array: give at least one { per_year, from, to }, or an amount".into(),
+                );
             }
-            if let Some(y) = s.to {
-                c.year_in(p.key("to"), y, first, last);
-            }
-            if let (Some(a), Some(b)) = (s.from, s.to)
-                && b < a
-            {
-                c.fail(p.key("to"), format!("to = {b} is before from = {a}"));
+            for (n, s) in v.iter().enumerate() {
+                check_span(c, p.index(n), s);
+                let (a0, a1) = (s.from.unwrap_or(first), s.to.unwrap_or(last));
+                for (m, t) in v.iter().enumerate().take(n) {
+                    let (b0, b1) = (t.from.unwrap_or(first), t.to.unwrap_or(last));
+                    if a0 <= b1 && b0 <= a1 {
+                        c.fail(
+                            p.index(n),
+                            format!(
+                                "years {a0}–{a1} overlap entry {m} ({b0}–{b1}): each year has one budget"
+                            ),
+                        );
+                    }
+                }
             }
         }
     };
@@ -944,10 +968,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                      budget: &Budget,
                      unit: Decimal,
                      what: &str| {
-        let per_year = match budget {
-            Budget::Every(m) => m.0,
-            Budget::Span(s) => s.per_year.0,
-        };
+        let per_year = budget.min_positive_per_year();
         if per_year > Decimal::ZERO && per_year < unit {
             c.fail(
                 p.key(key),
@@ -967,10 +988,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                    budget: &Budget,
                    (unit, what): (Decimal, &str),
                    most: i64| {
-        let per_year = match budget {
-            Budget::Every(m) => m.0,
-            Budget::Span(s) => s.per_year.0,
-        };
+        let per_year = budget.max_per_year();
         if unit > Decimal::ZERO && per_year / unit > Decimal::from(most) {
             c.fail(
                 p.key(key),
@@ -1171,7 +1189,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         }
     }
     for (i, sub) in f.instruments.subsidy.iter().enumerate() {
-        for (name, _) in &sub.exclusive {
+        for name in sub.exclusive.keys() {
             let members = (sub.rules.iter())
                 .filter(|r| r.exclusive_group.as_ref() == Some(name))
                 .count();

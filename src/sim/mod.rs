@@ -313,6 +313,9 @@ impl<'m> PathSim<'m> {
         if def.guaranteed_loans {
             financing += l.loans_made[y];
         }
+        if def.fund_investments {
+            financing += l.funds_local[y] + l.funds_outside[y];
+        }
         if let Some(float) = def.ipo_float {
             financing += fen_from_yuan_f64(self.events.ipo_value * float);
         }
