@@ -61,7 +61,7 @@ pub fn load_all_with(files: &[PathBuf], overrides: &[String]) -> Result<Vec<Load
                 file,
                 source,
             }),
-            Err(e @ LoadError::Io { .. }) | Err(e @ LoadError::Invalid(_)) => {
+            Err(e @ (LoadError::Io { .. } | LoadError::Invalid(_) | LoadError::Other(_))) => {
                 errors.push(e.to_string())
             }
         }

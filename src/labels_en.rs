@@ -57,6 +57,7 @@ pub fn label(base: &str) -> Option<&'static str> {
 
         // Money.
         "fiscal_outlay" => "Fiscal outlay",
+        "sunk_cost" => "Paid before the start year for the book's positions (sunk, not outlay)",
         "deployed" => "Money deployed (including recycled money)",
         "money_back" => "Money recovered",
         "to_treasury" => "Money returned to the treasury",

@@ -68,8 +68,9 @@ impl Outcome {
 pub struct Position {
     pub instrument: usize,
     pub firm: u32,
-    /// Year the money went out.
-    pub entry_year: usize,
+    /// Year index the money went out (negative for positions of the book, paid before the start
+    /// year).
+    pub entry_year: i32,
     pub cost: Fen,
     /// Principal of a guaranteed loan (0 for other positions).
     pub principal: Fen,
@@ -100,7 +101,7 @@ impl Position {
         Position {
             instrument: k,
             firm,
-            entry_year: y,
+            entry_year: y as i32,
             cost,
             principal: 0,
             stake: 0.0,

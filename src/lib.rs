@@ -13,10 +13,12 @@
 //!
 //! The engine (`model`, `sim`, `instruments`, `ledger`, `rng`, `irr`, `run`, `stats`) does no I/O.
 
+pub mod actuals;
 pub mod app;
 pub mod calibration;
 pub mod compare;
 pub mod effects;
+pub mod holdings;
 pub mod instruments;
 pub mod irr;
 pub mod labels_en;

@@ -20,7 +20,7 @@ struct Cli {
     /// Print nothing but errors (no table, no list of files, no progress bar).
     #[arg(long, global = true)]
     quiet: bool,
-    /// Print a machine-readable summary on stdout instead of the table (run and compare):
+    /// Print a machine-readable summary on stdout instead of the table (run, compare, actuals):
     /// headline metrics and targets with their intervals per scenario, and the files written.
     #[arg(long, global = true, conflicts_with = "quiet")]
     json: bool,
@@ -177,6 +177,35 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Where realised yearly figures (a ledger CSV: year,<metric>,…) fall in the simulated
+    /// distribution of the same metric and year: percentile, p05/p50/p95, outside the band or not
+    /// (actuals.csv).
+    Actuals {
+        scenario: PathBuf,
+        /// The ledger: a CSV with a header `year,<metric>,<metric>,…` (yearly metrics of
+        /// yearly.csv, e.g. projects_landed, fiscal_outlay, money_back, deals.frontier), one row
+        /// per calendar year; empty cells are unknown; money as 263000000, 200万 or 2.63亿.
+        #[arg(long, value_name = "LEDGER.csv")]
+        actuals: PathBuf,
+        /// Seed of the random streams (default: that of --from, else the run default 20240101).
+        #[arg(long, conflicts_with = "from")]
+        seed: Option<u64>,
+        /// An output directory of fundsim run: its seed, paths and overrides (from run.json).
+        #[arg(long, value_name = "RUN_DIR")]
+        from: Option<PathBuf>,
+        /// Number of Monte Carlo paths (default: that of --from, else 10000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        paths: Option<u64>,
+        /// Worker threads (default: all cores). Does not change the results.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// Output directory (created if missing; actuals.csv is replaced).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Override a scenario value without editing the file: KEY=VALUE (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Check scenario files and report every problem with its file, line and key.
     Validate {
         #[arg(required = true)]
@@ -315,7 +344,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
     let json_only = |what: &str| -> Result<(), AppError> {
         if say.json {
             return Err(AppError::BadInput(format!(
-                "error: --json: {what} writes its table to a CSV file; --json is for run and compare"
+                "error: --json: {what} writes its table to a CSV file; --json is for run, compare and actuals"
             )));
         }
         Ok(())
@@ -551,6 +580,44 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 files.push("report.html".into());
             }
             say.wrote(&out, &files);
+            Ok(())
+        }
+        Command::Actuals {
+            scenario,
+            actuals,
+            seed,
+            from,
+            paths,
+            threads,
+            out,
+            set,
+        } => {
+            let settings = fundsim::actuals::Settings {
+                seed,
+                from,
+                paths,
+                set,
+            };
+            let prepared = fundsim::actuals::prepare(&scenario, &actuals, &settings)?;
+            if !say.quiet {
+                for note in &prepared.notes {
+                    eprintln!("{note}");
+                }
+            }
+            let pool = pool(threads)?;
+            let bar = Bar(progress_bar(prepared.paths));
+            let report =
+                pool.install(|| fundsim::actuals::actuals_to_dir(&prepared, &out, say.lang, &bar))?;
+            bar.0.finish_and_clear();
+            if say.json {
+                println!("{}", fundsim::actuals::json(&report, &out));
+            }
+            say.table(&fundsim::actuals::table(
+                &report.rows,
+                report.seed,
+                report.paths,
+            ));
+            say.wrote(&out, &names(&report.files));
             Ok(())
         }
         Command::Validate { scenarios, set } => {

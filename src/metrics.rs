@@ -624,10 +624,13 @@ pub struct Column {
 pub struct Catalogue {
     /// Program yearly metrics, then per instrument, then per industry.
     pub yearly: Vec<Column>,
-    /// Program scalars, then per instrument, then `target.<id>` values, then `met.<id>`.
+    /// Program scalars, then per instrument, then `target.<id>` values, then `met.<id>`, then
+    /// `sunk_cost` when the scenario starts from a book.
     pub scalars: Vec<Column>,
     pub n_instruments: usize,
     pub n_targets: usize,
+    /// Whether the scenario starts from a book (`holdings`).
+    pub book: bool,
 }
 
 impl Catalogue {
@@ -681,11 +684,19 @@ impl Catalogue {
                 label: format!("{}达标", t.label),
             });
         }
+        if model.book.is_some() {
+            scalars.push(Column {
+                name: "sunk_cost".into(),
+                unit: Unit::Cny,
+                label: "账面已投入（起始年前已付，不计入财政支出）".into(),
+            });
+        }
         Catalogue {
             yearly,
             scalars,
             n_instruments: model.instruments.len(),
             n_targets: model.targets.len(),
+            book: model.book.is_some(),
         }
     }
 
@@ -732,6 +743,11 @@ impl Catalogue {
     /// Index of `met.<id>` for target `j`.
     pub fn target_met(&self, j: usize) -> usize {
         self.target_value(j) + self.n_targets
+    }
+
+    /// Index of `sunk_cost`, when the scenario starts from a book.
+    pub fn sunk_cost(&self) -> Option<usize> {
+        self.book.then(|| self.target_value(0) + 2 * self.n_targets)
     }
 }
 

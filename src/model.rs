@@ -45,6 +45,159 @@ pub struct Model {
     /// The `[uncertain]` inputs, drawn per path by the run (`crate::uncertain`): set by the
     /// loader ([`crate::app::load_all_with`]), `None` from [`compile`] and for a path's own model.
     pub uncertain: Option<std::sync::Arc<crate::uncertain::Uncertain>>,
+    /// The positions held at the start year (`holdings`); `None` without a book.
+    pub book: Option<BookModel>,
+}
+
+/// The book at the start year in the engine's units: firms that enter as local firms at their
+/// stated state, and the city's positions in them and in partner funds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookModel {
+    pub firms: Vec<BookFirmModel>,
+    pub positions: Vec<BookPositionModel>,
+    /// Per instrument: what it paid before the start year (sunk, not outlay).
+    pub sunk: Vec<Fen>,
+}
+
+/// A firm of the book; years are year indices (negative before the start year).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookFirmModel {
+    pub industry: usize,
+    pub stage: usize,
+    pub birth: i32,
+    pub last_round: i32,
+    /// Post-money of its last round, yuan.
+    pub value: f64,
+    pub revenue: f64,
+}
+
+/// A position of the book: `k` the instrument, `firm` an index into [`BookModel::firms`], `entry`
+/// the year index it was paid (negative).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BookPositionModel {
+    Equity {
+        k: usize,
+        firm: usize,
+        stake: f64,
+        paid: Fen,
+        entry: i32,
+    },
+    Convertible {
+        k: usize,
+        firm: usize,
+        paid: Fen,
+        entry: i32,
+    },
+    Loan {
+        k: usize,
+        firm: usize,
+        principal: Fen,
+        entry: i32,
+    },
+    /// The city's interest in a partner fund, projected at the city's level with
+    /// Takahashi–Alexander from its LP statement (net of fees and carry).
+    Fund {
+        k: usize,
+        commitment: Fen,
+        called: Fen,
+        distributed: Fen,
+        /// The city's share of the reported NAV.
+        nav: Fen,
+        /// Years since its close (the fund's age at the start year).
+        age: u32,
+        vintage: i32,
+    },
+}
+
+/// The book of `f` against its compiled instruments.
+fn book_model(f: &ScenarioFile, instruments: &[InstrumentModel]) -> Option<BookModel> {
+    use crate::holdings::BookPosition as P;
+    // A book of zero rows is the plain scenario.
+    let book = f.book.as_ref().filter(|b| !b.positions.is_empty())?;
+    let start = f.time.start_year;
+    let idx = |y: i64| (y - start) as i32;
+    let k_of = |id: &str| {
+        (instruments.iter())
+            .position(|i| i.id == id)
+            .expect("validated: the book names the scenario's instruments")
+    };
+    let f64_of =
+        |d: rust_decimal::Decimal| rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(0.0);
+    let firms = (book.firms.iter())
+        .map(|b| BookFirmModel {
+            industry: b.industry,
+            stage: b.stage,
+            birth: idx(b.founded),
+            last_round: idx(b.last_round_year),
+            value: f64_of(b.post_money),
+            revenue: b.revenue.map_or(0.0, f64_of),
+        })
+        .collect();
+    let mut sunk = vec![0; instruments.len()];
+    let positions = (book.positions.iter())
+        .map(|p| {
+            let k = k_of(p.instrument());
+            sunk[k] += fen_of(p.sunk());
+            match p {
+                P::Equity {
+                    firm,
+                    stake,
+                    paid,
+                    paid_year,
+                    ..
+                } => BookPositionModel::Equity {
+                    k,
+                    firm: *firm,
+                    stake: f64_of(*stake),
+                    paid: fen_of(*paid),
+                    entry: idx(*paid_year),
+                },
+                P::Convertible {
+                    firm,
+                    paid,
+                    paid_year,
+                    ..
+                } => BookPositionModel::Convertible {
+                    k,
+                    firm: *firm,
+                    paid: fen_of(*paid),
+                    entry: idx(*paid_year),
+                },
+                P::Loan {
+                    firm,
+                    principal,
+                    paid_year,
+                    ..
+                } => BookPositionModel::Loan {
+                    k,
+                    firm: *firm,
+                    principal: fen_of(*principal),
+                    entry: idx(*paid_year),
+                },
+                P::Fund {
+                    commitment,
+                    called,
+                    distributed,
+                    nav,
+                    vintage,
+                    ..
+                } => BookPositionModel::Fund {
+                    k,
+                    commitment: fen_of(*commitment),
+                    called: fen_of(*called),
+                    distributed: fen_of(*distributed),
+                    nav: fen_of(*nav),
+                    age: (start - vintage) as u32,
+                    vintage: idx(*vintage),
+                },
+            }
+        })
+        .collect();
+    Some(BookModel {
+        firms,
+        positions,
+        sunk,
+    })
 }
 
 /// How policy reaches outcomes beyond money.
@@ -1029,6 +1182,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
         })
         .collect();
 
+    let book = book_model(f, &instruments);
     Model {
         name: f.scenario.name.clone(),
         title: f.scenario.title.clone(),
@@ -1061,6 +1215,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
                 * t.city_share.value()
         },
         uncertain: None,
+        book,
     }
 }
 

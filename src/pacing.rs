@@ -128,6 +128,16 @@ impl TaFund {
         }
     }
 
+    /// A fund already `age` years into its life, with `unfunded` fen still to call and a NAV of
+    /// `nav` fen (an LP statement read into the model: a fund of the book).
+    pub fn resume(age: u32, unfunded: Fen, nav: Fen) -> Self {
+        TaFund {
+            age,
+            unfunded: unfunded.max(0),
+            nav_fen: nav.max(0) as f64,
+        }
+    }
+
     /// Years run so far.
     pub fn age(&self) -> u32 {
         self.age

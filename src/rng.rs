@@ -120,6 +120,8 @@ pub mod purpose {
     pub const ARRIVAL: u64 = 0x4E45_5750_0000_0012;
     /// Tag of a large firm arriving without incentives (a: year, b: serial).
     pub const LARGE_FIRM: u64 = 0x4C46_524D_0000_0013;
+    /// Tag of a firm of the book the programme starts from (b: its serial in the book).
+    pub const BOOK: u64 = 0x424F_4F4B_0000_0014;
 }
 /// Stream purposes; industries hash their id into [`industry_firms`] and [`industry_factor`].
 pub const MARKET: u64 = 0;

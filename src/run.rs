@@ -64,7 +64,7 @@ pub struct Deal {
     /// `None` for a sub-fund commitment.
     pub industry: Option<usize>,
     pub firm: Option<u32>,
-    pub entry_year: usize,
+    pub entry_year: i32,
     /// Money the city put in (grant, ticket, loss paid, or capital called).
     pub amount: Fen,
     /// Money back (exit, sale, fees, or fund distributions and buy-out price).

@@ -246,6 +246,8 @@ pub struct Uncertain {
     pub inputs: Vec<Input>,
     /// The merged document without `[uncertain]`.
     base: toml::Table,
+    /// The scenario's book (read once; a document cannot carry it).
+    book: Option<crate::holdings::Book>,
 }
 
 /// A problem with one uncertain input: its key and what is wrong.
@@ -292,7 +294,11 @@ impl Uncertain {
             };
             inputs.push(Input { integer, ..input });
         }
-        let this = Uncertain { inputs, base: doc };
+        let this = Uncertain {
+            inputs,
+            base: doc,
+            book: file.book.clone(),
+        };
         this.check_corners(file)?;
         Ok(this)
     }
@@ -391,7 +397,10 @@ impl Uncertain {
             let input = &self.inputs[i];
             set(&mut doc, &input.key, input.toml(v))?;
         }
-        deserialize(doc)
+        deserialize(doc).map(|mut f| {
+            f.book = self.book.clone();
+            f
+        })
     }
 
     /// The model of a path whose inputs are `values` (a draw of [`Uncertain::draw`]).

@@ -9,58 +9,17 @@ use fundsim::scenario::load_str;
 
 const PATHS: u64 = 20_000;
 
+mod common;
+use common::{one_industry, stage};
+
 /// One industry `x` of `n` seed firms that never move (no rounds, exits or failures), no new
 /// projects, `large` large arrivals a year, over `horizon` years from 2024; `instruments` appended.
 fn scenario(n: u32, large: f64, horizon: u32, instruments: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "clauses"
-[time]
-start_year = 2024
-horizon_years = {horizon}
-[market]
-rho = 0.0
-industry_rho = 0.0
-sensitivity = {{ round = 0, exit = 0, fail = 0, value = 0, exit_value = 0 }}
-[program]
-discount_rate = 0
-recycling = {{ to_pool = 0 }}
-[[industries]]
-id = "x"
-name = "测试"
-arrivals_per_year = 0
-beta_market = 0
-beta_industry = 0
-entry = {{ value = {{ median = "1000万", sigma = 0 }}, revenue = {{ median = "100万", sigma = 0 }} }}
-[[industries.stages]]
-name = "seed"
-dilution = 0.2
-p_round = 0
-p_exit = 0
-p_fail = 0
-exit_multiple = {{ median = 1, sigma = 0 }}
-ipo_share = 0
-revenue_growth = {{ mean = 0, vol = 0 }}
-existing = {{ count = {n}, value = {{ median = "1000万", sigma = 0 }}, revenue = {{ median = "100万", sigma = 0 }}, age = [1, 1] }}
-[[industries.stages]]
-name = "A"
-dilution = 0.2
-step_up = {{ median = 10, sigma = 0 }}
-p_round = 0
-p_exit = 0
-p_fail = 0
-exit_multiple = {{ median = 1, sigma = 0 }}
-ipo_share = 0
-revenue_growth = {{ mean = 0, vol = 0 }}
-[industries.large_arrivals]
-per_year = {large}
-value = {{ median = "10亿", sigma = 0 }}
-revenue = {{ median = "1亿", sigma = 0 }}
-revenue_growth = {{ mean = 0, vol = 0 }}
-{instruments}
-"#
-    )
+    let stages = stage("seed", (0.0, 0.0, 0.0), n) + &stage("A", (0.0, 0.0, 0.0), 0);
+    let large = format!(
+        "[industries.large_arrivals]\nper_year = {large}\nvalue = {{ median = \"10亿\", sigma = 0 }}\nrevenue = {{ median = \"1亿\", sigma = 0 }}\nrevenue_growth = {{ mean = 0, vol = 0 }}\n"
+    );
+    one_industry(horizon, &stages, &(large + instruments))
 }
 
 /// Per-path values of the scalar `name` over `PATHS` paths of `text`.

@@ -772,7 +772,7 @@ proptest! {
                             prop_assert!(is_loan || p.proceeds == 0 || p.listed_year.is_some());
                             prop_assert_eq!(p.exit_year, None);
                         }
-                        _ => prop_assert!(p.exit_year.is_some_and(|e| e >= p.entry_year)),
+                        _ => prop_assert!(p.exit_year.is_some_and(|e| e as i32 >= p.entry_year)),
                     }
                     // Only equity earns; grants and lapsed or failed convertibles return nothing.
                     if matches!(p.outcome, Outcome::Grant | Outcome::Lapsed | Outcome::WrittenOff) {
@@ -796,7 +796,7 @@ proptest! {
                             // default, the covered share of the lost principal (or what the risk
                             // pool could still pay). Fees are the city's only if it keeps them.
                             let subsidy = g.fee_subsidy.apply(p.principal);
-                            let years = p.exit_year.unwrap_or(n - 1) - p.entry_year;
+                            let years = (p.exit_year.unwrap_or(n - 1) as i32 - p.entry_year) as usize;
                             let loss = g.lgd.apply(g.cover.apply(p.principal));
                             let paid_years = match p.outcome {
                                 Outcome::Open => years + 1,

@@ -99,7 +99,7 @@ loss_given_default = "50%"
         // Firm ids interleave local and outside firms; compare local firms by their rank among
         // local firms (their order of creation).
         let rank = |f: u32| sim.firms.local[..f as usize].iter().filter(|l| **l).count();
-        let chosen: Vec<(usize, usize)> = (sim.positions.iter())
+        let chosen: Vec<(i32, usize)> = (sim.positions.iter())
             .filter(|p| p.instrument == k)
             .map(|p| (p.entry_year, rank(p.firm)))
             .collect();

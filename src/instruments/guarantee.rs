@@ -101,7 +101,7 @@ pub(super) fn settle_loan(
     ledger: &mut Ledger,
     rng: &mut Stream,
 ) {
-    if y == p.entry_year {
+    if y as i32 == p.entry_year {
         return;
     }
     let f = p.firm as usize;
@@ -129,7 +129,7 @@ pub(super) fn settle_loan(
         p.outcome = Outcome::Defaulted;
         p.exit_year = Some(y);
         firms.granted[f] &= !bit;
-    } else if y >= p.entry_year + g.term as usize {
+    } else if y as i32 >= p.entry_year + g.term as i32 {
         p.outcome = Outcome::Repaid;
         p.exit_year = Some(y);
         firms.granted[f] &= !bit;

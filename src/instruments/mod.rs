@@ -26,7 +26,7 @@ use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
 use crate::sim::firms::{CITY_INVESTED, Firms, Status, YearEvents};
 use crate::subsidy::{Claim, SubsidyState};
-pub use subfund::{DealTally, Fund, FundState, fund_nav};
+pub use subfund::{DealTally, Fund, FundState, Inherited, fund_nav};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
 /// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).
@@ -163,7 +163,7 @@ pub fn settle(year: &mut Year) {
             match status {
                 Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
                 Status::Listed | Status::Acquired => close(p, Outcome::Lapsed, 0, y, year.ledger),
-                _ if year.firms.last_round[f] == y as i32 && y > p.entry_year => {
+                _ if year.firms.last_round[f] == y as i32 && y as i32 > p.entry_year => {
                     // Converts at this year's round price, less the discount.
                     let price = year.firms.value[f] * (1.0 - c.discount);
                     p.stake = (yuan(p.cost) / price).min(1.0);
@@ -173,7 +173,10 @@ pub fn settle(year: &mut Year) {
                     year.firms.flags[f] |= CITY_INVESTED;
                     year.ledger.conversions[y] += 1;
                 }
-                _ if c.window.is_some_and(|w| y >= p.entry_year + w as usize) => {
+                _ if c
+                    .window
+                    .is_some_and(|w| y as i32 >= p.entry_year + w as i32) =>
+                {
                     close(p, Outcome::Lapsed, 0, y, year.ledger)
                 }
                 _ => {}
@@ -240,11 +243,11 @@ pub fn settle(year: &mut Year) {
                     p.buyback_offered = true;
                     if uniform(&mut year.rngs[p.instrument]) < b.take_up {
                         // Cost plus interest from the day the money went out (the grant).
-                        let price = compound(p.cost, &b.rate, (y - p.entry_year) as u32);
+                        let price = compound(p.cost, &b.rate, (y as i32 - p.entry_year) as u32);
                         close(p, Outcome::BoughtBack, price, y, year.ledger);
                     }
                 } else if let Some((years, discount)) = kind.sell_after()
-                    && y >= p.entry_year + years as usize
+                    && y as i32 >= p.entry_year + years as i32
                 {
                     // A state-held stake is sold through a property-rights exchange: decided now,
                     // paid when the transfer completes, at that year's mark less the sale and

@@ -39,7 +39,7 @@
 
 use super::{Purse, Year, draw_next};
 use crate::model::{BottomUpModel, InstrumentModel, Model, Pacing, SubFundModel};
-use crate::money::{Fen, fen_from_yuan_f64, yuan};
+use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
 use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
 use crate::scenario::{OnShortfall, Recognition};
@@ -58,6 +58,96 @@ pub struct Fund {
     pub end: Option<usize>,
     /// Year index in which private LPs bought the city out, if they did.
     pub city_out: Option<usize>,
+    /// A fund of the book: the city's interest projected from its LP statement, whatever the
+    /// programme's pacing (`None` for funds the programme commits to).
+    pub inherited: Option<Inherited>,
+}
+
+/// A fund of the book: Takahashi–Alexander at the city's level (its waterfall passes everything
+/// to the city: the statement is net of fees and carry).
+#[derive(Debug, Clone)]
+pub struct Inherited {
+    pub params: crate::pacing::TaParams,
+    pub growth_beta: f64,
+    /// The city's commitment (for its unfunded part).
+    pub commitment: Fen,
+    /// Year index of its close (negative).
+    pub vintage: i32,
+    /// What it distributed to the city before the start year (its statement's history).
+    pub distributed: Fen,
+}
+
+impl Fund {
+    /// The city's commitment to this fund.
+    pub fn commitment(&self, fm: &SubFundModel) -> Fen {
+        self.inherited
+            .as_ref()
+            .map_or(fm.city_commitment, |i| i.commitment)
+    }
+
+    /// What the city has paid in so far (a fund of the book: before the start year too).
+    pub fn called(&self) -> Fen {
+        match (&self.inherited, &self.state) {
+            (Some(i), FundState::TakahashiAlexander(ta)) => i.commitment - ta.unfunded(),
+            _ => self.waterfall.totals().city_called,
+        }
+    }
+
+    /// The city's commitment not called yet.
+    pub fn unfunded(&self, fm: &SubFundModel) -> Fen {
+        (self.commitment(fm) - self.called()).max(0)
+    }
+
+    /// The fund of the book held by programme `k`: `called` of `commitment` paid in,
+    /// `distributed` paid out to the city so far, `nav` the city's share of its reported NAV,
+    /// `age` years since its close.
+    pub fn inherited(
+        k: usize,
+        fm: &SubFundModel,
+        (commitment, called, distributed, nav): (Fen, Fen, Fen, Fen),
+        age: u32,
+        vintage: i32,
+    ) -> Fund {
+        // The programme's own Takahashi–Alexander parameters if it has them; else the paper's
+        // venture example over the programme's term (growth beta 0.1, as documented). A fund at or
+        // past its life winds up in the first simulated year.
+        let (mut params, growth_beta) = match &fm.pacing {
+            Pacing::TakahashiAlexander {
+                params,
+                growth_beta,
+            } => (params.clone(), *growth_beta),
+            Pacing::BottomUp(m) => (
+                crate::pacing::TaParams {
+                    life: m.term,
+                    ..crate::pacing::TaParams::default()
+                },
+                0.1,
+            ),
+        };
+        params.life = params.life.max(age + 1);
+        let pass = crate::waterfall::Terms {
+            city_share: RateFen::new(rust_decimal::Decimal::ONE),
+            hurdle: RateFen::new(rust_decimal::Decimal::ZERO),
+            carry: RateFen::new(rust_decimal::Decimal::ZERO),
+            catch_up: None,
+            concession: crate::waterfall::Concession::None,
+        };
+        Fund {
+            instrument: k,
+            start: 0,
+            waterfall: Waterfall::new(pass),
+            state: FundState::TakahashiAlexander(TaFund::resume(age, commitment - called, nav)),
+            end: None,
+            city_out: None,
+            inherited: Some(Inherited {
+                params,
+                growth_beta,
+                commitment,
+                vintage,
+                distributed,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +239,7 @@ pub(super) fn commit(k: usize, fm: &SubFundModel, purse: &Purse, year: &mut Year
             state,
             end: None,
             city_out: None,
+            inherited: None,
         });
     }
 }
@@ -167,12 +258,25 @@ pub(super) fn operate(
         if fund.instrument != k || fund.start > y || fund.end.is_some() {
             continue;
         }
-        if fund.start == y {
+        if fund.start == y && fund.inherited.is_none() {
             year.ledger.funds_closed[y] += 1;
             let i = year.ledger.at(k, y);
             year.ledger.deals[i] += 1;
         }
         let (called, distributable, nav, ended) = match (&mut fund.state, &fm.pacing) {
+            (FundState::TakahashiAlexander(ta), _) if fund.inherited.is_some() => {
+                let inh = fund.inherited.as_ref().expect("checked");
+                let x = mean_factor(inst, year.x);
+                match ta.step(&inh.params, inh.params.growth + inh.growth_beta * x) {
+                    Some(t) => (
+                        t.call,
+                        t.distribution,
+                        fen_from_yuan_f64(t.nav),
+                        ta.is_finished(&inh.params),
+                    ),
+                    None => (0, 0, 0, true),
+                }
+            }
             (FundState::BottomUp(b), Pacing::BottomUp(m)) => {
                 bottom_up_year(k, inst, fm, m, b, y - fund.start, year)
             }

@@ -253,7 +253,7 @@ pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Res
                 d.industry
                     .map_or(String::new(), |i| model.industries[i].id.clone()),
                 d.firm.map_or(String::new(), |f| f.to_string()),
-                year(d.entry_year),
+                (model.start_year + d.entry_year).to_string(),
                 number(yuan(d.amount), Unit::Cny),
                 number(yuan(d.proceeds), Unit::Cny),
                 d.exit_year.map_or(String::new(), year),

@@ -103,7 +103,8 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
         "chunk_paths": crate::run::CHUNK,
         "scenarios": scenarios
             .iter()
-            .map(|(source, file)| serde_json::json!({
+            .map(|(source, file)| {
+                let mut v = serde_json::json!({
                 "name": file.scenario.name,
                 "file": source.path,
                 "sha256": source.sha256,
@@ -116,7 +117,17 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
                 "regimes": file.market.regimes.iter().map(|r| serde_json::json!({
                     "from": r.from, "to": r.to, "shift": r.shift, "label": r.label,
                 })).collect::<Vec<_>>(),
-            }))
+                });
+                if let Some(book) = &file.book {
+                    v["holdings"] = serde_json::json!({
+                        "file": book.path,
+                        "sha256": book.sha256,
+                        "firms": book.firms.len(),
+                        "positions": book.positions.len(),
+                    });
+                }
+                v
+            })
             .collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&value).expect("json");

@@ -43,6 +43,9 @@ pub enum LoadError {
     },
     #[error("{}", render(.0))]
     Invalid(Vec<Diagnostic>),
+    /// A file the scenario names (its holdings) cannot be read.
+    #[error("{0}")]
+    Other(String),
 }
 
 fn render(diags: &[Diagnostic]) -> String {
@@ -150,7 +153,29 @@ pub fn load_file_with(
     let n_files = layers.len();
     let sets = override_layers(&layers, overrides)?;
     layers.extend(sets);
-    let file = load_layers(&layers)?;
+    let mut file = load_layers(&layers)?;
+    if let Some(name) = &file.holdings {
+        // Relative to the file that wrote `holdings` (an override: to the working directory).
+        let owner = (layers.iter().enumerate().rev())
+            .find(|(_, l)| parse(l).is_ok_and(|d| d.get_ref().get("holdings").is_some()))
+            .map_or(n_files - 1, |(i, _)| i);
+        let dir = if owner < n_files {
+            Path::new(&layers[owner].name)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        } else {
+            PathBuf::new()
+        };
+        let csv = dir.join(name);
+        let shown = csv.display().to_string();
+        file.book = Some(
+            crate::holdings::read(&csv, &shown, &file).map_err(|e| match e {
+                crate::holdings::BookError::Io(m) => LoadError::Other(m),
+                crate::holdings::BookError::Invalid(d) => LoadError::Invalid(d),
+            })?,
+        );
+    }
     layers.truncate(n_files);
     let top = layers.pop().expect("the file itself");
     Ok((
@@ -373,14 +398,18 @@ pub fn load_str(name: &str, text: &str) -> Result<ScenarioFile, LoadError> {
         sha256: String::new(),
     };
     let doc = parse(&layer)?;
-    if let Some(value) = doc.get_ref().get("extends") {
-        return Err(invalid(
-            name,
-            text,
-            value.span(),
-            "extends",
-            "extends needs a scenario read from a file".into(),
-        ));
+    for key in ["extends", "holdings"] {
+        if let Some(value) = doc.get_ref().get(key) {
+            return Err(invalid(
+                name,
+                text,
+                value.span(),
+                key,
+                format!(
+                    "{key} needs a scenario read from a file (its path is relative to the file)"
+                ),
+            ));
+        }
     }
     load_layers(std::slice::from_ref(&layer))
 }

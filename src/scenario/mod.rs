@@ -43,6 +43,13 @@ pub struct ScenarioFile {
     /// `[uncertain]`: inputs we do not know, each drawn per path from its distribution.
     #[serde(default)]
     pub uncertain: std::collections::BTreeMap<String, UncertainInput>,
+    /// The book the programme starts from: a CSV of positions already held (`crate::holdings`),
+    /// relative to the file that names it.
+    #[serde(default)]
+    pub holdings: Option<String>,
+    /// The book as read (set by the loader; `None` without `holdings`).
+    #[serde(skip)]
+    pub book: Option<crate::holdings::Book>,
 }
 
 /// One entry of `[uncertain]`: the distribution of an input (named by its `--set` key) over the

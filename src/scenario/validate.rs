@@ -19,7 +19,7 @@ pub struct Issue {
 }
 
 /// Largest amount accepted anywhere (1e15 yuan): far above any fiscal budget, and its fen fit in i64.
-const MAX_YUAN: i64 = 1_000_000_000_000_000;
+pub const MAX_YUAN: i64 = 1_000_000_000_000_000;
 /// At most this many instruments (grant eligibility is a bit set per firm).
 pub const MAX_INSTRUMENTS: usize = 64;
 /// At most this many industries and stages (stored as bytes).
@@ -530,6 +530,13 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         c.fail(
             root.key("scenario").key("name"),
             "the scenario name is empty: give a short name for the output's scenario column".into(),
+        );
+    }
+
+    if f.holdings.as_ref().is_some_and(|h| h.trim().is_empty()) {
+        c.fail(
+            root.key("holdings"),
+            "empty: name the CSV file of the positions held at the start year (relative to this file)".into(),
         );
     }
 

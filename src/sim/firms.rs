@@ -198,6 +198,8 @@ pub struct Firms {
     pub outside: Vec<Vec<u32>>,
     /// Listed firms, local or not: their price moves every year.
     pub listed: Vec<u32>,
+    /// Id of the book's first firm (the book's firms follow in its order).
+    pub book_start: u32,
 }
 
 /// What happened in the firm population in one year, over all industries.
@@ -582,7 +584,12 @@ impl Firms {
             let parent = self.industry_keys[i];
             for (s, st) in ind.stages.iter().enumerate() {
                 let Some(ex) = &st.existing else { continue };
-                for j in 0..ex.count {
+                // The book's firms are part of the local base: each takes the place of one firm of
+                // its industry and stage (the last ones), so the base keeps its size.
+                let in_book = (model.book.iter().flat_map(|b| &b.firms))
+                    .filter(|b| b.industry == i && b.stage == s)
+                    .count();
+                for j in 0..(ex.count as usize).saturating_sub(in_book) {
                     let key = rng::child(parent, purpose::EXISTING, s as u64, j as u64);
                     let mut c = counter(key, 0, purpose::CREATE);
                     let value = amount(ex.value, &mut c);
@@ -611,6 +618,28 @@ impl Firms {
                     let last = ind.stages.len() - 1;
                     self.push(i, last, Status::Established, 0, value, revenue, 1.0, key);
                 }
+            }
+        }
+        // The book's firms, at their stated state: stage, founding year, last round and its
+        // post-money (their age and the time since that round set their hazards and the
+        // staleness of their marks). Each draws from its own key, so the rest of the path is the
+        // same with or without the book.
+        self.book_start = self.status.len() as u32;
+        if let Some(book) = &model.book {
+            for (j, b) in book.firms.iter().enumerate() {
+                let key = rng::child(self.industry_keys[b.industry], purpose::BOOK, 0, j as u64);
+                let id = self.push(
+                    b.industry,
+                    b.stage,
+                    Status::Active,
+                    b.birth,
+                    b.value,
+                    b.revenue,
+                    1.0,
+                    key,
+                );
+                self.last_round[id as usize] = b.last_round;
+                self.supported[id as usize] = true;
             }
         }
     }

@@ -116,6 +116,73 @@ impl<'m> PathSim<'m> {
         })
     }
 
+    /// The positions of the book, held from the start year: stakes, 拨投 grants not yet
+    /// converted and guaranteed loans in the book's firms, and the city's interests in partner
+    /// funds. What they cost was paid before the start year (sunk): nothing is booked as outlay.
+    fn open_book(&mut self, book: &crate::model::BookModel) {
+        use crate::ledger::{Outcome, Position};
+        use crate::model::BookPositionModel as P;
+        let base = self.firms.book_start;
+        for p in &book.positions {
+            match *p {
+                P::Equity {
+                    k,
+                    firm,
+                    stake,
+                    paid,
+                    entry,
+                } => {
+                    let f = base + firm as u32;
+                    let mut pos = Position::paid(k, f, 0, paid, Outcome::Open);
+                    pos.entry_year = entry;
+                    pos.stake = stake;
+                    pos.retention_entry = self.firms.retention[f as usize];
+                    self.firms.flags[f as usize] |= firms::CITY_INVESTED;
+                    self.positions.push(pos);
+                }
+                P::Convertible {
+                    k,
+                    firm,
+                    paid,
+                    entry,
+                } => {
+                    let mut pos = Position::paid(k, base + firm as u32, 0, paid, Outcome::Pending);
+                    pos.entry_year = entry;
+                    self.positions.push(pos);
+                }
+                P::Loan {
+                    k,
+                    firm,
+                    principal,
+                    entry,
+                } => {
+                    let f = base + firm as u32;
+                    let mut pos = Position::paid(k, f, 0, 0, Outcome::Open);
+                    pos.entry_year = entry;
+                    pos.principal = principal;
+                    self.firms.granted[f as usize] |= 1u64 << k;
+                    self.positions.push(pos);
+                }
+                P::Fund {
+                    k,
+                    commitment,
+                    called,
+                    distributed,
+                    nav,
+                    age,
+                    vintage,
+                } => {
+                    let crate::model::KindModel::SubFund(fm) = &self.model.instruments[k].kind
+                    else {
+                        unreachable!("validated: fund rows name sub-fund programmes")
+                    };
+                    let amounts = (commitment, called, distributed, nav);
+                    (self.funds).push(Fund::inherited(k, fm, amounts, age, vintage));
+                }
+            }
+        }
+    }
+
     /// The `deals.csv` row of a sub-fund commitment of the last path.
     pub fn fund_deal(&self, path: u64, fund: &Fund) -> crate::run::Deal {
         let crate::model::KindModel::SubFund(fm) = &self.model.instruments[fund.instrument].kind
@@ -141,13 +208,24 @@ impl<'m> PathSim<'m> {
             instrument: fund.instrument,
             industry: None,
             firm: None,
-            entry_year: fund.start,
-            amount: totals.city_called,
-            proceeds: totals.city + totals.buyout_paid_to_city,
+            // A fund of the book: its close, everything the city paid in (sunk calls too), and
+            // no share of the fund's size (its statement gives the city's amounts only).
+            entry_year: fund
+                .inherited
+                .as_ref()
+                .map_or(fund.start as i32, |i| i.vintage),
+            amount: fund.called(),
+            proceeds: totals.city
+                + totals.buyout_paid_to_city
+                + fund.inherited.as_ref().map_or(0, |i| i.distributed),
             exit_year: fund.city_out.or(fund.end),
             outcome,
             converted_year: None,
-            stake: fm.city_commitment as f64 / fm.fund_size as f64,
+            stake: if fund.inherited.is_some() {
+                0.0
+            } else {
+                fm.city_commitment as f64 / fm.fund_size as f64
+            },
             holding,
         }
     }
@@ -200,6 +278,9 @@ impl<'m> PathSim<'m> {
         self.subsidy_states.clear();
         self.subsidy_states
             .resize_with(model.instruments.len(), SubsidyState::default);
+        if let Some(book) = &model.book {
+            self.open_book(book);
+        }
 
         let mut pool: Fen = 0;
         for y in 0..n_years {
@@ -466,7 +547,7 @@ impl<'m> PathSim<'m> {
                 else {
                     unreachable!("funds belong to sub-fund programmes")
                 };
-                (fm.city_commitment - f.waterfall.totals().city_called).max(0)
+                f.unfunded(fm)
             })
             .sum();
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;

@@ -275,6 +275,9 @@ pub(super) fn finish(sim: &mut PathSim) {
         s[sim.catalogue.target_value(j)] = unit_value;
         s[sim.catalogue.target_met(j)] = if met { 1.0 } else { 0.0 };
     }
+    if let (Some(i), Some(book)) = (sim.catalogue.sunk_cost(), &model.book) {
+        s[i] = yuan(book.sunk.iter().sum());
+    }
 }
 
 /// A sub-fund programme's commitments over the path: what the city committed to its funds that
@@ -297,11 +300,10 @@ fn fund_books(sim: &PathSim) -> Vec<FundBook> {
             continue;
         };
         let b = &mut books[fund.instrument];
-        let called = fund.waterfall.totals().city_called;
-        b.committed += fm.city_commitment;
-        b.called += called;
+        b.committed += fund.commitment(fm);
+        b.called += fund.called();
         if fund.end.is_none() && fund.city_out.is_none() {
-            b.unfunded += (fm.city_commitment - called).max(0);
+            b.unfunded += fund.unfunded(fm);
         }
         if let FundState::BottomUp(bu) = &fund.state {
             b.recognised += bu.recognised;
@@ -326,7 +328,7 @@ fn expected_guarantee_loss(sim: &PathSim) -> f64 {
             continue;
         };
         let f = p.firm as usize;
-        let left = (p.entry_year + g.term as usize).saturating_sub(last) as i32;
+        let left = (p.entry_year + g.term as i32 - last as i32).max(0);
         let fail = match sim.firms.status[f] {
             crate::sim::firms::Status::Active => {
                 let st = &model.industries[sim.firms.industry[f] as usize].stages

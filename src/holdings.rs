@@ -1,0 +1,743 @@
+//! A fund's book at the start year: the positions a programme already holds (`holdings =
+//! "book.csv"` in a scenario), read from a CSV as a spreadsheet exports it.
+//!
+//! One row per position, its columns by name (any order; a column no row needs may be left out;
+//! an empty cell is "not given"):
+//!
+//! | column | rows | meaning |
+//! |---|---|---|
+//! | `instrument` | all | id of one of the scenario's instruments; its kind says what the row is |
+//! | `firm` | firm rows | the firm's name (rows naming the same firm of the same industry are one firm) |
+//! | `industry`, `stage` | firm rows | the firm's industry id and its current stage |
+//! | `founded` | firm rows | year of founding (its age sets its hazards and the unicorn age limit) |
+//! | `last_round_year`, `post_money` | firm rows | its last round: year and post-money (the mark, and its staleness) |
+//! | `revenue` | firm rows | its yearly revenue, where the industry models revenue |
+//! | `stake` | equity | the share of the firm the city holds (`"8%"` or `0.08`) |
+//! | `paid`, `paid_year` | equity, 拨投, loans | what the city paid and when (for a loan: `paid_year` is the year it was made) |
+//! | `principal` | loans | outstanding principal of a guaranteed loan |
+//! | `commitment`, `called`, `distributed`, `nav`, `vintage` | sub-funds | the city's commitment, what the fund has called and distributed to the city so far, the city's share of its reported NAV, the year of its close |
+//!
+//! What a row is follows from its instrument: `direct_equity`, `co_investment` and `prize_equity`
+//! rows are equity stakes; `convertible_grant` rows are grants paid and not yet converted (拨投
+//! pending); `guarantee` rows are outstanding guaranteed loans; `sub_fund` rows are the city's
+//! interest in a partner fund. Grants, subsidies, incentives and allowances leave no position to
+//! simulate and are refused. Money is yuan and may be written with 万/亿 as in the scenario.
+//! Every cell is checked; a problem names the file, the row's line, the column, the value and what
+//! is allowed.
+
+use crate::money::{parse_money, parse_rate};
+use crate::scenario::ScenarioFile;
+use crate::scenario::locate::Diagnostic;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// At most this many rows: each is a firm or a fund simulated on every path.
+pub const MAX_ROWS: usize = 100_000;
+
+/// The book, validated against its scenario.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Book {
+    /// The file as the scenario names it (resolved), for messages and `run.json`.
+    pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex (`run.json`).
+    pub sha256: String,
+    pub firms: Vec<BookFirm>,
+    pub positions: Vec<BookPosition>,
+}
+
+/// A firm the book holds something in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookFirm {
+    pub name: String,
+    /// Index into the scenario's industries.
+    pub industry: usize,
+    /// Index into the industry's stages.
+    pub stage: usize,
+    pub founded: i64,
+    pub last_round_year: i64,
+    /// Yuan.
+    pub post_money: Decimal,
+    pub revenue: Option<Decimal>,
+}
+
+/// What the row holds; `instrument` is the instrument's id, `firm` an index into [`Book::firms`],
+/// amounts in yuan, years calendar years.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BookPosition {
+    Equity {
+        instrument: String,
+        firm: usize,
+        stake: Decimal,
+        paid: Decimal,
+        paid_year: i64,
+    },
+    Convertible {
+        instrument: String,
+        firm: usize,
+        paid: Decimal,
+        paid_year: i64,
+    },
+    Loan {
+        instrument: String,
+        firm: usize,
+        principal: Decimal,
+        paid_year: i64,
+    },
+    Fund {
+        instrument: String,
+        commitment: Decimal,
+        called: Decimal,
+        distributed: Decimal,
+        nav: Decimal,
+        vintage: i64,
+    },
+}
+
+impl BookPosition {
+    pub fn instrument(&self) -> &str {
+        match self {
+            BookPosition::Equity { instrument, .. }
+            | BookPosition::Convertible { instrument, .. }
+            | BookPosition::Loan { instrument, .. }
+            | BookPosition::Fund { instrument, .. } => instrument,
+        }
+    }
+
+    /// Money the city paid before the start year for this position (sunk): the equity or grant
+    /// paid, the fund's calls; a guaranteed loan's principal was the bank's, so nothing.
+    pub fn sunk(&self) -> Decimal {
+        match self {
+            BookPosition::Equity { paid, .. } | BookPosition::Convertible { paid, .. } => *paid,
+            BookPosition::Loan { .. } => Decimal::ZERO,
+            BookPosition::Fund { called, .. } => *called,
+        }
+    }
+}
+
+const COLUMNS: [&str; 17] = [
+    "instrument",
+    "firm",
+    "industry",
+    "stage",
+    "founded",
+    "last_round_year",
+    "post_money",
+    "revenue",
+    "stake",
+    "paid",
+    "paid_year",
+    "principal",
+    "commitment",
+    "called",
+    "distributed",
+    "nav",
+    "vintage",
+];
+const FIRM_COLUMNS: [&str; 7] = [
+    "firm",
+    "industry",
+    "stage",
+    "founded",
+    "last_round_year",
+    "post_money",
+    "revenue",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum RowKind {
+    Equity,
+    Convertible,
+    Loan,
+    Fund,
+}
+
+impl RowKind {
+    fn of(kind: &str) -> Option<RowKind> {
+        match kind {
+            "direct_equity" | "co_investment" | "prize_equity" => Some(RowKind::Equity),
+            "convertible_grant" => Some(RowKind::Convertible),
+            "guarantee" => Some(RowKind::Loan),
+            "sub_fund" => Some(RowKind::Fund),
+            _ => None,
+        }
+    }
+
+    /// The columns a row of this kind reads besides `instrument`; required unless optional.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            RowKind::Equity => &[
+                "firm",
+                "industry",
+                "stage",
+                "founded",
+                "last_round_year",
+                "post_money",
+                "revenue",
+                "stake",
+                "paid",
+                "paid_year",
+            ],
+            RowKind::Convertible => &[
+                "firm",
+                "industry",
+                "stage",
+                "founded",
+                "last_round_year",
+                "post_money",
+                "revenue",
+                "paid",
+                "paid_year",
+            ],
+            RowKind::Loan => &[
+                "firm",
+                "industry",
+                "stage",
+                "founded",
+                "last_round_year",
+                "post_money",
+                "revenue",
+                "principal",
+                "paid_year",
+            ],
+            RowKind::Fund => &["commitment", "called", "distributed", "nav", "vintage"],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            RowKind::Equity => "an equity stake",
+            RowKind::Convertible => "a convertible grant (拨投) not yet converted",
+            RowKind::Loan => "a guaranteed loan",
+            RowKind::Fund => "a sub-fund interest",
+        }
+    }
+}
+
+/// Why the book cannot be used (bad input, exit 2).
+#[derive(Debug)]
+pub enum BookError {
+    Io(String),
+    Invalid(Vec<Diagnostic>),
+}
+
+/// One record's text and where its fields start, for located messages.
+struct Located<'a> {
+    file: &'a str,
+    text: &'a str,
+    /// Byte offset of the record in `text`.
+    start: usize,
+    /// Byte offsets of each field within the record (unquoted records; else all at 0).
+    fields: Vec<usize>,
+    end: usize,
+}
+
+impl Located<'_> {
+    fn diag(&self, field: Option<usize>, key: &str, message: String) -> Diagnostic {
+        let at = field.and_then(|i| self.fields.get(i).copied()).unwrap_or(0);
+        let from = (self.start + at).min(self.end);
+        // To the end of the field (the next field's comma), else of the line.
+        let to = field
+            .and_then(|i| self.fields.get(i + 1))
+            .map_or(self.end, |&next| {
+                (self.start + next).saturating_sub(1).min(self.end)
+            });
+        let to = if to > from { to } else { self.end.max(from) };
+        Diagnostic::new(self.file, self.text, from..to, key.to_string(), message)
+    }
+}
+
+/// Reads and validates the book at `path` (named `shown` in messages) against `file`.
+pub fn read(path: &std::path::Path, shown: &str, file: &ScenarioFile) -> Result<Book, BookError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        BookError::Io(format!(
+            "error: {shown}: cannot read the holdings file: {e}"
+        ))
+    })?;
+    let sha256: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        BookError::Io(format!(
+            "error: {shown}: the holdings file is not UTF-8 (byte {}): save it as CSV UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    parse(shown, &text, file).map(|b| Book { sha256, ..b })
+}
+
+/// [`read`] on text already in memory.
+pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = text.len() - body.len();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut records = Vec::new();
+    for result in reader.records() {
+        match result {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                let at = e.position().map_or(0, |p| p.byte() as usize) + bom;
+                let located = Located {
+                    file: shown,
+                    text,
+                    start: at,
+                    fields: vec![],
+                    end: line_end(text, at),
+                };
+                diags.push(located.diag(None, "", format!("not a CSV row: {e}")));
+                return Err(BookError::Invalid(diags));
+            }
+        }
+    }
+    let locate = |r: &csv::StringRecord| -> Located<'_> {
+        let start = r.position().map_or(0, |p| p.byte() as usize) + bom;
+        let end = line_end(text, start);
+        let raw = &text[start..end];
+        // Field offsets for unquoted rows (the common export); quoted rows point at their start.
+        let fields = if raw.contains('"') {
+            vec![0; r.len()]
+        } else {
+            let mut at = 0;
+            raw.split(',')
+                .map(|f| {
+                    let o = at;
+                    at += f.len() + 1;
+                    o
+                })
+                .collect()
+        };
+        Located {
+            file: shown,
+            text,
+            start,
+            fields,
+            end,
+        }
+    };
+    let Some(header) = records.first() else {
+        // An empty file is an empty book.
+        return Ok(Book {
+            path: shown.to_string(),
+            ..Book::default()
+        });
+    };
+    let h = locate(header);
+    let mut column: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        let name = name.trim();
+        if !COLUMNS.contains(&name) {
+            diags.push(h.diag(
+                Some(i),
+                name,
+                format!(
+                    "unknown column \"{name}\": allowed are {}",
+                    COLUMNS.join(", ")
+                ),
+            ));
+        } else if column
+            .insert(COLUMNS[COLUMNS.iter().position(|c| *c == name).unwrap()], i)
+            .is_some()
+        {
+            diags.push(h.diag(Some(i), name, format!("column \"{name}\" appears twice")));
+        }
+    }
+    if !column.contains_key("instrument") {
+        diags.push(h.diag(
+            None,
+            "instrument",
+            "the header has no instrument column: every row names the instrument that holds the position".into(),
+        ));
+    }
+    if !diags.is_empty() {
+        return Err(BookError::Invalid(diags));
+    }
+    if records.len() - 1 > MAX_ROWS {
+        return Err(BookError::Invalid(vec![h.diag(
+            None,
+            "",
+            format!(
+                "{} rows: at most {MAX_ROWS} positions (each is simulated on every path)",
+                records.len() - 1
+            ),
+        )]));
+    }
+
+    let start = file.time.start_year;
+    let kinds: HashMap<&str, &str> = (file.instruments.common().into_iter())
+        .map(|c| (c.id, c.kind))
+        .collect();
+    let mut book = Book {
+        path: shown.to_string(),
+        ..Book::default()
+    };
+    // (industry, name) → (firm index, the line of the row that first described it).
+    let mut firm_ids: HashMap<(usize, String), (usize, usize)> = HashMap::new();
+    let issues = std::cell::RefCell::new(diags);
+    for record in &records[1..] {
+        let at = locate(record);
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue; // a blank line of a spreadsheet export
+        }
+        let cell = |name: &str| -> Option<(usize, &str)> {
+            let i = *column.get(name)?;
+            let v = record.get(i)?.trim();
+            (!v.is_empty()).then_some((i, v))
+        };
+        let bad = |name: &str, message: String| {
+            let i = column.get(name).copied();
+            issues.borrow_mut().push(at.diag(i, name, message));
+        };
+        let Some((_, id)) = cell("instrument") else {
+            bad(
+                "instrument",
+                "empty: name the instrument that holds the position".into(),
+            );
+            continue;
+        };
+        let Some(kind) = kinds.get(id).copied() else {
+            let mut known: Vec<&str> = kinds.keys().copied().collect();
+            known.sort_unstable();
+            bad(
+                "instrument",
+                format!(
+                    "\"{id}\" is not an instrument of the scenario: allowed are {}",
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        let Some(row) = RowKind::of(kind) else {
+            bad(
+                "instrument",
+                format!(
+                    "\"{id}\" is a {kind}: money it paid leaves no position to simulate; leave the row out (equity, 拨投 grants not yet converted, guaranteed loans and sub-fund interests are held)"
+                ),
+            );
+            continue;
+        };
+        for name in COLUMNS.iter().skip(1) {
+            if !row.columns().contains(name)
+                && let Some((_, v)) = cell(name)
+            {
+                bad(
+                    name,
+                    format!(
+                        "\"{v}\" is not used for {} (instrument {id}): leave it empty",
+                        row.name()
+                    ),
+                );
+            }
+        }
+        let money = |name: &str, positive: bool| -> Option<Decimal> {
+            let Some((_, v)) = cell(name) else {
+                bad(name, format!("missing: {} needs {name}", row.name()));
+                return None;
+            };
+            match parse_money(v) {
+                Ok(m) if m > Decimal::ZERO || (!positive && m == Decimal::ZERO) => {
+                    if m > Decimal::from(crate::scenario::validate::MAX_YUAN) {
+                        bad(name, format!("amount {v} is too large: at most 1e15 yuan"));
+                        None
+                    } else {
+                        Some(m)
+                    }
+                }
+                Ok(_) => {
+                    let allowed = if positive { "more than 0" } else { "0 or more" };
+                    bad(
+                        name,
+                        format!("amount {v} is not allowed: must be {allowed}"),
+                    );
+                    None
+                }
+                Err(_) => {
+                    bad(
+                        name,
+                        format!(
+                            "\"{v}\" is not an amount: write yuan, or with 万/亿 (\"200万\", \"1.5亿\")"
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let year = |name: &str, lo: i64, hi: i64, what: &str| -> Option<i64> {
+            let Some((_, v)) = cell(name) else {
+                bad(name, format!("missing: {} needs {name}", row.name()));
+                return None;
+            };
+            match v.parse::<i64>() {
+                Ok(y) if (lo..=hi).contains(&y) => Some(y),
+                _ => {
+                    bad(
+                        name,
+                        format!("\"{v}\" is not allowed: a year from {lo} to {hi} ({what})"),
+                    );
+                    None
+                }
+            }
+        };
+        match row {
+            RowKind::Fund => {
+                let commitment = money("commitment", true);
+                let called = money("called", false);
+                let distributed = money("distributed", false);
+                let nav = money("nav", false);
+                let vintage = year(
+                    "vintage",
+                    start - 50,
+                    start - 1,
+                    "the fund closed before the start year",
+                );
+                if let (Some(c), Some(k)) = (commitment, called)
+                    && k > c
+                {
+                    let shown = |n: &str| cell(n).map_or("", |(_, v)| v).to_string();
+                    bad(
+                        "called",
+                        format!(
+                            "{} called is more than the commitment of {}: a fund calls at most what was committed",
+                            shown("called"),
+                            shown("commitment")
+                        ),
+                    );
+                    continue;
+                }
+                if let (
+                    Some(commitment),
+                    Some(called),
+                    Some(distributed),
+                    Some(nav),
+                    Some(vintage),
+                ) = (commitment, called, distributed, nav, vintage)
+                {
+                    book.positions.push(BookPosition::Fund {
+                        instrument: id.to_string(),
+                        commitment,
+                        called,
+                        distributed,
+                        nav,
+                        vintage,
+                    });
+                }
+            }
+            _ => {
+                // The firm.
+                let name = cell("firm").map(|(_, v)| v.to_string());
+                if name.is_none() {
+                    bad(
+                        "firm",
+                        format!("missing: {} needs the firm's name", row.name()),
+                    );
+                }
+                let industry = match cell("industry") {
+                    None => {
+                        bad(
+                            "industry",
+                            format!("missing: {} needs the firm's industry", row.name()),
+                        );
+                        None
+                    }
+                    Some((_, v)) => {
+                        let found = file.industries.iter().position(|i| i.id == v);
+                        if found.is_none() {
+                            let ids: Vec<&str> =
+                                file.industries.iter().map(|i| i.id.as_str()).collect();
+                            bad(
+                                "industry",
+                                format!("unknown industry \"{v}\": allowed are {}", ids.join(", ")),
+                            );
+                        }
+                        found
+                    }
+                };
+                let stage = industry.and_then(|i| {
+                    let ind = &file.industries[i];
+                    match cell("stage") {
+                        None => {
+                            bad(
+                                "stage",
+                                format!("missing: {} needs the firm's current stage", row.name()),
+                            );
+                            None
+                        }
+                        Some((_, v)) => {
+                            let found = ind.stages.iter().position(|s| s.name == v);
+                            if found.is_none() {
+                                let names: Vec<&str> =
+                                    ind.stages.iter().map(|s| s.name.as_str()).collect();
+                                bad(
+                                    "stage",
+                                    format!(
+                                        "unknown stage \"{v}\" of industry {}: allowed are {}",
+                                        ind.id,
+                                        names.join(", ")
+                                    ),
+                                );
+                            }
+                            found
+                        }
+                    }
+                });
+                let founded = year(
+                    "founded",
+                    start - 100,
+                    start,
+                    "founded before or in the start year",
+                );
+                let last = year(
+                    "last_round_year",
+                    founded.unwrap_or(start - 100),
+                    start - 1,
+                    "the last round before the start year, not before the firm was founded",
+                );
+                let post_money = money("post_money", true);
+                let models_revenue =
+                    industry.is_some_and(|i| file.industries[i].entry.revenue.is_some());
+                let revenue = match (cell("revenue").is_some(), models_revenue) {
+                    (true, _) => money("revenue", false),
+                    (false, true) => {
+                        bad(
+                            "revenue",
+                            format!(
+                                "missing: industry {} models revenue, so its firms need revenue",
+                                file.industries[industry.unwrap()].id
+                            ),
+                        );
+                        None
+                    }
+                    (false, false) => None,
+                };
+                let firm = match (name, industry, stage, founded, last, post_money) {
+                    (
+                        Some(name),
+                        Some(industry),
+                        Some(stage),
+                        Some(founded),
+                        Some(last),
+                        Some(post_money),
+                    ) if revenue.is_some() || !models_revenue => {
+                        let f = BookFirm {
+                            name: name.clone(),
+                            industry,
+                            stage,
+                            founded,
+                            last_round_year: last,
+                            post_money,
+                            revenue,
+                        };
+                        match firm_ids.get(&(industry, name.clone())) {
+                            Some(&(j, first)) if book.firms[j] != f => {
+                                bad(
+                                    "firm",
+                                    format!(
+                                        "\"{name}\" is described differently on line {first}: rows of one firm must agree on {}",
+                                        FIRM_COLUMNS.join(", ")
+                                    ),
+                                );
+                                None
+                            }
+                            Some(&(j, _)) => Some(j),
+                            None => {
+                                book.firms.push(f);
+                                let j = book.firms.len() - 1;
+                                firm_ids.insert((industry, name), (j, line));
+                                Some(j)
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                let paid_year = year(
+                    "paid_year",
+                    founded.unwrap_or(start - 100),
+                    start - 1,
+                    "paid before the start year, not before the firm was founded",
+                );
+                let position = match row {
+                    RowKind::Equity => {
+                        let stake = match cell("stake") {
+                            None => {
+                                bad(
+                                    "stake",
+                                    "missing: an equity stake needs the share of the firm held"
+                                        .into(),
+                                );
+                                None
+                            }
+                            Some((_, v)) => match parse_rate(v) {
+                                Ok(s) if s > Decimal::ZERO && s <= Decimal::ONE => Some(s),
+                                _ => {
+                                    bad(
+                                        "stake",
+                                        format!(
+                                            "\"{v}\" is not a share of the firm: allowed is more than 0 and at most 1 (or \"0.5%\" to \"100%\")"
+                                        ),
+                                    );
+                                    None
+                                }
+                            },
+                        };
+                        let paid = money("paid", false);
+                        match (firm, stake, paid, paid_year) {
+                            (Some(firm), Some(stake), Some(paid), Some(paid_year)) => {
+                                Some(BookPosition::Equity {
+                                    instrument: id.to_string(),
+                                    firm,
+                                    stake,
+                                    paid,
+                                    paid_year,
+                                })
+                            }
+                            _ => None,
+                        }
+                    }
+                    RowKind::Convertible => match (firm, money("paid", true), paid_year) {
+                        (Some(firm), Some(paid), Some(paid_year)) => {
+                            Some(BookPosition::Convertible {
+                                instrument: id.to_string(),
+                                firm,
+                                paid,
+                                paid_year,
+                            })
+                        }
+                        _ => None,
+                    },
+                    RowKind::Loan => match (firm, money("principal", true), paid_year) {
+                        (Some(firm), Some(principal), Some(paid_year)) => {
+                            Some(BookPosition::Loan {
+                                instrument: id.to_string(),
+                                firm,
+                                principal,
+                                paid_year,
+                            })
+                        }
+                        _ => None,
+                    },
+                    RowKind::Fund => unreachable!("handled above"),
+                };
+                book.positions.extend(position);
+            }
+        }
+    }
+    let diags = issues.into_inner();
+    if diags.is_empty() {
+        Ok(book)
+    } else {
+        Err(BookError::Invalid(diags))
+    }
+}
+
+/// The byte offset of the end of the line starting at `at` (without its line break).
+fn line_end(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n)
+}

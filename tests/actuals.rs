@@ -1,0 +1,394 @@
+//! `fundsim actuals`: the percentile against a closed form, the same paths as `fundsim run`, the
+//! command line end to end, bad ledgers, and thread-independence.
+
+mod common;
+
+use assert_cmd::Command;
+use fundsim::actuals::{self, Band};
+use fundsim::app::load_all;
+use fundsim::lang::Lang;
+use fundsim::metrics::Catalogue;
+use fundsim::run::{RunSettings, Silent};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn fundsim() -> Command {
+    Command::cargo_bin("fundsim").expect("binary")
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn load(path: &str) -> fundsim::app::Loaded {
+    load_all(&[repo(path)]).expect("scenario loads").remove(0)
+}
+
+/// Rows of a CSV file written by fundsim (BOM stripped), header first.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(
+        text.starts_with('\u{feff}'),
+        "{} has no BOM",
+        path.display()
+    );
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn mid_rank_percentile_by_hand() {
+    let v = [1, 2, 2, 3];
+    assert_eq!(actuals::percentile(&v, 0), 0.0);
+    assert_eq!(actuals::percentile(&v, 1), 0.125); // (0 + 1/2) / 4
+    assert_eq!(actuals::percentile(&v, 2), 0.5); // (1 + 2/2) / 4
+    assert_eq!(actuals::percentile(&v, 3), 0.875);
+    assert_eq!(actuals::percentile(&v, 4), 1.0);
+    assert!(actuals::percentile(&[], 4).is_nan());
+}
+
+/// New projects in the one year of `poisson.toml` are Poisson(5): the reported percentile of k
+/// projects is P(N < k) + P(N = k)/2 within 4 MCSE, and the band flag follows the Poisson p05 and
+/// p95.
+#[test]
+fn poisson_percentiles_match_the_closed_form() {
+    let lambda = 5.0;
+    let paths = 20_000u64;
+    assert!(common::POISSON.contains("arrivals_per_year = 5"));
+    let s = load("tests/data/poisson.toml");
+    let model = &s.model;
+    let pmf = |k: u32| common::tail(lambda, k) - common::tail(lambda, k + 1);
+    let cdf = |k: i64| {
+        if k < 0 {
+            0.0
+        } else {
+            1.0 - common::tail(lambda, k as u32 + 1)
+        }
+    };
+    // The Poisson quantiles: the smallest k with P(N ≤ k) ≥ q (the CDF is far from 5% and 95%
+    // around them, so the sample quantiles of 20,000 paths land on the same integers).
+    let quantile = |q: f64| (0..).find(|&k| cdf(k) >= q).unwrap();
+    let (p05, p95) = (quantile(0.05), quantile(0.95));
+    assert_eq!((p05, p95), (2, 9));
+
+    let ledger: String = "year,projects_landed\n2024,0\n".into();
+    let entries = actuals::parse_ledger(&ledger, "poisson.csv", model).unwrap();
+    let cells = [(entries[0].column, entries[0].year_index)];
+    let values = actuals::simulate(model, 11, paths, &cells, &Silent).remove(0);
+    assert_eq!(values.len() as u64, paths);
+    for k in 0..=14u32 {
+        let text = format!("year,projects_landed\n2024,{k}\n");
+        let entries = actuals::parse_ledger(&text, "poisson.csv", model).unwrap();
+        let row = actuals::compare(model, &entries, vec![values.clone()], Lang::Zh).remove(0);
+        let exact = cdf(i64::from(k) - 1) + pmf(k) / 2.0;
+        let mcse = (exact * (1.0 - exact) / paths as f64).sqrt();
+        assert!(
+            (row.percentile - exact).abs() <= 4.0 * mcse,
+            "k = {k}: percentile {} against {exact} (MCSE {mcse})",
+            row.percentile
+        );
+        let band = if i64::from(k) < p05 {
+            Band::Below
+        } else if i64::from(k) > p95 {
+            Band::Above
+        } else {
+            Band::Inside
+        };
+        assert_eq!(row.band, band, "k = {k}");
+        assert_eq!((row.p05, row.p95), (p05 as f64, p95 as f64));
+        assert_eq!(row.actual, f64::from(k));
+    }
+}
+
+/// The values simulated here are those of `fundsim run` with the same seed: per metric and year,
+/// the exact sums (money to the fen) and counts of the run's yearly accumulators agree, with and
+/// without `[uncertain]` inputs.
+#[test]
+fn the_same_paths_as_a_run() {
+    for (file, paths) in [
+        ("tests/data/tiny.toml", 600),
+        ("scenarios/uncertain_effects.toml", 40),
+    ] {
+        let s = load(file);
+        let model = &s.model;
+        let run = fundsim::run::run(model, RunSettings::new(paths, 5), &Silent);
+        let catalogue = Catalogue::for_model(model);
+        let cells: Vec<(usize, usize)> = (0..catalogue.yearly.len())
+            .flat_map(|m| (0..model.n_years).map(move |y| (m, y)))
+            .collect();
+        let values = actuals::simulate(model, 5, paths, &cells, &Silent);
+        for (&(m, y), v) in cells.iter().zip(&values) {
+            let cell = &run.yearly[m * model.n_years + y];
+            assert_eq!(v.len() as u64, paths);
+            assert_eq!(
+                v.iter().map(|&x| x as i128).sum::<i128>(),
+                cell.sum,
+                "{file}: {} in year {y}",
+                catalogue.yearly[m].name
+            );
+        }
+        // And not merely by accident: another seed differs somewhere.
+        let other = actuals::simulate(model, 6, paths, &cells, &Silent);
+        assert_ne!(values, other, "{file}");
+    }
+}
+
+/// A value of `yearly.csv` (p05, p50, ...) for a metric and year.
+fn yearly(dir: &Path, year: &str, metric: &str, column: &str) -> String {
+    let rows = csv_rows(&dir.join("yearly.csv"));
+    let at = rows[0].iter().position(|h| h == column).unwrap();
+    let row = (rows.iter())
+        .find(|r| r[1] == year && r[2] == metric)
+        .unwrap_or_else(|| panic!("no {metric} {year} in yearly.csv"));
+    row[at].clone()
+}
+
+#[test]
+fn cli_end_to_end_on_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = repo("scenarios/nantong_baseline.toml");
+    let run_dir = dir.path().join("run");
+    fundsim()
+        .arg("--quiet")
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "256", "--seed", "7", "--out"])
+        .arg(&run_dir)
+        .assert()
+        .success();
+    // Inside: 2024's projects at their median, the 2024 outlay at its median written in 万 (the
+    // sketch's median, within 0.1%); above: an impossible number of projects in 2025.
+    let p50 = yearly(&run_dir, "2024", "projects_landed", "p50");
+    let outlay: f64 = yearly(&run_dir, "2024", "fiscal_outlay", "p50")
+        .parse()
+        .unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(
+        &ledger,
+        format!(
+            "\u{feff}year,projects_landed,fiscal_outlay,money_back\r\n2024,{p50},{:.1}万,\r\n2025,100000,,\r\n",
+            outlay / 1e4
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("act");
+    let output = fundsim()
+        .arg("actuals")
+        .arg(&scenario)
+        .arg("--actuals")
+        .arg(&ledger)
+        .args(["--seed", "7", "--paths", "256", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout
+            .contains("1 of 3 actuals lie outside their simulated p05–p95 band (0 below, 1 above)"),
+        "{stdout}"
+    );
+    let rows = csv_rows(&out.join("actuals.csv"));
+    assert_eq!(
+        rows[0],
+        [
+            "scenario",
+            "year",
+            "metric",
+            "label",
+            "actual",
+            "p05",
+            "p50",
+            "p95",
+            "percentile",
+            "band"
+        ]
+    );
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let find = |year: &str, metric: &str| {
+        (rows.iter())
+            .find(|r| r[1] == year && r[2] == metric)
+            .unwrap_or_else(|| panic!("no row {year} {metric}: {rows:?}"))
+            .clone()
+    };
+    let projects = find("2024", "projects_landed");
+    assert_eq!(projects[0], "nantong_baseline");
+    assert_eq!(projects[3], "新落户科创项目");
+    assert_eq!(projects[4], p50);
+    // Counts: the exact quantiles are those of the run's yearly.csv (its sketch is exact for
+    // counts): the same 256 paths.
+    for (i, q) in [(5, "p05"), (6, "p50"), (7, "p95")] {
+        assert_eq!(projects[i], yearly(&run_dir, "2024", "projects_landed", q));
+    }
+    assert_eq!(projects[9], "inside");
+    let pct: f64 = projects[8].parse().unwrap();
+    assert!(pct > 0.2 && pct < 0.8, "{pct}");
+    let money = find("2024", "fiscal_outlay");
+    assert_eq!(money[9], "inside");
+    let actual: f64 = money[4].parse().unwrap();
+    assert!((actual - outlay).abs() < 1e4, "{actual} vs {outlay}");
+    let above = find("2025", "projects_landed");
+    assert_eq!((above[8].as_str(), above[9].as_str()), ("1", "above"));
+
+    // --from the run's directory: its seed and paths, the same bytes.
+    let from = dir.path().join("from");
+    fundsim()
+        .arg("--quiet")
+        .arg("actuals")
+        .arg(&scenario)
+        .arg("--actuals")
+        .arg(&ledger)
+        .arg("--from")
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(&from)
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(
+        fs::read(from.join("actuals.csv")).unwrap(),
+        fs::read(out.join("actuals.csv")).unwrap()
+    );
+
+    // --json: the same rows as JSON.
+    let output = fundsim()
+        .args(["--json", "actuals"])
+        .arg(&scenario)
+        .arg("--actuals")
+        .arg(&ledger)
+        .arg("--from")
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(&from)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["seed"], 7);
+    assert_eq!(doc["paths"], 256);
+    assert_eq!(doc["outside_band"], 1);
+    assert_eq!(doc["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["rows"][2]["band"], "above");
+}
+
+/// A ledger with one problem: exit code 2, a message naming the file, the line and the column, and
+/// nothing written.
+fn rejected(ledger: &str, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ledger.csv");
+    fs::write(&file, ledger).unwrap();
+    let out = dir.path().join("out");
+    let output = fundsim()
+        .arg("actuals")
+        .arg(repo("tests/data/tiny.toml"))
+        .arg("--actuals")
+        .arg(&file)
+        .args(["--paths", "10", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for e in expect {
+        assert!(stderr.contains(e), "{e:?} not in: {stderr}");
+    }
+    assert!(!out.exists(), "the output directory was created");
+}
+
+#[test]
+fn bad_ledgers_are_located_and_write_nothing() {
+    // An unknown metric, with the closest name.
+    rejected(
+        "year,projects_landed,money_bak\n2024,3,100万\n",
+        &[
+            "ledger.csv:1: column 3 \"money_bak\"",
+            "unknown metric",
+            "did you mean money_back",
+            "<instrument> one of frontier, equity",
+        ],
+    );
+    // A year the scenario does not simulate (tiny: 2024–2033).
+    rejected(
+        "year,projects_landed\n2024,3\n2040,5\n",
+        &[
+            "ledger.csv:3: column 1 \"year\": value \"2040\"",
+            "2024–2033",
+        ],
+    );
+    // Not a number.
+    rejected(
+        "year,projects_landed,fiscal_outlay\n2024,3,lots\n",
+        &[
+            "ledger.csv:2: column 3 \"fiscal_outlay\": value \"lots\"",
+            "not an amount",
+        ],
+    );
+    // A count that is not whole.
+    rejected(
+        "year,projects_landed\n2024,2.5\n",
+        &[
+            "ledger.csv:2: column 2 \"projects_landed\": value \"2.5\"",
+            "whole number",
+        ],
+    );
+    // The same year twice, the same metric twice.
+    rejected(
+        "year,projects_landed\n2024,3\n2025,4\n2024,5\n",
+        &["ledger.csv:4: column 1", "also on line 2"],
+    );
+    rejected(
+        "year,exits,exits\n2024,3,4\n",
+        &["ledger.csv:1: column 3 \"exits\"", "also column 2"],
+    );
+    // Every problem at once.
+    rejected(
+        "year,projects_landed,fiscal_outlay\n2024,x,1亿\n2025,3,y\n",
+        &["ledger.csv:2: column 2", "ledger.csv:3: column 3"],
+    );
+}
+
+#[test]
+fn same_bytes_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(
+        &ledger,
+        "year,projects_landed,fiscal_outlay,exits,deals.frontier\n2024,9,,1,\n2026,12,3000万,2,3\n",
+    )
+    .unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        // 700 paths: three chunks, so two threads really split the work.
+        let output = fundsim()
+            .env("RAYON_NUM_THREADS", threads)
+            .arg("actuals")
+            .arg(repo("tests/data/tiny.toml"))
+            .arg("--actuals")
+            .arg(&ledger)
+            .args([
+                "--paths",
+                "700",
+                "--seed",
+                "3",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        (fs::read(out.join("actuals.csv")).unwrap(), output.stdout)
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(csv_rows(&dir.path().join("t1/actuals.csv")).len(), 7);
+    assert!(
+        one == two,
+        "actuals.csv or stdout differs between 1 and 2 threads"
+    );
+}

@@ -1,0 +1,260 @@
+//! Starting from a fund's book (`holdings = "book.csv"`): hand-worked results of a book with no
+//! randomness left, a book of zero rows is the plain scenario, the example book runs, and bad
+//! rows are located (file, line, column) with exit 2 and nothing written.
+
+use assert_cmd::Command;
+use fundsim::model::compile;
+use fundsim::run::{RunSettings, Silent, run};
+use fundsim::scenario::load_file;
+use std::path::Path;
+
+mod common;
+use common::{one_industry, stage};
+
+const PATHS: u64 = 64;
+
+/// Writes `scenario.toml` (naming `book.csv` when `book` is given) and the book into `dir`.
+fn write(dir: &Path, scenario: &str, book: Option<&str>) -> std::path::PathBuf {
+    let mut text = String::new();
+    if let Some(b) = book {
+        std::fs::write(dir.join("book.csv"), b).unwrap();
+        text.push_str("holdings = \"book.csv\"\n");
+    }
+    text.push_str(scenario);
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Per-path values of each named scalar.
+fn scalars(path: &Path, names: &[&str]) -> Vec<Vec<f64>> {
+    let (_, file) = load_file(path).unwrap_or_else(|e| panic!("{e}"));
+    let model = compile(&file);
+    let result = run(&model, RunSettings::new(PATHS, 7), &Silent);
+    names
+        .iter()
+        .map(|n| {
+            let i = (result.catalogue.scalars.iter())
+                .position(|c| c.name == *n)
+                .unwrap_or_else(|| panic!("no scalar {n}"));
+            result.scalars[i].clone()
+        })
+        .collect()
+}
+
+/// Stage A firms are all acquired in their first year at 2× their mark; marks do not age.
+fn certain_exit(instruments: &str) -> String {
+    let stages = stage("seed", (0.0, 0.0, 0.0), 0) + &stage("A", (0.0, 1.0, 0.0), 0);
+    let after = format!(
+        "[valuation]\nstale_decay = 0\nstate_transfer_discount = 0\nstate_transfer_delay_years = 0\n{instruments}"
+    );
+    one_industry(3, &stages, &after)
+}
+
+const EQUITY: &str = r#"
+[[instruments.direct_equity]]
+id = "equity"
+budget = 0
+ticket = "100万"
+max_round_share = "50%"
+"#;
+
+const HEADER: &str = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,stake,paid,paid_year\n";
+
+#[test]
+fn one_stake_with_no_randomness_left_pays_the_hand_worked_amount() {
+    // The city holds 10% of firm f (stage A, last round 2023 at 1亿), paid 500万 in 2023. Stage A
+    // firms are acquired in 2024 with certainty at 2 × the mark: 2亿, so the city receives
+    // 10% × 2亿 = 2000万 in 2024, on every path. The 500万 was paid before 2024: sunk, not outlay.
+    // Net fiscal cost = outlay 0 − money back 2000万 − holdings 0 = −2000万.
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!("{HEADER}equity,f,x,A,2020,2023,1亿,100万,10%,500万,2023\n");
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let names = [
+        "money_back",
+        "sunk_cost",
+        "fiscal_outlay",
+        "holdings_value",
+        "net_fiscal_cost",
+        "money_back.equity",
+    ];
+    let v = scalars(&path, &names);
+    let expect = [2e7, 5e6, 0.0, 0.0, -2e7, 2e7];
+    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
+        assert!(
+            values.iter().all(|&x| x == want),
+            "{name}: {:?} (want {want} on every path)",
+            &values[..4]
+        );
+    }
+}
+
+#[test]
+fn an_inherited_fund_at_the_end_of_its_life_winds_up_in_the_first_year() {
+    // A Takahashi–Alexander programme (life 10, rates 25%/33.3%/50%, growth 10%, no market
+    // loading). The city's interest: commitment 4000万, called 3000万 (1000万 unfunded),
+    // distributed 500万, NAV 3000万, closed 2015: age 9 at the start of 2024, so 2024 is year
+    // t = 10 = L. Call C = RC_10 × 1000万 = 50% × 1000万 = 500万 (new fiscal outlay); the final
+    // year distributes NAV × (1 + G) + C = 3300万 + 500万 = 3800万. Sunk: the 3000万 called.
+    let dir = tempfile::tempdir().unwrap();
+    let fund = r#"
+[[instruments.sub_fund]]
+id = "fof"
+budget = 0
+fund_size = "2亿"
+city_share = "20%"
+takahashi_alexander = { contribution_rates = [0.25, 0.333, 0.5], life = 10, bow = 2.5, yield = 0, growth = 0.1, growth_beta = 0 }
+"#;
+    let book = "instrument,commitment,called,distributed,nav,vintage\nfof,4000万,3000万,500万,3000万,2015\n";
+    let path = write(dir.path(), &certain_exit(fund), Some(book));
+    let names = ["fiscal_outlay", "money_back", "sunk_cost", "holdings_value"];
+    let v = scalars(&path, &names);
+    let expect = [5e6, 3.8e7, 3e7, 0.0];
+    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
+        assert!(
+            values.iter().all(|&x| (x - want).abs() < 0.01),
+            "{name}: {:?} (want {want})",
+            &values[..4]
+        );
+    }
+}
+
+#[test]
+fn a_pending_grant_converts_at_the_next_round_and_a_loan_runs_to_its_term() {
+    // A 拨投 grant of 500万 paid in 2023 to a seed firm valued 1000万. Seed firms raise their A round
+    // in 2024 with certainty (step-up 10×: post-money 1亿) and A firms are acquired the year after
+    // at 2 × 1亿. The grant converts at the A round: 500万 / 1亿 = 5%, diluted by nothing after,
+    // so the city receives 5% × 2亿 = 1000万 in 2025. A 1000万 loan to the same firm made in 2023,
+    // term 3 years, no defaults: repaid in 2026 — unless its firm is acquired first, which does not
+    // end a loan; the fee goes to the guarantor. Money back = 1000万; sunk = 500万 (the loan's
+    // principal was the bank's).
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage("seed", (1.0, 0.0, 0.0), 0) + &stage("A", (0.0, 1.0, 0.0), 0);
+    let instruments = r#"
+[valuation]
+stale_decay = 0
+state_transfer_discount = 0
+state_transfer_delay_years = 0
+[[instruments.convertible_grant]]
+id = "bgt"
+budget = 0
+amount = "500万"
+[[instruments.guarantee]]
+id = "guar"
+volume = 0
+loan_size = "1000万"
+term_years = 3
+cover_share = "40%"
+fee_rate = "0.5%"
+base_default_rate = 0
+loss_given_default = "60%"
+"#;
+    let scenario = one_industry(4, &stages, instruments);
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,paid,paid_year,principal\n\
+                bgt,g,x,seed,2023,2023,1000万,100万,500万,2023,\n\
+                guar,g,x,seed,2023,2023,1000万,100万,,2023,1000万\n";
+    let path = write(dir.path(), &scenario, Some(book));
+    let names = ["money_back", "sunk_cost", "money_back.bgt", "fiscal_outlay"];
+    let v = scalars(&path, &names);
+    let expect = [1e7, 5e6, 1e7, 0.0];
+    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
+        assert!(
+            values.iter().all(|&x| (x - want).abs() < 0.01),
+            "{name}: {:?} (want {want})",
+            &values[..4]
+        );
+    }
+}
+
+#[test]
+fn a_book_of_zero_rows_is_the_plain_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::create_dir_all(&empty).unwrap();
+    let base = std::fs::read_to_string("scenarios/nantong_baseline.toml").unwrap();
+    let a = write(&plain, &base, None);
+    let b = write(&empty, &base, Some(&format!("\u{feff}{HEADER}")));
+    let out = |scenario: &Path, dir: &str| {
+        let out = tempfile::tempdir().unwrap();
+        Command::cargo_bin("fundsim")
+            .unwrap()
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "--paths",
+                "300",
+                "--seed",
+                "5",
+                "--quiet",
+            ])
+            .arg("--out")
+            .arg(out.path().join(dir))
+            .assert()
+            .success();
+        out
+    };
+    let (x, y) = (out(&a, "o"), out(&b, "o"));
+    for f in ["summary.csv", "yearly.csv", "targets.csv", "indicators.csv"] {
+        let p = std::fs::read(x.path().join("o").join(f)).unwrap();
+        let q = std::fs::read(y.path().join("o").join(f)).unwrap();
+        assert!(
+            p == q,
+            "{f} differs between the plain scenario and an empty book"
+        );
+    }
+}
+
+#[test]
+fn the_example_book_runs_and_its_positions_pay() {
+    // The bundled example: the book adds its proceeds to money back, and its cost is sunk.
+    let names = ["money_back.equity", "sunk_cost", "money_back.fof"];
+    let v = scalars(Path::new("scenarios/nantong_book.toml"), &names);
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    // Sunk: 10 stakes (2.65亿) + 6 拨投 grants (3000万) + fund calls (8800万) = 3.83亿, exactly.
+    assert!(v[1].iter().all(|&x| x == 3.83e8), "{:?}", &v[1][..3]);
+    assert!(mean(&v[0]) > 0.0, "the stakes return money");
+    assert!(mean(&v[2]) > 0.0);
+}
+
+#[test]
+fn bad_rows_are_located_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!(
+        "{HEADER}equity,f,x,A,2020,2023,1亿,100万,10%,500万,2023\n\
+         equity,h,x,B,2020,2023,1亿,100万,10%,500万,2023\n\
+         equity,k,x,A,2020,2023,1亿,100万,250%,500万,2023\n\
+         equity,f,x,A,2020,2022,1亿,100万,5%,300万,2022\n"
+    );
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("fundsim")
+        .unwrap()
+        .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let csv = dir.path().join("book.csv").display().to_string();
+    for expected in [
+        format!("{csv}:3:"),
+        "stage: unknown stage \"B\" of industry x: allowed are seed, A".to_string(),
+        format!("{csv}:4:"),
+        "stake: \"250%\" is not a share of the firm".to_string(),
+        format!("{csv}:5:"),
+        "firm: \"f\" is described differently on line 2".to_string(),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+    assert!(!out.exists(), "nothing may be written on bad input");
+    // A missing book is bad input too.
+    std::fs::remove_file(dir.path().join("book.csv")).unwrap();
+    let assert = Command::cargo_bin("fundsim")
+        .unwrap()
+        .args(["validate", path.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("cannot read the holdings file"), "{err}");
+}
