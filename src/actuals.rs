@@ -110,23 +110,6 @@ pub fn percentile(sorted: &[i64], actual: i64) -> f64 {
     (below + at_or_below) as f64 / (2 * sorted.len()) as f64
 }
 
-/// Type-7 quantile (`PERCENTILE.INC`, as `summary.csv` and `yearly.csv`) of sorted integers.
-fn quantile(sorted: &[i64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    let frac = h - lo as f64;
-    let a = sorted[lo] as f64;
-    if frac == 0.0 {
-        a
-    } else {
-        a + (sorted[hi] as f64 - a) * frac
-    }
-}
-
 /// Simulates paths `0..paths` of `model` with `seed`, exactly as `fundsim run` does, and returns
 /// for each `(column, year_index)` of `cells` its value on every path, in path order (fen or
 /// counts). Chunks of [`CHUNK`] paths run in parallel; the result does not depend on threads.
@@ -201,7 +184,10 @@ pub fn compare(
             v.sort_unstable();
             let col = &catalogue.yearly[e.column];
             let scale = if col.unit == Unit::Cny { 100.0 } else { 1.0 };
-            let (p05, p50, p95) = (quantile(&v, 0.05), quantile(&v, 0.5), quantile(&v, 0.95));
+            // Type-7 quantiles (`PERCENTILE.INC`), as summary.csv and yearly.csv.
+            let sorted: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+            let q = |p: f64| crate::stats::quantile_sorted(&sorted, p);
+            let (p05, p50, p95) = (q(0.05), q(0.5), q(0.95));
             let a = e.actual as f64;
             let band = if a < p05 {
                 Band::Below

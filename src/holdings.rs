@@ -538,54 +538,33 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         format!("missing: {} needs the firm's name", row.name()),
                     );
                 }
-                let industry = match cell("industry") {
-                    None => {
+                // A name among `options`, or a located message that lists them.
+                let choose = |column: &str, unknown: &str, options: &[&str]| -> Option<usize> {
+                    let Some((_, v)) = cell(column) else {
                         bad(
-                            "industry",
-                            format!("missing: {} needs the firm's industry", row.name()),
+                            column,
+                            format!("missing: {} needs the firm's {column}", row.name()),
                         );
-                        None
+                        return None;
+                    };
+                    let found = options.iter().position(|o| *o == v);
+                    if found.is_none() {
+                        bad(
+                            column,
+                            format!(
+                                "unknown {unknown} \"{v}\": allowed are {}",
+                                options.join(", ")
+                            ),
+                        );
                     }
-                    Some((_, v)) => {
-                        let found = file.industries.iter().position(|i| i.id == v);
-                        if found.is_none() {
-                            let ids: Vec<&str> =
-                                file.industries.iter().map(|i| i.id.as_str()).collect();
-                            bad(
-                                "industry",
-                                format!("unknown industry \"{v}\": allowed are {}", ids.join(", ")),
-                            );
-                        }
-                        found
-                    }
+                    found
                 };
+                let ids: Vec<&str> = file.industries.iter().map(|i| i.id.as_str()).collect();
+                let industry = choose("industry", "industry", &ids);
                 let stage = industry.and_then(|i| {
                     let ind = &file.industries[i];
-                    match cell("stage") {
-                        None => {
-                            bad(
-                                "stage",
-                                format!("missing: {} needs the firm's current stage", row.name()),
-                            );
-                            None
-                        }
-                        Some((_, v)) => {
-                            let found = ind.stages.iter().position(|s| s.name == v);
-                            if found.is_none() {
-                                let names: Vec<&str> =
-                                    ind.stages.iter().map(|s| s.name.as_str()).collect();
-                                bad(
-                                    "stage",
-                                    format!(
-                                        "unknown stage \"{v}\" of industry {}: allowed are {}",
-                                        ind.id,
-                                        names.join(", ")
-                                    ),
-                                );
-                            }
-                            found
-                        }
-                    }
+                    let names: Vec<&str> = ind.stages.iter().map(|s| s.name.as_str()).collect();
+                    choose("stage", &format!("stage of industry {}", ind.id), &names)
                 });
                 let founded = year(
                     "founded",

@@ -42,6 +42,17 @@ fn scalars(path: &Path, names: &[&str]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// Asserts that each named scalar is `want` (to the fen) on every path.
+fn every_path(path: &Path, names: &[&str], want: &[f64]) {
+    for ((name, values), want) in names.iter().zip(scalars(path, names)).zip(want) {
+        assert!(
+            values.iter().all(|&x| (x - want).abs() < 0.005),
+            "{name}: {:?} (want {want} on every path)",
+            &values[..4]
+        );
+    }
+}
+
 /// Stage A firms are all acquired in their first year at 2× their mark; marks do not age.
 fn certain_exit(instruments: &str) -> String {
     let stages = stage("seed", (0.0, 0.0, 0.0), 0) + &stage("A", (0.0, 1.0, 0.0), 0);
@@ -78,15 +89,7 @@ fn one_stake_with_no_randomness_left_pays_the_hand_worked_amount() {
         "net_fiscal_cost",
         "money_back.equity",
     ];
-    let v = scalars(&path, &names);
-    let expect = [2e7, 5e6, 0.0, 0.0, -2e7, 2e7];
-    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
-        assert!(
-            values.iter().all(|&x| x == want),
-            "{name}: {:?} (want {want} on every path)",
-            &values[..4]
-        );
-    }
+    every_path(&path, &names, &[2e7, 5e6, 0.0, 0.0, -2e7, 2e7]);
 }
 
 #[test]
@@ -108,15 +111,7 @@ takahashi_alexander = { contribution_rates = [0.25, 0.333, 0.5], life = 10, bow 
     let book = "instrument,commitment,called,distributed,nav,vintage\nfof,4000万,3000万,500万,3000万,2015\n";
     let path = write(dir.path(), &certain_exit(fund), Some(book));
     let names = ["fiscal_outlay", "money_back", "sunk_cost", "holdings_value"];
-    let v = scalars(&path, &names);
-    let expect = [5e6, 3.8e7, 3e7, 0.0];
-    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
-        assert!(
-            values.iter().all(|&x| (x - want).abs() < 0.01),
-            "{name}: {:?} (want {want})",
-            &values[..4]
-        );
-    }
+    every_path(&path, &names, &[5e6, 3.8e7, 3e7, 0.0]);
 }
 
 #[test]
@@ -155,15 +150,7 @@ loss_given_default = "60%"
                 guar,g,x,seed,2023,2023,1000万,100万,,2023,1000万\n";
     let path = write(dir.path(), &scenario, Some(book));
     let names = ["money_back", "sunk_cost", "money_back.bgt", "fiscal_outlay"];
-    let v = scalars(&path, &names);
-    let expect = [1e7, 5e6, 1e7, 0.0];
-    for ((name, values), want) in names.iter().zip(&v).zip(expect) {
-        assert!(
-            values.iter().all(|&x| (x - want).abs() < 0.01),
-            "{name}: {:?} (want {want})",
-            &values[..4]
-        );
-    }
+    every_path(&path, &names, &[1e7, 5e6, 1e7, 0.0]);
 }
 
 #[test]
@@ -239,7 +226,7 @@ fn bad_rows_are_located_and_nothing_is_written() {
     let csv = dir.path().join("book.csv").display().to_string();
     for expected in [
         format!("{csv}:3:"),
-        "stage: unknown stage \"B\" of industry x: allowed are seed, A".to_string(),
+        "stage: unknown stage of industry x \"B\": allowed are seed, A".to_string(),
         format!("{csv}:4:"),
         "stake: \"250%\" is not a share of the firm".to_string(),
         format!("{csv}:5:"),
