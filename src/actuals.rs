@@ -788,6 +788,24 @@ pub fn prepare(scenario: &Path, ledger: &Path, settings: &Settings) -> Result<Pr
                     ));
                 }
                 let sha = entry.get("sha256").and_then(|s| s.as_str());
+                // The files it extends and its book count too: any of them changed changes the paths.
+                let hashes = |v: Option<&serde_json::Value>| -> Vec<String> {
+                    let one = |x: &serde_json::Value| x.get("sha256").and_then(|s| s.as_str()).map(str::to_string);
+                    match v {
+                        Some(serde_json::Value::Array(a)) => a.iter().filter_map(one).collect(),
+                        Some(x) => one(x).into_iter().collect(),
+                        None => Vec::new(),
+                    }
+                };
+                let bases_now: Vec<String> = (loaded.source.bases.iter()).map(|(_, h)| h.clone()).collect();
+                let book_now: Vec<String> = (loaded.file.book.iter()).map(|b| b.sha256.clone()).collect();
+                if hashes(entry.get("extends")) != bases_now || hashes(entry.get("holdings")) != book_now {
+                    notes.push(format!(
+                        "note: --from {}: a file {} extends or its holdings have changed since that run (their SHA-256 differ): the paths are not those of that run",
+                        dir.display(),
+                        loaded.source.path
+                    ));
+                }
                 if sha.is_some_and(|s| s != loaded.source.sha256) {
                     notes.push(format!(
                         "note: --from {}: {} has changed since that run (its SHA-256 differs): the paths are not those of that run",

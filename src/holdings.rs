@@ -414,6 +414,17 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             );
             continue;
         };
+        if kind == "guarantee"
+            && (file.instruments.guarantee.iter()).any(|g| g.id == id && g.risk_pool.is_some())
+        {
+            bad(
+                "instrument",
+                format!(
+                    "\"{id}\" has a risk-compensation pool: the book cannot carry its loans yet (the pool's balance at the start year is not in the book); hold them under a guarantee programme without a pool"
+                ),
+            );
+            continue;
+        }
         let Some(row) = RowKind::of(kind) else {
             bad(
                 "instrument",
@@ -569,8 +580,8 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 let founded = year(
                     "founded",
                     start - 100,
-                    start,
-                    "founded before or in the start year",
+                    start - 1,
+                    "founded before the start year (its last round came before it)",
                 );
                 let last = year(
                     "last_round_year",
@@ -680,6 +691,18 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         }
                     }
                     RowKind::Convertible => match (firm, money("paid", true), paid_year) {
+                        (Some(_), Some(_), Some(y))
+                            if window_of(file, id).is_some_and(|w| y + w <= start) =>
+                        {
+                            bad(
+                                "paid_year",
+                                format!(
+                                    "{y}: the grant's conversion window of {} years ended before {start}; a grant that lapsed leaves nothing to hold, leave the row out",
+                                    window_of(file, id).unwrap_or(0)
+                                ),
+                            );
+                            None
+                        }
                         (Some(firm), Some(paid), Some(paid_year)) => {
                             Some(BookPosition::Convertible {
                                 instrument: id.to_string(),
@@ -691,6 +714,16 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         _ => None,
                     },
                     RowKind::Loan => match (firm, money("principal", true), paid_year) {
+                        (Some(_), Some(_), Some(y)) if y + loan_term(file, id) <= start => {
+                            bad(
+                                "paid_year",
+                                format!(
+                                    "{y}: the programme's loans run {} years, so this one was repaid before {start}; leave the row out",
+                                    loan_term(file, id)
+                                ),
+                            );
+                            None
+                        }
                         (Some(firm), Some(principal), Some(paid_year)) => {
                             Some(BookPosition::Loan {
                                 instrument: id.to_string(),
@@ -719,4 +752,18 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
 fn line_end(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
     text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n)
+}
+
+/// The conversion window of convertible-grant programme `id`, in years, if it has one.
+fn window_of(file: &ScenarioFile, id: &str) -> Option<i64> {
+    (file.instruments.convertible_grant.iter())
+        .find(|c| c.id == id)
+        .and_then(|c| c.conversion_window_years)
+}
+
+/// The loan term of guarantee programme `id`, in years.
+fn loan_term(file: &ScenarioFile, id: &str) -> i64 {
+    (file.instruments.guarantee.iter())
+        .find(|g| g.id == id)
+        .map_or(0, |g| g.term_years)
 }

@@ -54,6 +54,9 @@ pub struct Model {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookModel {
     pub firms: Vec<BookFirmModel>,
+    /// Per industry, per stage: how many of the book's firms are there (each takes the place of a
+    /// firm of the local base).
+    pub in_cell: Vec<Vec<usize>>,
     pub positions: Vec<BookPositionModel>,
     /// Per instrument: what it paid before the start year (sunk, not outlay).
     pub sunk: Vec<Fen>,
@@ -133,6 +136,12 @@ fn book_model(f: &ScenarioFile, instruments: &[InstrumentModel]) -> Option<BookM
             revenue: b.revenue.map_or(0.0, f64_of),
         })
         .collect();
+    let mut in_cell: Vec<Vec<usize>> = (f.industries.iter())
+        .map(|i| vec![0; i.stages.len()])
+        .collect();
+    for b in &book.firms {
+        in_cell[b.industry][b.stage] += 1;
+    }
     let mut sunk = vec![0; instruments.len()];
     let positions = (book.positions.iter())
         .map(|p| {
@@ -195,6 +204,7 @@ fn book_model(f: &ScenarioFile, instruments: &[InstrumentModel]) -> Option<BookM
         .collect();
     Some(BookModel {
         firms,
+        in_cell,
         positions,
         sunk,
     })

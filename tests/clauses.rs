@@ -212,6 +212,14 @@ fn clause_keys_are_validated_with_located_messages() {
             "a table by industry names every industry",
         ),
         (
+            base(
+                &(rule("exclusive_group = \"eda\"\nitem_total_cap = \"1万\"") + &rule("exclusive_group = \"eda\"")),
+                "exclusive = { eda = \"larger\" }",
+            ),
+            "instruments.subsidy[0].rules[0].item_total_cap",
+            "not allowed on a rule of an exclusive group",
+        ),
+        (
             base(&rule("claimants = \"large_arrivals\"").replace("= 0.5", "= 1.5"), ""),
             "instruments.subsidy[0].rules[0].events_per_firm_year",
             "a probability that a large arrival claims",

@@ -235,6 +235,27 @@ fn bad_rows_are_located_and_nothing_is_written() {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
     }
     assert!(!out.exists(), "nothing may be written on bad input");
+    // Positions that hold nothing any more are refused: a loan whose 3-year term ended before
+    // 2024, a 拨投 grant whose 2-year conversion window has passed.
+    let scenario = certain_exit(
+        "[[instruments.guarantee]]\nid = \"guar\"\nvolume = 0\nloan_size = \"100万\"\nterm_years = 3\ncover_share = \"40%\"\nfee_rate = 0\nbase_default_rate = 0\nloss_given_default = \"60%\"\n\
+         [[instruments.convertible_grant]]\nid = \"bgt\"\nbudget = 0\namount = \"500万\"\nconversion_window_years = 2\n",
+    );
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,paid,paid_year,principal\n\
+                guar,g,x,A,2015,2020,1亿,100万,,2020,100万\n\
+                bgt,g,x,A,2015,2020,1亿,100万,500万,2021,\n";
+    let path2 = write(dir.path(), &scenario, Some(book));
+    let assert = Command::cargo_bin("fundsim")
+        .unwrap()
+        .args(["validate", path2.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("so this one was repaid before 2024"), "{err}");
+    assert!(
+        err.contains("conversion window of 2 years ended before 2024"),
+        "{err}"
+    );
     // A missing book is bad input too.
     std::fs::remove_file(dir.path().join("book.csv")).unwrap();
     let assert = Command::cargo_bin("fundsim")

@@ -57,6 +57,14 @@ fn new_claim(k: usize, r: usize, draw: &EventDraw, firm: u32, year: &mut Year) -
     }
 }
 
+/// An item that claims only once (no follow-ups): its total is forgotten after this year's payment.
+fn single_item(draw: &EventDraw, claim: &Claim) -> Option<(usize, u32, u64)> {
+    (draw.follow_ups.is_empty())
+        .then_some(claim.item)
+        .flatten()
+        .map(|item| (claim.rule, claim.firm, item))
+}
+
 pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut Year) {
     let y = year.y;
     let mut claims = std::mem::take(year.claims);
@@ -123,6 +131,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
                 let i = year.firms.industry[firm as usize] as usize;
                 if uniform(&mut year.rngs[k]) < draw.rates[i] {
                     let claim = new_claim(k, r, draw, firm, year);
+                    ended.extend(single_item(draw, &claim));
                     claims.push(claim);
                 }
             }
@@ -140,6 +149,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             for _ in 0..events {
                 let firm = candidates[index_below(&mut year.rngs[k], candidates.len())];
                 let claim = new_claim(k, r, draw, firm, year);
+                ended.extend(single_item(draw, &claim));
                 claims.push(claim);
             }
             continue;
@@ -157,6 +167,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             for _ in 0..events {
                 let firm = candidates[a + index_below(&mut year.rngs[k], b - a)];
                 let claim = new_claim(k, r, draw, firm, year);
+                ended.extend(single_item(draw, &claim));
                 claims.push(claim);
             }
             a = b;

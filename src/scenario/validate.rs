@@ -331,6 +331,21 @@ fn subsidy_clause_logic(
             "stages is not used with claimants = \"large_arrivals\" (large arrivals have no venture stage)".into(),
         );
     }
+    if r.exclusive_group.is_some() {
+        // The larger claim is judged on the rule's own caps per firm; caps that look across firms
+        // or years per item would need the whole year's walk to judge fairly.
+        for (key, set) in [
+            ("item_total_cap", r.item_total_cap.is_some()),
+            ("institution_year_cap", r.institution_year_cap.is_some()),
+        ] {
+            if set {
+                c.fail(
+                    q.key(key),
+                    format!("{key} is not allowed on a rule of an exclusive group (the winner is judged per firm on item, firm-year and cumulative caps)"),
+                );
+            }
+        }
+    }
     if let Some(g) = &r.exclusive_group
         && !sub.exclusive.contains_key(g)
     {

@@ -586,9 +586,7 @@ impl Firms {
                 let Some(ex) = &st.existing else { continue };
                 // The book's firms are part of the local base: each takes the place of one firm of
                 // its industry and stage (the last ones), so the base keeps its size.
-                let in_book = (model.book.iter().flat_map(|b| &b.firms))
-                    .filter(|b| b.industry == i && b.stage == s)
-                    .count();
+                let in_book = model.book.as_ref().map_or(0, |b| b.in_cell[i][s]);
                 for j in 0..(ex.count as usize).saturating_sub(in_book) {
                     let key = rng::child(parent, purpose::EXISTING, s as u64, j as u64);
                     let mut c = counter(key, 0, purpose::CREATE);

@@ -138,6 +138,10 @@ impl<'m> PathSim<'m> {
                     pos.stake = stake;
                     pos.retention_entry = self.firms.retention[f as usize];
                     self.firms.flags[f as usize] |= firms::CITY_INVESTED;
+                    if let crate::model::KindModel::Prize(_) = self.model.instruments[k].kind {
+                        // A prize is once per firm: this one was awarded.
+                        self.firms.granted[f as usize] |= 1u64 << k;
+                    }
                     self.positions.push(pos);
                 }
                 P::Convertible {
@@ -146,8 +150,11 @@ impl<'m> PathSim<'m> {
                     paid,
                     entry,
                 } => {
-                    let mut pos = Position::paid(k, base + firm as u32, 0, paid, Outcome::Pending);
+                    let f = base + firm as u32;
+                    let mut pos = Position::paid(k, f, 0, paid, Outcome::Pending);
                     pos.entry_year = entry;
+                    // Grants of the programme are once per firm: this one was paid.
+                    self.firms.granted[f as usize] |= 1u64 << k;
                     self.positions.push(pos);
                 }
                 P::Loan {

@@ -163,7 +163,7 @@ pub(super) fn finish(sim: &mut PathSim) {
         S::FanhouMultiple,
         ratio(
             yuan(funds.iter().map(|f| f.recognised).sum()),
-            yuan(committed),
+            yuan(funds.iter().map(|f| f.committed_new).sum()),
         ),
     );
     put(
@@ -257,7 +257,7 @@ pub(super) fn finish(sim: &mut PathSim) {
         );
         put(
             IS::FanhouMultiple,
-            ratio(yuan(fb.recognised), yuan(fb.committed)),
+            ratio(yuan(fb.recognised), yuan(fb.committed_new)),
         );
         put(IS::PaidInRate, ratio(yuan(fb.called), yuan(fb.committed)));
     }
@@ -286,6 +286,8 @@ pub(super) fn finish(sim: &mut PathSim) {
 #[derive(Debug, Clone, Copy, Default)]
 struct FundBook {
     committed: i64,
+    /// Commitments to funds of this run (a book's funds carry no 返投 account).
+    committed_new: i64,
     called: i64,
     unfunded: i64,
     recognised: i64,
@@ -301,6 +303,9 @@ fn fund_books(sim: &PathSim) -> Vec<FundBook> {
         };
         let b = &mut books[fund.instrument];
         b.committed += fund.commitment(fm);
+        if fund.inherited.is_none() {
+            b.committed_new += fund.commitment(fm);
+        }
         b.called += fund.called();
         if fund.end.is_none() && fund.city_out.is_none() {
             b.unfunded += fund.unfunded(fm);
