@@ -655,7 +655,7 @@ fn parse_actual(value: &str, unit: Unit) -> Result<i64, String> {
 /// Reads and checks the ledger file at `path`.
 pub fn read_ledger(path: &Path, model: &Model) -> Result<Vec<Entry>, AppError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let bytes = crate::scenario::load::read_limited(path, 16 << 20)
         .map_err(|e| AppError::BadInput(format!("error: {file}: cannot read the ledger: {e}")))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]
@@ -851,6 +851,7 @@ pub fn actuals_to_dir(
     };
     let mut bytes = Vec::new();
     write_csv(&mut bytes, &rows).map_err(|e| failed(&e))?;
+    crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     staging.write(FILE, &bytes).map_err(|e| failed(&e))?;
     let files = staging.commit().map_err(|e| failed(&e))?;

@@ -299,6 +299,81 @@ pub fn compare_to_dir(
     write_run(scenarios, settings, out, progress, &options)
 }
 
+/// An output directory that exists as something else (a file) is bad input.
+pub fn check_out(out: &Path) -> Result<(), AppError> {
+    if out.exists() && !out.is_dir() {
+        return Err(AppError::BadInput(format!(
+            "error: --out {}: this is a file, not a directory: give a directory (it is created if missing)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What a run needs, estimated before it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Firms simulated per path, at most over the scenarios.
+    pub firms_per_path: f64,
+    /// Results kept per path over all scenarios (the scalars, for exact percentiles).
+    pub results_per_path: u64,
+}
+
+impl Estimate {
+    pub fn of(scenarios: &[Loaded]) -> Estimate {
+        Estimate {
+            firms_per_path: (scenarios.iter())
+                .map(|s| {
+                    crate::scenario::validate::firms_per_path(&s.file)
+                        .iter()
+                        .sum::<f64>()
+                })
+                .fold(0.0, f64::max),
+            results_per_path: (scenarios.iter())
+                .map(|s| crate::metrics::Catalogue::for_run(&s.model).scalars.len() as u64)
+                .sum(),
+        }
+    }
+
+    /// Bytes kept in memory for `paths` paths: every result of every path, as a float.
+    pub fn bytes(&self, paths: u64) -> u64 {
+        self.results_per_path
+            .saturating_mul(paths)
+            .saturating_mul(8)
+    }
+}
+
+/// The memory the machine has free for a new process (`MemAvailable`), where the system says.
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses (bad input) a run whose kept results would not fit in the memory the machine has free.
+pub fn check_memory(scenarios: &[Loaded], paths: u64) -> Result<(), AppError> {
+    let e = Estimate::of(scenarios);
+    let Some(free) = available_memory() else {
+        return Ok(());
+    };
+    let need = e.bytes(paths);
+    // Room for the engine, the yearly sketches and the output besides the kept results.
+    let usable = free / 10 * 7;
+    if need <= usable {
+        return Ok(());
+    }
+    let fits = usable / (e.results_per_path * 8).max(1);
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    Err(AppError::BadInput(format!(
+        "error: --paths {paths}: the exact percentiles keep every path's {} results, about {:.1} GiB, more than the {:.1} GiB this machine can give the run ({:.1} GiB free): run at most {fits} paths at once",
+        e.results_per_path,
+        gib(need),
+        gib(usable),
+        gib(free)
+    )))
+}
+
 fn write_run(
     scenarios: &[Loaded],
     settings: RunSettings,
@@ -306,10 +381,12 @@ fn write_run(
     progress: &dyn Progress,
     options: &Options,
 ) -> Result<RunReport, AppError> {
+    check_memory(scenarios, settings.paths)?;
     let (compare, precision) = (options.compare, options.precision);
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
+    crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
     let lang = options.lang;
     let catalogues: Vec<_> = scenarios
@@ -597,6 +674,7 @@ pub fn sweep_to_dir(
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
+    crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
     let keys: Vec<String> = ranges.iter().map(|r| r.key.clone()).collect();
     let mut bytes = Vec::new();
@@ -695,6 +773,7 @@ fn write_one(
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
     };
+    crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     stage_study(&mut staging, out, name, bytes, xlsx)?;
     staging.commit().map_err(|e| failed(&e))?;
@@ -861,6 +940,7 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write report.html: {e}", dir.display()))
     };
+    crate::app::check_out(dir)?;
     let mut staging = Staging::new(dir).map_err(|e| failed(&e))?;
     staging
         .write("report.html", html.as_bytes())

@@ -248,7 +248,8 @@ impl Located<'_> {
 
 /// Reads and validates the book at `path` (named `shown` in messages) against `file`.
 pub fn read(path: &std::path::Path, shown: &str, file: &ScenarioFile) -> Result<Book, BookError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    // 100,000 rows of a few hundred bytes each at most.
+    let bytes = crate::scenario::load::read_limited(path, 64 << 20).map_err(|e| {
         BookError::Io(format!(
             "error: {shown}: cannot read the holdings file: {e}"
         ))
@@ -692,7 +693,8 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                     }
                     RowKind::Convertible => match (firm, money("paid", true), paid_year) {
                         (Some(_), Some(_), Some(y))
-                            if window_of(file, id).is_some_and(|w| y + w <= start) =>
+                            if window_of(file, id)
+                                .is_some_and(|w| y.saturating_add(w) <= start) =>
                         {
                             bad(
                                 "paid_year",
@@ -714,7 +716,9 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         _ => None,
                     },
                     RowKind::Loan => match (firm, money("principal", true), paid_year) {
-                        (Some(_), Some(_), Some(y)) if y + loan_term(file, id) <= start => {
+                        (Some(_), Some(_), Some(y))
+                            if y.saturating_add(loan_term(file, id)) <= start =>
+                        {
                             bad(
                                 "paid_year",
                                 format!(

@@ -624,15 +624,19 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             json_only("validate")?;
             let loaded = load_all_with(&scenarios, &set)?;
             for s in loaded.iter().filter(|_| !say.quiet) {
+                let e = fundsim::app::Estimate::of(std::slice::from_ref(s));
                 println!(
-                    "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {})",
+                    "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {}; about {:.0} firms per path, {} results kept per path: {:.0} MiB at 10,000 paths)",
                     s.source.path,
                     s.model.name,
                     s.model.industries.len(),
                     s.model.instruments.len(),
                     s.model.targets.len(),
                     s.model.n_years,
-                    s.model.start_year
+                    s.model.start_year,
+                    e.firms_per_path,
+                    e.results_per_path,
+                    e.bytes(10_000) as f64 / (1u64 << 20) as f64
                 );
             }
             Ok(())

@@ -282,6 +282,12 @@ impl Uncertain {
             let integer = match deserialize(probe) {
                 Ok(_) => false,
                 Err(as_float) => {
+                    let (lo, hi) = input.dist.bounds();
+                    if lo.ceil() > hi.floor() {
+                        return Err(problem(format!(
+                            "{as_float}; as a whole number it has none between {lo} and {hi}"
+                        )));
+                    }
                     let whole = Input {
                         integer: true,
                         ..input.clone()

@@ -822,3 +822,144 @@ fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
         ],
     );
 }
+
+#[test]
+fn work_that_would_not_finish_is_refused_before_it_starts() {
+    // A local base of 300,000 firms would be simulated every year of every path (the fuzzing
+    // found 1,000,000 taking 15 s for 3 paths): refused at the industry, with the limit and why.
+    let big = TINY.replacen(
+        "existing = { count = 30,",
+        "existing = { count = 300000,",
+        1,
+    );
+    rejects(
+        &big,
+        &[
+            "industries[0]",
+            "firms per path",
+            "at most 200000 are simulated",
+        ],
+    );
+    // Subsidy rules expecting millions of claims a year.
+    let claims = "\n[[instruments.subsidy]]\nid = \"s\"\nbudget = \"1亿\"\nrationing = \"pro_rata\"\n\
+                  [[instruments.subsidy.rules]]\nlabel = \"r\"\nfixed = \"1万\"\nevents_per_firm_year = 100\n";
+    let many = TINY.replacen("existing = { count = 30,", "existing = { count = 20000,", 1);
+    rejects(
+        &format!("{many}{claims}"),
+        &["instruments.subsidy", "claims a year", "at most 1000000"],
+    );
+    // A fund of 2亿 in 1,000-yuan tickets: 200,000 deals, each a firm.
+    let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"4000万\"\nfund_size = \"2亿\"\n\
+                city_share = \"20%\"\nticket = \"1000\"\nlocal_multiple = 1.0\n\
+                local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
+    rejects(
+        &format!("{TINY}{fund}"),
+        &["instruments.sub_fund[0].ticket", "more than 10000 deals"],
+    );
+}
+
+#[test]
+fn a_run_that_would_not_fit_in_memory_is_refused() {
+    if std::fs::read_to_string("/proc/meminfo").is_err() {
+        eprintln!("skipped: this system does not say how much memory is free");
+        return;
+    }
+    // 10,000,000 paths of every bundled scenario keep about 9,500 results per path: hundreds of
+    // GiB. Refused at once (exit 2), with how many paths would fit, and nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+    files.sort();
+    let assert = fundsim()
+        .arg("run")
+        .args(&files)
+        .args(["--paths", "10000000", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("--paths 10000000: the exact percentiles keep every path's"),
+        "{err}"
+    );
+    assert!(err.contains("run at most"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out");
+    fs::write(&file, "not a directory").unwrap();
+    let assert = fundsim()
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "10",
+            "--out",
+        ])
+        .arg(&file)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("this is a file, not a directory"), "{err}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+#[test]
+fn a_run_killed_mid_write_leaves_the_previous_output_intact() {
+    // A run is killed (SIGKILL) while it writes its files: the final names keep their previous
+    // contents, no half-written file appears under them (only temporary `.name.tmp-PID` files).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("summary.csv"), "old").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fundsim"))
+        .args([
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "300000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut caught = false;
+    while start.elapsed() < std::time::Duration::from_secs(300) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let writing = fs::read_dir(&out).unwrap().any(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.starts_with('.') && name.contains(".tmp-")
+        });
+        if writing {
+            child.kill().unwrap(); // SIGKILL
+            caught = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.wait().unwrap();
+    assert!(
+        caught,
+        "the run ended before it could be killed while writing"
+    );
+    for e in fs::read_dir(&out).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with('.') || name == "summary.csv",
+            "{name} appeared under a final name"
+        );
+    }
+    assert_eq!(fs::read_to_string(out.join("summary.csv")).unwrap(), "old");
+}

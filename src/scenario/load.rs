@@ -59,6 +59,9 @@ fn render(diags: &[Diagnostic]) -> String {
     out
 }
 
+/// At most this many problems of a file are reported (the rest are counted).
+const MAX_REPORTED: usize = 50;
+
 /// Deepest chain of `extends`.
 const MAX_LAYERS: usize = 8;
 
@@ -85,9 +88,35 @@ fn invalid(
     )])
 }
 
+/// The largest scenario file read (a scenario is a few hundred KiB at most).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The bytes of a regular file of at most `limit` bytes: a directory, a device (`/dev/zero`), a
+/// pipe or a larger file is an error, never an endless or unbounded read.
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a directory or a device)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {} MiB", limit >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read_layer(path: &Path) -> Result<Layer, LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = read_limited(path, MAX_SCENARIO_BYTES).map_err(|source| LoadError::Io {
         path: name.clone(),
         source,
     })?;
@@ -438,9 +467,20 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
             .unwrap_or_else(|| span_of(&docs[owner], &local));
         invalid(&layer.name, &layer.text, span, &path.to_string(), message)
     })?;
-    let issues = validate(&file);
+    let mut issues = validate(&file);
     if issues.is_empty() {
         return Ok(file);
+    }
+    // A file with thousands of problems (an array pasted 2,000 times) gets the first ones, located,
+    // and a count of the rest: locating each costs a walk of the document.
+    let more = issues.len().saturating_sub(MAX_REPORTED);
+    issues.truncate(MAX_REPORTED);
+    if more > 0
+        && let Some(last) = issues.last_mut()
+    {
+        last.message.push_str(&format!(
+            "\n({more} more problems not shown: fix these first)"
+        ));
     }
     Err(LoadError::Invalid(
         issues

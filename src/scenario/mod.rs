@@ -589,7 +589,8 @@ pub struct Existing {
     pub count: i64,
     pub value: MoneyDist,
     /// Ages in whole years at the start year, drawn uniformly from `[min, max]`.
-    pub age: [i64; 2],
+    /// `[min, max]` years (a list, so that a list of another length is reported, not cut).
+    pub age: Vec<i64>,
     #[serde(default)]
     pub revenue: Option<MoneyDist>,
 }
