@@ -37,19 +37,23 @@ fn run_tiny(out: &Path, threads: u32, paths: u32, seed: u32) {
 #[test]
 fn same_seed_same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let (one, two) = (dir.path().join("t1"), dir.path().join("t2"));
-    // 700 paths: three chunks of 256, so two threads really split the work.
-    run_tiny(&one, 1, 700, 3);
-    run_tiny(&two, 2, 700, 3);
-    for f in FILES {
-        let a = fs::read(one.join(f)).unwrap();
-        let b = fs::read(two.join(f)).unwrap();
-        assert!(!a.is_empty(), "{f} is empty");
-        assert!(a == b, "{f} differs between 1 and 2 threads");
+    let one = dir.path().join("t1");
+    // 1,100 paths: four chunks of 256 and a partial fifth, so 2, 3 and 7 threads split the work
+    // differently (7 threads: more threads than chunks).
+    run_tiny(&one, 1, 1100, 3);
+    for threads in [2, 3, 7] {
+        let other = dir.path().join(format!("t{threads}x"));
+        run_tiny(&other, threads, 1100, 3);
+        for f in FILES {
+            let a = fs::read(one.join(f)).unwrap();
+            let b = fs::read(other.join(f)).unwrap();
+            assert!(!a.is_empty(), "{f} is empty");
+            assert!(a == b, "{f} differs between 1 and {threads} threads");
+        }
     }
     // A different seed changes the results.
     let other = dir.path().join("t3");
-    run_tiny(&other, 2, 700, 4);
+    run_tiny(&other, 2, 1100, 4);
     assert_ne!(
         fs::read(one.join("summary.csv")).unwrap(),
         fs::read(other.join("summary.csv")).unwrap()
