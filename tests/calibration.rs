@@ -165,10 +165,13 @@ fn probability(odds: f64) -> f64 {
     1.0 / (1.0 + odds)
 }
 
+/// A wrong model: what is wrong, the change, and the facts it must fail.
+type Wrong = (&'static str, Box<dyn Fn(&mut Model)>, &'static [&'static str]);
+
 #[test]
 fn wrong_models_fail_the_facts_they_break() {
     let facts = reference();
-    let wrong: Vec<(&str, Box<dyn Fn(&mut Model)>, &[&str])> = vec![
+    let wrong: Vec<Wrong> = vec![
         (
             "no exits",
             Box::new(|m| {
