@@ -166,7 +166,11 @@ fn probability(odds: f64) -> f64 {
 }
 
 /// A wrong model: what is wrong, the change, and the facts it must fail.
-type Wrong = (&'static str, Box<dyn Fn(&mut Model)>, &'static [&'static str]);
+type Wrong = (
+    &'static str,
+    Box<dyn Fn(&mut Model)>,
+    &'static [&'static str],
+);
 
 #[test]
 fn wrong_models_fail_the_facts_they_break() {

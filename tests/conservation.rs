@@ -1,5 +1,10 @@
 //! Invariants over random valid scenarios (proptest): cash is conserved to the fen, positions account
-//! for every yuan paid and received, no instrument draws more than its budget, nothing is negative.
+//! for every yuan paid and received, no instrument draws more than its budget, nothing is negative;
+//! each yearly series sums (flows) or ends (stocks) at its per-path total, the program's series are
+//! the sums of the instruments', the holdings are the open positions valued one by one, and the
+//! money mobilised is the private money in the rounds the city joined, the banks' money in
+//! guaranteed loans and the private partners' calls, instrument by instrument. Every instrument
+//! kind is generated.
 
 use fundsim::instruments::FundState;
 use fundsim::ledger::{Ledger, Outcome};
@@ -821,6 +826,9 @@ proptest! {
                     }
                 }
             }
+            totals_match_their_series(&sim)?;
+            holdings_are_the_open_positions(&sim)?;
+            mobilised_is_rounds_loans_and_calls(&sim)?;
             let conversions: i64 = sim.ledger.conversions.iter().sum();
             let converted = sim.positions.iter().filter(|p| p.converted_year.is_some()).count();
             prop_assert_eq!(conversions, converted as i64);
@@ -829,4 +837,180 @@ proptest! {
             }
         }
     }
+}
+
+/// Totals that count each firm that was ever one during the horizon, where the yearly series
+/// counts those that are one at the year's end (a firm the policy made a unicorn that later
+/// failed is in the total, not in the last year).
+const EVER: &[&str] = &["additional_unicorns", "additional_chain_leaders"];
+
+/// Every yearly series with a per-path total of the same name: a flow's total is the sum of its
+/// years, a stock's is its last year (fen become yuan at the end, so the two agree exactly). The
+/// program's money series are the sums of the instruments', and its deal counts the sums of the
+/// instruments' deals by family.
+fn totals_match_their_series(sim: &PathSim) -> Result<(), TestCaseError> {
+    use fundsim::metrics::{INSTRUMENT_YEARLY, Kind, PROGRAM_YEARLY, Unit};
+    let model = sim.model();
+    let n = model.n_years;
+    let mut checked = 0;
+    for col in &sim.catalogue.yearly {
+        let base = col.name.split('.').next().expect("a name");
+        let kind = if col.name.contains('.') {
+            INSTRUMENT_YEARLY
+                .iter()
+                .find(|d| d.name == base)
+                .map(|d| d.kind)
+        } else {
+            PROGRAM_YEARLY
+                .iter()
+                .find(|d| d.name == base)
+                .map(|d| d.kind)
+        };
+        let (Some(kind), Some(total)) = (kind, sim.scalar_of(&col.name)) else {
+            continue;
+        };
+        if EVER.contains(&base) {
+            continue;
+        }
+        let series = sim.yearly_of(&col.name).expect("a yearly series");
+        let whole = match kind {
+            Kind::Flow => series.iter().sum::<i64>(),
+            Kind::Stock => series[n - 1],
+        };
+        let want = match col.unit {
+            Unit::Cny => whole as f64 / 100.0,
+            _ => whole as f64,
+        };
+        prop_assert_eq!(total, want, "{} against its series", col.name);
+        checked += 1;
+    }
+    prop_assert!(
+        checked >= 10 + 4 * model.instruments.len(),
+        "only {} totals checked",
+        checked
+    );
+    for (program, per) in [
+        ("fiscal_outlay", "fiscal_outlay"),
+        ("deployed", "deployed"),
+        ("money_back", "money_back"),
+        ("holdings_value", "holdings_value"),
+    ] {
+        let whole = sim.yearly_of(program).expect("program series");
+        for y in 0..n {
+            let sum: i64 = (model.instruments.iter())
+                .map(|i| {
+                    sim.yearly_of(&format!("{per}.{}", i.id))
+                        .expect("instrument series")[y]
+                })
+                .sum();
+            prop_assert_eq!(
+                whole[y],
+                sum,
+                "{} in year {} against its instruments'",
+                program,
+                y
+            );
+        }
+    }
+    let counts: i64 = ["grants_awarded", "equity_deals", "loans_guaranteed"]
+        .iter()
+        .map(|m| sim.yearly_of(m).expect("count").iter().sum::<i64>())
+        .sum();
+    let deals: i64 = (model.instruments.iter())
+        .filter(|i| !matches!(i.kind, KindModel::SubFund(_)))
+        .map(|i| {
+            sim.yearly_of(&format!("deals.{}", i.id))
+                .expect("deals")
+                .iter()
+                .sum::<i64>()
+        })
+        .sum();
+    prop_assert_eq!(
+        counts,
+        deals,
+        "grants, equity deals and loans against the instruments' deals"
+    );
+    Ok(())
+}
+
+/// At the horizon, an instrument's holdings are its open equity positions, each valued on its own
+/// (`PathSim::holding_value`), plus a guarantee's risk pool still unspent; a sub-fund programme's
+/// are nothing once all its funds have ended.
+fn holdings_are_the_open_positions(sim: &PathSim) -> Result<(), TestCaseError> {
+    let model = sim.model();
+    let l = &sim.ledger;
+    let last = model.n_years - 1;
+    for (k, inst) in model.instruments.iter().enumerate() {
+        let held = l.holdings[l.at(k, last)];
+        if let KindModel::SubFund(_) = inst.kind {
+            let alive = sim
+                .funds
+                .iter()
+                .any(|f| f.instrument == k && f.end.is_none());
+            prop_assert!(alive || held == 0, "ended funds still held");
+            continue;
+        }
+        let open: i64 = (sim.positions.iter())
+            .filter(|p| p.instrument == k)
+            .filter_map(|p| sim.holding_value(p))
+            .sum();
+        prop_assert_eq!(held, open + l.risk_pool[k], "holdings of {}", inst.id);
+    }
+    Ok(())
+}
+
+/// The money mobilised, over the horizon: a guarantee programme's is the banks' share of each loan;
+/// a sub-fund programme's is its private partners' calls plus its share of the private money in the
+/// rounds its funds joined; the program's is the private money in every round the city joined
+/// (rounds of equity instruments and of funds), the banks' money and the partners' calls. The
+/// instruments' round shares are rounded down to the fen, one ticket at a time, so they fall short
+/// of the program's round money by less than one fen per ticket.
+fn mobilised_is_rounds_loans_and_calls(sim: &PathSim) -> Result<(), TestCaseError> {
+    let model = sim.model();
+    let l = &sim.ledger;
+    let n = model.n_years;
+    let program: i64 = l.mobilised_program.iter().sum();
+    let (mut banks, mut calls, mut round_shares, mut tickets) = (0i64, 0i64, 0i64, 0i64);
+    for (k, inst) in model.instruments.iter().enumerate() {
+        let mobilised = Ledger::total(&l.mobilised, k, n);
+        match &inst.kind {
+            KindModel::Guarantee(g) => {
+                let loans = Ledger::total(&l.deals, k, n);
+                prop_assert_eq!(mobilised, loans * g.bank_share.apply(g.loan_size));
+                banks += mobilised;
+            }
+            KindModel::SubFund(_) => {
+                let mut private = 0;
+                for f in sim.funds.iter().filter(|f| f.instrument == k) {
+                    let t = f.waterfall.totals();
+                    prop_assert_eq!(t.called, t.city_called + t.private_called);
+                    private += t.private_called;
+                    if let FundState::BottomUp(b) = &f.state {
+                        tickets += b.holdings.len() as i64;
+                    }
+                }
+                prop_assert!(
+                    mobilised >= private,
+                    "a fund's mobilised money lost its calls"
+                );
+                calls += private;
+                round_shares += mobilised - private;
+            }
+            KindModel::DirectEquity(_) | KindModel::CoInvestment(_) => {
+                tickets += sim.positions.iter().filter(|p| p.instrument == k).count() as i64;
+                round_shares += mobilised;
+            }
+            _ => prop_assert_eq!(mobilised, 0, "{} mobilises nothing", inst.id),
+        }
+    }
+    let rounds = program - banks - calls;
+    prop_assert!(rounds >= 0, "the program's round money is negative");
+    prop_assert!(
+        round_shares <= rounds && rounds - round_shares <= tickets,
+        "round money {} against the instruments' shares {} ({} tickets)",
+        rounds,
+        round_shares,
+        tickets
+    );
+    Ok(())
 }
