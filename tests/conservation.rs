@@ -896,20 +896,14 @@ fn totals_match_their_series(sim: &PathSim) -> Result<(), TestCaseError> {
         ("holdings_value", "holdings_value"),
     ] {
         let whole = sim.yearly_of(program).expect("program series");
-        for y in 0..n {
+        for (y, &w) in whole.iter().enumerate() {
             let sum: i64 = (model.instruments.iter())
                 .map(|i| {
                     sim.yearly_of(&format!("{per}.{}", i.id))
                         .expect("instrument series")[y]
                 })
                 .sum();
-            prop_assert_eq!(
-                whole[y],
-                sum,
-                "{} in year {} against its instruments'",
-                program,
-                y
-            );
+            prop_assert_eq!(w, sum, "{} in year {} against its instruments'", program, y);
         }
     }
     let counts: i64 = ["grants_awarded", "equity_deals", "loans_guaranteed"]
