@@ -79,3 +79,54 @@ fn streamed_summaries_equal_in_memory_ones() {
         assert_eq!((s, p), (Some(want_s), Some(want_p)), "row {row}");
     }
 }
+
+/// Batch boundaries move nothing: the same run cut into batches of 1, 3, 16 and 256 chunks, on 1, 2,
+/// 3 and 7 threads, writes the same bytes in every file but `paths.parquet`, whose row groups are
+/// the batches (its rows, every column, are equal).
+#[test]
+fn batch_size_and_threads_change_no_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let loaded = load_all(&[root.join("tests/data/tiny.toml")]).expect("valid scenario");
+    // 20 chunks, the last one partial.
+    let paths = 19 * CHUNK + 100;
+    let run_with = |batch: u64, threads: usize| {
+        let mut settings = RunSettings::new(paths, 5);
+        settings.batch = batch;
+        let out = dir.path().join(format!("b{batch}t{threads}"));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| run_to_dir(&loaded, settings, &out, &Silent))
+            .expect("run");
+        out
+    };
+    let reference = run_with(BATCH, 1);
+    let names: Vec<String> = fs::read_dir(&reference)
+        .expect("output")
+        .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+        .collect();
+    assert!(names.len() >= 6, "{names:?}");
+    let frame = |out: &Path| {
+        ParquetReader::new(fs::File::open(out.join("paths.parquet")).expect("parquet"))
+            .finish()
+            .expect("read paths.parquet")
+    };
+    let rows = frame(&reference);
+    assert_eq!(rows.height() as u64, paths);
+    for (batch, threads) in [(1, 2), (3, 3), (16, 7)] {
+        let other = run_with(batch, threads);
+        for name in names.iter().filter(|n| *n != "paths.parquet") {
+            assert!(
+                fs::read(reference.join(name)).expect("file")
+                    == fs::read(other.join(name)).expect("file"),
+                "{name} differs with batches of {batch} chunks on {threads} threads"
+            );
+        }
+        assert!(
+            rows.equals_missing(&frame(&other)),
+            "paths.parquet rows differ with batches of {batch} chunks on {threads} threads"
+        );
+    }
+}
