@@ -28,13 +28,13 @@
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
+use fundsim::firms::{Firms, YearEvents};
+use fundsim::market::Market;
 use fundsim::model::{Model, compile};
 use fundsim::rng::{self, counter, exp, normal, purpose, uniform};
 use fundsim::run::{CHUNK, RunSettings, Silent, run};
 use fundsim::scenario::load_str;
 use fundsim::sim::PathSim;
-use fundsim::sim::firms::{Firms, YearEvents};
-use fundsim::sim::market::Market;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

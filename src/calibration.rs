@@ -13,10 +13,10 @@
 //! Pure: no I/O. The firms are simulated as outside firms of a private [`Firms`] so nothing local
 //! is counted.
 
+use crate::firms::{Firms, Status};
+use crate::market::Market;
 use crate::model::Model;
 use crate::rng::{self, exp, normal};
-use crate::sim::firms::{Firms, Status};
-use crate::sim::market::Market;
 
 /// What a cohort did.
 #[derive(Debug, Clone, PartialEq)]

@@ -28,8 +28,25 @@
 
 use crate::money::Rate;
 use crate::scenario::EffectSpec;
-use crate::sim::firms::Boost;
 use rust_decimal::prelude::ToPrimitive;
+
+/// The combined effect acting on a firm in a year: odds multipliers and a growth shift.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boost {
+    pub round: f64,
+    pub exit: f64,
+    pub fail: f64,
+    pub growth: f64,
+}
+
+impl Boost {
+    pub const NONE: Boost = Boost {
+        round: 1.0,
+        exit: 1.0,
+        fail: 1.0,
+        growth: 0.0,
+    };
+}
 
 /// An effect ready for the engine.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -14,11 +14,10 @@
 //! [`run`] keeps every path's scalars in memory (8 bytes × metrics × paths), for tests and small
 //! runs.
 
+use crate::firms::NONE;
 use crate::metrics::Catalogue;
 use crate::model::Model;
-use crate::money::Fen;
-use crate::sim::PathSim;
-use crate::sim::firms::NONE;
+use crate::sim::{Deal, PathSim};
 use crate::stats::sketch::Sketch;
 use rayon::prelude::*;
 
@@ -54,29 +53,6 @@ impl RunSettings {
 
 /// Chunks per block when a sink checks a stopping rule: 16 × 256 = 4,096 paths.
 pub const CHECK_BATCH: u64 = 16;
-
-/// A position of one of the first paths (a stake, grant or loan in a firm, or a commitment to a
-/// sub-fund), as `deals.csv` shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Deal {
-    pub path: u64,
-    pub instrument: usize,
-    /// `None` for a sub-fund commitment.
-    pub industry: Option<usize>,
-    pub firm: Option<u32>,
-    pub entry_year: i32,
-    /// Money the city put in (grant, ticket, loss paid, or capital called).
-    pub amount: Fen,
-    /// Money back (exit, sale, fees, or fund distributions and buy-out price).
-    pub proceeds: Fen,
-    pub exit_year: Option<usize>,
-    pub outcome: &'static str,
-    pub converted_year: Option<usize>,
-    /// Share of the firm bought (or of the fund's commitments).
-    pub stake: f64,
-    /// Value at the horizon if still held (after the haircut), in fen.
-    pub holding: Option<Fen>,
-}
 
 /// Told how many paths are done, from worker threads, once per chunk.
 pub trait Progress: Sync {

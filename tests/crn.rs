@@ -4,10 +4,10 @@
 //! the same; with policy effects, every firm no instrument touched keeps its history, and a
 //! supported firm's shadow is exactly the firm of the money-only run.
 
+use fundsim::firms::Status;
 use fundsim::model::compile;
 use fundsim::scenario::load_str;
 use fundsim::sim::PathSim;
-use fundsim::sim::firms::Status;
 use std::collections::HashMap;
 
 const TINY: &str = include_str!("data/tiny.toml");

@@ -5,11 +5,11 @@
 //! standard errors, each derived beside its test.
 
 use fundsim::app::{load_all, run_to_dir};
+use fundsim::firms::{Bands, Outcome, Status, moved};
 use fundsim::model::compile;
 use fundsim::run::{RunSettings, Silent};
 use fundsim::scenario::load_str;
 use fundsim::sim::PathSim;
-use fundsim::sim::firms::{Bands, Outcome, Status, moved};
 use proptest::prelude::*;
 use std::fs;
 

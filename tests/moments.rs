@@ -16,10 +16,10 @@
 //! `v₀·(d_A·E S_A + d_B·E S_A·E S_B)`. Every check is within 4 × MCSE (the closed-form standard
 //! error where there is one), with a fixed key; 200,000 firms.
 
+use fundsim::firms::{Firms, Status};
 use fundsim::model::{Model, compile};
 use fundsim::rng;
 use fundsim::scenario::load_str;
-use fundsim::sim::firms::{Firms, Status};
 
 mod common;
 use common::one_industry;

@@ -3,7 +3,7 @@
 //!
 //! **Incentives.** The programme's budget raises the arrival rate of large firms in its industries
 //! (compiled into [`crate::model::LargeModel::incentives`]: the firms it decides arrive in
-//! [`crate::sim::firms::Firms::industry_year`], credited to it). Here it pays: the year's budget is
+//! [`crate::firms::Firms::industry_year`], credited to it). Here it pays: the year's budget is
 //! shared equally by the year's large arrivals in its industries, at most `max_per_firm` each. It
 //! pays the firms that would have come anyway as well as those it decided: it cannot tell them
 //! apart (deadweight).
@@ -16,10 +16,10 @@
 //! A payment is one grant position per year (no firm).
 
 use super::{Purse, Year};
+use crate::firms::NONE;
 use crate::ledger::{Outcome, Position};
 use crate::model::{AttractionModel, InstrumentModel, TalentModel};
 use crate::rng::{self, counter, poisson, purpose};
-use crate::sim::firms::NONE;
 
 /// Whether instrument `inst` reaches industry `i`.
 fn reaches(inst: &InstrumentModel, i: usize) -> bool {

@@ -12,10 +12,10 @@
 //! - a prize as equity: a stake of `amount / last post-money` from today, diluted by later rounds.
 
 use super::{Purse, Year, draw_next, eligible_active};
+use crate::firms::CITY_INVESTED;
 use crate::ledger::{Outcome, Position};
 use crate::model::{GrantModel, InstrumentModel};
 use crate::money::yuan;
-use crate::sim::firms::CITY_INVESTED;
 
 pub(super) fn invest(
     k: usize,

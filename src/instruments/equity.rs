@@ -12,11 +12,11 @@
 //! have acted, by [`super::book_mobilised`]).
 
 use super::{Purse, Year, draw_next};
+use crate::firms::CITY_INVESTED;
 use crate::ledger::{Outcome, Position};
 use crate::model::{EquityModel, InstrumentModel, TicketRule};
 use crate::money::{fen_from_yuan_f64, yuan};
 use crate::rng::uniform;
-use crate::sim::firms::CITY_INVESTED;
 
 pub(super) fn invest(
     k: usize,

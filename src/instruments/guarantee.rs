@@ -22,11 +22,11 @@
 //! `notebooks-data/reference/fiscal_rules.csv`.)
 
 use super::{Purse, Year, draw_next, eligible_active};
+use crate::firms::{Firms, Status};
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{GuaranteeModel, InstrumentModel};
 use crate::money::Fen;
 use crate::rng::{Stream, uniform};
-use crate::sim::firms::{Firms, Status};
 
 pub(super) fn invest(
     k: usize,

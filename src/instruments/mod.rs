@@ -20,11 +20,11 @@ mod guarantee;
 mod subfund;
 mod subsidies;
 
+use crate::firms::{CITY_INVESTED, Firms, Status, YearEvents};
 use crate::ledger::{Ledger, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
-use crate::sim::firms::{CITY_INVESTED, Firms, Status, YearEvents};
 use crate::subsidy::{Claim, SubsidyState};
 pub use subfund::{DealTally, Fund, FundState, Inherited, fund_nav};
 

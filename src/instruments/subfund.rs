@@ -38,12 +38,12 @@
 //! fund were liquidated at NAV (less the haircut). The private LPs' calls are money mobilised.
 
 use super::{Purse, Year, draw_next};
+use crate::firms::{CITY_INVESTED, Firms, Status};
 use crate::model::{BottomUpModel, InstrumentModel, Model, Pacing, SubFundModel};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
 use crate::rng::{self, Bits, counter, exp, index_below, normal, purpose, uniform};
 use crate::scenario::{OnShortfall, Recognition};
-use crate::sim::firms::{CITY_INVESTED, Firms, Status};
 use crate::waterfall::Waterfall;
 
 /// A fund the city committed to, in one path.
@@ -635,7 +635,7 @@ fn invest_outside(
         year.ledger.invest_in(k, s, m.ticket);
         let d = m.outside_value[i][s];
         let value = exp(d.mu + d.sigma * normal(&mut year.rngs[k]))
-            .min(crate::sim::firms::MAX_FIRM_AMOUNT)
+            .min(crate::firms::MAX_FIRM_AMOUNT)
             .max(yuan(m.ticket));
         let key = year.rngs[k].next_u64();
         let firm = year.firms.add_outside(i, s, value, year.y, key);

@@ -12,11 +12,11 @@
 //! position; capped claims the budget could not pay are booked as unmet demand.
 
 use super::{Purse, Year, eligible_active};
+use crate::firms::{CITY_INVESTED, Status};
 use crate::ledger::{Outcome, Position};
 use crate::model::{BaseDraw, EventDraw, SubsidyModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{Stream, exp, index_below, normal, poisson, uniform};
-use crate::sim::firms::{CITY_INVESTED, Status};
 use crate::subsidy::{Claim, PendingItem};
 
 fn draw_base(base: BaseDraw, rng: &mut Stream) -> i64 {

@@ -4,7 +4,7 @@ use crate::metrics::{Catalogue, Unit};
 use crate::model::Model;
 use crate::money::yuan;
 use crate::report::{SummaryRow, TargetRow, YearlyRow};
-use crate::run::Deal;
+use crate::sim::Deal;
 use std::io::{self, Write};
 
 /// UTF-8 byte-order mark: makes Excel read the file as UTF-8.

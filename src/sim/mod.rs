@@ -8,20 +8,41 @@
 //! [`PathSim`] keeps all scratch memory between paths, so a worker simulating many paths allocates
 //! only when a path grows larger than any before it.
 
-pub mod firms;
-pub mod market;
 mod results;
 
+use crate::firms::{self, Firms, Status, YearEvents};
 use crate::instruments::{self, Fund, Purse, Year};
 use crate::ledger::{Ledger, Position};
+use crate::market::Market;
 use crate::metrics::{Catalogue, INY, Y};
 use crate::model::{Family, Model, ThresholdModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{self, Stream};
 use crate::scenario::Measure;
 use crate::subsidy::{Claim, SubsidyState};
-use firms::{Firms, Status, YearEvents};
-use market::Market;
+
+/// A position of one of the first paths (a stake, grant or loan in a firm, or a commitment to a
+/// sub-fund), as `deals.csv` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deal {
+    pub path: u64,
+    pub instrument: usize,
+    /// `None` for a sub-fund commitment.
+    pub industry: Option<usize>,
+    pub firm: Option<u32>,
+    pub entry_year: i32,
+    /// Money the city put in (grant, ticket, loss paid, or capital called).
+    pub amount: Fen,
+    /// Money back (exit, sale, fees, or fund distributions and buy-out price).
+    pub proceeds: Fen,
+    pub exit_year: Option<usize>,
+    pub outcome: &'static str,
+    pub converted_year: Option<usize>,
+    /// Share of the firm bought (or of the fund's commitments).
+    pub stake: f64,
+    /// Value at the horizon if still held (after the haircut), in fen.
+    pub holding: Option<Fen>,
+}
 
 /// Reusable state for simulating paths of one model.
 pub struct PathSim<'m> {
@@ -191,7 +212,7 @@ impl<'m> PathSim<'m> {
     }
 
     /// The `deals.csv` row of a sub-fund commitment of the last path.
-    pub fn fund_deal(&self, path: u64, fund: &Fund) -> crate::run::Deal {
+    pub fn fund_deal(&self, path: u64, fund: &Fund) -> Deal {
         let crate::model::KindModel::SubFund(fm) = &self.model.instruments[fund.instrument].kind
         else {
             unreachable!("funds belong to sub-fund programmes")
@@ -210,7 +231,7 @@ impl<'m> PathSim<'m> {
             let nav = instruments::fund_nav(fund, &self.firms, self.model, last, &self.x);
             fen_from_yuan_f64(crate::money::yuan(fund.waterfall.city_value(nav)) * keep)
         });
-        crate::run::Deal {
+        Deal {
             path,
             instrument: fund.instrument,
             industry: None,

@@ -335,7 +335,7 @@ fn expected_guarantee_loss(sim: &PathSim) -> f64 {
         let f = p.firm as usize;
         let left = (p.entry_year + g.term as i32 - last as i32).max(0);
         let fail = match sim.firms.status[f] {
-            crate::sim::firms::Status::Active => {
+            crate::firms::Status::Active => {
                 let st = &model.industries[sim.firms.industry[f] as usize].stages
                     [sim.firms.stage[f] as usize];
                 1.0 / (1.0 + st.odds_fail)

@@ -38,6 +38,7 @@
 //! the year and the purpose, so what one firm does never shifts another's numbers (see
 //! `rng.rs`). Firms are stored as a structure of arrays, reused from path to path.
 
+use crate::effects::Boost;
 use crate::model::{IndustryModel, LogNormal, Model};
 use crate::rng::{self, Counter, counter, exp, int_between, normal, poisson, purpose, uniform};
 
@@ -85,24 +86,6 @@ pub struct RoundEvent {
     pub stage: u8,
     pub post_money: f64,
     pub size: f64,
-}
-
-/// The combined effect acting on a firm in a year: odds multipliers and a growth shift.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Boost {
-    pub round: f64,
-    pub exit: f64,
-    pub fail: f64,
-    pub growth: f64,
-}
-
-impl Boost {
-    pub const NONE: Boost = Boost {
-        round: 1.0,
-        exit: 1.0,
-        fail: 1.0,
-        growth: 0.0,
-    };
 }
 
 /// One instrument's effect on one firm: acting in the years up to `until` (inclusive).
