@@ -34,6 +34,7 @@ pub use subsidy::{BaseDraw, EventDraw, FollowUpDraw, SubsidyModel};
 pub use targets::TargetModel;
 pub use thresholds::{FinancingModel, ThresholdModel};
 
+use crate::metrics::Catalogue;
 use crate::money::{Fen, RateFen, to_fen};
 use crate::scenario::{self, Budget, ScenarioFile};
 use rust_decimal::prelude::ToPrimitive;
@@ -268,5 +269,29 @@ impl Model {
     /// The calendar year of a year index.
     pub fn year(&self, index: usize) -> i32 {
         self.start_year + index as i32
+    }
+
+    /// The metrics of this model: per instrument, per industry, per target, and the book's sunk
+    /// cost.
+    pub fn catalogue(&self) -> Catalogue {
+        let instruments: Vec<(&str, &str)> = (self.instruments.iter())
+            .map(|i| (i.id.as_str(), i.label.as_str()))
+            .collect();
+        let industries: Vec<(&str, &str)> = (self.industries.iter())
+            .map(|i| (i.id.as_str(), i.name.as_str()))
+            .collect();
+        let targets: Vec<(&str, &str, crate::metrics::Unit)> = (self.targets.iter())
+            .map(|t| (t.id.as_str(), t.label.as_str(), t.read.unit))
+            .collect();
+        Catalogue::new(&instruments, &industries, &targets, self.book.is_some())
+    }
+
+    /// The metrics of a run of this model: [`Model::catalogue`] and, after them, one scalar
+    /// `input.<key>` per `[uncertain]` input, the value the path drew.
+    pub fn catalogue_for_run(&self) -> Catalogue {
+        let keys = (self.uncertain.iter())
+            .flat_map(|u| &u.inputs)
+            .map(|i| i.key.as_str());
+        self.catalogue().with_inputs(keys)
     }
 }
