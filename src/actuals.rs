@@ -176,7 +176,7 @@ pub fn compare(
     values: Vec<Vec<i64>>,
     lang: crate::lang::Lang,
 ) -> Vec<Row> {
-    let catalogue = Catalogue::for_model(model);
+    let catalogue = model.catalogue();
     entries
         .iter()
         .zip(values)
@@ -456,7 +456,7 @@ fn allowed_metrics(model: &Model, catalogue: &Catalogue, given: &str, full: bool
 /// with `error:`), except that an unreadable header stops at once.
 pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let catalogue = Catalogue::for_model(model);
+    let catalogue = model.catalogue();
     let first_year = model.start_year;
     let last_year = model.year(model.n_years - 1);
     let mut reader = csv::ReaderBuilder::new()

@@ -330,7 +330,7 @@ impl Estimate {
                 })
                 .fold(0.0, f64::max),
             results_per_path: (scenarios.iter())
-                .map(|s| crate::metrics::Catalogue::for_run(&s.model).scalars.len() as u64)
+                .map(|s| s.model.catalogue_for_run().scalars.len() as u64)
                 .sum(),
         }
     }
@@ -391,7 +391,7 @@ fn write_run(
     let lang = options.lang;
     let catalogues: Vec<_> = scenarios
         .iter()
-        .map(|s| crate::metrics::Catalogue::for_run(&s.model))
+        .map(|s| s.model.catalogue_for_run())
         .collect();
     // Labels in the language asked for (metrics.csv's; the run's own catalogues keep theirs).
     let labelled: Vec<crate::metrics::Catalogue> = scenarios

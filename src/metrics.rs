@@ -9,8 +9,6 @@
 //! The catalogue of a scenario depends on its instruments (per-instrument metrics are named
 //! `metric.instrument_id`) and targets (`target.target_id`, `met.target_id`).
 
-use crate::model::Model;
-
 /// What a number is measured in. Money is booked in fen and reported in yuan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -634,7 +632,15 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    pub fn for_model(model: &Model) -> Self {
+    /// The metrics of a scenario from its names: its instruments and industries as `(id, label)`
+    /// and its targets as `(id, label, unit)`, in the engine's order, and whether it starts from a
+    /// book, as a compiled scenario gives them.
+    pub fn new(
+        instruments: &[(&str, &str)],
+        industries: &[(&str, &str)],
+        targets: &[(&str, &str, Unit)],
+        book: bool,
+    ) -> Self {
         let mut yearly: Vec<Column> = PROGRAM_YEARLY
             .iter()
             .map(|d| Column {
@@ -651,40 +657,40 @@ impl Catalogue {
                 label: d.label.to_string(),
             })
             .collect();
-        for inst in &model.instruments {
+        for (id, label) in instruments {
             yearly.extend(INSTRUMENT_YEARLY.iter().map(|d| Column {
-                name: format!("{}.{}", d.name, inst.id),
+                name: format!("{}.{}", d.name, id),
                 unit: d.unit,
-                label: format!("{}({})", d.label, inst.label),
+                label: format!("{}({})", d.label, label),
             }));
             scalars.extend(INSTRUMENT_SCALARS.iter().map(|d| Column {
-                name: format!("{}.{}", d.name, inst.id),
+                name: format!("{}.{}", d.name, id),
                 unit: d.unit,
-                label: format!("{}({})", d.label, inst.label),
+                label: format!("{}({})", d.label, label),
             }));
         }
-        for ind in &model.industries {
+        for (id, name) in industries {
             yearly.extend(INDUSTRY_YEARLY.iter().map(|d| Column {
-                name: format!("{}.{}", d.name, ind.id),
+                name: format!("{}.{}", d.name, id),
                 unit: d.unit,
-                label: format!("{}({})", d.label, ind.name),
+                label: format!("{}({})", d.label, name),
             }));
         }
-        for t in &model.targets {
+        for (id, label, unit) in targets {
             scalars.push(Column {
-                name: format!("target.{}", t.id),
-                unit: t.read.unit,
-                label: t.label.clone(),
+                name: format!("target.{}", id),
+                unit: *unit,
+                label: label.to_string(),
             });
         }
-        for t in &model.targets {
+        for (id, label, _) in targets {
             scalars.push(Column {
-                name: format!("met.{}", t.id),
+                name: format!("met.{}", id),
                 unit: Unit::Indicator,
-                label: format!("{}达标", t.label),
+                label: format!("{}达标", label),
             });
         }
-        if model.book.is_some() {
+        if book {
             scalars.push(Column {
                 name: "sunk_cost".into(),
                 unit: Unit::Cny,
@@ -694,24 +700,23 @@ impl Catalogue {
         Catalogue {
             yearly,
             scalars,
-            n_instruments: model.instruments.len(),
-            n_targets: model.targets.len(),
-            book: model.book.is_some(),
+            n_instruments: instruments.len(),
+            n_targets: targets.len(),
+            book,
         }
     }
 
-    /// The metrics of a run of `model`: [`Catalogue::for_model`] and, after them, one scalar
-    /// `input.<key>` per `[uncertain]` input, the value the path drew.
-    pub fn for_run(model: &Model) -> Self {
-        let mut c = Self::for_model(model);
-        for input in model.uncertain.iter().flat_map(|u| &u.inputs) {
-            c.scalars.push(Column {
-                name: format!("input.{}", input.key),
+    /// The metrics of a run: these and, after them, one scalar `input.<key>` per `[uncertain]`
+    /// input, the value the path drew.
+    pub fn with_inputs<'a>(mut self, keys: impl IntoIterator<Item = &'a str>) -> Self {
+        for key in keys {
+            self.scalars.push(Column {
+                name: format!("input.{}", key),
                 unit: Unit::Input,
-                label: format!("不确定输入 {}", input.key),
+                label: format!("不确定输入 {}", key),
             });
         }
-        c
+        self
     }
 
     /// Index of the first per-instrument yearly metric of instrument `k`.

@@ -197,7 +197,7 @@ fn record(
 /// Simulates `settings.paths` paths of `model`, keeping every path's scalars in
 /// [`ScenarioRun::scalars`].
 pub fn run(model: &Model, settings: RunSettings, progress: &dyn Progress) -> ScenarioRun {
-    let n_scalars = Catalogue::for_run(model).scalars.len();
+    let n_scalars = model.catalogue_for_run().scalars.len();
     let mut columns: Vec<Vec<f64>> = (0..n_scalars)
         .map(|_| Vec::with_capacity(settings.paths as usize))
         .collect();
@@ -225,7 +225,7 @@ pub fn run_streaming(
     progress: &dyn Progress,
     sink: &mut dyn FnMut(&[f64]) -> bool,
 ) -> ScenarioRun {
-    let catalogue = Catalogue::for_run(model);
+    let catalogue = model.catalogue_for_run();
     let n_cells = catalogue.yearly.len() * model.n_years;
     let mut result = ScenarioRun {
         catalogue,

@@ -24,7 +24,6 @@
 //! multiplier), or to a whole number for an input that only takes whole numbers (a count, an age):
 //! the value the path ran with is the value reported.
 
-use crate::metrics::Catalogue;
 use crate::model::{Model, compile};
 use crate::rng::{self, Bits};
 use crate::scenario::{DistKind, ScenarioFile, UncertainInput};
@@ -314,7 +313,7 @@ impl Uncertain {
     fn check_corners(&self, file: &ScenarioFile) -> Result<(), Problem> {
         let shape = |m: &Model| {
             (
-                Catalogue::for_model(m),
+                m.catalogue(),
                 m.n_years,
                 m.start_year,
                 m.industries

@@ -7,7 +7,6 @@ use assert_cmd::Command;
 use fundsim::actuals::{self, Band};
 use fundsim::app::load_all;
 use fundsim::lang::Lang;
-use fundsim::metrics::Catalogue;
 use fundsim::run::{RunSettings, Silent};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -117,7 +116,7 @@ fn the_same_paths_as_a_run() {
         let s = load(file);
         let model = &s.model;
         let run = fundsim::run::run(model, RunSettings::new(paths, 5), &Silent);
-        let catalogue = Catalogue::for_model(model);
+        let catalogue = model.catalogue();
         let cells: Vec<(usize, usize)> = (0..catalogue.yearly.len())
             .flat_map(|m| (0..model.n_years).map(move |y| (m, y)))
             .collect();

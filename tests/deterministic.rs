@@ -27,7 +27,7 @@
 //!   ≥ 1亿 per industry (2 × 6000 = 12000 from 2025).
 
 use fundsim::ledger::Outcome;
-use fundsim::metrics::{Catalogue, PROGRAM_YEARLY};
+use fundsim::metrics::PROGRAM_YEARLY;
 use fundsim::model::compile;
 use fundsim::run::{RunSettings, Silent, run};
 use fundsim::scenario::load_str;
@@ -223,7 +223,7 @@ fn flows_match_the_hand_computation() {
 fn every_path_is_the_same_so_summaries_have_no_spread() {
     let model = compile(&load_str("by_hand.toml", &by_hand(SCENARIO)).expect("valid"));
     let result = run(&model, RunSettings::new(300, 5), &Silent);
-    let cat = Catalogue::for_model(&model);
+    let cat = model.catalogue();
     assert_eq!(result.catalogue, cat);
     for (col, values) in cat.scalars.iter().zip(&result.scalars) {
         assert_eq!(values.len(), 300);

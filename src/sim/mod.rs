@@ -76,7 +76,7 @@ pub struct PathSim<'m> {
 
 impl<'m> PathSim<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let catalogue = Catalogue::for_model(model);
+        let catalogue = model.catalogue();
         let recycling = &model.program.recycle_into;
         let mut order = recycling.clone();
         order.extend((0..model.instruments.len()).filter(|k| !recycling.contains(k)));
@@ -114,7 +114,7 @@ impl<'m> PathSim<'m> {
     /// Runs the next paths on `model`, a model of the same shape (the same metrics and instruments:
     /// a draw of the scenario's `[uncertain]` inputs), keeping the buffers already grown.
     pub fn rebind(&mut self, model: &'m Model) {
-        debug_assert_eq!(Catalogue::for_model(model), self.catalogue);
+        debug_assert_eq!(model.catalogue(), self.catalogue);
         let recycling = &model.program.recycle_into;
         self.order.clear();
         self.order.extend_from_slice(recycling);
