@@ -141,7 +141,7 @@ pub fn simulate(
                 // As the run does: each path on its own draw of the `[uncertain]` inputs.
                 Some(u) => {
                     let models: Vec<Model> = (first..last)
-                        .map(|p| u.model_at(&u.draw(seed, p)))
+                        .map(|p| model.at_draw(&u.draw(seed, p)))
                         .collect();
                     let mut sim = PathSim::new(&models[0]);
                     for (path, own) in (first..last).zip(&models) {

@@ -103,7 +103,7 @@ fn with_uncertainty(
         return Ok(model);
     }
     let doc = crate::scenario::document(path, overrides)?;
-    let u = crate::uncertain::Uncertain::new(doc, &file).map_err(|p| {
+    let u = crate::uncertain::Uncertain::new(doc, &file, |f| compile(f).shape()).map_err(|p| {
         let at = crate::scenario::locate::KeyPath::root()
             .key("uncertain")
             .key(&p.key);

@@ -26,10 +26,6 @@
 //! Incentive programmes (`attraction`) and talent subsidies act on arrivals and talent inflow, not
 //! on supported firms, and have no effect table.
 
-use crate::money::Rate;
-use crate::scenario::EffectSpec;
-use rust_decimal::prelude::ToPrimitive;
-
 /// The combined effect acting on a firm in a year: odds multipliers and a growth shift.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Boost {
@@ -88,26 +84,6 @@ pub fn defaults(kind: &str) -> Option<Effect> {
     })
 }
 
-fn rate(r: Rate) -> f64 {
-    r.0.to_f64().expect("a validated rate fits f64")
-}
-
-/// The effect of an instrument of `kind` written as `spec` (missing keys from the defaults), or
-/// `None` if the kind has no effect or the effect changes nothing.
-pub fn resolve(kind: &str, spec: Option<&EffectSpec>) -> Option<Effect> {
-    let mut e = defaults(kind)?;
-    if let Some(s) = spec {
-        e.boost.round = s.round_odds.unwrap_or(e.boost.round);
-        e.boost.exit = s.exit_odds.unwrap_or(e.boost.exit);
-        e.boost.fail = s.fail_odds.unwrap_or(e.boost.fail);
-        e.boost.growth = s.revenue_growth.unwrap_or(e.boost.growth);
-        e.years = s.years.map_or(e.years, |y| y as u32);
-        e.additional = s.additional_share.map_or(e.additional, rate);
-    }
-    let inert = e.boost == Boost::NONE || e.years == 0 || e.additional <= 0.0;
-    (!inert).then_some(e)
-}
-
 /// Talent subsidies: elasticity `ε` of talent inflow to `s` = subsidy ÷ five years of net pay
 /// (Kleven et al. 2014 and Moretti & Wilson 2017 find 1.5–2 for top earners and star scientists;
 /// second-tier Chinese cities' talent policies showed no effect on top graduates: the central
@@ -120,41 +96,3 @@ pub const TALENT_PHASE_IN_YEARS: u32 = 3;
 /// moves that bring only a branch (industry reporting on how 返投 is met).
 pub const RELOCATION_RATE: f64 = 0.02;
 pub const BRANCH_SHARE: f64 = 0.8;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_spec_overrides_only_what_it_names() {
-        let spec = EffectSpec {
-            round_odds: Some(2.0),
-            years: Some(5),
-            ..EffectSpec::default()
-        };
-        let e = resolve("grant", Some(&spec)).expect("acts");
-        assert_eq!(e.boost.round, 2.0);
-        assert_eq!(e.boost.fail, 0.8);
-        assert_eq!(e.years, 5);
-        assert_eq!(e.additional, 0.5);
-    }
-
-    #[test]
-    fn neutral_effects_are_none() {
-        let zero = EffectSpec {
-            additional_share: Some(Rate(rust_decimal::Decimal::ZERO)),
-            ..EffectSpec::default()
-        };
-        assert_eq!(resolve("grant", Some(&zero)), None);
-        let neutral = EffectSpec {
-            round_odds: Some(1.0),
-            exit_odds: Some(1.0),
-            fail_odds: Some(1.0),
-            revenue_growth: Some(0.0),
-            ..EffectSpec::default()
-        };
-        assert_eq!(resolve("guarantee", Some(&neutral)), None);
-        assert_eq!(resolve("attraction", None), None);
-        assert!(resolve("sub_fund", None).is_some());
-    }
-}

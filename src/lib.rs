@@ -19,7 +19,6 @@ pub mod calibration;
 pub mod compare;
 pub mod effects;
 pub mod firms;
-pub mod holdings;
 pub mod instruments;
 pub mod irr;
 pub mod labels_en;

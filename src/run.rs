@@ -145,7 +145,7 @@ fn simulate_chunk(
         }
         Some(u) => {
             let drawn: Vec<Vec<f64>> = (first..last).map(|p| u.draw(settings.seed, p)).collect();
-            let models: Vec<Model> = drawn.iter().map(|v| u.model_at(v)).collect();
+            let models: Vec<Model> = drawn.iter().map(|v| model.at_draw(v)).collect();
             let mut sim = PathSim::new(&models[0]);
             for ((path, values), own) in (first..last).zip(&drawn).zip(&models) {
                 sim.rebind(own);

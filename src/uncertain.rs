@@ -24,7 +24,6 @@
 //! multiplier), or to a whole number for an input that only takes whole numbers (a count, an age):
 //! the value the path ran with is the value reported.
 
-use crate::model::{Model, compile};
 use crate::rng::{self, Bits};
 use crate::scenario::{DistKind, ScenarioFile, UncertainInput};
 use rust_decimal::prelude::ToPrimitive;
@@ -246,7 +245,7 @@ pub struct Uncertain {
     /// The merged document without `[uncertain]`.
     base: toml::Table,
     /// The scenario's book (read once; a document cannot carry it).
-    book: Option<crate::holdings::Book>,
+    book: Option<crate::scenario::holdings::Book>,
 }
 
 /// A problem with one uncertain input: its key and what is wrong.
@@ -259,8 +258,14 @@ pub struct Problem {
 impl Uncertain {
     /// The uncertain inputs of `file` (validated), to be set into `doc`, its merged document
     /// ([`crate::scenario::document`]). Checks that each key names a value of the scenario and that
-    /// the scenario is valid, with the same shape, at every corner of the inputs' box.
-    pub fn new(mut doc: toml::Table, file: &ScenarioFile) -> Result<Self, Problem> {
+    /// the scenario is valid, with the same `shape`, at every corner of the inputs' box. The shape
+    /// is what a run's layout depends on (its metrics, years, industries and stages):
+    /// [`crate::model::Model::shape`] of the compiled scenario.
+    pub fn new<S: PartialEq>(
+        mut doc: toml::Table,
+        file: &ScenarioFile,
+        shape: impl Fn(&ScenarioFile) -> S,
+    ) -> Result<Self, Problem> {
         doc.remove("uncertain");
         let mut inputs = Vec::new();
         for (key, u) in &file.uncertain {
@@ -304,27 +309,20 @@ impl Uncertain {
             base: doc,
             book: file.book.clone(),
         };
-        this.check_corners(file)?;
+        this.check_corners(file, shape)?;
         Ok(this)
     }
 
     /// Validates and compiles the scenario at each input's ends alone (so a problem is blamed on
     /// its input), then at every corner of the box; each must keep the shape.
-    fn check_corners(&self, file: &ScenarioFile) -> Result<(), Problem> {
-        let shape = |m: &Model| {
-            (
-                m.catalogue(),
-                m.n_years,
-                m.start_year,
-                m.industries
-                    .iter()
-                    .map(|i| i.stages.len())
-                    .collect::<Vec<_>>(),
-            )
-        };
+    fn check_corners<S: PartialEq>(
+        &self,
+        file: &ScenarioFile,
+        shape: impl Fn(&ScenarioFile) -> S,
+    ) -> Result<(), Problem> {
         let mut base_file = file.clone();
         base_file.uncertain.clear();
-        let base_shape = shape(&compile(&base_file));
+        let base_shape = shape(&base_file);
         let end = |input: &Input, high: bool| {
             let (lo, hi) = input.dist.bounds();
             input.value(if high { hi } else { lo })
@@ -346,7 +344,7 @@ impl Uncertain {
                     issue.path, issue.message
                 ));
             }
-            (shape(&compile(&f)) != base_shape).then(|| {
+            (shape(&f) != base_shape).then(|| {
                 format!(
                     "with {at}, the run changes shape (its metrics, years, industries or stages): an uncertain input must be a value, not a structure"
                 )
@@ -406,16 +404,6 @@ impl Uncertain {
             f.book = self.book.clone();
             f
         })
-    }
-
-    /// The model of a path whose inputs are `values` (a draw of [`Uncertain::draw`]).
-    pub fn model_at(&self, values: &[f64]) -> Model {
-        // Every corner of the box read, validated and kept its shape (`new`), and the draws lie in
-        // the box, so this cannot fail for a draw.
-        let file = self
-            .file_at(values)
-            .unwrap_or_else(|e| panic!("an uncertain draw inside the checked box: {e}"));
-        compile(&file)
     }
 }
 

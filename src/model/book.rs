@@ -2,8 +2,8 @@
 //! units and against the compiled instruments.
 
 use super::{InstrumentModel, ScenarioFile, fen_of};
-use crate::holdings::{BookFirm, BookPosition as P};
 use crate::money::Fen;
+use crate::scenario::holdings::{BookFirm, BookPosition as P};
 use rust_decimal::Decimal;
 
 /// The book at the start year in the engine's units: firms that enter as local firms at their

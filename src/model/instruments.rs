@@ -8,7 +8,10 @@ use super::{
     IndustryModel, ScenarioFile, SubFundModel, SubsidyModel, Years, fen_of, scenario, subfund,
     subsidy,
 };
+use crate::effects::Effect;
 use crate::money::{Fen, RateFen};
+use crate::scenario::EffectSpec;
+use rust_decimal::prelude::ToPrimitive;
 
 /// One instrument: what all kinds share, and what is particular to its kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,7 +246,7 @@ fn instrument(
 ) -> InstrumentModel {
     let (reached, eligible) = focus(industries, c.industries, c.stages);
     let effect = if effects_on {
-        crate::effects::resolve(c.kind, c.effect)
+        resolve_effect(c.kind, c.effect)
     } else {
         None
     };
@@ -375,4 +378,62 @@ fn talent(t: &scenario::TalentSubsidy, years: Years, effects_on: bool) -> KindMo
         })
         .collect();
     KindModel::Talent(TalentModel { amount, uplift })
+}
+
+fn rate(r: crate::money::Rate) -> f64 {
+    r.0.to_f64().expect("a validated rate fits f64")
+}
+
+/// The effect of an instrument of `kind` written as `spec` (missing keys from the defaults), or
+/// `None` if the kind has no effect or the effect changes nothing.
+pub fn resolve_effect(kind: &str, spec: Option<&EffectSpec>) -> Option<Effect> {
+    let mut e = crate::effects::defaults(kind)?;
+    if let Some(s) = spec {
+        e.boost.round = s.round_odds.unwrap_or(e.boost.round);
+        e.boost.exit = s.exit_odds.unwrap_or(e.boost.exit);
+        e.boost.fail = s.fail_odds.unwrap_or(e.boost.fail);
+        e.boost.growth = s.revenue_growth.unwrap_or(e.boost.growth);
+        e.years = s.years.map_or(e.years, |y| y as u32);
+        e.additional = s.additional_share.map_or(e.additional, rate);
+    }
+    let inert = e.boost == crate::effects::Boost::NONE || e.years == 0 || e.additional <= 0.0;
+    (!inert).then_some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_overrides_only_what_it_names() {
+        let spec = crate::scenario::EffectSpec {
+            round_odds: Some(2.0),
+            years: Some(5),
+            ..crate::scenario::EffectSpec::default()
+        };
+        let e = resolve_effect("grant", Some(&spec)).expect("acts");
+        assert_eq!(e.boost.round, 2.0);
+        assert_eq!(e.boost.fail, 0.8);
+        assert_eq!(e.years, 5);
+        assert_eq!(e.additional, 0.5);
+    }
+
+    #[test]
+    fn neutral_effects_are_none() {
+        let zero = crate::scenario::EffectSpec {
+            additional_share: Some(crate::money::Rate(rust_decimal::Decimal::ZERO)),
+            ..crate::scenario::EffectSpec::default()
+        };
+        assert_eq!(resolve_effect("grant", Some(&zero)), None);
+        let neutral = crate::scenario::EffectSpec {
+            round_odds: Some(1.0),
+            exit_odds: Some(1.0),
+            fail_odds: Some(1.0),
+            revenue_growth: Some(0.0),
+            ..crate::scenario::EffectSpec::default()
+        };
+        assert_eq!(resolve_effect("guarantee", Some(&neutral)), None);
+        assert_eq!(resolve_effect("attraction", None), None);
+        assert!(resolve_effect("sub_fund", None).is_some());
+    }
 }

@@ -286,6 +286,30 @@ impl Model {
         Catalogue::new(&instruments, &industries, &targets, self.book.is_some())
     }
 
+    /// What a run's layout depends on: its metrics, years, industries and stages. An `[uncertain]`
+    /// input must keep it at every corner of its box ([`crate::uncertain::Uncertain::new`]).
+    pub fn shape(&self) -> impl PartialEq + use<> {
+        (
+            self.catalogue(),
+            self.n_years,
+            self.start_year,
+            (self.industries.iter())
+                .map(|i| i.stages.len())
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// The model of a path whose `[uncertain]` inputs are `values` (a draw of
+    /// [`crate::uncertain::Uncertain::draw`]).
+    pub fn at_draw(&self, values: &[f64]) -> Model {
+        let u = (self.uncertain.as_ref()).expect("a draw of a model with uncertain inputs");
+        // Every corner of the box read, validated and kept its shape (`Uncertain::new`), and the
+        // draws lie in the box, so this cannot fail for a draw.
+        let file = (u.file_at(values))
+            .unwrap_or_else(|e| panic!("an uncertain draw inside the checked box: {e}"));
+        compile(&file)
+    }
+
     /// The metrics of a run of this model: [`Model::catalogue`] and, after them, one scalar
     /// `input.<key>` per `[uncertain]` input, the value the path drew.
     pub fn catalogue_for_run(&self) -> Catalogue {

@@ -199,9 +199,9 @@ pub fn load_file_with(
         let csv = dir.join(name);
         let shown = csv.display().to_string();
         file.book = Some(
-            crate::holdings::read(&csv, &shown, &file).map_err(|e| match e {
-                crate::holdings::BookError::Io(m) => LoadError::Other(m),
-                crate::holdings::BookError::Invalid(d) => LoadError::Invalid(d),
+            crate::scenario::holdings::read(&csv, &shown, &file).map_err(|e| match e {
+                crate::scenario::holdings::BookError::Io(m) => LoadError::Other(m),
+                crate::scenario::holdings::BookError::Invalid(d) => LoadError::Invalid(d),
             })?,
         );
     }

@@ -7,6 +7,7 @@
 //!
 //! Every field is documented in `docs/scenario-format.md`; keep the two in step.
 
+pub mod holdings;
 pub mod load;
 pub mod locate;
 pub mod validate;
@@ -43,13 +44,13 @@ pub struct ScenarioFile {
     /// `[uncertain]`: inputs we do not know, each drawn per path from its distribution.
     #[serde(default)]
     pub uncertain: std::collections::BTreeMap<String, UncertainInput>,
-    /// The book the programme starts from: a CSV of positions already held (`crate::holdings`),
+    /// The book the programme starts from: a CSV of positions already held (`crate::scenario::holdings`),
     /// relative to the file that names it.
     #[serde(default)]
     pub holdings: Option<String>,
     /// The book as read (set by the loader; `None` without `holdings`).
     #[serde(skip)]
-    pub book: Option<crate::holdings::Book>,
+    pub book: Option<crate::scenario::holdings::Book>,
 }
 
 /// One entry of `[uncertain]`: the distribution of an input (named by its `--set` key) over the
