@@ -53,6 +53,10 @@ pub enum ParseError {
     TooPrecise(String),
     #[error("`{0}` is not a number: write e.g. 12, 0.3, \"30%\", \"200万\" or \"1.5亿\"")]
     Value(String),
+    #[error("`{0}` is not a finite number")]
+    NotFinite(String),
+    #[error("the number {0} is too large to read exactly (at most 7.9e28 in magnitude)")]
+    TooLarge(String),
 }
 
 /// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`.
@@ -105,7 +109,10 @@ fn parse_plain(s: &str) -> Option<Decimal> {
 /// The exact decimal literal behind a TOML float (see the module header).
 fn decimal_from_f64(v: f64) -> Result<Decimal, ParseError> {
     if !v.is_finite() {
-        return Err(ParseError::Money(v.to_string()));
+        return Err(ParseError::NotFinite(v.to_string()));
+    }
+    if v.abs() >= 7.9e28 {
+        return Err(ParseError::TooLarge(format!("{v:e}")));
     }
     let shortest = format!("{v}");
     let digits = shortest
@@ -368,5 +375,22 @@ mod tests {
         assert_eq!(r.apply(15), 4); // 4.5 -> 4
         assert_eq!(RateFen::new(d("1")).apply(12345), 12345);
         assert_eq!(RateFen::new(d("0")).apply(12345), 0);
+    }
+
+    #[test]
+    fn numbers_out_of_reach_say_what_they_are_not_an_amount() {
+        #[derive(Debug, serde::Deserialize)]
+        struct R {
+            #[allow(dead_code)]
+            r: Rate,
+        }
+        let error = |text: &str| toml::from_str::<R>(text).unwrap_err().message().to_string();
+        assert_eq!(error("r = inf"), "`inf` is not a finite number");
+        assert_eq!(error("r = nan"), "`NaN` is not a finite number");
+        assert_eq!(
+            error("r = 1e300"),
+            "the number 1e300 is too large to read exactly (at most 7.9e28 in magnitude)"
+        );
+        assert!(error("r = \"5万\"").contains("is not a rate"));
     }
 }
