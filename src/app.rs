@@ -202,6 +202,9 @@ pub struct Options<'a> {
     pub xlsx: bool,
     /// The language of labels and headings.
     pub lang: crate::lang::Lang,
+    /// Run only this shard `(index, count)` of the paths and write a partial result for
+    /// `fundsim merge` (`crate::shard`).
+    pub shard: Option<(u64, u64)>,
 }
 
 /// [`run_to_dir`] with [`Options`].
@@ -382,49 +385,21 @@ fn write_run(
     options: &Options,
 ) -> Result<RunReport, AppError> {
     check_memory(scenarios, settings.paths)?;
-    let (compare, precision) = (options.compare, options.precision);
+    let precision = options.precision;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
     crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
-    let lang = options.lang;
     let catalogues: Vec<_> = scenarios
         .iter()
         .map(|s| s.model.catalogue_for_run())
         .collect();
-    // Labels in the language asked for (metrics.csv's; the run's own catalogues keep theirs).
-    let labelled: Vec<crate::metrics::Catalogue> = scenarios
-        .iter()
-        .zip(&catalogues)
-        .map(|(s, c)| {
-            let mut c = c.clone();
-            for col in c.scalars.iter_mut().chain(c.yearly.iter_mut()) {
-                col.label = crate::lang::metric_label(lang, &s.model, &col.name, &col.label);
-            }
-            c
-        })
-        .collect();
     let parquet_file = staging
         .create("paths.parquet")
         .map_err(|e| failed("paths.parquet", &e))?;
-    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
-        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
-    let names: Vec<&str> = scenarios.iter().map(|s| s.model.name.as_str()).collect();
-    let mut paths = PathsWriter::new(
-        &parquet_file,
-        &names,
-        union_columns(&catalogues.iter().collect::<Vec<_>>()),
-        vec![
-            ("fundsim.version".into(), env!("CARGO_PKG_VERSION").into()),
-            ("fundsim.seed".into(), settings.seed.to_string()),
-            (
-                "fundsim.run".into(),
-                run_json(settings.seed, settings.paths, &described),
-            ),
-        ],
-    )
-    .map_err(|e| failed("paths.parquet", &e))?;
+    let mut paths = paths_writer(&parquet_file, scenarios, &catalogues, settings)
+        .map_err(|e| failed("paths.parquet", &e))?;
 
     // Each scenario's rows go to paths.parquet as they are simulated; its yearly rows are made at
     // once (dropping the sketches). The exact summaries are read back from the file afterwards.
@@ -468,8 +443,11 @@ fn write_run(
         debug_assert_eq!(written, result.paths);
         precision_reached.push(column.map(|_| acc.mcse()));
         deals.push(std::mem::take(&mut result.deals));
-        yearly.extend(report::yearly_rows(&s.model, &result));
-        result.yearly = Vec::new();
+        if options.shard.is_none() {
+            // A shard keeps its sketches for the merge; a run makes its yearly rows now.
+            yearly.extend(report::yearly_rows(&s.model, &result));
+            result.yearly = Vec::new();
+        }
         offset += result.paths as usize;
         runs.push((offset - result.paths as usize, result));
     }
@@ -481,6 +459,100 @@ fn write_run(
         .temporary_path("paths.parquet")
         .expect("created above")
         .to_path_buf();
+
+    if let Some(shard) = options.shard {
+        return crate::shard::write_partial(scenarios, settings, shard, staging, &runs, out);
+    }
+    finish(
+        scenarios,
+        settings,
+        Finish {
+            staging,
+            parquet_path,
+            runs,
+            yearly,
+            deals,
+            precision_reached,
+        },
+        out,
+        options,
+    )
+}
+
+/// What the simulation of a run (or the merge of its shards) leaves for [`finish`].
+pub(crate) struct Finish {
+    pub staging: Staging,
+    /// The finished `paths.parquet`, still under its temporary name.
+    pub parquet_path: PathBuf,
+    /// Each scenario's first row in `paths.parquet` and its run (yearly sketches dropped).
+    pub runs: Vec<(usize, crate::run::ScenarioRun)>,
+    pub yearly: Vec<YearlyRow>,
+    pub deals: Vec<Vec<crate::sim::Deal>>,
+    pub precision_reached: Vec<Option<f64>>,
+}
+
+/// The writer of `paths.parquet` for `scenarios`, with the run's metadata.
+pub(crate) fn paths_writer<'f>(
+    file: &'f std::fs::File,
+    scenarios: &[Loaded],
+    catalogues: &[crate::metrics::Catalogue],
+    settings: RunSettings,
+) -> polars::prelude::PolarsResult<PathsWriter<&'f std::fs::File>> {
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
+    let names: Vec<&str> = scenarios.iter().map(|s| s.model.name.as_str()).collect();
+    PathsWriter::new(
+        file,
+        &names,
+        union_columns(&catalogues.iter().collect::<Vec<_>>()),
+        vec![
+            ("fundsim.version".into(), env!("CARGO_PKG_VERSION").into()),
+            ("fundsim.seed".into(), settings.seed.to_string()),
+            (
+                "fundsim.run".into(),
+                run_json(settings.seed, settings.paths, &described),
+            ),
+        ],
+    )
+}
+
+/// Reads the summaries back from `paths.parquet` and writes every other file of the run.
+pub(crate) fn finish(
+    scenarios: &[Loaded],
+    settings: RunSettings,
+    done: Finish,
+    out: &Path,
+    options: &Options,
+) -> Result<RunReport, AppError> {
+    let Finish {
+        mut staging,
+        parquet_path,
+        runs,
+        yearly,
+        deals,
+        precision_reached,
+    } = done;
+    let (compare, precision) = (options.compare, options.precision);
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
+    };
+    let lang = options.lang;
+    let catalogues: Vec<_> = scenarios
+        .iter()
+        .map(|s| s.model.catalogue_for_run())
+        .collect();
+    // Labels in the language asked for (metrics.csv's; the run's own catalogues keep theirs).
+    let labelled: Vec<crate::metrics::Catalogue> = scenarios
+        .iter()
+        .zip(&catalogues)
+        .map(|(s, c)| {
+            let mut c = c.clone();
+            for col in c.scalars.iter_mut().chain(c.yearly.iter_mut()) {
+                col.label = crate::lang::metric_label(lang, &s.model, &col.name, &col.label);
+            }
+            c
+        })
+        .collect();
 
     let mut summary: Vec<SummaryRow> = Vec::new();
     let mut targets: Vec<TargetRow> = Vec::new();
@@ -604,6 +676,8 @@ fn write_run(
     staging
         .write("metrics.csv", &bytes)
         .map_err(|e| failed("metrics.csv", &e))?;
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        scenarios.iter().map(|s| (&s.source, &s.file)).collect();
     let mut json = run_json(settings.seed, settings.paths, &described);
     if let Some(p) = precision {
         // The paths each scenario used and the precision it reached.

@@ -34,6 +34,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod study;

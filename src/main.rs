@@ -91,8 +91,33 @@ enum Command {
         /// Also write report.html (as fundsim report DIR does).
         #[arg(long)]
         report: bool,
+        /// I/N: run only shard I (0 to N−1) of the paths, chunk-aligned, and write a partial
+        /// result (paths.parquet, yearly.bin, shard.json) for `fundsim merge`; the merged output
+        /// is byte for byte that of one run of all paths (docs/cluster.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Combine the shards of one run (`run --shard I/N`, any order) into the files of a single
+    /// run of all its paths, byte for byte. Run it in the directory the shards ran in: it reads
+    /// their scenario files again and checks them against the shards' SHA-256.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory (created if missing; the files written are replaced).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// What to print: a table per scenario (text), or one Markdown table (markdown).
+        #[arg(long, value_enum, default_value_t = Table::Text)]
+        table: Table,
+        /// Also write report.html.
+        #[arg(long)]
+        report: bool,
+        /// Also write fundsim.xlsx.
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
     },
     /// Compare scenarios with a base on common random numbers: paired differences of every metric
     /// and target in comparison.csv (beside the files of `run`), the headline differences on stdout.
@@ -641,12 +666,40 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Merge {
+            dirs,
+            out,
+            table,
+            report: with_report,
+            format,
+        } => {
+            let options = fundsim::app::Options {
+                xlsx: format == Format::Xlsx,
+                lang: say.lang,
+                ..Default::default()
+            };
+            let report = fundsim::shard::merge_to_dir(&dirs, &out, &options)?;
+            match table {
+                Table::Text => say.table(&report.table),
+                Table::Markdown => {
+                    say.table(&fundsim::report::headline_markdown(&report.headlines))
+                }
+            }
+            let mut files = names(&report.files);
+            if with_report {
+                fundsim::app::report_to_dir(&out, say.lang)?;
+                files.push("report.html".into());
+            }
+            say.wrote(&out, &files);
+            Ok(())
+        }
         Command::Run {
             scenarios,
             deals,
             table,
             precision,
             report: with_report,
+            shard,
             common:
                 Common {
                     paths,
@@ -661,17 +714,46 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 .as_deref()
                 .map(fundsim::app::Precision::parse)
                 .transpose()?;
+            let shard = match shard {
+                Some(spec) => {
+                    let refuse = |flag: &str| {
+                        fundsim::app::AppError::BadInput(format!(
+                            "error: --shard cannot be used with {flag}: a shard writes a partial result; ask fundsim merge for the run's files"
+                        ))
+                    };
+                    if deals > 0 {
+                        return Err(refuse(
+                            "--deals (run the first paths once, without --shard)",
+                        ));
+                    }
+                    if precision.is_some() {
+                        return Err(refuse("--precision (a stopping rule over the whole run)"));
+                    }
+                    if with_report || format == Format::Xlsx {
+                        return Err(refuse(
+                            "--report or --format xlsx (fundsim merge writes them)",
+                        ));
+                    }
+                    Some(fundsim::shard::parse(&spec, paths)?)
+                }
+                None => None,
+            };
             let loaded = load_all_with(&scenarios, &set)?;
             let pool = pool(threads)?;
-            let bar = Bar(progress_bar(paths * loaded.len() as u64));
-            let settings = RunSettings {
+            let mut settings = RunSettings {
                 deals: deals.min(paths),
                 ..RunSettings::new(paths, seed)
             };
+            if let Some(s) = shard {
+                settings = fundsim::shard::settings(settings, s);
+            }
+            let (first, end) = settings.path_range();
+            let bar = Bar(progress_bar((end - first) * loaded.len() as u64));
             let options = fundsim::app::Options {
                 precision: precision.as_ref(),
                 xlsx: format == Format::Xlsx,
                 lang: say.lang,
+                shard,
                 ..Default::default()
             };
             let report = pool.install(|| {

@@ -38,6 +38,9 @@ pub struct RunSettings {
     /// Chunks per block handed to a [`run_streaming`] sink ([`BATCH`] by default; fewer when a
     /// sink checks a stopping rule, e.g. `--precision`).
     pub batch: u64,
+    /// Only the chunks `[first, end)` of the run's grid (a shard, [`shard_chunks`]); every chunk
+    /// when `None`. Each path keeps its index, so its numbers are those of the whole run.
+    pub chunks: Option<(u64, u64)>,
 }
 
 impl RunSettings {
@@ -47,8 +50,30 @@ impl RunSettings {
             seed,
             deals: 0,
             batch: BATCH,
+            chunks: None,
         }
     }
+
+    /// The chunks this run simulates: `[first, end)`.
+    pub fn chunk_range(&self) -> (u64, u64) {
+        let all = self.paths.div_ceil(CHUNK);
+        self.chunks
+            .map_or((0, all), |(a, b)| (a.min(all), b.min(all)))
+    }
+
+    /// The paths this run simulates: `[first, end)`.
+    pub fn path_range(&self) -> (u64, u64) {
+        let (a, b) = self.chunk_range();
+        ((a * CHUNK).min(self.paths), (b * CHUNK).min(self.paths))
+    }
+}
+
+/// The chunks of shard `index` of `count` (0-based) of a run of `paths` paths: the run's chunks cut
+/// into `count` contiguous ranges whose sizes differ by at most one chunk.
+pub fn shard_chunks(paths: u64, index: u64, count: u64) -> (u64, u64) {
+    let all = paths.div_ceil(CHUNK);
+    let at = |i: u64| (all as u128 * i as u128 / count.max(1) as u128) as u64;
+    (at(index), at(index + 1))
 }
 
 /// Chunks per block when a sink checks a stopping rule: 16 × 256 = 4,096 paths.
@@ -236,9 +261,10 @@ pub fn run_streaming(
         firm_years: 0,
         deals: Vec::new(),
     };
-    let n_chunks = settings.paths.div_ceil(CHUNK);
+    let (mut next, n_chunks) = settings.chunk_range();
+    let (first_path, end_path) = settings.path_range();
+    result.paths = end_path - first_path;
     let mut yearly = Yearly::new(n_cells);
-    let mut next = 0;
     let mut rows: Vec<f64> = Vec::new();
     while next < n_chunks {
         let end = (next + settings.batch.max(1)).min(n_chunks);
@@ -271,7 +297,7 @@ pub fn run_streaming(
         yearly = yearly.merge(batch_yearly);
         next = end;
         if stop {
-            result.paths = (end * CHUNK).min(settings.paths);
+            result.paths = (end * CHUNK).min(settings.paths) - first_path;
             break;
         }
     }

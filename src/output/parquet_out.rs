@@ -164,30 +164,49 @@ impl PathValues for PathsReader<'_> {
             .with_columns(Some(vec![col.name.clone()]))
             .with_slice(Some((self.offset, self.paths)))
             .finish()?;
-        let column = df.column(&col.name)?.as_materialized_series();
-        let values: Vec<f64> = if col.unit == Unit::Indicator {
-            column
-                .bool()?
-                .iter()
-                .map(|v| v.map_or(f64::NAN, |m| if m { 1.0 } else { 0.0 }))
-                .collect()
-        } else if col.unit == Unit::Count {
-            column
-                .i64()?
-                .iter()
-                .map(|v| v.map_or(f64::NAN, |c| c as f64))
-                .collect()
-        } else {
-            column
-                .f64()?
-                .iter()
-                .map(|v| v.unwrap_or(f64::NAN))
-                .collect()
-        };
+        let values = values_of(df.column(&col.name)?.as_materialized_series(), col.unit)?;
         polars_ensure!(
             values.len() == self.paths,
             ComputeError: "paths.parquet: {} rows of {} read back, {} expected", values.len(), col.name, self.paths
         );
         Ok(values)
     }
+}
+
+/// A column of `paths.parquet` as the run had it: undefined (null) as NaN, indicators as 0 or 1,
+/// counts and money as numbers.
+fn values_of(column: &Series, unit: Unit) -> PolarsResult<Vec<f64>> {
+    Ok(match unit {
+        Unit::Indicator => column
+            .bool()?
+            .iter()
+            .map(|v| v.map_or(f64::NAN, |m| if m { 1.0 } else { 0.0 }))
+            .collect(),
+        Unit::Count => column
+            .i64()?
+            .iter()
+            .map(|v| v.map_or(f64::NAN, |c| c as f64))
+            .collect(),
+        _ => column
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect(),
+    })
+}
+
+/// The rows of `df` (read from a `paths.parquet` of the same run) as [`PathsWriter::write_rows`]
+/// takes them: row-major, the catalogue's scalars in order. Written again, they give the same
+/// bytes as the run's own rows (every value the writer stores comes back as the same `f64`, and
+/// undefined values stay undefined).
+pub fn rows_of(df: &DataFrame, catalogue: &Catalogue) -> PolarsResult<Vec<f64>> {
+    let width = catalogue.scalars.len();
+    let mut rows = vec![0.0; df.height() * width];
+    for (i, col) in catalogue.scalars.iter().enumerate() {
+        let values = values_of(df.column(&col.name)?.as_materialized_series(), col.unit)?;
+        for (r, v) in values.into_iter().enumerate() {
+            rows[r * width + i] = v;
+        }
+    }
+    Ok(rows)
 }

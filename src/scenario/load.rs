@@ -709,6 +709,6 @@ fn key_path(path: &serde_path_to_error::Path) -> KeyPath {
     )
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -35,6 +35,13 @@ fn key(v: i64) -> i64 {
     }
 }
 
+/// Takes a little-endian u64 from the front of `bytes`.
+pub(crate) fn take_u64(bytes: &mut &[u8]) -> Option<u64> {
+    let (head, rest) = bytes.split_first_chunk::<8>()?;
+    *bytes = rest;
+    Some(u64::from_le_bytes(*head))
+}
+
 /// The representative value of a bucket.
 fn value(key: i64) -> f64 {
     let a = key.abs();
@@ -95,6 +102,38 @@ impl Sketch {
         (self.counts.iter().enumerate())
             .filter(|(_, c)| **c > 0)
             .map(|(i, &c)| (self.offset + i as i64, c))
+    }
+
+    /// Appends the sketch to `out` as bytes (a shard's partial result, `crate::shard`): the number
+    /// of non-empty buckets, then each bucket's key and count, little-endian. Decoding and merging
+    /// give back the same counts, so a merged run's percentiles are the single run's.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let buckets: Vec<(i64, u64)> = self.buckets().collect();
+        out.extend_from_slice(&(buckets.len() as u64).to_le_bytes());
+        for (k, c) in buckets {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+
+    /// Reads a sketch written by [`Sketch::encode`] from the front of `bytes`, advancing it; `None`
+    /// if the bytes end early or a key is out of order or beyond any key [`key`] makes (below
+    /// 2^17: values reach at most 2^16 + 16,400 logarithmic buckets).
+    pub fn decode(bytes: &mut &[u8]) -> Option<Sketch> {
+        let n = take_u64(bytes)?;
+        let mut sketch = Sketch::default();
+        let mut last: Option<i64> = None;
+        for _ in 0..n {
+            let k = take_u64(bytes)? as i64;
+            let c = take_u64(bytes)?;
+            let ordered = last.is_none_or(|l| k > l);
+            if !ordered || c == 0 || k.unsigned_abs() > 2 * EXACT_LIMIT as u64 {
+                return None;
+            }
+            sketch.add_count(k, c);
+            last = Some(k);
+        }
+        Some(sketch)
     }
 
     /// Quantiles at sorted levels `qs` (each in [0, 1]); `NaN` if empty.
@@ -217,5 +256,39 @@ mod tests {
         let mut back = Sketch::default();
         parts.iter().rev().for_each(|p| back.merge(p));
         assert_eq!(back, whole);
+    }
+
+    #[test]
+    fn encoded_sketches_decode_to_the_same_counts() {
+        let mut a = Sketch::default();
+        for v in [
+            -5_000_000_000i64,
+            -3,
+            0,
+            0,
+            7,
+            65_536,
+            65_537,
+            i64::MAX,
+            i64::MIN + 1,
+        ] {
+            a.add(v);
+        }
+        let mut bytes = Vec::new();
+        a.encode(&mut bytes);
+        Sketch::default().encode(&mut bytes);
+        let mut rest = bytes.as_slice();
+        assert_eq!(Sketch::decode(&mut rest), Some(a.clone()));
+        assert_eq!(Sketch::decode(&mut rest), Some(Sketch::default()));
+        assert!(rest.is_empty());
+        // Cut short, or keys out of order: refused.
+        assert_eq!(Sketch::decode(&mut &bytes[..bytes.len() - 20]), None);
+        let mut swapped = Vec::new();
+        swapped.extend_from_slice(&2u64.to_le_bytes());
+        for k in [5i64, 3] {
+            swapped.extend_from_slice(&k.to_le_bytes());
+            swapped.extend_from_slice(&1u64.to_le_bytes());
+        }
+        assert_eq!(Sketch::decode(&mut swapped.as_slice()), None);
     }
 }

@@ -1,0 +1,203 @@
+//! A run split into shards (`run --shard I/N`) and merged (`fundsim merge`) writes the same bytes
+//! as one run of all paths with the same seed, whatever the number of shards, their sizes and the
+//! order they are given in; the merge refuses shards of another run, a missing or repeated shard,
+//! another version and changed scenario files (exit 2).
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The files of a run (without `--deals`).
+const FILES: [&str; 7] = [
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+    "indicators.csv",
+    "metrics.csv",
+    "paths.parquet",
+    "run.json",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, run in the repository (shards record the directory they ran in; the merge runs
+/// there too).
+fn fundsim() -> Command {
+    let mut c = Command::cargo_bin("fundsim").expect("binary");
+    c.current_dir(root());
+    c
+}
+
+/// Two scenarios on common random numbers: the tiny test scenario and a variant of it.
+fn scenarios(dir: &Path) -> Vec<String> {
+    let variant = dir.join("variant.toml");
+    fs::write(
+        &variant,
+        format!(
+            "extends = {:?}\n[scenario]\nname = \"variant\"\n[time]\nhorizon_years = 9\n",
+            root().join("tests/data/tiny.toml").to_str().expect("utf-8")
+        ),
+    )
+    .expect("write variant");
+    vec![
+        "tests/data/tiny.toml".into(),
+        variant.to_str().expect("utf-8").into(),
+    ]
+}
+
+fn run(files: &[String], paths: u64, seed: u64, shard: Option<&str>, out: &Path) {
+    let mut c = fundsim();
+    c.arg("run")
+        .args(files)
+        .args(["--paths", &paths.to_string(), "--seed", &seed.to_string()])
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet");
+    if let Some(s) = shard {
+        c.args(["--shard", s]);
+    }
+    c.assert().success();
+}
+
+fn merge(dirs: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
+    fundsim()
+        .arg("merge")
+        .args(dirs)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .assert()
+}
+
+fn same_files(a: &Path, b: &Path, what: &str) {
+    for f in FILES {
+        assert!(
+            fs::read(a.join(f)).expect("file") == fs::read(b.join(f)).expect("file"),
+            "{f} differs: {what}"
+        );
+    }
+}
+
+/// Shards `0..n` of a run, written under `dir`.
+fn shards(files: &[String], paths: u64, seed: u64, n: u64, dir: &Path) -> Vec<PathBuf> {
+    (0..n)
+        .map(|i| {
+            let out = dir.join(format!("shard{i}of{n}"));
+            run(files, paths, seed, Some(&format!("{i}/{n}")), &out);
+            out
+        })
+        .collect()
+}
+
+#[test]
+fn merged_shards_are_byte_identical_to_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = scenarios(dir.path());
+    // 2,321 paths: nine full chunks and a partial tenth.
+    let paths = 9 * 256 + 17;
+    let whole = dir.path().join("whole");
+    run(&files, paths, 5, None, &whole);
+
+    // Three shards (3, 3 and 4 chunks), given in reverse order.
+    let three = shards(&files, paths, 5, 3, dir.path());
+    let merged = dir.path().join("merged3");
+    let reversed: Vec<PathBuf> = three.iter().rev().cloned().collect();
+    merge(&reversed, &merged).success();
+    same_files(&whole, &merged, "3 shards against one run");
+
+    // Seven shards of unequal sizes (one or two chunks each; the last holds the partial chunk).
+    let seven = shards(&files, paths, 5, 7, dir.path());
+    let merged = dir.path().join("merged7");
+    merge(&seven, &merged).success();
+    same_files(&whole, &merged, "7 unequal shards against one run");
+
+    // A shard holds only its paths.
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(seven[6].join("shard.json")).expect("shard.json"))
+            .expect("json");
+    assert_eq!(json["shard"]["first_path"], 8 * 256);
+    assert_eq!(json["shard"]["end_path"], paths);
+}
+
+#[test]
+fn merge_refuses_what_is_not_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = scenarios(dir.path());
+    let paths = 4 * 256;
+    let ours = shards(&files, paths, 5, 2, dir.path());
+    let refused = |dirs: &[PathBuf], says: &str| {
+        let out = dir.path().join("refused");
+        let assert = merge(dirs, &out).code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+        assert!(!out.exists(), "a refused merge wrote {}", out.display());
+    };
+
+    // Another seed.
+    let other_seed = dir.path().join("seed6");
+    run(&files, paths, 6, Some("1/2"), &other_seed);
+    refused(&[ours[0].clone(), other_seed], "they differ in seed");
+    // A shard missing, or given twice.
+    refused(&ours[..1], "the run has 2 shards");
+    refused(&[ours[0].clone(), ours[0].clone()], "the run has 2 shards");
+    // Another version.
+    let old = dir.path().join("old");
+    fs::create_dir_all(&old).expect("dir");
+    for f in ["paths.parquet", "yearly.bin", "shard.json"] {
+        fs::copy(ours[1].join(f), old.join(f)).expect("copy");
+    }
+    let header = fs::read_to_string(old.join("shard.json")).expect("shard.json");
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(header.contains(&version));
+    fs::write(
+        old.join("shard.json"),
+        header.replace(&version, "\"version\": \"0.0.1\""),
+    )
+    .expect("write");
+    refused(&[ours[0].clone(), old.clone()], "they differ in version");
+    // A damaged partial result.
+    fs::copy(ours[1].join("shard.json"), old.join("shard.json")).expect("copy");
+    let mut bytes = fs::read(old.join("yearly.bin")).expect("yearly.bin");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(old.join("yearly.bin"), bytes).expect("write");
+    refused(&[ours[0].clone(), old], "changed or is damaged");
+    // Not a shard.
+    refused(&[ours[0].clone(), dir.path().to_path_buf()], "not a shard");
+    // A scenario file changed after the shards ran.
+    let variant = PathBuf::from(&files[1]);
+    let text = fs::read_to_string(&variant).expect("variant");
+    fs::write(
+        &variant,
+        text.replace("horizon_years = 9", "horizon_years = 8"),
+    )
+    .expect("write");
+    refused(&ours, "changed since the shards ran");
+}
+
+#[test]
+fn run_refuses_shards_it_cannot_make() {
+    let bad = |args: &[&str], says: &str| {
+        let assert = fundsim()
+            .args(["run", "tests/data/tiny.toml", "--paths", "600", "--quiet"])
+            .args(args)
+            .args(["--out", "/nonexistent/never-written"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    };
+    bad(&["--shard", "3/3"], "I must be from 0 to N − 1 = 2");
+    bad(&["--shard", "1/4"], "at most 3 shards");
+    bad(&["--shard", "one/2"], "is not a whole number");
+    bad(
+        &["--shard", "0/2", "--deals", "5"],
+        "--shard cannot be used with --deals",
+    );
+    bad(
+        &["--shard", "0/2", "--precision", "fiscal_outlay=1"],
+        "--shard cannot be used with --precision",
+    );
+}
