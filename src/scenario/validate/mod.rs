@@ -11,6 +11,8 @@ use crate::money::to_fen;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
+mod settings;
+
 /// A problem at a key path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
@@ -36,6 +38,24 @@ const MAX_LOANS_PER_YEAR: i64 = 100_000;
 
 struct Checker {
     issues: Vec<Issue>,
+}
+
+/// What the checks of several sections share: the simulated years.
+struct Ctx {
+    /// The first simulated year (`start_year`).
+    first: i64,
+    /// The last simulated year (the horizon taken as 1 to [`MAX_HORIZON`] years).
+    last: i64,
+}
+
+impl Ctx {
+    fn new(f: &ScenarioFile) -> Self {
+        let first = f.time.start_year;
+        let last = (f.time.start_year)
+            .saturating_add(f.time.horizon_years.clamp(1, MAX_HORIZON))
+            .saturating_sub(1);
+        Ctx { first, last }
+    }
 }
 
 impl Checker {
@@ -515,49 +535,6 @@ fn subsidy_clause_logic(
     }
 }
 
-/// `[valuation]`.
-fn valuation(c: &mut Checker, v: &Valuation) {
-    let p = KeyPath::root().key("valuation");
-    c.range(
-        p.key("stale_decay"),
-        v.stale_decay,
-        0.0,
-        5.0,
-        "a yearly decay rate of the mark",
-    );
-    c.range(
-        p.key("stale_grace_years"),
-        v.stale_grace_years,
-        0.0,
-        50.0,
-        "years",
-    );
-    for (key, y) in [
-        ("ipo_lockup_years", v.ipo_lockup_years),
-        ("ipo_sale_years", v.ipo_sale_years),
-    ] {
-        let lo = if key == "ipo_sale_years" { 1 } else { 0 };
-        if !(lo..=10).contains(&y) {
-            c.fail(p.key(key), format!("{y} is not allowed: {lo} to 10 years"));
-        }
-    }
-    c.range(
-        p.key("listed_volatility"),
-        v.listed_volatility,
-        0.0,
-        3.0,
-        "a yearly log-volatility",
-    );
-    c.share_below_one(p.key("state_transfer_discount"), &v.state_transfer_discount);
-    c.range(
-        p.key("state_transfer_delay_years"),
-        v.state_transfer_delay_years,
-        0.0,
-        10.0,
-        "years",
-    );
-}
-
 /// `[channels]`, large-firm arrivals, incentive and talent programmes, and 返投 relocation.
 fn policy_channels(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
     c.probability(
@@ -656,45 +633,10 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     let mut c = Checker { issues: Vec::new() };
     let root = KeyPath::root();
 
-    // [scenario]
-    if f.scenario.name.trim().is_empty() {
-        c.fail(
-            root.key("scenario").key("name"),
-            "the scenario name is empty: give a short name for the output's scenario column".into(),
-        );
-    }
-
-    if f.holdings.as_ref().is_some_and(|h| h.trim().is_empty()) {
-        c.fail(
-            root.key("holdings"),
-            "empty: name the CSV file of the positions held at the start year (relative to this file)".into(),
-        );
-    }
-
-    // [time]
-    let t = root.key("time");
-    if !(1900..=2200).contains(&f.time.start_year) {
-        c.fail(
-            t.key("start_year"),
-            format!(
-                "{} is not allowed: start_year must be between 1900 and 2200",
-                f.time.start_year
-            ),
-        );
-    }
-    if !(1..=MAX_HORIZON).contains(&f.time.horizon_years) {
-        c.fail(
-            t.key("horizon_years"),
-            format!(
-                "{} is not allowed: horizon_years must be 1 to {MAX_HORIZON}",
-                f.time.horizon_years
-            ),
-        );
-    }
-    let first = f.time.start_year;
-    let last = (f.time.start_year)
-        .saturating_add(f.time.horizon_years.clamp(1, MAX_HORIZON))
-        .saturating_sub(1);
+    settings::scenario(&mut c, f);
+    settings::time(&mut c, &f.time);
+    let cx = Ctx::new(f);
+    let (first, last) = (cx.first, cx.last);
 
     // [market]
     let m = root.key("market");
@@ -1070,19 +1012,10 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         }
     }
     policy_channels(&mut c, f, &ip);
-    valuation(&mut c, &f.valuation);
+    settings::valuation(&mut c, &f.valuation);
     horizon_totals(&mut c, f);
     work_bounds(&mut c, f);
-    let tp = root.key("tax");
-    for (key, r) in [
-        ("vat_burden", &f.tax.vat_burden),
-        ("cit_burden", &f.tax.cit_burden),
-        ("vat_local_share", &f.tax.vat_local_share),
-        ("cit_local_share", &f.tax.cit_local_share),
-        ("city_share", &f.tax.city_share),
-    ] {
-        c.share(tp.key(key), r);
-    }
+    settings::tax(&mut c, &f.tax);
     let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
         if let Some(y) = years
             && !(1..=MAX_HORIZON).contains(&y)
@@ -1629,52 +1562,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
         check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
     }
 
-    // [program]
-    let pp = root.key("program");
-    if f.program.discount_rate.0 < Decimal::ZERO || f.program.discount_rate.0 > Decimal::ONE {
-        c.fail(
-            pp.key("discount_rate"),
-            format!(
-                "{} is not allowed: a yearly rate from 0 to 1 (100%)",
-                f.program.discount_rate
-            ),
-        );
-    }
-    c.probability(pp.key("holdings_haircut"), &f.program.holdings_haircut);
-    c.probability(
-        pp.key("recycling").key("to_pool"),
-        &f.program.recycling.to_pool,
-    );
-    let mut into_seen = HashSet::new();
-    for (k, id) in f.program.recycling.into.iter().enumerate() {
-        let p = pp.key("recycling").key("into").index(k);
-        if !instrument_ids.contains(id) {
-            let mut known: Vec<&String> = instrument_ids.iter().collect();
-            known.sort();
-            c.fail(
-                p.clone(),
-                format!(
-                    "unknown instrument \"{id}\": allowed are {}",
-                    known
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
-        if f.instruments.guarantee.iter().any(|g| &g.id == id) {
-            c.fail(
-                p.clone(),
-                format!(
-                    "\"{id}\" is a guarantee: it spends no money, so pooled money cannot go to it"
-                ),
-            );
-        }
-        if !into_seen.insert(id.clone()) {
-            c.fail(p, format!("instrument \"{id}\" is listed twice"));
-        }
-    }
+    settings::program(&mut c, f, &instrument_ids);
 
     // [[targets]]
     let mut target_ids = HashSet::new();
