@@ -11,6 +11,7 @@ use crate::money::to_fen;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
+mod market;
 mod settings;
 
 /// A problem at a key path.
@@ -638,96 +639,8 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     let cx = Ctx::new(f);
     let (first, last) = (cx.first, cx.last);
 
-    // [market]
-    let m = root.key("market");
-    c.range(m.key("rho"), f.market.rho, -1.0, 1.0, "an autocorrelation");
-    c.range(
-        m.key("industry_rho"),
-        f.market.industry_rho,
-        -1.0,
-        1.0,
-        "an autocorrelation",
-    );
-    let s = m.key("sensitivity");
-    let sens = &f.market.sensitivity;
-    for (k, v) in [
-        ("round", sens.round),
-        ("exit", sens.exit),
-        ("fail", sens.fail),
-        ("value", sens.value),
-        ("exit_value", sens.exit_value),
-    ] {
-        c.range(
-            s.key(k),
-            v,
-            -10.0,
-            10.0,
-            "a loading per unit of the market factor",
-        );
-    }
-    for (i, r) in f.market.regimes.iter().enumerate() {
-        let p = m.key("regimes").index(i);
-        c.year_in(p.key("from"), r.from, first, last);
-        c.year_in(p.key("to"), r.to, first, last);
-        if r.to < r.from {
-            c.fail(
-                p.key("to"),
-                format!("to = {} is before from = {}", r.to, r.from),
-            );
-        }
-        c.range(
-            p.key("shift"),
-            r.shift,
-            -10.0,
-            10.0,
-            "standard deviations of the factor",
-        );
-    }
-
-    // [thresholds]
-    let th = root.key("thresholds");
-    let thr = &f.thresholds;
-    for (k, a) in [
-        ("unicorn", &thr.unicorn),
-        ("potential_unicorn", &thr.potential_unicorn),
-    ] {
-        c.amount(th.key(k).key("value"), &a.value, false);
-        if !(0..=200).contains(&a.max_age) {
-            c.fail(
-                th.key(k).key("max_age"),
-                format!(
-                    "{} is not allowed: max_age must be 0 to 200 years",
-                    a.max_age
-                ),
-            );
-        }
-    }
-    if thr.potential_unicorn.value.0 >= thr.unicorn.value.0 {
-        c.fail(
-            th.key("potential_unicorn").key("value"),
-            format!(
-                "{} yuan is not below the unicorn threshold {} yuan: a potential unicorn must be valued lower",
-                thr.potential_unicorn.value, thr.unicorn.value
-            ),
-        );
-    }
-    if thr.potential_unicorn.max_age > thr.unicorn.max_age {
-        c.fail(
-            th.key("potential_unicorn").key("max_age"),
-            format!(
-                "{} is above the unicorn max_age {}: a potential unicorn is a younger firm, so its age limit must not exceed the unicorn's",
-                thr.potential_unicorn.max_age, thr.unicorn.max_age
-            ),
-        );
-    }
-    c.amount(
-        th.key("chain_leader").key("value"),
-        &thr.chain_leader.value,
-        false,
-    );
-    c.amount(th.key("cluster").key("value"), &thr.cluster.value, false);
-    let needs_revenue =
-        thr.chain_leader.measure == Measure::Revenue || thr.cluster.measure == Measure::Revenue;
+    market::market(&mut c, &cx, &f.market);
+    let needs_revenue = market::thresholds(&mut c, &f.thresholds);
 
     // [[industries]]
     let ind_path = root.key("industries");
