@@ -11,6 +11,7 @@ use crate::money::to_fen;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
+mod industries;
 mod market;
 mod settings;
 
@@ -25,13 +26,8 @@ pub struct Issue {
 pub const MAX_YUAN: i64 = 1_000_000_000_000_000;
 /// At most this many instruments (grant eligibility is a bit set per firm).
 pub const MAX_INSTRUMENTS: usize = 64;
-/// At most this many industries and stages (stored as bytes).
-const MAX_INDUSTRIES: usize = 64;
-const MAX_STAGES: usize = 32;
 /// Longest horizon in years.
 const MAX_HORIZON: i64 = 100;
-/// Largest firm counts accepted (existing base per stage, yearly arrivals).
-const MAX_FIRMS: i64 = 1_000_000;
 /// Most new sub-funds a programme may commit to in a year (each is simulated deal by deal).
 const MAX_FUNDS_PER_YEAR: i64 = 1_000;
 /// Most guaranteed loans a programme may make in a year (each is a position of the books).
@@ -642,181 +638,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     market::market(&mut c, &cx, &f.market);
     let needs_revenue = market::thresholds(&mut c, &f.thresholds);
 
-    // [[industries]]
-    let ind_path = root.key("industries");
-    if f.industries.is_empty() {
-        c.fail(
-            ind_path.clone(),
-            "no industries: define at least one [[industries]]".into(),
-        );
-    }
-    if f.industries.len() > MAX_INDUSTRIES {
-        c.fail(
-            ind_path.clone(),
-            format!(
-                "{} industries: at most {MAX_INDUSTRIES}",
-                f.industries.len()
-            ),
-        );
-    }
-    let mut industry_ids = HashSet::new();
-    for (i, ind) in f.industries.iter().enumerate() {
-        let p = ind_path.index(i);
-        c.ident(p.key("id"), &ind.id, &mut industry_ids, "industry");
-        if ind.name.trim().is_empty() {
-            c.fail(p.key("name"), "the industry name is empty".into());
-        }
-        c.range(
-            p.key("arrivals_per_year"),
-            ind.arrivals_per_year,
-            0.0,
-            MAX_FIRMS as f64,
-            "a mean count per year",
-        );
-        c.range(
-            p.key("talent_per_arrival"),
-            ind.talent_per_arrival,
-            0.0,
-            1e4,
-            "a mean count per project",
-        );
-        c.range(
-            p.key("beta_market"),
-            ind.beta_market,
-            -10.0,
-            10.0,
-            "a factor loading",
-        );
-        c.range(
-            p.key("beta_industry"),
-            ind.beta_industry,
-            -10.0,
-            10.0,
-            "a factor loading",
-        );
-        c.money_dist(p.key("entry").key("value"), &ind.entry.value);
-
-        // Revenue: all or nothing within an industry, and required when a threshold uses it.
-        let has_revenue = ind.entry.revenue.is_some();
-        if needs_revenue && !has_revenue {
-            c.fail(
-                p.key("entry"),
-                "entry.revenue is missing: a chain-leader or cluster threshold is measured on revenue, so every industry needs revenue".into(),
-            );
-        }
-        if let Some(r) = &ind.entry.revenue {
-            c.money_dist(p.key("entry").key("revenue"), r);
-        }
-
-        let sp = p.key("stages");
-        if ind.stages.len() < 2 || ind.stages.len() > MAX_STAGES {
-            c.fail(
-                sp.clone(),
-                format!(
-                    "{} stages: a ladder needs 2 to {MAX_STAGES} stages (e.g. seed, A, B, C, growth)",
-                    ind.stages.len()
-                ),
-            );
-        }
-        let mut names = HashSet::new();
-        for (j, st) in ind.stages.iter().enumerate() {
-            let q = sp.index(j);
-            if st.name.trim().is_empty() {
-                c.fail(q.key("name"), "the stage name is empty".into());
-            } else if !names.insert(st.name.clone()) {
-                c.fail(
-                    q.key("name"),
-                    format!("stage name \"{}\" is used twice in this industry", st.name),
-                );
-            }
-            c.share_below_one(q.key("dilution"), &st.dilution);
-            match (&st.step_up, j) {
-                (Some(_), 0) => c.fail(
-                    q.key("step_up"),
-                    "step_up is not allowed on the first stage: its round is the entry round, priced by entry.value".into(),
-                ),
-                (Some(su), _) => c.multiple(q.key("step_up"), su),
-                (None, 0) => {}
-                (None, _) => c.fail(
-                    q.clone(),
-                    format!("stage \"{}\" has no step_up: every stage after the first needs step_up = {{ median, sigma }}", st.name),
-                ),
-            }
-            c.probability(q.key("p_round"), &st.p_round);
-            c.probability(q.key("p_exit"), &st.p_exit);
-            c.probability(q.key("p_fail"), &st.p_fail);
-            let total = st
-                .p_round
-                .0
-                .checked_add(st.p_exit.0)
-                .and_then(|t| t.checked_add(st.p_fail.0))
-                .unwrap_or(Decimal::MAX);
-            if total > Decimal::ONE {
-                c.fail(
-                    q.key("p_fail"),
-                    format!(
-                        "p_round + p_exit + p_fail = {} exceeds 1: the three are exclusive outcomes of one year",
-                        total.normalize()
-                    ),
-                );
-            }
-            c.multiple(q.key("exit_multiple"), &st.exit_multiple);
-            c.probability(q.key("ipo_share"), &st.ipo_share);
-            match (&st.revenue_growth, has_revenue) {
-                (Some(g), true) => c.growth(q.key("revenue_growth"), g),
-                (Some(_), false) => c.fail(
-                    q.key("revenue_growth"),
-                    "revenue_growth is given but entry.revenue is not: give revenue for the whole industry or none of it".into(),
-                ),
-                (None, true) => c.fail(
-                    q.clone(),
-                    format!("stage \"{}\" has no revenue_growth but the industry models revenue (entry.revenue)", st.name),
-                ),
-                (None, false) => {}
-            }
-            if let Some(ex) = &st.existing {
-                let e = q.key("existing");
-                if !(0..=MAX_FIRMS).contains(&ex.count) {
-                    c.fail(
-                        e.key("count"),
-                        format!("{} firms is not allowed: 0 to {MAX_FIRMS}", ex.count),
-                    );
-                }
-                c.money_dist(e.key("value"), &ex.value);
-                c.ages(e.key("age"), &ex.age);
-                match (&ex.revenue, has_revenue) {
-                    (Some(r), true) => c.money_dist(e.key("revenue"), r),
-                    (Some(_), false) => c.fail(
-                        e.key("revenue"),
-                        "existing.revenue is given but entry.revenue is not: give revenue for the whole industry or none of it".into(),
-                    ),
-                    (None, true) => c.fail(
-                        e.clone(),
-                        "existing firms need revenue = { median, sigma }: the industry models revenue".into(),
-                    ),
-                    (None, false) => {}
-                }
-            }
-        }
-        if let Some(est) = &ind.established {
-            let e = p.key("established");
-            if !has_revenue {
-                c.fail(
-                    e.clone(),
-                    "established firms need the industry to model revenue (their value moves with it): give entry.revenue and every stage's revenue_growth too".into(),
-                );
-            }
-            if !(0..=MAX_FIRMS).contains(&est.count) {
-                c.fail(
-                    e.key("count"),
-                    format!("{} firms is not allowed: 0 to {MAX_FIRMS}", est.count),
-                );
-            }
-            c.money_dist(e.key("value"), &est.value);
-            c.money_dist(e.key("revenue"), &est.revenue);
-            c.growth(e.key("revenue_growth"), &est.revenue_growth);
-        }
-    }
+    industries::industries(&mut c, f, needs_revenue);
 
     // [instruments]
     let mut instrument_ids = HashSet::new();
