@@ -6,14 +6,15 @@
 use super::ConcessionKind;
 use super::locate::KeyPath;
 use super::*;
-use crate::metrics::{Unit, target_metric_names, target_read};
 use crate::money::to_fen;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
 mod industries;
+mod instruments;
 mod market;
 mod settings;
+mod targets;
 
 /// A problem at a key path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,28 +31,27 @@ pub const MAX_INSTRUMENTS: usize = 64;
 const MAX_HORIZON: i64 = 100;
 /// Most new sub-funds a programme may commit to in a year (each is simulated deal by deal).
 const MAX_FUNDS_PER_YEAR: i64 = 1_000;
-/// Most guaranteed loans a programme may make in a year (each is a position of the books).
-const MAX_LOANS_PER_YEAR: i64 = 100_000;
 
 struct Checker {
     issues: Vec<Issue>,
 }
 
-/// What the checks of several sections share: the simulated years.
-struct Ctx {
+/// What the checks of several sections share: the file and its simulated years.
+struct Ctx<'a> {
+    f: &'a ScenarioFile,
     /// The first simulated year (`start_year`).
     first: i64,
     /// The last simulated year (the horizon taken as 1 to [`MAX_HORIZON`] years).
     last: i64,
 }
 
-impl Ctx {
-    fn new(f: &ScenarioFile) -> Self {
+impl<'a> Ctx<'a> {
+    fn new(f: &'a ScenarioFile) -> Self {
         let first = f.time.start_year;
         let last = (f.time.start_year)
             .saturating_add(f.time.horizon_years.clamp(1, MAX_HORIZON))
             .saturating_sub(1);
-        Ctx { first, last }
+        Ctx { f, first, last }
     }
 }
 
@@ -208,56 +208,6 @@ impl Checker {
                 format!("year {year} is outside the simulated years {first} to {last}"),
             );
         }
-    }
-}
-
-/// An instrument's `effect` table: multipliers, growth shift, years, additional share.
-fn effect(c: &mut Checker, p: KeyPath, kind: &str, e: &EffectSpec) {
-    if crate::effects::defaults(kind).is_none() {
-        c.fail(
-            p,
-            format!(
-                "a {kind} programme has no effect table: it acts on arrivals and talent inflow, not on the firms it pays"
-            ),
-        );
-        return;
-    }
-    for (key, m) in [
-        ("round_odds", e.round_odds),
-        ("exit_odds", e.exit_odds),
-        ("fail_odds", e.fail_odds),
-    ] {
-        if let Some(m) = m
-            && c.finite(p.key(key), m)
-            && !(m > 0.0 && m <= 100.0)
-        {
-            c.fail(
-                p.key(key),
-                format!(
-                    "{m} is not allowed: an odds multiplier above 0 and at most 100 (1 = no effect)"
-                ),
-            );
-        }
-    }
-    if let Some(g) = e.revenue_growth {
-        c.range(
-            p.key("revenue_growth"),
-            g,
-            -1.0,
-            1.0,
-            "a shift of yearly log revenue growth",
-        );
-    }
-    if let Some(y) = e.years
-        && !(0..=MAX_HORIZON).contains(&y)
-    {
-        c.fail(
-            p.key("years"),
-            format!("{y} is not allowed: 0 to {MAX_HORIZON} years after the support"),
-        );
-    }
-    if let Some(r) = &e.additional_share {
-        c.share(p.key("additional_share"), r);
     }
 }
 
@@ -633,244 +583,23 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
     settings::scenario(&mut c, f);
     settings::time(&mut c, &f.time);
     let cx = Ctx::new(f);
-    let (first, last) = (cx.first, cx.last);
 
     market::market(&mut c, &cx, &f.market);
     let needs_revenue = market::thresholds(&mut c, &f.thresholds);
 
     industries::industries(&mut c, f, needs_revenue);
 
-    // [instruments]
-    let mut instrument_ids = HashSet::new();
-    let common = f.instruments.common();
-    let n_instruments = common.len();
-    if n_instruments > MAX_INSTRUMENTS {
-        c.fail(
-            root.key("instruments"),
-            format!("{n_instruments} instruments: at most {MAX_INSTRUMENTS}"),
-        );
-    }
-    let check_span = |c: &mut Checker, p: KeyPath, s: &crate::scenario::BudgetSpan| {
-        c.amount(p.key("per_year"), &s.per_year, true);
-        if let Some(y) = s.from {
-            c.year_in(p.key("from"), y, first, last);
-        }
-        if let Some(y) = s.to {
-            c.year_in(p.key("to"), y, first, last);
-        }
-        if let (Some(a), Some(b)) = (s.from, s.to)
-            && b < a
-        {
-            c.fail(p.key("to"), format!("to = {b} is before from = {a}"));
-        }
-    };
-    let check_budget = |c: &mut Checker, p: KeyPath, b: &Budget| match b {
-        Budget::Every(m) => c.amount(p, m, true),
-        Budget::Span(s) => check_span(c, p, s),
-        Budget::Spans(v) => {
-            if v.is_empty() {
-                c.fail(
-                    p.clone(),
-                    "an empty array: give at least one { per_year, from, to }, or an amount".into(),
-                );
-            }
-            for (n, s) in v.iter().enumerate() {
-                check_span(c, p.index(n), s);
-                let (a0, a1) = (s.from.unwrap_or(first), s.to.unwrap_or(last));
-                for (m, t) in v.iter().enumerate().take(n) {
-                    let (b0, b1) = (t.from.unwrap_or(first), t.to.unwrap_or(last));
-                    if a0 <= b1 && b0 <= a1 {
-                        c.fail(
-                            p.index(n),
-                            format!(
-                                "years {a0}–{a1} overlap entry {m} ({b0}–{b1}): each year has one budget"
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    };
-    let check_focus = |c: &mut Checker, p: &KeyPath, industries: &[String], stages: &[String]| {
-        for (k, id) in industries.iter().enumerate() {
-            if !f.industries.iter().any(|ind| &ind.id == id) {
-                let known: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
-                c.fail(
-                    p.key("industries").index(k),
-                    format!(
-                        "unknown industry \"{id}\": allowed are {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-        let chosen: Vec<&Industry> = f
-            .industries
-            .iter()
-            .filter(|ind| industries.is_empty() || industries.contains(&ind.id))
-            .collect();
-        for (k, name) in stages.iter().enumerate() {
-            if !chosen
-                .iter()
-                .any(|ind| ind.stages.iter().any(|s| &s.name == name))
-            {
-                let mut known: Vec<&str> = chosen
-                    .iter()
-                    .flat_map(|i| i.stages.iter().map(|s| s.name.as_str()))
-                    .collect();
-                known.sort();
-                known.dedup();
-                c.fail(
-                    p.key("stages").index(k),
-                    format!(
-                        "no chosen industry has a stage \"{name}\": allowed are {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-    };
+    let instrument_ids = instruments::common(&mut c, &cx);
     let ip = root.key("instruments");
-    // Position of each instrument within its kind's array, for key paths.
-    let mut within: Vec<usize> = Vec::with_capacity(common.len());
-    for (n, inst) in common.iter().enumerate() {
-        within.push(common[..n].iter().filter(|o| o.kind == inst.kind).count());
-    }
-    let path_of = |n: usize| ip.key(common[n].kind).index(within[n]);
-    for (n, inst) in common.iter().enumerate() {
-        let p = path_of(n);
-        c.ident(p.key("id"), inst.id, &mut instrument_ids, "instrument");
-        check_budget(&mut c, p.key(inst.budget_key), inst.budget);
-        check_focus(&mut c, &p, inst.industries, inst.stages);
-        if let Some(e) = inst.effect {
-            effect(&mut c, p.key("effect"), inst.kind, e);
-        }
-    }
     policy_channels(&mut c, f, &ip);
     settings::valuation(&mut c, &f.valuation);
     horizon_totals(&mut c, f);
     work_bounds(&mut c, f);
     settings::tax(&mut c, &f.tax);
-    let check_sale = |c: &mut Checker, p: &KeyPath, years: Option<i64>, discount: &Option<Rate>| {
-        if let Some(y) = years
-            && !(1..=MAX_HORIZON).contains(&y)
-        {
-            c.fail(
-                p.key("sell_after_years"),
-                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
-            );
-        }
-        match (discount, years) {
-            (Some(d), Some(_)) => c.share_below_one(p.key("sale_discount"), d),
-            (Some(_), None) => c.fail(
-                p.key("sale_discount"),
-                "sale_discount applies only to a sale after sell_after_years, which is not given"
-                    .into(),
-            ),
-            _ => {}
-        }
-    };
-    // A budget that is positive but smaller than one deal would never buy anything.
-    let below_one = |c: &mut Checker,
-                     p: &KeyPath,
-                     key: &str,
-                     budget: &Budget,
-                     unit: Decimal,
-                     what: &str| {
-        let per_year = budget.min_positive_per_year();
-        if per_year > Decimal::ZERO && per_year < unit {
-            c.fail(
-                p.key(key),
-                format!(
-                    "{} yuan a year is less than {what} ({} yuan): nothing would ever be bought; give at least that, or 0",
-                    per_year.normalize(),
-                    unit.normalize()
-                ),
-            );
-        }
-    };
-    // Each fund and each loan is simulated one by one: a budget that buys millions a year would
-    // validate and then run for hours. At most this many a year.
-    let at_most = |c: &mut Checker,
-                   p: &KeyPath,
-                   key: &str,
-                   budget: &Budget,
-                   (unit, what): (Decimal, &str),
-                   most: i64| {
-        let per_year = budget.max_per_year();
-        if unit > Decimal::ZERO && per_year / unit > Decimal::from(most) {
-            c.fail(
-                p.key(key),
-                format!(
-                    "{} yuan a year buys {} {what} of {} yuan each a year: at most {most} a year are simulated; raise the size of one or lower {key}",
-                    per_year.normalize(),
-                    (per_year / unit).floor().normalize(),
-                    unit.normalize()
-                ),
-            );
-        }
-    };
-    for (i, g) in f.instruments.grant.iter().enumerate() {
-        let p = ip.key("grant").index(i);
-        c.amount(p.key("amount"), &g.amount, false);
-        below_one(&mut c, &p, "budget", &g.budget, g.amount.0, "one grant");
-    }
-    for (i, g) in f.instruments.convertible_grant.iter().enumerate() {
-        let p = ip.key("convertible_grant").index(i);
-        c.amount(p.key("amount"), &g.amount, false);
-        below_one(&mut c, &p, "budget", &g.budget, g.amount.0, "one grant");
-        if let Some(y) = g.conversion_window_years
-            && !(1..=MAX_HORIZON).contains(&y)
-        {
-            c.fail(
-                p.key("conversion_window_years"),
-                format!("{y} is not allowed: 1 to {MAX_HORIZON} years"),
-            );
-        }
-        if let Some(d) = &g.conversion_discount {
-            c.share_below_one(p.key("conversion_discount"), d);
-        }
-        if let Some(b) = &g.founder_buyback {
-            let q = p.key("founder_buyback");
-            if !(1..=MAX_HORIZON).contains(&b.after_years) {
-                c.fail(
-                    q.key("after_years"),
-                    format!("{} is not allowed: 1 to {MAX_HORIZON} years", b.after_years),
-                );
-            }
-            if b.rate.0 < Decimal::ZERO || b.rate.0 > Decimal::ONE {
-                c.fail(
-                    q.key("rate"),
-                    format!(
-                        "{} is not allowed: a yearly rate from 0 to 1 (100%)",
-                        b.rate
-                    ),
-                );
-            }
-            c.probability(q.key("take_up"), &b.take_up);
-        }
-    }
-    for (i, e) in f.instruments.prize_equity.iter().enumerate() {
-        let p = ip.key("prize_equity").index(i);
-        c.amount(p.key("amount"), &e.amount, false);
-        below_one(&mut c, &p, "budget", &e.budget, e.amount.0, "one prize");
-        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
-    }
-    for (i, e) in f.instruments.direct_equity.iter().enumerate() {
-        let p = ip.key("direct_equity").index(i);
-        c.amount(p.key("ticket"), &e.ticket, false);
-        if e.max_round_share.0 <= Decimal::ZERO || e.max_round_share.0 > Decimal::ONE {
-            c.fail(
-                p.key("max_round_share"),
-                format!(
-                    "{} is not allowed: a share of the round above 0 and at most 1",
-                    e.max_round_share
-                ),
-            );
-        }
-        c.probability(p.key("take_up"), &e.take_up);
-        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
-    }
+    instruments::grants(&mut c, f);
+    instruments::convertible_grants(&mut c, f);
+    instruments::prize_equity(&mut c, f);
+    instruments::direct_equity(&mut c, f);
     for (i, sub) in f.instruments.subsidy.iter().enumerate() {
         let p = ip.key("subsidy").index(i);
         if sub.rules.is_empty() {
@@ -992,9 +721,9 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
                 .cloned()
                 .collect();
             if !r.industries.is_empty() {
-                check_focus(&mut c, &q, &r.industries, &[]);
+                instruments::focus(&mut c, f, &q, &r.industries, &[]);
             }
-            check_focus(&mut c, &q, &valid, &r.stages);
+            instruments::focus(&mut c, f, &q, &valid, &r.stages);
         }
     }
     for (i, sub) in f.instruments.subsidy.iter().enumerate() {
@@ -1020,7 +749,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             .0
             .checked_mul(fund.city_share.0)
             .unwrap_or(Decimal::MAX);
-        below_one(
+        instruments::below_one(
             &mut c,
             &p,
             "budget",
@@ -1028,7 +757,7 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             commitment,
             "the city's commitment to one fund",
         );
-        at_most(
+        instruments::at_most(
             &mut c,
             &p,
             "budget",
@@ -1234,114 +963,12 @@ pub fn validate(f: &ScenarioFile) -> Vec<Issue> {
             }
         }
     }
-    for (i, g) in f.instruments.guarantee.iter().enumerate() {
-        let p = ip.key("guarantee").index(i);
-        c.amount(p.key("loan_size"), &g.loan_size, false);
-        below_one(&mut c, &p, "volume", &g.volume, g.loan_size.0, "one loan");
-        at_most(
-            &mut c,
-            &p,
-            "volume",
-            &g.volume,
-            (g.loan_size.0, "loans (loan_size)"),
-            MAX_LOANS_PER_YEAR,
-        );
-        if !(1..=30).contains(&g.term_years) {
-            c.fail(
-                p.key("term_years"),
-                format!(
-                    "{} is not allowed: a loan term of 1 to 30 years",
-                    g.term_years
-                ),
-            );
-        }
-        c.probability(p.key("cover_share"), &g.cover_share);
-        c.probability(p.key("fee_rate"), &g.fee_rate);
-        c.probability(p.key("base_default_rate"), &g.base_default_rate);
-        c.probability(p.key("loss_given_default"), &g.loss_given_default);
-        c.probability(p.key("fee_subsidy"), &g.fee_subsidy);
-        c.probability(p.key("bank_share"), &g.bank_share);
-        if let Some(pool) = &g.risk_pool {
-            c.amount(p.key("risk_pool").key("size"), &pool.size, false);
-            if let Some(cap) = &pool.year_cap {
-                c.amount(p.key("risk_pool").key("year_cap"), cap, false);
-            }
-        }
-    }
-    for (i, e) in f.instruments.co_investment.iter().enumerate() {
-        let p = ip.key("co_investment").index(i);
-        c.range(
-            p.key("ratio"),
-            e.ratio,
-            0.0,
-            10.0,
-            "city yuan per yuan of the lead investor",
-        );
-        if e.ratio == 0.0 {
-            c.fail(
-                p.key("ratio"),
-                "0 is not allowed: the city must put in something".into(),
-            );
-        }
-        if e.lead_share.0 <= Decimal::ZERO || e.lead_share.0 > Decimal::ONE {
-            c.fail(
-                p.key("lead_share"),
-                format!(
-                    "{} is not allowed: the lead's share of the round, above 0 and at most 1",
-                    e.lead_share
-                ),
-            );
-        }
-        c.amount(p.key("max_ticket"), &e.max_ticket, false);
-        c.probability(p.key("take_up"), &e.take_up);
-        check_sale(&mut c, &p, e.sell_after_years, &e.sale_discount);
-    }
+    instruments::guarantees(&mut c, f);
+    instruments::co_investments(&mut c, f);
 
     settings::program(&mut c, f, &instrument_ids);
 
-    // [[targets]]
-    let mut target_ids = HashSet::new();
-    for (i, t) in f.targets.iter().enumerate() {
-        let p = root.key("targets").index(i);
-        c.ident(p.key("id"), &t.id, &mut target_ids, "target");
-        if t.label.trim().is_empty() {
-            c.fail(
-                p.key("label"),
-                "the label is empty: give the target's Chinese label".into(),
-            );
-        }
-        let ids: Vec<&str> = common.iter().map(|i| i.id).collect();
-        let industry_ids: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
-        match target_read(&t.metric, &ids, &industry_ids) {
-            None => c.fail(
-                p.key("metric"),
-                format!(
-                    "unknown metric \"{}\": allowed are {}",
-                    t.metric,
-                    target_metric_names(&ids, &industry_ids).join(", ")
-                ),
-            ),
-            Some(read) => {
-                let unit = read.unit;
-                if t.threshold.0 < Decimal::ZERO {
-                    c.fail(
-                        p.key("threshold"),
-                        format!(
-                            "{} is negative: a threshold must be 0 or more",
-                            t.threshold.0
-                        ),
-                    );
-                } else if unit == Unit::Cny && t.threshold.0 > Decimal::from(MAX_YUAN) {
-                    c.fail(
-                        p.key("threshold"),
-                        "the threshold is too large: at most 1e15 yuan".into(),
-                    );
-                }
-            }
-        }
-        c.year_in(p.key("deadline"), t.deadline, first, last);
-    }
-
+    targets::targets(&mut c, &cx);
     uncertain(&mut c, &f.uncertain);
     c.issues
 }
