@@ -217,3 +217,33 @@ fn established(c: &mut Checker, e: &KeyPath, est: &Established, has_revenue: boo
     c.money_dist(e.key("revenue"), &est.revenue);
     c.growth(e.key("revenue_growth"), &est.revenue_growth);
 }
+
+/// `[industries.large_arrivals]`: how many a year, their value, revenue and its growth; the
+/// industry must model revenue.
+pub(super) fn large_arrivals(c: &mut Checker, f: &ScenarioFile) {
+    for (i, ind) in f.industries.iter().enumerate() {
+        let Some(l) = &ind.large_arrivals else {
+            continue;
+        };
+        let p = KeyPath::root()
+            .key("industries")
+            .index(i)
+            .key("large_arrivals");
+        c.range(
+            p.key("per_year"),
+            l.per_year,
+            0.0,
+            1000.0,
+            "large firms a year",
+        );
+        c.money_dist(p.key("value"), &l.value);
+        c.money_dist(p.key("revenue"), &l.revenue);
+        c.growth(p.key("revenue_growth"), &l.revenue_growth);
+        if ind.entry.revenue.is_none() {
+            c.fail(
+                p,
+                "large arrivals need the industry to model revenue (their value moves with it): give entry.revenue and every stage's revenue_growth too".into(),
+            );
+        }
+    }
+}

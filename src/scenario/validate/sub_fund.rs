@@ -22,6 +22,19 @@ pub(super) fn sub_funds(c: &mut Checker, f: &ScenarioFile) {
     }
 }
 
+/// 返投 relocation of each fund: `relocation_rate` and `branch_share`, probabilities.
+pub(super) fn relocation(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
+    for (n, fund) in f.instruments.sub_fund.iter().enumerate() {
+        let p = ip.key("sub_fund").index(n);
+        if let Some(r) = &fund.relocation_rate {
+            c.probability(p.key("relocation_rate"), r);
+        }
+        if let Some(r) = &fund.branch_share {
+            c.probability(p.key("branch_share"), r);
+        }
+    }
+}
+
 /// A fund's size and the city's commitment to it: a budget that buys at least one and at most
 /// [`MAX_FUNDS_PER_YEAR`] a year, 返投 that fits, the city's share, and the odds of closing.
 fn commitment(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
