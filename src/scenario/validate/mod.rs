@@ -53,6 +53,7 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The context of `f`: the file and its first and last simulated years.
     fn new(f: &'a ScenarioFile) -> Self {
         let first = f.time.start_year;
         let last = (f.time.start_year)
