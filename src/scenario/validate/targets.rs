@@ -1,0 +1,52 @@
+//! `[[targets]]`.
+
+use super::*;
+use crate::metrics::{Unit, target_metric_names, target_read};
+
+/// `[[targets]]`: unique ids, a label, a known metric, a threshold in its unit and a deadline
+/// within the simulated years.
+pub(super) fn targets(c: &mut Checker, cx: &Ctx) {
+    let f = cx.f;
+    let common = f.instruments.common();
+    let ids: Vec<&str> = common.iter().map(|i| i.id).collect();
+    let industry_ids: Vec<&str> = f.industries.iter().map(|i| i.id.as_str()).collect();
+    let mut target_ids = HashSet::new();
+    for (i, t) in f.targets.iter().enumerate() {
+        let p = KeyPath::root().key("targets").index(i);
+        c.ident(p.key("id"), &t.id, &mut target_ids, "target");
+        if t.label.trim().is_empty() {
+            c.fail(
+                p.key("label"),
+                "the label is empty: give the target's Chinese label".into(),
+            );
+        }
+        match target_read(&t.metric, &ids, &industry_ids) {
+            None => c.fail(
+                p.key("metric"),
+                format!(
+                    "unknown metric \"{}\": allowed are {}",
+                    t.metric,
+                    target_metric_names(&ids, &industry_ids).join(", ")
+                ),
+            ),
+            Some(read) => {
+                let unit = read.unit;
+                if t.threshold.0 < Decimal::ZERO {
+                    c.fail(
+                        p.key("threshold"),
+                        format!(
+                            "{} is negative: a threshold must be 0 or more",
+                            t.threshold.0
+                        ),
+                    );
+                } else if unit == Unit::Cny && t.threshold.0 > Decimal::from(MAX_YUAN) {
+                    c.fail(
+                        p.key("threshold"),
+                        "the threshold is too large: at most 1e15 yuan".into(),
+                    );
+                }
+            }
+        }
+        c.year_in(p.key("deadline"), t.deadline, cx.first, cx.last);
+    }
+}
