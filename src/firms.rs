@@ -370,14 +370,16 @@ enum Step {
     Stay,
 }
 
-/// The transition of a firm of industry `ind` in stage `s`, valued `value` with the staleness factor
-/// `stale` of its last price, under `boost`, from its counter `c` (the uniform first, then the
+/// The transition of a firm of industry `ind` in stage `s`, valued `value` at a price `since` years
+/// old (aged by `rules` only if it exits: most firm-years need no `exp`), under `boost`, from its
+/// counter `c` (the uniform first, then the
 /// round's or exit's draws).
 #[inline]
 fn step(
     ind: &IndustryModel,
     table: &YearTable,
-    (s, value, stale): (usize, f64, f64),
+    (s, value, since): (usize, f64, f64),
+    rules: &crate::valuation::Rules,
     boost: Option<&Boost>,
     c: &mut Counter,
     leakage: f64,
@@ -402,7 +404,7 @@ fn step(
             let st = &ind.stages[s];
             let z = normal(c);
             let value = (value
-                * stale
+                * rules.staleness(since)
                 * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
             .min(MAX_FIRM_AMOUNT);
             let ipo = uniform(c) < st.ipo_share;
@@ -800,11 +802,12 @@ impl Firms {
             };
             let mut c = counter(self.key[fu], salt, purpose::TRANSITION);
             let s = self.stage[fu] as usize;
-            let stale = rules.staleness((year as i32 - self.last_round[fu]) as f64);
+            let since = (year as i32 - self.last_round[fu]) as f64;
             let outcome = step(
                 ind,
                 &table,
-                (s, self.value[fu], stale),
+                (s, self.value[fu], since),
+                &rules,
                 boost.as_ref(),
                 &mut c,
                 leakage,
@@ -889,9 +892,9 @@ impl Firms {
             if sh.status == Status::Active {
                 let mut c = counter(key, salt, purpose::TRANSITION);
                 let k = sh.credit as usize;
-                let stale = (model.valuation).staleness((year as i32 - sh.last_round) as f64);
-                let state = (sh.stage as usize, sh.value, stale);
-                match step(ind, table, state, None, &mut c, leakage) {
+                let since = (year as i32 - sh.last_round) as f64;
+                let state = (sh.stage as usize, sh.value, since);
+                match step(ind, table, state, &model.valuation, None, &mut c, leakage) {
                     Step::Round { next, post } => {
                         sh.stage = next;
                         sh.value = post;

@@ -9,7 +9,7 @@
 //! same result.
 //!
 //! Memory: [`run_streaming`] hands the per-path scalars to a sink one batch at a time, so a run
-//! holds one batch of rows (8 bytes × metrics × [`BATCH`] × [`CHUNK`] paths) plus one sketch per
+//! holds one batch of rows (8 bytes × metrics × [`BATCH`] × [`CHUNK`] paths: 16,384 paths) plus one sketch per
 //! yearly metric and year, whatever the path count; yearly detail of a path is dropped once merged.
 //! [`run`] keeps every path's scalars in memory (8 bytes × metrics × paths), for tests and small
 //! runs.
@@ -26,7 +26,7 @@ pub const CHUNK: u64 = 256;
 /// Chunks simulated between merges: bounds the memory held by unmerged chunks, and is the number
 /// of chunks in each block handed to a [`run_streaming`] sink (so also part of the determinism
 /// contract: it sets the row groups of `paths.parquet`).
-pub const BATCH: u64 = 256;
+pub const BATCH: u64 = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {

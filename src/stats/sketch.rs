@@ -54,14 +54,19 @@ fn value(key: i64) -> f64 {
     if key > 0 { rep } else { -rep }
 }
 
-/// Counts of values per bucket, stored densely from the smallest key seen to the largest: adding
-/// a value is an index, and the keys of one metric-year cluster (money spans a few hundred to a few
-/// thousand logarithmic buckets, counts a few dozen integers).
+/// Keys per page of counts.
+const PAGE: i64 = 64;
+
+/// Counts of values per bucket, in pages of [`PAGE`] consecutive keys, kept in key order and
+/// allocated when a key in them is first counted. The keys of one metric-year cluster (money spans
+/// a few hundred to a few thousand logarithmic buckets, counts a few dozen integers) but often
+/// with a gap: a flow that is zero on some paths and millions of fen on others has keys 0 and
+/// about 70,000, and a dense array between them would take half a megabyte per metric-year. Adding
+/// a value is an index into the page it fell in last time, or a binary search of the pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sketch {
-    /// Key of `counts[0]`.
-    offset: i64,
-    counts: Vec<u64>,
+    /// `(first key, counts)` of each page, in increasing key order.
+    pages: Vec<(i64, Box<[u64; PAGE as usize]>)>,
     n: u64,
 }
 
@@ -71,24 +76,24 @@ impl Sketch {
     }
 
     fn add_count(&mut self, k: i64, c: u64) {
-        if self.counts.is_empty() {
-            self.offset = k;
-            self.counts.push(0);
-        } else if k < self.offset {
-            let grow = (self.offset - k) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = k;
-        } else if k >= self.offset + self.counts.len() as i64 {
-            self.counts.resize((k - self.offset) as usize + 1, 0);
-        }
-        self.counts[(k - self.offset) as usize] += c;
+        let start = k.div_euclid(PAGE) * PAGE;
+        let at = match self.pages.binary_search_by_key(&start, |p| p.0) {
+            Ok(at) => at,
+            Err(at) => {
+                self.pages.insert(at, (start, Box::new([0; PAGE as usize])));
+                at
+            }
+        };
+        self.pages[at].1[(k - start) as usize] += c;
         self.n += c;
     }
 
     pub fn merge(&mut self, other: &Sketch) {
-        for (i, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add_count(other.offset + i as i64, c);
+        for (start, counts) in &other.pages {
+            for (i, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    self.add_count(start + i as i64, c);
+                }
             }
         }
     }
@@ -99,9 +104,11 @@ impl Sketch {
 
     /// Non-empty buckets in increasing key order.
     fn buckets(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        (self.counts.iter().enumerate())
-            .filter(|(_, c)| **c > 0)
-            .map(|(i, &c)| (self.offset + i as i64, c))
+        (self.pages.iter())
+            .flat_map(|(start, counts)| {
+                (counts.iter().enumerate()).map(move |(i, &c)| (start + i as i64, c))
+            })
+            .filter(|(_, c)| *c > 0)
     }
 
     /// Appends the sketch to `out` as bytes (a shard's partial result, `crate::shard`): the number
