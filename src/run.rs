@@ -248,7 +248,7 @@ pub fn run_streaming(
     model: &Model,
     settings: RunSettings,
     progress: &dyn Progress,
-    sink: &mut dyn FnMut(&[f64]) -> bool,
+    sink: &mut (dyn FnMut(&[f64]) -> bool + Send),
 ) -> ScenarioRun {
     let catalogue = model.catalogue_for_run();
     let n_cells = catalogue.yearly.len() * model.n_years;
@@ -261,14 +261,13 @@ pub fn run_streaming(
         firm_years: 0,
         deals: Vec::new(),
     };
-    let (mut next, n_chunks) = settings.chunk_range();
+    let (next, n_chunks) = settings.chunk_range();
     let (first_path, end_path) = settings.path_range();
     result.paths = end_path - first_path;
-    let mut yearly = Yearly::new(n_cells);
-    let mut rows: Vec<f64> = Vec::new();
-    while next < n_chunks {
-        let end = (next + settings.batch.max(1)).min(n_chunks);
-        let (mut blocks, batch_yearly) = (next..end)
+    // The chunks `[from, to)` simulated in parallel: each chunk's block, in chunk order, and their
+    // yearly accumulators.
+    let simulate = |(from, to): (u64, u64)| {
+        let (mut blocks, batch_yearly) = (from..to)
             .into_par_iter()
             .fold(
                 || (Vec::new(), Yearly::new(n_cells)),
@@ -287,19 +286,39 @@ pub fn run_streaming(
                     (a, ya.merge(yb))
                 },
             );
-        blocks.sort_unstable_by_key(|(c, _)| *c);
+        blocks.sort_unstable_by_key(|(c, _): &(u64, Block)| *c);
+        (blocks, batch_yearly)
+    };
+    let batch = settings.batch.max(1);
+    let mut yearly = Yearly::new(n_cells);
+    let mut rows: Vec<f64> = Vec::new();
+    let mut current = (next < n_chunks).then(|| {
+        let end = (next + batch).min(n_chunks);
+        (end, simulate((next, end)))
+    });
+    // While the sink writes a batch, the next one is simulated (the sink runs on this thread, the
+    // simulation on the others and then on this one too): the output never waits for a whole
+    // batch and no thread idles while it is written. A batch simulated after the sink asked to
+    // stop is dropped, so what a run contains depends on the seed only.
+    while let Some((end, (blocks, batch_yearly))) = current.take() {
         rows.clear();
+        let mut deals = Vec::new();
         for (_, block) in blocks {
-            result.deals.extend(block.deals);
+            deals.extend(block.deals);
             rows.extend_from_slice(&block.scalars);
         }
-        let stop = sink(&rows);
+        let following = (end < n_chunks).then(|| (end, (end + batch).min(n_chunks)));
+        let (stop, simulated) = rayon::join(
+            || sink(&rows),
+            || following.map(|(from, to)| (to, simulate((from, to)))),
+        );
+        result.deals.extend(deals);
         yearly = yearly.merge(batch_yearly);
-        next = end;
         if stop {
             result.paths = (end * CHUNK).min(settings.paths) - first_path;
             break;
         }
+        current = simulated;
     }
     result.yearly = yearly.cells;
     result.firm_years = yearly.firm_years;

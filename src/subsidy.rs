@@ -40,12 +40,18 @@
 //!    simulated year); only (rule, firm) pairs of rules with a cumulative cap and (rule, firm, item)
 //!    triples of rules with an item total are kept across years.
 //!
-//! Everything is integer fen (budget shares in `i128`), and maps are `BTreeMap`s, so results never
-//! depend on hashing or iteration order.
+//! Everything is integer fen (budget shares in `i128`), and maps that are iterated are `BTreeMap`s
+//! (the year's tallies, only looked up, are hash maps), so results never depend on hashing or
+//! iteration order.
 
 use crate::money::{Fen, RateFen};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+
+fn map_with_capacity<K, V>(n: usize) -> FxHashMap<K, V> {
+    FxHashMap::with_capacity_and_hasher(n, Default::default())
+}
 
 /// How a rule turns a claim's base into an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,9 +330,11 @@ impl Program {
     ) -> Payout {
         let excluded = self.excluded(state, claims);
         // Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
-        let mut firm_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
-        let mut institution_year: BTreeMap<(usize, u32), Fen> = BTreeMap::new();
-        let mut item_year: BTreeMap<(usize, u32, u64), Fen> = BTreeMap::new();
+        // Looked up and added to, never iterated: hash maps (their order cannot matter).
+        let n = claims.len();
+        let mut firm_year: FxHashMap<(usize, u32), Fen> = map_with_capacity(n);
+        let mut institution_year: FxHashMap<(usize, u32), Fen> = map_with_capacity(n);
+        let mut item_year: FxHashMap<(usize, u32, u64), Fen> = map_with_capacity(n);
         let mut capped = Vec::with_capacity(claims.len());
         for (n, claim) in claims.iter().enumerate() {
             let caps = self.rules[claim.rule].caps;
