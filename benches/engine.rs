@@ -48,6 +48,8 @@ const PATH_BATCH_MAX: u64 = 64;
 const RUN_PATHS: u64 = 512;
 /// Firm-years of draws per iteration of `draws/per_firm_year`.
 const DRAW_BATCH: u64 = 100_000;
+/// Paths per iteration of `ladder/parallel`.
+const LADDER_PATHS: u64 = 4_096;
 
 /// Scenario files tried in order, relative to the crate root.
 const SCENARIOS: [&str; 2] = ["scenarios/nantong_baseline.toml", "tests/data/tiny.toml"];
@@ -265,5 +267,32 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine);
+/// The one-industry ladder of `benches/ladder.toml` (five stages, about 600 firms over 15 years,
+/// one equity instrument) run in parallel on all threads: the firm-year kernel's throughput, which
+/// issue 11 asks to be at least 250M firm-year slots per second on 2 threads.
+fn ladder(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        std::fs::read_to_string(root.join("benches/ladder.toml")).expect("benches/ladder.toml");
+    let model = compile(&load_str("ladder.toml", &text).expect("the ladder loads"));
+    let settings = RunSettings::new(LADDER_PATHS, SEED);
+    let firm_years = run(&model, settings, &Silent).firm_years;
+    eprintln!(
+        "ladder: {LADDER_PATHS} paths, {:.0} firm-years per path, {} threads",
+        firm_years as f64 / LADDER_PATHS as f64,
+        rayon::current_num_threads(),
+    );
+    let mut g = c.benchmark_group("ladder");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8))
+        .throughput(Throughput::Elements(firm_years));
+    g.bench_function("parallel", |b| {
+        b.iter(|| black_box(run(&model, black_box(settings), &Silent).firm_years))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, ladder);
 criterion_main!(benches);

@@ -338,11 +338,20 @@ impl Estimate {
         }
     }
 
-    /// Bytes kept in memory for `paths` paths: every result of every path, as a float.
-    pub fn bytes(&self, paths: u64) -> u64 {
-        self.results_per_path
-            .saturating_mul(paths)
-            .saturating_mul(8)
+    /// Bytes a run of `paths` paths on `threads` threads needs at its peak (measured on the bundled
+    /// baseline, with a margin): the rows of a batch of paths in flight, three copies (the chunks'
+    /// blocks, the batch's rows, its Parquet row group), whatever the number of paths; a model,
+    /// a path's simulator and yearly accumulators per thread; and, per path, the one or two
+    /// columns of results the exact percentiles sort at the end (16 bytes a value). The run keeps
+    /// nothing else per path: every path's results stream to `paths.parquet`.
+    pub fn bytes(&self, paths: u64, threads: u64) -> u64 {
+        const FIXED: u64 = 100 << 20;
+        const PER_THREAD: u64 = 40 << 20;
+        let batch = paths.min(crate::run::BATCH * crate::run::CHUNK);
+        FIXED
+            .saturating_add(PER_THREAD.saturating_mul(threads.max(1)))
+            .saturating_add(3 * 8 * self.results_per_path * batch)
+            .saturating_add(paths.saturating_mul(32))
     }
 }
 
@@ -360,17 +369,21 @@ pub fn check_memory(scenarios: &[Loaded], paths: u64) -> Result<(), AppError> {
     let Some(free) = available_memory() else {
         return Ok(());
     };
-    let need = e.bytes(paths);
-    // Room for the engine, the yearly sketches and the output besides the kept results.
+    let threads = rayon::current_num_threads() as u64;
+    let need = e.bytes(paths, threads);
+    // Room for the system and the page cache besides the run.
     let usable = free / 10 * 7;
     if need <= usable {
         return Ok(());
     }
-    let fits = usable / (e.results_per_path * 8).max(1);
+    let fits = (1..=paths)
+        .rev()
+        .step_by((paths / 1000).max(1) as usize)
+        .find(|&p| e.bytes(p, threads) <= usable)
+        .unwrap_or(0);
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     Err(AppError::BadInput(format!(
-        "error: --paths {paths}: the exact percentiles keep every path's {} results, about {:.1} GiB, more than the {:.1} GiB this machine can give the run ({:.1} GiB free): run at most {fits} paths at once",
-        e.results_per_path,
+        "error: --paths {paths}: the run needs about {:.1} GiB on {threads} threads (the exact percentiles sort every path's results), more than the {:.1} GiB this machine can give it ({:.1} GiB free): run at most {fits} paths here, or split the run into shards, `fundsim run ... --shard I/N` on N machines and then `fundsim merge` (docs/cluster.md)",
         gib(need),
         gib(usable),
         gib(free)
@@ -384,7 +397,8 @@ fn write_run(
     progress: &dyn Progress,
     options: &Options,
 ) -> Result<RunReport, AppError> {
-    check_memory(scenarios, settings.paths)?;
+    let (first, end) = settings.path_range();
+    check_memory(scenarios, end - first)?;
     let precision = options.precision;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))

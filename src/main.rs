@@ -247,7 +247,7 @@ enum Command {
 #[derive(clap::Args)]
 struct Common {
     /// Number of Monte Carlo paths per scenario (or per point of a study).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     paths: u64,
     /// Seed of the random streams: the same seed gives the same output bytes.
     #[arg(long, default_value_t = 20_240_101)]
@@ -648,10 +648,11 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
         Command::Validate { scenarios, set } => {
             json_only("validate")?;
             let loaded = load_all_with(&scenarios, &set)?;
+            let threads = rayon::current_num_threads() as u64;
             for s in loaded.iter().filter(|_| !say.quiet) {
                 let e = fundsim::app::Estimate::of(std::slice::from_ref(s));
                 println!(
-                    "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {}; about {:.0} firms per path, {} results kept per path: {:.0} MiB at 10,000 paths)",
+                    "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {}; about {:.0} firms per path, {} results per path; a run needs about {:.0} MiB at 10,000 paths, {:.0} MiB at 1,000,000 on {} threads)",
                     s.source.path,
                     s.model.name,
                     s.model.industries.len(),
@@ -661,7 +662,9 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     s.model.start_year,
                     e.firms_per_path,
                     e.results_per_path,
-                    e.bytes(10_000) as f64 / (1u64 << 20) as f64
+                    e.bytes(10_000, threads) as f64 / (1u64 << 20) as f64,
+                    e.bytes(1_000_000, threads) as f64 / (1u64 << 20) as f64,
+                    threads
                 );
             }
             Ok(())

@@ -868,8 +868,8 @@ fn a_run_that_would_not_fit_in_memory_is_refused() {
         eprintln!("skipped: this system does not say how much memory is free");
         return;
     }
-    // 10,000,000 paths of every bundled scenario keep about 9,500 results per path: hundreds of
-    // GiB. Refused at once (exit 2), with how many paths would fit, and nothing written.
+    // 1,000,000,000 paths of every bundled scenario: the exact percentiles sort columns of 32 GB.
+    // Refused at once (exit 2), with how many paths would fit and how to shard, nothing written.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut files: Vec<PathBuf> =
@@ -882,17 +882,34 @@ fn a_run_that_would_not_fit_in_memory_is_refused() {
     let assert = fundsim()
         .arg("run")
         .args(&files)
-        .args(["--paths", "10000000", "--out"])
+        .args(["--paths", "1000000000", "--out"])
         .arg(&out)
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
-        err.contains("--paths 10000000: the exact percentiles keep every path's"),
+        err.contains("--paths 1000000000: the run needs about"),
         "{err}"
     );
     assert!(err.contains("run at most"), "{err}");
+    assert!(err.contains("--shard I/N"), "{err}");
     assert!(!out.exists());
+
+    // A shard of the same run needs only its own paths' memory: 256 of them here.
+    fundsim()
+        .args(["run", tiny_path().to_str().unwrap()])
+        .args([
+            "--paths",
+            "1000000000",
+            "--shard",
+            "5/3906250",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("shard.json").exists());
 }
 
 #[test]
