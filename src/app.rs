@@ -376,11 +376,16 @@ pub fn check_memory(scenarios: &[Loaded], paths: u64) -> Result<(), AppError> {
     if need <= usable {
         return Ok(());
     }
-    let fits = (1..=paths)
-        .rev()
-        .step_by((paths / 1000).max(1) as usize)
-        .find(|&p| e.bytes(p, threads) <= usable)
-        .unwrap_or(0);
+    // The most paths that fit: the estimate grows with the paths, so a binary search.
+    let (mut fits, mut over) = (0u64, paths);
+    while over - fits > 1 {
+        let mid = fits + (over - fits) / 2;
+        if e.bytes(mid, threads) <= usable {
+            fits = mid;
+        } else {
+            over = mid;
+        }
+    }
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     Err(AppError::BadInput(format!(
         "error: --paths {paths}: the run needs about {:.1} GiB on {threads} threads (the exact percentiles sort every path's results), more than the {:.1} GiB this machine can give it ({:.1} GiB free): run at most {fits} paths here, or split the run into shards, `fundsim run ... --shard I/N` on N machines and then `fundsim merge` (docs/cluster.md)",
@@ -397,8 +402,16 @@ fn write_run(
     progress: &dyn Progress,
     options: &Options,
 ) -> Result<RunReport, AppError> {
-    let (first, end) = settings.path_range();
-    check_memory(scenarios, end - first)?;
+    // A shard runs only its chunks (one source of truth: the options).
+    let settings = match options.shard {
+        Some(shard) => crate::shard::settings(settings, shard),
+        None => RunSettings {
+            chunks: None,
+            ..settings
+        },
+    };
+    let (first_path, end_path) = settings.path_range();
+    check_memory(scenarios, end_path - first_path)?;
     let precision = options.precision;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
@@ -436,7 +449,7 @@ fn write_run(
         }
         let mut result = run_streaming(&s.model, run_settings, progress, &mut |rows: &[f64]| {
             if let Ok(done) = &mut written {
-                let first = *done;
+                let first = first_path + *done;
                 match paths.write_rows(&s.model.name, catalogue, first, rows) {
                     Ok(()) => *done += (rows.len() / catalogue.scalars.len().max(1)) as u64,
                     Err(e) => written = Err(e),

@@ -681,7 +681,10 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 lang: say.lang,
                 ..Default::default()
             };
-            let report = fundsim::shard::merge_to_dir(&dirs, &out, &options)?;
+            let (report, settings) = fundsim::shard::merge_to_dir(&dirs, &out, &options)?;
+            if say.json {
+                println!("{}", fundsim::app::report_json(&report, &out, settings));
+            }
             match table {
                 Table::Text => say.table(&report.table),
                 Table::Markdown => {

@@ -139,6 +139,8 @@ pub(crate) fn write_partial(
         "paths": settings.paths,
         "shard": { "index": index, "count": count, "first_path": first, "end_path": end },
         "cwd": cwd.display().to_string(),
+        "chunk_paths": CHUNK,
+        "batch_paths": BATCH * CHUNK,
         "scenarios": scenarios.iter().map(|s| s.source.path.clone()).collect::<Vec<_>>(),
         "set": scenarios.first().map(|s| s.source.overrides.clone()).unwrap_or_default(),
         "run": crate::output::run_json(settings.seed, settings.paths, &described),
@@ -254,12 +256,13 @@ fn read_yearly(shard: &Shard, bytes: &[u8]) -> Result<Vec<(u64, Vec<YearlyCell>)
     Ok(out)
 }
 
-/// `fundsim merge`: the shards in `dirs` (any order) combined into the files of one run, in `out`.
+/// `fundsim merge`: the shards in `dirs` (any order) combined into the files of one run, in `out`;
+/// also the settings of that run (its paths and seed).
 pub fn merge_to_dir(
     dirs: &[PathBuf],
     out: &Path,
     options: &Options,
-) -> Result<RunReport, AppError> {
+) -> Result<(RunReport, RunSettings), AppError> {
     if dirs.is_empty() {
         return Err(bad("merge needs the shards' directories".into()));
     }
@@ -270,7 +273,17 @@ pub fn merge_to_dir(
     shards.sort_by_key(|s| s.index);
     // One run: every field but the shard's own must agree, and the version must be ours.
     let first = &shards[0];
-    for key in ["version", "seed", "paths", "cwd", "scenarios", "set", "run"] {
+    for key in [
+        "version",
+        "chunk_paths",
+        "batch_paths",
+        "seed",
+        "paths",
+        "cwd",
+        "scenarios",
+        "set",
+        "run",
+    ] {
         for s in &shards[1..] {
             if s.header[key] != first.header[key] {
                 return Err(bad(format!(
@@ -289,6 +302,15 @@ pub fn merge_to_dir(
             first.dir.display(),
             first.header["version"],
             env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if first.header["chunk_paths"] != CHUNK || first.header["batch_paths"] != BATCH * CHUNK {
+        return Err(bad(format!(
+            "{}: written by a build of fundsim with chunks of {} and batches of {} paths, this one has {CHUNK} and {}: merge with the build that ran the shards",
+            first.dir.display(),
+            first.header["chunk_paths"],
+            first.header["batch_paths"],
+            BATCH * CHUNK
         )));
     }
     let count = first.header["shard"]["count"].as_u64().unwrap_or(0);
@@ -338,6 +360,7 @@ pub fn merge_to_dir(
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
     let scenarios = load_all_with(&files, &set)?;
+    crate::app::check_memory(&scenarios, paths)?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         scenarios.iter().map(|s| (&s.source, &s.file)).collect();
     if crate::output::run_json(seed, paths, &described) != first.header["run"] {
@@ -371,7 +394,17 @@ pub fn merge_to_dir(
                 runs.len()
             )));
         }
+        let damaged = || {
+            bad(format!(
+                "{}: yearly.bin is damaged (its counts are not its paths')",
+                s.dir.display()
+            ))
+        };
         for (run, (firm_years, cells)) in runs.iter_mut().zip(yearly) {
+            // Every path adds one value to every cell.
+            if cells.iter().any(|c| c.sketch.count() != s.end - s.first) {
+                return Err(damaged());
+            }
             let want = run.catalogue.yearly.len() * run.n_years;
             if cells.len() != want {
                 return Err(bad(format!(
@@ -380,12 +413,12 @@ pub fn merge_to_dir(
                     cells.len()
                 )));
             }
-            run.firm_years += firm_years;
+            run.firm_years = (run.firm_years.checked_add(firm_years)).ok_or_else(damaged)?;
             if run.yearly.is_empty() {
                 run.yearly = cells;
             } else {
                 for (a, b) in run.yearly.iter_mut().zip(&cells) {
-                    a.sum += b.sum;
+                    a.sum = a.sum.checked_add(b.sum).ok_or_else(damaged)?;
                     a.sketch.merge(&b.sketch);
                 }
             }
@@ -436,6 +469,18 @@ pub fn merge_to_dir(
                         s.dir.display()
                     ))
                 })?;
+                // The rows must be the paths they stand for.
+                let holds = part
+                    .column("path")
+                    .and_then(|c| c.u64().map(|p| p.iter().eq((a..b).map(Some))))
+                    .unwrap_or(false);
+                if !holds {
+                    return Err(bad(format!(
+                        "{}: paths.parquet does not hold paths {a} to {} where shard.json says",
+                        s.dir.display(),
+                        b - 1
+                    )));
+                }
                 frame = Some(match frame {
                     None => part,
                     Some(mut f) => {
@@ -484,7 +529,7 @@ pub fn merge_to_dir(
         placed.push((j * paths as usize, run));
     }
     let n = scenarios.len();
-    finish(
+    let report = finish(
         &scenarios,
         settings,
         Finish {
@@ -497,5 +542,6 @@ pub fn merge_to_dir(
         },
         out,
         options,
-    )
+    )?;
+    Ok((report, settings))
 }

@@ -11,9 +11,16 @@
 //!
 //! Every band must keep zero out (a model with no IPOs, no failures or no rounds fails), and the test
 //! checks that it bites: wrong models (no exits, no IPOs, failure twice as likely, rounds half as
-//! likely, one industry with no exits) must each fail on the facts they break. With 16 × 1,250
-//! firms per industry the Monte Carlo error of an industry's share is at most √(0.25/20000) =
-//! 0.0035 (0.0004 for the rarest, IPOs at 0.003), far inside every band.
+//! likely, one industry with no exits) must each fail on the facts they break.
+//!
+//! The seeds are fixed, so the test is deterministic. Its Monte Carlo error: each industry's value
+//! is the mean of 16 cohorts of 1,250 firms, each cohort under its own market path; the binomial
+//! part is at most √(0.25/20000) = 0.0035, but the market moves a cohort's shares by up to ±0.1,
+//! so an industry's value of a common outcome carries about 0.1/√16 ≈ 0.025 (much less for rare
+//! ones). The pooled tolerances are several times that; a few industry bands are closer to their
+//! industry's value (reach_stage_4's lowest industry sits 0.011 above 0.035), so a change of
+//! random numbers can move a value across a band without a change of model: widen a band only
+//! with a reason from the reference data.
 
 use fundsim::calibration::{Cohort, cohort};
 use fundsim::model::{Model, compile};

@@ -4,6 +4,7 @@
 //! another version and changed scenario files (exit 2).
 
 use assert_cmd::Command;
+use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -119,6 +120,33 @@ fn merged_shards_are_byte_identical_to_one_run() {
             .expect("json");
     assert_eq!(json["shard"]["first_path"], 8 * 256);
     assert_eq!(json["shard"]["end_path"], paths);
+    // ... and names them by their index in the run, scenario after scenario.
+    let df = ParquetReader::new(fs::File::open(seven[6].join("paths.parquet")).expect("parquet"))
+        .with_columns(Some(vec!["path".into()]))
+        .finish()
+        .expect("read a shard's paths.parquet");
+    let got: Vec<u64> = (df.column("path").expect("path").u64().expect("u64"))
+        .iter()
+        .map(|p| p.expect("a path"))
+        .collect();
+    let want: Vec<u64> = (0..2).flat_map(|_| 8 * 256..paths).collect();
+    assert_eq!(got, want);
+
+    // --json: the merged run's headline numbers, as `run --json` prints them.
+    let out = dir.path().join("merged-json");
+    let assert = fundsim()
+        .arg("merge")
+        .args(&three)
+        .arg("--out")
+        .arg(&out)
+        .arg("--json")
+        .assert()
+        .success();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("merge --json prints JSON");
+    assert_eq!(doc["paths"], paths);
+    assert_eq!(doc["seed"], 5);
+    assert_eq!(doc["scenarios"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]

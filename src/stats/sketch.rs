@@ -62,7 +62,7 @@ const PAGE: i64 = 64;
 /// a few hundred to a few thousand logarithmic buckets, counts a few dozen integers) but often
 /// with a gap: a flow that is zero on some paths and millions of fen on others has keys 0 and
 /// about 70,000, and a dense array between them would take half a megabyte per metric-year. Adding
-/// a value is an index into the page it fell in last time, or a binary search of the pages.
+/// a value is a binary search of the pages (a few dozen at most) and an index into one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sketch {
     /// `(first key, counts)` of each page, in increasing key order.
@@ -137,6 +137,7 @@ impl Sketch {
             if !ordered || c == 0 || k.unsigned_abs() > 2 * EXACT_LIMIT as u64 {
                 return None;
             }
+            sketch.n.checked_add(c)?;
             sketch.add_count(k, c);
             last = Some(k);
         }
