@@ -357,6 +357,31 @@ fn with_xlsx(format: Format, files: &[&str]) -> Vec<String> {
     v
 }
 
+/// What `run` and `merge` say when done: the JSON or the table, then report.html if asked, then the
+/// files written.
+fn tell_run(
+    say: &Say,
+    report: &fundsim::app::RunReport,
+    (out, settings): (&std::path::Path, RunSettings),
+    table: Table,
+    with_report: bool,
+) -> Result<(), fundsim::app::AppError> {
+    if say.json {
+        println!("{}", fundsim::app::report_json(report, out, settings));
+    }
+    match table {
+        Table::Text => say.table(&report.table),
+        Table::Markdown => say.table(&fundsim::report::headline_markdown(&report.headlines)),
+    }
+    let mut files = names(&report.files);
+    if with_report {
+        fundsim::app::report_to_dir(out, say.lang)?;
+        files.push("report.html".into());
+    }
+    say.wrote(out, &files);
+    Ok(())
+}
+
 fn names(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
@@ -682,22 +707,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 ..Default::default()
             };
             let (report, settings) = fundsim::shard::merge_to_dir(&dirs, &out, &options)?;
-            if say.json {
-                println!("{}", fundsim::app::report_json(&report, &out, settings));
-            }
-            match table {
-                Table::Text => say.table(&report.table),
-                Table::Markdown => {
-                    say.table(&fundsim::report::headline_markdown(&report.headlines))
-                }
-            }
-            let mut files = names(&report.files);
-            if with_report {
-                fundsim::app::report_to_dir(&out, say.lang)?;
-                files.push("report.html".into());
-            }
-            say.wrote(&out, &files);
-            Ok(())
+            tell_run(&say, &report, (&out, settings), table, with_report)
         }
         Command::Run {
             scenarios,
@@ -766,22 +776,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
-            if say.json {
-                println!("{}", fundsim::app::report_json(&report, &out, settings));
-            }
-            match table {
-                Table::Text => say.table(&report.table),
-                Table::Markdown => {
-                    say.table(&fundsim::report::headline_markdown(&report.headlines))
-                }
-            }
-            let mut files = names(&report.files);
-            if with_report {
-                fundsim::app::report_to_dir(&out, say.lang)?;
-                files.push("report.html".into());
-            }
-            say.wrote(&out, &files);
-            Ok(())
+            tell_run(&say, &report, (&out, settings), table, with_report)
         }
     }
 }

@@ -209,18 +209,18 @@ fn read_shard(dir: &Path) -> Result<Shard, AppError> {
     })
 }
 
-/// Reads and checks a shard's file `name` against the SHA-256 its `shard.json` records.
-fn checked_file(shard: &Shard, name: &str, limit: u64) -> Result<Vec<u8>, AppError> {
+/// Checks a shard's file `name` against the SHA-256 its `shard.json` records.
+fn check_unchanged(shard: &Shard, name: &str) -> Result<(), AppError> {
     let path = shard.dir.join(name);
-    let bytes = read_limited(&path, limit)
-        .map_err(|e| bad(format!("{}: cannot read it: {e}", path.display())))?;
-    if shard.header["sha256"][name] != sha256(&bytes) {
+    let digest =
+        file_sha256(&path).map_err(|e| bad(format!("{}: cannot read it: {e}", path.display())))?;
+    if shard.header["sha256"][name] != digest {
         return Err(bad(format!(
             "{}: its SHA-256 is not the one shard.json records: the file changed or is damaged",
             path.display()
         )));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Each scenario's yearly accumulators and firm-years, as the shard wrote them.
@@ -316,15 +316,19 @@ pub fn merge_to_dir(
     let count = first.header["shard"]["count"].as_u64().unwrap_or(0);
     let paths = first.header["paths"].as_u64().unwrap_or(0);
     let seed = first.header["seed"].as_u64().unwrap_or(0);
+    // Every shard 0..count once: sorted, the indices are exactly 0, 1, 2, ...
+    let whole = shards.len() as u64 == count
+        && (shards.iter().enumerate())
+            .all(|(i, s)| s.index == i as u64 && s.header["shard"]["count"] == count);
+    if !whole {
+        let have: Vec<String> = shards.iter().map(|s| s.index.to_string()).collect();
+        return Err(bad(format!(
+            "the run has {count} shards (0 to {}); given: {}",
+            count.saturating_sub(1),
+            have.join(", ")
+        )));
+    }
     for (want, s) in (0..count).zip(&shards) {
-        if s.header["shard"]["count"] != count || s.index != want {
-            let have: Vec<String> = shards.iter().map(|s| s.index.to_string()).collect();
-            return Err(bad(format!(
-                "the run has {count} shards (0 to {}); given: {}",
-                count.saturating_sub(1),
-                have.join(", ")
-            )));
-        }
         if (s.first, s.end)
             != self::settings(RunSettings::new(paths, seed), (want, count)).path_range()
         {
@@ -333,14 +337,6 @@ pub fn merge_to_dir(
                 s.dir.display()
             )));
         }
-    }
-    if shards.len() as u64 != count {
-        let have: Vec<String> = shards.iter().map(|s| s.index.to_string()).collect();
-        return Err(bad(format!(
-            "the run has {count} shards (0 to {}); given: {}",
-            count.saturating_sub(1),
-            have.join(", ")
-        )));
     }
 
     // The scenarios, read again where the shards read them, must be the shards' to the byte.
@@ -384,7 +380,10 @@ pub fn merge_to_dir(
         })
         .collect();
     for s in &shards {
-        let bytes = checked_file(s, "yearly.bin", 1 << 34)?;
+        check_unchanged(s, "yearly.bin")?;
+        let at = s.dir.join("yearly.bin");
+        let bytes = read_limited(&at, 1 << 34)
+            .map_err(|e| bad(format!("{}: cannot read it: {e}", at.display())))?;
         let yearly = read_yearly(s, &bytes)?;
         if yearly.len() != runs.len() {
             return Err(bad(format!(
@@ -425,15 +424,7 @@ pub fn merge_to_dir(
         }
     }
     for s in &shards {
-        let path = s.dir.join("paths.parquet");
-        let digest = file_sha256(&path)
-            .map_err(|e| bad(format!("{}: cannot read it: {e}", path.display())))?;
-        if s.header["sha256"]["paths.parquet"] != digest {
-            return Err(bad(format!(
-                "{}: its SHA-256 is not the one shard.json records: the file changed or is damaged",
-                path.display()
-            )));
-        }
+        check_unchanged(s, "paths.parquet")?;
     }
 
     // paths.parquet: the shards' rows in path order, cut into the run's row groups.

@@ -4,16 +4,10 @@ use assert_cmd::Command;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::RUN_FILES;
+
 const TINY: &str = include_str!("data/tiny.toml");
-const FILES: [&str; 7] = [
-    "summary.csv",
-    "targets.csv",
-    "yearly.csv",
-    "indicators.csv",
-    "metrics.csv",
-    "paths.parquet",
-    "run.json",
-];
 
 fn fundsim() -> Command {
     Command::cargo_bin("fundsim").expect("binary")
@@ -44,7 +38,7 @@ fn same_seed_same_bytes_for_any_thread_count() {
     for threads in [2, 3, 7] {
         let other = dir.path().join(format!("t{threads}x"));
         run_tiny(&other, threads, 1100, 3);
-        for f in FILES {
+        for f in RUN_FILES {
             let a = fs::read(one.join(f)).unwrap();
             let b = fs::read(other.join(f)).unwrap();
             assert!(!a.is_empty(), "{f} is empty");
@@ -170,7 +164,7 @@ fn outputs_follow_the_contract() {
         v.sort();
         v
     };
-    let mut want: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
+    let mut want: Vec<String> = RUN_FILES.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(
         names, want,

@@ -8,16 +8,8 @@ use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The files of a run (without `--deals`).
-const FILES: [&str; 7] = [
-    "summary.csv",
-    "targets.csv",
-    "yearly.csv",
-    "indicators.csv",
-    "metrics.csv",
-    "paths.parquet",
-    "run.json",
-];
+mod common;
+use common::RUN_FILES;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -73,7 +65,7 @@ fn merge(dirs: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
 }
 
 fn same_files(a: &Path, b: &Path, what: &str) {
-    for f in FILES {
+    for f in RUN_FILES {
         assert!(
             fs::read(a.join(f)).expect("file") == fs::read(b.join(f)).expect("file"),
             "{f} differs: {what}"

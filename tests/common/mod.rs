@@ -70,3 +70,15 @@ pub fn stage(name: &str, (p_round, p_exit, p_fail): (f64, f64, f64), existing: u
         "[[industries.stages]]\nname = \"{name}\"\ndilution = 0.2\n{step_up}p_round = {p_round}\np_exit = {p_exit}\np_fail = {p_fail}\nexit_multiple = {{ median = 2, sigma = 0 }}\nipo_share = 0\nrevenue_growth = {{ mean = 0, vol = 0 }}\n{existing}"
     )
 }
+
+/// The files a run writes (without `--deals`, `--format xlsx` or `--report`).
+#[allow(dead_code)]
+pub const RUN_FILES: [&str; 7] = [
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+    "indicators.csv",
+    "metrics.csv",
+    "paths.parquet",
+    "run.json",
+];
