@@ -18,6 +18,7 @@ pub mod app;
 pub mod calibration;
 pub mod compare;
 pub mod effects;
+pub mod exp;
 pub mod firms;
 pub mod instruments;
 pub mod irr;

@@ -97,7 +97,7 @@ impl Dist {
             Dist::Uniform { low, high } => low + rng::uniform(s) * (high - low),
             Dist::LogUniform { low, high } => {
                 let (a, b) = (libm::log(low), libm::log(high));
-                libm::exp(a + rng::uniform(s) * (b - a))
+                crate::exp::exp(a + rng::uniform(s) * (b - a))
             }
             Dist::Triangular { low, mode, high } => {
                 // Inverse of the triangular CDF.

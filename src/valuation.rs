@@ -57,7 +57,7 @@ impl Rules {
         if self.decay == 0.0 || over <= 0.0 {
             1.0
         } else {
-            libm::exp(-self.decay * over)
+            crate::exp::exp(-self.decay * over)
         }
     }
 

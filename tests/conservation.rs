@@ -980,7 +980,9 @@ fn mobilised_is_rounds_loans_and_calls(sim: &PathSim) -> Result<(), TestCaseErro
                     prop_assert_eq!(t.called, t.city_called + t.private_called);
                     private += t.private_called;
                     if let FundState::BottomUp(b) = &f.state {
-                        tickets += b.holdings.len() as i64;
+                        // Every ticket the fund bought: those it holds and those closed (a
+                        // closed holding leaves the list and is tallied).
+                        tickets += b.holdings.len() as i64 + i64::from(b.tally.closed);
                     }
                 }
                 prop_assert!(
