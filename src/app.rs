@@ -586,12 +586,12 @@ pub(crate) fn finish(
     let mut table = String::new();
     let mut headlines = Vec::new();
     for (s, (offset, result)) in scenarios.iter().zip(&runs) {
-        let mut values = PathsReader {
-            file: parquet_path.clone(),
-            offset: *offset,
-            paths: result.paths as usize,
-            catalogue: &result.catalogue,
-        };
+        let mut values = PathsReader::new(
+            parquet_path.clone(),
+            *offset,
+            result.paths as usize,
+            &result.catalogue,
+        );
         let read_back = |e: polars::prelude::PolarsError| {
             AppError::Failed(format!(
                 "{}: cannot read back paths.parquet: {e}",
@@ -623,11 +623,14 @@ pub(crate) fn finish(
     let mut bytes = Vec::new();
     let mut comparison = None;
     if compare {
-        let reader = |i: usize| PathsReader {
-            file: parquet_path.clone(),
-            offset: runs[i].0,
-            paths: runs[i].1.paths as usize,
-            catalogue: &runs[i].1.catalogue,
+        let reader = |i: usize| {
+            let (offset, run) = &runs[i];
+            PathsReader::new(
+                parquet_path.clone(),
+                *offset,
+                run.paths as usize,
+                &run.catalogue,
+            )
         };
         let mut rows = Vec::new();
         for i in 1..scenarios.len() {

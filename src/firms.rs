@@ -736,15 +736,16 @@ impl Firms {
         let mut active = std::mem::take(&mut self.active[i]);
         self.transitions(model, (i, year), &mut active, Some(events));
 
-        // Revenue growth of every operating firm founded before this year.
+        // Revenue growth of every operating firm founded before this year: the survivors grew in
+        // their transition (above), the exited firms (this year's exits included) and the
+        // established ones grow here.
         if ind.entry_revenue.is_some() {
-            for &f in active.iter().chain(&self.exited[i]) {
-                let fu = f as usize;
-                let shift = self.boost_of(fu, year).map_or(0.0, |b| b.growth);
-                let g = revenue_model(ind, self.stage[fu] as usize, self.status[fu]);
-                let r = &mut self.revenue[fu];
-                *r = (*r * growth(g, shift, self.key[fu], salt)).min(MAX_FIRM_AMOUNT);
+            let exited = std::mem::take(&mut self.exited[i]);
+            for &f in &exited {
+                let boost = self.boost_of(f as usize, year);
+                self.grow_revenue(ind, f as usize, boost.as_ref(), salt);
             }
+            self.exited[i] = exited;
             for &f in &self.established[i] {
                 let fu = f as usize;
                 let g = if self.flags[fu] & LARGE_ARRIVAL != 0 {
@@ -793,6 +794,9 @@ impl Firms {
         } else {
             0.0
         };
+        // Local firms that stay active grow their revenue here, in the same pass (their growth
+        // comes from a counter of its own, so the order of the draws changes nothing).
+        let revenue = events.is_some() && ind.entry_revenue.is_some();
         list.retain(|&f| {
             let fu = f as usize;
             let boost = if events.is_some() && self.effect[fu] != NONE {
@@ -835,6 +839,9 @@ impl Firms {
                             ev.counts.additional_rounds += 1;
                         }
                     }
+                    if revenue {
+                        self.grow_revenue(ind, fu, boost.as_ref(), salt);
+                    }
                     true
                 }
                 Step::Exit { value, ipo, leaves } => {
@@ -872,9 +879,23 @@ impl Firms {
                     }
                     false
                 }
-                Step::Stay => true,
+                Step::Stay => {
+                    if revenue {
+                        self.grow_revenue(ind, fu, boost.as_ref(), salt);
+                    }
+                    true
+                }
             }
         });
+    }
+
+    /// A year's revenue growth of operating local firm `fu` under its effect `boost`.
+    #[inline]
+    fn grow_revenue(&mut self, ind: &IndustryModel, fu: usize, boost: Option<&Boost>, salt: u64) {
+        let shift = boost.map_or(0.0, |b| b.growth);
+        let g = revenue_model(ind, self.stage[fu] as usize, self.status[fu]);
+        let r = &mut self.revenue[fu];
+        *r = (*r * growth(g, shift, self.key[fu], salt)).min(MAX_FIRM_AMOUNT);
     }
 
     /// One year of the shadows (after every industry's year): the same draws as their firms,

@@ -148,11 +148,28 @@ impl<W: Write> PathsWriter<W> {
 
 /// One scenario's rows of a finished `paths.parquet`, read back one metric at a time.
 pub struct PathsReader<'a> {
-    pub file: PathBuf,
+    file: PathBuf,
     /// Row of the scenario's first path in the file.
-    pub offset: usize,
-    pub paths: usize,
-    pub catalogue: &'a Catalogue,
+    offset: usize,
+    paths: usize,
+    catalogue: &'a Catalogue,
+    /// The file's footer, parsed at the first column read and reused: a run of a million paths
+    /// has dozens of row groups of hundreds of columns, and parsing that for every column took
+    /// longer than reading the columns.
+    metadata: Option<polars::io::parquet::metadata::FileMetadataRef>,
+}
+
+impl<'a> PathsReader<'a> {
+    /// Reads the `paths` rows from `offset` of `file`, whose columns `catalogue` names.
+    pub fn new(file: PathBuf, offset: usize, paths: usize, catalogue: &'a Catalogue) -> Self {
+        PathsReader {
+            file,
+            offset,
+            paths,
+            catalogue,
+            metadata: None,
+        }
+    }
 }
 
 impl PathValues for PathsReader<'_> {
@@ -160,7 +177,12 @@ impl PathValues for PathsReader<'_> {
 
     fn column(&mut self, i: usize) -> PolarsResult<Vec<f64>> {
         let col = &self.catalogue.scalars[i];
-        let df = ParquetReader::new(File::open(&self.file)?)
+        let mut reader = ParquetReader::new(File::open(&self.file)?);
+        match &self.metadata {
+            Some(metadata) => reader.set_metadata(metadata.clone()),
+            None => self.metadata = Some(reader.get_metadata()?.clone()),
+        }
+        let df = reader
             .with_columns(Some(vec![col.name.clone()]))
             .with_slice(Some((self.offset, self.paths)))
             .finish()?;
