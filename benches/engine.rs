@@ -294,5 +294,39 @@ fn ladder(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, ladder);
+/// `e^x`: ours ([`fundsim::exp::exp`]) against `libm::exp`, which it replaced, over 1,024
+/// arguments in `[-1.5, 1.5)` (where the model's log-normal draws are). `throughput`: independent
+/// calls, as a loop over firms can overlap them; `latency`: each argument waits on the previous
+/// result (a firm's revenue waits on its growth draw's `exp`).
+fn exp_fn(c: &mut Criterion) {
+    const N: u64 = 4_096;
+    let xs: Vec<f64> = (0..1024).map(|i| (i as f64 / 1024.0 - 0.5) * 3.0).collect();
+    let mut g = c.benchmark_group("exp");
+    g.throughput(Throughput::Elements(N));
+    let fns: [(&str, fn(f64) -> f64); 2] = [("ours", fundsim::exp::exp), ("libm", libm::exp)];
+    for (name, f) in fns {
+        g.bench_function(BenchmarkId::new("throughput", name), |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for i in 0..N as usize {
+                    acc += f(black_box(xs[i & 1023]));
+                }
+                acc
+            })
+        });
+        g.bench_function(BenchmarkId::new("latency", name), |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for i in 0..N as usize {
+                    // `acc · 1e-300` is zero to the last bit here but the processor cannot know.
+                    acc += f(black_box(xs[i & 1023]) + acc * 1e-300);
+                }
+                acc
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, engine, ladder, exp_fn);
 criterion_main!(benches);

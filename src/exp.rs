@@ -3,7 +3,10 @@
 //! The engine calls `exp` for every log-normal draw (a firm's revenue growth each year, each
 //! round's step-up and exit multiple, each new firm's value): it was a fifth of a path's time with
 //! `libm::exp` (FreeBSD's rational approximation, with a division and several branches). This one
-//! is the table method of Tang (ACM TOMS 15, 1989), as in today's C libraries:
+//! is the table method of Tang (ACM TOMS 15, 1989), as in today's C libraries. Measured by the
+//! `exp` group of `benches/engine.rs`: 15.6 ns against libm's 23.8 ns when each call waits on the
+//! previous result (as a firm's revenue waits on its growth draw), about the same (5.8 against
+//! 6.2 ns) when calls are independent; and more accurate (below).
 //!
 //! - `x = (128·k + j)·ln2/128 + r` with `k, j` integers, `0 ≤ j < 128` and `|r| ≤ ln2/256`
 //!   (Cody–Waite: `ln2/128` in two parts, the first with enough trailing zero bits that `n·hi` is
@@ -17,8 +20,9 @@
 //! no error of its own. Only IEEE 754 additions and multiplications follow, which are correctly
 //! rounded on every platform, and Rust never fuses them into FMAs: the same `x` gives the same bits
 //! everywhere. Error: a little over half an ulp (the final addition's rounding and a little from
-//! `r` and the polynomial), so nearly every result is the correctly rounded `e^x`; checked against
-//! `libm::exp` in the tests below. Outside `|x| ≤ 700` (far
+//! `r` and the polynomial), so nearly every result is the correctly rounded `e^x`; checked in the
+//! tests below against a double-double reference (at most 0.52 ulp, where `libm::exp` measured the
+//! same way reaches 0.86 ulp). Outside `|x| ≤ 700` (far
 //! outside what any draw produces: a firm value is capped at 1e13) and for NaN it calls
 //! `libm::exp`, so infinities, overflow and underflow behave as `libm`'s.
 
@@ -148,8 +152,10 @@ pub fn exp(x: f64) -> f64 {
     let j = (n & (N as i64 - 1)) as usize;
     let k = n >> 7; // floor(n / 128), in [−1010, 1010]
     let (hi, lo) = TABLE[j];
+    // The polynomial in Estrin's order (independent halves, then combined), which shortens the
+    // chain of dependent operations: the engine often waits on one `exp` before the next.
     let r2 = r * r;
-    let p = r + r2 * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0))));
+    let p = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
     // (hi + lo)(1 + p) = hi + (hi·p + lo), dropping lo·p (below 2^{-62}·hi): one rounding at the
     // end dominates the error. Then times 2^k, which is exact (the result is a normal double).
     let t = hi + (hi * p + lo);

@@ -307,8 +307,9 @@ pub fn index_below(rng: &mut impl Bits, n: usize) -> usize {
     ((rng.next_u64() as u128 * n as u128) >> 64) as usize
 }
 
-/// `e^x`, identical on every platform: the table method of [`crate::exp`] (within about 1 ulp,
-/// several times faster than `libm::exp`, which it calls outside `|x| ≤ 700`).
+/// `e^x`, identical on every platform: the table method of [`crate::exp`] (within 0.52 ulp,
+/// more accurate than `libm::exp` and quicker in a chain of dependent draws; it calls `libm::exp`
+/// outside `|x| ≤ 700`).
 #[inline]
 pub fn exp(x: f64) -> f64 {
     crate::exp::exp(x)
