@@ -303,7 +303,8 @@ fn exp_fn(c: &mut Criterion) {
     let xs: Vec<f64> = (0..1024).map(|i| (i as f64 / 1024.0 - 0.5) * 3.0).collect();
     let mut g = c.benchmark_group("exp");
     g.throughput(Throughput::Elements(N));
-    let fns: [(&str, fn(f64) -> f64); 2] = [("ours", fundsim::exp::exp), ("libm", libm::exp)];
+    type Exp = fn(f64) -> f64;
+    let fns: [(&str, Exp); 2] = [("ours", fundsim::exp::exp), ("libm", libm::exp)];
     for (name, f) in fns {
         g.bench_function(BenchmarkId::new("throughput", name), |b| {
             b.iter(|| {
