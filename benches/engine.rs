@@ -26,7 +26,8 @@
 //!   number of threads.
 
 use criterion::{
-    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main, measurement::WallTime,
 };
 use fundsim::firms::{Firms, YearEvents};
 use fundsim::market::Market;
@@ -249,12 +250,7 @@ fn engine(c: &mut Criterion) {
 
     // An iteration takes 20 ms (tiny) to 300 ms (nantong_baseline): linear sampling would need 210
     // of them for 20 samples, so sample flat, 10 samples.
-    let mut g = c.benchmark_group("run");
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8))
-        .throughput(Throughput::Elements(run_firm_years));
+    let mut g = whole_runs(c, "run", run_firm_years);
     g.bench_function("parallel", |b| {
         b.iter(|| {
             let settings = RunSettings {
@@ -265,6 +261,22 @@ fn engine(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// A group of whole runs of `firm_years` each: flat sampling, 10 samples (an iteration takes
+/// tenths of a second, too long for criterion's linear sampling).
+fn whole_runs<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    firm_years: u64,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8))
+        .throughput(Throughput::Elements(firm_years));
+    g
 }
 
 /// The one-industry ladder of `benches/ladder.toml` (five stages, about 600 firms over 15 years,
@@ -282,12 +294,7 @@ fn ladder(c: &mut Criterion) {
         firm_years as f64 / LADDER_PATHS as f64,
         rayon::current_num_threads(),
     );
-    let mut g = c.benchmark_group("ladder");
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8))
-        .throughput(Throughput::Elements(firm_years));
+    let mut g = whole_runs(c, "ladder", firm_years);
     g.bench_function("parallel", |b| {
         b.iter(|| black_box(run(&model, black_box(settings), &Silent).firm_years))
     });
