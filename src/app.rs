@@ -341,17 +341,21 @@ impl Estimate {
     /// Bytes a run of `paths` paths on `threads` threads needs at its peak (measured on the bundled
     /// baseline, with a margin): the rows of a batch of paths in flight, three copies (the chunks'
     /// blocks, the batch's rows, its Parquet row group), whatever the number of paths; a model,
-    /// a path's simulator and yearly accumulators per thread; and, per path, the one or two
-    /// columns of results the exact percentiles sort at the end (16 bytes a value). The run keeps
-    /// nothing else per path: every path's results stream to `paths.parquet`.
+    /// a path's simulator and yearly accumulators per thread; and, per path, the columns of
+    /// results the exact percentiles sort at the end (16 bytes a value: the value and its sorted
+    /// copy), as many as are summarised side by side (one per thread, at most
+    /// [`report::SIDE_BY_SIDE_MAX`]) and at least two (a comparison pairs a column of each
+    /// scenario). The run keeps nothing else per path: every path's results stream to
+    /// `paths.parquet`.
     pub fn bytes(&self, paths: u64, threads: u64) -> u64 {
         const FIXED: u64 = 100 << 20;
         const PER_THREAD: u64 = 40 << 20;
         let batch = paths.min(crate::run::BATCH * crate::run::CHUNK);
+        let side_by_side = threads.clamp(1, report::SIDE_BY_SIDE_MAX as u64);
         FIXED
             .saturating_add(PER_THREAD.saturating_mul(threads.max(1)))
             .saturating_add(3 * 8 * self.results_per_path * batch)
-            .saturating_add(paths.saturating_mul(32))
+            .saturating_add(paths.saturating_mul(16 * side_by_side.max(2)))
     }
 }
 

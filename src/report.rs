@@ -51,7 +51,23 @@ pub trait PathValues {
     type Error;
     /// Values of scalar metric `i` (an index into the catalogue's scalars), in path order.
     fn column(&mut self, i: usize) -> Result<Vec<f64>, Self::Error>;
+
+    /// Values of the metrics `which`, in that order: one after another here; a reader of a file
+    /// reads them side by side.
+    fn columns(&mut self, which: &[usize]) -> Result<Vec<Vec<f64>>, Self::Error> {
+        which.iter().map(|&i| self.column(i)).collect()
+    }
 }
+
+/// Metrics whose values are held at once when summaries are made side by side: as many as there
+/// are worker threads, at most 4 (so a run of a million paths holds at most 4 × 16 MB of them, its
+/// values and their sorted copy; [`crate::app::Estimate`] counts them).
+pub fn side_by_side() -> usize {
+    rayon::current_num_threads().clamp(1, SIDE_BY_SIDE_MAX)
+}
+
+/// The most metrics [`side_by_side`] holds at once.
+pub const SIDE_BY_SIDE_MAX: usize = 4;
 
 /// The values a run kept in memory.
 pub struct InMemory<'a>(pub &'a ScenarioRun);
@@ -81,15 +97,25 @@ pub fn summary_rows_from<V: PathValues>(
     run: &ScenarioRun,
     values: &mut V,
 ) -> Result<Vec<SummaryRow>, V::Error> {
-    let mut rows = Vec::with_capacity(run.catalogue.scalars.len());
-    for (i, col) in run.catalogue.scalars.iter().enumerate() {
-        rows.push(SummaryRow {
-            scenario: model.name.clone(),
-            metric: col.name.clone(),
-            unit: col.unit,
-            label: col.label.clone(),
-            summary: summarize(&values.column(i)?),
-        });
+    use rayon::prelude::*;
+    let scalars = &run.catalogue.scalars;
+    let mut rows = Vec::with_capacity(scalars.len());
+    // A few metrics at a time, read and summarised side by side (each summary is one metric's
+    // own, so the rows are the same whatever the grouping).
+    let all: Vec<usize> = (0..scalars.len()).collect();
+    for group in all.chunks(side_by_side()) {
+        let columns = values.columns(group)?;
+        let summaries: Vec<_> = columns.par_iter().map(|v| summarize(v)).collect();
+        for (&i, summary) in group.iter().zip(summaries) {
+            let col = &scalars[i];
+            rows.push(SummaryRow {
+                scenario: model.name.clone(),
+                metric: col.name.clone(),
+                unit: col.unit,
+                label: col.label.clone(),
+                summary,
+            });
+        }
     }
     Ok(rows)
 }
@@ -118,8 +144,18 @@ pub fn target_rows_from<V: PathValues>(
     // Paths meeting every target so far: all targets, and each deadline's targets.
     let mut all = vec![true; n as usize];
     let mut by_deadline = vec![vec![true; n as usize]; deadlines.len()];
+    let met_columns: Vec<usize> = (0..model.targets.len())
+        .map(|j| run.catalogue.target_met(j))
+        .collect();
+    let mut read = Vec::new();
     for (j, t) in model.targets.iter().enumerate() {
-        let met = values.column(run.catalogue.target_met(j))?;
+        // The targets' columns, a few at a time, read side by side.
+        if j % side_by_side() == 0 {
+            let group = &met_columns[j..(j + side_by_side()).min(met_columns.len())];
+            read = values.columns(group)?;
+            read.reverse();
+        }
+        let met = read.pop().expect("read with its group");
         let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
         let group = deadlines.binary_search(&t.deadline).expect("listed");
         for ((a, d), &v) in all.iter_mut().zip(&mut by_deadline[group]).zip(&met) {

@@ -32,8 +32,21 @@ fn streamed_summaries_equal_in_memory_ones() {
     // A full batch and part of a second.
     let paths = BATCH * CHUNK + 1_000;
     let settings = RunSettings::new(paths, 11);
-    let out = dir.path().join("out");
-    run_to_dir(&loaded, settings, &out, &Silent).expect("run");
+    // Read back a metric at a time (one thread) and three side by side (three threads: the last
+    // group of metrics and of targets is a short one).
+    let outs: Vec<_> = [1, 3]
+        .into_iter()
+        .map(|threads| {
+            let out = dir.path().join(format!("out{threads}"));
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| run_to_dir(&loaded, settings, &out, &Silent))
+                .expect("run");
+            out
+        })
+        .collect();
 
     let (mut summary, mut targets) = (Vec::new(), Vec::new());
     for s in &loaded {
@@ -41,18 +54,22 @@ fn streamed_summaries_equal_in_memory_ones() {
         summary.extend(summary_rows(&s.model, &result));
         targets.extend(target_rows(&s.model, &result));
     }
-    let mut expected = Vec::new();
-    write_summary(&mut expected, &summary).expect("csv");
-    assert!(
-        fs::read(out.join("summary.csv")).expect("summary.csv") == expected,
-        "summary.csv differs from the in-memory summaries"
-    );
-    expected.clear();
-    write_targets(&mut expected, &targets).expect("csv");
-    assert!(
-        fs::read(out.join("targets.csv")).expect("targets.csv") == expected,
-        "targets.csv differs from the in-memory targets"
-    );
+    let (mut expected_summary, mut expected_targets) = (Vec::new(), Vec::new());
+    write_summary(&mut expected_summary, &summary).expect("csv");
+    write_targets(&mut expected_targets, &targets).expect("csv");
+    for out in &outs {
+        assert!(
+            fs::read(out.join("summary.csv")).expect("summary.csv") == expected_summary,
+            "{}: summary.csv differs from the in-memory summaries",
+            out.display()
+        );
+        assert!(
+            fs::read(out.join("targets.csv")).expect("targets.csv") == expected_targets,
+            "{}: targets.csv differs from the in-memory targets",
+            out.display()
+        );
+    }
+    let out = &outs[1];
 
     let df = ParquetReader::new(fs::File::open(out.join("paths.parquet")).expect("parquet"))
         .with_columns(Some(vec!["scenario".into(), "path".into()]))

@@ -172,16 +172,28 @@ impl<'a> PathsReader<'a> {
     }
 }
 
-impl PathValues for PathsReader<'_> {
-    type Error = PolarsError;
+impl PathsReader<'_> {
+    /// Parses the file's footer, if not yet done.
+    fn metadata(&mut self) -> PolarsResult<polars::io::parquet::metadata::FileMetadataRef> {
+        if let Some(m) = &self.metadata {
+            return Ok(m.clone());
+        }
+        let m = ParquetReader::new(File::open(&self.file)?)
+            .get_metadata()?
+            .clone();
+        self.metadata = Some(m.clone());
+        Ok(m)
+    }
 
-    fn column(&mut self, i: usize) -> PolarsResult<Vec<f64>> {
+    /// Metric `i`'s values, with the footer `metadata` already parsed.
+    fn read(
+        &self,
+        i: usize,
+        metadata: polars::io::parquet::metadata::FileMetadataRef,
+    ) -> PolarsResult<Vec<f64>> {
         let col = &self.catalogue.scalars[i];
         let mut reader = ParquetReader::new(File::open(&self.file)?);
-        match &self.metadata {
-            Some(metadata) => reader.set_metadata(metadata.clone()),
-            None => self.metadata = Some(reader.get_metadata()?.clone()),
-        }
+        reader.set_metadata(metadata);
         let df = reader
             .with_columns(Some(vec![col.name.clone()]))
             .with_slice(Some((self.offset, self.paths)))
@@ -192,6 +204,26 @@ impl PathValues for PathsReader<'_> {
             ComputeError: "paths.parquet: {} rows of {} read back, {} expected", values.len(), col.name, self.paths
         );
         Ok(values)
+    }
+}
+
+impl PathValues for PathsReader<'_> {
+    type Error = PolarsError;
+
+    fn column(&mut self, i: usize) -> PolarsResult<Vec<f64>> {
+        let metadata = self.metadata()?;
+        self.read(i, metadata)
+    }
+
+    /// The columns read side by side, each by its own reader of the file.
+    fn columns(&mut self, which: &[usize]) -> PolarsResult<Vec<Vec<f64>>> {
+        use rayon::prelude::*;
+        let metadata = self.metadata()?;
+        let this = &*self;
+        which
+            .par_iter()
+            .map(|&i| this.read(i, metadata.clone()))
+            .collect()
     }
 }
 
