@@ -370,27 +370,34 @@ enum Step {
     Stay,
 }
 
-/// The transition of a firm of industry `ind` in stage `s`, valued `value` at a price `since` years
-/// old (aged by `rules` only if it exits: most firm-years need no `exp`), under `boost`, from its
-/// counter `c` (the uniform first, then the
-/// round's or exit's draws).
-#[inline]
+/// The outcome of a firm-year in stage `s` under `boost`: the first draw of its counter `c`.
+#[inline(always)]
+fn decide(table: &YearTable, s: usize, boost: Option<&Boost>, c: &mut Counter) -> Outcome {
+    table.probabilities(s, boost).outcome(uniform(c))
+}
+
+/// What `outcome` of a firm of industry `ind` in stage `s` comes to, for a firm valued `value` at
+/// a price `since` years old (aged by `rules` only if it exits: most firm-years need no `exp`),
+/// from its counter `c` after the outcome's draw (the round's or exit's draws). Only a round or an
+/// exit reads the value and its age, so a firm-year that stays or fails reads neither.
+#[inline(always)]
 fn step(
     ind: &IndustryModel,
     table: &YearTable,
-    (s, value, since): (usize, f64, f64),
+    (outcome, s): (Outcome, usize),
+    value_since: impl FnOnce() -> (f64, f64),
     rules: &crate::valuation::Rules,
-    boost: Option<&Boost>,
     c: &mut Counter,
     leakage: f64,
 ) -> Step {
-    match table.probabilities(s, boost).outcome(uniform(c)) {
+    match outcome {
         Outcome::Round => {
             let next = (s + 1).min(ind.stages.len() - 1);
             let step = ind.stages[next]
                 .step_up
                 .expect("validated: stages after the first have a step-up");
             let z = normal(c);
+            let (value, _) = value_since();
             let post =
                 (value * exp(step.mu + step.sigma * z + table.value_drift)).min(MAX_FIRM_AMOUNT);
             Step::Round {
@@ -403,6 +410,7 @@ fn step(
             // multiple.
             let st = &ind.stages[s];
             let z = normal(c);
+            let (value, since) = value_since();
             let value = (value
                 * rules.staleness(since)
                 * exp(st.exit_multiple.mu + st.exit_multiple.sigma * z + table.exit_drift))
@@ -734,7 +742,7 @@ impl Firms {
 
         // Transitions of the firms active at the start of the year.
         let mut active = std::mem::take(&mut self.active[i]);
-        self.transitions(model, (i, year), &mut active, Some(events));
+        self.transitions::<true>(model, (i, year), &mut active, events);
 
         // Revenue growth of every operating firm founded before this year: the survivors grew in
         // their transition (above), the exited firms (this year's exits included) and the
@@ -771,122 +779,152 @@ impl Firms {
             return;
         }
         let mut outside = std::mem::take(&mut self.outside[i]);
-        self.transitions(model, (i, year), &mut outside, None);
+        self.transitions::<false>(model, (i, year), &mut outside, &mut YearEvents::default());
         self.outside[i] = outside;
     }
 
-    /// Moves every firm of `list` through one year, keeping those still active. Local firms
-    /// (`events` given) feel their effects, book their rounds and counts, and join the exited
-    /// list when they exit (unless they leave the city).
-    fn transitions(
+    /// Moves every firm of `list` through one year, keeping those still active (in their order).
+    /// Local firms (`LOCAL`) feel their effects, book their rounds and counts in `events`, and
+    /// join the exited list when they exit (unless they leave the city); outside firms touch
+    /// nothing but themselves.
+    ///
+    /// The hot loop of a run: most firm-years stay where they are, and such a firm-year reads
+    /// its key, stage and effect, hashes one counter, draws one uniform and compares it with its
+    /// stage's bands; its value and price age are read only for a round or an exit.
+    fn transitions<const LOCAL: bool>(
         &mut self,
         model: &Model,
         (i, year): (usize, usize),
         list: &mut Vec<u32>,
-        mut events: Option<&mut YearEvents>,
+        events: &mut YearEvents,
     ) {
         let ind = &model.industries[i];
         let table = self.tables[i];
         let salt = rng::year_salt(year);
         let rules = model.valuation;
-        let leakage = if events.is_some() {
-            model.channels.leakage
-        } else {
-            0.0
-        };
+        let leakage = if LOCAL { model.channels.leakage } else { 0.0 };
         // Local firms that stay active grow their revenue here, in the same pass (their growth
         // comes from a counter of its own, so the order of the draws changes nothing).
-        let revenue = events.is_some() && ind.entry_revenue.is_some();
-        list.retain(|&f| {
+        let revenue = LOCAL && ind.entry_revenue.is_some();
+        let mut kept = 0;
+        for r in 0..list.len() {
+            let f = list[r];
             let fu = f as usize;
-            let boost = if events.is_some() && self.effect[fu] != NONE {
+            let boost = if LOCAL && self.effect[fu] != NONE {
                 self.boost_of(fu, year)
             } else {
                 None
             };
             let mut c = counter(self.key[fu], salt, purpose::TRANSITION);
             let s = self.stage[fu] as usize;
-            let since = (year as i32 - self.last_round[fu]) as f64;
-            let outcome = step(
-                ind,
-                &table,
-                (s, self.value[fu], since),
-                &rules,
-                boost.as_ref(),
-                &mut c,
-                leakage,
-            );
-            let shadowed = self.shadow[fu] != NONE;
-            match outcome {
-                Step::Round { next, post } => {
-                    let st = &ind.stages[next as usize];
-                    self.value[fu] = post;
-                    self.raised[fu] += st.dilution * post;
-                    self.retention[fu] *= 1.0 - st.dilution;
-                    self.stage[fu] = next;
-                    self.last_round[fu] = year as i32;
-                    if let Some(ev) = events.as_deref_mut() {
-                        ev.rounds.push(RoundEvent {
-                            firm: f,
-                            industry: i as u8,
-                            stage: next,
-                            post_money: post,
-                            size: st.dilution * post,
-                        });
-                        if shadowed {
-                            let k = self.shadows[self.shadow[fu] as usize].credit as usize;
-                            self.credits[k].rounds += 1;
-                            ev.counts.additional_rounds += 1;
-                        }
-                    }
+            let outcome = decide(&table, s, boost.as_ref(), &mut c);
+            let keep = match outcome {
+                Outcome::Stay => {
                     if revenue {
                         self.grow_revenue(ind, fu, boost.as_ref(), salt);
                     }
                     true
                 }
-                Step::Exit { value, ipo, leaves } => {
-                    self.value[fu] = value;
-                    self.status[fu] = if ipo {
-                        self.listed.push(f);
-                        Status::Listed
-                    } else {
-                        Status::Acquired
-                    };
-                    if let Some(ev) = events.as_deref_mut() {
-                        ev.counts.exits += 1;
-                        ev.counts.ipos += ipo as i64;
-                        if ipo {
-                            ev.ipo_value += value;
-                        }
-                        if shadowed {
-                            let k = self.shadows[self.shadow[fu] as usize].credit as usize;
-                            self.credits[k].exits += 1;
-                            ev.counts.additional_exits += 1;
-                        }
-                        if leaves {
-                            self.local[fu] = false;
-                        } else {
-                            self.exited[i].push(f);
-                        }
-                    }
-                    false
-                }
-                Step::Fail => {
+                Outcome::Fail => {
                     self.status[fu] = Status::Failed;
                     self.revenue[fu] = 0.0;
-                    if let Some(ev) = events.as_deref_mut() {
-                        ev.counts.failures += 1;
+                    if LOCAL {
+                        events.counts.failures += 1;
                     }
                     false
                 }
-                Step::Stay => {
-                    if revenue {
+                Outcome::Round | Outcome::Exit => {
+                    let value_since = || {
+                        let since = (year as i32 - self.last_round[fu]) as f64;
+                        (self.value[fu], since)
+                    };
+                    let step = step(
+                        ind,
+                        &table,
+                        (outcome, s),
+                        value_since,
+                        &rules,
+                        &mut c,
+                        leakage,
+                    );
+                    self.event::<LOCAL>(ind, (i, year), f, step, events);
+                    if revenue && matches!(step, Step::Round { .. }) {
                         self.grow_revenue(ind, fu, boost.as_ref(), salt);
                     }
-                    true
+                    outcome == Outcome::Round
+                }
+            };
+            if keep {
+                list[kept] = f;
+                kept += 1;
+            }
+        }
+        list.truncate(kept);
+    }
+
+    /// Books firm `f`'s round or exit of year `year` in industry `i`.
+    #[inline]
+    fn event<const LOCAL: bool>(
+        &mut self,
+        ind: &IndustryModel,
+        (i, year): (usize, usize),
+        f: u32,
+        step: Step,
+        events: &mut YearEvents,
+    ) {
+        let fu = f as usize;
+        let shadowed = self.shadow[fu] != NONE;
+        match step {
+            Step::Round { next, post } => {
+                let d = ind.stages[next as usize].dilution;
+                self.value[fu] = post;
+                self.raised[fu] += d * post;
+                self.retention[fu] *= 1.0 - d;
+                self.stage[fu] = next;
+                self.last_round[fu] = year as i32;
+                if LOCAL {
+                    events.rounds.push(RoundEvent {
+                        firm: f,
+                        industry: i as u8,
+                        stage: next,
+                        post_money: post,
+                        size: d * post,
+                    });
+                    if shadowed {
+                        let k = self.shadows[self.shadow[fu] as usize].credit as usize;
+                        self.credits[k].rounds += 1;
+                        events.counts.additional_rounds += 1;
+                    }
                 }
             }
-        });
+            Step::Exit { value, ipo, leaves } => {
+                self.value[fu] = value;
+                self.status[fu] = if ipo {
+                    self.listed.push(f);
+                    Status::Listed
+                } else {
+                    Status::Acquired
+                };
+                if LOCAL {
+                    events.counts.exits += 1;
+                    events.counts.ipos += ipo as i64;
+                    if ipo {
+                        events.ipo_value += value;
+                    }
+                    if shadowed {
+                        let k = self.shadows[self.shadow[fu] as usize].credit as usize;
+                        self.credits[k].exits += 1;
+                        events.counts.additional_exits += 1;
+                    }
+                    if leaves {
+                        self.local[fu] = false;
+                    } else {
+                        self.exited[i].push(f);
+                    }
+                }
+            }
+            Step::Fail | Step::Stay => unreachable!("only rounds and exits are events"),
+        }
     }
 
     /// A year's revenue growth of operating local firm `fu` under its effect `boost`.
@@ -913,9 +951,19 @@ impl Firms {
             if sh.status == Status::Active {
                 let mut c = counter(key, salt, purpose::TRANSITION);
                 let k = sh.credit as usize;
-                let since = (year as i32 - sh.last_round) as f64;
-                let state = (sh.stage as usize, sh.value, since);
-                match step(ind, table, state, &model.valuation, None, &mut c, leakage) {
+                let s = sh.stage as usize;
+                let outcome = decide(table, s, None, &mut c);
+                let value_since = || (sh.value, (year as i32 - sh.last_round) as f64);
+                let rules = &model.valuation;
+                match step(
+                    ind,
+                    table,
+                    (outcome, s),
+                    value_since,
+                    rules,
+                    &mut c,
+                    leakage,
+                ) {
                     Step::Round { next, post } => {
                         sh.stage = next;
                         sh.value = post;
