@@ -38,7 +38,7 @@
 //! fund were liquidated at NAV (less the haircut). The private LPs' calls are money mobilised.
 
 use super::{Purse, Year, draw_next};
-use crate::firms::{CITY_INVESTED, Firms, Status};
+use crate::firms::{CITY_INVESTED, Firms, RoundEvent, Status};
 use crate::model::{BottomUpModel, InstrumentModel, Model, Pacing, SubFundModel};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::pacing::TaFund;
@@ -254,6 +254,7 @@ pub(super) fn operate(
 ) {
     let y = year.y;
     let mut funds = std::mem::take(year.funds);
+    let mut deals = Deals::new(inst);
     for fund in funds.iter_mut() {
         if fund.instrument != k || fund.start > y || fund.end.is_some() {
             continue;
@@ -278,7 +279,7 @@ pub(super) fn operate(
                 }
             }
             (FundState::BottomUp(b), Pacing::BottomUp(m)) => {
-                bottom_up_year(k, inst, fm, m, b, y - fund.start, year)
+                bottom_up_year(k, &mut deals, fm, m, b, y - fund.start, year)
             }
             (
                 FundState::TakahashiAlexander(ta),
@@ -370,7 +371,7 @@ fn mean_factor(inst: &InstrumentModel, x: &[f64]) -> f64 {
 /// A bottom-up fund's year at age `age`: `(called, distributable, NAV, ended)`.
 fn bottom_up_year(
     k: usize,
-    inst: &InstrumentModel,
+    deals: &mut Deals,
     fm: &SubFundModel,
     m: &BottomUpModel,
     b: &mut BottomUpFund,
@@ -474,12 +475,13 @@ fn bottom_up_year(
             + (wanted.rem_euclid(m.ticket.max(1)) > 0) as i64)
             .saturating_mul(m.ticket)
             .min(budget);
-        invested += invest_local(k, inst, m, b, local_target, year);
+        invested += invest_local(k, deals, m, b, local_target, year);
         // Outside deals leave room for what the requirement still needs locally.
         let still_required = (m.local_required - b.recognised).max(0);
         let outside_room =
             (investable - b.outside_invested - b.local_invested - still_required).max(0);
-        invested += invest_outside(k, inst, m, b, (budget - invested).min(outside_room), year);
+        let room = (budget - invested).min(outside_room);
+        invested += invest_outside(k, &deals.pairs, m, b, room, year);
     }
 
     // 5. Paying for investments and the fee: reinvested cash first, then a call on the uncalled
@@ -544,10 +546,51 @@ fn relocations(k: usize, m: &BottomUpModel, b: &mut BottomUpFund, year: &mut Yea
     }
 }
 
+/// What a programme's funds may invest in this year, found once for all of them: this year's
+/// local rounds in the programme's (industry, stage) cells, and those cells for outside deals.
+struct Deals<'m> {
+    inst: &'m InstrumentModel,
+    /// Indices into the year's rounds of the eligible ones, in order, for the first `scanned`.
+    rounds: Vec<u32>,
+    scanned: usize,
+    /// Eligible (industry, stage) cells, in order.
+    pairs: Vec<(usize, usize)>,
+}
+
+impl<'m> Deals<'m> {
+    fn new(inst: &'m InstrumentModel) -> Self {
+        let pairs = (inst.eligible.iter().enumerate())
+            .flat_map(|(i, stages)| {
+                (stages.iter().enumerate())
+                    .filter(|(_, e)| **e)
+                    .map(move |(s, _)| (i, s))
+            })
+            .collect();
+        Deals {
+            inst,
+            rounds: Vec::new(),
+            scanned: 0,
+            pairs,
+        }
+    }
+
+    /// The eligible rounds among `rounds` (the year's, which only grow), in order.
+    fn rounds(&mut self, rounds: &[RoundEvent]) -> &[u32] {
+        let eligible = &self.inst.eligible;
+        self.rounds.extend(
+            (rounds.iter().enumerate().skip(self.scanned))
+                .filter(|(_, r)| eligible[r.industry as usize][r.stage as usize])
+                .map(|(n, _)| n as u32),
+        );
+        self.scanned = rounds.len();
+        &self.rounds
+    }
+}
+
 /// Tickets in this year's local rounds, up to `budget`; returns the amount invested.
 fn invest_local(
     k: usize,
-    inst: &InstrumentModel,
+    deals: &mut Deals,
     m: &BottomUpModel,
     b: &mut BottomUpFund,
     budget: Fen,
@@ -555,11 +598,7 @@ fn invest_local(
 ) -> Fen {
     let mut candidates = std::mem::take(year.candidates);
     candidates.clear();
-    candidates.extend(
-        (year.events.rounds.iter().enumerate())
-            .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
-            .map(|(n, _)| n as u32),
-    );
+    candidates.extend_from_slice(deals.rounds(&year.events.rounds));
     let mut invested = 0;
     for j in 0..candidates.len() {
         // Tickets are cut to a round's room or share, but once it has invested the fund stops
@@ -609,7 +648,7 @@ fn invest_local(
 /// Whole tickets in new outside firms, up to `amount`; returns the amount invested.
 fn invest_outside(
     k: usize,
-    inst: &InstrumentModel,
+    pairs: &[(usize, usize)],
     m: &BottomUpModel,
     b: &mut BottomUpFund,
     amount: Fen,
@@ -618,14 +657,6 @@ fn invest_outside(
     if m.ticket <= 0 || amount < m.ticket {
         return 0;
     }
-    // Eligible (industry, stage) pairs.
-    let pairs: Vec<(usize, usize)> = (inst.eligible.iter().enumerate())
-        .flat_map(|(i, stages)| {
-            (stages.iter().enumerate())
-                .filter(|(_, e)| **e)
-                .map(move |(s, _)| (i, s))
-        })
-        .collect();
     if pairs.is_empty() {
         return 0;
     }
