@@ -115,6 +115,10 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     year.subsidy_states[k].pending = later;
 
     let mut candidates = std::mem::take(year.candidates);
+    // The rule whose eligible firms `candidates` holds: a rule with the same cells and the same
+    // requirement has the same ones (nothing here changes a firm's stage or flags), and a
+    // programme's rules often follow one another with the same reach.
+    let mut found: Option<&crate::model::EventDraw> = None;
     for (r, draw) in sub.draws.iter().enumerate() {
         let city = draw.requires_city_investment;
         let invested = |f: usize, flags: &[u8]| !city || flags[f] & CITY_INVESTED != 0;
@@ -122,6 +126,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             // Each of this year's large arrivals in the rule's industries claims once, with the
             // rule's probability.
             candidates.clear();
+            found = None;
             let firms = &*year.firms;
             candidates.extend((year.events.large_arrivals.iter().copied()).filter(|&f| {
                 let i = firms.industry[f as usize] as usize;
@@ -137,10 +142,15 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             }
             continue;
         }
-        let flags = &year.firms.flags;
-        eligible_active(&mut candidates, &draw.eligible, year.firms, |f| {
-            invested(f, flags)
-        });
+        let same = found
+            .is_some_and(|d| d.eligible == draw.eligible && d.requires_city_investment == city);
+        if !same {
+            let flags = &year.firms.flags;
+            eligible_active(&mut candidates, &draw.eligible, year.firms, |f| {
+                invested(f, flags)
+            });
+            found = Some(draw);
+        }
         if candidates.is_empty() {
             continue;
         }
