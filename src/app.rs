@@ -342,10 +342,11 @@ impl Estimate {
     /// baseline, with a margin): the rows of a batch of paths in flight, three copies (the chunks'
     /// blocks, the batch's rows, its Parquet row group), whatever the number of paths; a model,
     /// a path's simulator and yearly accumulators per thread; and, per path, the columns of
-    /// results the exact percentiles sort at the end (16 bytes a value: the value and its sorted
-    /// copy), as many as are summarised side by side (one per thread, at most
-    /// [`report::SIDE_BY_SIDE_MAX`]) and at least two (a comparison pairs a column of each
-    /// scenario). The run keeps nothing else per path: every path's results stream to
+    /// results the exact percentiles sort at the end ([`report::SUMMARY_BYTES_PER_VALUE`] a
+    /// value: as read, as a number and sorted), as many as are summarised side by side (one per
+    /// thread, at most [`report::SIDE_BY_SIDE_MAX`]) and at least two (a comparison pairs a
+    /// column of each scenario), or more in a small run, up to [`report::SUMMARY_GROUP_BYTES`]
+    /// in all. The run keeps nothing else per path: every path's results stream to
     /// `paths.parquet`.
     pub fn bytes(&self, paths: u64, threads: u64) -> u64 {
         const FIXED: u64 = 100 << 20;
@@ -355,7 +356,10 @@ impl Estimate {
         FIXED
             .saturating_add(PER_THREAD.saturating_mul(threads.max(1)))
             .saturating_add(3 * 8 * self.results_per_path * batch)
-            .saturating_add(paths.saturating_mul(16 * side_by_side.max(2)))
+            .saturating_add(report::SUMMARY_GROUP_BYTES)
+            .saturating_add(
+                paths.saturating_mul(report::SUMMARY_BYTES_PER_VALUE * side_by_side.max(2)),
+            )
     }
 }
 

@@ -53,18 +53,32 @@ pub trait PathValues {
     fn column(&mut self, i: usize) -> Result<Vec<f64>, Self::Error>;
 
     /// Values of the metrics `which`, in that order: one after another here; a reader of a file
-    /// reads them side by side.
+    /// reads them together.
     fn columns(&mut self, which: &[usize]) -> Result<Vec<Vec<f64>>, Self::Error> {
         which.iter().map(|&i| self.column(i)).collect()
     }
+
+    /// How many metrics to ask [`PathValues::columns`] for at once.
+    fn group(&self) -> usize {
+        side_by_side()
+    }
 }
 
-/// Metrics whose values are held at once when summaries are made side by side: as many as there
-/// are worker threads, at most 4 (so a run of a million paths holds at most 4 × 16 MB of them, its
-/// values and their sorted copy; [`crate::app::Estimate`] counts them).
+/// Metrics summarised side by side: as many as there are worker threads, at most 4 (so a run of a
+/// million paths holds at most 4 × 24 MB of them: the values as read, as numbers and sorted;
+/// [`crate::app::Estimate`] counts them).
 pub fn side_by_side() -> usize {
     rayon::current_num_threads().clamp(1, SIDE_BY_SIDE_MAX)
 }
+
+/// Bytes a path's value of one metric takes while it is summarised: as read, as a number, and
+/// its sorted copy.
+pub const SUMMARY_BYTES_PER_VALUE: u64 = 24;
+
+/// Bytes of values a reader of `paths.parquet` may hold to read many metrics together: a small run
+/// reads dozens of metrics with one reader (each reader decodes the file's schema, hundreds of
+/// columns, again), a million paths read [`side_by_side`] at a time.
+pub const SUMMARY_GROUP_BYTES: u64 = 64 << 20;
 
 /// The most metrics [`side_by_side`] holds at once.
 pub const SIDE_BY_SIDE_MAX: usize = 4;
@@ -100,10 +114,10 @@ pub fn summary_rows_from<V: PathValues>(
     use rayon::prelude::*;
     let scalars = &run.catalogue.scalars;
     let mut rows = Vec::with_capacity(scalars.len());
-    // A few metrics at a time, read and summarised side by side (each summary is one metric's
-    // own, so the rows are the same whatever the grouping).
+    // Metrics a group at a time, read together and summarised side by side (each summary is one
+    // metric's own, so the rows are the same whatever the grouping).
     let all: Vec<usize> = (0..scalars.len()).collect();
-    for group in all.chunks(side_by_side()) {
+    for group in all.chunks(values.group()) {
         let columns = values.columns(group)?;
         let summaries: Vec<_> = columns.par_iter().map(|v| summarize(v)).collect();
         for (&i, summary) in group.iter().zip(summaries) {
@@ -149,9 +163,9 @@ pub fn target_rows_from<V: PathValues>(
         .collect();
     let mut read = Vec::new();
     for (j, t) in model.targets.iter().enumerate() {
-        // The targets' columns, a few at a time, read side by side.
-        if j % side_by_side() == 0 {
-            let group = &met_columns[j..(j + side_by_side()).min(met_columns.len())];
+        // The targets' columns, a group at a time.
+        if j % values.group() == 0 {
+            let group = &met_columns[j..(j + values.group()).min(met_columns.len())];
             read = values.columns(group)?;
             read.reverse();
         }

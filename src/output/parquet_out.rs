@@ -215,15 +215,41 @@ impl PathValues for PathsReader<'_> {
         self.read(i, metadata)
     }
 
-    /// The columns read side by side, each by its own reader of the file.
+    /// The columns read by one reader of the file (which decodes the file's schema once for them
+    /// all), then turned into numbers side by side.
     fn columns(&mut self, which: &[usize]) -> PolarsResult<Vec<Vec<f64>>> {
         use rayon::prelude::*;
         let metadata = self.metadata()?;
-        let this = &*self;
+        let scalars = &self.catalogue.scalars;
+        let mut names: Vec<String> = which.iter().map(|&i| scalars[i].name.clone()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut reader = ParquetReader::new(File::open(&self.file)?);
+        reader.set_metadata(metadata);
+        let df = reader
+            .with_columns(Some(names))
+            .with_slice(Some((self.offset, self.paths)))
+            .finish()?;
         which
             .par_iter()
-            .map(|&i| this.read(i, metadata.clone()))
+            .map(|&i| {
+                let col = &scalars[i];
+                let values = values_of(df.column(&col.name)?.as_materialized_series(), col.unit)?;
+                polars_ensure!(
+                    values.len() == self.paths,
+                    ComputeError: "paths.parquet: {} rows of {} read back, {} expected", values.len(), col.name, self.paths
+                );
+                Ok(values)
+            })
             .collect()
+    }
+
+    /// As many metrics as [`crate::report::SUMMARY_GROUP_BYTES`] holds, and at least as many as
+    /// are summarised side by side.
+    fn group(&self) -> usize {
+        let per_metric = crate::report::SUMMARY_BYTES_PER_VALUE * self.paths.max(1) as u64;
+        (crate::report::SUMMARY_GROUP_BYTES / per_metric).max(crate::report::side_by_side() as u64)
+            as usize
     }
 }
 
