@@ -431,11 +431,31 @@ impl<'m> PathSim<'m> {
         let (mut active, mut unicorns, mut potential, mut unicorns_new) = (0, 0, 0, 0);
         let (mut leaders, mut leaders_new, mut clusters) = (0, 0, 0);
         let mut revenue_total = 0.0;
+        // The sizes the thresholds measure, chosen once.
+        let sizes = |m: Measure| match m {
+            Measure::Revenue => &firms.revenue[..],
+            Measure::Value => &firms.value[..],
+        };
+        let (leader_size, leader_at) = (sizes(th.chain_leader.0), th.chain_leader.1);
+        let cluster_size = sizes(th.cluster.0);
         for i in 0..model.industries.len() {
             let mut cluster_sum = 0.0;
+            // Every operating firm: a chain leader by its size, its part of the industry's
+            // cluster, its revenue; an active one also its unicorn class.
+            let mut operating = |f: usize| {
+                debug_assert!(firms.status[f] != Status::Failed);
+                if leader_size[f] >= leader_at {
+                    leaders += 1;
+                    if firms.flags[f] & firms::AT_START_LEADER == 0 {
+                        leaders_new += 1;
+                    }
+                }
+                cluster_sum += cluster_size[f];
+                revenue_total += firms.revenue[f];
+            };
             for &f in &firms.active[i] {
                 let f = f as usize;
-                active += 1;
+                operating(f);
                 let class = unicorn_class(firms, f, y, th);
                 match class {
                     Class::Unicorn => unicorns += 1,
@@ -446,20 +466,12 @@ impl<'m> PathSim<'m> {
                     unicorns_new += 1;
                 }
             }
-            for list in [&firms.active[i], &firms.exited[i], &firms.established[i]] {
+            for list in [&firms.exited[i], &firms.established[i]] {
                 for &f in list {
-                    let f = f as usize;
-                    debug_assert!(firms.status[f] != Status::Failed);
-                    if measure(firms, f, th.chain_leader.0) >= th.chain_leader.1 {
-                        leaders += 1;
-                        if firms.flags[f] & firms::AT_START_LEADER == 0 {
-                            leaders_new += 1;
-                        }
-                    }
-                    cluster_sum += measure(firms, f, th.cluster.0);
-                    revenue_total += firms.revenue[f];
+                    operating(f as usize);
                 }
             }
+            active += firms.active[i].len() as i64;
             if cluster_sum >= th.cluster.1 {
                 clusters += 1;
             }
