@@ -507,13 +507,7 @@ impl Firms {
         retention: f64,
         key: u64,
     ) -> u32 {
-        let id = self.status.len() as u32;
-        self.industry.push(industry as u8);
-        self.stage.push(stage as u8);
-        self.status.push(status);
-        self.birth.push(birth);
-        self.value.push(value);
-        self.revenue.push(revenue);
+        let id = self.push_drawn(industry, stage, status, birth, value, revenue, key);
         self.retention.push(retention);
         // What the firm's rounds raised, as if at today's price: an estimate for firms whose
         // history the model does not know (the existing base, outside firms), exact from then on.
@@ -523,14 +517,54 @@ impl Firms {
         self.supported.push(false);
         self.granted.push(0);
         self.flags.push(0);
-        self.key.push(key);
         self.effect.push(NONE);
         self.shadow.push(NONE);
+        id
+    }
+
+    /// A new firm's drawn state and its place in its industry's list; the rest of its state is
+    /// [`Firms::push`]'s (one firm) or [`Firms::fill_fresh`]'s (all the firms of the local base).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn push_drawn(
+        &mut self,
+        industry: usize,
+        stage: usize,
+        status: Status,
+        birth: i32,
+        value: f64,
+        revenue: f64,
+        key: u64,
+    ) -> u32 {
+        let id = self.status.len() as u32;
+        self.industry.push(industry as u8);
+        self.stage.push(stage as u8);
+        self.status.push(status);
+        self.birth.push(birth);
+        self.value.push(value);
+        self.revenue.push(revenue);
+        self.key.push(key);
         match status {
             Status::Established => self.established[industry].push(id),
             _ => self.active[industry].push(id),
         }
         id
+    }
+
+    /// The state [`Firms::push`] gives a firm with a retention of 1 (no rounds known: nothing
+    /// raised), for every firm [`Firms::push_drawn`] added: filled at once rather than firm by
+    /// firm.
+    fn fill_fresh(&mut self) {
+        let n = self.status.len();
+        self.retention.resize(n, 1.0);
+        self.raised.resize(n, 0.0);
+        self.last_round.resize(n, -1);
+        self.local.resize(n, true);
+        self.supported.resize(n, false);
+        self.granted.resize(n, 0);
+        self.flags.resize(n, 0);
+        self.effect.resize(n, NONE);
+        self.shadow.resize(n, NONE);
     }
 
     /// A firm outside the city entering at `stage` with post-money `value` in year `year` (the round
@@ -586,16 +620,8 @@ impl Firms {
                     let value = amount(ex.value, &mut c);
                     let age = int_between(&mut c, ex.age.0, ex.age.1);
                     let revenue = ex.revenue.map_or(0.0, |r| amount(r, &mut c));
-                    self.push(
-                        i,
-                        s,
-                        Status::Active,
-                        -(age as i32),
-                        value,
-                        revenue,
-                        1.0,
-                        key,
-                    );
+                    let birth = -(age as i32);
+                    self.push_drawn(i, s, Status::Active, birth, value, revenue, key);
                 }
             }
             if let Some(est) = &ind.established {
@@ -607,10 +633,12 @@ impl Firms {
                     // Established firms take no rounds and meet no age-based threshold: their
                     // stage and founding year are never read.
                     let last = ind.stages.len() - 1;
-                    self.push(i, last, Status::Established, 0, value, revenue, 1.0, key);
+                    self.push_drawn(i, last, Status::Established, 0, value, revenue, key);
                 }
             }
         }
+        // A value times (1 − 1) is 0: what `push` would have recorded as raised.
+        self.fill_fresh();
         // The book's firms, at their stated state: stage, founding year, last round and its
         // post-money (their age and the time since that round set their hazards and the
         // staleness of their marks). Each draws from its own key, so the rest of the path is the
