@@ -343,8 +343,7 @@ impl Estimate {
     /// blocks, the batch's rows, its Parquet row group), whatever the number of paths; a model,
     /// a path's simulator and yearly accumulators per thread; and, per path, the columns of
     /// results the exact percentiles sort at the end ([`report::SUMMARY_BYTES_PER_VALUE`] a
-    /// value: as read, as a number and sorted), as many as are summarised side by side (one per
-    /// thread, at most [`report::SIDE_BY_SIDE_MAX`]) and at least two (a comparison pairs a
+    /// value), as many as are summarised side by side ([`report::side_by_side`]) and at least two (a comparison pairs a
     /// column of each scenario), or more in a small run, up to [`report::SUMMARY_GROUP_BYTES`]
     /// in all. The run keeps nothing else per path: every path's results stream to
     /// `paths.parquet`.
@@ -352,7 +351,7 @@ impl Estimate {
         const FIXED: u64 = 100 << 20;
         const PER_THREAD: u64 = 40 << 20;
         let batch = paths.min(crate::run::BATCH * crate::run::CHUNK);
-        let side_by_side = threads.clamp(1, report::SIDE_BY_SIDE_MAX as u64);
+        let side_by_side = report::side_by_side_on(threads, paths) as u64;
         FIXED
             .saturating_add(PER_THREAD.saturating_mul(threads.max(1)))
             .saturating_add(3 * 8 * self.results_per_path * batch)

@@ -59,21 +59,29 @@ pub trait PathValues {
     }
 
     /// How many metrics to ask [`PathValues::columns`] for at once.
-    fn group(&self) -> usize {
-        side_by_side()
-    }
+    fn group(&self) -> usize;
 }
 
-/// Metrics summarised side by side: as many as there are worker threads, at most 4 (so a run of a
-/// million paths holds at most 4 × 24 MB of them: the values as read, as numbers and sorted;
-/// [`crate::app::Estimate`] counts them).
-pub fn side_by_side() -> usize {
-    rayon::current_num_threads().clamp(1, SIDE_BY_SIDE_MAX)
+/// Metrics of `paths` paths summarised side by side: as many as there are worker threads, at
+/// most 4, and only as many as [`SIDE_BY_SIDE_BYTES`] hold (a run of a million paths holds 4 ×
+/// 16 MB of them; a merge of a hundred million, one column at a time, 1.6 GB).
+/// [`crate::app::Estimate`] counts them.
+pub fn side_by_side(paths: u64) -> usize {
+    side_by_side_on(rayon::current_num_threads() as u64, paths)
 }
 
-/// Bytes a path's value of one metric takes while it is summarised: as read, as a number, and
-/// its sorted copy.
-pub const SUMMARY_BYTES_PER_VALUE: u64 = 24;
+/// [`side_by_side`] on `threads` threads.
+pub fn side_by_side_on(threads: u64, paths: u64) -> usize {
+    let fit = SIDE_BY_SIDE_BYTES / SUMMARY_BYTES_PER_VALUE.saturating_mul(paths.max(1));
+    threads.clamp(1, SIDE_BY_SIDE_MAX as u64).min(fit.max(1)) as usize
+}
+
+/// Memory for metrics summarised side by side beyond the first.
+pub const SIDE_BY_SIDE_BYTES: u64 = 1 << 30;
+
+/// Bytes a path's value of one metric takes while it is summarised: as read and as a number,
+/// then as a number and its sorted copy (what is read is dropped once it is numbers).
+pub const SUMMARY_BYTES_PER_VALUE: u64 = 16;
 
 /// Bytes of values a reader of `paths.parquet` may hold to read many metrics together: a small run
 /// reads dozens of metrics with one reader (each reader decodes the file's schema, hundreds of
@@ -90,6 +98,10 @@ impl PathValues for InMemory<'_> {
     type Error = std::convert::Infallible;
     fn column(&mut self, i: usize) -> Result<Vec<f64>, Self::Error> {
         Ok(self.0.scalars[i].clone())
+    }
+
+    fn group(&self) -> usize {
+        side_by_side(self.0.paths)
     }
 }
 
@@ -492,18 +504,28 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
         label: label.to_string(),
         diff,
     };
-    for (i, col) in base_run.catalogue.scalars.iter().enumerate() {
-        let Some(j) = (other_run.catalogue.scalars.iter()).position(|c| c.name == col.name) else {
-            continue;
-        };
-        let (a, b) = (base_values.column(i)?, other_values.column(j)?);
-        let lower = crate::metrics::lower_is_better(&col.name);
-        rows.push(row(
-            &col.name,
-            col.unit,
-            &col.label,
-            crate::compare::paired(&a, &b, lower),
-        ));
+    // The metrics both have, a group at a time (each reader's group, the smaller).
+    let pairs: Vec<(usize, usize)> = (base_run.catalogue.scalars.iter().enumerate())
+        .filter_map(|(i, col)| {
+            (other_run.catalogue.scalars.iter())
+                .position(|c| c.name == col.name)
+                .map(|j| (i, j))
+        })
+        .collect();
+    let group = base_values.group().min(other_values.group()).max(1);
+    for chunk in pairs.chunks(group) {
+        let (is, js): (Vec<usize>, Vec<usize>) = chunk.iter().copied().unzip();
+        let (a, b) = (base_values.columns(&is)?, other_values.columns(&js)?);
+        for ((&i, a), b) in is.iter().zip(&a).zip(&b) {
+            let col = &base_run.catalogue.scalars[i];
+            let lower = crate::metrics::lower_is_better(&col.name);
+            rows.push(row(
+                &col.name,
+                col.unit,
+                &col.label,
+                crate::compare::paired(a, b, lower),
+            ));
+        }
     }
     let all_met = |model: &Model,
                    run: &ScenarioRun,

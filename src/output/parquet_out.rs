@@ -248,8 +248,8 @@ impl PathValues for PathsReader<'_> {
     /// are summarised side by side.
     fn group(&self) -> usize {
         let per_metric = crate::report::SUMMARY_BYTES_PER_VALUE * self.paths.max(1) as u64;
-        (crate::report::SUMMARY_GROUP_BYTES / per_metric).max(crate::report::side_by_side() as u64)
-            as usize
+        let side_by_side = crate::report::side_by_side(self.paths as u64) as u64;
+        (crate::report::SUMMARY_GROUP_BYTES / per_metric).max(side_by_side) as usize
     }
 }
 
