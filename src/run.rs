@@ -165,9 +165,9 @@ impl Yearly {
     /// Exact and order-free: integer sums and counts.
     fn merge(mut self, other: Yearly) -> Yearly {
         debug_assert!(self.pending.is_empty() && other.pending.is_empty());
-        for (a, b) in self.cells.iter_mut().zip(&other.cells) {
+        for (a, b) in self.cells.iter_mut().zip(other.cells) {
             a.sum += b.sum;
-            a.sketch.merge(&b.sketch);
+            a.sketch.merge_owned(b.sketch);
         }
         self.firm_years += other.firm_years;
         self

@@ -111,6 +111,16 @@ impl Sketch {
     #[inline]
     fn add_count(&mut self, k: i64, c: u64) {
         let page = k.div_euclid(PAGE);
+        let counts = self
+            .slot(page)
+            .get_or_insert_with(|| Box::new([0; PAGE as usize]));
+        counts[(k - page * PAGE) as usize] += c;
+        self.n += c;
+    }
+
+    /// The directory's entry for page `page`, the directory grown to reach it.
+    #[inline]
+    fn slot(&mut self, page: i64) -> &mut Option<Box<[u64; PAGE as usize]>> {
         if self.dir.is_empty() {
             self.first = page;
         }
@@ -124,15 +134,37 @@ impl Sketch {
         if at >= self.dir.len() {
             self.dir.resize_with(at + 1, || None);
         }
-        let counts = self.dir[at].get_or_insert_with(|| Box::new([0; PAGE as usize]));
-        counts[(k - page * PAGE) as usize] += c;
-        self.n += c;
+        &mut self.dir[at]
     }
 
     pub fn merge(&mut self, other: &Sketch) {
         for (k, c) in other.buckets() {
             self.add_count(k, c);
         }
+    }
+
+    /// [`Sketch::merge`] of a sketch no longer needed: the same counts and the same pages, but a
+    /// page only `other` has moves over instead of being added to a new one, and an empty `self`
+    /// takes `other` whole (the per-batch accumulators of a run merge this way).
+    pub fn merge_owned(&mut self, other: Sketch) {
+        if self.n == 0 {
+            *self = other;
+            return;
+        }
+        let first = other.first;
+        for (at, page) in other.dir.into_iter().enumerate() {
+            let Some(page) = page else { continue };
+            let slot = self.slot(first + at as i64);
+            match slot {
+                Some(counts) => {
+                    for (a, b) in counts.iter_mut().zip(page.iter()) {
+                        *a += b;
+                    }
+                }
+                None => *slot = Some(page),
+            }
+        }
+        self.n += other.n;
     }
 
     pub fn count(&self) -> u64 {
@@ -302,6 +334,25 @@ mod tests {
         let mut back = Sketch::default();
         parts.iter().rev().for_each(|p| back.merge(p));
         assert_eq!(back, whole);
+        // Merging sketches no longer needed (pages moved, not added) gives the same sketch, page
+        // for page, in either order and into a sketch that already has counts.
+        for order in [false, true] {
+            let mut owned = Sketch::default();
+            let mut todo = parts.clone();
+            if order {
+                todo.reverse();
+            }
+            todo.into_iter().for_each(|p| owned.merge_owned(p));
+            assert_eq!(owned, whole);
+        }
+        let (mut first, mut rest) = (parts[2].clone(), Sketch::default());
+        for (i, p) in parts.iter().enumerate() {
+            if i != 2 {
+                rest.merge(p);
+            }
+        }
+        first.merge_owned(rest);
+        assert_eq!(first, whole);
     }
 
     #[test]
