@@ -508,17 +508,11 @@ impl Firms {
         key: u64,
     ) -> u32 {
         let id = self.push_drawn(industry, stage, status, birth, value, revenue, key);
-        self.retention.push(retention);
+        self.fill_fresh();
+        self.retention[id as usize] = retention;
         // What the firm's rounds raised, as if at today's price: an estimate for firms whose
         // history the model does not know (the existing base, outside firms), exact from then on.
-        self.raised.push(value * (1.0 - retention));
-        self.last_round.push(-1);
-        self.local.push(true);
-        self.supported.push(false);
-        self.granted.push(0);
-        self.flags.push(0);
-        self.effect.push(NONE);
-        self.shadow.push(NONE);
+        self.raised[id as usize] = value * (1.0 - retention);
         id
     }
 
@@ -551,9 +545,9 @@ impl Firms {
         id
     }
 
-    /// The state [`Firms::push`] gives a firm with a retention of 1 (no rounds known: nothing
-    /// raised), for every firm [`Firms::push_drawn`] added: filled at once rather than firm by
-    /// firm.
+    /// The state of a new firm with a retention of 1 (no rounds known: nothing raised), for every
+    /// firm [`Firms::push_drawn`] added since the last fill: the whole local base at once, or one
+    /// firm for [`Firms::push`].
     fn fill_fresh(&mut self) {
         let n = self.status.len();
         self.retention.resize(n, 1.0);
