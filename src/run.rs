@@ -334,19 +334,22 @@ pub fn run_streaming(
     // batch and no thread idles while it is written. A batch simulated after the sink asked to
     // stop is dropped, so what a run contains depends on the seed only.
     while let Some((end, (blocks, batch_yearly))) = current.take() {
-        rows.clear();
-        let mut deals = Vec::new();
-        for (_, block) in blocks {
-            deals.extend(block.deals);
-            rows.extend_from_slice(&block.scalars);
-        }
         let following = (end < n_chunks).then(|| (end, (end + batch).min(n_chunks)));
+        // The batch's rows gathered, written and its yearly values merged on this thread while the
+        // next batch is simulated: the other threads start on it at once.
         let (stop, simulated) = rayon::join(
-            || sink(&rows),
+            || {
+                rows.clear();
+                for (_, block) in blocks {
+                    result.deals.extend(block.deals);
+                    rows.extend_from_slice(&block.scalars);
+                }
+                let stop = sink(&rows);
+                yearly = std::mem::take(&mut yearly).merge(batch_yearly);
+                stop
+            },
             || following.map(|(from, to)| (to, simulate((from, to)))),
         );
-        result.deals.extend(deals);
-        yearly = yearly.merge(batch_yearly);
         if stop {
             result.paths = (end * CHUNK).min(settings.paths) - first_path;
             break;
