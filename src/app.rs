@@ -343,10 +343,10 @@ impl Estimate {
     /// blocks, the batch's rows, its Parquet row group), whatever the number of paths; a model,
     /// a path's simulator and yearly accumulators per thread; and, per path, the columns of
     /// results the exact percentiles sort at the end ([`report::SUMMARY_BYTES_PER_VALUE`] a
-    /// value), as many as are summarised side by side ([`report::side_by_side`]) and at least two (a comparison pairs a
-    /// column of each scenario), or more in a small run, up to [`report::SUMMARY_GROUP_BYTES`]
-    /// in all. The run keeps nothing else per path: every path's results stream to
-    /// `paths.parquet`.
+    /// value), as many as are summarised side by side ([`report::side_by_side`]) and at least two
+    /// (a comparison pairs a column of each scenario), or more in a small run, up to
+    /// [`report::SUMMARY_GROUP_BYTES`] in all. The run keeps nothing else per path: every path's
+    /// results stream to `paths.parquet`.
     pub fn bytes(&self, paths: u64, threads: u64) -> u64 {
         const FIXED: u64 = 100 << 20;
         const PER_THREAD: u64 = 40 << 20;

@@ -173,34 +173,30 @@ pub fn target_rows_from<V: PathValues>(
     let met_columns: Vec<usize> = (0..model.targets.len())
         .map(|j| run.catalogue.target_met(j))
         .collect();
-    let mut read = Vec::new();
-    for (j, t) in model.targets.iter().enumerate() {
-        // The targets' columns, a group at a time.
-        if j % values.group() == 0 {
-            let group = &met_columns[j..(j + values.group()).min(met_columns.len())];
-            read = values.columns(group)?;
-            read.reverse();
+    // The targets' columns, a group at a time.
+    let g = values.group().max(1);
+    for (targets, columns) in model.targets.chunks(g).zip(met_columns.chunks(g)) {
+        for (t, met) in targets.iter().zip(values.columns(columns)?) {
+            let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
+            let group = deadlines.binary_search(&t.deadline).expect("listed");
+            for ((a, d), &v) in all.iter_mut().zip(&mut by_deadline[group]).zip(&met) {
+                *a &= v == 1.0;
+                *d &= v == 1.0;
+            }
+            rows.push(TargetRow {
+                scenario: model.name.clone(),
+                target: t.id.clone(),
+                label: t.label.clone(),
+                metric: match t.direction {
+                    Direction::AtLeast => t.metric.clone(),
+                    Direction::AtMost => format!("<={}", t.metric),
+                },
+                threshold: Some(t.threshold_reported),
+                threshold_unit: t.read.unit,
+                deadline: Some(model.year(t.deadline)),
+                estimate: proportion(k, n),
+            });
         }
-        let met = read.pop().expect("read with its group");
-        let k = met.iter().filter(|&&v| v == 1.0).count() as u64;
-        let group = deadlines.binary_search(&t.deadline).expect("listed");
-        for ((a, d), &v) in all.iter_mut().zip(&mut by_deadline[group]).zip(&met) {
-            *a &= v == 1.0;
-            *d &= v == 1.0;
-        }
-        rows.push(TargetRow {
-            scenario: model.name.clone(),
-            target: t.id.clone(),
-            label: t.label.clone(),
-            metric: match t.direction {
-                Direction::AtLeast => t.metric.clone(),
-                Direction::AtMost => format!("<={}", t.metric),
-            },
-            threshold: Some(t.threshold_reported),
-            threshold_unit: t.read.unit,
-            deadline: Some(model.year(t.deadline)),
-            estimate: proportion(k, n),
-        });
     }
     let joint = |met: &[bool], target: String, label: String, deadline: usize| TargetRow {
         scenario: model.name.clone(),

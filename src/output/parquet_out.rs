@@ -184,35 +184,16 @@ impl PathsReader<'_> {
         self.metadata = Some(m.clone());
         Ok(m)
     }
-
-    /// Metric `i`'s values, with the footer `metadata` already parsed.
-    fn read(
-        &self,
-        i: usize,
-        metadata: polars::io::parquet::metadata::FileMetadataRef,
-    ) -> PolarsResult<Vec<f64>> {
-        let col = &self.catalogue.scalars[i];
-        let mut reader = ParquetReader::new(File::open(&self.file)?);
-        reader.set_metadata(metadata);
-        let df = reader
-            .with_columns(Some(vec![col.name.clone()]))
-            .with_slice(Some((self.offset, self.paths)))
-            .finish()?;
-        let values = values_of(df.column(&col.name)?.as_materialized_series(), col.unit)?;
-        polars_ensure!(
-            values.len() == self.paths,
-            ComputeError: "paths.parquet: {} rows of {} read back, {} expected", values.len(), col.name, self.paths
-        );
-        Ok(values)
-    }
 }
 
 impl PathValues for PathsReader<'_> {
     type Error = PolarsError;
 
     fn column(&mut self, i: usize) -> PolarsResult<Vec<f64>> {
-        let metadata = self.metadata()?;
-        self.read(i, metadata)
+        Ok(self
+            .columns(&[i])?
+            .pop()
+            .expect("one column asked, one read"))
     }
 
     /// The columns read by one reader of the file (which decodes the file's schema once for them
