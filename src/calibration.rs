@@ -221,7 +221,7 @@ pub fn fund_outcomes(model: &Model, paths: u64, seed: u64) -> FundOutcomes {
             let nav = if fund.end.is_some() {
                 0
             } else {
-                fund_nav(fund, &sim.firms, model, last, sim.market_factors())
+                fund_nav(fund, &sim.firms, model, last)
             };
             let called = b.called as f64;
             out.funds.push((

@@ -237,6 +237,9 @@ pub struct YearTable {
     stages: [StageYear; 32],
     value_drift: f64,
     exit_drift: f64,
+    /// `e^{b·x}`: how the market moves a private firm's mark this year ([`Firms::mark`]), once
+    /// per industry-year rather than once per position valued.
+    mark: f64,
 }
 
 impl Default for YearTable {
@@ -245,6 +248,7 @@ impl Default for YearTable {
             stages: [StageYear::default(); 32],
             value_drift: 0.0,
             exit_drift: 0.0,
+            mark: 1.0,
         }
     }
 }
@@ -266,6 +270,7 @@ impl YearTable {
             stages,
             value_drift: mk.b_value * x,
             exit_drift: mk.b_exit_value * x,
+            mark: exp(mk.b_value * x),
         }
     }
 
@@ -1143,17 +1148,15 @@ impl Firms {
         }
     }
 
-    /// What firm `f` is worth per unit of stake at the end of year `y` under the factor `x` of its
-    /// industry: a private firm its stale mark (last price, aged, moved with the market), a listed
-    /// or established firm its value.
+    /// What firm `f` is worth per unit of stake at the end of year `y` under this year's factor
+    /// of its industry (set by [`Firms::begin_year`]): a private firm its stale mark (last price,
+    /// aged, moved with the market), a listed or established firm its value.
     #[inline]
-    pub fn mark(&self, model: &Model, f: usize, y: usize, x: f64) -> f64 {
+    pub fn mark(&self, model: &Model, f: usize, y: usize) -> f64 {
         match self.status[f] {
             Status::Active => {
-                let stale = model
-                    .valuation
-                    .staleness((y as i32 - self.last_round[f]) as f64);
-                self.value[f] * stale * exp(model.market.b_value * x)
+                let stale = model.staleness(y as i32 - self.last_round[f]);
+                self.value[f] * stale * self.tables[self.industry[f] as usize].mark
             }
             _ => self.value[f],
         }

@@ -259,8 +259,7 @@ pub fn settle(year: &mut Year) {
                         y + rules.transfer_years(u)
                     });
                     if y >= due {
-                        let x = year.x[year.firms.industry[f] as usize];
-                        let mark = year.firms.mark(model, f, y, x);
+                        let mark = year.firms.mark(model, f, y);
                         let keep = (1.0 - discount) * (1.0 - rules.transfer_discount);
                         let price = fen_from_yuan_f64(stake * mark * keep);
                         close(p, Outcome::Sold, price, y, year.ledger);
@@ -317,7 +316,7 @@ pub fn mark(year: &mut Year) {
         if p.outcome != Outcome::Open || p.principal > 0 {
             continue;
         }
-        let value = position_value(year.model, year.firms, p, year.y, year.x);
+        let value = position_value(year.model, year.firms, p, year.y);
         let i = year.ledger.at(p.instrument, year.y);
         year.ledger.holdings[i] += value;
     }
@@ -329,14 +328,14 @@ pub fn mark(year: &mut Year) {
 }
 
 /// What an open equity position is worth at the end of year `y` (see [`mark`]), in fen.
-pub fn position_value(model: &Model, firms: &Firms, p: &Position, y: usize, x: &[f64]) -> Fen {
+pub fn position_value(model: &Model, firms: &Firms, p: &Position, y: usize) -> Fen {
     let f = p.firm as usize;
     let stake = p.stake * firms.retention[f] / p.retention_entry;
     let held = if p.listed_year.is_some() || firms.status[f] == Status::Listed {
         (1.0 - p.sold) * stake * firms.value[f]
     } else {
         let keep = 1.0 - model.program.holdings_haircut;
-        stake * firms.mark(model, f, y, x[firms.industry[f] as usize]) * keep
+        stake * firms.mark(model, f, y) * keep
     };
     fen_from_yuan_f64(held)
 }

@@ -338,23 +338,23 @@ pub(super) fn operate(
     *year.funds = funds;
 }
 
-/// A live fund's NAV at the end of year `y` (factors `x`): its holdings at their marks and its cash
+/// A live fund's NAV at the end of year `y`: its holdings at their marks and its cash
 /// (bottom-up), or its Takahashi–Alexander NAV.
-pub fn fund_nav(fund: &Fund, firms: &Firms, model: &Model, y: usize, x: &[f64]) -> Fen {
+pub fn fund_nav(fund: &Fund, firms: &Firms, model: &Model, y: usize) -> Fen {
     match &fund.state {
-        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms, model, y, x) + b.cash,
+        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms, model, y) + b.cash,
         FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav()),
     }
 }
 
 /// Private holdings at their stale marks, listed ones still to be sold at the listed price.
-fn holdings_nav(holdings: &[Holding], firms: &Firms, model: &Model, y: usize, x: &[f64]) -> Fen {
+fn holdings_nav(holdings: &[Holding], firms: &Firms, model: &Model, y: usize) -> Fen {
     holdings
         .iter()
         .map(|h| {
             let f = h.firm as usize;
             let stake = h.stake * firms.retention[f] / h.retention_entry * (1.0 - h.sold);
-            fen_from_yuan_f64(stake * firms.mark(model, f, y, x[firms.industry[f] as usize]))
+            fen_from_yuan_f64(stake * firms.mark(model, f, y))
         })
         .sum()
 }
@@ -383,7 +383,7 @@ fn bottom_up_year(
     }
     let firms = &*year.firms;
     let model = year.model;
-    let (y, x) = (year.y, year.x);
+    let y = year.y;
     let stake_now = |h: &Holding| h.stake * firms.retention[h.firm as usize] / h.retention_entry;
     let ended = age >= m.term as usize;
     let keep = 1.0 - model.program.holdings_haircut;
@@ -419,7 +419,7 @@ fn bottom_up_year(
                 (fen_from_yuan_f64(paid), true)
             }
             Status::Active | Status::Established if ended => {
-                let mark = firms.mark(model, f, y, x[firms.industry[f] as usize]);
+                let mark = firms.mark(model, f, y);
                 (fen_from_yuan_f64(stake_now(h) * mark * keep), true)
             }
             Status::Active | Status::Established => (0, false),
@@ -511,7 +511,7 @@ fn bottom_up_year(
     let nav = if ended {
         0
     } else {
-        holdings_nav(&b.holdings, year.firms, year.model, year.y, year.x) + b.cash
+        holdings_nav(&b.holdings, year.firms, year.model, year.y) + b.cash
     };
     (called, distributable, nav, ended)
 }

@@ -69,6 +69,9 @@ pub struct Model {
     pub targets: Vec<TargetModel>,
     pub channels: ChannelsModel,
     pub valuation: crate::valuation::Rules,
+    /// `valuation.staleness(s)` of a price `s = 0, 1, …` whole years old: read for every mark of
+    /// a private firm, so worked out once ([`Model::staleness`]).
+    pub stale: Vec<f64>,
     /// Share of a local operating firm's revenue that reaches the city as tax.
     pub city_tax_rate: f64,
     /// The `[uncertain]` inputs, drawn per path by the run (`crate::uncertain`): set by the
@@ -173,6 +176,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
         targets,
         channels: channels(&f.channels),
         valuation: valuation(&f.valuation),
+        stale: stale_marks(valuation(&f.valuation)),
         city_tax_rate: city_tax_rate(&f.tax),
         uncertain: None,
         book,
@@ -207,6 +211,16 @@ fn channels(c: &scenario::Channels) -> ChannelsModel {
     }
 }
 
+/// Prices up to this many whole years old have their staleness in [`Model::stale`]; older ones
+/// (a firm of the start year's base whose last round was long before it) work it out.
+const STALE_YEARS: usize = 64;
+
+fn stale_marks(rules: crate::valuation::Rules) -> Vec<f64> {
+    (0..STALE_YEARS)
+        .map(|s| rules.staleness(s as f64))
+        .collect()
+}
+
 fn valuation(v: &scenario::Valuation) -> crate::valuation::Rules {
     crate::valuation::Rules {
         decay: v.stale_decay,
@@ -228,6 +242,15 @@ fn city_tax_rate(t: &scenario::Tax) -> f64 {
 }
 
 impl Model {
+    /// The staleness factor of a price `years` whole years old: `valuation.staleness(years)`.
+    #[inline]
+    pub fn staleness(&self, years: i32) -> f64 {
+        match self.stale.get(years as usize) {
+            Some(&s) if years >= 0 => s,
+            _ => self.valuation.staleness(years as f64),
+        }
+    }
+
     /// The same model read as money only (`[channels] effects = false`): no instrument changes a
     /// firm, brings a firm or adds talent.
     pub fn money_only(&self) -> Model {

@@ -133,7 +133,7 @@ impl<'m> PathSim<'m> {
     pub fn holding_value(&self, p: &Position) -> Option<Fen> {
         (p.outcome == crate::ledger::Outcome::Open && p.principal == 0).then(|| {
             let last = self.model.n_years - 1;
-            instruments::position_value(self.model, &self.firms, p, last, &self.x)
+            instruments::position_value(self.model, &self.firms, p, last)
         })
     }
 
@@ -228,7 +228,7 @@ impl<'m> PathSim<'m> {
         let keep = 1.0 - self.model.program.holdings_haircut;
         let holding = (fund.end.is_none() && fund.city_out.is_none()).then(|| {
             let last = self.model.n_years - 1;
-            let nav = instruments::fund_nav(fund, &self.firms, self.model, last, &self.x);
+            let nav = instruments::fund_nav(fund, &self.firms, self.model, last);
             fen_from_yuan_f64(crate::money::yuan(fund.waterfall.city_value(nav)) * keep)
         });
         Deal {
