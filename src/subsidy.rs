@@ -331,15 +331,32 @@ impl Program {
         let excluded = self.excluded(state, claims);
         // Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
         // Looked up and added to, never iterated: hash maps (their order cannot matter).
+        // A map no rule of the programme needs stays empty, and an empty map allocates nothing.
         let n = claims.len();
-        let mut firm_year: FxHashMap<(usize, u32), Fen> = map_with_capacity(n);
-        let mut institution_year: FxHashMap<(usize, u32), Fen> = map_with_capacity(n);
-        let mut item_year: FxHashMap<(usize, u32, u64), Fen> = map_with_capacity(n);
+        let sized = |needed: fn(&Caps) -> bool| {
+            if self.rules.iter().any(|r| needed(&r.caps)) {
+                n
+            } else {
+                0
+            }
+        };
+        let mut firm_year: FxHashMap<(usize, u32), Fen> =
+            map_with_capacity(sized(|c| c.firm_year.is_some() || c.firm_total.is_some()));
+        let mut institution_year: FxHashMap<(usize, u32), Fen> =
+            map_with_capacity(sized(|c| c.institution_year.is_some()));
+        let mut item_year: FxHashMap<(usize, u32, u64), Fen> =
+            map_with_capacity(sized(|c| c.item_total.is_some()));
         let mut capped = Vec::with_capacity(claims.len());
         for (n, claim) in claims.iter().enumerate() {
             let caps = self.rules[claim.rule].caps;
             let firm_key = (claim.rule, claim.firm);
-            let used = firm_year.get(&firm_key).copied().unwrap_or(0);
+            // What this year's earlier claims of the firm under the rule were capped to: kept
+            // only for a rule with a cap that reads it.
+            let used = if firm_year.is_empty() {
+                0
+            } else {
+                firm_year.get(&firm_key).copied().unwrap_or(0)
+            };
             let mut x = if excluded.get(n).copied().unwrap_or(false) {
                 0
             } else {
@@ -378,7 +395,9 @@ impl Program {
                 key
             });
             let x = x.max(0);
-            *firm_year.entry(firm_key).or_insert(0) += x;
+            if caps.firm_year.is_some() || caps.firm_total.is_some() {
+                *firm_year.entry(firm_key).or_insert(0) += x;
+            }
             if let Some(key) = institution_key {
                 *institution_year.entry(key).or_insert(0) += x;
             }
@@ -423,18 +442,24 @@ impl Program {
         if self.groups.is_empty() {
             return Vec::new();
         }
-        // Per (group, firm, rule): the claims' item amounts and the first claim's position.
-        let mut tally: BTreeMap<(usize, u32, usize), (Fen, usize)> = BTreeMap::new();
-        for (n, claim) in claims.iter().enumerate() {
-            if let Some(g) = self.rules[claim.rule].exclusive {
-                let e = tally.entry((g, claim.firm, claim.rule)).or_insert((0, n));
-                e.0 = e.0.saturating_add(self.item_amount(claim));
-            }
-        }
+        // Per (group, firm, rule): the claims' item amounts and the first claim's position, in
+        // ascending key order. A stable sort keeps each key's claims in claim order, so the first
+        // of a run is the first claim and the sums add up in claim order.
+        let mut entries: Vec<((usize, u32, usize), Fen, usize)> = (claims.iter().enumerate())
+            .filter_map(|(n, claim)| {
+                let g = self.rules[claim.rule].exclusive?;
+                Some(((g, claim.firm, claim.rule), self.item_amount(claim), n))
+            })
+            .collect();
+        entries.sort_by_key(|e| e.0);
+        let tally = entries.chunk_by(|a, b| a.0 == b.0).map(|run| {
+            let sum = (run.iter()).fold(0 as Fen, |s, e| s.saturating_add(e.1));
+            (run[0].0, sum, run[0].2)
+        });
         // Per (group, firm): the winning rule and its score (larger wins; ties to the earlier rule,
-        // which the ascending rule order of the map visits first).
-        let mut winner: BTreeMap<(usize, u32), (usize, Fen)> = BTreeMap::new();
-        for (&(g, firm, rule), &(sum, first)) in &tally {
+        // which the ascending key order visits first). Only looked up: a hash map.
+        let mut winner: FxHashMap<(usize, u32), (usize, Fen)> = map_with_capacity(entries.len());
+        for ((g, firm, rule), sum, first) in tally {
             let caps = self.rules[rule].caps;
             let score = match self.groups[g] {
                 Exclusive::Larger => {
@@ -468,21 +493,36 @@ impl Program {
 
 /// [`Rationing::ProRata`] for `total > budget ≥ 0`.
 fn pro_rata(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
+    let total64 = i64::try_from(total).ok();
     let budget = i128::from(budget);
     let mut paid = Vec::with_capacity(capped.len());
     let mut remainders = Vec::with_capacity(capped.len());
     for (i, &c) in capped.iter().enumerate() {
-        let share = i128::from(c) * budget; // < 2^126: no overflow
-        paid.push((share / total) as Fen); // ≤ c, so it fits
-        remainders.push((share % total, i));
+        // In i64 when the share and the total fit, as they nearly always do (an i128 division is
+        // a library call): the same quotient and remainder, both rounding toward zero.
+        let (q, r) = match (total64, c.checked_mul(budget as Fen)) {
+            (Some(t), Some(share)) => (share / t, i128::from(share % t)),
+            _ => {
+                let share = i128::from(c) * budget; // < 2^126: no overflow
+                ((share / total) as Fen, share % total) // the floor ≤ c, so it fits
+            }
+        };
+        paid.push(q);
+        remainders.push((r, i));
     }
     // Σ c·budget/total = budget exactly, so the floors fall short by the sum of the fractional
     // parts: an integer smaller than the number of claims with a nonzero remainder. Each of those
     // claims has floor + 1 ≤ c (its exact share c·budget/total is below c and not whole).
     let left = budget - paid.iter().map(|&p| i128::from(p)).sum::<i128>();
-    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in remainders.iter().take(left as usize) {
-        paid[i] += 1;
+    // The `left` largest remainders (ties to the earlier claim) get a fen each: a selection, not
+    // a sort, as only which claims are among them matters (the order is total, so the set is
+    // the one a sort would give).
+    let left = (left as usize).min(remainders.len());
+    if left > 0 {
+        remainders.select_nth_unstable_by(left - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in &remainders[..left] {
+            paid[i] += 1;
+        }
     }
     paid
 }
@@ -1106,5 +1146,54 @@ mod tests {
             shortfalls > 100 && cut_by_caps > 100,
             "{shortfalls} {cut_by_caps}"
         );
+    }
+
+    /// Pro-rata shares as they were first written: every division in `i128`, every remainder
+    /// sorted. The reference [`pro_rata`] (i64 when it fits, a selection) must equal.
+    fn pro_rata_by_sort(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
+        let budget = i128::from(budget);
+        let mut paid: Vec<Fen> = capped
+            .iter()
+            .map(|&c| (i128::from(c) * budget / total) as Fen)
+            .collect();
+        let mut remainders: Vec<(i128, usize)> = (capped.iter().enumerate())
+            .map(|(i, &c)| (i128::from(c) * budget % total, i))
+            .collect();
+        let left = budget - paid.iter().map(|&p| i128::from(p)).sum::<i128>();
+        remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in remainders.iter().take(left as usize) {
+            paid[i] += 1;
+        }
+        paid
+    }
+
+    #[test]
+    fn pro_rata_equals_the_sorted_i128_reference() {
+        let mut s = 7;
+        let mut wide = 0;
+        for case in 0..2_000 {
+            let n = 1 + (next(&mut s) % 40) as usize;
+            // Small amounts (ties among remainders are common), fen-sized ones, and amounts near
+            // i64::MAX / 4 whose products overflow i64 (the i128 path).
+            let scale: u64 = [7, wan(5000) as u64, (i64::MAX / 4) as u64][case % 3];
+            let capped: Vec<Fen> = (0..n).map(|_| (next(&mut s) % scale) as Fen).collect();
+            let total: i128 = capped.iter().map(|&c| i128::from(c)).sum();
+            if total == 0 {
+                continue;
+            }
+            let budget = (next(&mut s) as i128 % total.min(i128::from(Fen::MAX))) as Fen;
+            wide += (capped.iter().any(|&c| c.checked_mul(budget).is_none())) as u32;
+            let paid = pro_rata(&capped, budget, total);
+            assert_eq!(
+                paid,
+                pro_rata_by_sort(&capped, budget, total),
+                "case {case}"
+            );
+            assert_eq!(
+                paid.iter().map(|&p| i128::from(p)).sum::<i128>(),
+                i128::from(budget)
+            );
+        }
+        assert!(wide > 100, "only {wide} cases took the i128 path");
     }
 }
