@@ -209,16 +209,33 @@ pub fn uniform(rng: &mut impl Bits) -> f64 {
 /// fall back to exact rejection steps that call `libm`'s `exp`/`ln`. The layer index takes the low
 /// 7 bits and the uniform the high 53 bits of the same draw, so they are independent (the flaw of the
 /// original 2000 code, which reused bits, does not arise).
-#[inline]
+///
+/// The common case is inlined into every caller; the rest ([`normal_rejected`]) is a call of its
+/// own, so the inlined part saves and restores no registers.
+#[inline(always)]
 pub fn normal(rng: &mut impl Bits) -> f64 {
-    let z = &*ZIGGURAT;
+    let bits = rng.next_u64();
+    let (i, u) = layer_and_uniform(bits);
+    if u.abs() < ZIGGURAT.ratio[i] {
+        return u * ZIGGURAT.x[i];
+    }
+    normal_rejected(rng, i, u)
+}
+
+/// The layer index (low 7 bits) and the uniform on `(-1, 1)` (high 53 bits) of a ziggurat draw.
+#[inline(always)]
+fn layer_and_uniform(bits: u64) -> (usize, f64) {
+    let i = (bits & 0x7f) as usize;
+    let u = 2.0 * ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) - 1.0;
+    (i, u)
+}
+
+/// [`normal`] after a draw `(i, u)` that fell outside its layer's rectangle: the tail, or the
+/// wedge's exact test, then fresh draws until one is accepted.
+#[inline(never)]
+fn normal_rejected(rng: &mut impl Bits, mut i: usize, mut u: f64) -> f64 {
+    let z = &ZIGGURAT;
     loop {
-        let bits = rng.next_u64();
-        let i = (bits & 0x7f) as usize;
-        let u = 2.0 * ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) - 1.0;
-        if u.abs() < z.ratio[i] {
-            return u * z.x[i];
-        }
         if i == 0 {
             return normal_tail(rng, u < 0.0);
         }
@@ -227,6 +244,10 @@ pub fn normal(rng: &mut impl Bits) -> f64 {
         let f1 = exp(-0.5 * (z.x[i + 1] * z.x[i + 1] - x * x));
         if f1 + uniform(rng) * (f0 - f1) < 1.0 {
             return x;
+        }
+        (i, u) = layer_and_uniform(rng.next_u64());
+        if u.abs() < z.ratio[i] {
+            return u * z.x[i];
         }
     }
 }
@@ -247,6 +268,7 @@ fn normal_tail(rng: &mut impl Bits, negative: bool) -> f64 {
 const ZIG_LAYERS: usize = 128;
 /// Start of the tail and area of each layer for 128 layers (Marsaglia & Tsang 2000).
 const ZIG_R: f64 = 3.442_619_855_899;
+#[cfg(test)]
 const ZIG_V: f64 = 9.912_563_035_262_17e-3;
 
 struct Ziggurat {
@@ -256,8 +278,287 @@ struct Ziggurat {
     ratio: [f64; ZIG_LAYERS],
 }
 
-/// The layers, computed once with `libm` (so identical everywhere).
-static ZIGGURAT: std::sync::LazyLock<Ziggurat> = std::sync::LazyLock::new(|| {
+/// The layers as [`ziggurat_layers`] computes them with `libm`, written out bit for bit so that a
+/// draw reads a constant table, with no check that a lazily built one is ready at every inlined
+/// [`normal`]; the test `ziggurat_table_is_the_computed_one` holds the two equal.
+static ZIGGURAT: Ziggurat = Ziggurat {
+    x: bits(&[
+        0x400db4668fe7e4a4,
+        0x400b8a7c476d2be8,
+        0x4009c8e0c7c8098f,
+        0x4008aa73e440ffbc,
+        0x4007d45eb36eb842,
+        0x4007279dd4ac3f9d,
+        0x400695c2be68edc9,
+        0x400616dff7c8f54a,
+        0x4005a61edf7e8f32,
+        0x40054052012a04a4,
+        0x4004e3456b0e3a1b,
+        0x40048d61806d6010,
+        0x40043d75b60bca1d,
+        0x4003f29848d3b416,
+        0x4003ac11b8e206d6,
+        0x4003694f3a3740d9,
+        0x400329d9725e32f7,
+        0x4002ed4df8099571,
+        0x4002b35aa5ebee3e,
+        0x40027bba2b5dbc92,
+        0x400246317a6b53c0,
+        0x4002128dd36bdf09,
+        0x4001e0a342cf08f6,
+        0x4001b04b731f6bcc,
+        0x40018164be0c1c39,
+        0x400153d16d45743d,
+        0x40012777201834f3,
+        0x4000fc3e4d95f278,
+        0x4000d211dd28b00f,
+        0x4000a8ded0ec371a,
+        0x40008093fe3e40e1,
+        0x40005921d1c4d769,
+        0x4000327a1cc4cf5e,
+        0x40000c8fea1720d4,
+        0x3fffceaeb2ca5f17,
+        0x3fff858aff31cbf0,
+        0x3fff3da097460823,
+        0x3ffef6dcddc7d392,
+        0x3ffeb12e91486bbc,
+        0x3ffe6c85a849b015,
+        0x3ffe28d331c6723c,
+        0x3ffde609397e09b8,
+        0x3ffda41aaf79a343,
+        0x3ffd62fb52580b85,
+        0x3ffd229f9bfeefda,
+        0x3ffce2fcb05f8c33,
+        0x3ffca4084e091e33,
+        0x3ffc65b8c04dbac1,
+        0x3ffc2804d2c6b16f,
+        0x3ffbeae3c60cd0e4,
+        0x3ffbae4d457ee119,
+        0x3ffb72395df5b73b,
+        0x3ffb36a075498d64,
+        0x3ffafb7b428fe7a1,
+        0x3ffac0c2c6fc6382,
+        0x3ffa867047516e4f,
+        0x3ffa4c7d45d01a31,
+        0x3ffa12e37c983369,
+        0x3ff9d99cd86b58b4,
+        0x3ff9a0a373c73f21,
+        0x3ff967f1924c7b06,
+        0x3ff92f819c682bf5,
+        0x3ff8f74e1b37c6b8,
+        0x3ff8bf51b49ef337,
+        0x3ff88787278810a6,
+        0x3ff84fe9484873b9,
+        0x3ff81872fd21db73,
+        0x3ff7e11f3adaeb92,
+        0x3ff7a9e90168b8ee,
+        0x3ff772cb58a39dd6,
+        0x3ff73bc14d01a2c9,
+        0x3ff704c5ec50cb80,
+        0x3ff6cdd4426b88a5,
+        0x3ff696e755e16b84,
+        0x3ff65ffa248e016d,
+        0x3ff62907a0176ebf,
+        0x3ff5f20aaa4dfc1a,
+        0x3ff5bafe11654817,
+        0x3ff583dc8bff3219,
+        0x3ff54ca0b4ffd349,
+        0x3ff515450720f455,
+        0x3ff4ddc3d83a5b84,
+        0x3ff4a617543306cd,
+        0x3ff46e39778de063,
+        0x3ff436240982ad9d,
+        0x3ff3fdd09591d2a5,
+        0x3ff3c538647ef792,
+        0x3ff38c54749b9033,
+        0x3ff3531d7146a43e,
+        0x3ff3198ba982d911,
+        0x3ff2df97057e7efb,
+        0x3ff2a536fae30e33,
+        0x3ff26a627fb9d120,
+        0x3ff22f0ffbaa1e55,
+        0x3ff1f335374a10f8,
+        0x3ff1b6c7492c9735,
+        0x3ff179ba80463fec,
+        0x3ff13c024b2c7ec6,
+        0x3ff0fd911b97f236,
+        0x3ff0be58456ff4ae,
+        0x3ff07e47d87a40f6,
+        0x3ff03d4e7391c5b6,
+        0x3feff6b21fffe318,
+        0x3fef70a5866c8f45,
+        0x3feee848e956826e,
+        0x3fee5d6909f51b68,
+        0x3fedcfccc51c59ee,
+        0x3fed3f340dda611a,
+        0x3fecab56ac6a38d1,
+        0x3fec13e2b014e85b,
+        0x3feb787a7c516f39,
+        0x3fead8b2506a137a,
+        0x3fea340d1baf5b16,
+        0x3fe989f85c753b2a,
+        0x3fe8d9c6a9d35e39,
+        0x3fe822a858af0e7a,
+        0x3fe763a1600eec71,
+        0x3fe69b7b213f3f65,
+        0x3fe5c8afdbf02177,
+        0x3fe4e94c08c0bab3,
+        0x3fe3fabee1911cd3,
+        0x3fe2f98d6bb4f41b,
+        0x3fe1e0ce6b5969af,
+        0x3fe0a936da5e55a9,
+        0x3fde8e576e43fbe6,
+        0x3fdb4c8fece48e78,
+        0x3fd73949184db9d3,
+        0x3fd16db47e193e0b,
+        0x0000000000000000,
+    ]),
+    ratio: bits(&[
+        0x3fedab48848d3c16,
+        0x3fedf5993967d2a6,
+        0x3fee9c885d9a666b,
+        0x3feeea42f70ceeac,
+        0x3fef1803c6a0781b,
+        0x3fef366d2afaee48,
+        0x3fef4c3825de9f38,
+        0x3fef5ca83ef26e1f,
+        0x3fef69868793c530,
+        0x3fef73e31c89895d,
+        0x3fef7c6a977e305f,
+        0x3fef838ffd4ec0ea,
+        0x3fef89a30bcaa7bb,
+        0x3fef8edcde8cde13,
+        0x3fef93677b627e76,
+        0x3fef97628687c107,
+        0x3fef9ae64ccb1f64,
+        0x3fef9e05ca2efdc3,
+        0x3fefa0d00cfbb6cd,
+        0x3fefa3512e9cb952,
+        0x3fefa59305b35722,
+        0x3fefa79da7e004a6,
+        0x3fefa977c9ec13d6,
+        0x3fefab27081a26dc,
+        0x3fefacb01d4366f8,
+        0x3fefae170d5cadc4,
+        0x3fefaf5f46a24900,
+        0x3fefb08bbbbc73bc,
+        0x3fefb19ef88b6409,
+        0x3fefb29b32d77103,
+        0x3fefb38257d095ff,
+        0x3fefb456170e2019,
+        0x3fefb517eb94bd58,
+        0x3fefb5c92349c858,
+        0x3fefb66ae52354db,
+        0x3fefb6fe3652f8b4,
+        0x3fefb783fe9c00d0,
+        0x3fefb7fd0bfb9735,
+        0x3fefb86a15c1886f,
+        0x3fefb8cbbf324034,
+        0x3fefb92299c5d1df,
+        0x3fefb96f271420e9,
+        0x3fefb9b1da7b43fc,
+        0x3fefb9eb1a8ade0c,
+        0x3fefba1b423d4107,
+        0x3fefba42a205a48c,
+        0x3fefba6180b97b60,
+        0x3fefba781c59edc6,
+        0x3fefba86aac1a8c1,
+        0x3fefba8d5a3a81cb,
+        0x3fefba8c51fddb9d,
+        0x3fefba83b2a23e8e,
+        0x3fefba7396782fc8,
+        0x3fefba5c11d7fba4,
+        0x3fefba3d3361dd1b,
+        0x3fefba170431ac58,
+        0x3fefb9e9880706ab,
+        0x3fefb9b4bd62b198,
+        0x3fefb9789d99cec9,
+        0x3fefb9351cdf4f98,
+        0x3fefb8ea2a43f27a,
+        0x3fefb897afacf29c,
+        0x3fefb83d91c1719a,
+        0x3fefb7dbafce8335,
+        0x3fefb771e3a1a365,
+        0x3fefb70001593e79,
+        0x3fefb685d72ad163,
+        0x3fefb6032d1e0430,
+        0x3fefb577c4bbfa39,
+        0x3fefb4e358b1e8d0,
+        0x3fefb4459c65d654,
+        0x3fefb39e3b7c2e57,
+        0x3fefb2ecd94c9ba2,
+        0x3fefb23110445454,
+        0x3fefb16a7133b4f5,
+        0x3fefb0988284ac3d,
+        0x3fefafbabf570e44,
+        0x3fefaed0967f6925,
+        0x3fefadd96964622e,
+        0x3fefacd48ab5f4e1,
+        0x3fefabc13cf91f8f,
+        0x3fefaa9eb0e19352,
+        0x3fefa96c0371d81a,
+        0x3fefa8283bd8f44d,
+        0x3fefa6d24902fe34,
+        0x3fefa568fecff9b7,
+        0x3fefa3eb12e1f177,
+        0x3fefa25718f03b34,
+        0x3fefa0ab7e8a2982,
+        0x3fef9ee6862ee1b5,
+        0x3fef9d06419a6a63,
+        0x3fef9b088b20ff67,
+        0x3fef98eafde8e73b,
+        0x3fef96aaecc7e5e7,
+        0x3fef9445577b49f4,
+        0x3fef91b6dddf8427,
+        0x3fef8efbb0b5013f,
+        0x3fef8c0f7f61e36f,
+        0x3fef88ed61f8e779,
+        0x3fef858fbe99f8ad,
+        0x3fef81f028fc2adf,
+        0x3fef7e073a948fe3,
+        0x3fef79cc61506b25,
+        0x3fef7535a22e3d3f,
+        0x3fef70374c1451aa,
+        0x3fef6ac395f78bd5,
+        0x3fef64ca218dbb22,
+        0x3fef5e37591f6ccf,
+        0x3fef56f39b2b0508,
+        0x3fef4ee220c3043f,
+        0x3fef45df82cd25b9,
+        0x3fef3bbfb4b67d61,
+        0x3fef304b35b5d591,
+        0x3fef233b16d764d8,
+        0x3fef143339d7d789,
+        0x3fef02b9c88c7353,
+        0x3feeee2a3186b514,
+        0x3feed5a0a98bc7cd,
+        0x3feeb7d8a7ccd9ed,
+        0x3fee92f39746c228,
+        0x3fee641170f50caf,
+        0x3fee26896f5fbf47,
+        0x3fedd2487adcb4e3,
+        0x3fed58014742e543,
+        0x3fec96d1a883d303,
+        0x3feb3911e9b8053b,
+        0x3fe803c6d4f93b41,
+        0x0000000000000000,
+    ]),
+};
+
+/// `f64`s from their bit patterns.
+const fn bits<const N: usize>(b: &[u64; N]) -> [f64; N] {
+    let mut out = [0.0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = f64::from_bits(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The layers: `x` from the recurrence of Marsaglia & Tsang with `libm`, and their ratios.
+#[cfg(test)]
+fn ziggurat_layers() -> Ziggurat {
     let mut x = [0.0; ZIG_LAYERS + 1];
     let mut f = libm::exp(-0.5 * ZIG_R * ZIG_R);
     x[0] = ZIG_V / f;
@@ -269,7 +570,7 @@ static ZIGGURAT: std::sync::LazyLock<Ziggurat> = std::sync::LazyLock::new(|| {
     x[ZIG_LAYERS] = 0.0;
     let ratio = std::array::from_fn(|i| x[i + 1] / x[i]);
     Ziggurat { x, ratio }
-});
+}
 
 /// Gamma draw of shape `alpha ≥ 1` and scale 1 (Marsaglia & Tsang 2000): a normal cubed and
 /// accepted with a squeeze, else by the exact log test (`libm::log`).
@@ -342,6 +643,14 @@ pub fn poisson(rng: &mut impl Bits, lambda: f64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ziggurat_table_is_the_computed_one() {
+        let (table, computed) = (&super::ZIGGURAT, super::ziggurat_layers());
+        let as_bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(as_bits(&table.x), as_bits(&computed.x));
+        assert_eq!(as_bits(&table.ratio), as_bits(&computed.ratio));
+    }
+
     use super::*;
 
     #[test]
