@@ -555,15 +555,29 @@ impl Firms {
     /// firm for [`Firms::push`].
     fn fill_fresh(&mut self) {
         let n = self.status.len();
-        self.retention.resize(n, 1.0);
-        self.raised.resize(n, 0.0);
-        self.last_round.resize(n, -1);
-        self.local.resize(n, true);
-        self.supported.resize(n, false);
-        self.granted.resize(n, 0);
-        self.flags.resize(n, 0);
-        self.effect.resize(n, NONE);
-        self.shadow.resize(n, NONE);
+        // One firm (most calls: a new project) by a push each, which is inlined; a base by a
+        // resize each, which is a call.
+        let one = self.retention.len() + 1 == n;
+        macro_rules! fresh {
+            ($($field:ident: $value:expr),+) => {
+                if one {
+                    $(self.$field.push($value);)+
+                } else {
+                    $(self.$field.resize(n, $value);)+
+                }
+            };
+        }
+        fresh!(
+            retention: 1.0,
+            raised: 0.0,
+            last_round: -1,
+            local: true,
+            supported: false,
+            granted: 0,
+            flags: 0,
+            effect: NONE,
+            shadow: NONE
+        );
     }
 
     /// A firm outside the city entering at `stage` with post-money `value` in year `year` (the round
