@@ -277,3 +277,41 @@ impl Ledger {
         (error, negative)
     }
 }
+
+/// The indices of a path's positions that may still be live ([`Outcome::is_live`]), in position
+/// order. Most positions close in the year they open (a grant, a subsidy paid) or some years later,
+/// and the yearly passes over open ones (settling, marking, the treasury's outstanding money) visit
+/// these instead of every position ever taken: the same positions in the same order. Only
+/// [`crate::instruments::settle`] closes positions, and it drops them from the list when done.
+#[derive(Debug, Clone, Default)]
+pub struct LivePositions {
+    ids: Vec<u32>,
+    /// Positions examined so far: those after it were added since the last refresh.
+    seen: usize,
+}
+
+impl LivePositions {
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.seen = 0;
+    }
+
+    /// Takes in the live positions added since the last call (positions are only ever appended)
+    /// and lists them all.
+    pub fn update(&mut self, positions: &[Position]) -> &[u32] {
+        let new = positions.get(self.seen..).unwrap_or_default();
+        for (i, p) in (self.seen..).zip(new) {
+            if p.outcome.is_live() {
+                self.ids.push(i as u32);
+            }
+        }
+        self.seen = positions.len();
+        &self.ids
+    }
+
+    /// Drops the positions no longer live: once a year, after settling closes some.
+    pub fn retain_live(&mut self, positions: &[Position]) {
+        self.ids
+            .retain(|&i| positions[i as usize].outcome.is_live());
+    }
+}

@@ -21,7 +21,7 @@ mod subfund;
 mod subsidies;
 
 use crate::firms::{CITY_INVESTED, Firms, Status, YearEvents};
-use crate::ledger::{Ledger, Outcome, Position};
+use crate::ledger::{Ledger, LivePositions, Outcome, Position};
 use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
@@ -67,6 +67,8 @@ pub struct Year<'a> {
     pub event_rngs: &'a mut [Stream],
     pub ledger: &'a mut Ledger,
     pub positions: &'a mut Vec<Position>,
+    /// Which of `positions` may still be live.
+    pub live: &'a mut LivePositions,
     /// Firms supported for the first time this year.
     pub newly_supported: &'a mut i64,
     /// Scratch space for candidate lists, reused across years and paths.
@@ -146,124 +148,124 @@ pub fn invest(k: usize, purse: &mut Purse, year: &mut Year) {
     }
 }
 
-/// Converts, closes and books the positions whose fate is decided this year.
+/// Converts, closes and books the positions whose fate is decided this year, and drops the
+/// closed ones from the live list.
 pub fn settle(year: &mut Year) {
-    let y = year.y;
-    let model = year.model;
-    for p in year.positions.iter_mut() {
-        if !p.outcome.is_live() {
-            continue;
-        }
-        let f = p.firm as usize;
-        let status = year.firms.status[f];
-        if p.outcome == Outcome::Pending {
-            let KindModel::Convertible(c) = &model.instruments[p.instrument].kind else {
-                unreachable!("only convertible grants are pending")
-            };
-            match status {
-                Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
-                Status::Listed | Status::Acquired => close(p, Outcome::Lapsed, 0, y, year.ledger),
-                _ if year.firms.last_round[f] == y as i32 && y as i32 > p.entry_year => {
-                    // Converts at this year's round price, less the discount.
-                    let price = year.firms.value[f] * (1.0 - c.discount);
-                    p.stake = (yuan(p.cost) / price).min(1.0);
-                    p.retention_entry = year.firms.retention[f];
-                    p.converted_year = Some(y);
-                    p.outcome = Outcome::Open;
-                    year.firms.flags[f] |= CITY_INVESTED;
-                    year.ledger.conversions[y] += 1;
-                }
-                _ if c
-                    .window
-                    .is_some_and(|w| y as i32 >= p.entry_year + w as i32) =>
-                {
-                    close(p, Outcome::Lapsed, 0, y, year.ledger)
-                }
-                _ => {}
-            }
-            continue;
-        }
-        if p.outcome != Outcome::Open {
-            continue;
-        }
-        if let KindModel::Guarantee(g) = &model.instruments[p.instrument].kind {
-            let rng = &mut year.rngs[p.instrument];
-            guarantee::settle_loan(p, g, y, year.firms, year.ledger, rng);
-            continue;
-        }
-        let stake = p.stake * year.firms.retention[f] / p.retention_entry;
-        let value = year.firms.value[f];
-        let rules = model.valuation;
+    let (y, model) = (year.y, year.model);
+    for &i in year.live.update(year.positions) {
+        let p = &mut year.positions[i as usize];
+        settle_one(p, (y, model), year.firms, year.ledger, year.rngs);
+    }
+    year.live.retain_live(year.positions);
+}
+
+/// [`settle`] for one live position.
+fn settle_one(
+    p: &mut Position,
+    (y, model): (usize, &Model),
+    firms: &mut Firms,
+    ledger: &mut Ledger,
+    rngs: &mut [Stream],
+) {
+    let f = p.firm as usize;
+    let status = firms.status[f];
+    if p.outcome == Outcome::Pending {
+        let KindModel::Convertible(c) = &model.instruments[p.instrument].kind else {
+            unreachable!("only convertible grants are pending")
+        };
         match status {
-            Status::Failed => close(p, Outcome::WrittenOff, 0, y, year.ledger),
-            Status::Listed if rules.cash_at_ipo() => close(
-                p,
-                Outcome::Ipo,
-                fen_from_yuan_f64(stake * value),
-                y,
-                year.ledger,
-            ),
-            Status::Listed => {
-                // Sold in tranches after the lock-up, at each year's listed price.
-                let listed = *p.listed_year.get_or_insert(y);
-                let share = rules.tranche((y - listed) as u32).min(1.0 - p.sold);
-                let amount = fen_from_yuan_f64(share * stake * value);
-                p.sold += share;
-                if p.sold >= 1.0 - 1e-9 {
-                    close(p, Outcome::Ipo, amount, y, year.ledger);
-                } else if amount > 0 {
-                    p.proceeds += amount;
-                    let i = year.ledger.at(p.instrument, y);
-                    year.ledger.proceeds[i] += amount;
+            Status::Failed => close(p, Outcome::WrittenOff, 0, y, ledger),
+            Status::Listed | Status::Acquired => close(p, Outcome::Lapsed, 0, y, ledger),
+            _ if firms.last_round[f] == y as i32 && y as i32 > p.entry_year => {
+                // Converts at this year's round price, less the discount.
+                let price = firms.value[f] * (1.0 - c.discount);
+                p.stake = (yuan(p.cost) / price).min(1.0);
+                p.retention_entry = firms.retention[f];
+                p.converted_year = Some(y);
+                p.outcome = Outcome::Open;
+                firms.flags[f] |= CITY_INVESTED;
+                ledger.conversions[y] += 1;
+            }
+            _ if c
+                .window
+                .is_some_and(|w| y as i32 >= p.entry_year + w as i32) =>
+            {
+                close(p, Outcome::Lapsed, 0, y, ledger)
+            }
+            _ => {}
+        }
+        return;
+    }
+    if p.outcome != Outcome::Open {
+        return;
+    }
+    if let KindModel::Guarantee(g) = &model.instruments[p.instrument].kind {
+        let rng = &mut rngs[p.instrument];
+        guarantee::settle_loan(p, g, y, firms, ledger, rng);
+        return;
+    }
+    let stake = p.stake * firms.retention[f] / p.retention_entry;
+    let value = firms.value[f];
+    let rules = model.valuation;
+    match status {
+        Status::Failed => close(p, Outcome::WrittenOff, 0, y, ledger),
+        Status::Listed if rules.cash_at_ipo() => {
+            close(p, Outcome::Ipo, fen_from_yuan_f64(stake * value), y, ledger)
+        }
+        Status::Listed => {
+            // Sold in tranches after the lock-up, at each year's listed price.
+            let listed = *p.listed_year.get_or_insert(y);
+            let share = rules.tranche((y - listed) as u32).min(1.0 - p.sold);
+            let amount = fen_from_yuan_f64(share * stake * value);
+            p.sold += share;
+            if p.sold >= 1.0 - 1e-9 {
+                close(p, Outcome::Ipo, amount, y, ledger);
+            } else if amount > 0 {
+                p.proceeds += amount;
+                let i = ledger.at(p.instrument, y);
+                ledger.proceeds[i] += amount;
+            }
+        }
+        Status::Acquired => {
+            let paid = if rules.preference {
+                let raised = firms.raised[f];
+                crate::valuation::preferred_payout(stake, yuan(p.cost), value, raised)
+            } else {
+                stake * value
+            };
+            close(p, Outcome::Acquired, fen_from_yuan_f64(paid), y, ledger)
+        }
+        Status::Active | Status::Established => {
+            let kind = &model.instruments[p.instrument].kind;
+            if let KindModel::Convertible(c) = kind
+                && let Some(b) = &c.buyback
+                && !p.buyback_offered
+                && p.converted_year
+                    .is_some_and(|cy| y >= cy + b.after as usize)
+            {
+                p.buyback_offered = true;
+                if uniform(&mut rngs[p.instrument]) < b.take_up {
+                    // Cost plus interest from the day the money went out (the grant).
+                    let price = compound(p.cost, &b.rate, (y as i32 - p.entry_year) as u32);
+                    close(p, Outcome::BoughtBack, price, y, ledger);
                 }
-            }
-            Status::Acquired => {
-                let paid = if rules.preference {
-                    let raised = year.firms.raised[f];
-                    crate::valuation::preferred_payout(stake, yuan(p.cost), value, raised)
-                } else {
-                    stake * value
-                };
-                close(
-                    p,
-                    Outcome::Acquired,
-                    fen_from_yuan_f64(paid),
-                    y,
-                    year.ledger,
-                )
-            }
-            Status::Active | Status::Established => {
-                let kind = &model.instruments[p.instrument].kind;
-                if let KindModel::Convertible(c) = kind
-                    && let Some(b) = &c.buyback
-                    && !p.buyback_offered
-                    && p.converted_year
-                        .is_some_and(|cy| y >= cy + b.after as usize)
-                {
-                    p.buyback_offered = true;
-                    if uniform(&mut year.rngs[p.instrument]) < b.take_up {
-                        // Cost plus interest from the day the money went out (the grant).
-                        let price = compound(p.cost, &b.rate, (y as i32 - p.entry_year) as u32);
-                        close(p, Outcome::BoughtBack, price, y, year.ledger);
-                    }
-                } else if let Some((years, discount)) = kind.sell_after()
-                    && y as i32 >= p.entry_year + years as i32
-                {
-                    // A state-held stake is sold through a property-rights exchange: decided now,
-                    // paid when the transfer completes, at that year's mark less the sale and
-                    // transfer discounts.
-                    let due = *p.transfer_due.get_or_insert_with(|| {
-                        let hash = model.instruments[p.instrument].hash;
-                        let key = year.firms.key[f];
-                        let u = uniform(&mut counter(key, hash, purpose::TRANSFER));
-                        y + rules.transfer_years(u)
-                    });
-                    if y >= due {
-                        let mark = year.firms.mark(model, f, y);
-                        let keep = (1.0 - discount) * (1.0 - rules.transfer_discount);
-                        let price = fen_from_yuan_f64(stake * mark * keep);
-                        close(p, Outcome::Sold, price, y, year.ledger);
-                    }
+            } else if let Some((years, discount)) = kind.sell_after()
+                && y as i32 >= p.entry_year + years as i32
+            {
+                // A state-held stake is sold through a property-rights exchange: decided now,
+                // paid when the transfer completes, at that year's mark less the sale and
+                // transfer discounts.
+                let due = *p.transfer_due.get_or_insert_with(|| {
+                    let hash = model.instruments[p.instrument].hash;
+                    let key = firms.key[f];
+                    let u = uniform(&mut counter(key, hash, purpose::TRANSFER));
+                    y + rules.transfer_years(u)
+                });
+                if y >= due {
+                    let mark = firms.mark(model, f, y);
+                    let keep = (1.0 - discount) * (1.0 - rules.transfer_discount);
+                    let price = fen_from_yuan_f64(stake * mark * keep);
+                    close(p, Outcome::Sold, price, y, ledger);
                 }
             }
         }
@@ -312,7 +314,8 @@ pub fn book_mobilised(year: &mut Year) {
 /// haircut, listed stakes still to be sold at the listed price. Unconverted convertible grants
 /// count for nothing: they are grants until a round converts them.
 pub fn mark(year: &mut Year) {
-    for p in year.positions.iter() {
+    for &i in year.live.update(year.positions) {
+        let p = &year.positions[i as usize];
         if p.outcome != Outcome::Open || p.principal > 0 {
             continue;
         }

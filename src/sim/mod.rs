@@ -12,7 +12,7 @@ mod results;
 
 use crate::firms::{self, Firms, Status, YearEvents};
 use crate::instruments::{self, Fund, Purse, Year};
-use crate::ledger::{Ledger, Position};
+use crate::ledger::{Ledger, LivePositions, Position};
 use crate::market::Market;
 use crate::metrics::{Catalogue, INY, Y};
 use crate::model::{Family, Model, ThresholdModel};
@@ -51,6 +51,8 @@ pub struct PathSim<'m> {
     pub firms: Firms,
     pub ledger: Ledger,
     pub positions: Vec<Position>,
+    /// Which of `positions` may still be live.
+    live: LivePositions,
     market: Market,
     factor_rngs: Vec<Stream>,
     instrument_rngs: Vec<Stream>,
@@ -88,6 +90,7 @@ impl<'m> PathSim<'m> {
             firms: Firms::default(),
             ledger: Ledger::default(),
             positions: Vec::new(),
+            live: LivePositions::default(),
             market: Market::default(),
             factor_rngs: Vec::new(),
             instrument_rngs: Vec::new(),
@@ -301,6 +304,7 @@ impl<'m> PathSim<'m> {
         self.market.start(&mut market_rng, &mut self.factor_rngs);
         self.ledger.reset(model.instruments.len(), n_years);
         self.positions.clear();
+        self.live.clear();
         self.yearly.fill(0);
         self.funds.clear();
         self.subsidy_states.clear();
@@ -348,6 +352,7 @@ impl<'m> PathSim<'m> {
                 event_rngs: &mut self.event_rngs,
                 ledger: &mut self.ledger,
                 positions: &mut self.positions,
+                live: &mut self.live,
                 newly_supported: &mut newly_supported,
                 candidates: &mut self.candidates,
                 tickets: &mut self.tickets,
@@ -565,7 +570,8 @@ impl<'m> PathSim<'m> {
 
         // The treasury's outstanding position at the year's end.
         let (mut principal, mut city_share, mut pending) = (0, 0, 0);
-        for p in &self.positions {
+        for &i in self.live.update(&self.positions) {
+            let p = &self.positions[i as usize];
             match p.outcome {
                 crate::ledger::Outcome::Pending => pending += p.cost,
                 crate::ledger::Outcome::Open if p.principal > 0 => {
