@@ -290,6 +290,9 @@ pub fn yuan(fen: Fen) -> f64 {
 pub struct RateFen {
     mantissa: i128,
     denominator: i128,
+    /// The two in `i64` when they fit (every rate below about 9·10⁶), converted once here rather
+    /// than at every [`RateFen::apply`].
+    narrow: Option<(i64, i64)>,
 }
 
 impl RateFen {
@@ -297,9 +300,13 @@ impl RateFen {
     /// `amount · mantissa` inside `i128` for every `i64` amount.
     pub fn new(rate: Decimal) -> Self {
         let rate = rate.round_dp(12).normalize();
+        let (mantissa, denominator) = (rate.mantissa(), 10i128.pow(rate.scale()));
         RateFen {
-            mantissa: rate.mantissa(),
-            denominator: 10i128.pow(rate.scale()),
+            mantissa,
+            denominator,
+            narrow: i64::try_from(mantissa)
+                .ok()
+                .zip(i64::try_from(denominator).ok()),
         }
     }
 
@@ -307,14 +314,13 @@ impl RateFen {
     pub fn apply(&self, amount: Fen) -> Fen {
         // The same arithmetic in i64 when the product fits, as it nearly always does: an i128
         // division is a library call, an i64 one an instruction.
-        if let (Ok(m), Ok(d)) = (
-            i64::try_from(self.mantissa),
-            i64::try_from(self.denominator),
-        ) && let Some(num) = amount.checked_mul(m)
+        if let Some((m, d)) = self.narrow
+            && let Some(num) = amount.checked_mul(m)
         {
+            // 0 ≤ r < d ≤ 10^12, so 2r fits.
             let (q, r) = (num.div_euclid(d), num.rem_euclid(d));
-            let twice = 2 * r as i128;
-            let up = twice > d as i128 || (twice == d as i128 && q % 2 != 0);
+            let twice = 2 * r;
+            let up = twice > d || (twice == d && q % 2 != 0);
             return q + up as i64;
         }
         self.apply_wide(amount)
