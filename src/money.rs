@@ -289,10 +289,11 @@ pub fn yuan(fen: Fen) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateFen {
     mantissa: i128,
-    denominator: i128,
-    /// The two in `i64` when they fit (every rate below about 9·10⁶), converted once here rather
+    /// `10^scale` with `scale ≤ 12`.
+    denominator: i64,
+    /// Whether `mantissa` fits in `i64` (every rate below about 9·10⁶), decided once here rather
     /// than at every [`RateFen::apply`].
-    narrow: Option<(i64, i64)>,
+    narrow: bool,
 }
 
 impl RateFen {
@@ -300,13 +301,11 @@ impl RateFen {
     /// `amount · mantissa` inside `i128` for every `i64` amount.
     pub fn new(rate: Decimal) -> Self {
         let rate = rate.round_dp(12).normalize();
-        let (mantissa, denominator) = (rate.mantissa(), 10i128.pow(rate.scale()));
+        let mantissa = rate.mantissa();
         RateFen {
             mantissa,
-            denominator,
-            narrow: i64::try_from(mantissa)
-                .ok()
-                .zip(i64::try_from(denominator).ok()),
+            denominator: 10i64.pow(rate.scale()),
+            narrow: i64::try_from(mantissa).is_ok(),
         }
     }
 
@@ -314,8 +313,9 @@ impl RateFen {
     pub fn apply(&self, amount: Fen) -> Fen {
         // The same arithmetic in i64 when the product fits, as it nearly always does: an i128
         // division is a library call, an i64 one an instruction.
-        if let Some((m, d)) = self.narrow
-            && let Some(num) = amount.checked_mul(m)
+        let d = self.denominator;
+        if self.narrow
+            && let Some(num) = amount.checked_mul(self.mantissa as i64)
         {
             // 0 ≤ r < d ≤ 10^12, so 2r fits.
             let (q, r) = (num.div_euclid(d), num.rem_euclid(d));
@@ -328,11 +328,12 @@ impl RateFen {
 
     /// [`RateFen::apply`] in i128, for any `i64` amount.
     fn apply_wide(&self, amount: Fen) -> Fen {
+        let d = i128::from(self.denominator);
         let num = amount as i128 * self.mantissa;
-        let q = num.div_euclid(self.denominator);
-        let r = num.rem_euclid(self.denominator);
+        let q = num.div_euclid(d);
+        let r = num.rem_euclid(d);
         let twice = 2 * r;
-        let rounded = if twice > self.denominator || (twice == self.denominator && q % 2 != 0) {
+        let rounded = if twice > d || (twice == d && q % 2 != 0) {
             q + 1
         } else {
             q
