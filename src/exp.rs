@@ -146,8 +146,11 @@ pub fn exp(x: f64) -> f64 {
         return libm::exp(x);
     }
     let z = x * INV_LN2_N;
-    let nd = (z + SHIFT) - SHIFT;
-    let n = nd as i64;
+    let kd = z + SHIFT;
+    let nd = kd - SHIFT;
+    // `kd` lies in [2^52, 2^53), where a double's last bit is worth 1: its bits less `SHIFT`'s
+    // are the integer `nd` itself, read without `as`'s checks for NaN and overflow.
+    let n = kd.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
     let r = (x - nd * LN2_N_HI) - nd * LN2_N_LO;
     let j = (n & (N as i64 - 1)) as usize;
     let k = n >> 7; // floor(n / 128), in [−1010, 1010]
