@@ -40,7 +40,9 @@
 
 use crate::effects::Boost;
 use crate::model::{IndustryModel, LogNormal, Model};
-use crate::rng::{self, Counter, counter, exp, int_between, normal, poisson, purpose, uniform};
+use crate::rng::{
+    self, Bits, Counter, counter, exp, int_between, normal, poisson, purpose, uniform,
+};
 
 /// No firm value or revenue exceeds 10万亿 yuan (1e13, above the largest listed companies): a
 /// numerical guard for the far tails of many compounded log-normal draws, which keeps every sum of
@@ -254,7 +256,9 @@ impl Default for YearTable {
 }
 
 impl YearTable {
-    pub fn new(model: &Model, i: usize, x: f64) -> Self {
+    /// Industry `i`'s table in a year whose factor is `x`, written over this one: only the
+    /// industry's stages (the rest are never read), in place.
+    pub fn set(&mut self, model: &Model, i: usize, x: f64) {
         let mk = &model.market;
         // e^{−s} of each logit shift, once per industry-year (failure moves against the market).
         let shifts = [
@@ -262,16 +266,12 @@ impl YearTable {
             exp(-mk.a_exit * x),
             exp(mk.a_fail * x),
         ];
-        let mut stages = [StageYear::default(); 32];
         for (s, st) in model.industries[i].stages.iter().enumerate() {
-            stages[s] = StageYear::new([st.odds_round, st.odds_exit, st.odds_fail], shifts);
+            self.stages[s] = StageYear::new([st.odds_round, st.odds_exit, st.odds_fail], shifts);
         }
-        YearTable {
-            stages,
-            value_drift: mk.b_value * x,
-            exit_drift: mk.b_exit_value * x,
-            mark: exp(mk.b_value * x),
-        }
+        self.value_drift = mk.b_value * x;
+        self.exit_drift = mk.b_exit_value * x;
+        self.mark = exp(mk.b_value * x);
     }
 
     /// Round, exit and failure probabilities of stage `s` this year, under `boost`.
@@ -294,6 +294,8 @@ impl YearTable {
 struct StageYear {
     raw: [f64; 3],
     bands: Bands,
+    /// `bands` as cuts on the 53 bits a uniform is made of.
+    cuts: Cuts,
 }
 
 impl StageYear {
@@ -303,11 +305,60 @@ impl StageYear {
             shifted(odds[1], shifts[1]),
             shifted(odds[2], shifts[2]),
         ];
+        let bands = Bands::rescaled(raw[0], raw[1], raw[2]);
         StageYear {
             raw,
-            bands: Bands::rescaled(raw[0], raw[1], raw[2]),
+            bands,
+            cuts: Cuts::of(&bands),
         }
     }
+}
+
+/// [`Bands::outcome`] in integers. A uniform is `u = m / 2^53` for the integer `m` of its 53 bits
+/// ([`uniform`]), exactly, and for a probability `t`, `u < t` exactly when `m < ⌈t·2^53⌉`
+/// (`t·2^53` is exact: a power of two). So comparing `m` with these cuts picks the outcome
+/// [`Bands::outcome`] picks from `u`, with no conversion to a double and no sums at every
+/// firm-year. The test `cuts_pick_what_bands_pick` holds the two equal at and around every cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Cuts {
+    /// `⌈round·2^53⌉`: below it a round.
+    round: u64,
+    /// `⌈(round + exit)·2^53⌉`, the sum as [`Bands::outcome`] works it out: below it an exit.
+    exit: u64,
+    /// `⌈(1 − fail)·2^53⌉`: from it on a failure.
+    fail: u64,
+}
+
+impl Cuts {
+    fn of(b: &Bands) -> Self {
+        Cuts {
+            round: cut(b.round),
+            exit: cut(b.round + b.exit),
+            fail: cut(1.0 - b.fail),
+        }
+    }
+
+    #[inline]
+    fn outcome(&self, m: u64) -> Outcome {
+        if m < self.round {
+            Outcome::Round
+        } else if m < self.exit {
+            Outcome::Exit
+        } else if m >= self.fail {
+            Outcome::Fail
+        } else {
+            Outcome::Stay
+        }
+    }
+}
+
+/// `⌈t·2^53⌉` for `t ≥ 0` (0 for a negative `t`, which no uniform is below). A NaN is no
+/// probability: nothing is below it and nothing at or above it, which no integer cut can say.
+fn cut(t: f64) -> u64 {
+    assert!(!t.is_nan(), "a probability is NaN");
+    let y = t * (1u64 << 53) as f64;
+    let whole = y as u64; // toward zero; from 2^52 on every double is whole
+    if (whole as f64) < y { whole + 1 } else { whole }
 }
 
 /// Yearly round, exit and failure probabilities, summing to at most 1.
@@ -378,7 +429,11 @@ enum Step {
 /// The outcome of a firm-year in stage `s` under `boost`: the first draw of its counter `c`.
 #[inline(always)]
 fn decide(table: &YearTable, s: usize, boost: Option<&Boost>, c: &mut Counter) -> Outcome {
-    table.probabilities(s, boost).outcome(uniform(c))
+    let m = c.next_u64() >> 11; // the 53 bits of `uniform(c)`
+    match boost {
+        None => table.stages[s].cuts.outcome(m),
+        Some(_) => (table.probabilities(s, boost)).outcome(m as f64 * (1.0 / (1u64 << 53) as f64)),
+    }
 }
 
 /// What `outcome` of a firm of industry `ind` in stage `s` comes to, for a firm valued `value` at
@@ -679,7 +734,7 @@ impl Firms {
     /// Sets this year's outcome thresholds of every industry from its factor `x[i]`.
     pub fn begin_year(&mut self, model: &Model, x: &[f64]) {
         for (i, t) in self.tables.iter_mut().enumerate() {
-            *t = YearTable::new(model, i, x[i]);
+            t.set(model, i, x[i]);
         }
     }
 
@@ -840,7 +895,10 @@ impl Firms {
         events: &mut YearEvents,
     ) {
         let ind = &model.industries[i];
-        let table = self.tables[i];
+        // The tables are lent out for the pass (a move of the vector, not a copy of the table),
+        // as the loop borrows `self` mutably.
+        let tables = std::mem::take(&mut self.tables);
+        let table = &tables[i];
         let salt = rng::year_salt(year);
         let rules = model.valuation;
         let leakage = if LOCAL { model.channels.leakage } else { 0.0 };
@@ -858,7 +916,7 @@ impl Firms {
             };
             let mut c = counter(self.key[fu], salt, purpose::TRANSITION);
             let s = self.stage[fu] as usize;
-            let outcome = decide(&table, s, boost.as_ref(), &mut c);
+            let outcome = decide(table, s, boost.as_ref(), &mut c);
             let keep = match outcome {
                 Outcome::Stay => {
                     if revenue {
@@ -881,7 +939,7 @@ impl Firms {
                     };
                     let step = step(
                         ind,
-                        &table,
+                        table,
                         (outcome, s),
                         value_since,
                         &rules,
@@ -901,6 +959,7 @@ impl Firms {
             }
         }
         list.truncate(kept);
+        self.tables = tables;
     }
 
     /// Books firm `f`'s round or exit of year `year` in industry `i`.
@@ -1226,6 +1285,44 @@ fn shifted(odds: f64, exp_minus_shift: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cuts_pick_what_bands_pick() {
+        let scale = (1u64 << 53) as f64;
+        let by_bands = |b: &Bands, m: u64| b.outcome(m as f64 / scale);
+        let mut s = 3u64;
+        let mut next = || {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let mut cases: Vec<Bands> = vec![
+            Bands::rescaled(0.0, 0.0, 0.0),
+            Bands::rescaled(1.0, 0.0, 0.0),
+            Bands::rescaled(0.0, 0.0, 1.0),
+            Bands::rescaled(0.5, 0.25, 0.25),
+            Bands::rescaled(0.7, 0.7, 0.7),
+            // Probabilities on the uniform's grid, where `u < t` and `u ≤ t` differ.
+            Bands::rescaled(3.0 / scale, 5.0 / scale, 7.0 / scale),
+        ];
+        for _ in 0..20_000 {
+            let mut p = || (next() >> 11) as f64 / scale;
+            let (g, e, f) = (p(), p() * 0.5, p() * 0.5);
+            cases.push(Bands::rescaled(g, e, f));
+        }
+        for b in &cases {
+            let c = Cuts::of(b);
+            for &at in &[c.round, c.exit, c.fail, 0, 1 << 52, (1 << 53) - 1] {
+                for m in at.saturating_sub(2)..at.saturating_add(3).min(1 << 53) {
+                    assert_eq!(c.outcome(m), by_bands(b, m), "{b:?} at {m}");
+                }
+            }
+            let m = next() >> 11;
+            assert_eq!(c.outcome(m), by_bands(b, m), "{b:?} at {m}");
+        }
+    }
     use crate::model::odds_against;
 
     /// `e^{−s}` for a factor `x` and loadings of 1 (failure moves against the market).
