@@ -485,7 +485,7 @@ fn step(
 }
 
 /// A year's revenue growth factor `exp(γ + shift + ηz)` (no draw without a growth model).
-#[inline]
+#[inline(always)]
 fn growth(g: Option<(f64, f64)>, shift: f64, key: u64, salt: u64) -> f64 {
     match g {
         Some((mean, vol)) => {
@@ -1028,7 +1028,7 @@ impl Firms {
     }
 
     /// A year's revenue growth of operating local firm `fu` under its effect `boost`.
-    #[inline]
+    #[inline(always)]
     fn grow_revenue(&mut self, ind: &IndustryModel, fu: usize, boost: Option<&Boost>, salt: u64) {
         let shift = boost.map_or(0.0, |b| b.growth);
         let g = revenue_model(ind, self.stage[fu] as usize, self.status[fu]);
