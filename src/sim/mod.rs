@@ -436,10 +436,14 @@ impl<'m> PathSim<'m> {
         let (mut active, mut unicorns, mut potential, mut unicorns_new) = (0, 0, 0, 0);
         let (mut leaders, mut leaders_new, mut clusters) = (0, 0, 0);
         let mut revenue_total = 0.0;
-        // The sizes the thresholds measure, chosen once.
+        // The columns read per firm, cut to one length, so that one bounds check per firm
+        // covers them all; the sizes the thresholds measure chosen once.
+        let n_firms = firms.len();
+        let (value, revenue) = (&firms.value[..n_firms], &firms.revenue[..n_firms]);
+        let (flags, birth) = (&firms.flags[..n_firms], &firms.birth[..n_firms]);
         let sizes = |m: Measure| match m {
-            Measure::Revenue => &firms.revenue[..],
-            Measure::Value => &firms.value[..],
+            Measure::Revenue => revenue,
+            Measure::Value => value,
         };
         let (leader_size, leader_at) = (sizes(th.chain_leader.0), th.chain_leader.1);
         let cluster_size = sizes(th.cluster.0);
@@ -449,25 +453,26 @@ impl<'m> PathSim<'m> {
             // cluster, its revenue; an active one also its unicorn class.
             let mut operating = |f: usize| {
                 debug_assert!(firms.status[f] != Status::Failed);
+                assert!(f < n_firms);
                 if leader_size[f] >= leader_at {
                     leaders += 1;
-                    if firms.flags[f] & firms::AT_START_LEADER == 0 {
+                    if flags[f] & firms::AT_START_LEADER == 0 {
                         leaders_new += 1;
                     }
                 }
                 cluster_sum += cluster_size[f];
-                revenue_total += firms.revenue[f];
+                revenue_total += revenue[f];
             };
             for &f in &firms.active[i] {
                 let f = f as usize;
                 operating(f);
-                let class = unicorn_class(firms, f, y, th);
+                let class = class_of(value[f], y as i64 - birth[f] as i64, th);
                 match class {
                     Class::Unicorn => unicorns += 1,
                     Class::Potential => potential += 1,
                     Class::None => {}
                 }
-                if class != Class::None && firms.flags[f] & firms::AT_START_UNICORN == 0 {
+                if class != Class::None && flags[f] & firms::AT_START_UNICORN == 0 {
                     unicorns_new += 1;
                 }
             }
