@@ -579,7 +579,7 @@ impl Firms {
     /// A new firm's drawn state and its place in its industry's list; the rest of its state is
     /// [`Firms::push`]'s (one firm) or [`Firms::fill_fresh`]'s (all the firms of the local base).
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn push_drawn(
         &mut self,
         industry: usize,
