@@ -885,8 +885,8 @@ impl Firms {
     /// nothing but themselves.
     ///
     /// The hot loop of a run: most firm-years stay where they are, and such a firm-year reads
-    /// its key, stage and effect, hashes one counter, draws one uniform and compares it with its
-    /// stage's bands; its value and price age are read only for a round or an exit.
+    /// its key, stage and effect, hashes one counter, draws 53 random bits and compares them with
+    /// its stage's integer cuts; its value and price age are read only for a round or an exit.
     fn transitions<const LOCAL: bool>(
         &mut self,
         model: &Model,
