@@ -301,7 +301,12 @@ pub fn book_mobilised(year: &mut Year) {
             let private = fen_from_yuan_f64(round.size) - city;
             program += private;
             for &(k, _, ticket) in year.tickets.iter().filter(|t| t.1 as usize == n) {
-                let share = (private as i128 * ticket as i128 / city as i128) as Fen;
+                // In i64 when the product fits (an i128 division is a library call); the same
+                // quotient, both rounding toward zero.
+                let share = match private.checked_mul(ticket) {
+                    Some(product) => product / city,
+                    None => (private as i128 * ticket as i128 / city as i128) as Fen,
+                };
                 let i = year.ledger.at(k, year.y);
                 year.ledger.mobilised[i] += share;
             }
