@@ -40,14 +40,13 @@
 //!    simulated year); only (rule, firm) pairs of rules with a cumulative cap and (rule, firm, item)
 //!    triples of rules with an item total are kept across years.
 //!
-//! Everything is integer fen (budget shares in `i128`), and maps that are iterated are `BTreeMap`s
-//! (the year's tallies, only looked up, are hash maps), so results never depend on hashing or
-//! iteration order.
+//! Everything is integer fen (budget shares in `i128` when they do not fit in `i64`), and no map
+//! is iterated: the year's tallies and what cumulative caps remember are hash maps, only looked
+//! up and added to, so results never depend on hashing or iteration order.
 
 use crate::money::{Fen, RateFen};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
 
 fn map_with_capacity<K, V>(n: usize) -> FxHashMap<K, V> {
     FxHashMap::with_capacity_and_hasher(n, Default::default())
@@ -168,8 +167,9 @@ pub struct Program {
 /// per (rule, firm, item) under item totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubsidyState {
-    received: BTreeMap<(usize, u32), Fen>,
-    item_received: BTreeMap<(usize, u32, u64), Fen>,
+    // Looked up and added to, never iterated: hash maps.
+    received: FxHashMap<(usize, u32), Fen>,
+    item_received: FxHashMap<(usize, u32, u64), Fen>,
     /// The simulator's schedule of items that claim again (kept here, with the caps they meet).
     pub pending: Vec<PendingItem>,
     /// The next item id to hand out (ids are unique within the program).
@@ -543,6 +543,7 @@ fn first_come(capped: &[Fen], budget: Fen) -> Vec<Fen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// 万 yuan in fen: 1万 = 10,000 yuan = 1,000,000 fen.
     const fn wan(x: i64) -> Fen {
