@@ -508,6 +508,20 @@ fn revenue_model(ind: &IndustryModel, stage: usize, status: Status) -> Option<(f
     }
 }
 
+/// What is drawn or known of a firm when it comes into being: [`Firms::push_drawn`] records it,
+/// [`Firms::push`] also its fresh state and retention.
+#[derive(Debug, Clone, Copy)]
+struct NewFirm {
+    industry: usize,
+    stage: usize,
+    status: Status,
+    /// Year index of founding.
+    birth: i32,
+    value: f64,
+    revenue: f64,
+    key: u64,
+}
+
 impl Firms {
     pub fn clear(&mut self, n_industries: usize, n_instruments: usize) {
         self.industry.clear();
@@ -555,41 +569,30 @@ impl Firms {
         self.status.is_empty()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        industry: usize,
-        stage: usize,
-        status: Status,
-        birth: i32,
-        value: f64,
-        revenue: f64,
-        retention: f64,
-        key: u64,
-    ) -> u32 {
-        let id = self.push_drawn(industry, stage, status, birth, value, revenue, key);
+    /// Adds firm `new` with a retention of `retention`; returns its id.
+    fn push(&mut self, new: NewFirm, retention: f64) -> u32 {
+        let id = self.push_drawn(new);
         self.fill_fresh();
         self.retention[id as usize] = retention;
         // What the firm's rounds raised, as if at today's price: an estimate for firms whose
         // history the model does not know (the existing base, outside firms), exact from then on.
-        self.raised[id as usize] = value * (1.0 - retention);
+        self.raised[id as usize] = new.value * (1.0 - retention);
         id
     }
 
     /// A new firm's drawn state and its place in its industry's list; the rest of its state is
     /// [`Firms::push`]'s (one firm) or [`Firms::fill_fresh`]'s (all the firms of the local base).
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn push_drawn(
-        &mut self,
-        industry: usize,
-        stage: usize,
-        status: Status,
-        birth: i32,
-        value: f64,
-        revenue: f64,
-        key: u64,
-    ) -> u32 {
+    fn push_drawn(&mut self, new: NewFirm) -> u32 {
+        let NewFirm {
+            industry,
+            stage,
+            status,
+            birth,
+            value,
+            revenue,
+            key,
+        } = new;
         let id = self.status.len() as u32;
         self.industry.push(industry as u8);
         self.stage.push(stage as u8);
@@ -646,14 +649,16 @@ impl Firms {
         key: u64,
     ) -> u32 {
         let id = self.push(
-            industry,
-            stage,
-            Status::Active,
-            year as i32,
-            value,
-            0.0,
+            NewFirm {
+                industry,
+                stage,
+                status: Status::Active,
+                birth: year as i32,
+                value,
+                revenue: 0.0,
+                key,
+            },
             1.0,
-            key,
         );
         self.active[industry].pop();
         self.outside[industry].push(id);
@@ -689,7 +694,15 @@ impl Firms {
                     let age = int_between(&mut c, ex.age.0, ex.age.1);
                     let revenue = ex.revenue.map_or(0.0, |r| amount(r, &mut c));
                     let birth = -(age as i32);
-                    self.push_drawn(i, s, Status::Active, birth, value, revenue, key);
+                    self.push_drawn(NewFirm {
+                        industry: i,
+                        stage: s,
+                        status: Status::Active,
+                        birth,
+                        value,
+                        revenue,
+                        key,
+                    });
                 }
             }
             if let Some(est) = &ind.established {
@@ -701,7 +714,15 @@ impl Firms {
                     // Established firms take no rounds and meet no age-based threshold: their
                     // stage and founding year are never read.
                     let last = ind.stages.len() - 1;
-                    self.push_drawn(i, last, Status::Established, 0, value, revenue, key);
+                    self.push_drawn(NewFirm {
+                        industry: i,
+                        stage: last,
+                        status: Status::Established,
+                        birth: 0,
+                        value,
+                        revenue,
+                        key,
+                    });
                 }
             }
         }
@@ -715,16 +736,16 @@ impl Firms {
         if let Some(book) = &model.book {
             for (j, b) in book.firms.iter().enumerate() {
                 let key = rng::child(self.industry_keys[b.industry], purpose::BOOK, 0, j as u64);
-                let id = self.push(
-                    b.industry,
-                    b.stage,
-                    Status::Active,
-                    b.birth,
-                    b.value,
-                    b.revenue,
-                    1.0,
+                let new = NewFirm {
+                    industry: b.industry,
+                    stage: b.stage,
+                    status: Status::Active,
+                    birth: b.birth,
+                    value: b.value,
+                    revenue: b.revenue,
                     key,
-                );
+                };
+                let id = self.push(new, 1.0);
                 self.last_round[id as usize] = b.last_round;
                 self.supported[id as usize] = true;
             }
@@ -1113,16 +1134,16 @@ impl Firms {
             let mut c = counter(key, 0, purpose::CREATE);
             let value = amount(ind.entry_value, &mut c);
             let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, &mut c));
-            let id = self.push(
-                i,
-                0,
-                Status::Active,
-                year as i32,
+            let new = NewFirm {
+                industry: i,
+                stage: 0,
+                status: Status::Active,
+                birth: year as i32,
                 value,
                 revenue,
-                1.0 - dilution,
                 key,
-            );
+            };
+            let id = self.push(new, 1.0 - dilution);
             self.last_round[id as usize] = year as i32;
             rounds.push(RoundEvent {
                 firm: id,
@@ -1153,16 +1174,16 @@ impl Firms {
             let value = amount(large.value, &mut c);
             let revenue = amount(large.revenue, &mut c);
             let last = ind.stages.len() - 1;
-            let id = firms.push(
-                i,
-                last,
-                Status::Established,
-                year as i32,
+            let new = NewFirm {
+                industry: i,
+                stage: last,
+                status: Status::Established,
+                birth: year as i32,
                 value,
                 revenue,
-                1.0,
                 key,
-            );
+            };
+            let id = firms.push(new, 1.0);
             firms.flags[id as usize] |= LARGE_ARRIVAL;
             events.counts.large_arrivals += 1;
             events.large_arrivals.push(id);

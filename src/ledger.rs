@@ -286,7 +286,7 @@ impl Ledger {
 #[derive(Debug, Clone, Default)]
 pub struct LivePositions {
     ids: Vec<u32>,
-    /// Positions examined so far: those after it were added since the last refresh.
+    /// Positions examined so far: those after it were added since the last [`LivePositions::update`].
     seen: usize,
 }
 

@@ -284,6 +284,18 @@ pub fn yuan(fen: Fen) -> f64 {
     fen as f64 / FEN_PER_YUAN as f64
 }
 
+/// `(a·b / d, a·b % d)` for `d > 0`, both rounding toward zero, exactly: in `i64` when the product
+/// and `d` fit, as they nearly always do (an `i128` division is a library call, an `i64` one an
+/// instruction), else in `i128`. The quotient must fit in `i64` (a share of one of the amounts).
+#[inline]
+pub fn mul_div_rem(a: Fen, b: Fen, d: i128) -> (Fen, i128) {
+    if let (Some(product), Ok(d64)) = (a.checked_mul(b), i64::try_from(d)) {
+        return (product / d64, i128::from(product % d64));
+    }
+    let product = i128::from(a) * i128::from(b); // < 2^126: no overflow
+    ((product / d) as Fen, product % d)
+}
+
 /// An exact rate in a form that splits fen amounts without floating point:
 /// `apply(x) = round_half_even(x · mantissa / 10^scale)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

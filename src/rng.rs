@@ -214,12 +214,17 @@ pub fn uniform(rng: &mut impl Bits) -> f64 {
 /// own, so the inlined part saves and restores no registers.
 #[inline(always)]
 pub fn normal(rng: &mut impl Bits) -> f64 {
-    let bits = rng.next_u64();
-    let (i, u) = layer_and_uniform(bits);
-    if u.abs() < ZIGGURAT.ratio[i] {
-        return u * ZIGGURAT.x[i];
+    let (i, u) = layer_and_uniform(rng.next_u64());
+    match in_rectangle(i, u) {
+        Some(draw) => draw,
+        None => normal_rejected(rng, i, u),
     }
-    normal_rejected(rng, i, u)
+}
+
+/// The draw `u · x[i]` if `(i, u)` falls inside layer `i`'s rectangle, which lies under the curve.
+#[inline(always)]
+fn in_rectangle(i: usize, u: f64) -> Option<f64> {
+    (u.abs() < ZIGGURAT.ratio[i]).then(|| u * ZIGGURAT.x[i])
 }
 
 /// The layer index (low 7 bits) and the uniform on `(-1, 1)` (high 53 bits) of a ziggurat draw.
@@ -246,8 +251,8 @@ fn normal_rejected(rng: &mut impl Bits, mut i: usize, mut u: f64) -> f64 {
             return x;
         }
         (i, u) = layer_and_uniform(rng.next_u64());
-        if u.abs() < z.ratio[i] {
-            return u * z.x[i];
+        if let Some(draw) = in_rectangle(i, u) {
+            return draw;
         }
     }
 }
@@ -643,15 +648,15 @@ pub fn poisson(rng: &mut impl Bits, lambda: f64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn ziggurat_table_is_the_computed_one() {
-        let (table, computed) = (&super::ZIGGURAT, super::ziggurat_layers());
+        let (table, computed) = (&ZIGGURAT, ziggurat_layers());
         let as_bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(as_bits(&table.x), as_bits(&computed.x));
         assert_eq!(as_bits(&table.ratio), as_bits(&computed.ratio));
     }
-
-    use super::*;
 
     #[test]
     fn streams_differ_by_every_key() {

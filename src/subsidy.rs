@@ -44,7 +44,7 @@
 //! is iterated: the year's tallies and what cumulative caps remember are hash maps, only looked
 //! up and added to, so results never depend on hashing or iteration order.
 
-use crate::money::{Fen, RateFen};
+use crate::money::{Fen, RateFen, mul_div_rem};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -77,6 +77,14 @@ pub struct Caps {
     /// Per item over all its claims and years (a product's yearly procurement, a drug's phases);
     /// claims of such a rule must name their item.
     pub item_total: Option<Fen>,
+}
+
+impl Caps {
+    /// Whether a claim's caps read what the firm's earlier claims under the rule were capped to
+    /// this year (the firm-year cap and the cumulative one do).
+    fn read_firm_year(&self) -> bool {
+        self.firm_year.is_some() || self.firm_total.is_some()
+    }
 }
 
 /// Which rule of an exclusive group pays a firm in a year (租用…或购买: one or the other).
@@ -341,7 +349,7 @@ impl Program {
             }
         };
         let mut firm_year: FxHashMap<(usize, u32), Fen> =
-            map_with_capacity(sized(|c| c.firm_year.is_some() || c.firm_total.is_some()));
+            map_with_capacity(sized(Caps::read_firm_year));
         let mut institution_year: FxHashMap<(usize, u32), Fen> =
             map_with_capacity(sized(|c| c.institution_year.is_some()));
         let mut item_year: FxHashMap<(usize, u32, u64), Fen> =
@@ -352,10 +360,10 @@ impl Program {
             let firm_key = (claim.rule, claim.firm);
             // What this year's earlier claims of the firm under the rule were capped to: kept
             // only for a rule with a cap that reads it.
-            let used = if firm_year.is_empty() {
-                0
-            } else {
+            let used = if caps.read_firm_year() {
                 firm_year.get(&firm_key).copied().unwrap_or(0)
+            } else {
+                0
             };
             let mut x = if excluded.get(n).copied().unwrap_or(false) {
                 0
@@ -395,7 +403,7 @@ impl Program {
                 key
             });
             let x = x.max(0);
-            if caps.firm_year.is_some() || caps.firm_total.is_some() {
+            if caps.read_firm_year() {
                 *firm_year.entry(firm_key).or_insert(0) += x;
             }
             if let Some(key) = institution_key {
@@ -493,23 +501,14 @@ impl Program {
 
 /// [`Rationing::ProRata`] for `total > budget ≥ 0`.
 fn pro_rata(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
-    let total64 = i64::try_from(total).ok();
-    let budget = i128::from(budget);
     let mut paid = Vec::with_capacity(capped.len());
     let mut remainders = Vec::with_capacity(capped.len());
     for (i, &c) in capped.iter().enumerate() {
-        // In i64 when the share and the total fit, as they nearly always do (an i128 division is
-        // a library call): the same quotient and remainder, both rounding toward zero.
-        let (q, r) = match (total64, c.checked_mul(budget as Fen)) {
-            (Some(t), Some(share)) => (share / t, i128::from(share % t)),
-            _ => {
-                let share = i128::from(c) * budget; // < 2^126: no overflow
-                ((share / total) as Fen, share % total) // the floor ≤ c, so it fits
-            }
-        };
+        let (q, r) = mul_div_rem(c, budget, total); // the floor ≤ c, so it fits
         paid.push(q);
         remainders.push((r, i));
     }
+    let budget = i128::from(budget);
     // Σ c·budget/total = budget exactly, so the floors fall short by the sum of the fractional
     // parts: an integer smaller than the number of claims with a nonzero remainder. Each of those
     // claims has floor + 1 ≤ c (its exact share c·budget/total is below c and not whole).

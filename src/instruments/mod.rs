@@ -23,7 +23,7 @@ mod subsidies;
 use crate::firms::{CITY_INVESTED, Firms, Status, YearEvents};
 use crate::ledger::{Ledger, LivePositions, Outcome, Position};
 use crate::model::{KindModel, Model};
-use crate::money::{Fen, RateFen, fen_from_yuan_f64, yuan};
+use crate::money::{Fen, RateFen, fen_from_yuan_f64, mul_div_rem, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
 use crate::subsidy::{Claim, SubsidyState};
 pub use subfund::{DealTally, Fund, FundState, Inherited, fund_nav};
@@ -301,12 +301,7 @@ pub fn book_mobilised(year: &mut Year) {
             let private = fen_from_yuan_f64(round.size) - city;
             program += private;
             for &(k, _, ticket) in year.tickets.iter().filter(|t| t.1 as usize == n) {
-                // In i64 when the product fits (an i128 division is a library call); the same
-                // quotient, both rounding toward zero.
-                let share = match private.checked_mul(ticket) {
-                    Some(product) => product / city,
-                    None => (private as i128 * ticket as i128 / city as i128) as Fen,
-                };
+                let (share, _) = mul_div_rem(private, ticket, i128::from(city));
                 let i = year.ledger.at(k, year.y);
                 year.ledger.mobilised[i] += share;
             }

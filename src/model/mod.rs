@@ -70,8 +70,8 @@ pub struct Model {
     pub channels: ChannelsModel,
     pub valuation: crate::valuation::Rules,
     /// `valuation.staleness(s)` of a price `s = 0, 1, …` whole years old: read for every mark of
-    /// a private firm, so worked out once ([`Model::staleness`]).
-    pub stale: Vec<f64>,
+    /// a private firm, so worked out once ([`Model::staleness`] reads it).
+    stale: Vec<f64>,
     /// Share of a local operating firm's revenue that reaches the city as tax.
     pub city_tax_rate: f64,
     /// The `[uncertain]` inputs, drawn per path by the run (`crate::uncertain`): set by the
@@ -163,6 +163,7 @@ pub fn compile(f: &ScenarioFile) -> Model {
     let program = program(&f.program, &instruments);
     let targets = targets::targets(&f.targets, years, &instruments, &industries);
     let book = book::book_model(f, &instruments);
+    let valuation = valuation(&f.valuation);
     Model {
         name: f.scenario.name.clone(),
         title: f.scenario.title.clone(),
@@ -175,8 +176,8 @@ pub fn compile(f: &ScenarioFile) -> Model {
         instruments,
         targets,
         channels: channels(&f.channels),
-        valuation: valuation(&f.valuation),
-        stale: stale_marks(valuation(&f.valuation)),
+        valuation,
+        stale: stale_marks(valuation),
         city_tax_rate: city_tax_rate(&f.tax),
         uncertain: None,
         book,
