@@ -453,12 +453,11 @@ impl Program {
         // Per (group, firm, rule): the claims' item amounts and the first claim's position, in
         // ascending key order. A stable sort keeps each key's claims in claim order, so the first
         // of a run is the first claim and the sums add up in claim order.
-        let mut entries: Vec<((usize, u32, usize), Fen, usize)> = (claims.iter().enumerate())
-            .filter_map(|(n, claim)| {
-                let g = self.rules[claim.rule].exclusive?;
-                Some(((g, claim.firm, claim.rule), self.item_amount(claim), n))
-            })
-            .collect();
+        let mut entries: Vec<((usize, u32, usize), Fen, usize)> = Vec::with_capacity(claims.len());
+        entries.extend((claims.iter().enumerate()).filter_map(|(n, claim)| {
+            let g = self.rules[claim.rule].exclusive?;
+            Some(((g, claim.firm, claim.rule), self.item_amount(claim), n))
+        }));
         entries.sort_by_key(|e| e.0);
         let tally = entries.chunk_by(|a, b| a.0 == b.0).map(|run| {
             let sum = (run.iter()).fold(0 as Fen, |s, e| s.saturating_add(e.1));

@@ -356,10 +356,24 @@ fn eligible_active(
         if !cells.iter().any(|&e| e) {
             continue;
         }
-        candidates.extend(
-            (firms.active[i].iter().copied())
-                .filter(|&f| cells[firms.stage[f as usize] as usize] && keep(f as usize)),
-        );
+        let active = firms.active[i].iter().copied();
+        candidates.reserve(active.len());
+        if cells.iter().all(|&e| e) {
+            // Every stage: only `keep` decides.
+            candidates.extend(active.filter(|&f| keep(f as usize)));
+        } else if cells.len() <= 64 {
+            // The stages as bits, so that a firm's test is a shift, not a load from `cells`
+            // (a firm of the industry is in one of its stages: the shift is below 64).
+            let mask = (cells.iter().enumerate()).fold(0u64, |m, (s, &e)| m | (e as u64) << s);
+            let stage = &firms.stage;
+            candidates.extend(
+                active.filter(|&f| (mask >> stage[f as usize]) & 1 != 0 && keep(f as usize)),
+            );
+        } else {
+            candidates.extend(
+                active.filter(|&f| cells[firms.stage[f as usize] as usize] && keep(f as usize)),
+            );
+        }
     }
 }
 

@@ -481,7 +481,7 @@ fn bottom_up_year(
         let outside_room =
             (investable - b.outside_invested - b.local_invested - still_required).max(0);
         let room = (budget - invested).min(outside_room);
-        invested += invest_outside(k, &deals.pairs, m, b, room, year);
+        invested += invest_outside(k, deals.pairs, m, b, room, year);
     }
 
     // 5. Paying for investments and the fee: reinvested cash first, then a call on the uncalled
@@ -554,23 +554,16 @@ struct Deals<'m> {
     rounds: Vec<u32>,
     scanned: usize,
     /// Eligible (industry, stage) cells, in order.
-    pairs: Vec<(usize, usize)>,
+    pairs: &'m [(usize, usize)],
 }
 
 impl<'m> Deals<'m> {
     fn new(inst: &'m InstrumentModel) -> Self {
-        let pairs = (inst.eligible.iter().enumerate())
-            .flat_map(|(i, stages)| {
-                (stages.iter().enumerate())
-                    .filter(|(_, e)| **e)
-                    .map(move |(s, _)| (i, s))
-            })
-            .collect();
         Deals {
             inst,
             rounds: Vec::new(),
             scanned: 0,
-            pairs,
+            pairs: &inst.cells,
         }
     }
 

@@ -193,10 +193,13 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             .pay_year_within(&mut year.subsidy_states[k], &claims, Some(purse.capacity()));
 
     // One grant position per firm and year.
-    let mut paid: Vec<(u32, Fen)> = (claims.iter().zip(&payout.paid))
-        .filter(|(_, p)| **p > 0)
-        .map(|(c, p)| (c.firm, *p))
-        .collect();
+    // Sized for every claim at once: a filtered collect would grow the vector step by step.
+    let mut paid: Vec<(u32, Fen)> = Vec::with_capacity(claims.len());
+    paid.extend(
+        (claims.iter().zip(&payout.paid))
+            .filter(|(_, p)| **p > 0)
+            .map(|(c, p)| (c.firm, *p)),
+    );
     let i = year.ledger.at(k, year.y);
     year.ledger.deals[i] += paid.len() as i64;
     year.ledger.subsidy_unmet[year.y] += payout.total_capped - payout.total_paid;

@@ -24,6 +24,9 @@ pub struct InstrumentModel {
     pub industries: Vec<usize>,
     /// Per industry, per stage: whether a firm there is eligible.
     pub eligible: Vec<Vec<bool>>,
+    /// The eligible (industry, stage) cells of `eligible`, in order (where a sub-fund's outside
+    /// deals are drawn from).
+    pub cells: Vec<(usize, usize)>,
     pub kind: KindModel,
     /// Hash of its id, keying the draws of its effects.
     pub hash: u64,
@@ -245,6 +248,13 @@ fn instrument(
     effects_on: bool,
 ) -> InstrumentModel {
     let (reached, eligible) = focus(industries, c.industries, c.stages);
+    let cells = (eligible.iter().enumerate())
+        .flat_map(|(i, stages)| {
+            (stages.iter().enumerate())
+                .filter(|(_, e)| **e)
+                .map(move |(s, _)| (i, s))
+        })
+        .collect();
     let effect = if effects_on {
         resolve_effect(c.kind, c.effect)
     } else {
@@ -256,6 +266,7 @@ fn instrument(
         budget: years.budget(c.budget),
         industries: reached,
         eligible,
+        cells,
         kind,
         hash: crate::rng::instrument(c.id),
         effect,
