@@ -166,6 +166,10 @@ pub struct Firms {
     pub shadow: Vec<u32>,
     pub effects: Vec<EffectNode>,
     pub shadows: Vec<Shadow>,
+    /// Indices into `shadows` of those that may still count, in order: a shadow whose firm failed
+    /// and that failed or is absent itself adds nothing to any year's metrics again (both are
+    /// for good), and [`Firms::prune_shadows`] drops it from the yearly passes.
+    pub(crate) live_shadows: Vec<u32>,
     /// Per instrument: what its support caused so far.
     pub credits: Vec<Credit>,
     /// Per industry: the path's key, parent of its firms' keys.
@@ -543,6 +547,7 @@ impl Firms {
         self.shadow.clear();
         self.effects.clear();
         self.shadows.clear();
+        self.live_shadows.clear();
         self.credits.clear();
         self.credits.resize(n_instruments, Credit::default());
         self.industry_keys.clear();
@@ -818,9 +823,21 @@ impl Firms {
     }
 
     /// A shadow of firm `f` credited to instrument `k`: its present state, or absent.
+    /// Drops from the yearly passes the shadows that can no longer count: the firm failed, and the
+    /// shadow failed or is absent (each is for good, so neither moves, grows or counts again).
+    pub fn prune_shadows(&mut self) {
+        let (shadows, status) = (&self.shadows, &self.status);
+        self.live_shadows.retain(|&n| {
+            let sh = &shadows[n as usize];
+            let gone = |present: bool, status: Status| !present || status == Status::Failed;
+            !(status[sh.firm as usize] == Status::Failed && gone(sh.present, sh.status))
+        });
+    }
+
     pub fn add_shadow(&mut self, f: u32, k: usize, present: bool) {
         let fu = f as usize;
         self.shadow[fu] = self.shadows.len() as u32;
+        self.live_shadows.push(self.shadows.len() as u32);
         self.shadows.push(Shadow {
             firm: f,
             credit: k as u16,
@@ -1062,7 +1079,8 @@ impl Firms {
     pub fn shadows_year(&mut self, model: &Model, year: usize, events: &mut YearEvents) {
         let salt = rng::year_salt(year);
         let leakage = model.channels.leakage;
-        for sh in self.shadows.iter_mut() {
+        for &n in &self.live_shadows {
+            let sh = &mut self.shadows[n as usize];
             if !sh.present {
                 continue;
             }
@@ -1233,7 +1251,8 @@ impl Firms {
             *v = (*v * factor(self.key[fu], self.industry[fu])).min(MAX_FIRM_AMOUNT);
         }
         // Shadows that listed move with the same draws, so they stay their firm's twin.
-        for sh in self.shadows.iter_mut() {
+        for &n in &self.live_shadows {
+            let sh = &mut self.shadows[n as usize];
             if sh.present && sh.status == Status::Listed {
                 let fu = sh.firm as usize;
                 sh.value =

@@ -616,9 +616,13 @@ impl PathSim<'_> {
     fn shadows_year_end(&mut self, y: usize) -> (i64, i64, f64) {
         let th = &self.model.thresholds;
         let mut shadows = std::mem::take(&mut self.firms.shadows);
+        let live = std::mem::take(&mut self.firms.live_shadows);
         let firms = &self.firms;
         let (mut unicorns, mut leaders, mut revenue) = (0, 0, 0.0);
-        for sh in shadows.iter_mut() {
+        // A pruned shadow would add nothing here: its firm and itself neither operate nor are
+        // active, so the sums below are the same over the live ones.
+        for &n in &live {
+            let sh = &mut shadows[n as usize];
             let f = sh.firm as usize;
             let (was_unicorn, was_leader) = (
                 firms.flags[f] & firms::AT_START_UNICORN != 0,
@@ -661,6 +665,8 @@ impl PathSim<'_> {
             sh.leader_ever[1] |= shadow_leader;
         }
         self.firms.shadows = shadows;
+        self.firms.live_shadows = live;
+        self.firms.prune_shadows();
         (unicorns, leaders, revenue)
     }
 }
