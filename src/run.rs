@@ -155,9 +155,7 @@ impl Yearly {
             return;
         }
         for (c, cell) in self.cells.iter_mut().enumerate() {
-            let column = self.pending[c..].iter().step_by(n).copied();
-            cell.sum += column.clone().map(i128::from).sum::<i128>();
-            cell.sketch.add_all(column);
+            cell.sum += cell.sketch.add_all(&self.pending[c..], n);
         }
         self.pending.clear();
     }

@@ -84,26 +84,43 @@ impl Sketch {
         self.add_count(key(v), 1);
     }
 
-    /// Adds every value of `values`: the same counts as [`Sketch::add`] one by one, faster (a run of
+    /// Adds every `step`-th value of `values` from the first (a column of a row-major table) and
+    /// returns their exact sum: the same counts as [`Sketch::add`] one by one, faster (a run of
     /// equal values is counted at once, and keys are computed a block at a time before they are
     /// counted).
-    pub fn add_all(&mut self, values: impl IntoIterator<Item = i64>) {
-        let mut values = values.into_iter().peekable();
+    pub fn add_all(&mut self, values: &[i64], step: usize) -> i128 {
+        let mut values = values.iter().step_by(step).copied();
+        let Some(mut v) = values.next() else {
+            return 0;
+        };
+        let mut sum = i128::from(v);
+        let mut run = 1;
         let mut block = [(0i64, 0u64); BLOCK];
-        while values.peek().is_some() {
-            let mut len = 0;
-            while len < BLOCK {
-                let Some(v) = values.next() else { break };
-                let mut run = 1;
-                while values.next_if_eq(&v).is_some() {
-                    run += 1;
-                }
-                block[len] = (key(v), run);
-                len += 1;
+        let mut len = 0;
+        for x in values {
+            sum += i128::from(x);
+            if x == v {
+                run += 1;
+                continue;
             }
-            for &(k, c) in &block[..len] {
-                self.add_count(k, c);
+            block[len] = (key(v), run);
+            len += 1;
+            if len == BLOCK {
+                self.add_counts(&block);
+                len = 0;
             }
+            (v, run) = (x, 1);
+        }
+        block[len] = (key(v), run);
+        self.add_counts(&block[..len + 1]);
+        sum
+    }
+
+    /// Adds each count `c` to the count of its key `k`.
+    #[inline]
+    fn add_counts(&mut self, block: &[(i64, u64)]) {
+        for &(k, c) in block {
+            self.add_count(k, c);
         }
     }
 
@@ -111,9 +128,15 @@ impl Sketch {
     #[inline]
     fn add_count(&mut self, k: i64, c: u64) {
         let page = k.div_euclid(PAGE);
-        let counts = self
-            .slot(page)
-            .get_or_insert_with(|| Box::new([0; PAGE as usize]));
+        // A page already counted in (nearly every value after a sketch's first few): one index
+        // into the directory, without the call that grows it.
+        let at = page.wrapping_sub(self.first) as u64 as usize;
+        let counts = match self.dir.get_mut(at) {
+            Some(Some(counts)) => counts,
+            _ => self
+                .slot(page)
+                .get_or_insert_with(|| Box::new([0; PAGE as usize])),
+        };
         counts[(k - page * PAGE) as usize] += c;
         self.n += c;
     }
@@ -376,8 +399,17 @@ mod tests {
             let mut one = Sketch::default();
             xs.iter().for_each(|&x| one.add(x));
             let mut all = Sketch::default();
-            all.add_all(xs.iter().copied());
+            let sum = all.add_all(&xs, 1);
             assert_eq!(all, one, "{len} values");
+            assert_eq!(sum, xs.iter().map(|&x| i128::from(x)).sum::<i128>());
+            // Every third value, from the second: the column of a three-column table.
+            let third: Vec<i64> = xs.iter().skip(1).step_by(3).copied().collect();
+            let mut one_by_one = Sketch::default();
+            third.iter().for_each(|&x| one_by_one.add(x));
+            let mut strided = Sketch::default();
+            let sum = strided.add_all(xs.get(1..).unwrap_or_default(), 3);
+            assert_eq!(strided, one_by_one, "{len} values, every third");
+            assert_eq!(sum, third.iter().map(|&x| i128::from(x)).sum::<i128>());
             assert_eq!(all.count(), len as u64);
             let qs = [0.0, 0.05, 0.5, 0.95, 1.0];
             let (a, b) = (all.quantiles(&qs), one.quantiles(&qs));
