@@ -289,23 +289,22 @@ fn compound(amount: Fen, rate: &RateFen, years: u32) -> Fen {
 /// to the program (which also counts guaranteed bank loans, booked when made), and to each instrument in the round in proportion to its ticket (rounded down to
 /// the fen, so the instruments' shares never add up to more than the program's figure).
 pub fn book_mobilised(year: &mut Year) {
+    let rounds = &year.events.rounds;
+    let private = |n: usize, city: Fen| fen_from_yuan_f64(rounds[n].size) - city;
     let mut program = 0;
-    for (n, (round, &city)) in year
-        .events
-        .rounds
-        .iter()
-        .zip(year.round_city.iter())
-        .enumerate()
-    {
+    for (n, &city) in year.round_city.iter().enumerate() {
         if city > 0 {
-            let private = fen_from_yuan_f64(round.size) - city;
-            program += private;
-            for &(k, _, ticket) in year.tickets.iter().filter(|t| t.1 as usize == n) {
-                let (share, _) = mul_div_rem(private, ticket, i128::from(city));
-                let i = year.ledger.at(k, year.y);
-                year.ledger.mobilised[i] += share;
-            }
+            program += private(n, city);
         }
+    }
+    // Each ticket once (integer sums: the order they are added in changes nothing). A ticket's
+    // round has city money: the ticket itself.
+    for &(k, n, ticket) in year.tickets.iter() {
+        let city = year.round_city[n as usize];
+        debug_assert!(city >= ticket && ticket > 0);
+        let (share, _) = mul_div_rem(private(n as usize, city), ticket, i128::from(city));
+        let i = year.ledger.at(k, year.y);
+        year.ledger.mobilised[i] += share;
     }
     year.ledger.mobilised_program[year.y] += program;
 }
