@@ -125,20 +125,28 @@ impl Sketch {
     }
 
     /// Adds `c` to the count of key `k`.
-    #[inline]
+    #[inline(always)]
     fn add_count(&mut self, k: i64, c: u64) {
         let page = k.div_euclid(PAGE);
         // A page already counted in (nearly every value after a sketch's first few): one index
-        // into the directory, without the call that grows it.
+        // into the directory, inlined; a new page is a call.
         let at = page.wrapping_sub(self.first) as u64 as usize;
-        let counts = match self.dir.get_mut(at) {
-            Some(Some(counts)) => counts,
-            _ => self
-                .slot(page)
-                .get_or_insert_with(|| Box::new([0; PAGE as usize])),
-        };
-        counts[(k - page * PAGE) as usize] += c;
+        match self.dir.get_mut(at) {
+            Some(Some(counts)) => counts[(k - page * PAGE) as usize] += c,
+            _ => self.add_count_new_page(k, c),
+        }
         self.n += c;
+    }
+
+    /// [`Sketch::add_count`]'s count of key `k` on a page not yet counted in.
+    #[cold]
+    #[inline(never)]
+    fn add_count_new_page(&mut self, k: i64, c: u64) {
+        let page = k.div_euclid(PAGE);
+        let counts = self
+            .slot(page)
+            .get_or_insert_with(|| Box::new([0; PAGE as usize]));
+        counts[(k - page * PAGE) as usize] += c;
     }
 
     /// The directory's entry for page `page`, the directory grown to reach it.
