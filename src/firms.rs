@@ -822,7 +822,6 @@ impl Firms {
         true
     }
 
-    /// A shadow of firm `f` credited to instrument `k`: its present state, or absent.
     /// Drops from the yearly passes the shadows that can no longer count: the firm failed, and the
     /// shadow failed or is absent (each is for good, so neither moves, grows or counts again).
     pub fn prune_shadows(&mut self) {
@@ -834,6 +833,7 @@ impl Firms {
         });
     }
 
+    /// A shadow of firm `f` credited to instrument `k`: its present state, or absent.
     pub fn add_shadow(&mut self, f: u32, k: usize, present: bool) {
         let fu = f as usize;
         self.shadow[fu] = self.shadows.len() as u32;
