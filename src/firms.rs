@@ -958,7 +958,7 @@ impl Firms {
             let keep = match outcome {
                 Outcome::Stay => {
                     if revenue {
-                        self.grow_revenue(ind, fu, boost.as_ref(), salt);
+                        self.grow_active_revenue(ind, fu, boost.as_ref(), salt);
                     }
                     true
                 }
@@ -986,7 +986,7 @@ impl Firms {
                     );
                     self.event::<LOCAL>(ind, (i, year), f, step, events);
                     if revenue && matches!(step, Step::Round { .. }) {
-                        self.grow_revenue(ind, fu, boost.as_ref(), salt);
+                        self.grow_active_revenue(ind, fu, boost.as_ref(), salt);
                     }
                     outcome == Outcome::Round
                 }
@@ -1068,8 +1068,35 @@ impl Firms {
     /// A year's revenue growth of operating local firm `fu` under its effect `boost`.
     #[inline(always)]
     fn grow_revenue(&mut self, ind: &IndustryModel, fu: usize, boost: Option<&Boost>, salt: u64) {
-        let shift = boost.map_or(0.0, |b| b.growth);
         let g = revenue_model(ind, self.stage[fu] as usize, self.status[fu]);
+        self.grow_revenue_by(g, fu, boost, salt);
+    }
+
+    /// [`Firms::grow_revenue`] of a firm still active after its transition (it stayed or raised a
+    /// round): its stage's growth, without looking at its status.
+    #[inline(always)]
+    fn grow_active_revenue(
+        &mut self,
+        ind: &IndustryModel,
+        fu: usize,
+        boost: Option<&Boost>,
+        salt: u64,
+    ) {
+        debug_assert_eq!(self.status[fu], Status::Active);
+        let g = ind.stages[self.stage[fu] as usize].revenue_growth;
+        self.grow_revenue_by(g, fu, boost, salt);
+    }
+
+    /// Firm `fu`'s revenue times its growth `g` this year, shifted by its effect `boost`.
+    #[inline(always)]
+    fn grow_revenue_by(
+        &mut self,
+        g: Option<(f64, f64)>,
+        fu: usize,
+        boost: Option<&Boost>,
+        salt: u64,
+    ) {
+        let shift = boost.map_or(0.0, |b| b.growth);
         let r = &mut self.revenue[fu];
         *r = (*r * growth(g, shift, self.key[fu], salt)).min(MAX_FIRM_AMOUNT);
     }
