@@ -178,10 +178,23 @@ pub struct SubsidyState {
     // Looked up and added to, never iterated: hash maps.
     received: FxHashMap<(usize, u32), Fen>,
     item_received: FxHashMap<(usize, u32, u64), Fen>,
+    /// The year's tallies, empty between calls: kept here so that their tables are allocated once
+    /// per path, not once per year.
+    year: YearTallies,
     /// The simulator's schedule of items that claim again (kept here, with the caps they meet).
     pub pending: Vec<PendingItem>,
     /// The next item id to hand out (ids are unique within the program).
     pub next_item: u64,
+}
+
+/// Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
+/// Looked up and added to, never iterated: hash maps (their order cannot matter). Empty outside
+/// [`Program::pay_year_within`], so that two states compare equal whatever their past years.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct YearTallies {
+    firm_year: FxHashMap<(usize, u32), Fen>,
+    institution_year: FxHashMap<(usize, u32), Fen>,
+    item_year: FxHashMap<(usize, u32, u64), Fen>,
 }
 
 /// An item that will claim again: in year index `due`, its follow-up number `step`.
@@ -337,34 +350,20 @@ impl Program {
         budget: Option<Fen>,
     ) -> Payout {
         let excluded = self.excluded(state, claims);
-        // Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
-        // Looked up and added to, never iterated: hash maps (their order cannot matter).
-        // A map no rule of the programme needs stays empty, and an empty map allocates nothing.
-        let n = claims.len();
-        let sized = |needed: fn(&Caps) -> bool| {
-            if self.rules.iter().any(|r| needed(&r.caps)) {
-                n
-            } else {
-                0
-            }
-        };
-        let mut firm_year: FxHashMap<(usize, u32), Fen> =
-            map_with_capacity(sized(Caps::read_firm_year));
-        let mut institution_year: FxHashMap<(usize, u32), Fen> =
-            map_with_capacity(sized(|c| c.institution_year.is_some()));
-        let mut item_year: FxHashMap<(usize, u32, u64), Fen> =
-            map_with_capacity(sized(|c| c.item_total.is_some()));
+        let mut tallies = std::mem::take(&mut state.year);
+        let YearTallies {
+            firm_year,
+            institution_year,
+            item_year,
+        } = &mut tallies;
         let mut capped = Vec::with_capacity(claims.len());
         for (n, claim) in claims.iter().enumerate() {
             let caps = self.rules[claim.rule].caps;
-            let firm_key = (claim.rule, claim.firm);
-            // What this year's earlier claims of the firm under the rule were capped to: kept
-            // only for a rule with a cap that reads it.
-            let used = if caps.read_firm_year() {
-                firm_year.get(&firm_key).copied().unwrap_or(0)
-            } else {
-                0
-            };
+            // What this year's earlier claims of the firm under the rule were capped to, and the
+            // tally to add this claim's amount to: kept only for a rule with a cap that reads it.
+            let firm_tally = (caps.read_firm_year())
+                .then(|| firm_year.entry((claim.rule, claim.firm)).or_insert(0));
+            let used = firm_tally.as_deref().copied().unwrap_or(0);
             let mut x = if excluded.get(n).copied().unwrap_or(false) {
                 0
             } else {
@@ -373,47 +372,45 @@ impl Program {
             if let Some(cap) = caps.firm_year {
                 x = x.min(cap - used);
             }
-            let institution_key = caps.institution_year.map(|cap| {
+            let institution_tally = caps.institution_year.map(|cap| {
                 let id = claim.institution.unwrap_or_else(|| {
                     panic!(
                         "a claim under `{}` must name its institution",
                         self.rules[claim.rule].label
                     )
                 });
-                let used = institution_year
-                    .get(&(claim.rule, id))
-                    .copied()
-                    .unwrap_or(0);
-                x = x.min(cap - used);
-                (claim.rule, id)
+                let tally = institution_year.entry((claim.rule, id)).or_insert(0);
+                x = x.min(cap - *tally);
+                tally
             });
             if let Some(cap) = caps.firm_total {
                 x = x.min(cap - state.received(claim.rule, claim.firm) - used);
             }
-            let item_key = caps.item_total.map(|cap| {
+            let item_tally = caps.item_total.map(|cap| {
                 let item = claim.item.unwrap_or_else(|| {
                     panic!(
                         "a claim under `{}` must name its item",
                         self.rules[claim.rule].label
                     )
                 });
-                let key = (claim.rule, claim.firm, item);
-                let used = item_year.get(&key).copied().unwrap_or(0);
-                x = x.min(cap - state.item_received(claim.rule, claim.firm, item) - used);
-                key
+                let tally = item_year.entry((claim.rule, claim.firm, item)).or_insert(0);
+                let before = state.item_received(claim.rule, claim.firm, item);
+                x = x.min(cap - before - *tally);
+                tally
             });
             let x = x.max(0);
-            if caps.read_firm_year() {
-                *firm_year.entry(firm_key).or_insert(0) += x;
-            }
-            if let Some(key) = institution_key {
-                *institution_year.entry(key).or_insert(0) += x;
-            }
-            if let Some(key) = item_key {
-                *item_year.entry(key).or_insert(0) += x;
+            for tally in [firm_tally, institution_tally, item_tally]
+                .into_iter()
+                .flatten()
+            {
+                *tally += x;
             }
             capped.push(x);
         }
+        firm_year.clear();
+        institution_year.clear();
+        item_year.clear();
+        state.year = tallies;
 
         let total: i128 = capped.iter().map(|&c| i128::from(c)).sum();
         let paid = match budget {
