@@ -192,21 +192,23 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
         sub.program
             .pay_year_within(&mut year.subsidy_states[k], &claims, Some(purse.capacity()));
 
-    // One grant position per firm and year.
+    // One grant position per firm and year, in the order of the firms. The paid claims as
+    // `firm << 32 | claim`, sorted as plain integers (cheaper than sorting pairs by a key); the
+    // order within a firm's run does not matter, as integer sums do not depend on it.
     // Sized for every claim at once: a filtered collect would grow the vector step by step.
-    let mut paid: Vec<(u32, Fen)> = Vec::with_capacity(claims.len());
+    let mut paid: Vec<u64> = Vec::with_capacity(claims.len());
     paid.extend(
-        (claims.iter().zip(&payout.paid))
-            .filter(|(_, p)| **p > 0)
-            .map(|(c, p)| (c.firm, *p)),
+        (claims.iter().zip(&payout.paid).enumerate())
+            .filter(|(_, (_, p))| **p > 0)
+            .map(|(n, (c, _))| u64::from(c.firm) << 32 | n as u64),
     );
     let i = year.ledger.at(k, year.y);
     year.ledger.deals[i] += paid.len() as i64;
     year.ledger.subsidy_unmet[year.y] += payout.total_capped - payout.total_paid;
-    paid.sort_unstable_by_key(|(firm, _)| *firm);
-    for run in paid.chunk_by(|a, b| a.0 == b.0) {
-        let firm = run[0].0;
-        let amount: Fen = run.iter().map(|(_, p)| p).sum();
+    paid.sort_unstable();
+    for run in paid.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let firm = (run[0] >> 32) as u32;
+        let amount: Fen = run.iter().map(|&e| payout.paid[e as u32 as usize]).sum();
         year.support(k, firm);
         year.positions
             .push(Position::paid(k, firm, year.y, amount, Outcome::Grant));
