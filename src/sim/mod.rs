@@ -447,6 +447,8 @@ impl<'m> PathSim<'m> {
         };
         let (leader_size, leader_at) = (sizes(th.chain_leader.0), th.chain_leader.1);
         let cluster_size = sizes(th.cluster.0);
+        // A firm valued below this is in neither class, whatever its age (`class_of`).
+        let class_floor = th.unicorn_value.min(th.potential_value);
         for i in 0..model.industries.len() {
             let mut cluster_sum = 0.0;
             // Every operating firm: a chain leader by its size, its part of the industry's
@@ -466,6 +468,11 @@ impl<'m> PathSim<'m> {
             for &f in &firms.active[i] {
                 let f = f as usize;
                 operating(f);
+                // Most active firms are valued below both classes' floors: one compare, and
+                // their birth year is not read.
+                if value[f] < class_floor {
+                    continue;
+                }
                 let class = class_of(value[f], y as i64 - birth[f] as i64, th);
                 match class {
                     Class::Unicorn => unicorns += 1,
