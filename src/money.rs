@@ -329,8 +329,14 @@ impl RateFen {
         if self.narrow
             && let Some(num) = amount.checked_mul(self.mantissa as i64)
         {
-            // 0 ≤ r < d ≤ 10^12, so 2r fits.
-            let (q, r) = (num.div_euclid(d), num.rem_euclid(d));
+            // 0 ≤ r < d ≤ 10^12, so 2r fits. For `num ≥ 0` (a share of a non-negative amount at
+            // a non-negative rate, nearly every call) the Euclidean quotient and remainder are
+            // the truncating ones, which one division gives together.
+            let (q, r) = if num >= 0 {
+                (num / d, num % d)
+            } else {
+                (num.div_euclid(d), num.rem_euclid(d))
+            };
             let twice = 2 * r;
             let up = twice > d || (twice == d && q % 2 != 0);
             return q + up as i64;
