@@ -337,8 +337,8 @@ impl RateFen {
             } else {
                 (num.div_euclid(d), num.rem_euclid(d))
             };
-            let twice = 2 * r;
-            let up = twice > d || (twice == d && q % 2 != 0);
+            // Half to even: up when `2r > d`, or `2r = d` and `q` is odd; that is `2r + odd > d`.
+            let up = 2 * r + (q & 1) > d;
             return q + up as i64;
         }
         self.apply_wide(amount)
