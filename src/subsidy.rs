@@ -358,7 +358,7 @@ impl Program {
         } = &mut tallies;
         let mut capped = Vec::with_capacity(claims.len());
         for (n, claim) in claims.iter().enumerate() {
-            let caps = self.rules[claim.rule].caps;
+            let caps = &self.rules[claim.rule].caps;
             // What this year's earlier claims of the firm under the rule were capped to, and the
             // tally to add this claim's amount to: kept only for a rule with a cap that reads it.
             let firm_tally = (caps.read_firm_year())
@@ -422,7 +422,7 @@ impl Program {
         };
 
         for (claim, &p) in claims.iter().zip(&paid) {
-            let caps = self.rules[claim.rule].caps;
+            let caps = &self.rules[claim.rule].caps;
             if caps.firm_total.is_some() && p > 0 {
                 *state.received.entry((claim.rule, claim.firm)).or_insert(0) += p;
             }
