@@ -38,6 +38,8 @@
 //! the year and the purpose, so what one firm does never shifts another's numbers (see
 //! `rng.rs`). Firms are stored as a structure of arrays, reused from path to path.
 
+use std::iter::repeat_n;
+
 use crate::effects::Boost;
 use crate::model::{IndustryModel, LogNormal, Model};
 use crate::rng::{
@@ -1172,32 +1174,52 @@ impl Firms {
         n: u64,
         rounds: &mut Vec<RoundEvent>,
     ) {
+        if n == 0 {
+            return;
+        }
         let dilution = ind.stages[0].dilution;
+        let retention = 1.0 - dilution;
         let parent = self.industry_keys[i];
-        for j in 0..n {
-            let key = rng::child(parent, purpose::ARRIVAL, year as u64, j);
+        // Column by column, not firm by firm (`push`): each column grows once by `n`, and the
+        // columns every new project starts with the same value in are filled, not pushed to.
+        // The same state as `n` calls of `push`: each firm draws from its own counter.
+        let (first, m) = (self.status.len(), n as usize);
+        let ids = first as u32..(first + m) as u32;
+        self.key
+            .extend((0..n).map(|j| rng::child(parent, purpose::ARRIVAL, year as u64, j)));
+        self.value.reserve(m);
+        self.revenue.reserve(m);
+        for &key in &self.key[first..] {
             let mut c = counter(key, 0, purpose::CREATE);
-            let value = amount(ind.entry_value, &mut c);
-            let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, &mut c));
-            let new = NewFirm {
-                industry: i,
-                stage: 0,
-                status: Status::Active,
-                birth: year as i32,
-                value,
-                revenue,
-                key,
-            };
-            let id = self.push(new, 1.0 - dilution);
-            self.last_round[id as usize] = year as i32;
-            rounds.push(RoundEvent {
+            self.value.push(amount(ind.entry_value, &mut c));
+            self.revenue
+                .push(ind.entry_revenue.map_or(0.0, |r| amount(r, &mut c)));
+        }
+        self.industry.extend(repeat_n(i as u8, m));
+        self.stage.extend(repeat_n(0, m));
+        self.status.extend(repeat_n(Status::Active, m));
+        self.birth.extend(repeat_n(year as i32, m));
+        self.active[i].extend(ids.clone());
+        self.retention.extend(repeat_n(retention, m));
+        // As `push` records it: the value times (1 − retention).
+        (self.raised).extend(self.value[first..].iter().map(|v| v * (1.0 - retention)));
+        self.last_round.extend(repeat_n(year as i32, m));
+        self.local.extend(repeat_n(true, m));
+        self.supported.extend(repeat_n(false, m));
+        self.granted.extend(repeat_n(0, m));
+        self.flags.extend(repeat_n(0, m));
+        self.effect.extend(repeat_n(NONE, m));
+        self.shadow.extend(repeat_n(NONE, m));
+        rounds.extend(ids.map(|id| {
+            let value = self.value[id as usize];
+            RoundEvent {
                 firm: id,
                 industry: i as u8,
                 stage: 0,
                 post_money: value,
                 size: dilution * value,
-            });
-        }
+            }
+        }));
     }
 
     /// Large firms arriving in industry `i` this year: those that would come anyway (the
