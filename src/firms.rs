@@ -694,43 +694,46 @@ impl Firms {
                 // The book's firms are part of the local base: each takes the place of one firm of
                 // its industry and stage (the last ones), so the base keeps its size.
                 let in_book = model.book.as_ref().map_or(0, |b| b.in_cell[i][s]);
-                for j in 0..(ex.count as usize).saturating_sub(in_book) {
-                    let key = rng::child(parent, purpose::EXISTING, s as u64, j as u64);
+                let m = (ex.count as usize).saturating_sub(in_book);
+                // Column by column, as `arrive` adds new projects.
+                let first = self.status.len();
+                (self.key).extend(
+                    (0..m).map(|j| rng::child(parent, purpose::EXISTING, s as u64, j as u64)),
+                );
+                self.value.reserve(m);
+                self.revenue.reserve(m);
+                self.birth.reserve(m);
+                for &key in &self.key[first..] {
                     let mut c = counter(key, 0, purpose::CREATE);
-                    let value = amount(ex.value, &mut c);
+                    self.value.push(amount(ex.value, &mut c));
                     let age = int_between(&mut c, ex.age.0, ex.age.1);
-                    let revenue = ex.revenue.map_or(0.0, |r| amount(r, &mut c));
-                    let birth = -(age as i32);
-                    self.push_drawn(NewFirm {
-                        industry: i,
-                        stage: s,
-                        status: Status::Active,
-                        birth,
-                        value,
-                        revenue,
-                        key,
-                    });
+                    (self.revenue).push(ex.revenue.map_or(0.0, |r| amount(r, &mut c)));
+                    self.birth.push(-(age as i32));
                 }
+                self.industry.extend(repeat_n(i as u8, m));
+                self.stage.extend(repeat_n(s as u8, m));
+                self.status.extend(repeat_n(Status::Active, m));
+                self.active[i].extend(first as u32..(first + m) as u32);
             }
             if let Some(est) = &ind.established {
-                for j in 0..est.count {
-                    let key = rng::child(parent, purpose::ESTABLISHED, 0, j as u64);
+                let (first, m) = (self.status.len(), est.count as usize);
+                (self.key)
+                    .extend((0..m).map(|j| rng::child(parent, purpose::ESTABLISHED, 0, j as u64)));
+                self.value.reserve(m);
+                self.revenue.reserve(m);
+                for &key in &self.key[first..] {
                     let mut c = counter(key, 0, purpose::CREATE);
-                    let value = amount(est.value, &mut c);
-                    let revenue = amount(est.revenue, &mut c);
-                    // Established firms take no rounds and meet no age-based threshold: their
-                    // stage and founding year are never read.
-                    let last = ind.stages.len() - 1;
-                    self.push_drawn(NewFirm {
-                        industry: i,
-                        stage: last,
-                        status: Status::Established,
-                        birth: 0,
-                        value,
-                        revenue,
-                        key,
-                    });
+                    self.value.push(amount(est.value, &mut c));
+                    self.revenue.push(amount(est.revenue, &mut c));
                 }
+                // Established firms take no rounds and meet no age-based threshold: their stage
+                // and founding year are never read.
+                let last = ind.stages.len() - 1;
+                self.industry.extend(repeat_n(i as u8, m));
+                self.stage.extend(repeat_n(last as u8, m));
+                self.status.extend(repeat_n(Status::Established, m));
+                self.birth.extend(repeat_n(0, m));
+                self.established[i].extend(first as u32..(first + m) as u32);
             }
         }
         // A value times (1 − 1) is 0: what `push` would have recorded as raised.
