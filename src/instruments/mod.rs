@@ -355,25 +355,41 @@ fn eligible_active(
         if !cells.iter().any(|&e| e) {
             continue;
         }
-        let active = firms.active[i].iter().copied();
-        candidates.reserve(active.len());
+        let active = &firms.active[i];
         if cells.iter().all(|&e| e) {
             // Every stage: only `keep` decides.
-            candidates.extend(active.filter(|&f| keep(f as usize)));
+            extend_where(candidates, active, |f| keep(f as usize));
         } else if cells.len() <= 64 {
             // The stages as bits, so that a firm's test is a shift, not a load from `cells`
             // (a firm of the industry is in one of its stages: the shift is below 64).
             let mask = (cells.iter().enumerate()).fold(0u64, |m, (s, &e)| m | (e as u64) << s);
             let stage = &firms.stage;
-            candidates.extend(
-                active.filter(|&f| (mask >> stage[f as usize]) & 1 != 0 && keep(f as usize)),
-            );
+            extend_where(candidates, active, |f| {
+                ((mask >> stage[f as usize]) & 1 != 0) & keep(f as usize)
+            });
         } else {
-            candidates.extend(
-                active.filter(|&f| cells[firms.stage[f as usize] as usize] && keep(f as usize)),
-            );
+            extend_where(candidates, active, |f| {
+                cells[firms.stage[f as usize] as usize] & keep(f as usize)
+            });
         }
     }
+}
+
+/// Appends to `out` the elements of `from` that pass `keep`, in order, without a branch on the
+/// test: each element is written to the next free place, which advances only if it passes.
+/// Whether a firm is eligible follows no pattern a branch predictor could learn, and a filter's
+/// mispredicted branches cost more than these writes.
+#[inline(always)]
+fn extend_where(out: &mut Vec<u32>, from: &[u32], keep: impl Fn(u32) -> bool) {
+    let start = out.len();
+    out.resize(start + from.len(), 0);
+    let free = &mut out[start..];
+    let mut n = 0;
+    for (&f, i) in from.iter().zip(0..free.len()) {
+        free[n.min(i)] = f;
+        n += keep(f) as usize;
+    }
+    out.truncate(start + n);
 }
 
 /// Partial Fisher–Yates: moves a uniformly chosen remaining element to position `j` and returns it.
