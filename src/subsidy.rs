@@ -185,6 +185,22 @@ pub struct SubsidyState {
     pub pending: Vec<PendingItem>,
     /// The next item id to hand out (ids are unique within the program).
     pub next_item: u64,
+    /// The simulator's working lists for one year (empty between years), kept here so that
+    /// their memory is allocated once per run, not once per programme-year.
+    pub scratch: SubsidyScratch,
+}
+
+/// See [`SubsidyState::scratch`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubsidyScratch {
+    /// The schedule being built for the years after this one.
+    pub later: Vec<PendingItem>,
+    /// Items that claim no more after this year: (rule, firm, item).
+    pub ended: Vec<(usize, u32, u64)>,
+    /// Paid claims as `firm << 32 | claim`.
+    pub paid: Vec<u64>,
+    /// The year's payout ([`Program::pay_year_into`]); its contents mean nothing between years.
+    pub payout: Payout,
 }
 
 /// Capped fen this year per (rule, firm), per (rule, institution) and per (rule, firm, item).
@@ -208,7 +224,7 @@ pub struct PendingItem {
 }
 
 /// One year's result; vectors are in claim order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Payout {
     /// Paid per claim.
     pub paid: Vec<Fen>,
@@ -216,6 +232,16 @@ pub struct Payout {
     pub capped: Vec<Fen>,
     pub total_capped: Fen,
     pub total_paid: Fen,
+}
+
+impl Payout {
+    /// Empty, with the vectors' memory kept.
+    pub fn clear(&mut self) {
+        self.paid.clear();
+        self.capped.clear();
+        self.total_capped = 0;
+        self.total_paid = 0;
+    }
 }
 
 impl SubsidyState {
@@ -236,6 +262,23 @@ impl SubsidyState {
     /// Forgets an item that will claim no more (keeps the state small over long horizons).
     pub fn forget_item(&mut self, rule: usize, firm: u32, item: u64) {
         self.item_received.remove(&(rule, firm, item));
+    }
+
+    /// The state of a new path: equal to [`SubsidyState::new`], with the tables' memory kept
+    /// (a path's maps are grown again from empty otherwise, at every path).
+    pub fn reset(&mut self) {
+        self.received.clear();
+        self.item_received.clear();
+        debug_assert!(
+            self.year == YearTallies::default(),
+            "emptied after each year"
+        );
+        self.pending.clear();
+        self.next_item = 0;
+        debug_assert!(
+            self.scratch == SubsidyScratch::default(),
+            "emptied after each year"
+        );
     }
 }
 
@@ -349,6 +392,20 @@ impl Program {
         claims: &[Claim],
         budget: Option<Fen>,
     ) -> Payout {
+        let mut out = Payout::default();
+        self.pay_year_into(state, claims, budget, &mut out);
+        out
+    }
+
+    /// [`Program::pay_year_within`] into `out` (its vectors' memory reused): for a caller that pays
+    /// a year after another.
+    pub fn pay_year_into(
+        &self,
+        state: &mut SubsidyState,
+        claims: &[Claim],
+        budget: Option<Fen>,
+        out: &mut Payout,
+    ) {
         let excluded = self.excluded(state, claims);
         let mut tallies = std::mem::take(&mut state.year);
         let YearTallies {
@@ -356,7 +413,9 @@ impl Program {
             institution_year,
             item_year,
         } = &mut tallies;
-        let mut capped = Vec::with_capacity(claims.len());
+        let capped = &mut out.capped;
+        capped.clear();
+        capped.reserve(claims.len());
         for (n, claim) in claims.iter().enumerate() {
             let caps = &self.rules[claim.rule].caps;
             // What this year's earlier claims of the firm under the rule were capped to, and the
@@ -413,15 +472,17 @@ impl Program {
         state.year = tallies;
 
         let total: i128 = capped.iter().map(|&c| i128::from(c)).sum();
-        let paid = match budget {
+        let paid = &mut out.paid;
+        paid.clear();
+        match budget {
             Some(budget) if total > i128::from(budget) => match self.rationing {
-                Rationing::ProRata => pro_rata(&capped, budget, total),
-                Rationing::FirstCome => first_come(&capped, budget),
+                Rationing::ProRata => pro_rata(capped, budget, total, paid),
+                Rationing::FirstCome => first_come(capped, budget, paid),
             },
-            _ => capped.clone(),
-        };
+            _ => paid.extend_from_slice(capped),
+        }
 
-        for (claim, &p) in claims.iter().zip(&paid) {
+        for (claim, &p) in claims.iter().zip(paid.iter()) {
             let caps = &self.rules[claim.rule].caps;
             if caps.firm_total.is_some() && p > 0 {
                 *state.received.entry((claim.rule, claim.firm)).or_insert(0) += p;
@@ -431,12 +492,8 @@ impl Program {
                 *state.item_received.entry(key).or_insert(0) += p;
             }
         }
-        Payout {
-            total_paid: paid.iter().sum(),
-            total_capped: Fen::try_from(total).unwrap_or(Fen::MAX),
-            paid,
-            capped,
-        }
+        out.total_paid = paid.iter().sum();
+        out.total_capped = Fen::try_from(total).unwrap_or(Fen::MAX);
     }
 }
 
@@ -495,9 +552,10 @@ impl Program {
     }
 }
 
-/// [`Rationing::ProRata`] for `total > budget ≥ 0`.
-fn pro_rata(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
-    let mut paid = Vec::with_capacity(capped.len());
+/// [`Rationing::ProRata`] for `total > budget ≥ 0`, into the empty `paid`.
+fn pro_rata(capped: &[Fen], budget: Fen, total: i128, paid: &mut Vec<Fen>) {
+    debug_assert!(paid.is_empty());
+    paid.reserve(capped.len());
     let mut remainders = Vec::with_capacity(capped.len());
     for (i, &c) in capped.iter().enumerate() {
         let (q, r) = mul_div_rem(c, budget, total); // the floor ≤ c, so it fits
@@ -519,20 +577,16 @@ fn pro_rata(capped: &[Fen], budget: Fen, total: i128) -> Vec<Fen> {
             paid[i] += 1;
         }
     }
-    paid
 }
 
-/// [`Rationing::FirstCome`]: in claim order, the crossing claim paid partly.
-fn first_come(capped: &[Fen], budget: Fen) -> Vec<Fen> {
+/// [`Rationing::FirstCome`]: in claim order, the crossing claim paid partly; into the empty `paid`.
+fn first_come(capped: &[Fen], budget: Fen, paid: &mut Vec<Fen>) {
     let mut left = budget;
-    capped
-        .iter()
-        .map(|&c| {
-            let p = c.min(left);
-            left -= p;
-            p
-        })
-        .collect()
+    paid.extend(capped.iter().map(|&c| {
+        let p = c.min(left);
+        left -= p;
+        p
+    }));
 }
 
 #[cfg(test)]
@@ -688,6 +742,41 @@ mod tests {
         assert_eq!(state.received(AEC_Q100, 7), wan(100));
         assert_eq!(state.received(AEC_Q100, 8), wan(20));
         assert_eq!(state.received(TAPE_OUT, 7), 0); // no cumulative cap: not stored
+    }
+
+    #[test]
+    fn a_reset_state_is_a_new_one() {
+        // A path's state reused for the next path (`PathSim` keeps its tables' memory): after
+        // reset it equals a new state, and the same claims are paid the same.
+        let p = program(None, Rationing::ProRata);
+        let aec = |firm, cost_wan| claim(AEC_Q100, firm, wan(cost_wan));
+        let years = [
+            vec![aec(7, 400), aec(7, 300)],
+            vec![aec(7, 500), aec(8, 200)],
+        ];
+        let mut used = SubsidyState::new();
+        for claims in &years {
+            p.pay_year(&mut used, claims);
+        }
+        used.pending.push(PendingItem {
+            rule: 0,
+            firm: 1,
+            item: 2,
+            due: 3,
+            step: 0,
+        });
+        used.next_item = 9;
+        assert_ne!(used, SubsidyState::new());
+        used.reset();
+        assert_eq!(used, SubsidyState::new());
+        let mut fresh = SubsidyState::new();
+        for claims in &years {
+            assert_eq!(
+                p.pay_year(&mut used, claims),
+                p.pay_year(&mut fresh, claims)
+            );
+        }
+        assert_eq!(used, fresh);
     }
 
     #[test]
@@ -1179,7 +1268,8 @@ mod tests {
             }
             let budget = (next(&mut s) as i128 % total.min(i128::from(Fen::MAX))) as Fen;
             wide += (capped.iter().any(|&c| c.checked_mul(budget).is_none())) as u32;
-            let paid = pro_rata(&capped, budget, total);
+            let mut paid = Vec::new();
+            pro_rata(&capped, budget, total, &mut paid);
             assert_eq!(
                 paid,
                 pro_rata_by_sort(&capped, budget, total),

@@ -17,7 +17,7 @@ use crate::ledger::{Outcome, Position};
 use crate::model::{BaseDraw, EventDraw, SubsidyModel};
 use crate::money::{Fen, fen_from_yuan_f64};
 use crate::rng::{Stream, exp, index_below, normal, poisson, uniform};
-use crate::subsidy::{Claim, PendingItem};
+use crate::subsidy::{Claim, PendingItem, SubsidyScratch};
 
 fn draw_base(base: BaseDraw, rng: &mut Stream) -> i64 {
     match base {
@@ -69,13 +69,18 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     let y = year.y;
     let mut claims = std::mem::take(year.claims);
     claims.clear();
-    // Items that claim no more after this year: their totals are forgotten once paid.
-    let mut ended: Vec<(usize, u32, u64)> = Vec::new();
+    // The year's working lists, empty, with the memory of earlier years. `ended`: the items that
+    // claim no more after this year, whose totals are forgotten once paid.
+    let SubsidyScratch {
+        mut later,
+        mut ended,
+        mut paid,
+        mut payout,
+    } = std::mem::take(&mut year.subsidy_states[k].scratch);
 
     // Follow-ups due this year, in the order they were scheduled.
-    let pending = std::mem::take(&mut year.subsidy_states[k].pending);
-    let mut later = Vec::with_capacity(pending.len());
-    for p in pending {
+    let mut pending = std::mem::take(&mut year.subsidy_states[k].pending);
+    for &p in &pending {
         if p.due != y {
             if p.due > y {
                 later.push(p);
@@ -112,7 +117,9 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             None => ended.push((p.rule, p.firm, p.item)),
         }
     }
+    pending.clear();
     year.subsidy_states[k].pending = later;
+    later = pending;
 
     let mut candidates = std::mem::take(year.candidates);
     // The rule whose eligible firms `candidates` holds: a rule with the same cells and the same
@@ -188,15 +195,14 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     for j in (1..claims.len()).rev() {
         claims.swap(j, index_below(&mut year.rngs[k], j + 1));
     }
-    let payout =
-        sub.program
-            .pay_year_within(&mut year.subsidy_states[k], &claims, Some(purse.capacity()));
+    let budget = Some(purse.capacity());
+    (sub.program).pay_year_into(&mut year.subsidy_states[k], &claims, budget, &mut payout);
 
     // One grant position per firm and year, in the order of the firms. The paid claims as
     // `firm << 32 | claim`, sorted as plain integers (cheaper than sorting pairs by a key); the
     // order within a firm's run does not matter, as integer sums do not depend on it.
     // Sized for every claim at once: a filtered collect would grow the vector step by step.
-    let mut paid: Vec<u64> = Vec::with_capacity(claims.len());
+    paid.reserve(claims.len());
     paid.extend(
         (claims.iter().zip(&payout.paid).enumerate())
             .filter(|(_, (_, p))| **p > 0)
@@ -216,8 +222,17 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     if payout.total_paid > 0 {
         year.pay(k, purse, payout.total_paid);
     }
-    for (rule, firm, item) in ended {
-        year.subsidy_states[k].forget_item(rule, firm, item);
+    let state = &mut year.subsidy_states[k];
+    for (rule, firm, item) in ended.drain(..) {
+        state.forget_item(rule, firm, item);
     }
+    paid.clear();
+    payout.clear();
+    state.scratch = SubsidyScratch {
+        later,
+        ended,
+        paid,
+        payout,
+    };
     *year.claims = claims;
 }

@@ -307,9 +307,9 @@ impl<'m> PathSim<'m> {
         self.live.clear();
         self.yearly.fill(0);
         self.funds.clear();
-        self.subsidy_states.clear();
         self.subsidy_states
             .resize_with(model.instruments.len(), SubsidyState::default);
+        self.subsidy_states.iter_mut().for_each(SubsidyState::reset);
         if let Some(book) = &model.book {
             self.open_book(book);
         }
