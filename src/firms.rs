@@ -616,19 +616,19 @@ impl Firms {
     }
 
     /// The state of a new firm with a retention of 1 (no rounds known: nothing raised), for every
-    /// firm [`Firms::push_drawn`] added since the last fill: the whole local base at once, or one
-    /// firm for [`Firms::push`].
+    /// firm added since the last fill: one firm for [`Firms::push`], a year's new projects for
+    /// [`Firms::arrive`], the whole local base for [`Firms::populate`].
+    #[inline(always)]
     fn fill_fresh(&mut self) {
-        let n = self.status.len();
-        // One firm (most calls: a new project) by a push each, which is inlined; a base by a
-        // resize each, which is a call.
-        let one = self.retention.len() + 1 == n;
+        let added = self.status.len() - self.retention.len();
+        // One firm (most calls: an outside firm, a large arrival) by a push each; several by
+        // an extension each, the column growing once.
         macro_rules! fresh {
             ($($field:ident: $value:expr),+) => {
-                if one {
+                if added == 1 {
                     $(self.$field.push($value);)+
                 } else {
-                    $(self.$field.resize(n, $value);)+
+                    $(self.$field.extend(repeat_n($value, added));)+
                 }
             };
         }
@@ -1184,8 +1184,9 @@ impl Firms {
         let retention = 1.0 - dilution;
         let parent = self.industry_keys[i];
         // Column by column, not firm by firm (`push`): each column grows once by `n`, and the
-        // columns every new project starts with the same value in are filled, not pushed to.
-        // The same state as `n` calls of `push`: each firm draws from its own counter.
+        // columns every new project starts with the same value in are filled (`fill_fresh`),
+        // not pushed to. The same state as `n` calls of `push`: each firm draws from its own
+        // counter.
         let (first, m) = (self.status.len(), n as usize);
         let ids = first as u32..(first + m) as u32;
         self.key
@@ -1203,16 +1204,14 @@ impl Firms {
         self.status.extend(repeat_n(Status::Active, m));
         self.birth.extend(repeat_n(year as i32, m));
         self.active[i].extend(ids.clone());
-        self.retention.extend(repeat_n(retention, m));
-        // As `push` records it: the value times (1 − retention).
-        (self.raised).extend(self.value[first..].iter().map(|v| v * (1.0 - retention)));
-        self.last_round.extend(repeat_n(year as i32, m));
-        self.local.extend(repeat_n(true, m));
-        self.supported.extend(repeat_n(false, m));
-        self.granted.extend(repeat_n(0, m));
-        self.flags.extend(repeat_n(0, m));
-        self.effect.extend(repeat_n(NONE, m));
-        self.shadow.extend(repeat_n(NONE, m));
+        self.fill_fresh();
+        // Their entry round, as `push` records a firm's: the retention after its dilution, what
+        // the round raised (the value times 1 − retention), and its year.
+        self.retention[first..].fill(retention);
+        for (raised, v) in self.raised[first..].iter_mut().zip(&self.value[first..]) {
+            *raised = v * (1.0 - retention);
+        }
+        self.last_round[first..].fill(year as i32);
         rounds.extend(ids.map(|id| {
             let value = self.value[id as usize];
             RoundEvent {
