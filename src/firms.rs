@@ -615,6 +615,38 @@ impl Firms {
         id
     }
 
+    /// `m` firms of industry `i` in stage `stage` with `status`, the `j`-th keyed `key(j)`, added
+    /// column by column (each column grows once; the columns they all share filled): each draws
+    /// its value, revenue and founding year from its own counter with `draw`. The bulk form of
+    /// [`Firms::push_drawn`]; returns the new ids.
+    fn add_drawn(
+        &mut self,
+        (i, stage, status): (usize, usize, Status),
+        (m, key): (usize, impl Fn(u64) -> u64),
+        draw: impl Fn(&mut Counter) -> (f64, f64, i32),
+    ) -> std::ops::Range<u32> {
+        let first = self.status.len();
+        self.key.extend((0..m as u64).map(key));
+        self.value.reserve(m);
+        self.revenue.reserve(m);
+        self.birth.reserve(m);
+        for &key in &self.key[first..] {
+            let (value, revenue, birth) = draw(&mut counter(key, 0, purpose::CREATE));
+            self.value.push(value);
+            self.revenue.push(revenue);
+            self.birth.push(birth);
+        }
+        self.industry.extend(repeat_n(i as u8, m));
+        self.stage.extend(repeat_n(stage as u8, m));
+        self.status.extend(repeat_n(status, m));
+        let ids = first as u32..(first + m) as u32;
+        match status {
+            Status::Established => self.established[i].extend(ids.clone()),
+            _ => self.active[i].extend(ids.clone()),
+        }
+        ids
+    }
+
     /// The state of a new firm with a retention of 1 (no rounds known: nothing raised), for every
     /// firm added since the last fill: one firm for [`Firms::push`], a year's new projects for
     /// [`Firms::arrive`], the whole local base for [`Firms::populate`].
@@ -695,45 +727,24 @@ impl Firms {
                 // its industry and stage (the last ones), so the base keeps its size.
                 let in_book = model.book.as_ref().map_or(0, |b| b.in_cell[i][s]);
                 let m = (ex.count as usize).saturating_sub(in_book);
-                // Column by column, as `arrive` adds new projects.
-                let first = self.status.len();
-                (self.key).extend(
-                    (0..m).map(|j| rng::child(parent, purpose::EXISTING, s as u64, j as u64)),
-                );
-                self.value.reserve(m);
-                self.revenue.reserve(m);
-                self.birth.reserve(m);
-                for &key in &self.key[first..] {
-                    let mut c = counter(key, 0, purpose::CREATE);
-                    self.value.push(amount(ex.value, &mut c));
-                    let age = int_between(&mut c, ex.age.0, ex.age.1);
-                    (self.revenue).push(ex.revenue.map_or(0.0, |r| amount(r, &mut c)));
-                    self.birth.push(-(age as i32));
-                }
-                self.industry.extend(repeat_n(i as u8, m));
-                self.stage.extend(repeat_n(s as u8, m));
-                self.status.extend(repeat_n(Status::Active, m));
-                self.active[i].extend(first as u32..(first + m) as u32);
+                let keys = (m, |j| rng::child(parent, purpose::EXISTING, s as u64, j));
+                self.add_drawn((i, s, Status::Active), keys, |c| {
+                    let value = amount(ex.value, c);
+                    let age = int_between(c, ex.age.0, ex.age.1);
+                    let revenue = ex.revenue.map_or(0.0, |r| amount(r, c));
+                    (value, revenue, -(age as i32))
+                });
             }
             if let Some(est) = &ind.established {
-                let (first, m) = (self.status.len(), est.count as usize);
-                (self.key)
-                    .extend((0..m).map(|j| rng::child(parent, purpose::ESTABLISHED, 0, j as u64)));
-                self.value.reserve(m);
-                self.revenue.reserve(m);
-                for &key in &self.key[first..] {
-                    let mut c = counter(key, 0, purpose::CREATE);
-                    self.value.push(amount(est.value, &mut c));
-                    self.revenue.push(amount(est.revenue, &mut c));
-                }
+                let keys = (est.count as usize, |j| {
+                    rng::child(parent, purpose::ESTABLISHED, 0, j)
+                });
                 // Established firms take no rounds and meet no age-based threshold: their stage
                 // and founding year are never read.
                 let last = ind.stages.len() - 1;
-                self.industry.extend(repeat_n(i as u8, m));
-                self.stage.extend(repeat_n(last as u8, m));
-                self.status.extend(repeat_n(Status::Established, m));
-                self.birth.extend(repeat_n(0, m));
-                self.established[i].extend(first as u32..(first + m) as u32);
+                self.add_drawn((i, last, Status::Established), keys, |c| {
+                    (amount(est.value, c), amount(est.revenue, c), 0)
+                });
             }
         }
         // A value times (1 − 1) is 0: what `push` would have recorded as raised.
@@ -1177,33 +1188,20 @@ impl Firms {
         n: u64,
         rounds: &mut Vec<RoundEvent>,
     ) {
-        if n == 0 {
-            return;
-        }
         let dilution = ind.stages[0].dilution;
         let retention = 1.0 - dilution;
         let parent = self.industry_keys[i];
-        // Column by column, not firm by firm (`push`): each column grows once by `n`, and the
-        // columns every new project starts with the same value in are filled (`fill_fresh`),
-        // not pushed to. The same state as `n` calls of `push`: each firm draws from its own
-        // counter.
-        let (first, m) = (self.status.len(), n as usize);
-        let ids = first as u32..(first + m) as u32;
-        self.key
-            .extend((0..n).map(|j| rng::child(parent, purpose::ARRIVAL, year as u64, j)));
-        self.value.reserve(m);
-        self.revenue.reserve(m);
-        for &key in &self.key[first..] {
-            let mut c = counter(key, 0, purpose::CREATE);
-            self.value.push(amount(ind.entry_value, &mut c));
-            self.revenue
-                .push(ind.entry_revenue.map_or(0.0, |r| amount(r, &mut c)));
-        }
-        self.industry.extend(repeat_n(i as u8, m));
-        self.stage.extend(repeat_n(0, m));
-        self.status.extend(repeat_n(Status::Active, m));
-        self.birth.extend(repeat_n(year as i32, m));
-        self.active[i].extend(ids.clone());
+        // Column by column, not firm by firm (`push`): the same state as `n` calls of `push`, as
+        // each firm draws from its own counter.
+        let keys = (n as usize, |j| {
+            rng::child(parent, purpose::ARRIVAL, year as u64, j)
+        });
+        let ids = self.add_drawn((i, 0, Status::Active), keys, |c| {
+            let value = amount(ind.entry_value, c);
+            let revenue = ind.entry_revenue.map_or(0.0, |r| amount(r, c));
+            (value, revenue, year as i32)
+        });
+        let first = ids.start as usize;
         self.fill_fresh();
         // Their entry round, as `push` records a firm's: the retention after its dilution, what
         // the round raised (the value times 1 − retention), and its year.
