@@ -11,6 +11,9 @@
 //! Memory: [`run_streaming`] hands the per-path scalars to a sink one batch at a time, so a run
 //! holds one batch of rows (8 bytes × metrics × [`BATCH`] × [`CHUNK`] paths: 16,384 paths) plus one sketch per
 //! yearly metric and year, whatever the path count; yearly detail of a path is dropped once merged.
+//! A batch's sketches count in `u16` ([`BatchSketch`]: pages a quarter of the size, so more of
+//! them stay in cache while the batch is added up) and are added to the run's, in `u64`, when the
+//! batch is done.
 //! [`run`] keeps every path's scalars in memory (8 bytes × metrics × paths), for tests and small
 //! runs.
 
@@ -18,7 +21,7 @@ use crate::firms::NONE;
 use crate::metrics::Catalogue;
 use crate::model::Model;
 use crate::sim::{Deal, PathSim};
-use crate::stats::sketch::Sketch;
+use crate::stats::sketch::{BatchSketch, Sketch};
 use rayon::prelude::*;
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
@@ -27,6 +30,8 @@ pub const CHUNK: u64 = 256;
 /// of chunks in each block handed to a [`run_streaming`] sink (so also part of the determinism
 /// contract: it sets the row groups of `paths.parquet`).
 pub const BATCH: u64 = 64;
+// A batch's sketches count in `u16` (`BatchSketch`).
+const _: () = assert!(BATCH * CHUNK <= u16::MAX as u64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
@@ -113,10 +118,18 @@ pub struct ScenarioRun {
     pub deals: Vec<Deal>,
 }
 
-/// Yearly accumulators of all metric-years.
+/// [`YearlyCell`] over one batch of paths, its sketch in small counts ([`BatchSketch`]).
+#[derive(Debug, Clone, Default)]
+struct BatchCell {
+    sum: i128,
+    sketch: BatchSketch,
+}
+
+/// Yearly accumulators of all metric-years over one batch of paths (at most 65,535: the counts
+/// of [`BatchSketch`]).
 #[derive(Debug, Clone, Default)]
 struct Yearly {
-    cells: Vec<YearlyCell>,
+    cells: Vec<BatchCell>,
     firm_years: u64,
     /// Yearly values of up to [`PENDING`] paths not yet in `cells`, path by path (`paths × cells`):
     /// a cell's sketch then takes them together, its pages warm, instead of one value per path
@@ -131,7 +144,7 @@ const PENDING: usize = 32;
 impl Yearly {
     fn new(n_cells: usize) -> Self {
         Yearly {
-            cells: vec![YearlyCell::default(); n_cells],
+            cells: vec![BatchCell::default(); n_cells],
             firm_years: 0,
             pending: Vec::new(),
         }
@@ -169,6 +182,16 @@ impl Yearly {
         }
         self.firm_years += other.firm_years;
         self
+    }
+
+    /// Adds the batch to a run's accumulators and firm-years: the same sums and counts.
+    fn add_to(self, cells: &mut [YearlyCell], firm_years: &mut u64) {
+        debug_assert!(self.pending.is_empty());
+        for (a, b) in cells.iter_mut().zip(self.cells) {
+            a.sum += b.sum;
+            a.sketch.absorb(&b.sketch);
+        }
+        *firm_years += self.firm_years;
     }
 }
 
@@ -321,7 +344,12 @@ pub fn run_streaming(
         (blocks, batch_yearly)
     };
     let batch = settings.batch.max(1);
-    let mut yearly = Yearly::new(n_cells);
+    assert!(
+        batch * CHUNK <= u16::MAX as u64,
+        "a batch of {batch} chunks is more paths than the counts of a batch's sketches hold"
+    );
+    let mut yearly = vec![YearlyCell::default(); n_cells];
+    let mut firm_years = 0;
     let mut rows: Vec<f64> = Vec::new();
     let mut current = (next < n_chunks).then(|| {
         let end = (next + batch).min(n_chunks);
@@ -343,7 +371,7 @@ pub fn run_streaming(
                     rows.extend_from_slice(&block.scalars);
                 }
                 let stop = sink(&rows);
-                yearly = std::mem::take(&mut yearly).merge(batch_yearly);
+                batch_yearly.add_to(&mut yearly, &mut firm_years);
                 stop
             },
             || following.map(|(from, to)| (to, simulate((from, to)))),
@@ -354,7 +382,7 @@ pub fn run_streaming(
         }
         current = simulated;
     }
-    result.yearly = yearly.cells;
-    result.firm_years = yearly.firm_years;
+    result.yearly = yearly;
+    result.firm_years = firm_years;
     result
 }

@@ -97,7 +97,7 @@ fn streamed_summaries_equal_in_memory_ones() {
     }
 }
 
-/// Batch boundaries move nothing: the same run cut into batches of 1, 3, 16 and 256 chunks, on 1, 2,
+/// Batch boundaries move nothing: the same run cut into batches of 1, 3, 16 and 64 chunks, on 1, 2,
 /// 3 and 7 threads, writes the same bytes in every file but `paths.parquet`, whose row groups are
 /// the batches (its rows, every column, are equal).
 #[test]

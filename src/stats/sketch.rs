@@ -66,20 +66,57 @@ const PAGE: i64 = 64;
 /// there), and only the pages with counts take 512 bytes. Adding a value is an index into the
 /// directory and one into a page: two memory accesses, which matters because a run's sketches are
 /// tens of megabytes and nearly every value lands where no recent one did.
+///
+/// The counts are of type `C`: `u64` in a run's sketches ([`Sketch`]), `u16` in the accumulators
+/// of one batch of paths ([`BatchSketch`]), whose pages are then a quarter of the size, so four
+/// times as many of them stay in the processor's caches while a batch is added up (a batch is
+/// at most 65,535 paths, so no count can overflow; [`CountSketch::add_all`] checks it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sketch {
+pub struct CountSketch<C: Count> {
     /// Page number (key ÷ [`PAGE`], rounded down) of `dir[0]`.
     first: i64,
     /// Pages `first, first + 1, …`, each `None` until a key in it is counted.
-    dir: Vec<Option<Box<[u64; PAGE as usize]>>>,
+    dir: Vec<Option<Box<[C; PAGE as usize]>>>,
     n: u64,
+}
+
+/// A run's sketch of one metric-year: counts of any size.
+pub type Sketch = CountSketch<u64>;
+
+/// The sketch of one metric-year over one batch of paths (at most 65,535), added to the run's
+/// [`Sketch`] with [`CountSketch::absorb`] once the batch is done.
+pub type BatchSketch = CountSketch<u16>;
+
+/// The type of a bucket's count.
+pub trait Count: Copy + Default + Eq + std::fmt::Debug + std::ops::AddAssign + Into<u64> {
+    /// The largest count.
+    const MAX: u64;
+    /// `c`, which the caller guarantees is at most [`Count::MAX`].
+    fn from_u64(c: u64) -> Self;
+}
+
+impl Count for u64 {
+    const MAX: u64 = u64::MAX;
+    #[inline(always)]
+    fn from_u64(c: u64) -> Self {
+        c
+    }
+}
+
+impl Count for u16 {
+    const MAX: u64 = u16::MAX as u64;
+    #[inline(always)]
+    fn from_u64(c: u64) -> Self {
+        debug_assert!(c <= <Self as Count>::MAX);
+        c as u16
+    }
 }
 
 /// Keys of [`Sketch::add_all`] looked up together: computing a block's keys first and adding them
 /// after lets the processor wait for several pages' memory at once.
 const BLOCK: usize = 32;
 
-impl Sketch {
+impl<C: Count> CountSketch<C> {
     pub fn add(&mut self, v: i64) {
         self.add_count(key(v), 1);
     }
@@ -113,7 +150,19 @@ impl Sketch {
         }
         block[len] = (key(v), run);
         self.add_counts(&block[..len + 1]);
+        self.check_counts(self.n);
         sum
+    }
+
+    /// Panics unless `n` values fit the counts' type. No bucket holds more than all of a sketch's
+    /// values, so a sketch of at most [`Count::MAX`] values has no count that overflowed.
+    #[inline]
+    fn check_counts(&self, n: u64) {
+        assert!(
+            n <= C::MAX,
+            "a sketch of {n} values in counts of at most {}",
+            C::MAX
+        );
     }
 
     /// Adds each count `c` to the count of its key `k`.
@@ -132,7 +181,7 @@ impl Sketch {
         // into the directory, inlined; a new page is a call.
         let at = page.wrapping_sub(self.first) as u64 as usize;
         match self.dir.get_mut(at) {
-            Some(Some(counts)) => counts[(k - page * PAGE) as usize] += c,
+            Some(Some(counts)) => counts[(k - page * PAGE) as usize] += C::from_u64(c),
             _ => self.add_count_new_page(k, c),
         }
         self.n += c;
@@ -145,13 +194,13 @@ impl Sketch {
         let page = k.div_euclid(PAGE);
         let counts = self
             .slot(page)
-            .get_or_insert_with(|| Box::new([0; PAGE as usize]));
-        counts[(k - page * PAGE) as usize] += c;
+            .get_or_insert_with(|| Box::new([C::default(); PAGE as usize]));
+        counts[(k - page * PAGE) as usize] += C::from_u64(c);
     }
 
     /// The directory's entry for page `page`, the directory grown to reach it.
     #[inline]
-    fn slot(&mut self, page: i64) -> &mut Option<Box<[u64; PAGE as usize]>> {
+    fn slot(&mut self, page: i64) -> &mut Option<Box<[C; PAGE as usize]>> {
         if self.dir.is_empty() {
             self.first = page;
         }
@@ -168,7 +217,7 @@ impl Sketch {
         &mut self.dir[at]
     }
 
-    pub fn merge(&mut self, other: &Sketch) {
+    pub fn merge(&mut self, other: &Self) {
         for (k, c) in other.buckets() {
             self.add_count(k, c);
         }
@@ -177,11 +226,12 @@ impl Sketch {
     /// [`Sketch::merge`] of a sketch no longer needed: the same counts and the same pages, but a
     /// page only `other` has moves over instead of being added to a new one, and an empty `self`
     /// takes `other` whole (the per-batch accumulators of a run merge this way).
-    pub fn merge_owned(&mut self, other: Sketch) {
+    pub fn merge_owned(&mut self, other: Self) {
         if self.n == 0 {
             *self = other;
             return;
         }
+        self.check_counts(self.n + other.n);
         let first = other.first;
         for (at, page) in other.dir.into_iter().enumerate() {
             let Some(page) = page else { continue };
@@ -189,7 +239,7 @@ impl Sketch {
             match slot {
                 Some(counts) => {
                     for (a, b) in counts.iter_mut().zip(page.iter()) {
-                        *a += b;
+                        *a += *b;
                     }
                 }
                 None => *slot = Some(page),
@@ -207,9 +257,25 @@ impl Sketch {
         (self.dir.iter().enumerate())
             .filter_map(|(at, counts)| Some(((self.first + at as i64) * PAGE, counts.as_ref()?)))
             .flat_map(|(start, counts)| {
-                (counts.iter().enumerate()).map(move |(i, &c)| (start + i as i64, c))
+                (counts.iter().enumerate()).map(move |(i, &c)| (start + i as i64, c.into()))
             })
             .filter(|(_, c)| *c > 0)
+    }
+}
+
+impl Sketch {
+    /// Adds a batch's counts: the same counts as adding the batch's values here one by one.
+    pub fn absorb(&mut self, other: &BatchSketch) {
+        let first = other.first;
+        for (at, page) in other.dir.iter().enumerate() {
+            let Some(page) = page else { continue };
+            let counts =
+                (self.slot(first + at as i64)).get_or_insert_with(|| Box::new([0; PAGE as usize]));
+            for (a, &b) in counts.iter_mut().zip(page.iter()) {
+                *a += u64::from(b);
+            }
+        }
+        self.n += other.n;
     }
 
     /// Appends the sketch to `out` as bytes (a shard's partial result, `crate::shard`): the number
@@ -423,6 +489,74 @@ mod tests {
             let (a, b) = (all.quantiles(&qs), one.quantiles(&qs));
             assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
         }
+    }
+
+    #[test]
+    fn batches_absorbed_count_as_their_values_added() {
+        // Three batches in small counts (the first starting below the run's lowest page, the
+        // last above its highest, so the run's directory grows both ways), absorbed into a run's
+        // sketch that already has counts: the same sketch, page for page, as every value added
+        // to it one by one.
+        let mut state = 11u64;
+        let mut draw = |n: usize, shift: i64| -> Vec<i64> {
+            (0..n)
+                .map(|i| {
+                    state = crate::rng::splitmix64(state);
+                    match state % 3 {
+                        0 => 0,
+                        1 => shift + (state >> 44) as i64,
+                        _ => shift * (i as i64 % 5),
+                    }
+                })
+                .collect()
+        };
+        let before = draw(500, 1_000);
+        let batches = [
+            draw(700, -9_000_000),
+            draw(900, 40),
+            draw(800, 7_000_000_000),
+        ];
+        let mut one_by_one = Sketch::default();
+        let mut run = Sketch::default();
+        for &x in &before {
+            one_by_one.add(x);
+            run.add(x);
+        }
+        for xs in &batches {
+            xs.iter().for_each(|&x| one_by_one.add(x));
+            let mut batch = BatchSketch::default();
+            // Two strided columns of the batch, as a run's pending values are added.
+            let sum = batch.add_all(xs, 2) + batch.add_all(&xs[1..], 2);
+            assert_eq!(sum, xs.iter().map(|&x| i128::from(x)).sum::<i128>());
+            assert_eq!(batch.count(), xs.len() as u64);
+            run.absorb(&batch);
+        }
+        assert_eq!(run, one_by_one);
+        assert_eq!(run.count(), 2_900);
+    }
+
+    #[test]
+    fn a_batch_holds_as_many_equal_values_as_its_counts_do() {
+        // 65,535 equal values: one bucket counted to u16::MAX, exact once absorbed.
+        let zeros = vec![0i64; u16::MAX as usize];
+        let mut batch = BatchSketch::default();
+        batch.add_all(&zeros, 1);
+        let mut run = Sketch::default();
+        run.absorb(&batch);
+        assert_eq!(run.count(), 65_535);
+        assert_eq!(run.quantiles(&[0.0, 1.0]), vec![0.0, 0.0]);
+        // One more would wrap the count: refused, whether added or merged in.
+        let more = std::panic::catch_unwind(|| {
+            let mut b = batch.clone();
+            b.add_all(&[0], 1);
+        });
+        assert!(more.is_err(), "a count past u16::MAX was accepted");
+        let merged = std::panic::catch_unwind(|| {
+            let (mut a, mut one) = (batch.clone(), BatchSketch::default());
+            one.add(0);
+            a.merge_owned(one);
+        });
+        assert!(merged.is_err(), "a merge past u16::MAX was accepted");
     }
 
     #[test]
