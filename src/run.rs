@@ -220,7 +220,7 @@ fn simulate_chunk(
             let mut sim = PathSim::new(model);
             for path in first..last {
                 sim.run(settings.seed, path);
-                record(&sim, settings, path, &[], &mut block, yearly);
+                record(&sim, (settings, first, last), path, &[], &mut block, yearly);
             }
             yearly.firm_years += sim.firm_years;
         }
@@ -231,7 +231,14 @@ fn simulate_chunk(
             for ((path, values), own) in (first..last).zip(&drawn).zip(&models) {
                 sim.rebind(own);
                 sim.run(settings.seed, path);
-                record(&sim, settings, path, values, &mut block, yearly);
+                record(
+                    &sim,
+                    (settings, first, last),
+                    path,
+                    values,
+                    &mut block,
+                    yearly,
+                );
             }
             yearly.firm_years += sim.firm_years;
         }
@@ -240,15 +247,22 @@ fn simulate_chunk(
     block
 }
 
-/// Adds a simulated path to its chunk's block and yearly accumulators.
+/// Adds a simulated path of the chunk of paths `first..last` to the chunk's block and yearly
+/// accumulators.
 fn record(
     sim: &PathSim,
-    settings: RunSettings,
+    (settings, first, last): (RunSettings, u64, u64),
     path: u64,
     inputs: &[f64],
     block: &mut Block,
     yearly: &mut Yearly,
 ) {
+    if path == first {
+        // Every row of a chunk has the same length: the chunk's rows reserved at once, not grown
+        // (and copied) step by step.
+        let row = sim.scalars.len() + inputs.len();
+        block.scalars.reserve_exact(row * (last - first) as usize);
+    }
     block.scalars.extend_from_slice(&sim.scalars);
     block.scalars.extend_from_slice(inputs);
     if path < settings.deals {
