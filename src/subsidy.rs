@@ -193,8 +193,6 @@ pub struct SubsidyState {
 /// See [`SubsidyState::scratch`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubsidyScratch {
-    /// The schedule being built for the years after this one.
-    pub later: Vec<PendingItem>,
     /// Items that claim no more after this year: (rule, firm, item).
     pub ended: Vec<(usize, u32, u64)>,
     /// Paid claims as `firm << 32 | claim`.

@@ -72,22 +72,20 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     // The year's working lists, empty, with the memory of earlier years. `ended`: the items that
     // claim no more after this year, whose totals are forgotten once paid.
     let SubsidyScratch {
-        mut later,
         mut ended,
         mut paid,
         mut payout,
     } = std::mem::take(&mut year.subsidy_states[k].scratch);
 
-    // Follow-ups due this year, in the order they were scheduled.
+    // Follow-ups due this year, in the order they were scheduled. The schedule keeps, in place and
+    // in order, the items due later and the next step of each item claimed now.
     let mut pending = std::mem::take(&mut year.subsidy_states[k].pending);
-    for &p in &pending {
+    pending.retain_mut(|p| {
         if p.due != y {
-            if p.due > y {
-                later.push(p);
-            } else {
+            if p.due < y {
                 ended.push((p.rule, p.firm, p.item)); // due in a year the programme did not run
             }
-            continue;
+            return p.due > y;
         }
         let draw = &sub.draws[p.rule];
         let step = draw.follow_ups[p.step];
@@ -95,7 +93,7 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
         let alive = year.firms.local[f] && year.firms.status[f] != Status::Failed;
         if !(alive && uniform(&mut year.rngs[k]) < step.probability) {
             ended.push((p.rule, p.firm, p.item));
-            continue;
+            return false;
         }
         let rng = &mut year.rngs[k];
         let base = draw_base(step.base, rng);
@@ -109,17 +107,17 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
             item: Some(p.item),
         });
         match draw.follow_ups.get(p.step + 1) {
-            Some(next) => later.push(PendingItem {
-                due: y + next.after,
-                step: p.step + 1,
-                ..p
-            }),
-            None => ended.push((p.rule, p.firm, p.item)),
+            Some(next) => {
+                (p.due, p.step) = (y + next.after, p.step + 1);
+                true
+            }
+            None => {
+                ended.push((p.rule, p.firm, p.item));
+                false
+            }
         }
-    }
-    pending.clear();
-    year.subsidy_states[k].pending = later;
-    later = pending;
+    });
+    year.subsidy_states[k].pending = pending;
 
     let mut candidates = std::mem::take(year.candidates);
     // The rule whose eligible firms `candidates` holds: a rule with the same cells and the same
@@ -229,7 +227,6 @@ pub(super) fn invest(k: usize, sub: &SubsidyModel, purse: &mut Purse, year: &mut
     paid.clear();
     payout.clear();
     state.scratch = SubsidyScratch {
-        later,
         ended,
         paid,
         payout,

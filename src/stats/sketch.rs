@@ -150,14 +150,14 @@ impl<C: Count> CountSketch<C> {
         }
         block[len] = (key(v), run);
         self.add_counts(&block[..len + 1]);
-        self.check_counts(self.n);
+        Self::check_counts(self.n);
         sum
     }
 
     /// Panics unless `n` values fit the counts' type. No bucket holds more than all of a sketch's
     /// values, so a sketch of at most [`Count::MAX`] values has no count that overflowed.
     #[inline]
-    fn check_counts(&self, n: u64) {
+    fn check_counts(n: u64) {
         assert!(
             n <= C::MAX,
             "a sketch of {n} values in counts of at most {}",
@@ -231,7 +231,7 @@ impl<C: Count> CountSketch<C> {
             *self = other;
             return;
         }
-        self.check_counts(self.n + other.n);
+        Self::check_counts(self.n + other.n);
         let first = other.first;
         for (at, page) in other.dir.into_iter().enumerate() {
             let Some(page) = page else { continue };
