@@ -1,7 +1,9 @@
 //! The parallel driver: paths in fixed chunks on rayon, results merged in chunk order.
 //!
-//! Paths are grouped in chunks of [`CHUNK`] consecutive indices; a chunk is simulated by one worker
-//! with one reusable [`PathSim`]. Chunks run in parallel in batches; per-path scalars are put back in
+//! Paths are grouped in chunks of [`CHUNK`] consecutive indices. Chunks run in parallel in
+//! batches, each worker taking a piece of [`PIECE`] paths of a chunk at a time on its one reusable
+//! [`PathSim`] (what a worker takes changes nothing in the results: every path's numbers come from
+//! its index alone). Per-path scalars are put back in
 //! path order (so every later sum runs in path order), and yearly values go into integer sums and
 //! integer-count sketches, which each worker accumulates and which are then merged: integer
 //! addition is exact and order-free, so the merge order rayon chooses cannot change a bit. Output is
@@ -26,6 +28,14 @@ use rayon::prelude::*;
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
+/// Paths per piece: what a worker takes at a time. Not part of the contract (the results do not
+/// depend on it): small enough that the workers finish a batch together (a chunk of the
+/// baseline is a quarter of a second of one core's work, which the other core would wait out
+/// at the end of every batch), large enough that taking a piece costs nothing that shows.
+const PIECE: u64 = 32;
+/// Pieces per chunk.
+const PIECES: u64 = CHUNK / PIECE;
+const _: () = assert!(CHUNK.is_multiple_of(PIECE));
 /// Chunks simulated between merges: bounds the memory held by unmerged chunks, and is the number
 /// of chunks in each block handed to a [`run_streaming`] sink (so also part of the determinism
 /// contract: it sets the row groups of `paths.parquet`).
@@ -84,7 +94,7 @@ pub fn shard_chunks(paths: u64, index: u64, count: u64) -> (u64, u64) {
 /// Chunks per block when a sink checks a stopping rule: 16 × 256 = 4,096 paths.
 pub const CHECK_BATCH: u64 = 16;
 
-/// Told how many paths are done, from worker threads, once per chunk.
+/// Told how many paths are done, from worker threads, once per piece of a chunk.
 pub trait Progress: Sync {
     fn advance(&self, paths: u64);
 }
@@ -202,13 +212,15 @@ struct Block {
     deals: Vec<Deal>,
 }
 
-/// Simulates paths `first..last`, adding their yearly values to `yearly`. With uncertain inputs
-/// each path runs on its own model (its draw set into the scenario) and its row ends with the
-/// values drawn.
-fn simulate_chunk(
-    model: &Model,
+/// Simulates paths `first..last` (a piece of a chunk), adding their yearly values to `yearly`.
+/// `sim` is the worker's reusable simulator (created here at its first piece); with uncertain
+/// inputs each path runs on its own model (its draw set into the scenario), on a simulator of the
+/// piece's own, and its row ends with the values drawn.
+fn simulate_piece<'m>(
+    model: &'m Model,
     settings: RunSettings,
     (first, last): (u64, u64),
+    sim: &mut Option<PathSim<'m>>,
     yearly: &mut Yearly,
 ) -> Block {
     let mut block = Block {
@@ -217,12 +229,12 @@ fn simulate_chunk(
     };
     match &model.uncertain {
         None => {
-            let mut sim = PathSim::new(model);
+            let sim = sim.get_or_insert_with(|| PathSim::new(model));
             for path in first..last {
                 sim.run(settings.seed, path);
-                record(&sim, (settings, first, last), path, &[], &mut block, yearly);
+                record(sim, (settings, first, last), path, &[], &mut block, yearly);
             }
-            yearly.firm_years += sim.firm_years;
+            yearly.firm_years += std::mem::take(&mut sim.firm_years);
         }
         Some(u) => {
             let drawn: Vec<Vec<f64>> = (first..last).map(|p| u.draw(settings.seed, p)).collect();
@@ -247,7 +259,7 @@ fn simulate_chunk(
     block
 }
 
-/// Adds a simulated path of the chunk of paths `first..last` to the chunk's block and yearly
+/// Adds a simulated path of the piece of paths `first..last` to the piece's block and yearly
 /// accumulators.
 fn record(
     sim: &PathSim,
@@ -258,7 +270,7 @@ fn record(
     yearly: &mut Yearly,
 ) {
     if path == first {
-        // Every row of a chunk has the same length: the chunk's rows reserved at once, not grown
+        // Every row of a piece has the same length: the piece's rows reserved at once, not grown
         // (and copied) step by step.
         let row = sim.scalars.len() + inputs.len();
         block.scalars.reserve_exact(row * (last - first) as usize);
@@ -332,21 +344,25 @@ pub fn run_streaming(
     let (next, n_chunks) = settings.chunk_range();
     let (first_path, end_path) = settings.path_range();
     result.paths = end_path - first_path;
-    // The chunks `[from, to)` simulated in parallel: each chunk's block, in chunk order, and their
-    // yearly accumulators.
+    // The chunks `[from, to)` simulated in parallel, a piece of each at a time: each piece's
+    // block, in path order, and their yearly accumulators. A worker keeps one simulator for all
+    // the pieces it takes.
     let simulate = |(from, to): (u64, u64)| {
-        let (mut blocks, batch_yearly) = (from..to)
+        let (mut blocks, batch_yearly) = (from * PIECES..to * PIECES)
             .into_par_iter()
+            .filter(|p| p * PIECE < settings.paths)
             .fold(
-                || (Vec::new(), Yearly::new(n_cells)),
-                |(mut blocks, mut acc), c| {
-                    let first = c * CHUNK;
-                    let last = (first + CHUNK).min(settings.paths);
-                    blocks.push((c, simulate_chunk(model, settings, (first, last), &mut acc)));
+                || (Vec::new(), Yearly::new(n_cells), None),
+                |(mut blocks, mut acc, mut sim), p| {
+                    let first = p * PIECE;
+                    let last = (first + PIECE).min(settings.paths);
+                    let block = simulate_piece(model, settings, (first, last), &mut sim, &mut acc);
+                    blocks.push((p, block));
                     progress.advance(last - first);
-                    (blocks, acc)
+                    (blocks, acc, sim)
                 },
             )
+            .map(|(blocks, acc, _)| (blocks, acc))
             .reduce(
                 || (Vec::new(), Yearly::new(n_cells)),
                 |(mut a, ya), (b, yb)| {
@@ -354,7 +370,7 @@ pub fn run_streaming(
                     (a, ya.merge(yb))
                 },
             );
-        blocks.sort_unstable_by_key(|(c, _): &(u64, Block)| *c);
+        blocks.sort_unstable_by_key(|(p, _): &(u64, Block)| *p);
         (blocks, batch_yearly)
     };
     let batch = settings.batch.max(1);
