@@ -15,8 +15,9 @@ use crate::metrics::{Catalogue, Unit};
 use crate::report::PathValues;
 use polars::prelude::*;
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// The union of the scalar columns of several scenarios, in order of first appearance.
 pub fn union_columns(catalogues: &[&Catalogue]) -> Vec<(String, Unit)> {
@@ -31,11 +32,42 @@ pub fn union_columns(catalogues: &[&Catalogue]) -> Vec<(String, Unit)> {
     out
 }
 
+/// The file's bytes on their way out, buffered: Polars' batched writer writes each page header and
+/// run of values with a call of its own (about 130,000 `write` calls, each a system call, for
+/// 20,000 paths of the baseline) and never hands its writer back, so [`PathsWriter`] keeps a
+/// second handle to the buffer to flush the last bytes and see their errors.
+struct Buffered<W: Write>(Arc<Mutex<BufWriter<W>>>);
+
+/// Bytes buffered before they are written: a few row groups' worth of pages.
+const BUFFER: usize = 1 << 20;
+
+impl<W: Write> Buffered<W> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BufWriter<W>> {
+        // Poisoned only if a write panicked, which ends the run anyway.
+        self.0.lock().expect("the paths.parquet buffer")
+    }
+}
+
+impl<W: Write> Write for Buffered<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.lock().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.lock().write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.lock().flush()
+    }
+}
+
 /// Writes scenarios one after another into one Parquet file.
 pub struct PathsWriter<W: Write> {
     columns: Vec<(String, Unit)>,
-    out: Option<W>,
-    writer: Option<polars::io::parquet::write::BatchedWriter<W>>,
+    /// The buffer the writer writes into, for [`PathsWriter::finish`] to flush.
+    buffer: Arc<Mutex<BufWriter<W>>>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<Buffered<W>>>,
     metadata: Vec<(String, String)>,
     /// The `scenario` column's type: an enum of the run's scenario names (a categorical with
     /// fixed categories, so its codes depend on the run, not on what else the process did).
@@ -54,7 +86,7 @@ impl<W: Write> PathsWriter<W> {
             DataType::from_frozen_categories(FrozenCategories::new(names.iter().copied())?);
         Ok(PathsWriter {
             columns,
-            out: Some(out),
+            buffer: Arc::new(Mutex::new(BufWriter::with_capacity(BUFFER, out))),
             writer: None,
             metadata,
             scenarios,
@@ -126,7 +158,7 @@ impl<W: Write> PathsWriter<W> {
         }
         let df = DataFrame::new(n, cols)?;
         if self.writer.is_none() {
-            let out = self.out.take().expect("writer not started");
+            let out = Buffered(Arc::clone(&self.buffer));
             let metadata = KeyValueMetadata::from_static(std::mem::take(&mut self.metadata));
             self.writer = Some(
                 ParquetWriter::new(out)
@@ -137,12 +169,14 @@ impl<W: Write> PathsWriter<W> {
         self.writer.as_mut().expect("started").write_batch(&df)
     }
 
-    /// Finishes the file (writes the footer).
+    /// Finishes the file (writes the footer) and flushes it to the writer given to
+    /// [`PathsWriter::new`].
     pub fn finish(self) -> PolarsResult<()> {
-        match self.writer {
-            Some(w) => w.finish().map(|_| ()),
-            None => Ok(()),
+        if let Some(w) = self.writer {
+            w.finish()?;
         }
+        Buffered(self.buffer).flush()?;
+        Ok(())
     }
 }
 
