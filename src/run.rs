@@ -25,6 +25,7 @@ use crate::model::Model;
 use crate::sim::{Deal, PathSim};
 use crate::stats::sketch::{BatchSketch, Sketch};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
@@ -33,8 +34,6 @@ pub const CHUNK: u64 = 256;
 /// baseline is a quarter of a second of one core's work, which the other core would wait out
 /// at the end of every batch), large enough that taking a piece costs nothing that shows.
 const PIECE: u64 = 32;
-/// Pieces per chunk.
-const PIECES: u64 = CHUNK / PIECE;
 const _: () = assert!(CHUNK.is_multiple_of(PIECE));
 /// Chunks simulated between merges: bounds the memory held by unmerged chunks, and is the number
 /// of chunks in each block handed to a [`run_streaming`] sink (so also part of the determinism
@@ -205,7 +204,13 @@ impl Yearly {
     }
 }
 
-/// What a chunk hands back besides its yearly values: scalars row by row (`n_paths × n_scalars`)
+/// A worker's simulator and yearly accumulators for one batch.
+struct Worker<'m> {
+    yearly: Yearly,
+    sim: Option<PathSim<'m>>,
+}
+
+/// What a piece hands back besides its yearly values: scalars row by row (`n_paths × n_scalars`)
 /// and the positions of paths below the deals limit.
 struct Block {
     scalars: Vec<f64>,
@@ -344,33 +349,44 @@ pub fn run_streaming(
     let (next, n_chunks) = settings.chunk_range();
     let (first_path, end_path) = settings.path_range();
     result.paths = end_path - first_path;
-    // The chunks `[from, to)` simulated in parallel, a piece of each at a time: each piece's
-    // block, in path order, and their yearly accumulators. A worker keeps one simulator for all
-    // the pieces it takes.
+    // The chunks `[from, to)` simulated in parallel, a piece of them at a time: each piece's block,
+    // in path order, and the batch's yearly accumulators. Every piece is a task of its own
+    // (`with_max_len(1)`), so a worker that runs out of work takes the next piece rather than
+    // wait for another to finish a long run of them; each worker keeps its own simulator and
+    // accumulators for the batch, in the slot of its thread index (locked once per piece, by that
+    // worker alone: nothing in a piece's simulation calls into rayon, so a worker never takes a
+    // second piece while it holds its slot).
     let simulate = |(from, to): (u64, u64)| {
-        let (mut blocks, batch_yearly) = (from * PIECES..to * PIECES)
+        let (start, end) = (
+            (from * CHUNK).min(settings.paths),
+            (to * CHUNK).min(settings.paths),
+        );
+        let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
+            .map(|_| {
+                Mutex::new(Worker {
+                    yearly: Yearly::new(n_cells),
+                    sim: None,
+                })
+            })
+            .collect();
+        let blocks: Vec<Block> = (0..(end - start).div_ceil(PIECE) as usize)
             .into_par_iter()
-            .filter(|p| p * PIECE < settings.paths)
-            .fold(
-                || (Vec::new(), Yearly::new(n_cells), None),
-                |(mut blocks, mut acc, mut sim), p| {
-                    let first = p * PIECE;
-                    let last = (first + PIECE).min(settings.paths);
-                    let block = simulate_piece(model, settings, (first, last), &mut sim, &mut acc);
-                    blocks.push((p, block));
-                    progress.advance(last - first);
-                    (blocks, acc, sim)
-                },
-            )
-            .map(|(blocks, acc, _)| (blocks, acc))
-            .reduce(
-                || (Vec::new(), Yearly::new(n_cells)),
-                |(mut a, ya), (b, yb)| {
-                    a.extend(b);
-                    (a, ya.merge(yb))
-                },
-            );
-        blocks.sort_unstable_by_key(|(p, _): &(u64, Block)| *p);
+            .with_max_len(1)
+            .map(|j| {
+                let first = start + j as u64 * PIECE;
+                let last = (first + PIECE).min(end);
+                let at = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                let mut worker = workers[at].lock().expect("a worker's slot");
+                let Worker { yearly, sim } = &mut *worker;
+                let block = simulate_piece(model, settings, (first, last), sim, yearly);
+                progress.advance(last - first);
+                block
+            })
+            .collect();
+        let batch_yearly = (workers.into_iter())
+            .map(|w| w.into_inner().expect("a worker's slot").yearly)
+            .reduce(Yearly::merge)
+            .expect("at least one worker");
         (blocks, batch_yearly)
     };
     let batch = settings.batch.max(1);
@@ -396,7 +412,7 @@ pub fn run_streaming(
         let (stop, simulated) = rayon::join(
             || {
                 rows.clear();
-                for (_, block) in blocks {
+                for block in blocks {
                     result.deals.extend(block.deals);
                     rows.extend_from_slice(&block.scalars);
                 }
