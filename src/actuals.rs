@@ -10,7 +10,7 @@
 //! The run itself keeps only sketches of the yearly values, so the paths are simulated again
 //! here, path by path through [`PathSim`] with the run's seeds, keeping the exact per-path values
 //! of the cells the ledger names. Path `i` of seed `s` is the same path as in `fundsim run` with
-//! seed `s`, whatever the thread count; chunks are collected in path order, so the output bytes
+//! seed `s`, whatever the thread count; pieces of paths are collected in path order, so the output bytes
 //! do not depend on threads either.
 
 use crate::app::{AppError, Loaded, load_all_with};
@@ -19,9 +19,8 @@ use crate::model::Model;
 use crate::money::{Fen, parse_money, to_fen};
 use crate::output::Staging;
 use crate::output::csv_out::{BOM, number};
-use crate::run::{CHUNK, Progress};
+use crate::run::{Progress, in_pieces};
 use crate::sim::PathSim;
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::io::{self, Write};
@@ -112,7 +111,7 @@ pub fn percentile(sorted: &[i64], actual: i64) -> f64 {
 
 /// Simulates paths `0..paths` of `model` with `seed`, exactly as `fundsim run` does, and returns
 /// for each `(column, year_index)` of `cells` its value on every path, in path order (fen or
-/// counts). Chunks of [`CHUNK`] paths run in parallel; the result does not depend on threads.
+/// counts). Pieces of paths run in parallel ([`in_pieces`]); the result does not depend on threads.
 pub fn simulate(
     model: &Model,
     seed: u64,
@@ -125,17 +124,17 @@ pub fn simulate(
     let take = |sim: &PathSim, out: &mut Vec<i64>| {
         out.extend(cells.iter().map(|&(m, y)| sim.yearly[m * n_years + y]));
     };
-    let chunks: Vec<Vec<i64>> = (0..paths.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (first, last) = (c * CHUNK, ((c + 1) * CHUNK).min(paths));
+    let (pieces, _) = in_pieces(
+        (0, paths),
+        || None,
+        |sim: &mut Option<PathSim>, (first, last)| {
             let mut out = Vec::with_capacity((last - first) as usize * width);
             match &model.uncertain {
                 None => {
-                    let mut sim = PathSim::new(model);
+                    let sim = sim.get_or_insert_with(|| PathSim::new(model));
                     for path in first..last {
                         sim.run(seed, path);
-                        take(&sim, &mut out);
+                        take(sim, &mut out);
                     }
                 }
                 // As the run does: each path on its own draw of the `[uncertain]` inputs.
@@ -153,13 +152,13 @@ pub fn simulate(
             }
             progress.advance(last - first);
             out
-        })
-        .collect();
+        },
+    );
     let mut per_cell: Vec<Vec<i64>> = (0..width)
         .map(|_| Vec::with_capacity(paths as usize))
         .collect();
-    for chunk in &chunks {
-        for row in chunk.chunks_exact(width.max(1)) {
+    for piece in &pieces {
+        for row in piece.chunks_exact(width.max(1)) {
             for (cell, &v) in per_cell.iter_mut().zip(row) {
                 cell.push(v);
             }

@@ -29,7 +29,7 @@ use std::sync::Mutex;
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
-/// Paths per piece: what a worker takes at a time. Not part of the contract (the results do not
+/// Paths per piece: what a worker takes at a time ([`in_pieces`]). Not part of the contract (the results do not
 /// depend on it): small enough that the workers finish a batch together (a chunk of the
 /// baseline is a quarter of a second of one core's work, which the other core would wait out
 /// at the end of every batch), large enough that taking a piece costs nothing that shows.
@@ -204,6 +204,37 @@ impl Yearly {
     }
 }
 
+/// Runs `piece` on every piece of [`PIECE`] consecutive paths of `start..end` in parallel, and
+/// returns what each returned, in path order, with the state of each worker. Every piece is a task
+/// of its own (`with_max_len(1)`), so a worker that runs out of work takes the next piece rather
+/// than wait for another to finish a run of them that rayon's splitting gave it. Each worker
+/// keeps its state (made by `state`: a simulator, accumulators) in the slot of its thread index,
+/// locked once per piece by that worker alone: `piece` must not call into rayon, or a worker could
+/// take a second piece while it holds its slot.
+pub(crate) fn in_pieces<S: Send, T: Send>(
+    (start, end): (u64, u64),
+    state: impl Fn() -> S,
+    piece: impl Fn(&mut S, (u64, u64)) -> T + Sync,
+) -> (Vec<T>, Vec<S>) {
+    let slots: Vec<Mutex<S>> = (0..rayon::current_num_threads())
+        .map(|_| Mutex::new(state()))
+        .collect();
+    let out = (0..end.saturating_sub(start).div_ceil(PIECE) as usize)
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|j| {
+            let first = start + j as u64 * PIECE;
+            let at = rayon::current_thread_index().unwrap_or(0) % slots.len();
+            let mut slot = slots[at].lock().expect("a worker's slot");
+            piece(&mut slot, (first, (first + PIECE).min(end)))
+        })
+        .collect();
+    let states = (slots.into_iter())
+        .map(|s| s.into_inner().expect("a worker's slot"))
+        .collect();
+    (out, states)
+}
+
 /// A worker's simulator and yearly accumulators for one batch.
 struct Worker<'m> {
     yearly: Yearly,
@@ -349,42 +380,27 @@ pub fn run_streaming(
     let (next, n_chunks) = settings.chunk_range();
     let (first_path, end_path) = settings.path_range();
     result.paths = end_path - first_path;
-    // The chunks `[from, to)` simulated in parallel, a piece of them at a time: each piece's block,
-    // in path order, and the batch's yearly accumulators. Every piece is a task of its own
-    // (`with_max_len(1)`), so a worker that runs out of work takes the next piece rather than
-    // wait for another to finish a long run of them; each worker keeps its own simulator and
-    // accumulators for the batch, in the slot of its thread index (locked once per piece, by that
-    // worker alone: nothing in a piece's simulation calls into rayon, so a worker never takes a
-    // second piece while it holds its slot).
+    // The chunks `[from, to)` simulated in parallel, a piece at a time ([`in_pieces`]): each
+    // piece's block, in path order, and the batch's yearly accumulators, each worker's own.
     let simulate = |(from, to): (u64, u64)| {
-        let (start, end) = (
+        let paths = (
             (from * CHUNK).min(settings.paths),
             (to * CHUNK).min(settings.paths),
         );
-        let workers: Vec<Mutex<Worker>> = (0..rayon::current_num_threads())
-            .map(|_| {
-                Mutex::new(Worker {
-                    yearly: Yearly::new(n_cells),
-                    sim: None,
-                })
-            })
-            .collect();
-        let blocks: Vec<Block> = (0..(end - start).div_ceil(PIECE) as usize)
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|j| {
-                let first = start + j as u64 * PIECE;
-                let last = (first + PIECE).min(end);
-                let at = rayon::current_thread_index().unwrap_or(0) % workers.len();
-                let mut worker = workers[at].lock().expect("a worker's slot");
-                let Worker { yearly, sim } = &mut *worker;
+        let (blocks, workers) = in_pieces(
+            paths,
+            || Worker {
+                yearly: Yearly::new(n_cells),
+                sim: None,
+            },
+            |Worker { yearly, sim }, (first, last)| {
                 let block = simulate_piece(model, settings, (first, last), sim, yearly);
                 progress.advance(last - first);
                 block
-            })
-            .collect();
+            },
+        );
         let batch_yearly = (workers.into_iter())
-            .map(|w| w.into_inner().expect("a worker's slot").yearly)
+            .map(|w| w.yearly)
             .reduce(Yearly::merge)
             .expect("at least one worker");
         (blocks, batch_yearly)
@@ -431,4 +447,40 @@ pub fn run_streaming(
     result.yearly = yearly;
     result.firm_years = firm_years;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path of the range in exactly one piece, the pieces' results in path order, whatever
+    /// the threads; each worker's state sees only its own pieces, and together they see them all.
+    #[test]
+    fn pieces_cover_the_range_in_order() {
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for (start, end) in [(0, 0), (0, 1), (5, 5), (0, PIECE), (7, 7 + 3 * PIECE + 5)] {
+                let (pieces, states) = pool.install(|| {
+                    in_pieces(
+                        (start, end),
+                        Vec::new,
+                        |seen: &mut Vec<u64>, (first, last)| {
+                            assert!(first < last && last - first <= PIECE);
+                            seen.extend(first..last);
+                            (first..last).collect::<Vec<u64>>()
+                        },
+                    )
+                });
+                let paths: Vec<u64> = pieces.concat();
+                assert_eq!(paths, (start..end).collect::<Vec<_>>(), "{start}..{end}");
+                assert_eq!(states.len(), threads);
+                let mut seen: Vec<u64> = states.concat();
+                seen.sort_unstable();
+                assert_eq!(seen, paths);
+            }
+        }
+    }
 }
