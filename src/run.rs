@@ -25,7 +25,7 @@ use crate::model::Model;
 use crate::sim::{Deal, PathSim};
 use crate::stats::sketch::{BatchSketch, Sketch};
 use rayon::prelude::*;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
@@ -225,12 +225,14 @@ pub(crate) fn in_pieces<S: Send, T: Send>(
         .map(|j| {
             let first = start + j as u64 * PIECE;
             let at = rayon::current_thread_index().unwrap_or(0) % slots.len();
-            let mut slot = slots[at].lock().expect("a worker's slot");
+            // A slot is poisoned only by a piece that panicked, whose panic ends the run: the
+            // worker's other pieces need not add panics of their own to its message.
+            let mut slot = slots[at].lock().unwrap_or_else(PoisonError::into_inner);
             piece(&mut slot, (first, (first + PIECE).min(end)))
         })
         .collect();
     let states = (slots.into_iter())
-        .map(|s| s.into_inner().expect("a worker's slot"))
+        .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner))
         .collect();
     (out, states)
 }
