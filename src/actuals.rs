@@ -10,8 +10,8 @@
 //! The run itself keeps only sketches of the yearly values, so the paths are simulated again
 //! here, path by path through [`PathSim`] with the run's seeds, keeping the exact per-path values
 //! of the cells the ledger names. Path `i` of seed `s` is the same path as in `fundsim run` with
-//! seed `s`, whatever the thread count; pieces of paths are collected in path order, so the output bytes
-//! do not depend on threads either.
+//! seed `s`, whatever the thread count; pieces of paths are collected in path order, so the output
+//! bytes do not depend on threads either.
 
 use crate::app::{AppError, Loaded, load_all_with};
 use crate::metrics::{Catalogue, Unit};

@@ -3,12 +3,11 @@
 //! Paths are grouped in chunks of [`CHUNK`] consecutive indices. Chunks run in parallel in
 //! batches, each worker taking a piece of [`PIECE`] paths of a chunk at a time on its one reusable
 //! [`PathSim`] (what a worker takes changes nothing in the results: every path's numbers come from
-//! its index alone). Per-path scalars are put back in
-//! path order (so every later sum runs in path order), and yearly values go into integer sums and
-//! integer-count sketches, which each worker accumulates and which are then merged: integer
-//! addition is exact and order-free, so the merge order rayon chooses cannot change a bit. Output is
-//! therefore identical for any thread count, and a shard (a contiguous range of chunks) merges to the
-//! same result.
+//! its index alone). Per-path scalars are put back in path order (so every later sum runs in path
+//! order), and yearly values go into integer sums and integer-count sketches, which each worker
+//! accumulates and which are then merged: integer addition is exact and order-free, so the merge
+//! order rayon chooses cannot change a bit. Output is therefore identical for any thread count,
+//! and a shard (a contiguous range of chunks) merges to the same result.
 //!
 //! Memory: [`run_streaming`] hands the per-path scalars to a sink one batch at a time, so a run
 //! holds one batch of rows (8 bytes × metrics × [`BATCH`] × [`CHUNK`] paths: 16,384 paths) plus one sketch per
@@ -29,10 +28,10 @@ use std::sync::{Mutex, PoisonError};
 
 /// Paths per chunk: part of the determinism contract (do not make it depend on threads).
 pub const CHUNK: u64 = 256;
-/// Paths per piece: what a worker takes at a time ([`in_pieces`]). Not part of the contract (the results do not
-/// depend on it): small enough that the workers finish a batch together (a chunk of the
-/// baseline is a quarter of a second of one core's work, which the other core would wait out
-/// at the end of every batch), large enough that taking a piece costs nothing that shows.
+/// Paths per piece: what a worker takes at a time ([`in_pieces`]). Not part of the contract (the
+/// results do not depend on it): small enough that the workers finish a batch together (a chunk
+/// of the baseline is a quarter of a second of one core's work, which the other core would wait
+/// out at the end of every batch), large enough that taking a piece costs nothing that shows.
 const PIECE: u64 = 32;
 const _: () = assert!(CHUNK.is_multiple_of(PIECE));
 /// Chunks simulated between merges: bounds the memory held by unmerged chunks, and is the number
