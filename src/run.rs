@@ -141,7 +141,7 @@ struct Yearly {
     firm_years: u64,
     /// Yearly values of up to [`PENDING`] paths not yet in `cells`, path by path (`paths × cells`):
     /// a cell's sketch then takes them together, its pages warm, instead of one value per path
-    /// among every other cell's. Empty between chunks.
+    /// among every other cell's. Empty between pieces ([`in_pieces`]).
     pending: Vec<i64>,
 }
 
