@@ -111,7 +111,7 @@ pub fn percentile(sorted: &[i64], actual: i64) -> f64 {
 
 /// Simulates paths `0..paths` of `model` with `seed`, exactly as `fundsim run` does, and returns
 /// for each `(column, year_index)` of `cells` its value on every path, in path order (fen or
-/// counts). Pieces of paths run in parallel ([`in_pieces`]); the result does not depend on threads.
+/// counts). Pieces of paths run in parallel (`run::in_pieces`); the result does not depend on threads.
 pub fn simulate(
     model: &Model,
     seed: u64,
