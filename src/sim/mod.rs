@@ -447,34 +447,41 @@ impl<'m> PathSim<'m> {
         };
         let (leader_size, leader_at) = (sizes(th.chain_leader.0), th.chain_leader.1);
         let cluster_size = sizes(th.cluster.0);
+        // A firm valued below this is in neither class, whatever its age (`class_of`).
+        let class_floor = th.unicorn_value.min(th.potential_value);
         for i in 0..model.industries.len() {
             let mut cluster_sum = 0.0;
             // Every operating firm: a chain leader by its size, its part of the industry's
             // cluster, its revenue; an active one also its unicorn class.
-            // Counted without a branch on the firm: whether a firm leads or is a (potential)
-            // unicorn follows no pattern a branch predictor could learn.
             let mut operating = |f: usize| {
                 debug_assert!(firms.status[f] != Status::Failed);
                 assert!(f < n_firms);
-                let leads = (leader_size[f] >= leader_at) as i64;
-                leaders += leads;
-                leaders_new += leads & (flags[f] & firms::AT_START_LEADER == 0) as i64;
+                if leader_size[f] >= leader_at {
+                    leaders += 1;
+                    if flags[f] & firms::AT_START_LEADER == 0 {
+                        leaders_new += 1;
+                    }
+                }
                 cluster_sum += cluster_size[f];
                 revenue_total += revenue[f];
             };
-            let (unicorn_age, potential_age) =
-                (th.unicorn_max_age as i64, th.potential_max_age as i64);
             for &f in &firms.active[i] {
                 let f = f as usize;
                 operating(f);
-                // `class_of` as two flags: a unicorn, else a potential unicorn.
-                let (v, age) = (value[f], y as i64 - birth[f] as i64);
-                let unicorn = (v >= th.unicorn_value) & (age <= unicorn_age);
-                let potent = !unicorn & (v >= th.potential_value) & (age <= potential_age);
-                unicorns += unicorn as i64;
-                potential += potent as i64;
-                unicorns_new +=
-                    (unicorn | potent) as i64 & (flags[f] & firms::AT_START_UNICORN == 0) as i64;
+                // Most active firms are valued below both classes' floors: one compare, and
+                // their birth year is not read.
+                if value[f] < class_floor {
+                    continue;
+                }
+                let class = class_of(value[f], y as i64 - birth[f] as i64, th);
+                match class {
+                    Class::Unicorn => unicorns += 1,
+                    Class::Potential => potential += 1,
+                    Class::None => {}
+                }
+                if class != Class::None && flags[f] & firms::AT_START_UNICORN == 0 {
+                    unicorns_new += 1;
+                }
             }
             for list in [&firms.exited[i], &firms.established[i]] {
                 for &f in list {
