@@ -328,7 +328,8 @@ impl RateFen {
     /// The share `rate · amount`, rounded half to even to a whole fen.
     pub fn apply(&self, amount: Fen) -> Fen {
         // The same arithmetic in i64 when the product fits, as it nearly always does: an i128
-        // division is a library call, an i64 one an instruction.
+        // division is a library call, an i64 one an instruction (or, for a product of at least
+        // 0, a multiplication by the reciprocal).
         let d = self.denominator;
         if self.narrow
             && let Some(num) = amount.checked_mul(self.mantissa as i64)
@@ -523,7 +524,8 @@ mod tests {
                     "{r} of {amount}"
                 );
             }
-            // Products at the top of the fast path's range (`num` just below 2^63).
+            // For a positive rate, products at the top of the fast path's range (`num` just
+            // below 2^63); for the others, more amounts of the wide path or of 0.
             let top = i64::MAX / i64::try_from(rate.mantissa.max(1)).unwrap_or(i64::MAX);
             for amount in [0, 1, -1, 2, 3, 5, i64::MAX / 4, i64::MIN / 4, top, top - 1] {
                 assert_eq!(
