@@ -456,18 +456,22 @@ mod tests {
         assert!(error("r = \"5万\"").contains("is not a rate"));
     }
 
-    #[test]
-    fn division_by_the_reciprocal_is_division() {
-        // Every power of ten a rate's denominator can be, and 1, 2, 3 and 7, against quotients
-        // and remainders by `/` and `%`: small numbers, numbers next to multiples of `d`, and
-        // numbers up to 2^63 − 1.
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
+    /// A fixed sequence of 64-bit words from `seed` (Marsaglia's xorshift64).
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
+        }
+    }
+
+    #[test]
+    fn division_by_the_reciprocal_is_division() {
+        // Every power of ten a rate's denominator can be (1 included), and 2, 3 and 7, against
+        // quotients and remainders by `/` and `%`: small numbers, numbers next to multiples of
+        // `d`, and numbers up to 2^63 − 1.
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let divisors = (0..=12).map(|s| 10u64.pow(s)).chain([2, 3, 7]);
         for d in divisors {
             let m = u64::MAX / d;
@@ -495,13 +499,7 @@ mod tests {
     fn the_i64_share_is_the_i128_share() {
         // A fixed sequence of amounts and rates, small and large, positive and negative, with
         // halves to round: the fast path must give the wide path's fen every time.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let rates = [
             "0.5",
             "0.3",
@@ -516,8 +514,8 @@ mod tests {
             let rate = RateFen::new(Decimal::from_str(r).unwrap());
             for _ in 0..20_000 {
                 let bits = next() % 61;
-                let amount =
-                    (next() >> (64 - bits.max(1))) as i64 * if next() % 2 == 0 { 1 } else { -1 };
+                let amount = (next() >> (64 - bits.max(1))) as i64
+                    * if next().is_multiple_of(2) { 1 } else { -1 };
                 assert_eq!(
                     rate.apply(amount),
                     rate.apply_wide(amount),
