@@ -802,7 +802,7 @@ impl Firms {
     /// Instrument `k` supported firm `f` in year `y` with an effect of `boost` for `years` years,
     /// additional for a share `additional` of the firms it supports (decided once per firm and
     /// instrument from the firm's draws keyed by `hash`, the instrument's). Returns whether it
-    /// acts.
+    /// acts: never on an established firm.
     pub fn apply_effect(
         &mut self,
         k: usize,
@@ -812,6 +812,12 @@ impl Firms {
         y: usize,
     ) -> bool {
         let fu = f as usize;
+        // An established firm (of the local base, or a large arrival) has no transition, and its
+        // growth is its model's: no effect would reach it. It gets none, and so no shadow, which
+        // would stand still while the firm grew and credit the policy with the growth.
+        if self.status[fu] == Status::Established {
+            return false;
+        }
         if uniform(&mut counter(self.key[fu], hash, purpose::ADDITIONAL)) >= additional {
             return false;
         }

@@ -334,20 +334,27 @@ fn means(text: &str, names: &[&str], paths: u64) -> Vec<f64> {
     sums.iter().map(|s| s / paths as f64).collect()
 }
 
+/// The ladder of 10 seed firms over 10 years with revenue (100万 at entry, growing 20% a year in
+/// both stages, σ 0.3) and 2 large arrivals a year (valued at a median 100亿, revenue 5亿 growing
+/// 5% a year).
+fn large_arrivals_ladder() -> String {
+    let large = "\n[industries.large_arrivals]\nper_year = 2\nvalue = { median = \"100亿\", sigma = 0.5 }\n\
+                 revenue = { median = \"5亿\", sigma = 0.5 }\nrevenue_growth = { mean = 0.05, vol = 0.1 }\n";
+    ladder((0.2, 0.0, 0.1), 10, 10, "")
+        .replace("entry = { value = { median = \"3000万\", sigma = 0.5 } }", "entry = { value = { median = \"3000万\", sigma = 0.5 }, revenue = { median = \"100万\", sigma = 0.5 } }")
+        .replace("ipo_share = \"0%\"\n", "ipo_share = \"0%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
+        .replace("existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3] }", "existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3], revenue = { median = \"100万\", sigma = 0.5 } }")
+        .replace("ipo_share = \"10%\"\n", "ipo_share = \"10%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
+        + large
+}
+
 #[test]
 fn incentives_add_large_firms_at_the_stated_rate() {
     // λ = 2 large firms a year arrive anyway. An incentive budget B = half_budget decides
     // c = 0.25·B/(B + B) = 0.125 of arrivals, so λ·c/(1−c) = 2/7 more arrive a year, credited to
     // it. Over 10 years: 20 + 20/7 = 22.857 arrivals (Poisson: SE √(22.857/n)), 2.857 additional
     // (SE √(2.857/n)).
-    let large = "\n[industries.large_arrivals]\nper_year = 2\nvalue = { median = \"100亿\", sigma = 0.5 }\n\
-                 revenue = { median = \"5亿\", sigma = 0.5 }\nrevenue_growth = { mean = 0.05, vol = 0.1 }\n";
-    let text = ladder((0.2, 0.0, 0.1), 10, 10, "")
-        .replace("entry = { value = { median = \"3000万\", sigma = 0.5 } }", "entry = { value = { median = \"3000万\", sigma = 0.5 }, revenue = { median = \"100万\", sigma = 0.5 } }")
-        .replace("ipo_share = \"0%\"\n", "ipo_share = \"0%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
-        .replace("existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3] }", "existing = { count = 10, value = { median = \"4000万\", sigma = 0.5 }, age = [1, 3], revenue = { median = \"100万\", sigma = 0.5 } }")
-        .replace("ipo_share = \"10%\"\n", "ipo_share = \"10%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n")
-        + large
+    let text = large_arrivals_ladder()
         + "\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"2000万\"\nhalf_budget = \"1亿\"\n";
     let n = 3000;
     let m = means(
@@ -406,6 +413,53 @@ fn talent_subsidies_raise_inflow_by_the_elasticity() {
         m[2],
         m[1]
     );
+}
+
+#[test]
+fn support_for_established_firms_credits_the_policy_with_nothing() {
+    // A subsidy pays every large arrival (an established firm: no stages to move through, its
+    // revenue and value growing by the large-arrival model) in its arrival year, with an effect
+    // that would act on every firm it supports (additional share 1, odds and a growth shift).
+    // Nothing in the model lets an effect move an established firm, so the firms' futures are
+    // those of the money-only reading and everything the policy is credited with is exactly 0 on
+    // every path: no additional chain leaders (value ≥ 50亿; an arrival's median is 100亿 and
+    // grows), unicorns, rounds or exits, and no additional tax revenue (the default tax shares).
+    // The arrivals' revenue grows 5% a year, so a shadow that stood still while its firm grew
+    // would credit the policy with the growth.
+    let subsidy = r#"
+[[instruments.subsidy]]
+id = "s"
+budget = "10亿"
+rationing = "pro_rata"
+effect = { round_odds = 1.5, fail_odds = 0.8, exit_odds = 1.2, revenue_growth = 0.1, years = 3, additional_share = 1.0 }
+[[instruments.subsidy.rules]]
+label = "relocation"
+share = "5%"
+item_cap = "2000万"
+base = { median = "1亿", sigma = 0 }
+claimants = "large_arrivals"
+events_per_firm_year = 1.0
+"#;
+    let text = large_arrivals_ladder() + subsidy;
+    let model = compile(&load_str("established.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let mut paid = 0.0;
+    for path in 0..200 {
+        sim.run(41, path);
+        paid += sim.scalar_of("deployed.s").expect("metric");
+        for name in [
+            "additional_chain_leaders",
+            "additional_unicorns",
+            "additional_rounds",
+            "additional_exits",
+            "additional_tax_revenue",
+        ] {
+            let v = sim.scalar_of(name).expect("metric");
+            assert_eq!(v, 0.0, "{name} on path {path}");
+        }
+    }
+    // The subsidy did pay (about 2 arrivals a year × 10 years × 500万 on a path).
+    assert!(paid > 0.0);
 }
 
 #[test]
