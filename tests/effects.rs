@@ -420,12 +420,14 @@ fn support_for_established_firms_credits_the_policy_with_nothing() {
     // A subsidy pays every large arrival (an established firm: no stages to move through, its
     // revenue and value growing by the large-arrival model) in its arrival year, with an effect
     // that would act on every firm it supports (additional share 1, odds and a growth shift).
-    // Nothing in the model lets an effect move an established firm, so the firms' futures are
-    // those of the money-only reading and everything the policy is credited with is exactly 0 on
-    // every path: no additional chain leaders (value ≥ 50亿; an arrival's median is 100亿 and
-    // grows), unicorns, rounds or exits, and no additional tax revenue (the default tax shares).
-    // The arrivals' revenue grows 5% a year, so a shadow that stood still while its firm grew
-    // would credit the policy with the growth.
+    // Nothing in the model lets an effect move an established firm, so every firm's future is the
+    // money-only reading's (checked path by path on the city's tax and chain leaders) and
+    // everything the policy is credited with is exactly 0 on every path: no additional chain
+    // leaders (value ≥ 50亿; an arrival's median is 100亿), unicorns, rounds or exits, and no
+    // additional tax revenue (the default tax shares). The arrivals' log revenue and value grow
+    // by 0.05 a year, so a shadow that stood still while its firm grew would credit the policy
+    // with the growth: the tax and chain-leader checks are the ones that failed before
+    // established firms were kept from effects (1.5亿 of tax and 0.6 chain leaders a path).
     let subsidy = r#"
 [[instruments.subsidy]]
 id = "s"
@@ -442,11 +444,18 @@ events_per_firm_year = 1.0
 "#;
     let text = large_arrivals_ladder() + subsidy;
     let model = compile(&load_str("established.toml", &text).expect("valid"));
-    let mut sim = PathSim::new(&model);
+    let money_only = model.money_only();
+    let (mut sim, mut reference) = (PathSim::new(&model), PathSim::new(&money_only));
     let mut paid = 0.0;
     for path in 0..200 {
         sim.run(41, path);
+        reference.run(41, path);
         paid += sim.scalar_of("deployed.s").expect("metric");
+        for name in ["tax_revenue", "chain_leaders_new", "local_revenue"] {
+            let (a, b) = (sim.scalar_of(name), reference.scalar_of(name));
+            assert!(a.is_some(), "no metric {name}");
+            assert_eq!(a, b, "{name} on path {path}: with effects and money only");
+        }
         for name in [
             "additional_chain_leaders",
             "additional_unicorns",
