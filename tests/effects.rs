@@ -334,9 +334,9 @@ fn means(text: &str, names: &[&str], paths: u64) -> Vec<f64> {
     sums.iter().map(|s| s / paths as f64).collect()
 }
 
-/// The ladder of 10 seed firms over 10 years with revenue (100万 at entry, growing 20% a year in
-/// both stages, σ 0.3) and 2 large arrivals a year (valued at a median 100亿, revenue 5亿 growing
-/// 5% a year).
+/// The ladder of 10 seed firms over 10 years with revenue (100万 at entry, its log growing by a
+/// mean of 0.2 a year in both stages, σ 0.3) and 2 large arrivals a year (valued at a median 100亿,
+/// revenue 5亿, its log growing by a mean of 0.05 a year, σ 0.1).
 fn large_arrivals_ladder() -> String {
     let large = "\n[industries.large_arrivals]\nper_year = 2\nvalue = { median = \"100亿\", sigma = 0.5 }\n\
                  revenue = { median = \"5亿\", sigma = 0.5 }\nrevenue_growth = { mean = 0.05, vol = 0.1 }\n";
@@ -421,10 +421,10 @@ fn support_for_established_firms_credits_the_policy_with_nothing() {
     // revenue and value growing by the large-arrival model) in its arrival year, with an effect
     // that would act on every firm it supports (additional share 1, odds and a growth shift).
     // Nothing in the model lets an effect move an established firm, so every firm's future is the
-    // money-only reading's (checked path by path on the city's tax and chain leaders) and
-    // everything the policy is credited with is exactly 0 on every path: no additional chain
-    // leaders (value ≥ 50亿; an arrival's median is 100亿), unicorns, rounds or exits, and no
-    // additional tax revenue (the default tax shares). The arrivals' log revenue and value grow
+    // money-only reading's (checked path by path on the city's tax, revenue and new chain
+    // leaders) and everything the policy is credited with is exactly 0 on every path: no
+    // additional chain leaders (value ≥ 50亿; an arrival's median is 100亿), unicorns, rounds or
+    // exits, and no additional tax revenue (the default tax shares). The arrivals' log revenue and value grow
     // by 0.05 a year, so a shadow that stood still while its firm grew would credit the policy
     // with the growth: the tax and chain-leader checks are the ones that failed before
     // established firms were kept from effects (1.5亿 of tax and 0.6 chain leaders a path).
