@@ -230,6 +230,16 @@ fn clause_keys_are_validated_with_located_messages() {
             "not used with claimants",
         ),
         (
+            base(&rule("claimants = \"large_arrivals\""), "effect = { round_odds = 1.5 }"),
+            "instruments.subsidy[0].effect",
+            "every rule of this programme pays large arrivals",
+        ),
+        (
+            base(&rule("claimants = \"large_arrivals\""), "stages = [\"seed\"]"),
+            "instruments.subsidy[0].stages",
+            "which have no venture stage",
+        ),
+        (
             base(&rule("follow_ups = [{ after = 0, probability = 0.5 }]"), ""),
             "instruments.subsidy[0].rules[0].follow_ups[0].after",
             "1 to 100 years",

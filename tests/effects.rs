@@ -428,6 +428,9 @@ fn support_for_established_firms_credits_the_policy_with_nothing() {
     // by 0.05 a year, so a shadow that stood still while its firm grew would credit the policy
     // with the growth: the tax and chain-leader checks are the ones that failed before
     // established firms were kept from effects (1.5亿 of tax and 0.6 chain leaders a path).
+    // The programme's second rule, for venture firms, has no events: it is there because a
+    // programme that pays only large arrivals may not have an effect table (validation refuses
+    // one that could act on nothing), and this test is of the engine, not of validation.
     let subsidy = r#"
 [[instruments.subsidy]]
 id = "s"
@@ -441,6 +444,10 @@ item_cap = "2000万"
 base = { median = "1亿", sigma = 0 }
 claimants = "large_arrivals"
 events_per_firm_year = 1.0
+[[instruments.subsidy.rules]]
+label = "venture firms, none this run"
+fixed = "10万"
+events_per_firm_year = 0.0
 "#;
     let text = large_arrivals_ladder() + subsidy;
     let model = compile(&load_str("established.toml", &text).expect("valid"));

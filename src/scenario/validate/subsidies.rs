@@ -18,6 +18,30 @@ pub(super) fn subsidies(c: &mut Checker, f: &ScenarioFile) {
         for (j, r) in sub.rules.iter().enumerate() {
             rule(c, f, sub, r, &p.key("rules").index(j));
         }
+        arrivals_only(c, sub, &p);
+    }
+}
+
+/// A programme whose every rule pays large arrivals reaches no venture firm: its `effect` would
+/// act on nothing (large arrivals move through no stages and take no effect) and its `stages`
+/// would choose nothing, so giving either is an error rather than a silent no-op.
+fn arrivals_only(c: &mut Checker, sub: &Subsidy, p: &KeyPath) {
+    let only = !sub.rules.is_empty()
+        && (sub.rules.iter()).all(|r| r.claimants == Claimants::LargeArrivals);
+    if !only {
+        return;
+    }
+    if sub.effect.is_some() {
+        c.fail(
+            p.key("effect"),
+            "effect is not used: every rule of this programme pays large arrivals (claimants = \"large_arrivals\"), which move through no stages and take no effect; remove the table, or add a rule for firms".into(),
+        );
+    }
+    if !sub.stages.is_empty() {
+        c.fail(
+            p.key("stages"),
+            "stages is not used: every rule of this programme pays large arrivals (claimants = \"large_arrivals\"), which have no venture stage".into(),
+        );
     }
 }
 
