@@ -706,6 +706,24 @@ impl Firms {
         id
     }
 
+    /// Outside firm `firm`'s founding year, for one that entered at its stage in year `year`:
+    /// `year` less an age drawn from the stage's existing base (`existing.age`, the ages of the
+    /// local firms at that stage), from the firm's own counter; `year` itself when the stage has
+    /// no existing base. A firm bought at a later stage is no younger than the city's own firms
+    /// there, so once it moves it meets the (potential) unicorn age limits as they do.
+    pub fn date_outside(&mut self, ind: &IndustryModel, firm: u32, year: usize) {
+        let f = firm as usize;
+        let Some(ex) = &ind.stages[self.stage[f] as usize].existing else {
+            return;
+        };
+        let age = int_between(
+            &mut counter(self.key[f], 0, purpose::CREATE),
+            ex.age.0,
+            ex.age.1,
+        );
+        self.birth[f] = year as i32 - age as i32;
+    }
+
     /// Age in whole years during year index `year`.
     #[inline]
     pub fn age(&self, firm: usize, year: usize) -> i64 {
@@ -1332,8 +1350,8 @@ impl Firms {
     }
 
     /// Outside firm `f` moves to the city this year (brought by instrument `k`'s fund): it becomes a
-    /// local firm with its history, counts as a project landed, and brings talents like a new
-    /// project of its industry. Its shadow is absent.
+    /// local firm with its history and a revenue drawn for its stage, counts as a project landed,
+    /// and brings talents like a new project of its industry. Its shadow is absent.
     pub fn relocate(
         &mut self,
         model: &Model,
@@ -1350,6 +1368,17 @@ impl Firms {
         self.local[fu] = true;
         self.add_shadow(f, k, false);
         let salt = rng::year_salt(year);
+        // Its revenue from now on, which nothing outside the city tracks: a local firm's of its
+        // stage (the stage's existing base, else a new project's), from its own counter.
+        let ind = &model.industries[i];
+        if ind.entry_revenue.is_some() {
+            let st = &ind.stages[self.stage[fu] as usize];
+            let d = (st.existing.as_ref())
+                .and_then(|e| e.revenue)
+                .or(ind.entry_revenue)
+                .expect("entry revenue given");
+            self.revenue[fu] = amount(d, &mut counter(self.key[fu], salt, purpose::CREATE));
+        }
         let talents = poisson(
             &mut counter(self.key[fu], salt, purpose::TALENTS),
             model.industries[i].talent_per_arrival,

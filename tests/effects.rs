@@ -529,8 +529,9 @@ fn outside_firms_relocate_at_the_stated_rate() {
         sim.run(37, path);
         let f = &sim.firms;
         for i in 0..f.len() {
-            // Draws in years birth+1 ..= 7 (the horizon ends first).
-            let n = 7 - f.birth[i];
+            // Draws in the years after the fund's round (the firm's last: it takes no other)
+            // up to 7 (the horizon ends first).
+            let n = 7 - f.last_round[i];
             let p = 0.75 * (1.0 - 0.9f64.powi(n));
             expected += p;
             variance += p * (1.0 - p);
@@ -547,6 +548,80 @@ fn outside_firms_relocate_at_the_stated_rate() {
         counted, moved_in,
         "the relocations metric counts each move once"
     );
+}
+
+#[test]
+fn moved_firms_bring_their_stage_s_revenue_and_age() {
+    // The set-up of the test above (a fund buys firms outside the city in 2024, here at the seed
+    // stage only; no
+    // firm ever takes a round, exits or fails), with revenue modelled and no revenue growth, and
+    // every move a true one (no branches). A moved firm's revenue is then its stage's existing
+    // base's, 500万 exactly (σ = 0), every year from its move; its founding year is its round's
+    // year less an age of 2, 3 or 4 (the base's `age`), each a third of the time. The local base
+    // is empty and no project arrives, so every local firm was moved in: the city's whole tax
+    // is what the policy brought (additional tax = tax, path by path), and with 500万 of revenue
+    // each it is tax rate × 500万 × (local firm-years). Before moved firms were given revenue
+    // (and an age) the tax was 0 and every firm's founding year was its round's.
+    let text = ladder((0.0, 0.0, 0.0), 0, 8, "")
+        .replace(
+            "p_round = 0.1\np_exit = 0.05\np_fail = 0.1",
+            "p_round = 0\np_exit = 0\np_fail = 0\nrevenue_growth = { mean = 0, vol = 0 }",
+        )
+        .replace(
+            "entry = { value = { median = \"3000万\", sigma = 0.5 } }",
+            "entry = { value = { median = \"3000万\", sigma = 0.5 }, revenue = { median = \"100万\", sigma = 0.5 } }",
+        )
+        .replace(
+            "age = [1, 3] }",
+            "age = [2, 4], revenue = { median = \"500万\", sigma = 0 } }\nrevenue_growth = { mean = 0, vol = 0 }",
+        )
+        + "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = { per_year = \"1亿\", from = 2024, to = 2024 }\n\
+           fund_size = \"5亿\"\ncity_share = \"20%\"\nticket = \"2000万\"\nlocal_preference = \"0%\"\n\
+           relocation_rate = \"20%\"\nbranch_share = \"0%\"\nstages = [\"seed\"]\n";
+    let model = compile(&load_str("moved.toml", &text).expect("valid"));
+    let rate = model.city_tax_rate;
+    let mut sim = PathSim::new(&model);
+    let (mut moved, mut ages) = (0u64, [0u64; 3]);
+    for path in 0..300 {
+        sim.run(43, path);
+        let f = &sim.firms;
+        for i in 0..f.len() {
+            let age = f.last_round[i] - f.birth[i];
+            assert!((2..=4).contains(&age), "firm {i}: age {age} at its round");
+            ages[age as usize - 2] += 1;
+            if f.local[i] {
+                moved += 1;
+                // exp(ln 500万) is 500万 to the last bits of a double.
+                let r = f.revenue[i];
+                assert!(
+                    (r / 5_000_000.0 - 1.0).abs() < 1e-12,
+                    "moved firm {i} on path {path}: revenue {r}"
+                );
+            }
+        }
+        let tax = sim.scalar_of("tax_revenue").expect("metric");
+        let extra = sim.scalar_of("additional_tax_revenue").expect("metric");
+        assert_eq!(tax, extra, "path {path}: every local firm was moved in");
+        // Local firm-years: each moved firm counts every year from its move's to the last
+        // (the yearly tax column, summed, is the scalar); at least its own year.
+        let firm_years = tax / (rate * 5_000_000.0);
+        let local_now = f.local.iter().filter(|&&l| l).count() as f64;
+        assert!(
+            firm_years >= local_now - 1e-6 && (firm_years - firm_years.round()).abs() < 1e-6,
+            "path {path}: tax {tax} is not 500万 × rate × whole firm-years ({firm_years}, {local_now} moved)"
+        );
+    }
+    assert!(moved > 1000, "{moved} moves");
+    // Each age with probability 1/3: a count's SE is √(n·(1/3)(2/3)).
+    let n: u64 = ages.iter().sum();
+    let se = (n as f64 * 2.0 / 9.0).sqrt();
+    for (j, &a) in ages.iter().enumerate() {
+        assert!(
+            (a as f64 - n as f64 / 3.0).abs() < 4.0 * se,
+            "age {}: {a} of {n}",
+            j + 2
+        );
+    }
 }
 
 #[test]

@@ -663,6 +663,7 @@ fn invest_outside(
             .max(yuan(m.ticket));
         let key = year.rngs[k].next_u64();
         let firm = year.firms.add_outside(i, s, value, year.y, key);
+        year.firms.date_outside(&year.model.industries[i], firm, year.y);
         // What its rounds raised, as if priced today (as for the start year's local base).
         let stages = &year.model.industries[i].stages[..=s];
         let kept: f64 = stages.iter().map(|st| 1.0 - st.dilution).product();
