@@ -151,3 +151,46 @@ fn stale_marks_lock_ups_transfers_and_preferences_by_hand() {
         );
     }
 }
+
+#[test]
+fn a_fund_s_listed_stakes_and_cash_are_not_haircut() {
+    // A sub-fund (1000万, the city 20%, no fee, hurdle or carry, one investment year) buys A-round
+    // stakes of the `ipo` ladder in 2024 in whole tickets of 300万: three (900万), one in the local
+    // firm's round (post 4000万) and two in firms outside the city on the same ladder. Every one
+    // of them lists in 2025 at 3× its post and stays locked up to the end of 2025. The same
+    // scenario with `holdings_haircut` 0% and 50%: the haircut comes off the marks of open private
+    // holdings only (docs/scenario-format.md, `[program]`), as it does at a fund's final sale.
+    // In 2024 the fund holds private stakes at cost and no cash: the city's interest is 20% of
+    // 900万 = 180万 without the haircut and half that with it. In 2025 it holds listed stakes
+    // (2700万) and no private one: 540万 in both. (Before the haircut was kept off listed stakes
+    // and cash, the 50% run held 270万 in 2025.)
+    let fund = r#"
+[[instruments.sub_fund]]
+id = "fund"
+budget = { per_year = "200万", from = 2024, to = 2024 }
+fund_size = "1000万"
+city_share = "20%"
+term_years = 3
+investment_years = 1
+management_fee = "0%"
+hurdle = "0%"
+carry = "0%"
+ticket = "300万"
+industries = ["ipo"]
+stages = ["A"]
+relocation_rate = 0
+"#;
+    let held = |haircut: &str| {
+        let text = scenario(false).replace(
+            "[program]\n",
+            &format!("[program]\nholdings_haircut = \"{haircut}\"\n"),
+        ) + fund;
+        let model = compile(&load_str("fund_haircut.toml", &text).expect("valid"));
+        let mut sim = PathSim::new(&model);
+        sim.run(1, 0);
+        series(&sim, "holdings_value.fund")
+    };
+    let wan = 1e4;
+    close(&held("0%")[..2], &[180.0 * wan, 540.0 * wan]);
+    close(&held("50%")[..2], &[90.0 * wan, 540.0 * wan]);
+}

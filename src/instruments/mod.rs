@@ -26,7 +26,7 @@ use crate::model::{KindModel, Model};
 use crate::money::{Fen, RateFen, fen_from_yuan_f64, mul_div_rem, yuan};
 use crate::rng::{Stream, counter, purpose, uniform};
 use crate::subsidy::{Claim, SubsidyState};
-pub use subfund::{DealTally, Fund, FundState, Inherited, fund_nav};
+pub use subfund::{DealTally, Fund, FundState, Inherited, fund_nav, fund_nav_marked};
 
 /// Money an instrument may spend this year: its fiscal budget and, if allowed, pooled money.
 /// Pooled money is spent first; unspent fiscal budget lapses (it is never drawn from the treasury).

@@ -328,9 +328,14 @@ pub(super) fn operate(
         year.ledger.proceeds[i] += split.city + split.buyout_paid_to_city;
         year.ledger.mobilised[i] += split.private_called;
         year.ledger.mobilised_program[y] += split.private_called;
-        let keep = 1.0 - year.model.program.holdings_haircut;
-        let city_nav = fund.waterfall.city_value(if ended { 0 } else { nav });
-        year.ledger.holdings[i] += fen_from_yuan_f64(yuan(city_nav) * keep);
+        // The city's interest: its share of what the fund would pay out if it sold now, on the
+        // terms of a final sale (private marks less the haircut; listed stakes and cash in full).
+        let marked = if ended {
+            0
+        } else {
+            fund_nav_marked(fund, year.firms, year.model, y)
+        };
+        year.ledger.holdings[i] += fund.waterfall.city_value(marked);
         if ended {
             fund.end = Some(y);
         }
@@ -341,20 +346,39 @@ pub(super) fn operate(
 /// A live fund's NAV at the end of year `y`: its holdings at their marks and its cash
 /// (bottom-up), or its Takahashi–Alexander NAV.
 pub fn fund_nav(fund: &Fund, firms: &Firms, model: &Model, y: usize) -> Fen {
+    nav_kept(fund, firms, model, y, 1.0)
+}
+
+/// The NAV the city's interest in a live fund is valued from at the end of year `y`: as
+/// [`fund_nav`], with `[program] holdings_haircut` taken off the marks of its private holdings
+/// (as a final sale takes it), not off listed stakes or cash; off the whole of a
+/// Takahashi–Alexander NAV, which has no listed part.
+pub fn fund_nav_marked(fund: &Fund, firms: &Firms, model: &Model, y: usize) -> Fen {
+    nav_kept(fund, firms, model, y, 1.0 - model.program.holdings_haircut)
+}
+
+/// A fund's NAV with its private marks times `keep`.
+fn nav_kept(fund: &Fund, firms: &Firms, model: &Model, y: usize, keep: f64) -> Fen {
     match &fund.state {
-        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms, model, y) + b.cash,
-        FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav()),
+        FundState::BottomUp(b) => holdings_nav(&b.holdings, firms, model, y, keep) + b.cash,
+        FundState::TakahashiAlexander(ta) => fen_from_yuan_f64(ta.nav() * keep),
     }
 }
 
-/// Private holdings at their stale marks, listed ones still to be sold at the listed price.
-fn holdings_nav(holdings: &[Holding], firms: &Firms, model: &Model, y: usize) -> Fen {
+/// Private holdings at their stale marks times `keep`, listed ones still to be sold at the
+/// listed price.
+fn holdings_nav(holdings: &[Holding], firms: &Firms, model: &Model, y: usize, keep: f64) -> Fen {
     holdings
         .iter()
         .map(|h| {
             let f = h.firm as usize;
             let stake = h.stake * firms.retention[f] / h.retention_entry * (1.0 - h.sold);
-            fen_from_yuan_f64(stake * firms.mark(model, f, y))
+            let kept = if firms.status[f] == Status::Listed {
+                1.0
+            } else {
+                keep
+            };
+            fen_from_yuan_f64(stake * firms.mark(model, f, y) * kept)
         })
         .sum()
 }
@@ -511,7 +535,7 @@ fn bottom_up_year(
     let nav = if ended {
         0
     } else {
-        holdings_nav(&b.holdings, year.firms, year.model, year.y) + b.cash
+        holdings_nav(&b.holdings, year.firms, year.model, year.y, 1.0) + b.cash
     };
     (called, distributable, nav, ended)
 }
@@ -663,7 +687,8 @@ fn invest_outside(
             .max(yuan(m.ticket));
         let key = year.rngs[k].next_u64();
         let firm = year.firms.add_outside(i, s, value, year.y, key);
-        year.firms.date_outside(&year.model.industries[i], firm, year.y);
+        year.firms
+            .date_outside(&year.model.industries[i], firm, year.y);
         // What its rounds raised, as if priced today (as for the start year's local base).
         let stages = &year.model.industries[i].stages[..=s];
         let kept: f64 = stages.iter().map(|st| 1.0 - st.dilution).product();

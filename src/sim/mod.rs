@@ -228,11 +228,10 @@ impl<'m> PathSim<'m> {
         } else {
             "open"
         };
-        let keep = 1.0 - self.model.program.holdings_haircut;
         let holding = (fund.end.is_none() && fund.city_out.is_none()).then(|| {
             let last = self.model.n_years - 1;
-            let nav = instruments::fund_nav(fund, &self.firms, self.model, last);
-            fen_from_yuan_f64(crate::money::yuan(fund.waterfall.city_value(nav)) * keep)
+            let nav = instruments::fund_nav_marked(fund, &self.firms, self.model, last);
+            fund.waterfall.city_value(nav)
         });
         Deal {
             path,
