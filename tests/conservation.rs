@@ -906,23 +906,41 @@ fn totals_match_their_series(sim: &PathSim) -> Result<(), TestCaseError> {
             prop_assert_eq!(w, sum, "{} in year {} against its instruments'", program, y);
         }
     }
-    let counts: i64 = ["grants_awarded", "equity_deals", "loans_guaranteed"]
-        .iter()
-        .map(|m| sim.yearly_of(m).expect("count").iter().sum::<i64>())
-        .sum();
-    let deals: i64 = (model.instruments.iter())
-        .filter(|i| !matches!(i.kind, KindModel::SubFund(_)))
-        .map(|i| {
-            sim.yearly_of(&format!("deals.{}", i.id))
-                .expect("deals")
-                .iter()
+    // Each count is the deals of its kinds, named here rather than through `Family` so that a
+    // kind counted in the wrong total fails: grants awarded are grants, convertible grants and
+    // subsidy items (not 招商 incentives or talents paid, which are not funded projects).
+    let of_kinds = |pick: fn(&KindModel) -> bool| -> i64 {
+        (model.instruments.iter())
+            .filter(|i| pick(&i.kind))
+            .map(|i| {
+                (sim.yearly_of(&format!("deals.{}", i.id))
+                    .expect("deals")
+                    .iter())
                 .sum::<i64>()
-        })
-        .sum();
+            })
+            .sum()
+    };
+    let total = |m: &str| sim.yearly_of(m).expect("count").iter().sum::<i64>();
     prop_assert_eq!(
-        counts,
-        deals,
-        "grants, equity deals and loans against the instruments' deals"
+        total("grants_awarded"),
+        of_kinds(|k| matches!(
+            k,
+            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Subsidy(_)
+        )),
+        "grants awarded against the grants' deals"
+    );
+    prop_assert_eq!(
+        total("equity_deals"),
+        of_kinds(|k| matches!(
+            k,
+            KindModel::Prize(_) | KindModel::DirectEquity(_) | KindModel::CoInvestment(_)
+        )),
+        "equity deals against the equity instruments' deals"
+    );
+    prop_assert_eq!(
+        total("loans_guaranteed"),
+        of_kinds(|k| matches!(k, KindModel::Guarantee(_))),
+        "loans guaranteed against the guarantees' deals"
     );
     Ok(())
 }

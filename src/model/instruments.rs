@@ -43,6 +43,9 @@ pub enum Family {
     Loan,
     /// Commitments to sub-funds.
     Fund,
+    /// Payments to arrivals: 招商 incentives to large firms and talent subsidies to people, none
+    /// of them a funded project (`grants_awarded`).
+    Arrival,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,11 +96,10 @@ impl KindModel {
     /// What its deals are when made.
     pub fn family(&self) -> Family {
         match self {
-            KindModel::Grant(_)
-            | KindModel::Convertible(_)
-            | KindModel::Subsidy(_)
-            | KindModel::Attraction(_)
-            | KindModel::Talent(_) => Family::Grant,
+            KindModel::Grant(_) | KindModel::Convertible(_) | KindModel::Subsidy(_) => {
+                Family::Grant
+            }
+            KindModel::Attraction(_) | KindModel::Talent(_) => Family::Arrival,
             KindModel::Prize(_) | KindModel::DirectEquity(_) | KindModel::CoInvestment(_) => {
                 Family::Equity
             }

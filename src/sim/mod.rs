@@ -542,7 +542,7 @@ impl<'m> PathSim<'m> {
                 Family::Grant => grants += l.deals[i],
                 Family::Equity => deals += l.deals[i],
                 Family::Loan => loans += l.deals[i],
-                Family::Fund => {}
+                Family::Fund | Family::Arrival => {}
             }
             fiscal += l.fiscal[i];
             deployed += l.deployed(k, y);
