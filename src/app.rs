@@ -1000,6 +1000,13 @@ pub fn allocate_to_dir(
         1.959_964 * best.objective.1
     );
     for s in splits.iter().filter(|s| s.neighbour) {
+        if s.from_best.0.is_nan() {
+            text.push_str(&format!(
+                "  {:<60} undefined (no path on which {objective} has a value both here and at the best)\n",
+                show(s)
+            ));
+            continue;
+        }
         text.push_str(&format!(
             "  {:<60} {:+.4} ± {:.4}\n",
             show(s),

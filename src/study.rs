@@ -500,7 +500,12 @@ pub fn tornado(
                 .and_then(|(_, rho)| *rho),
         });
     }
-    swings.sort_by(|a, b| b.swing.0.abs().total_cmp(&a.swing.0.abs()));
+    // Largest swing first; an undefined swing (the metric is defined on no common path of the two
+    // runs: NaN) last, in the order given, since `total_cmp` alone ranks NaN above every number.
+    swings.sort_by(|a, b| {
+        let (x, y) = (a.swing.0.abs(), b.swing.0.abs());
+        x.is_nan().cmp(&y.is_nan()).then(y.total_cmp(&x))
+    });
     Ok(swings)
 }
 
@@ -620,7 +625,11 @@ pub fn allocate(
         let s = crate::stats::summarize(&values);
         runs.push((shares, (s.mean, s.mcse), values));
     }
+    // A split whose objective is undefined (defined on none of its paths, e.g. `tvpi.b` with
+    // nothing in b: a NaN mean) cannot be the best; `total_cmp` alone would rank NaN above every
+    // number.
     let best = (0..runs.len())
+        .filter(|&i| !runs[i].1.0.is_nan())
         .max_by(|&a, &b| {
             let (x, y) = (runs[a].1.0, runs[b].1.0);
             if lower {
@@ -629,7 +638,11 @@ pub fn allocate(
                 x.total_cmp(&y)
             }
         })
-        .expect("at least one split");
+        .ok_or_else(|| {
+            bad(format!(
+                "--objective {objective}: undefined on every path of every split (a ratio or an IRR with nothing to divide by, e.g. tvpi.<id> of an instrument that invests nothing): there is no best split; choose an objective defined for these instruments"
+            ))
+        })?;
     let best_units = &compositions[best];
     let splits = runs
         .iter()
