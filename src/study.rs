@@ -603,10 +603,11 @@ pub fn allocate(
     // Per split: its shares, the objective's (mean, MCSE), and its per-path values.
     type Tried = (Vec<Decimal>, (f64, f64), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
-    // A weighted objective is maximised (a cost enters it with a negative weight).
+    // A weighted objective is maximised (a cost enters it with a negative weight); a target's value
+    // `target.<id>` is minimised for an at-most target.
     let lower = !objective.starts_with("p.")
         && !weighted(objective)
-        && crate::metrics::lower_is_better(objective);
+        && first.model.lower_is_better(objective);
     for c in &compositions {
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
         let mut sets = base.to_vec();

@@ -269,3 +269,60 @@ fn precision_stops_at_the_first_check_that_reaches_it_whatever_the_threads() {
         );
     }
 }
+
+#[test]
+fn p_better_of_a_target_value_follows_the_target_direction() {
+    // The Poisson scenario with a grant `a` and direct equity `b` over three years, against the
+    // same with b's budget 200万 instead of 500万: the cheaper one spends less on (nearly) every
+    // path. Target `cost_cap` is at most 2000万 of fiscal outlay by 2026 and `spend_floor` at
+    // least 500万 of it; both read the horizon's total outlay, so `target.<id>` equals the scalar
+    // fiscal_outlay on every path. Lower is better for the at-most target: its p_better must
+    // equal fiscal_outlay's (a cost), and for the at-least target it must be the complement
+    // (ties count one half on both sides). It used to be the complement for both.
+    let poisson =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/poisson.toml"))
+            .expect("poisson.toml");
+    let base_text = poisson.replace("horizon_years = 1", "horizon_years = 3")
+        + "\n[[instruments.grant]]\nid = \"a\"\nbudget = \"500万\"\namount = \"100万\"\nstages = [\"seed\"]\n\n\
+           [[instruments.direct_equity]]\nid = \"b\"\nbudget = \"500万\"\nticket = \"100万\"\nstages = [\"seed\"]\n\n\
+           [[targets]]\nid = \"cost_cap\"\nlabel = \"财政出资不超过2000万\"\nmetric = \"fiscal_outlay\"\nthreshold = \"2000万\"\ndeadline = 2026\ndirection = \"at_most\"\n\n\
+           [[targets]]\nid = \"spend_floor\"\nlabel = \"财政出资不少于500万\"\nmetric = \"fiscal_outlay\"\nthreshold = \"500万\"\ndeadline = 2026\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, cheaper) = (
+        dir.path().join("base.toml"),
+        dir.path().join("cheaper.toml"),
+    );
+    fs::write(&base, &base_text).expect("write");
+    fs::write(
+        &cheaper,
+        base_text
+            .replace("name = \"poisson\"", "name = \"cheaper\"")
+            .replace(
+                "id = \"b\"\nbudget = \"500万\"",
+                "id = \"b\"\nbudget = \"200万\"",
+            ),
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("compare")
+        .arg(&base)
+        .arg(&cheaper)
+        .args(["--paths", "500", "--seed", "4"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv");
+    let rows = rows(&csv, "cheaper");
+    let p_better = |metric: &str| -> f64 {
+        rows.iter().find(|r| r["metric"] == metric).expect(metric)["p_better"]
+            .parse()
+            .expect("p_better")
+    };
+    let cost = p_better("fiscal_outlay");
+    assert!(cost > 0.9, "the cheaper scenario spends less: {cost}");
+    assert!((p_better("target.cost_cap") - cost).abs() < 1e-9);
+    assert!((p_better("target.spend_floor") - (1.0 - cost)).abs() < 1e-9);
+}

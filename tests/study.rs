@@ -418,3 +418,26 @@ fn a_tornado_ranks_an_input_with_an_undefined_swing_last() {
     assert_eq!(&rows[1][1], "instruments.direct_equity.b.budget");
     assert_eq!(&rows[1][9], "", "an undefined swing is an empty cell");
 }
+
+#[test]
+fn allocate_minimises_the_value_of_an_at_most_target() {
+    // Target "b spends at most 300万 in 2024" (`at_most` on fiscal_outlay.b). Its value
+    // `target.b_cap` is b's outlay: ⌊share·1000万 / 200万⌋ grants of 200万 (plenty of A firms), so
+    // 0, 200万, 400万, 600万 and 1000万 at b's shares 0, 25, 50, 75 and 100%, the same on every path.
+    // Lower is better for an at-most target, so the best split is all in a (value 0), and the
+    // neighbour 75/25 is 200万 worse (+2,000,000); maximising it picked all in b.
+    let text = format!(
+        "{}\n[[targets]]\nid = \"b_cap\"\nlabel = \"b出资不超过300万\"\nmetric = \"fiscal_outlay.b\"\nthreshold = \"300万\"\ndeadline = 2024\ndirection = \"at_most\"\n",
+        two_grants()
+    );
+    let rows = allocation_rows(&text, "target.b_cap");
+    let best = rows
+        .iter()
+        .find(|r| &r[6] == "0.000000" && &r[7] == "0.000000")
+        .expect("best");
+    assert_eq!((&best[1], &best[2]), ("1", "0"), "{rows:?}");
+    assert_eq!(best[4].parse::<f64>().expect("mean"), 0.0);
+    let next = rows.iter().find(|r| &r[1] == "0.75").expect("75%");
+    assert_eq!(next[6].parse::<f64>().expect("diff"), 2_000_000.0);
+    assert_eq!(&next[8], "true");
+}
