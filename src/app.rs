@@ -868,7 +868,7 @@ pub fn goal_seek_to_dir(
             "P({target} met) stays below {:.1}% up to {} = {} ({} paths; goal_seek.csv)\n",
             level * 100.0,
             range.key,
-            range.values.last().expect("bounds").normalize(),
+            seek.upper.normalize(),
             settings.paths
         ),
     })

@@ -441,3 +441,47 @@ fn allocate_minimises_the_value_of_an_at_most_target() {
     assert_eq!(next[6].parse::<f64>().expect("diff"), 2_000_000.0);
     assert_eq!(&next[8], "true");
 }
+
+#[test]
+fn goal_seek_with_a_step_stays_on_the_grid_when_the_end_is_off_it() {
+    // 1..14:4 is the grid 1, 5, 9, 13 (14 − 1 is not a whole number of steps; the grid stops at the
+    // last point at or below 14, as a sweep does). P(Poisson(9) ≥ 10) = 0.413 and
+    // P(Poisson(13) ≥ 10) = 0.834, about 8 and 30 standard errors (√(p(1−p)/2000) ≤ 0.011) either
+    // side of 0.5, so the smallest grid value reaching 0.5 is 13, and so is its range. Bisection used
+    // to clamp its midpoint to b − step and answer 10, off the grid.
+    assert!(tail(9.0, 10) < 0.5 - 7.0 * 0.011 && tail(13.0, 10) > 0.5 + 7.0 * 0.011);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    let output = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=1..14:4"])
+        .args(["--target", "projects", "--probability", "0.5"])
+        .args(["--paths", "2000", "--seed", "3"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).expect("utf-8");
+    assert!(
+        text.contains("arrivals_per_year = 13 is the smallest value")
+            && text.contains("between 13 and 13"),
+        "{text}"
+    );
+    let csv = fs::read_to_string(out.join("goal_seek.csv")).expect("goal_seek.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    for r in reader.records() {
+        let r = r.expect("row");
+        let value: f64 = r[1].parse().expect("value");
+        assert!(
+            [1.0, 5.0, 9.0, 13.0].contains(&value),
+            "{value} is off the grid 1, 5, 9, 13: {csv}"
+        );
+    }
+}
