@@ -238,7 +238,8 @@ pub fn run_to_precision(
 const MIN_PRECISION_PATHS: u64 = 1000;
 
 /// `--precision METRIC=TOL`: stop once the Monte Carlo standard error of the metric's mean (a
-/// scalar of `summary.csv`, or `p.<target>` for a target's probability) is at most `tolerance`.
+/// scalar of `summary.csv`, or `p.<target>` for a target's probability, whose standard error is the
+/// Wilson one: [`Precision::standard_error`]) is at most `tolerance`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Precision {
     pub metric: String,
@@ -262,6 +263,18 @@ impl Precision {
             metric: metric.trim().to_string(),
             tolerance,
         })
+    }
+
+    /// The standard error the goal is checked against, after the values `acc` of which `met` were
+    /// 1: for `p.<target>` the Wilson one ([`crate::stats::wilson_se`], the half-width of
+    /// `targets.csv`'s 95% interval over 1.96), which is not 0 when no path or every path meets the
+    /// target; for a scalar the sample MCSE.
+    fn standard_error(&self, acc: &crate::stats::Running, met: u64) -> f64 {
+        if self.metric.starts_with("p.") {
+            crate::stats::wilson_se(met, acc.n())
+        } else {
+            acc.mcse()
+        }
     }
 
     /// The scalar column the goal reads in a scenario's catalogue.
@@ -450,6 +463,8 @@ fn write_run(
             None => None,
         };
         let mut acc = crate::stats::Running::default();
+        // For `p.<target>`: the paths meeting it, for the Wilson standard error.
+        let mut met = 0u64;
         let mut run_settings = settings;
         if precision.is_some() {
             run_settings.batch = crate::run::CHECK_BATCH;
@@ -467,15 +482,16 @@ fn write_run(
                     let width = catalogue.scalars.len().max(1);
                     for row in rows.chunks_exact(width) {
                         acc.add(row[c]);
+                        met += u64::from(row[c] == 1.0);
                     }
-                    acc.n() >= MIN_PRECISION_PATHS && acc.mcse() <= p.tolerance
+                    acc.n() >= MIN_PRECISION_PATHS && p.standard_error(&acc, met) <= p.tolerance
                 }
                 _ => false,
             }
         });
         let written = written.map_err(|e| failed("paths.parquet", &e))?;
         debug_assert_eq!(written, result.paths);
-        precision_reached.push(column.map(|_| acc.mcse()));
+        precision_reached.push((column.zip(precision)).map(|(_, p)| p.standard_error(&acc, met)));
         deals.push(std::mem::take(&mut result.deals));
         if options.shard.is_none() {
             // A shard keeps its sketches for the merge; a run makes its yearly rows now.
@@ -868,7 +884,7 @@ pub fn goal_seek_to_dir(
             "P({target} met) stays below {:.1}% up to {} = {} ({} paths; goal_seek.csv)\n",
             level * 100.0,
             range.key,
-            range.values.last().expect("bounds").normalize(),
+            seek.upper.normalize(),
             settings.paths
         ),
     })
@@ -1000,6 +1016,13 @@ pub fn allocate_to_dir(
         1.959_964 * best.objective.1
     );
     for s in splits.iter().filter(|s| s.neighbour) {
+        if s.from_best.0.is_nan() {
+            text.push_str(&format!(
+                "  {:<60} undefined (no path on which {objective} has a value both here and at the best)\n",
+                show(s)
+            ));
+            continue;
+        }
         text.push_str(&format!(
             "  {:<60} {:+.4} ± {:.4}\n",
             show(s),

@@ -10,7 +10,8 @@
 //!   `√(s_base² / n + s_other² / n)`, to show what pairing buys;
 //! - P(other better than base): the share of pairs in which the other scenario is better, ties
 //!   counting one half. Better is higher, except for the metrics where less is better (costs,
-//!   losses, shortfalls, idle money: [`crate::metrics::lower_is_better`]).
+//!   losses, shortfalls, idle money: [`crate::metrics::lower_is_better`]; and the value
+//!   `target.<id>` of an at-most target: `Model::lower_is_better`).
 //!
 //! For a target's `met.<id>` indicator (0 or 1) the mean difference is the difference in P(met) and
 //! the interval is the paired one; `met.all` is every target met on the same path.

@@ -191,7 +191,8 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         instruments: Vec<String>,
         /// p.<target> (a target's P(met), e.g. p.all_2030), or a scalar metric of summary.csv
-        /// (maximised; minimised when less is better, e.g. net_fiscal_cost), or a weighted sum
+        /// (maximised; minimised when less is better, e.g. net_fiscal_cost, or target.<id>, a
+        /// target's value, of an at-most target), or a weighted sum
         /// of them, maximised: 0.6*p.unicorns_2030+0.4*p.projects_2030 (a cost with a negative
         /// weight: p.all_2030+-1e-9*net_fiscal_cost).
         #[arg(long)]

@@ -201,7 +201,9 @@ pub const INDUSTRY_YEARLY: &[YearlyDef] = &[
 pub const N_INDUSTRY_YEARLY: usize = INDUSTRY_YEARLY.len();
 
 /// Whether less is better for a metric (its base name, before any `.id`): costs, losses, shortfalls,
-/// idle money and failures. For every other metric more is better (in `comparison.csv`).
+/// idle money and failures. For every other metric more is better (in `comparison.csv`). A target's
+/// value `target.<id>` takes its direction from the target, which this catalogue does not know:
+/// `Model::lower_is_better` answers for it.
 pub fn lower_is_better(name: &str) -> bool {
     let base = name.split_once('.').map_or(name, |(b, _)| b);
     matches!(

@@ -514,7 +514,8 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
         let (a, b) = (base_values.columns(&is)?, other_values.columns(&js)?);
         for ((&i, a), b) in is.iter().zip(&a).zip(&b) {
             let col = &base_run.catalogue.scalars[i];
-            let lower = crate::metrics::lower_is_better(&col.name);
+            // A target's value is better lower for an at-most target (the base's targets decide).
+            let lower = base_model.lower_is_better(&col.name);
             rows.push(row(
                 &col.name,
                 col.unit,

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 pub struct Range {
     pub key: String,
     pub values: Vec<Decimal>,
-    /// The step of `a..b:step`: goal seeking stays on `a + k·step` (e.g. `:1` for counts).
+    /// The step of `a..b:step`: goal seeking stays on `a + k·step` at or below `b` (e.g. `:1` for
+    /// counts).
     pub step: Option<Decimal>,
 }
 
@@ -65,6 +66,10 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
                 let step = parse_value(s)?;
                 if step <= Decimal::ZERO {
                     return Err(format!("\"{spec}\": the step must be above 0"));
+                }
+                // Goal seeking bisects the grid's indices: their number must be a Decimal.
+                if (hi - lo).checked_div(step).is_none() {
+                    return Err(format!("\"{spec}\": too many steps: take a larger step"));
                 }
                 (vec![lo, hi], Some(step))
             }
@@ -170,6 +175,8 @@ pub struct GoalSeek {
     pub tried: Vec<(Decimal, f64, f64, f64)>,
     /// The smallest value reaching the level, if any in the range.
     pub answer: Option<Decimal>,
+    /// The largest value searched: `b`, or with a step the last point of the grid at or below `b`.
+    pub upper: Decimal,
     /// The range of the answer given the Monte Carlo error: `(smallest value whose interval's upper
     /// end reaches the level, smallest whose lower end does)`; the second is `None` if no value in
     /// the range is surely enough.
@@ -177,6 +184,10 @@ pub struct GoalSeek {
 }
 
 /// Goal seeking on `range` (its first and last values are the bounds) for P(`target`) ≥ `level`.
+///
+/// With a step (`a..b:step`) every value tried, and so the answer, is on the grid `a + k·step`,
+/// `k = 0, 1, ...`, up to the last point at or below `b` (the values a sweep of the same range tries;
+/// `b` itself only when it is on the grid); without, bisection stops within `(b − a)/1000`.
 pub fn goal_seek(
     file: &PathBuf,
     base: &[String],
@@ -185,7 +196,12 @@ pub fn goal_seek(
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Result<GoalSeek, AppError> {
-    let (lo, hi) = (range.values[0], *range.values.last().expect("bounds"));
+    let (lo, mut hi) = (range.values[0], *range.values.last().expect("bounds"));
+    // The number of steps from a to the last grid point at or below b.
+    let steps = range.step.map(|step| ((hi - lo) / step).floor());
+    if let (Some(step), Some(k)) = (range.step, steps) {
+        hi = lo + k * step;
+    }
     let mut tried: Vec<(Decimal, f64, f64, f64)> = Vec::new();
     let eval = |x: Decimal, tried: &mut Vec<(Decimal, f64, f64, f64)>| {
         if let Some(t) = tried.iter().find(|t| t.0 == x) {
@@ -212,22 +228,27 @@ pub fn goal_seek(
         if pick(eval(hi, tried)?) < level {
             return Ok(None);
         }
+        if let (Some(step), Some(k)) = (range.step, steps) {
+            // On the grid: bisect the indices (a whole number of steps below `hi`), so every
+            // midpoint is `lo + k·step`; `ka` falls short of the level, `kb` reaches it.
+            let (mut ka, mut kb) = (Decimal::ZERO, k);
+            while kb - ka > Decimal::ONE {
+                let mid = ((ka + kb) / Decimal::TWO).floor();
+                if pick(eval(lo + mid * step, tried)?) >= level {
+                    kb = mid;
+                } else {
+                    ka = mid;
+                }
+            }
+            return Ok(Some(lo + kb * step));
+        }
         let (mut a, mut b) = (lo, hi);
-        let resolution = range.step.unwrap_or((hi - lo) / Decimal::from(1000));
+        let resolution = (hi - lo) / Decimal::from(1000);
         for _ in 0..60 {
             if b - a <= resolution {
                 break;
             }
-            let mut mid = (a + b) / Decimal::TWO;
-            if let Some(step) = range.step {
-                // On the grid a + k·step, strictly inside (a, b).
-                mid = (lo + ((mid - lo) / step).floor() * step)
-                    .max(a + step)
-                    .min(b - step);
-                if mid <= a || mid >= b {
-                    break;
-                }
-            }
+            let mid = (a + b) / Decimal::TWO;
             if pick(eval(mid, tried)?) >= level {
                 b = mid;
             } else {
@@ -242,6 +263,7 @@ pub fn goal_seek(
     Ok(GoalSeek {
         tried,
         answer,
+        upper: hi,
         interval: (early, late),
     })
 }
@@ -270,6 +292,10 @@ mod tests {
         assert!(parse_range("n=5..1:1", true).is_err());
         assert!(parse_range("n=1..5", true).is_err());
         assert!(parse_range("n=1..5000:1", true).is_err());
+        // 10^40 steps: more than a Decimal holds, so goal seeking could not index them.
+        let e = parse_range("n=0..100000000000000000000:0.00000000000000000001", false)
+            .expect_err("too many steps");
+        assert!(e.contains("too many steps"), "{e}");
         assert_eq!(
             parse_range("n=1..5", false).expect("bounds").values.len(),
             2
@@ -500,7 +526,12 @@ pub fn tornado(
                 .and_then(|(_, rho)| *rho),
         });
     }
-    swings.sort_by(|a, b| b.swing.0.abs().total_cmp(&a.swing.0.abs()));
+    // Largest swing first; an undefined swing (the metric is defined on no common path of the two
+    // runs: NaN) last, in the order given, since `total_cmp` alone ranks NaN above every number.
+    swings.sort_by(|a, b| {
+        let (x, y) = (a.swing.0.abs(), b.swing.0.abs());
+        x.is_nan().cmp(&y.is_nan()).then(y.total_cmp(&x))
+    });
     Ok(swings)
 }
 
@@ -598,10 +629,11 @@ pub fn allocate(
     // Per split: its shares, the objective's (mean, MCSE), and its per-path values.
     type Tried = (Vec<Decimal>, (f64, f64), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
-    // A weighted objective is maximised (a cost enters it with a negative weight).
+    // A weighted objective is maximised (a cost enters it with a negative weight); a target's value
+    // `target.<id>` is minimised for an at-most target.
     let lower = !objective.starts_with("p.")
         && !weighted(objective)
-        && crate::metrics::lower_is_better(objective);
+        && first.model.lower_is_better(objective);
     for c in &compositions {
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
         let mut sets = base.to_vec();
@@ -620,7 +652,11 @@ pub fn allocate(
         let s = crate::stats::summarize(&values);
         runs.push((shares, (s.mean, s.mcse), values));
     }
+    // A split whose objective is undefined (defined on none of its paths, e.g. `tvpi.b` with
+    // nothing in b: a NaN mean) cannot be the best; `total_cmp` alone would rank NaN above every
+    // number.
     let best = (0..runs.len())
+        .filter(|&i| !runs[i].1.0.is_nan())
         .max_by(|&a, &b| {
             let (x, y) = (runs[a].1.0, runs[b].1.0);
             if lower {
@@ -629,7 +665,11 @@ pub fn allocate(
                 x.total_cmp(&y)
             }
         })
-        .expect("at least one split");
+        .ok_or_else(|| {
+            bad(format!(
+                "--objective {objective}: undefined on every path of every split (a ratio or an IRR with nothing to divide by, e.g. tvpi.<id> of an instrument that invests nothing): there is no best split; choose an objective defined for these instruments"
+            ))
+        })?;
     let best_units = &compositions[best];
     let splits = runs
         .iter()

@@ -240,8 +240,9 @@ fn precision_stops_at_the_first_check_that_reaches_it_whatever_the_threads() {
         used.is_multiple_of(4096) && used < 100_000 && reached <= 0.005,
         "{used} paths, {reached}"
     );
-    // Recompute from the per-path indicators: the standard error is within the goal at `used`
-    // paths and was not at `used − 4096`.
+    // Recompute from the per-path indicators: the standard error (Wilson's, the half-width of the
+    // 95% interval of targets.csv over 1.96) is within the goal at `used` paths and was not at
+    // `used − 4096`.
     use polars::prelude::SerReader;
     let df = polars::prelude::ParquetReader::new(
         fs::File::open(a.join("paths.parquet")).expect("parquet"),
@@ -258,14 +259,129 @@ fn precision_stops_at_the_first_check_that_reaches_it_whatever_the_threads() {
         .collect();
     assert_eq!(met.len() as u64, used);
     let se = |n: usize| {
-        let p = met[..n].iter().sum::<f64>() / n as f64;
-        (p * (1.0 - p) * n as f64 / (n as f64 - 1.0) / n as f64).sqrt()
+        let k = met[..n].iter().sum::<f64>();
+        wilson_se(k, n as f64)
     };
     assert!(se(used as usize) <= 0.005 + 1e-12);
+    assert!((se(used as usize) - reached).abs() < 1e-12, "{reached}");
     if used > 4096 {
         assert!(
             se(used as usize - 4096) > 0.005,
             "it could have stopped earlier"
         );
     }
+}
+
+#[test]
+fn p_better_of_a_target_value_follows_the_target_direction() {
+    // The Poisson scenario with a grant `a` and direct equity `b` over three years, against the
+    // same with b's budget 200万 instead of 500万: the cheaper one spends less on (nearly) every
+    // path. Target `cost_cap` is at most 2000万 of fiscal outlay by 2026 and `spend_floor` at
+    // least 500万 of it; both read the horizon's total outlay, so `target.<id>` equals the scalar
+    // fiscal_outlay on every path. Lower is better for the at-most target: its p_better must
+    // equal fiscal_outlay's (a cost), and for the at-least target it must be the complement
+    // (ties count one half on both sides). It used to be the complement for both.
+    let poisson =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/poisson.toml"))
+            .expect("poisson.toml");
+    let base_text = poisson.replace("horizon_years = 1", "horizon_years = 3")
+        + "\n[[instruments.grant]]\nid = \"a\"\nbudget = \"500万\"\namount = \"100万\"\nstages = [\"seed\"]\n\n\
+           [[instruments.direct_equity]]\nid = \"b\"\nbudget = \"500万\"\nticket = \"100万\"\nstages = [\"seed\"]\n\n\
+           [[targets]]\nid = \"cost_cap\"\nlabel = \"财政出资不超过2000万\"\nmetric = \"fiscal_outlay\"\nthreshold = \"2000万\"\ndeadline = 2026\ndirection = \"at_most\"\n\n\
+           [[targets]]\nid = \"spend_floor\"\nlabel = \"财政出资不少于500万\"\nmetric = \"fiscal_outlay\"\nthreshold = \"500万\"\ndeadline = 2026\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, cheaper) = (
+        dir.path().join("base.toml"),
+        dir.path().join("cheaper.toml"),
+    );
+    fs::write(&base, &base_text).expect("write");
+    fs::write(
+        &cheaper,
+        base_text
+            .replace("name = \"poisson\"", "name = \"cheaper\"")
+            .replace(
+                "id = \"b\"\nbudget = \"500万\"",
+                "id = \"b\"\nbudget = \"200万\"",
+            ),
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("compare")
+        .arg(&base)
+        .arg(&cheaper)
+        .args(["--paths", "500", "--seed", "4"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv");
+    let rows = rows(&csv, "cheaper");
+    let p_better = |metric: &str| -> f64 {
+        rows.iter().find(|r| r["metric"] == metric).expect(metric)["p_better"]
+            .parse()
+            .expect("p_better")
+    };
+    let cost = p_better("fiscal_outlay");
+    assert!(cost > 0.9, "the cheaper scenario spends less: {cost}");
+    assert!((p_better("target.cost_cap") - cost).abs() < 1e-9);
+    assert!((p_better("target.spend_floor") - (1.0 - cost)).abs() < 1e-9);
+}
+
+/// The half-width of the 95% Wilson interval of `k` successes in `n` over z = 1.959964: the
+/// standard error `--precision p.<target>` checks, `√(p(1−p)/n + z²/(4n²)) / (1 + z²/n)`.
+fn wilson_se(k: f64, n: f64) -> f64 {
+    let z = 1.959_963_984_540_054_f64;
+    let p = k / n;
+    (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n)
+}
+
+#[test]
+fn precision_on_a_target_never_met_waits_for_enough_paths() {
+    // "At least 1000 projects" with Poisson(5) arrivals is met on no path: p̂ = 0 at every check.
+    // The plug-in standard error √(p̂(1−p̂)/n) is then 0 and the run stopped at the first check
+    // (4,096 paths) claiming a precision of 0. The Wilson standard error at p̂ = 0 is
+    // z/(2n) / (1 + z²/n) ≈ 0.98/n, at most 1e-4 from n = 9,797 on, so the run must stop at the
+    // first multiple of 4,096 beyond that, 12,288 paths, and record wilson_se(0, 12288) ≈ 7.97e-5.
+    let poisson =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/poisson.toml"))
+            .expect("poisson.toml");
+    assert!(poisson.contains("threshold = 10\n"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("never.toml");
+    fs::write(
+        &file,
+        poisson.replace("threshold = 10\n", "threshold = 1000\n"),
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(&file)
+        .args(["--paths", "100000", "--precision", "p.projects=0.0001"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let expected = (1..)
+        .map(|c| 4096 * c)
+        .find(|&n| wilson_se(0.0, n as f64) <= 1e-4)
+        .expect("a check");
+    assert_eq!(expected, 12_288);
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("run.json")).expect("run.json"))
+            .expect("json");
+    let used = json["scenarios"][0]["paths"].as_u64().expect("paths used");
+    let reached = json["scenarios"][0]["precision_reached"]
+        .as_f64()
+        .expect("precision");
+    assert_eq!(used, expected, "stopped at {used} paths with {reached}");
+    assert!(
+        (reached - wilson_se(0.0, expected as f64)).abs() < 1e-15 && reached > 0.0,
+        "{reached}"
+    );
+    let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    assert!(targets.contains(",0,"), "never met: {targets}");
 }

@@ -167,14 +167,19 @@ fn two_grants() -> String {
         )
 }
 
-/// `fundsim allocate` of 1000万 between `a` and `b` in 25% steps: allocation.csv's rows.
-fn allocate_two_grants(objective: &str) -> Vec<csv::StringRecord> {
-    let text = two_grants();
+/// `fundsim allocate` of 1000万 a year between instruments `ids` (`a,b`) of scenario `text` in 25%
+/// steps, 200 paths, with `extra` arguments: the finished command and the directory holding its
+/// output `out`.
+fn allocate(
+    text: &str,
+    ids: &str,
+    objective: &str,
+    extra: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("grants.toml");
-    fs::write(&file, &text).expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, text).expect("write");
+    let output = Command::cargo_bin("fundsim")
         .expect("binary")
         .arg("allocate")
         .arg(&file)
@@ -182,18 +187,46 @@ fn allocate_two_grants(objective: &str) -> Vec<csv::StringRecord> {
             "--budget",
             "1000万",
             "--instruments",
-            "a,b",
+            ids,
             "--objective",
             objective,
         ])
         .args(["--step", "0.25", "--paths", "200"])
+        .args(extra)
         .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let csv = fs::read_to_string(out.join("allocation.csv")).expect("allocation.csv");
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run");
+    (output, dir)
+}
+
+/// allocation.csv's rows of a successful [`allocate`].
+fn allocation_rows(text: &str, objective: &str) -> Vec<csv::StringRecord> {
+    let (output, dir) = allocate(text, "a,b", objective, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = fs::read_to_string(dir.path().join("out/allocation.csv")).expect("allocation.csv");
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     reader.records().map(|r| r.expect("row")).collect()
+}
+
+/// `fundsim allocate` of 1000万 between `a` and `b` in 25% steps: allocation.csv's rows.
+fn allocate_two_grants(objective: &str) -> Vec<csv::StringRecord> {
+    allocation_rows(&two_grants(), objective)
+}
+
+/// [`two_grants`] with `b` direct equity instead: 100万 tickets in seed firms' rounds, over three
+/// years. Its TVPI (`tvpi.b`) is defined on a path only if b invested something.
+fn grant_and_equity() -> String {
+    two_grants()
+        .replace("horizon_years = 1", "horizon_years = 3")
+        .replace(
+            "[[instruments.grant]]\nid = \"b\"\nbudget = \"500万\"\namount = \"200万\"\nstages = [\"A\"]",
+            "[[instruments.direct_equity]]\nid = \"b\"\nbudget = \"500万\"\nticket = \"100万\"\nstages = [\"seed\"]",
+        )
 }
 
 #[test]
@@ -303,6 +336,152 @@ fn studies_are_the_same_bytes_for_any_thread_count() {
         assert!(
             bytes[0] == bytes[1],
             "{command}: {output} differs between 1 and 2 threads"
+        );
+    }
+}
+
+#[test]
+fn a_split_with_an_undefined_objective_is_never_the_best() {
+    // tvpi.b is undefined on every path of the split that gives b nothing (no money in, nothing to
+    // divide by: an empty mean), and defined on every path of the other four. The best split must
+    // be the one with the largest of the four defined means (the reviewer's seed gave 50/50 at
+    // 0.97); the all-in-a split, whose NaN mean `total_cmp` ranked above every number, must not
+    // win, and every defined split's paired difference from the best is then defined (≤ 0).
+    let text = grant_and_equity();
+    assert!(text.contains("[[instruments.direct_equity]]\nid = \"b\""));
+    let rows = allocation_rows(&text, "tvpi.b");
+    assert_eq!(rows.len(), 5, "shares 0, 25, 50, 75, 100%");
+    let undefined = rows.iter().find(|r| &r[1] == "1").expect("all in a");
+    assert_eq!((&undefined[4], &undefined[6]), ("", ""), "{undefined:?}");
+    let defined: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[1] != "1").collect();
+    let mean = |r: &csv::StringRecord| -> f64 { r[4].parse().expect("a defined mean") };
+    let largest = defined.iter().map(|r| mean(r)).fold(f64::MIN, f64::max);
+    let best = rows
+        .iter()
+        .find(|r| &r[6] == "0.000000" && &r[7] == "0.000000")
+        .expect("a best split with a difference of 0 from itself");
+    assert_ne!(&best[1], "1", "the undefined split won: {rows:?}");
+    assert_eq!(mean(best), largest, "{rows:?}");
+    for r in defined {
+        let d: f64 = r[6].parse().expect("a defined difference from the best");
+        assert!(d <= 0.0, "{r:?}");
+    }
+}
+
+#[test]
+fn allocate_refuses_an_objective_undefined_at_every_split() {
+    // With b's budget set to 0 and only `a` allocated, tvpi.b is defined on no path of any split:
+    // there is no best split, so allocate says so (naming the objective), exits 2 and writes
+    // nothing, rather than calling a NaN the best.
+    let (output, dir) = allocate(
+        &grant_and_equity(),
+        "a",
+        "tvpi.b",
+        &["--set", "instruments.direct_equity.b.budget=0"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--objective tvpi.b") && stderr.contains("undefined on every path"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out/allocation.csv").exists());
+}
+
+#[test]
+fn a_tornado_ranks_an_input_with_an_undefined_swing_last() {
+    // tvpi.b at b's budget 0 is defined on no path, so the paired swing of b's budget from 0 to
+    // 500万 is undefined (an empty cell), while the arrival rate's swing is a number (whatever it
+    // is, even 0). The defined swing ranks first; the undefined one last (NaN used to rank first).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, grant_and_equity()).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args(["--metric", "tvpi.b"])
+        .args(["--input", "instruments.direct_equity.b.budget=0..500万"])
+        .args(["--input", "industries.ic.arrivals_per_year=5..8"])
+        .args(["--paths", "200", "--seed", "2"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][1], "industries.ic.arrivals_per_year", "{rows:?}");
+    rows[0][9].parse::<f64>().expect("a defined swing");
+    assert_eq!(&rows[1][1], "instruments.direct_equity.b.budget");
+    assert_eq!(&rows[1][9], "", "an undefined swing is an empty cell");
+}
+
+#[test]
+fn allocate_minimises_the_value_of_an_at_most_target() {
+    // Target "b spends at most 300万 in 2024" (`at_most` on fiscal_outlay.b). Its value
+    // `target.b_cap` is b's outlay: ⌊share·1000万 / 200万⌋ grants of 200万 (plenty of A firms), so
+    // 0, 200万, 400万, 600万 and 1000万 at b's shares 0, 25, 50, 75 and 100%, the same on every path.
+    // Lower is better for an at-most target, so the best split is all in a (value 0), and the
+    // neighbour 75/25 is 200万 worse (+2,000,000); maximising it picked all in b.
+    let text = format!(
+        "{}\n[[targets]]\nid = \"b_cap\"\nlabel = \"b出资不超过300万\"\nmetric = \"fiscal_outlay.b\"\nthreshold = \"300万\"\ndeadline = 2024\ndirection = \"at_most\"\n",
+        two_grants()
+    );
+    let rows = allocation_rows(&text, "target.b_cap");
+    let best = rows
+        .iter()
+        .find(|r| &r[6] == "0.000000" && &r[7] == "0.000000")
+        .expect("best");
+    assert_eq!((&best[1], &best[2]), ("1", "0"), "{rows:?}");
+    assert_eq!(best[4].parse::<f64>().expect("mean"), 0.0);
+    let next = rows.iter().find(|r| &r[1] == "0.75").expect("75%");
+    assert_eq!(next[6].parse::<f64>().expect("diff"), 2_000_000.0);
+    assert_eq!(&next[8], "true");
+}
+
+#[test]
+fn goal_seek_with_a_step_stays_on_the_grid_when_the_end_is_off_it() {
+    // 1..14:4 is the grid 1, 5, 9, 13 (14 − 1 is not a whole number of steps; the grid stops at the
+    // last point at or below 14, as a sweep does). P(Poisson(9) ≥ 10) = 0.413 and
+    // P(Poisson(13) ≥ 10) = 0.834, about 8 and 30 standard errors (√(p(1−p)/2000) ≤ 0.011) either
+    // side of 0.5, so the smallest grid value reaching 0.5 is 13, and so is its range. Bisection used
+    // to clamp its midpoint to b − step and answer 10, off the grid.
+    assert!(tail(9.0, 10) < 0.5 - 7.0 * 0.011 && tail(13.0, 10) > 0.5 + 7.0 * 0.011);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    let output = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=1..14:4"])
+        .args(["--target", "projects", "--probability", "0.5"])
+        .args(["--paths", "2000", "--seed", "3"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).expect("utf-8");
+    assert!(
+        text.contains("arrivals_per_year = 13 is the smallest value")
+            && text.contains("between 13 and 13"),
+        "{text}"
+    );
+    let csv = fs::read_to_string(out.join("goal_seek.csv")).expect("goal_seek.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    for r in reader.records() {
+        let r = r.expect("row");
+        let value: f64 = r[1].parse().expect("value");
+        assert!(
+            [1.0, 5.0, 9.0, 13.0].contains(&value),
+            "{value} is off the grid 1, 5, 9, 13: {csv}"
         );
     }
 }

@@ -334,6 +334,19 @@ impl Model {
         compile(&file)
     }
 
+    /// Whether less is better for scalar metric `name` of this model: for a target's value
+    /// `target.<id>`, when the target is `at_most` (its direction says which way is better, whatever
+    /// the metric it reads); for every other metric, [`crate::metrics::lower_is_better`]. A target's
+    /// `met.<id>` is 1 when met: more is better.
+    pub fn lower_is_better(&self, name: &str) -> bool {
+        match name.strip_prefix("target.") {
+            Some(id) => (self.targets.iter())
+                .find(|t| t.id == id)
+                .is_some_and(|t| t.direction == scenario::Direction::AtMost),
+            None => crate::metrics::lower_is_better(name),
+        }
+    }
+
     /// The metrics of a run of this model: [`Model::catalogue`] and, after them, one scalar
     /// `input.<key>` per `[uncertain]` input, the value the path drew.
     pub fn catalogue_for_run(&self) -> Catalogue {

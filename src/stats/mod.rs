@@ -203,9 +203,42 @@ pub fn proportion(k: u64, n: u64) -> Proportion {
     }
 }
 
+/// The standard error of a proportion `k/n` that stays honest at `k = 0` and `k = n`: the
+/// half-width of its 95% Wilson interval (the one [`proportion`] gives) over [`Z95`],
+/// `√(p(1−p)/n + z²/(4n²)) / (1 + z²/n)`. The plug-in `√(p(1−p)/n)` is 0 when no path (or every
+/// path) meets a target, however few paths were run; this is about `0.98/n` there. Infinite for
+/// `n = 0`.
+pub fn wilson_se(k: u64, n: u64) -> f64 {
+    if n == 0 {
+        return f64::INFINITY;
+    }
+    let nf = n as f64;
+    let p = k as f64 / nf;
+    let z2 = Z95 * Z95;
+    (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / (1.0 + z2 / nf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wilson_se_is_the_interval_half_width_over_z() {
+        // Away from the ends the Wilson interval is not clamped: (high − low)/2 is its half-width.
+        for (k, n) in [(1, 10), (37, 100), (500, 1000), (4095, 4096)] {
+            let p = proportion(k, n);
+            let half = (p.high - p.low) / 2.0;
+            assert!((wilson_se(k, n) * Z95 - half).abs() < 1e-12, "{k}/{n}");
+        }
+        // At k = 0 the interval is [0, z²/n / (1 + z²/n)], the centre's double: the half-width is
+        // z²/(2n) / (1 + z²/n), so the standard error is z/(2n) / (1 + z²/n), not 0.
+        let n = 4096.0;
+        let at_zero = Z95 / (2.0 * n) / (1.0 + Z95 * Z95 / n);
+        assert!((wilson_se(0, 4096) - at_zero).abs() < 1e-15);
+        assert!((wilson_se(4096, 4096) - at_zero).abs() < 1e-15);
+        assert!((proportion(0, 4096).high / 2.0 - Z95 * at_zero).abs() < 1e-15);
+        assert_eq!(wilson_se(0, 0), f64::INFINITY);
+    }
 
     #[test]
     fn spearman_by_hand() {
