@@ -416,6 +416,31 @@ fn talent_subsidies_raise_inflow_by_the_elasticity() {
 }
 
 #[test]
+fn a_talent_subsidy_raises_inflow_only_as_far_as_its_budget_pays() {
+    // The test above with a budget of 30万 a year: it pays one talent a year, of the T ≈ 60 who
+    // come anyway, so a talent can count on 1/T of the subsidy and the uplift is scaled by 1/T.
+    // Extra talents in a year: Poisson of mean 3A·u/T (A projects, T ~ Poisson(3A) base talents,
+    // u = 0.05 in 2024 and 0.1 after): E[3A/T] = 1 + E[1/(3A)] + O(A⁻²) ≈ 1 + (1/60)(1 + 1/20)
+    // for A ~ Poisson(20), so over 5 years 0.45 × 1.0175 = 0.458 (the O(A⁻²) rest is below
+    // 0.001; Poisson: SE √(0.458/n)). With the whole uplift (before the budget limited it) it
+    // was 27. The outlay is one talent a year: 5 × 30万.
+    let text = ladder((0.2, 0.0, 0.1), 10, 5, "").replace(
+        "arrivals_per_year = 0",
+        "arrivals_per_year = 20\ntalent_per_arrival = 3",
+    ) + "\n[[instruments.talent_subsidy]]\nid = \"rc\"\nbudget = \"30万\"\namount = \"30万\"\n\
+           reference_pay = \"150万\"\nelasticity = 0.5\nphase_in_years = 2\n";
+    let n = 4000;
+    let m = means(&text, &["additional_talents", "fiscal_outlay.rc"], n);
+    let expected = 0.45 * (1.0 + (1.0 / 60.0) * 1.05);
+    assert!(
+        (m[0] - expected).abs() < 4.0 * (expected / n as f64).sqrt() + 0.001,
+        "extra talents {} against {expected}",
+        m[0]
+    );
+    assert!((m[1] - 1_500_000.0).abs() < 1.0, "outlay {}", m[1]);
+}
+
+#[test]
 fn support_for_established_firms_credits_the_policy_with_nothing() {
     // A subsidy pays every large arrival (an established firm: no stages to move through, its
     // revenue and value growing by the large-arrival model) in its arrival year, with an effect

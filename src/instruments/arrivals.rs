@@ -11,8 +11,10 @@
 //! **Talent subsidies.** Every new talent of the programme's industries this year receives
 //! `amount` while the budget lasts (claims beyond it are booked as unmet). The subsidy raises the
 //! inflow: on top of each industry's talents (Poisson, `arrivals × talent_per_arrival`), a further
-//! Poisson number of mean `arrivals × talent_per_arrival × uplift` arrive, drawn from the
-//! industry-year's own counter so the base talents are the same with or without the programme.
+//! Poisson number of mean `arrivals × talent_per_arrival × uplift × covered` arrive, drawn from the
+//! industry-year's own counter so the base talents are the same with or without the programme;
+//! `covered` is the share of the year's base talents the budget can pay (1 when it pays them all),
+//! so an exhausted budget raises the inflow no more than it pays.
 //! A payment is one grant position per year (no firm).
 
 use super::{Purse, Year};
@@ -64,14 +66,23 @@ pub(super) fn talents(
 ) {
     let y = year.y;
     let salt = rng::year_salt(y);
-    let mut talents = 0i64;
     let model = year.model;
+    // The talents who would come anyway, and the share of them the budget can pay: the inflow
+    // responds to the subsidy a talent can count on, `amount` times that share.
+    let mut talents: i64 = (0..model.industries.len())
+        .filter(|&i| reaches(inst, i))
+        .map(|i| year.events.talents_by_industry[i])
+        .sum();
+    let covered = if talents > 0 && t.amount > 0 {
+        (purse.capacity() as f64 / (talents as f64 * t.amount as f64)).min(1.0)
+    } else {
+        1.0
+    };
     for (i, ind) in model.industries.iter().enumerate() {
         if !reaches(inst, i) {
             continue;
         }
-        talents += year.events.talents_by_industry[i];
-        let uplift = t.uplift[y];
+        let uplift = t.uplift[y] * covered;
         if uplift > 0.0 {
             let mean = year.events.arrivals_by_industry[i] as f64 * ind.talent_per_arrival * uplift;
             let key = year.firms.industry_keys[i];
