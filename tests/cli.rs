@@ -367,6 +367,25 @@ fn deadline_after_horizon() {
 }
 
 #[test]
+fn a_target_id_that_names_the_joint_rows_is_refused() {
+    // `all` and `all_<anything>` are the rows of every target met in targets.csv, read by name by
+    // goal-seek, sensitivity and the reports.
+    for id in ["all", "all_2026", "all_parks"] {
+        let text = TINY.replacen("id = \"financing\"", &format!("id = \"{id}\""), 1);
+        let at = place(&text, &format!("\"{id}\""));
+        rejects(
+            &text,
+            &[
+                &at,
+                "targets[2].id",
+                &format!("\"{id}\" is reserved"),
+                "all_",
+            ],
+        );
+    }
+}
+
+#[test]
 fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
