@@ -624,6 +624,29 @@ fn extends_merges_arrays_of_tables_by_id() {
 }
 
 #[test]
+fn set_extends_is_refused() {
+    // `extends` is read before any override is laid: a --set of it would be ignored.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("other.toml"), TINY).unwrap();
+    let out = dir.path().join("out");
+    for set in ["extends=other.toml", "extends.x=1"] {
+        let assert = fundsim()
+            .args(["run", tiny_path().to_str().unwrap(), "--paths", "10"])
+            .args(["--set", set, "--out"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains(&format!("--set {set}"))
+                && stderr.contains("extends cannot be set with --set"),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)

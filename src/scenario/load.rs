@@ -317,6 +317,13 @@ fn override_layers(layers: &[Layer], overrides: &[String]) -> Result<Vec<Layer>,
                         .into(),
                 ));
             };
+            if key.trim().split('.').next() == Some("extends") {
+                // Read before any override is laid: an override of it would be ignored.
+                return Err(fail(
+                    "extends cannot be set with --set: it is a key of the file (the scenario it starts from, read before any override); write extends = \"base.toml\" in a scenario file, or run that file"
+                        .into(),
+                ));
+            }
             let text = override_text(&merged, key.trim(), value.trim()).map_err(fail)?;
             Ok(Layer {
                 name,
