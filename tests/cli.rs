@@ -624,6 +624,55 @@ fn extends_merges_arrays_of_tables_by_id() {
 }
 
 #[test]
+fn an_id_given_twice_in_a_file_of_an_extends_chain_is_refused() {
+    // Laid over its base, the two elements would be merged into one silently; alone, the same
+    // file is refused by validation ("instrument id ... is used twice").
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\n\
+                 [[instruments.grant]]\nid = \"frontier\"\namount = \"100万\"\n\n\
+                 [[instruments.grant]]\nid = \"frontier\"\namount = \"300万\"\n";
+    let path = dir.path().join("child.toml");
+    fs::write(&path, child).unwrap();
+    let out = dir.path().join("out");
+    let assert = fundsim()
+        .arg("run")
+        .arg(&path)
+        .args(["--paths", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("child.toml:10:6: instruments.grant[1].id"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("id \"frontier\" is used twice in this file's [[instruments.grant]]"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    fundsim().arg("validate").arg(&path).assert().code(2);
+    // The same in the base of the chain, located there.
+    fs::write(
+        dir.path().join("base.toml"),
+        format!("{TINY}\n[[targets]]\nid = \"projects\"\nlabel = \"x\"\nmetric = \"exits\"\nthreshold = 1\ndeadline = 2026\n"),
+    )
+    .unwrap();
+    fs::write(
+        &path,
+        "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n",
+    )
+    .unwrap();
+    let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("base.toml:") && stderr.contains("targets[3].id"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn set_extends_is_refused() {
     // `extends` is read before any override is laid: a --set of it would be ignored.
     let dir = tempfile::tempdir().unwrap();
