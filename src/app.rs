@@ -759,6 +759,13 @@ pub(crate) fn finish(
     })
 }
 
+/// The first name given twice in `names`, if any: a study varies each input (or shares a budget
+/// with each instrument) once, and labels its columns by name.
+fn repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(*n))
+}
+
 /// `fundsim sweep`: runs `file` at every point of the grid of `ranges` and writes `sweep.csv` and
 /// `run.json` (every point, with its overrides). Returns a short table for stdout.
 pub fn sweep_to_dir(
@@ -770,6 +777,12 @@ pub fn sweep_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(key) = repeated(ranges.iter().map(|r| r.key.as_str())) {
+        // The later value would win at every point, under two columns of different values.
+        return Err(AppError::BadInput(format!(
+            "error: {key} is varied twice (--set-range / --values): give each key once, with all its values (--values {key}=a,b,c)"
+        )));
+    }
     let file = file.to_path_buf();
     let (loaded, points) = crate::study::sweep(&file, base, ranges, settings, progress)?;
     if let Some(first) = points.first() {
@@ -923,6 +936,11 @@ pub fn tornado_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(key) = repeated(inputs.iter().map(|r| r.key.as_str())) {
+        return Err(AppError::BadInput(format!(
+            "error: --input {key} is given twice: give each input once, as KEY=low..high"
+        )));
+    }
     let swings = crate::study::tornado(
         &file.to_path_buf(),
         base,
@@ -967,6 +985,12 @@ pub fn allocate_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(id) = repeated(ids.iter().map(String::as_str)) {
+        // Both shares would set the same budget, the later one winning.
+        return Err(AppError::BadInput(format!(
+            "error: --instruments: \"{id}\" is named twice: name each instrument once"
+        )));
+    }
     let (splits, best) = crate::study::allocate(
         &file.to_path_buf(),
         base,

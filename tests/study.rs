@@ -306,3 +306,75 @@ fn studies_are_the_same_bytes_for_any_thread_count() {
         );
     }
 }
+
+/// Runs `fundsim ARGS` on the Poisson scenario with `--out` in a fresh directory: it must exit 2,
+/// say `says` and write nothing.
+fn refused(args: &[&str], says: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, two_grants()).expect("write");
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg(args[0])
+        .arg(&file)
+        .args(&args[1..])
+        .args(["--paths", "100", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    assert!(!out.exists(), "a refused study wrote {}", out.display());
+}
+
+#[test]
+fn a_key_or_an_instrument_given_twice_is_refused() {
+    // The later value would win at every point, under two columns labelled with different values;
+    // both shares of an instrument named twice would set the same budget.
+    let key = "industries.ic.arrivals_per_year";
+    refused(
+        &[
+            "sweep",
+            "--values",
+            &format!("{key}=5,10"),
+            "--values",
+            &format!("{key}=20"),
+        ],
+        &format!("{key} is varied twice"),
+    );
+    refused(
+        &[
+            "sweep",
+            "--set-range",
+            &format!("{key}=5..10:5"),
+            "--values",
+            &format!("{key}=20"),
+        ],
+        &format!("{key} is varied twice"),
+    );
+    refused(
+        &[
+            "sensitivity",
+            "--metric",
+            "p.projects",
+            "--input",
+            &format!("{key}=5..10"),
+            "--input",
+            &format!("{key}=8..9"),
+        ],
+        &format!("--input {key} is given twice"),
+    );
+    refused(
+        &[
+            "allocate",
+            "--budget",
+            "1000万",
+            "--instruments",
+            "a,a",
+            "--objective",
+            "p.projects",
+        ],
+        "--instruments: \"a\" is named twice",
+    );
+}
