@@ -759,6 +759,44 @@ pub(crate) fn finish(
     })
 }
 
+/// Before goal seeking simulates anything: the scenario loads at both bounds, and, without a step
+/// (bisection then tries values that are not whole), at a value between them that is not whole, so
+/// a bad bound, or a key that takes only whole numbers (a count, a number of years), is refused
+/// before the first run rather than part-way.
+fn goal_seek_loads(
+    file: &PathBuf,
+    base: &[String],
+    range: &crate::study::Range,
+) -> Result<(), AppError> {
+    use rust_decimal::Decimal;
+    let load = |v: Decimal| {
+        let mut sets = base.to_vec();
+        sets.push(format!("{}={}", range.key, v.normalize()));
+        load_all_with(std::slice::from_ref(file), &sets).map(|_| ())
+    };
+    let (lo, hi) = (range.values[0], *range.values.last().expect("bounds"));
+    load(lo)?;
+    load(hi)?;
+    if range.step.is_some() || hi <= lo {
+        return Ok(());
+    }
+    // The middle, moved off a whole number if it is one.
+    let mut mid = (lo + hi) / Decimal::TWO;
+    if mid.fract().is_zero() {
+        mid += (hi - lo) / Decimal::from(4000);
+    }
+    match load(mid) {
+        Err(_) if load(mid.round()).is_ok() => Err(AppError::BadInput(format!(
+            "error: --set-range {key}={lo}..{hi}: {key} takes only whole numbers, and without a step goal seeking tries values between the bounds such as {mid}: add the step 1, --set-range '{key}={lo}..{hi}:1'",
+            key = range.key,
+            lo = lo.normalize(),
+            hi = hi.normalize(),
+            mid = mid.normalize(),
+        ))),
+        other => other,
+    }
+}
+
 /// The first name given twice in `names`, if any: a study varies each input (or shares a budget
 /// with each instrument) once, and labels its columns by name.
 fn repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -853,6 +891,7 @@ pub fn goal_seek_to_dir(
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
+    goal_seek_loads(&file, base, range)?;
     let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
     let mut bytes = Vec::new();
     crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek).map_err(|e| {

@@ -378,3 +378,49 @@ fn a_key_or_an_instrument_given_twice_is_refused() {
         "--instruments: \"a\" is named twice",
     );
 }
+
+#[test]
+fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
+    // Projects arrive at 5 a year: P(10 by the deadline) is 3% for 2024 and 93% for 2026, so the
+    // bisection for 80% on the deadline, without a step, would try 2025.5 after a run at each bound
+    // and 2027: refused up front, naming the fix.
+    refused(
+        &[
+            "goal-seek",
+            "--set",
+            "time.horizon_years=10",
+            "--set-range",
+            "targets.projects.deadline=2024..2030",
+            "--target",
+            "projects",
+            "--probability",
+            "0.8",
+        ],
+        "targets.projects.deadline takes only whole numbers",
+    );
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "valuation.ipo_lockup_years=0..4",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        "--set-range 'valuation.ipo_lockup_years=0..4:1'",
+    );
+    // A bound the scenario does not accept, before anything runs.
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "valuation.ipo_lockup_years=0..40:1",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        "40 is not allowed: 0 to 10 years",
+    );
+}
