@@ -775,6 +775,51 @@ pub(crate) fn finish(
     })
 }
 
+/// Before goal seeking simulates anything: the scenario loads at both bounds, and, without a step
+/// (bisection then tries values that are not whole), at a value between them that is not whole, so
+/// a bad bound, or a key that takes only whole numbers (a count, a number of years), is refused
+/// before the first run rather than part-way.
+fn goal_seek_loads(
+    file: &PathBuf,
+    base: &[String],
+    range: &crate::study::Range,
+) -> Result<(), AppError> {
+    use rust_decimal::Decimal;
+    let load = |v: Decimal| {
+        let mut sets = base.to_vec();
+        sets.push(format!("{}={}", range.key, v.normalize()));
+        load_all_with(std::slice::from_ref(file), &sets).map(|_| ())
+    };
+    let (lo, hi) = (range.values[0], *range.values.last().expect("bounds"));
+    load(lo)?;
+    load(hi)?;
+    if range.step.is_some() || hi <= lo {
+        return Ok(());
+    }
+    // The middle, moved off a whole number if it is one.
+    let mut mid = (lo + hi) / Decimal::TWO;
+    if mid.fract().is_zero() {
+        mid += (hi - lo) / Decimal::from(4000);
+    }
+    match load(mid) {
+        Err(_) if load(mid.round()).is_ok() => Err(AppError::BadInput(format!(
+            "error: --set-range {key}={lo}..{hi}: {key} takes only whole numbers, and without a step goal seeking tries values between the bounds such as {mid}: add the step 1, --set-range '{key}={lo}..{hi}:1'",
+            key = range.key,
+            lo = lo.normalize(),
+            hi = hi.normalize(),
+            mid = mid.normalize(),
+        ))),
+        other => other,
+    }
+}
+
+/// The first name given twice in `names`, if any: a study varies each input (or shares a budget
+/// with each instrument) once, and labels its columns by name.
+fn repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(*n))
+}
+
 /// `fundsim sweep`: runs `file` at every point of the grid of `ranges` and writes `sweep.csv` and
 /// `run.json` (every point, with its overrides). Returns a short table for stdout.
 pub fn sweep_to_dir(
@@ -786,6 +831,12 @@ pub fn sweep_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(key) = repeated(ranges.iter().map(|r| r.key.as_str())) {
+        // The later value would win at every point, under two columns of different values.
+        return Err(AppError::BadInput(format!(
+            "error: {key} is varied twice (--set-range / --values): give each key once, with all its values (--values {key}=a,b,c)"
+        )));
+    }
     let file = file.to_path_buf();
     let (loaded, points) = crate::study::sweep(&file, base, ranges, settings, progress)?;
     if let Some(first) = points.first() {
@@ -856,6 +907,7 @@ pub fn goal_seek_to_dir(
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let file = file.to_path_buf();
+    goal_seek_loads(&file, base, range)?;
     let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
     let mut bytes = Vec::new();
     crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek).map_err(|e| {
@@ -939,6 +991,11 @@ pub fn tornado_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(key) = repeated(inputs.iter().map(|r| r.key.as_str())) {
+        return Err(AppError::BadInput(format!(
+            "error: --input {key} is given twice: give each input once, as KEY=low..high"
+        )));
+    }
     let swings = crate::study::tornado(
         &file.to_path_buf(),
         base,
@@ -983,6 +1040,12 @@ pub fn allocate_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    if let Some(id) = repeated(ids.iter().map(String::as_str)) {
+        // Both shares would set the same budget, the later one winning.
+        return Err(AppError::BadInput(format!(
+            "error: --instruments: \"{id}\" is named twice: name each instrument once"
+        )));
+    }
     let (splits, best) = crate::study::allocate(
         &file.to_path_buf(),
         base,

@@ -266,6 +266,18 @@ pub fn merge_to_dir(
     if dirs.is_empty() {
         return Err(bad("merge needs the shards' directories".into()));
     }
+    // The merged files would replace a shard's own (its paths.parquet first): refused whatever the
+    // spelling of the paths (compared canonical; an --out that does not exist yet is no shard).
+    if let Ok(target) = std::fs::canonicalize(out)
+        && let Some(dir) =
+            (dirs.iter()).find(|d| std::fs::canonicalize(d).is_ok_and(|d| d == target))
+    {
+        return Err(bad(format!(
+            "--out {}: it is the shard {} being merged, whose files the merge would write over; give another directory",
+            out.display(),
+            dir.display()
+        )));
+    }
     let mut shards = dirs
         .iter()
         .map(|d| read_shard(d))

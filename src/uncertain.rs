@@ -16,9 +16,12 @@
 //! **Checked once, not per path.** Before a run the scenario is deserialised, validated and compiled
 //! at every corner of the inputs' box (each input at its lowest or its highest value): the
 //! constraints of a scenario are bounds and sums, satisfied inside a box when they are at its
-//! corners, so a path's draw cannot make an invalid scenario. A corner must also keep the run's shape
-//! (the same metrics, years, industries and instruments). Per path the document is only set,
-//! deserialised and compiled.
+//! corners, so a path's draw cannot make an invalid scenario. The one field whose allowed values
+//! are not an interval and whose values between would not run, a sub-fund's `catch_up` (0, or
+//! above the carry), may not range from 0; its discrete values are checked at 0 and at the
+//! smallest above 0 (`gap`). A corner must also keep
+//! the run's shape (the same metrics, years, industries and instruments). Per path the document is
+//! only set, deserialised and compiled.
 //!
 //! **Values.** A draw is rounded to 12 significant digits (an amount in yuan, a fraction, a
 //! multiplier), or to a whole number for an input that only takes whole numbers (a count, an age):
@@ -181,10 +184,31 @@ pub struct Input {
     pub dist: Dist,
     /// Whether the value is a whole number (the scenario's field takes only integers).
     pub integer: bool,
+    /// Whether the field allows 0 or values above some bound, not the values between ([`gap`]).
+    gap: bool,
     purpose: u64,
 }
 
 impl Input {
+    /// The values the box is checked at (before [`Input::value`]): the distribution's ends, except
+    /// that for a field with a [`gap`] the low end is the smallest value above 0 (0 itself is
+    /// checked alone, [`Input::draws_zero`]).
+    fn ends(&self) -> (f64, f64) {
+        let (lo, hi) = self.dist.bounds();
+        match &self.dist {
+            Dist::Discrete { values, .. } if self.gap => {
+                let above = values.iter().copied().filter(|v| *v > 0.0);
+                (above.fold(f64::INFINITY, f64::min).min(hi), hi)
+            }
+            _ => (lo, hi),
+        }
+    }
+
+    /// Whether a field with a [`gap`] can draw 0 (a discrete value 0).
+    fn draws_zero(&self) -> bool {
+        self.gap && matches!(&self.dist, Dist::Discrete { values, .. } if values.contains(&0.0))
+    }
+
     /// The value the scenario gets for a raw draw.
     fn value(&self, raw: f64) -> f64 {
         if self.integer {
@@ -273,11 +297,26 @@ impl Uncertain {
                 key: key.clone(),
                 dist: Dist::from_input(u),
                 integer: false,
+                gap: false,
                 purpose: rng::uncertain_input(key),
             };
             let problem = |message: String| Problem {
                 key: key.clone(),
                 message,
+            };
+            let gap = gap(key);
+            if let Some(why) = gap
+                && !matches!(input.dist, Dist::Discrete { .. })
+                && input.dist.bounds().0 <= 0.0
+            {
+                let (lo, hi) = input.dist.bounds();
+                return Err(problem(format!(
+                    "a range from {lo} to {hi} is refused: {why}"
+                )));
+            }
+            let input = Input {
+                gap: gap.is_some(),
+                ..input
             };
             // Whether the key names a place, and what the field takes: a number, else a whole one.
             let low = input.dist.bounds().0;
@@ -324,7 +363,7 @@ impl Uncertain {
         base_file.uncertain.clear();
         let base_shape = shape(&base_file);
         let end = |input: &Input, high: bool| {
-            let (lo, hi) = input.dist.bounds();
+            let (lo, hi) = input.ends();
             input.value(if high { hi } else { lo })
         };
         // (the inputs set, their values) → a problem, if the scenario is not valid there.
@@ -351,8 +390,10 @@ impl Uncertain {
             })
         };
         for (i, input) in self.inputs.iter().enumerate() {
-            for high in [false, true] {
-                if let Some(message) = check(&[(i, end(input, high))]) {
+            let zero = input.draws_zero().then_some(0.0);
+            let values = [Some(end(input, false)), Some(end(input, true)), zero];
+            for v in values.into_iter().flatten() {
+                if let Some(message) = check(&[(i, v)]) {
                     return Err(Problem {
                         key: input.key.clone(),
                         message,
@@ -404,6 +445,23 @@ impl Uncertain {
             f.book = self.book.clone();
             f
         })
+    }
+}
+
+/// For a field whose allowed values are 0 or a range above some bound — not one interval, so a
+/// scenario valid at the ends of a distribution over it need not be valid between them — what is
+/// allowed and what to give instead of a range from 0. Such a field may be uncertain over a
+/// range above 0 (the range is then checked at its ends, like any other) or over discrete values,
+/// 0 among them (checked at 0 and at the smallest value above it). A sub-fund's `catch_up` is the
+/// one such field whose values between would not run (`waterfall::Terms::check`). A budget's
+/// "0, or at least one grant (fund, loan, prize)" is not: a drawn budget below one unit buys
+/// nothing that year.
+fn gap(key: &str) -> Option<&'static str> {
+    match key.split('.').collect::<Vec<_>>()[..] {
+        ["instruments", "sub_fund", _, "catch_up"] => Some(
+            "a catch-up share is 0 (no catch-up) or above the fund's carry (at most 1), not every value between, so a draw between 0 and the carry would be invalid though both ends are valid; give low above the carry, or discrete values (checked at 0 and at the smallest above 0), e.g. { dist = \"discrete\", values = [0, 0.5, 1] }",
+        ),
+        _ => None,
     }
 }
 
@@ -560,6 +618,7 @@ mod tests {
                 high: 7.0,
             },
             integer: true,
+            gap: false,
             purpose: 1,
         };
         let n = 30_000u64;

@@ -367,6 +367,25 @@ fn deadline_after_horizon() {
 }
 
 #[test]
+fn a_target_id_that_names_the_joint_rows_is_refused() {
+    // `all` and `all_<anything>` are the rows of every target met in targets.csv, read by name by
+    // goal-seek, sensitivity and the reports.
+    for id in ["all", "all_2026", "all_parks"] {
+        let text = TINY.replacen("id = \"financing\"", &format!("id = \"{id}\""), 1);
+        let at = place(&text, &format!("\"{id}\""));
+        rejects(
+            &text,
+            &[
+                &at,
+                "targets[2].id",
+                &format!("\"{id}\" is reserved"),
+                "all_",
+            ],
+        );
+    }
+}
+
+#[test]
 fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -602,6 +621,78 @@ fn extends_merges_arrays_of_tables_by_id() {
         stderr.contains("base.toml:") && stderr.contains(".ticket"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_id_given_twice_in_a_file_of_an_extends_chain_is_refused() {
+    // Laid over its base, the two elements would be merged into one silently; alone, the same
+    // file is refused by validation ("instrument id ... is used twice").
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\n\
+                 [[instruments.grant]]\nid = \"frontier\"\namount = \"100万\"\n\n\
+                 [[instruments.grant]]\nid = \"frontier\"\namount = \"300万\"\n";
+    let path = dir.path().join("child.toml");
+    fs::write(&path, child).unwrap();
+    let out = dir.path().join("out");
+    let assert = fundsim()
+        .arg("run")
+        .arg(&path)
+        .args(["--paths", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("child.toml:10:6: instruments.grant[1].id"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("id \"frontier\" is used twice in this file's [[instruments.grant]]"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    fundsim().arg("validate").arg(&path).assert().code(2);
+    // The same in the base of the chain, located there.
+    fs::write(
+        dir.path().join("base.toml"),
+        format!("{TINY}\n[[targets]]\nid = \"projects\"\nlabel = \"x\"\nmetric = \"exits\"\nthreshold = 1\ndeadline = 2026\n"),
+    )
+    .unwrap();
+    fs::write(
+        &path,
+        "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n",
+    )
+    .unwrap();
+    let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("base.toml:") && stderr.contains("targets[3].id"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn set_extends_is_refused() {
+    // `extends` is read before any override is laid: a --set of it would be ignored.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("other.toml"), TINY).unwrap();
+    let out = dir.path().join("out");
+    for set in ["extends=other.toml", "extends.x=1"] {
+        let assert = fundsim()
+            .args(["run", tiny_path().to_str().unwrap(), "--paths", "10"])
+            .args(["--set", set, "--out"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains(&format!("--set {set}"))
+                && stderr.contains("extends cannot be set with --set"),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
 }
 
 #[test]

@@ -266,3 +266,36 @@ fn bad_rows_are_located_and_nothing_is_written() {
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(err.contains("cannot read the holdings file"), "{err}");
 }
+
+#[test]
+fn a_value_past_the_header_s_columns_is_refused() {
+    // The header names 11 columns; a twelfth cell with a value would be dropped unread. Empty
+    // trailing cells (some exports write them) carry nothing and are fine.
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!(
+        "{HEADER}equity,f,x,A,2020,2023,1亿,100万,10%,500万,2023,,\n\
+         equity,g,x,A,2020,2023,1亿,100万,10%,500万,2023,,note\n"
+    );
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("fundsim")
+        .unwrap()
+        .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let csv = dir.path().join("book.csv").display().to_string();
+    // Line 3, at the character where the cell `note` starts.
+    let row = "equity,g,x,A,2020,2023,1亿,100万,10%,500万,2023,,";
+    let col = row.chars().count() + 1;
+    for expected in [
+        format!("{csv}:3:{col}"),
+        "\"note\" is in column 13, past the header's 11 columns".to_string(),
+        "name the column in the header, or leave the cell empty".to_string(),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+    assert!(!err.contains(&format!("{csv}:2:")), "{err}");
+    assert!(!out.exists(), "nothing may be written on bad input");
+}

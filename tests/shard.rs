@@ -1,7 +1,7 @@
 //! A run split into shards (`run --shard I/N`) and merged (`fundsim merge`) writes the same bytes
 //! as one run of all paths with the same seed, whatever the number of shards, their sizes and the
 //! order they are given in; the merge refuses shards of another run, a missing or repeated shard,
-//! another version and changed scenario files (exit 2).
+//! another version, changed scenario files and an --out that is one of the shards (exit 2).
 
 use assert_cmd::Command;
 use polars::prelude::*;
@@ -186,6 +186,21 @@ fn merge_refuses_what_is_not_one_run() {
     refused(&[ours[0].clone(), old], "changed or is damaged");
     // Not a shard.
     refused(&[ours[0].clone(), dir.path().to_path_buf()], "not a shard");
+    // An --out that is one of the shards (however spelled): its files would be written over.
+    let before = fs::read(ours[0].join("paths.parquet")).expect("paths.parquet");
+    for out in [ours[0].clone(), ours[0].join(".")] {
+        let assert = merge(&ours, &out).code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(
+            stderr.contains("being merged, whose files the merge would write over"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        fs::read(ours[0].join("paths.parquet")).expect("paths.parquet"),
+        before
+    );
+    assert!(!ours[0].join("summary.csv").exists());
     // A scenario file changed after the shards ran.
     let variant = PathBuf::from(&files[1]);
     let text = fs::read_to_string(&variant).expect("variant");

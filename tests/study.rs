@@ -485,3 +485,121 @@ fn goal_seek_with_a_step_stays_on_the_grid_when_the_end_is_off_it() {
         );
     }
 }
+
+/// Runs `fundsim ARGS` on the Poisson scenario with `--out` in a fresh directory: it must exit 2,
+/// say `says` and write nothing.
+fn refused(args: &[&str], says: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, two_grants()).expect("write");
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg(args[0])
+        .arg(&file)
+        .args(&args[1..])
+        .args(["--paths", "100", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    assert!(!out.exists(), "a refused study wrote {}", out.display());
+}
+
+#[test]
+fn a_key_or_an_instrument_given_twice_is_refused() {
+    // The later value would win at every point, under two columns labelled with different values;
+    // both shares of an instrument named twice would set the same budget.
+    let key = "industries.ic.arrivals_per_year";
+    refused(
+        &[
+            "sweep",
+            "--values",
+            &format!("{key}=5,10"),
+            "--values",
+            &format!("{key}=20"),
+        ],
+        &format!("{key} is varied twice"),
+    );
+    refused(
+        &[
+            "sweep",
+            "--set-range",
+            &format!("{key}=5..10:5"),
+            "--values",
+            &format!("{key}=20"),
+        ],
+        &format!("{key} is varied twice"),
+    );
+    refused(
+        &[
+            "sensitivity",
+            "--metric",
+            "p.projects",
+            "--input",
+            &format!("{key}=5..10"),
+            "--input",
+            &format!("{key}=8..9"),
+        ],
+        &format!("--input {key} is given twice"),
+    );
+    refused(
+        &[
+            "allocate",
+            "--budget",
+            "1000万",
+            "--instruments",
+            "a,a",
+            "--objective",
+            "p.projects",
+        ],
+        "--instruments: \"a\" is named twice",
+    );
+}
+
+#[test]
+fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
+    // Projects arrive at 5 a year: P(10 by the deadline) is 3% for 2024 and 93% for 2026, so the
+    // bisection for 80% on the deadline, without a step, would try 2025.5 after a run at each bound
+    // and 2027: refused up front, naming the fix.
+    refused(
+        &[
+            "goal-seek",
+            "--set",
+            "time.horizon_years=10",
+            "--set-range",
+            "targets.projects.deadline=2024..2030",
+            "--target",
+            "projects",
+            "--probability",
+            "0.8",
+        ],
+        "targets.projects.deadline takes only whole numbers",
+    );
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "valuation.ipo_lockup_years=0..4",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        "--set-range 'valuation.ipo_lockup_years=0..4:1'",
+    );
+    // A bound the scenario does not accept, before anything runs.
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "valuation.ipo_lockup_years=0..40:1",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        "40 is not allowed: 0 to 10 years",
+    );
+}

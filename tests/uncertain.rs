@@ -307,3 +307,70 @@ fn bad_uncertain_inputs_are_located_and_refused() {
         assert!(!fresh.exists());
     }
 }
+
+#[test]
+fn a_catch_up_is_uncertain_only_over_values_the_waterfall_takes() {
+    // A catch-up share is 0 (none) or above the carry (the baseline's fof: 20%): not one interval,
+    // so the ends of a range from 0 are valid while the draws between 0 and 20% would not run.
+    // Such a range is refused, located at the entry; discrete values are each checked, and a
+    // range above the carry is checked at its ends like any other input.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let key = "\"instruments.sub_fund.fof.catch_up\"";
+    let file = |name: &str, dist: &str| {
+        let text = format!(
+            "extends = {:?}\n[scenario]\nname = \"{name}\"\n[uncertain]\n{key} = {dist}\n",
+            baseline.to_str().expect("utf-8")
+        );
+        write(dir.path(), name, &text)
+    };
+    for (name, dist, says) in [
+        (
+            "uniform",
+            "{ dist = \"uniform\", low = 0, high = 1 }",
+            "a range from 0 to 1 is refused: a catch-up share is 0 (no catch-up) or above the fund's carry",
+        ),
+        (
+            "pert",
+            "{ dist = \"pert\", low = 0, mode = 0.9, high = 1 }",
+            "give low above the carry, or discrete values",
+        ),
+        (
+            "discrete",
+            "{ dist = \"discrete\", values = [0, 0.1, 1] }",
+            "instruments.sub_fund.fof.catch_up = 0.1, the scenario is invalid",
+        ),
+    ] {
+        let path = file(name, dist);
+        let out = dir.path().join(format!("out_{name}"));
+        for command in ["validate", "run"] {
+            let mut cmd = fundsim();
+            cmd.arg(command).arg(&path);
+            if command == "run" {
+                cmd.args(["--paths", "10", "--out"]).arg(&out);
+            }
+            let stderr = cmd.assert().code(2).get_output().stderr.clone();
+            let msg = String::from_utf8(stderr).expect("utf-8");
+            assert!(msg.contains(&format!("{name}.toml:5:")), "{msg}");
+            assert!(msg.contains(says), "lacks {says:?}: {msg}");
+        }
+        assert!(!out.exists());
+    }
+    // Values the waterfall takes run: none or a full catch-up; any share above the carry.
+    for (name, dist) in [
+        ("none_or_full", "{ dist = \"discrete\", values = [0, 1] }"),
+        (
+            "above_carry",
+            "{ dist = \"uniform\", low = 0.25, high = 1 }",
+        ),
+    ] {
+        let out = dir.path().join(format!("out_{name}"));
+        fundsim()
+            .arg("run")
+            .arg(file(name, dist))
+            .args(["--paths", "256", "--threads", "1", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+}

@@ -2,7 +2,7 @@
 //! "book.csv"` in a scenario), read from a CSV as a spreadsheet exports it.
 //!
 //! One row per position, its columns by name (any order; a column no row needs may be left out;
-//! an empty cell is "not given"):
+//! an empty cell is "not given"; a value in a cell past the header's columns is refused):
 //!
 //! | column | rows | meaning |
 //! |---|---|---|
@@ -386,6 +386,21 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
         let line = record.position().map_or(0, |p| p.line() as usize);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue; // a blank line of a spreadsheet export
+        }
+        // A value past the header's last column has no name: it would be dropped unread. (Empty
+        // cells there, the trailing commas of some exports, carry nothing.)
+        let extra = (header.len()..record.len()).filter(|&i| !record[i].trim().is_empty());
+        for i in extra {
+            issues.borrow_mut().push(at.diag(
+                Some(i),
+                &format!("column {}", i + 1),
+                format!(
+                    "\"{}\" is in column {}, past the header's {} columns: name the column in the header, or leave the cell empty",
+                    record[i].trim(),
+                    i + 1,
+                    header.len()
+                ),
+            ));
         }
         let cell = |name: &str| -> Option<(usize, &str)> {
             let i = *column.get(name)?;

@@ -292,7 +292,58 @@ fn chain(path: &Path) -> Result<Vec<Layer>, LoadError> {
     }
     // Base first, as they are laid.
     layers.reverse();
+    if layers.len() > 1 {
+        // Laying a file over its base merges elements of the same id, so a file of the chain that
+        // gave one id twice would have its two elements merged silently. (A file alone keeps both,
+        // and validation refuses the second with the rest of its problems.)
+        let mut diags = Vec::new();
+        for layer in &layers {
+            let doc = parse(layer)?;
+            duplicate_ids(layer, doc.get_ref(), &KeyPath::root(), &mut diags);
+        }
+        if !diags.is_empty() {
+            return Err(LoadError::Invalid(diags));
+        }
+    }
     Ok(layers)
+}
+
+/// Every element of an array of tables with ids (at any depth of `table`, at `path`) whose id an
+/// earlier element of the same array already has, located at its `id` in `layer`.
+fn duplicate_ids(layer: &Layer, table: &DeTable<'_>, path: &KeyPath, out: &mut Vec<Diagnostic>) {
+    for (key, value) in table {
+        let here = path.key(key.get_ref().as_ref());
+        match value.get_ref() {
+            DeValue::Table(t) => duplicate_ids(layer, t, &here, out),
+            v @ DeValue::Array(items) if by_id(v) => {
+                let mut seen: Vec<&str> = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let id = id_of(item.get_ref()).expect("by_id");
+                    let at = here.index(i);
+                    if seen.contains(&id) {
+                        let span = (item.get_ref().as_table())
+                            .and_then(|t| t.get("id"))
+                            .map_or(item.span(), |v| v.span());
+                        out.push(Diagnostic::new(
+                            &layer.name,
+                            &layer.text,
+                            span,
+                            at.key("id").to_string(),
+                            format!(
+                                "id \"{id}\" is used twice in this file's [[{here}]]: ids must be unique in each file (a file that extends another changes the base's element by giving its id once)"
+                            ),
+                        ));
+                    } else {
+                        seen.push(id);
+                    }
+                    if let Some(t) = item.get_ref().as_table() {
+                        duplicate_ids(layer, t, &at, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The layers of `--set KEY=VALUE` overrides, resolved against the merged `layers`: each becomes
@@ -317,6 +368,13 @@ fn override_layers(layers: &[Layer], overrides: &[String]) -> Result<Vec<Layer>,
                         .into(),
                 ));
             };
+            if key.trim().split('.').next() == Some("extends") {
+                // Read before any override is laid: an override of it would be ignored.
+                return Err(fail(
+                    "extends cannot be set with --set: it is a key of the file (the scenario it starts from, read before any override); write extends = \"base.toml\" in a scenario file, or run that file"
+                        .into(),
+                ));
+            }
             let text = override_text(&merged, key.trim(), value.trim()).map_err(fail)?;
             Ok(Layer {
                 name,

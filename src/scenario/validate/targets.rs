@@ -3,7 +3,7 @@
 use super::*;
 use crate::metrics::{Unit, target_metric_names, target_read};
 
-/// `[[targets]]`: unique ids, a label, a known metric, a threshold in its unit and a deadline
+/// `[[targets]]`: unique ids (not `all` nor `all_…`, the names of the joint rows), a label, a known metric, a threshold in its unit and a deadline
 /// within the simulated years.
 pub(super) fn targets(c: &mut Checker, cx: &Ctx) {
     let f = cx.f;
@@ -14,6 +14,7 @@ pub(super) fn targets(c: &mut Checker, cx: &Ctx) {
     for (i, t) in f.targets.iter().enumerate() {
         let p = KeyPath::root().key("targets").index(i);
         c.ident(p.key("id"), &t.id, &mut target_ids, "target");
+        reserved_id(c, p.key("id"), &t.id);
         if t.label.trim().is_empty() {
             c.fail(
                 p.key("label"),
@@ -48,5 +49,21 @@ pub(super) fn targets(c: &mut Checker, cx: &Ctx) {
             }
         }
         c.year_in(p.key("deadline"), t.deadline, cx.first, cx.last);
+    }
+}
+
+/// `all` and `all_<anything>` name the joint rows of `targets.csv` (every target met, every target
+/// of a deadline met), which `goal-seek --target`, `sensitivity --metric p.…` and the reports read
+/// by name: a target of that name would be confused with them.
+fn reserved_id(c: &mut Checker, p: KeyPath, id: &str) {
+    // `crate::report::ALL_TARGETS`, a layer above.
+    let all = "all";
+    if id == all || id.starts_with(&format!("{all}_")) {
+        c.fail(
+            p,
+            format!(
+                "\"{id}\" is reserved: `{all}` and `{all}_…` name the rows of every target met (`{all}`, `{all}_<year>`) in targets.csv; give the target another id, e.g. \"t_{id}\""
+            ),
+        );
     }
 }
