@@ -2,7 +2,9 @@
 //!
 //! [`Staging`] owns the output directory: each file is written under a hidden temporary name and
 //! renamed into place only when every file is complete, so a failed run leaves no half-written file
-//! (and no directory, if it made one). Tables come from [`crate::report`]; this module only turns them
+//! (and no directory, if it made one). The renames are all or nothing: the files they replace are
+//! moved aside first and put back if any rename fails, so the directory never holds some files of
+//! one run and some of another. Tables come from [`crate::report`]; this module only turns them
 //! into bytes.
 //!
 //! CSV files start with a UTF-8 byte-order mark so that Excel and WPS show Chinese labels when the
@@ -64,15 +66,64 @@ impl Staging {
         file.sync_all()
     }
 
-    /// Renames every file into place.
+    /// Renames every file into place, all or nothing: every destination is checked first (none may
+    /// be a directory), the files already there are moved aside, the new ones moved in, and only
+    /// then are the old ones deleted. If any rename fails, what was moved is moved back, so the
+    /// directory holds the files it held before (and the new files are removed with the staging).
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
-        let mut done = Vec::new();
+        self.commit_with(&mut |from: &Path, to: &Path| fs::rename(from, to))
+    }
+
+    /// [`Staging::commit`] with the renames that move files forward done by `rename` (a test
+    /// makes one of them fail); moving back always uses [`fs::rename`].
+    fn commit_with(
+        &mut self,
+        rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
+    ) -> io::Result<Vec<PathBuf>> {
+        for (_, target) in &self.pending {
+            if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
+                return Err(io::Error::other(format!(
+                    "{} is a directory: move it away and run again (nothing was replaced)",
+                    target.display()
+                )));
+            }
+        }
+        // The old files, moved aside under hidden names: (backup, where it was).
+        let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
+        // The new files moved in so far: (temporary name, target).
+        let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let undo = |aside: &[(PathBuf, PathBuf)], moved: &[(PathBuf, PathBuf)]| {
+            for (tmp, target) in moved.iter().rev() {
+                let _ = fs::rename(target, tmp);
+            }
+            for (backup, target) in aside.iter().rev() {
+                let _ = fs::rename(backup, target);
+            }
+        };
+        for (_, target) in &self.pending {
+            if fs::symlink_metadata(target).is_err() {
+                continue;
+            }
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            let backup = self.dir.join(format!(".{name}.old-{}", std::process::id()));
+            if let Err(e) = rename(target, &backup) {
+                undo(&aside, &moved);
+                return Err(e);
+            }
+            aside.push((backup, target.clone()));
+        }
         for (tmp, target) in &self.pending {
-            fs::rename(tmp, target)?;
-            done.push(target.clone());
+            if let Err(e) = rename(tmp, target) {
+                undo(&aside, &moved);
+                return Err(e);
+            }
+            moved.push((tmp.clone(), target.clone()));
         }
         self.committed = true;
-        Ok(done)
+        for (backup, _) in &aside {
+            let _ = fs::remove_file(backup);
+        }
+        Ok(moved.into_iter().map(|(_, target)| target).collect())
     }
 }
 
@@ -133,4 +184,89 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
     let mut s = serde_json::to_string_pretty(&value).expect("json");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry of `dir` (hidden ones too) with its contents, in name order.
+    fn listing(dir: &Path) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                let text = if e.path().is_dir() {
+                    "<dir>".to_string()
+                } else {
+                    fs::read_to_string(e.path()).expect("read")
+                };
+                (e.file_name().to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// `old.csv` and `both.csv` from before; the staging writes `both.csv` and `new.csv`.
+    fn prepared(dir: &Path) -> Staging {
+        fs::write(dir.join("old.csv"), "old").expect("write");
+        fs::write(dir.join("both.csv"), "both before").expect("write");
+        let mut staging = Staging::new(dir).expect("staging");
+        staging.write("both.csv", b"both after").expect("write");
+        staging.write("new.csv", b"new").expect("write");
+        staging
+    }
+
+    #[test]
+    fn a_directory_in_the_way_replaces_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("a.csv"), "a before").expect("write");
+        fs::create_dir(dir.path().join("b.csv")).expect("mkdir");
+        let before = listing(dir.path());
+        let mut staging = Staging::new(dir.path()).expect("staging");
+        for name in ["a.csv", "b.csv", "c.csv"] {
+            staging.write(name, name.as_bytes()).expect("write");
+        }
+        let err = staging.commit().expect_err("b.csv is a directory");
+        assert!(err.to_string().contains("b.csv is a directory"), "{err}");
+        assert_eq!(listing(dir.path()), before);
+    }
+
+    #[test]
+    fn a_rename_failing_at_any_step_leaves_the_directory_as_it_was() {
+        // Forward renames: `both.csv` aside, then `both.csv` and `new.csv` in.
+        for fail_at in 0..3 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut staging = prepared(dir.path());
+            let before: Vec<_> = listing(dir.path())
+                .into_iter()
+                .filter(|(name, _)| !name.starts_with('.'))
+                .collect();
+            let mut calls = 0;
+            let mut rename = |from: &Path, to: &Path| {
+                calls += 1;
+                if calls - 1 == fail_at {
+                    Err(io::Error::other("injected"))
+                } else {
+                    fs::rename(from, to)
+                }
+            };
+            let err = staging.commit_with(&mut rename).expect_err("injected");
+            assert_eq!(err.to_string(), "injected");
+            drop(staging);
+            assert_eq!(listing(dir.path()), before, "failing rename {fail_at}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = prepared(dir.path()).commit().expect("commit");
+        assert_eq!(files.len(), 2);
+        assert_eq!(
+            listing(dir.path()),
+            [
+                ("both.csv".to_string(), "both after".to_string()),
+                ("new.csv".to_string(), "new".to_string()),
+                ("old.csv".to_string(), "old".to_string()),
+            ]
+        );
+    }
 }
