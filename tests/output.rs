@@ -1,4 +1,5 @@
-//! The output directory as a whole: its files replaced all or nothing.
+//! The output directory as a whole: its files replaced all or nothing, and a command's files never
+//! mixed with another run's.
 
 use assert_cmd::Command;
 use std::fs;
@@ -28,13 +29,20 @@ fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Every entry of `dir` (hidden ones too) with its bytes (`None` for a directory), by name.
-fn listing(dir: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+/// Every entry of `dir` (hidden ones too) with its length and a hash of its bytes (`None` for a
+/// directory), by name.
+fn listing(dir: &Path) -> Vec<(String, Option<(usize, u64)>)> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
     let mut all: Vec<_> = fs::read_dir(dir)
         .expect("read_dir")
         .map(|e| {
             let e = e.expect("entry");
-            let bytes = (!e.path().is_dir()).then(|| fs::read(e.path()).expect("read"));
+            let bytes = (!e.path().is_dir()).then(|| {
+                let bytes = fs::read(e.path()).expect("read");
+                let mut h = DefaultHasher::new();
+                bytes.hash(&mut h);
+                (bytes.len(), h.finish())
+            });
             (e.file_name().to_string_lossy().into_owned(), bytes)
         })
         .collect();
@@ -73,4 +81,164 @@ fn a_run_that_cannot_replace_every_file_replaces_none() {
     assert_eq!(listing(&out), before);
     let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
     assert!(stderr.contains("yearly.csv is a directory"), "{stderr}");
+}
+
+/// The names in `dir`, in order.
+fn names(dir: &Path) -> Vec<String> {
+    listing(dir).into_iter().map(|(name, _)| name).collect()
+}
+
+/// `expected` and the user's `notes.txt`, in order, after checking that every other file is one
+/// of the names fundsim writes.
+fn with_notes(dir: &Path, expected: &[&str]) -> Vec<String> {
+    for name in names(dir).iter().filter(|n| *n != "notes.txt") {
+        assert!(
+            fundsim::output::OWN_FILES.contains(&name.as_str()),
+            "{name} is not in output::OWN_FILES"
+        );
+    }
+    let mut all: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    all.push("notes.txt".into());
+    all.sort();
+    all
+}
+
+const RUN: [&str; 7] = [
+    "indicators.csv",
+    "metrics.csv",
+    "paths.parquet",
+    "run.json",
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+];
+
+/// The run's files and `more`.
+fn run_and(more: &[&'static str]) -> Vec<&'static str> {
+    RUN.iter().chain(more).copied().collect()
+}
+
+#[test]
+fn every_command_leaves_its_own_files_and_the_users_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("mkdir");
+    fs::write(out.join("notes.txt"), "the user's own").expect("notes");
+    let (first, other) = (
+        tiny_named(dir.path(), "first"),
+        tiny_named(dir.path(), "other one"),
+    );
+    let third = tiny_named(dir.path(), "the third");
+    let step = |args: &[&str]| {
+        fundsim()
+            .args(args)
+            .args(["--paths", "256", "--seed", "5", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let (first, other, third) = (path(&first), path(&other), path(&third));
+
+    step(&["compare", &first, &other, "--report", "--format", "xlsx"]);
+    let compared = run_and(&["comparison.csv", "fundsim.xlsx", "report.html"]);
+    assert_eq!(names(&out), with_notes(&out, &compared));
+    // A run of another scenario: no comparison.csv or workbook of the earlier two left, and its
+    // report charts this run only.
+    step(&["run", &third, "--report", "--deals", "3"]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &run_and(&["deals.csv", "report.html"]))
+    );
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(!html.contains("data-chart=\"comparison\""));
+    assert!(html.contains("the third") && !html.contains("other one"));
+    // `fundsim report DIR` makes the same page from what is there.
+    fundsim().arg("report").arg(&out).assert().success();
+    assert_eq!(
+        fs::read_to_string(out.join("report.html")).expect("again"),
+        html
+    );
+    // actuals.csv joins the run (and replaces nothing else).
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, "year,projects_landed\n2024,12\n").expect("ledger");
+    fundsim()
+        .args([
+            "actuals",
+            &third,
+            "--actuals",
+            &path(&ledger),
+            "--quiet",
+            "--from",
+        ])
+        .arg(&out)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &run_and(&["actuals.csv", "deals.csv", "report.html"]))
+    );
+    // A study replaces the run: its own table (and workbook), nothing else.
+    let input = "industries.ic.arrivals_per_year";
+    step(&[
+        "sensitivity",
+        &third,
+        "--metric",
+        "p.projects",
+        "--input",
+        &format!("{input}=8..14"),
+    ]);
+    assert_eq!(names(&out), with_notes(&out, &["tornado.csv"]));
+    // With no run there, `fundsim report DIR` refuses (exit 2) rather than chart a tornado alone.
+    fundsim().arg("report").arg(&out).assert().code(2);
+    assert_eq!(names(&out), with_notes(&out, &["tornado.csv"]));
+    step(&["sweep", &third, "--values", &format!("{input}=6,10")]);
+    assert_eq!(names(&out), with_notes(&out, &["run.json", "sweep.csv"]));
+    step(&[
+        "goal-seek",
+        &third,
+        "--set-range",
+        &format!("{input}=1..40"),
+        "--target",
+        "projects",
+        "--probability",
+        "0.5",
+    ]);
+    assert_eq!(names(&out), with_notes(&out, &["goal_seek.csv"]));
+    step(&[
+        "allocate",
+        &third,
+        "--budget",
+        "1000万",
+        "--instruments",
+        "frontier,equity",
+        "--objective",
+        "p.projects",
+        "--step",
+        "0.5",
+        "--format",
+        "xlsx",
+    ]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &["allocation.csv", "fundsim.xlsx"])
+    );
+    // A shard, then its merge into the same directory: the merged run's files only.
+    step(&["run", &third, "--shard", "0/1"]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &["paths.parquet", "shard.json", "yearly.bin"])
+    );
+    fundsim()
+        .args(["merge", &path(&out), "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(names(&out), with_notes(&out, &RUN));
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).expect("notes"),
+        "the user's own"
+    );
 }
