@@ -1,5 +1,5 @@
-//! The output directory as a whole: its files replaced all or nothing, and a command's files never
-//! mixed with another run's.
+//! The output directory as a whole: its files replaced all or nothing, a command's files never
+//! mixed with another run's, and no text cell a spreadsheet would run as a formula.
 
 use assert_cmd::Command;
 use std::fs;
@@ -241,4 +241,99 @@ fn every_command_leaves_its_own_files_and_the_users_only() {
         fs::read_to_string(out.join("notes.txt")).expect("notes"),
         "the user's own"
     );
+}
+
+/// Whether a spreadsheet opening the CSV would take `cell` for the start of a formula, unless it is
+/// a plain number (`-12.5`).
+fn would_run(cell: &str) -> bool {
+    let number = {
+        let digits = cell.strip_prefix('-').unwrap_or(cell);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        !whole.is_empty()
+            && !fraction.is_empty()
+            && (whole.chars().chain(fraction.chars())).all(|c| c.is_ascii_digit())
+    };
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number
+}
+
+#[test]
+fn no_text_cell_runs_as_a_formula_in_a_spreadsheet() {
+    const NAME: &str = "=cmd|' /C calc'!A0";
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The scenario's name, a target's label and an instrument's id as a spreadsheet would run them.
+    let scenario = tiny_named(dir.path(), NAME);
+    let text = fs::read_to_string(&scenario).expect("read");
+    let text = text
+        .replacen("label = \"新落户科创项目\"", "label = \"@SUM(1+1)\"", 1)
+        .replacen("id = \"frontier\"", "id = \"-frontier\"", 1);
+    assert!(text.contains("@SUM(1+1)") && text.contains("\"-frontier\""));
+    fs::write(&scenario, text).expect("write");
+    let out = dir.path().join("out");
+    run(
+        &scenario,
+        &out,
+        &["--deals", "3", "--format", "xlsx", "--report"],
+    )
+    .success();
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, "year,projects_landed\n2024,12\n").expect("ledger");
+    fundsim()
+        .args(["actuals", "--quiet", "--actuals"])
+        .arg(&ledger)
+        .arg("--from")
+        .arg(&out)
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+
+    let (mut guarded, mut negative) = (Vec::new(), 0);
+    for name in names(&out).iter().filter(|n| n.ends_with(".csv")) {
+        let text = fs::read_to_string(out.join(name)).expect("csv");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for row in reader.records() {
+            for cell in row.expect("row").iter() {
+                assert!(!would_run(cell), "{name}: {cell:?}");
+                if cell.starts_with('\'') {
+                    guarded.push((name.clone(), cell.to_string()));
+                }
+                negative += usize::from(cell.starts_with('-'));
+            }
+        }
+    }
+    // The text is there, behind a single quote; negative numbers are still numbers.
+    let has = |file: &str, cell: &str| guarded.contains(&(file.to_string(), cell.to_string()));
+    for file in [
+        "summary.csv",
+        "targets.csv",
+        "yearly.csv",
+        "indicators.csv",
+        "metrics.csv",
+        "deals.csv",
+        "actuals.csv",
+    ] {
+        assert!(has(file, &format!("'{NAME}")), "{file}: {guarded:?}");
+    }
+    assert!(has("targets.csv", "'@SUM(1+1)"));
+    assert!(has("deals.csv", "'-frontier"));
+    assert!(negative > 0, "no negative number left as a number");
+
+    // fundsim.xlsx writes text as text: the name as it is, and not a formula anywhere.
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let summary = book.worksheet_range("汇总").expect("汇总");
+    assert_eq!(summary.get((1, 0)), Some(&Data::String(NAME.into())));
+    for sheet in book.sheet_names() {
+        let formulas = book.worksheet_formula(&sheet).expect("formulas");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{sheet} has a formula"
+        );
+    }
+    // report.html, made from the CSV files, shows the name as it is.
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains(NAME) && !html.contains(&format!("'{NAME}")));
 }

@@ -9,7 +9,10 @@
 //!
 //! CSV files start with a UTF-8 byte-order mark so that Excel and WPS show Chinese labels when the
 //! file is double-clicked (pandas and polars skip the mark). Numbers are plain, without thousands
-//! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty.
+//! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty. A text
+//! cell that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
+//! gets a single quote in front ([`csv_out::guard`]; every row goes through
+//! [`csv_out::write_row`]); fundsim's own readers of its CSV files take it off again.
 
 pub mod csv_out;
 pub mod html_out;
