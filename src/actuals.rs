@@ -18,7 +18,7 @@ use crate::metrics::{Catalogue, Unit};
 use crate::model::Model;
 use crate::money::{Fen, parse_money, to_fen};
 use crate::output::Staging;
-use crate::output::csv_out::{BOM, number};
+use crate::output::csv_out::{BOM, number, write_row};
 use crate::run::{Progress, in_pieces};
 use crate::sim::PathSim;
 use rust_decimal::Decimal;
@@ -216,21 +216,23 @@ pub fn compare(
 pub fn write_csv<W: Write>(mut out: W, rows: &[Row]) -> io::Result<()> {
     out.write_all(BOM)?;
     let mut w = csv::WriterBuilder::new().from_writer(out);
-    w.write_record(HEADER).map_err(io::Error::other)?;
+    write_row(&mut w, HEADER)?;
     for r in rows {
-        w.write_record([
-            r.scenario.clone(),
-            r.year.to_string(),
-            r.metric.clone(),
-            r.label.clone(),
-            number(r.actual, r.unit),
-            number(r.p05, r.unit),
-            number(r.p50, r.unit),
-            number(r.p95, r.unit),
-            number(r.percentile, Unit::Ratio),
-            r.band.code().to_string(),
-        ])
-        .map_err(io::Error::other)?;
+        write_row(
+            &mut w,
+            [
+                r.scenario.clone(),
+                r.year.to_string(),
+                r.metric.clone(),
+                r.label.clone(),
+                number(r.actual, r.unit),
+                number(r.p05, r.unit),
+                number(r.p50, r.unit),
+                number(r.p95, r.unit),
+                number(r.percentile, Unit::Ratio),
+                r.band.code().to_string(),
+            ],
+        )?;
     }
     w.flush()
 }
@@ -851,7 +853,8 @@ pub fn actuals_to_dir(
     let mut bytes = Vec::new();
     write_csv(&mut bytes, &rows).map_err(|e| failed(&e))?;
     crate::app::check_out(out)?;
-    let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
+    // actuals.csv joins a run's files in the directory, if any (docs/actuals.md).
+    let mut staging = Staging::adding(out).map_err(|e| failed(&e))?;
     staging.write(FILE, &bytes).map_err(|e| failed(&e))?;
     let files = staging.commit().map_err(|e| failed(&e))?;
     Ok(Report {

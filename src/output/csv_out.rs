@@ -5,6 +5,7 @@ use crate::model::Model;
 use crate::money::yuan;
 use crate::report::{SummaryRow, TargetRow, YearlyRow};
 use crate::sim::Deal;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// UTF-8 byte-order mark: makes Excel read the file as UTF-8.
@@ -70,6 +71,50 @@ pub fn number(v: f64, unit: Unit) -> String {
     s
 }
 
+/// What a spreadsheet takes as the start of a formula when it opens a CSV file (OWASP, "CSV
+/// injection"): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A plain number as fundsim prints one (`-12.5`, `3`): never guarded, so it stays a number.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A CSV cell as written: a text that starts with a formula character (after any single quotes)
+/// gets a single quote in front, as OWASP recommends, so that Excel or WPS shows it as text
+/// instead of running it (a scenario named `=cmd|calc`, a label `-x`, ...). Plain numbers, negative
+/// ones too, are left as they are. [`unguard`] gives back exactly the text that was guarded.
+pub fn guard(cell: &str) -> Cow<'_, str> {
+    if cell.trim_start_matches('\'').starts_with(FORMULA_START) && !is_plain_number(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The text of a cell written through [`guard`] (for fundsim's readers of its own CSV files).
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes one record, every cell through [`guard`]: the only way fundsim writes a CSV row.
+pub fn write_row<W: Write, I, S>(w: &mut csv::Writer<W>, cells: I) -> io::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    w.write_record(cells.into_iter().map(|c| guard(c.as_ref()).into_owned()))
+        .map_err(io_err)
+}
+
 fn writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
     out.write_all(BOM)?;
     Ok(csv::WriterBuilder::new().from_writer(out))
@@ -81,7 +126,7 @@ fn io_err(e: csv::Error) -> io::Error {
 
 pub fn write_summary<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(SUMMARY_HEADER).map_err(io_err)?;
+    write_row(&mut w, SUMMARY_HEADER)?;
     for r in rows {
         let s = &r.summary;
         let u = r.unit;
@@ -94,7 +139,7 @@ pub fn write_summary<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
             number(s.mcse, u),
         ];
         rec.extend(s.quantiles.iter().map(|&q| number(q, u)));
-        w.write_record(&rec).map_err(io_err)?;
+        write_row(&mut w, &rec)?;
     }
     w.flush()
 }
@@ -118,7 +163,7 @@ pub const INDICATORS_HEADER: [&str; 10] = [
 /// with the rule each follows.
 pub fn write_indicators<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(INDICATORS_HEADER).map_err(io_err)?;
+    write_row(&mut w, INDICATORS_HEADER)?;
     for r in rows {
         let (base, scope) = match r.metric.split_once('.') {
             Some((base, id)) => (base, id),
@@ -132,19 +177,21 @@ pub fn write_indicators<W: Write>(out: W, rows: &[SummaryRow]) -> io::Result<()>
             // Not defined for this instrument (a 返投 multiple of a grant programme).
             continue;
         }
-        w.write_record([
-            r.scenario.clone(),
-            scope.to_string(),
-            base.to_string(),
-            r.label.clone(),
-            u.code().to_string(),
-            number(s.mean, u),
-            number(s.quantiles[0], u),
-            number(s.quantiles[2], u),
-            number(s.quantiles[4], u),
-            rule.to_string(),
-        ])
-        .map_err(io_err)?;
+        write_row(
+            &mut w,
+            [
+                r.scenario.clone(),
+                scope.to_string(),
+                base.to_string(),
+                r.label.clone(),
+                u.code().to_string(),
+                number(s.mean, u),
+                number(s.quantiles[0], u),
+                number(s.quantiles[2], u),
+                number(s.quantiles[4], u),
+                rule.to_string(),
+            ],
+        )?;
     }
     w.flush()
 }
@@ -170,57 +217,61 @@ pub const COMPARISON_HEADER: [&str; 14] = [
 /// `comparison.csv`: each scenario against the base, metric by metric, paired path by path.
 pub fn write_comparison<W: Write>(out: W, rows: &[crate::report::ComparisonRow]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(COMPARISON_HEADER).map_err(io_err)?;
+    write_row(&mut w, COMPARISON_HEADER)?;
     for r in rows {
         let (d, u) = (&r.diff, r.unit);
-        w.write_record([
-            r.scenario.clone(),
-            r.base.clone(),
-            r.metric.clone(),
-            u.code().to_string(),
-            r.label.clone(),
-            d.n.to_string(),
-            number(d.base_mean, u),
-            number(d.other_mean, u),
-            number(d.mean, u),
-            number(d.mcse, u),
-            number(d.low, u),
-            number(d.high, u),
-            number(d.unpaired_mcse, u),
-            number(d.p_better, Unit::Indicator),
-        ])
-        .map_err(io_err)?;
+        write_row(
+            &mut w,
+            [
+                r.scenario.clone(),
+                r.base.clone(),
+                r.metric.clone(),
+                u.code().to_string(),
+                r.label.clone(),
+                d.n.to_string(),
+                number(d.base_mean, u),
+                number(d.other_mean, u),
+                number(d.mean, u),
+                number(d.mcse, u),
+                number(d.low, u),
+                number(d.high, u),
+                number(d.unpaired_mcse, u),
+                number(d.p_better, Unit::Indicator),
+            ],
+        )?;
     }
     w.flush()
 }
 
 pub fn write_targets<W: Write>(out: W, rows: &[TargetRow]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(TARGETS_HEADER).map_err(io_err)?;
+    write_row(&mut w, TARGETS_HEADER)?;
     for r in rows {
         let e = &r.estimate;
         let p = Unit::Indicator;
-        w.write_record([
-            r.scenario.clone(),
-            r.target.clone(),
-            r.label.clone(),
-            r.metric.clone(),
-            r.threshold
-                .map_or(String::new(), |t| number(t, r.threshold_unit)),
-            r.deadline.map_or(String::new(), |d| d.to_string()),
-            number(e.p, p),
-            number(e.mcse, p),
-            number(e.low, p),
-            number(e.high, p),
-        ])
-        .map_err(io_err)?;
+        write_row(
+            &mut w,
+            [
+                r.scenario.clone(),
+                r.target.clone(),
+                r.label.clone(),
+                r.metric.clone(),
+                r.threshold
+                    .map_or(String::new(), |t| number(t, r.threshold_unit)),
+                r.deadline.map_or(String::new(), |d| d.to_string()),
+                number(e.p, p),
+                number(e.mcse, p),
+                number(e.low, p),
+                number(e.high, p),
+            ],
+        )?;
     }
     w.flush()
 }
 
 pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(YEARLY_HEADER).map_err(io_err)?;
+    write_row(&mut w, YEARLY_HEADER)?;
     for r in rows {
         let u = r.unit;
         let mut rec = vec![
@@ -230,7 +281,7 @@ pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
             number(r.mean, u),
         ];
         rec.extend(r.quantiles.iter().map(|&q| number(q, u)));
-        w.write_record(&rec).map_err(io_err)?;
+        write_row(&mut w, &rec)?;
     }
     w.flush()
 }
@@ -240,30 +291,32 @@ pub fn write_yearly<W: Write>(out: W, rows: &[YearlyRow]) -> io::Result<()> {
 /// value at the horizon when still held.
 pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(DEALS_HEADER).map_err(io_err)?;
+    write_row(&mut w, DEALS_HEADER)?;
     for (model, deals) in scenarios {
         for d in deals.iter() {
             let inst = &model.instruments[d.instrument];
             let year = |y: usize| model.year(y).to_string();
-            w.write_record([
-                model.name.clone(),
-                d.path.to_string(),
-                inst.id.clone(),
-                inst.kind.code().to_string(),
-                d.industry
-                    .map_or(String::new(), |i| model.industries[i].id.clone()),
-                d.firm.map_or(String::new(), |f| f.to_string()),
-                (model.start_year + d.entry_year).to_string(),
-                number(yuan(d.amount), Unit::Cny),
-                number(yuan(d.proceeds), Unit::Cny),
-                d.exit_year.map_or(String::new(), year),
-                d.outcome.to_string(),
-                d.converted_year.map_or(String::new(), year),
-                number(d.stake, Unit::Ratio),
-                d.holding
-                    .map_or(String::new(), |h| number(yuan(h), Unit::Cny)),
-            ])
-            .map_err(io_err)?;
+            write_row(
+                &mut w,
+                [
+                    model.name.clone(),
+                    d.path.to_string(),
+                    inst.id.clone(),
+                    inst.kind.code().to_string(),
+                    d.industry
+                        .map_or(String::new(), |i| model.industries[i].id.clone()),
+                    d.firm.map_or(String::new(), |f| f.to_string()),
+                    (model.start_year + d.entry_year).to_string(),
+                    number(yuan(d.amount), Unit::Cny),
+                    number(yuan(d.proceeds), Unit::Cny),
+                    d.exit_year.map_or(String::new(), year),
+                    d.outcome.to_string(),
+                    d.converted_year.map_or(String::new(), year),
+                    number(d.stake, Unit::Ratio),
+                    d.holding
+                        .map_or(String::new(), |h| number(yuan(h), Unit::Cny)),
+                ],
+            )?;
         }
     }
     w.flush()
@@ -273,18 +326,20 @@ pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Res
 /// label, for `summary.csv` (`table` = summary) and `yearly.csv` (`table` = yearly).
 pub fn write_metrics<W: Write>(out: W, scenarios: &[(&str, &Catalogue)]) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(METRICS_HEADER).map_err(io_err)?;
+    write_row(&mut w, METRICS_HEADER)?;
     for (name, cat) in scenarios {
         for (table, cols) in [("summary", &cat.scalars), ("yearly", &cat.yearly)] {
             for c in cols.iter() {
-                w.write_record([
-                    name,
-                    table,
-                    c.name.as_str(),
-                    c.unit.code(),
-                    c.label.as_str(),
-                ])
-                .map_err(io_err)?;
+                write_row(
+                    &mut w,
+                    [
+                        name,
+                        table,
+                        c.name.as_str(),
+                        c.unit.code(),
+                        c.label.as_str(),
+                    ],
+                )?;
             }
         }
     }
@@ -329,7 +384,7 @@ pub fn write_sweep<W: Write>(
         header.push(format!("{m}_mean"));
         header.push(format!("{m}_mcse"));
     }
-    w.write_record(&header).map_err(io_err)?;
+    write_row(&mut w, &header)?;
     for (i, p) in points.iter().enumerate() {
         let mut rec = vec![i.to_string()];
         rec.extend(p.values.iter().map(|v| v.normalize().to_string()));
@@ -351,7 +406,7 @@ pub fn write_sweep<W: Write>(
                 None => rec.extend([String::new(), String::new()]),
             }
         }
-        w.write_record(&rec).map_err(io_err)?;
+        write_row(&mut w, &rec)?;
     }
     w.flush()
 }
@@ -363,18 +418,19 @@ pub fn write_goal_seek<W: Write>(
     seek: &crate::study::GoalSeek,
 ) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record(["key", "value", "probability", "ci_low", "ci_high"])
-        .map_err(io_err)?;
+    write_row(&mut w, ["key", "value", "probability", "ci_low", "ci_high"])?;
     let p = Unit::Indicator;
     for (v, pm, lo, hi) in &seek.tried {
-        w.write_record([
-            key.to_string(),
-            v.normalize().to_string(),
-            number(*pm, p),
-            number(*lo, p),
-            number(*hi, p),
-        ])
-        .map_err(io_err)?;
+        write_row(
+            &mut w,
+            [
+                key.to_string(),
+                v.normalize().to_string(),
+                number(*pm, p),
+                number(*lo, p),
+                number(*hi, p),
+            ],
+        )?;
     }
     w.flush()
 }
@@ -386,23 +442,25 @@ pub fn write_tornado<W: Write>(
     swings: &[crate::study::Swing],
 ) -> io::Result<()> {
     let mut w = writer(out)?;
-    w.write_record([
-        "rank",
-        "key",
-        "low",
-        "high",
-        "metric",
-        "at_low",
-        "at_low_mcse",
-        "at_high",
-        "at_high_mcse",
-        "swing",
-        "swing_mcse",
-        "rank_correlation",
-        "rank_correlation_lo",
-        "rank_correlation_hi",
-    ])
-    .map_err(io_err)?;
+    write_row(
+        &mut w,
+        [
+            "rank",
+            "key",
+            "low",
+            "high",
+            "metric",
+            "at_low",
+            "at_low_mcse",
+            "at_high",
+            "at_high_mcse",
+            "swing",
+            "swing_mcse",
+            "rank_correlation",
+            "rank_correlation_lo",
+            "rank_correlation_hi",
+        ],
+    )?;
     let f = |v: f64| {
         if v.is_finite() {
             format!("{v:.6}")
@@ -411,23 +469,25 @@ pub fn write_tornado<W: Write>(
         }
     };
     for (i, s) in swings.iter().enumerate() {
-        w.write_record([
-            (i + 1).to_string(),
-            s.key.clone(),
-            s.low.normalize().to_string(),
-            s.high.normalize().to_string(),
-            metric.to_string(),
-            f(s.at_low.0),
-            f(s.at_low.1),
-            f(s.at_high.0),
-            f(s.at_high.1),
-            f(s.swing.0),
-            f(s.swing.1),
-            f(s.rank_correlation.map_or(f64::NAN, |r| r.0)),
-            f(s.rank_correlation.map_or(f64::NAN, |r| r.1)),
-            f(s.rank_correlation.map_or(f64::NAN, |r| r.2)),
-        ])
-        .map_err(io_err)?;
+        write_row(
+            &mut w,
+            [
+                (i + 1).to_string(),
+                s.key.clone(),
+                s.low.normalize().to_string(),
+                s.high.normalize().to_string(),
+                metric.to_string(),
+                f(s.at_low.0),
+                f(s.at_low.1),
+                f(s.at_high.0),
+                f(s.at_high.1),
+                f(s.swing.0),
+                f(s.swing.1),
+                f(s.rank_correlation.map_or(f64::NAN, |r| r.0)),
+                f(s.rank_correlation.map_or(f64::NAN, |r| r.1)),
+                f(s.rank_correlation.map_or(f64::NAN, |r| r.2)),
+            ],
+        )?;
     }
     w.flush()
 }
@@ -453,7 +513,7 @@ pub fn write_allocation<W: Write>(
         ]
         .map(String::from),
     );
-    w.write_record(&header).map_err(io_err)?;
+    write_row(&mut w, &header)?;
     let f = |v: f64| {
         if v.is_finite() {
             format!("{v:.6}")
@@ -472,7 +532,7 @@ pub fn write_allocation<W: Write>(
             f(s.from_best.1),
             s.neighbour.to_string(),
         ]);
-        w.write_record(&rec).map_err(io_err)?;
+        write_row(&mut w, &rec)?;
     }
     w.flush()
 }
@@ -489,5 +549,57 @@ mod tests {
         assert_eq!(number(-0.0000001, Unit::Rate), "0");
         assert_eq!(number(f64::NAN, Unit::Rate), "");
         assert_eq!(number(1.0 / 3.0, Unit::Indicator), "0.333333");
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_guarded_and_numbers_are_not() {
+        for text in [
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-x",
+            "-",
+            "-1+2",
+            "-inf",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "'=1",
+            "''-2",
+        ] {
+            assert_eq!(guard(text), format!("'{text}"), "{text:?}");
+        }
+        for cell in [
+            "-12.5",
+            "-0.000001",
+            "-3",
+            "0",
+            "12",
+            "",
+            "tiny",
+            "中文",
+            "'quoted",
+            "a=b",
+            " =1",
+        ] {
+            assert_eq!(guard(cell), cell, "{cell:?}");
+        }
+        // unguard undoes guard for every text, guarded or not.
+        for text in [
+            "=x", "'=x", "''=x", "'", "''", "'-5", "-5", "-5.", "-.5", "'x", "x", "@", "\t",
+        ] {
+            assert_eq!(unguard(&guard(text)), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_cell_of_a_row_is_guarded() {
+        let mut bytes = Vec::new();
+        let mut w = writer(&mut bytes).expect("writer");
+        write_row(&mut w, ["=HYPERLINK(\"x\")", "-1.5", "@a", "b"]).expect("row");
+        drop(w);
+        assert_eq!(
+            String::from_utf8(bytes).expect("utf-8"),
+            "\u{feff}\"'=HYPERLINK(\"\"x\"\")\",-1.5,'@a,b\n"
+        );
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::lang::Lang;
 use crate::metrics::Unit;
+use crate::output::csv_out::unguard;
 use crate::report::human;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -23,7 +24,8 @@ pub struct Table {
 }
 
 impl Table {
-    /// Parses CSV text (with or without a BOM).
+    /// Parses CSV text (with or without a BOM), each text cell as it was before fundsim guarded it
+    /// against spreadsheet formulas ([`crate::output::csv_out::guard`]).
     pub fn parse(text: &str) -> Result<Table, String> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -32,11 +34,11 @@ impl Table {
             .headers()
             .map_err(|e| e.to_string())?
             .iter()
-            .map(String::from)
+            .map(|c| unguard(c).to_string())
             .collect();
         let rows = reader
             .records()
-            .map(|r| r.map(|r| r.iter().map(String::from).collect()))
+            .map(|r| r.map(|r| r.iter().map(|c| unguard(c).to_string()).collect()))
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
         Ok(Table { header, rows })

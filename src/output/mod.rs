@@ -2,12 +2,17 @@
 //!
 //! [`Staging`] owns the output directory: each file is written under a hidden temporary name and
 //! renamed into place only when every file is complete, so a failed run leaves no half-written file
-//! (and no directory, if it made one). Tables come from [`crate::report`]; this module only turns them
+//! (and no directory, if it made one). The renames are all or nothing: the files they replace are
+//! moved aside first and put back if any rename fails, so the directory never holds some files of
+//! one run and some of another. Tables come from [`crate::report`]; this module only turns them
 //! into bytes.
 //!
 //! CSV files start with a UTF-8 byte-order mark so that Excel and WPS show Chinese labels when the
 //! file is double-clicked (pandas and polars skip the mark). Numbers are plain, without thousands
-//! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty.
+//! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty. A text
+//! cell that a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
+//! gets a single quote in front ([`csv_out::guard`]; every row goes through
+//! [`csv_out::write_row`]); fundsim's own readers of its CSV files take it off again.
 
 pub mod csv_out;
 pub mod html_out;
@@ -19,22 +24,61 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// Every name under which fundsim writes a file into an output directory, whatever the command.
+/// A command that writes a set of files ([`Staging::new`]) removes, in the same commit, those of
+/// these that it did not write: they belong to an earlier run. No other file is ever touched.
+pub const OWN_FILES: [&str; 18] = [
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+    "indicators.csv",
+    "metrics.csv",
+    "deals.csv",
+    "comparison.csv",
+    "paths.parquet",
+    "run.json",
+    "fundsim.xlsx",
+    "report.html",
+    "sweep.csv",
+    "goal_seek.csv",
+    "tornado.csv",
+    "allocation.csv",
+    "actuals.csv",
+    "yearly.bin",
+    "shard.json",
+];
+
 /// Files being written into an output directory.
 pub struct Staging {
     dir: PathBuf,
     created_dir: bool,
+    /// Whether the commit removes fundsim's files of an earlier run (see [`OWN_FILES`]).
+    replaces_set: bool,
     pending: Vec<(PathBuf, PathBuf)>,
     committed: bool,
 }
 
 impl Staging {
-    /// Prepares `dir` (creating it if needed) for new files.
+    /// Prepares `dir` (creating it if needed) for a command's whole set of files: the commit also
+    /// removes every file of [`OWN_FILES`] the command did not write, so the directory never
+    /// presents another run's files as part of this one.
     pub fn new(dir: &Path) -> io::Result<Self> {
+        Self::prepare(dir, true)
+    }
+
+    /// Prepares `dir` for files that join the set already there and replace only themselves
+    /// (`report.html`, made from the directory's files; `actuals.csv`, written beside a run).
+    pub fn adding(dir: &Path) -> io::Result<Self> {
+        Self::prepare(dir, false)
+    }
+
+    fn prepare(dir: &Path, replaces_set: bool) -> io::Result<Self> {
         let created_dir = !dir.exists();
         fs::create_dir_all(dir)?;
         Ok(Staging {
             dir: dir.to_path_buf(),
             created_dir,
+            replaces_set,
             pending: Vec::new(),
             committed: false,
         })
@@ -64,15 +108,77 @@ impl Staging {
         file.sync_all()
     }
 
-    /// Renames every file into place.
+    /// Renames every file into place, all or nothing: every destination is checked first (none may
+    /// be a directory), the files already there are moved aside (with, for a whole set, fundsim's
+    /// files of an earlier run that this one does not replace), the new ones moved in, and only
+    /// then are the old ones deleted. If any rename fails, what was moved is moved back, so the
+    /// directory holds the files it held before (and the new files are removed with the staging).
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
-        let mut done = Vec::new();
+        self.commit_with(&mut |from: &Path, to: &Path| fs::rename(from, to))
+    }
+
+    /// [`Staging::commit`] with the renames that move files forward done by `rename` (a test
+    /// makes one of them fail); moving back always uses [`fs::rename`].
+    fn commit_with(
+        &mut self,
+        rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
+    ) -> io::Result<Vec<PathBuf>> {
+        for (_, target) in &self.pending {
+            if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
+                return Err(io::Error::other(format!(
+                    "{} is a directory: move it away and run again (nothing was replaced)",
+                    target.display()
+                )));
+            }
+        }
+        // The old files, moved aside under hidden names: (backup, where it was).
+        let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
+        // The new files moved in so far: (temporary name, target).
+        let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let undo = |aside: &[(PathBuf, PathBuf)], moved: &[(PathBuf, PathBuf)]| {
+            for (tmp, target) in moved.iter().rev() {
+                let _ = fs::rename(target, tmp);
+            }
+            for (backup, target) in aside.iter().rev() {
+                let _ = fs::rename(backup, target);
+            }
+        };
+        // What is moved aside: the files being replaced, then, for a whole set, fundsim's regular
+        // files of an earlier run (never a directory or a link of the same name: not ours).
+        let mut old: Vec<PathBuf> = (self.pending.iter())
+            .map(|(_, target)| target.clone())
+            .filter(|target| fs::symlink_metadata(target).is_ok())
+            .collect();
+        if self.replaces_set {
+            old.extend(
+                OWN_FILES
+                    .iter()
+                    .map(|name| self.dir.join(name))
+                    .filter(|path| !self.pending.iter().any(|(_, t)| t == path))
+                    .filter(|path| fs::symlink_metadata(path).is_ok_and(|m| m.is_file())),
+            );
+        }
+        for target in &old {
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            let backup = self.dir.join(format!(".{name}.old-{}", std::process::id()));
+            if let Err(e) = rename(target, &backup) {
+                undo(&aside, &moved);
+                return Err(e);
+            }
+            aside.push((backup, target.clone()));
+        }
         for (tmp, target) in &self.pending {
-            fs::rename(tmp, target)?;
-            done.push(target.clone());
+            if let Err(e) = rename(tmp, target) {
+                undo(&aside, &moved);
+                return Err(e);
+            }
+            moved.push((tmp.clone(), target.clone()));
         }
         self.committed = true;
-        Ok(done)
+        for (backup, _) in &aside {
+            let _ = fs::remove_file(backup);
+        }
+        Ok(moved.into_iter().map(|(_, target)| target).collect())
     }
 }
 
@@ -133,4 +239,144 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
     let mut s = serde_json::to_string_pretty(&value).expect("json");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry of `dir` (hidden ones too) with its contents, in name order.
+    fn listing(dir: &Path) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                let text = if e.path().is_dir() {
+                    "<dir>".to_string()
+                } else {
+                    fs::read_to_string(e.path()).expect("read")
+                };
+                (e.file_name().to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// `old.csv`, `both.csv` and an earlier run's `comparison.csv` from before; the staging writes
+    /// `both.csv` and `new.csv`.
+    fn prepared(dir: &Path) -> Staging {
+        fs::write(dir.join("old.csv"), "old").expect("write");
+        fs::write(dir.join("comparison.csv"), "earlier").expect("write");
+        fs::write(dir.join("both.csv"), "both before").expect("write");
+        let mut staging = Staging::new(dir).expect("staging");
+        staging.write("both.csv", b"both after").expect("write");
+        staging.write("new.csv", b"new").expect("write");
+        staging
+    }
+
+    #[test]
+    fn a_directory_in_the_way_replaces_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("a.csv"), "a before").expect("write");
+        fs::create_dir(dir.path().join("b.csv")).expect("mkdir");
+        let before = listing(dir.path());
+        let mut staging = Staging::new(dir.path()).expect("staging");
+        for name in ["a.csv", "b.csv", "c.csv"] {
+            staging.write(name, name.as_bytes()).expect("write");
+        }
+        let err = staging.commit().expect_err("b.csv is a directory");
+        assert!(err.to_string().contains("b.csv is a directory"), "{err}");
+        assert_eq!(listing(dir.path()), before);
+    }
+
+    #[test]
+    fn a_rename_failing_at_any_step_leaves_the_directory_as_it_was() {
+        // Forward renames: `both.csv` and `comparison.csv` aside, then `both.csv` and `new.csv` in.
+        for fail_at in 0..4 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut staging = prepared(dir.path());
+            let before: Vec<_> = listing(dir.path())
+                .into_iter()
+                .filter(|(name, _)| !name.starts_with('.'))
+                .collect();
+            let mut calls = 0;
+            let mut rename = |from: &Path, to: &Path| {
+                calls += 1;
+                if calls - 1 == fail_at {
+                    Err(io::Error::other("injected"))
+                } else {
+                    fs::rename(from, to)
+                }
+            };
+            let err = staging.commit_with(&mut rename).expect_err("injected");
+            assert_eq!(err.to_string(), "injected");
+            drop(staging);
+            assert_eq!(listing(dir.path()), before, "failing rename {fail_at}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = prepared(dir.path()).commit().expect("commit");
+        assert_eq!(files.len(), 2);
+        assert_eq!(
+            listing(dir.path()),
+            [
+                ("both.csv".to_string(), "both after".to_string()),
+                ("new.csv".to_string(), "new".to_string()),
+                ("old.csv".to_string(), "old".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_set_removes_fundsim_files_it_did_not_write_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        for name in [
+            "summary.csv",
+            "comparison.csv",
+            "report.html",
+            "notes.txt",
+            "my.csv",
+        ] {
+            fs::write(d.join(name), "earlier").expect("write");
+        }
+        // Not fundsim's files though named like them: a directory and a link.
+        fs::create_dir(d.join("tornado.csv")).expect("mkdir");
+        std::os::unix::fs::symlink("notes.txt", d.join("sweep.csv")).expect("symlink");
+        // A file added to the set replaces only itself.
+        let mut adding = Staging::adding(d).expect("staging");
+        adding.write("report.html", b"page").expect("write");
+        adding.commit().expect("commit");
+        let names =
+            |d: &Path| -> Vec<String> { listing(d).into_iter().map(|(name, _)| name).collect() };
+        assert_eq!(
+            names(d),
+            [
+                "comparison.csv",
+                "my.csv",
+                "notes.txt",
+                "report.html",
+                "summary.csv",
+                "sweep.csv",
+                "tornado.csv"
+            ]
+        );
+        // A set: summary.csv replaced, comparison.csv and report.html of the earlier run removed.
+        let mut set = Staging::new(d).expect("staging");
+        set.write("summary.csv", b"new").expect("write");
+        set.write("run.json", b"{}").expect("write");
+        set.commit().expect("commit");
+        assert_eq!(
+            listing(d),
+            [
+                ("my.csv".to_string(), "earlier".to_string()),
+                ("notes.txt".to_string(), "earlier".to_string()),
+                ("run.json".to_string(), "{}".to_string()),
+                ("summary.csv".to_string(), "new".to_string()),
+                ("sweep.csv".to_string(), "earlier".to_string()),
+                ("tornado.csv".to_string(), "<dir>".to_string()),
+            ]
+        );
+        assert!(fs::symlink_metadata(d.join("sweep.csv")).is_ok_and(|m| m.is_symlink()));
+    }
 }

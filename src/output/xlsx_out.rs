@@ -663,7 +663,11 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
     let rows: Vec<Vec<String>> = reader
         .records()
         .filter_map(Result::ok)
-        .map(|r| r.iter().map(String::from).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::output::csv_out::unguard(c).to_string())
+                .collect()
+        })
         .collect();
     let Some((header, body)) = rows.split_first() else {
         return new_workbook()?.save_to_buffer();

@@ -1,0 +1,339 @@
+//! The output directory as a whole: its files replaced all or nothing, a command's files never
+//! mixed with another run's, and no text cell a spreadsheet would run as a formula.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn fundsim() -> Command {
+    Command::cargo_bin("fundsim").expect("binary")
+}
+
+/// `tests/data/tiny.toml` under another scenario name, written into `dir`.
+fn tiny_named(dir: &Path, name: &str) -> PathBuf {
+    let text = include_str!("data/tiny.toml").replacen(
+        "name = \"tiny\"",
+        &format!("name = {}", toml_string(name)),
+        1,
+    );
+    assert!(
+        text.contains(&toml_string(name)),
+        "tiny.toml's name line moved"
+    );
+    let path = dir.join(format!("s{}.toml", name.len()));
+    fs::write(&path, text).expect("write scenario");
+    path
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Every entry of `dir` (hidden ones too) with its length and a hash of its bytes (`None` for a
+/// directory), by name.
+fn listing(dir: &Path) -> Vec<(String, Option<(usize, u64)>)> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut all: Vec<_> = fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            let bytes = (!e.path().is_dir()).then(|| {
+                let bytes = fs::read(e.path()).expect("read");
+                let mut h = DefaultHasher::new();
+                bytes.hash(&mut h);
+                (bytes.len(), h.finish())
+            });
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn run(scenario: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    fundsim()
+        .arg("run")
+        .arg(scenario)
+        .args(["--paths", "200", "--seed", "5", "--quiet"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
+#[test]
+fn a_run_that_cannot_replace_every_file_replaces_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run(
+        &tiny_named(dir.path(), "first"),
+        &out,
+        &["--format", "xlsx"],
+    )
+    .success();
+    // A directory where the next run must put yearly.csv: its rename cannot succeed.
+    fs::remove_file(out.join("yearly.csv")).expect("remove");
+    fs::create_dir(out.join("yearly.csv")).expect("mkdir");
+    let before = listing(&out);
+    let second = tiny_named(dir.path(), "second scenario");
+    let failed = run(&second, &out, &["--format", "xlsx"]).code(1);
+    // Every file of the first run as it was, nothing of the second, no temporary left.
+    assert_eq!(listing(&out), before);
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    assert!(stderr.contains("yearly.csv is a directory"), "{stderr}");
+}
+
+/// The names in `dir`, in order.
+fn names(dir: &Path) -> Vec<String> {
+    listing(dir).into_iter().map(|(name, _)| name).collect()
+}
+
+/// `expected` and the user's `notes.txt`, in order, after checking that every other file is one
+/// of the names fundsim writes.
+fn with_notes(dir: &Path, expected: &[&str]) -> Vec<String> {
+    for name in names(dir).iter().filter(|n| *n != "notes.txt") {
+        assert!(
+            fundsim::output::OWN_FILES.contains(&name.as_str()),
+            "{name} is not in output::OWN_FILES"
+        );
+    }
+    let mut all: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    all.push("notes.txt".into());
+    all.sort();
+    all
+}
+
+const RUN: [&str; 7] = [
+    "indicators.csv",
+    "metrics.csv",
+    "paths.parquet",
+    "run.json",
+    "summary.csv",
+    "targets.csv",
+    "yearly.csv",
+];
+
+/// The run's files and `more`.
+fn run_and(more: &[&'static str]) -> Vec<&'static str> {
+    RUN.iter().chain(more).copied().collect()
+}
+
+#[test]
+fn every_command_leaves_its_own_files_and_the_users_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("mkdir");
+    fs::write(out.join("notes.txt"), "the user's own").expect("notes");
+    let (first, other) = (
+        tiny_named(dir.path(), "first"),
+        tiny_named(dir.path(), "other one"),
+    );
+    let third = tiny_named(dir.path(), "the third");
+    let step = |args: &[&str]| {
+        fundsim()
+            .args(args)
+            .args(["--paths", "256", "--seed", "5", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let (first, other, third) = (path(&first), path(&other), path(&third));
+
+    step(&["compare", &first, &other, "--report", "--format", "xlsx"]);
+    let compared = run_and(&["comparison.csv", "fundsim.xlsx", "report.html"]);
+    assert_eq!(names(&out), with_notes(&out, &compared));
+    // A run of another scenario: no comparison.csv or workbook of the earlier two left, and its
+    // report charts this run only.
+    step(&["run", &third, "--report", "--deals", "3"]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &run_and(&["deals.csv", "report.html"]))
+    );
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(!html.contains("data-chart=\"comparison\""));
+    assert!(html.contains("the third") && !html.contains("other one"));
+    // `fundsim report DIR` makes the same page from what is there.
+    fundsim().arg("report").arg(&out).assert().success();
+    assert_eq!(
+        fs::read_to_string(out.join("report.html")).expect("again"),
+        html
+    );
+    // actuals.csv joins the run (and replaces nothing else).
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, "year,projects_landed\n2024,12\n").expect("ledger");
+    fundsim()
+        .args([
+            "actuals",
+            &third,
+            "--actuals",
+            &path(&ledger),
+            "--quiet",
+            "--from",
+        ])
+        .arg(&out)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &run_and(&["actuals.csv", "deals.csv", "report.html"]))
+    );
+    // A study replaces the run: its own table (and workbook), nothing else.
+    let input = "industries.ic.arrivals_per_year";
+    step(&[
+        "sensitivity",
+        &third,
+        "--metric",
+        "p.projects",
+        "--input",
+        &format!("{input}=8..14"),
+    ]);
+    assert_eq!(names(&out), with_notes(&out, &["tornado.csv"]));
+    // With no run there, `fundsim report DIR` refuses (exit 2) rather than chart a tornado alone.
+    fundsim().arg("report").arg(&out).assert().code(2);
+    assert_eq!(names(&out), with_notes(&out, &["tornado.csv"]));
+    step(&["sweep", &third, "--values", &format!("{input}=6,10")]);
+    assert_eq!(names(&out), with_notes(&out, &["run.json", "sweep.csv"]));
+    step(&[
+        "goal-seek",
+        &third,
+        "--set-range",
+        &format!("{input}=1..40"),
+        "--target",
+        "projects",
+        "--probability",
+        "0.5",
+    ]);
+    assert_eq!(names(&out), with_notes(&out, &["goal_seek.csv"]));
+    step(&[
+        "allocate",
+        &third,
+        "--budget",
+        "1000万",
+        "--instruments",
+        "frontier,equity",
+        "--objective",
+        "p.projects",
+        "--step",
+        "0.5",
+        "--format",
+        "xlsx",
+    ]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &["allocation.csv", "fundsim.xlsx"])
+    );
+    // A shard, then its merge into the same directory: the merged run's files only.
+    step(&["run", &third, "--shard", "0/1"]);
+    assert_eq!(
+        names(&out),
+        with_notes(&out, &["paths.parquet", "shard.json", "yearly.bin"])
+    );
+    fundsim()
+        .args(["merge", &path(&out), "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(names(&out), with_notes(&out, &RUN));
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).expect("notes"),
+        "the user's own"
+    );
+}
+
+/// Whether a spreadsheet opening the CSV would take `cell` for the start of a formula, unless it is
+/// a plain number (`-12.5`).
+fn would_run(cell: &str) -> bool {
+    let number = {
+        let digits = cell.strip_prefix('-').unwrap_or(cell);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        !whole.is_empty()
+            && !fraction.is_empty()
+            && (whole.chars().chain(fraction.chars())).all(|c| c.is_ascii_digit())
+    };
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number
+}
+
+#[test]
+fn no_text_cell_runs_as_a_formula_in_a_spreadsheet() {
+    const NAME: &str = "=cmd|' /C calc'!A0";
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The scenario's name, a target's label and an instrument's id as a spreadsheet would run them.
+    let scenario = tiny_named(dir.path(), NAME);
+    let text = fs::read_to_string(&scenario).expect("read");
+    let text = text
+        .replacen("label = \"新落户科创项目\"", "label = \"@SUM(1+1)\"", 1)
+        .replacen("id = \"frontier\"", "id = \"-frontier\"", 1);
+    assert!(text.contains("@SUM(1+1)") && text.contains("\"-frontier\""));
+    fs::write(&scenario, text).expect("write");
+    let out = dir.path().join("out");
+    run(
+        &scenario,
+        &out,
+        &["--deals", "3", "--format", "xlsx", "--report"],
+    )
+    .success();
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, "year,projects_landed\n2024,12\n").expect("ledger");
+    fundsim()
+        .args(["actuals", "--quiet", "--actuals"])
+        .arg(&ledger)
+        .arg("--from")
+        .arg(&out)
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+
+    let (mut guarded, mut negative) = (Vec::new(), 0);
+    for name in names(&out).iter().filter(|n| n.ends_with(".csv")) {
+        let text = fs::read_to_string(out.join(name)).expect("csv");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for row in reader.records() {
+            for cell in row.expect("row").iter() {
+                assert!(!would_run(cell), "{name}: {cell:?}");
+                if cell.starts_with('\'') {
+                    guarded.push((name.clone(), cell.to_string()));
+                }
+                negative += usize::from(cell.starts_with('-'));
+            }
+        }
+    }
+    // The text is there, behind a single quote; negative numbers are still numbers.
+    let has = |file: &str, cell: &str| guarded.contains(&(file.to_string(), cell.to_string()));
+    for file in [
+        "summary.csv",
+        "targets.csv",
+        "yearly.csv",
+        "indicators.csv",
+        "metrics.csv",
+        "deals.csv",
+        "actuals.csv",
+    ] {
+        assert!(has(file, &format!("'{NAME}")), "{file}: {guarded:?}");
+    }
+    assert!(has("targets.csv", "'@SUM(1+1)"));
+    assert!(has("deals.csv", "'-frontier"));
+    assert!(negative > 0, "no negative number left as a number");
+
+    // fundsim.xlsx writes text as text: the name as it is, and not a formula anywhere.
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let summary = book.worksheet_range("汇总").expect("汇总");
+    assert_eq!(summary.get((1, 0)), Some(&Data::String(NAME.into())));
+    for sheet in book.sheet_names() {
+        let formulas = book.worksheet_formula(&sheet).expect("formulas");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{sheet} has a formula"
+        );
+    }
+    // report.html, made from the CSV files, shows the name as it is.
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains(NAME) && !html.contains(&format!("'{NAME}")));
+}
