@@ -225,14 +225,22 @@ fn every_command_leaves_its_own_files_and_the_users_only() {
         names(&out),
         with_notes(&out, &["allocation.csv", "fundsim.xlsx"])
     );
-    // A shard, then its merge into the same directory: the merged run's files only.
+    // A shard: its own files only. Its merge cannot go into the shard's own directory (refused:
+    // it would write over the shard), so the shard moves on to the next one, and the merge into
+    // this directory leaves the merged run's files only.
     step(&["run", &third, "--shard", "0/1"]);
     assert_eq!(
         names(&out),
         with_notes(&out, &["paths.parquet", "shard.json", "yearly.bin"])
     );
+    let shard = dir.path().join("shard");
+    fs::create_dir(&shard).expect("mkdir");
+    for f in ["paths.parquet", "shard.json", "yearly.bin"] {
+        fs::copy(out.join(f), shard.join(f)).expect("copy the shard");
+    }
+    step(&["run", &third, "--deals", "2"]);
     fundsim()
-        .args(["merge", &path(&out), "--quiet", "--out"])
+        .args(["merge", &path(&shard), "--quiet", "--out"])
         .arg(&out)
         .assert()
         .success();
