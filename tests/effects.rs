@@ -353,9 +353,10 @@ fn incentives_add_large_firms_at_the_stated_rate() {
     // λ = 2 large firms a year arrive anyway. An incentive budget B = half_budget decides
     // c = 0.25·B/(B + B) = 0.125 of arrivals, so λ·c/(1−c) = 2/7 more arrive a year, credited to
     // it. Over 10 years: 20 + 20/7 = 22.857 arrivals (Poisson: SE √(22.857/n)), 2.857 additional
-    // (SE √(2.857/n)).
+    // (SE √(2.857/n)). At most 1亿 a firm, the expected arrivals could take 1亿·2/0.875 = 2.3亿
+    // a year: the whole budget can be spent, so all of it counts.
     let text = large_arrivals_ladder()
-        + "\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"2000万\"\nhalf_budget = \"1亿\"\n";
+        + "\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"1亿\"\nhalf_budget = \"1亿\"\n";
     let n = 3000;
     let m = means(
         &text,
@@ -381,8 +382,39 @@ fn incentives_add_large_firms_at_the_stated_rate() {
         "leaders {}",
         m[1]
     );
-    // Each arrival receives min(2000万, 1亿 / arrivals that year) from the budget.
+    // Each arrival receives min(1亿, 1亿 / arrivals that year) from the budget.
     assert!(m[2] > 0.0 && m[2] <= 10.0 * 1e8);
+}
+
+#[test]
+fn incentives_count_only_the_budget_they_can_pay() {
+    // The test above with at most 2000万 a firm: the arrivals it can expect, 2/(1 − c), take at
+    // most 4000万/(1 − c) a year, well under the 1亿 budget, and the rest lapses unspent. Only
+    // what can be paid decides locations: c = 0.25·x/(x + 1亿) with x = 4000万/(1 − c), the fixed
+    // point found here by iterating from c = 0.125 (it converges: the map's slope is about 0.02),
+    // c = 0.0755, so 2c/(1 − c) = 0.163 more arrive a year, 1.63 over 10 years (Poisson: SE
+    // √(21.63/n) on all arrivals). Counting the whole budget (before only payable money counted)
+    // gave 2.857.
+    let text = large_arrivals_ladder()
+        + "\n[[instruments.attraction]]\nid = \"zs\"\nbudget = \"1亿\"\nmax_per_firm = \"2000万\"\nhalf_budget = \"1亿\"\n";
+    let mut c: f64 = 0.125;
+    for _ in 0..200 {
+        let x = 4e7 / (1.0 - c);
+        c = 0.25 * x / (x + 1e8);
+    }
+    assert!((c - 0.0755).abs() < 0.0005, "{c}");
+    let extra = 10.0 * 2.0 * c / (1.0 - c);
+    let n = 3000;
+    let m = means(&text, &["large_arrivals", "fiscal_outlay.zs"], n);
+    let total = 20.0 + extra;
+    assert!(
+        (m[0] - total).abs() < 4.0 * (total / n as f64).sqrt(),
+        "arrivals {} against {total}",
+        m[0]
+    );
+    // Every arrival is paid the 2000万 cap (1亿 covers five a year; more is rare and then each
+    // gets 1亿 / arrivals): the outlay is at most 2000万 an arrival.
+    assert!(m[1] > 0.0 && m[1] <= 2e7 * m[0] + 1.0, "outlay {}", m[1]);
 }
 
 #[test]

@@ -160,25 +160,56 @@ pub(super) fn add_incentives(
             .expect("compiled from it");
         let max_share = spec.max_share.value();
         let half = crate::money::yuan(fen_of(spec.half_budget.0));
+        let per_firm = crate::money::yuan(fen_of(spec.max_per_firm.0));
+        let reached = |i: usize| inst.industries.is_empty() || inst.industries.contains(&i);
+        // The large arrivals a year in its industries without incentives.
+        let anyway: f64 = (industries.iter().enumerate())
+            .filter(|(i, _)| reached(*i))
+            .filter_map(|(_, ind)| ind.large.as_ref().map(|l| l.rate))
+            .sum();
+        let shares: Vec<f64> = (inst.budget.iter())
+            .map(|&b| decided_share(crate::money::yuan(b), max_share, half, per_firm, anyway))
+            .collect();
         for (i, ind) in industries.iter_mut().enumerate() {
-            let reached = inst.industries.is_empty() || inst.industries.contains(&i);
-            let Some(large) = ind.large.as_mut().filter(|_| reached) else {
+            let Some(large) = ind.large.as_mut().filter(|_| reached(i)) else {
                 continue;
             };
-            let rates = (inst.budget.iter())
-                .map(|&b| {
-                    let b = crate::money::yuan(b);
-                    let c = if b > 0.0 {
-                        max_share * b / (b + half)
-                    } else {
-                        0.0
-                    };
-                    large.rate * c / (1.0 - c)
-                })
-                .collect();
+            let rates = shares.iter().map(|&c| large.rate * c / (1.0 - c)).collect();
             large.incentives.push((k, rates));
         }
     }
+}
+
+/// The share of large arrivals an incentive budget `b` a year decides, `c = max_share · B / (B +
+/// half)`, where `B` is what it can spend: `b`, or less when `per_firm` times the arrivals it can
+/// expect, `anyway / (1 − c)`, is less (the rest of the budget lapses unspent, and unspent money
+/// decides no location). Then `c` is the fixed point of `c = max_share · x / (x + half)` with
+/// `x = per_firm · anyway / (1 − c)`, found by bisection: the right side rises with `c` and stays
+/// below `max_share < 1`, and at `c(b)` it is at most `c(b)`.
+fn decided_share(b: f64, max_share: f64, half: f64, per_firm: f64, anyway: f64) -> f64 {
+    let share = |x: f64| {
+        if x > 0.0 {
+            max_share * x / (x + half)
+        } else {
+            0.0
+        }
+    };
+    let c = share(b);
+    let payable = |c: f64| per_firm * anyway / (1.0 - c);
+    if b <= payable(c) {
+        return c;
+    }
+    // g(c) = share(payable(c)) − c: g(0) ≥ 0, g(c(b)) < 0 (payable(c(b)) < b).
+    let (mut lo, mut hi) = (0.0, c);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if share(payable(mid)) >= mid {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The industries an instrument or a rule names (indices; none named = all), and per industry,
