@@ -63,7 +63,8 @@ impl Outcome {
 
 /// Money the city put into a firm, and what became of it. Every instrument's payment is a
 /// position, so the books can be checked against them yuan by yuan. A guaranteed loan is a position
-/// too: its cost is the loss the city paid (0 unless it defaulted), its proceeds the fees.
+/// too: its cost is what the city paid on it (its fee subsidies, and the loss if it defaulted), its
+/// proceeds the fees.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {
     pub instrument: usize,
