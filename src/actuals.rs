@@ -853,8 +853,7 @@ pub fn actuals_to_dir(
     let mut bytes = Vec::new();
     write_csv(&mut bytes, &rows).map_err(|e| failed(&e))?;
     crate::app::check_out(out)?;
-    // actuals.csv joins a run's files in the directory, if any (docs/actuals.md).
-    let mut staging = Staging::adding(out).map_err(|e| failed(&e))?;
+    let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     staging.write(FILE, &bytes).map_err(|e| failed(&e))?;
     let files = staging.commit().map_err(|e| failed(&e))?;
     Ok(Report {

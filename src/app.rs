@@ -1138,8 +1138,7 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
         AppError::Failed(format!("{}: cannot write report.html: {e}", dir.display()))
     };
     crate::app::check_out(dir)?;
-    // report.html joins the directory's files (made from them); it replaces nothing else.
-    let mut staging = Staging::adding(dir).map_err(|e| failed(&e))?;
+    let mut staging = Staging::new(dir).map_err(|e| failed(&e))?;
     staging
         .write("report.html", html.as_bytes())
         .map_err(|e| failed(&e))?;

@@ -24,61 +24,22 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Every name under which fundsim writes a file into an output directory, whatever the command.
-/// A command that writes a set of files ([`Staging::new`]) removes, in the same commit, those of
-/// these that it did not write: they belong to an earlier run. No other file is ever touched.
-pub const OWN_FILES: [&str; 18] = [
-    "summary.csv",
-    "targets.csv",
-    "yearly.csv",
-    "indicators.csv",
-    "metrics.csv",
-    "deals.csv",
-    "comparison.csv",
-    "paths.parquet",
-    "run.json",
-    "fundsim.xlsx",
-    "report.html",
-    "sweep.csv",
-    "goal_seek.csv",
-    "tornado.csv",
-    "allocation.csv",
-    "actuals.csv",
-    "yearly.bin",
-    "shard.json",
-];
-
 /// Files being written into an output directory.
 pub struct Staging {
     dir: PathBuf,
     created_dir: bool,
-    /// Whether the commit removes fundsim's files of an earlier run (see [`OWN_FILES`]).
-    replaces_set: bool,
     pending: Vec<(PathBuf, PathBuf)>,
     committed: bool,
 }
 
 impl Staging {
-    /// Prepares `dir` (creating it if needed) for a command's whole set of files: the commit also
-    /// removes every file of [`OWN_FILES`] the command did not write, so the directory never
-    /// presents another run's files as part of this one.
+    /// Prepares `dir` (creating it if needed) for new files.
     pub fn new(dir: &Path) -> io::Result<Self> {
-        Self::prepare(dir, true)
-    }
-
-    /// Prepares `dir` for files that join the set already there and replace only themselves
-    /// (`report.html`, made from the directory's files; `actuals.csv`, written beside a run).
-    pub fn adding(dir: &Path) -> io::Result<Self> {
-        Self::prepare(dir, false)
-    }
-
-    fn prepare(dir: &Path, replaces_set: bool) -> io::Result<Self> {
         let created_dir = !dir.exists();
         fs::create_dir_all(dir)?;
         Ok(Staging {
             dir: dir.to_path_buf(),
             created_dir,
-            replaces_set,
             pending: Vec::new(),
             committed: false,
         })
@@ -109,8 +70,7 @@ impl Staging {
     }
 
     /// Renames every file into place, all or nothing: every destination is checked first (none may
-    /// be a directory), the files already there are moved aside (with, for a whole set, fundsim's
-    /// files of an earlier run that this one does not replace), the new ones moved in, and only
+    /// be a directory), the files already there are moved aside, the new ones moved in, and only
     /// then are the old ones deleted. If any rename fails, what was moved is moved back, so the
     /// directory holds the files it held before (and the new files are removed with the staging).
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
@@ -143,22 +103,10 @@ impl Staging {
                 let _ = fs::rename(backup, target);
             }
         };
-        // What is moved aside: the files being replaced, then, for a whole set, fundsim's regular
-        // files of an earlier run (never a directory or a link of the same name: not ours).
-        let mut old: Vec<PathBuf> = (self.pending.iter())
-            .map(|(_, target)| target.clone())
-            .filter(|target| fs::symlink_metadata(target).is_ok())
-            .collect();
-        if self.replaces_set {
-            old.extend(
-                OWN_FILES
-                    .iter()
-                    .map(|name| self.dir.join(name))
-                    .filter(|path| !self.pending.iter().any(|(_, t)| t == path))
-                    .filter(|path| fs::symlink_metadata(path).is_ok_and(|m| m.is_file())),
-            );
-        }
-        for target in &old {
+        for (_, target) in &self.pending {
+            if fs::symlink_metadata(target).is_err() {
+                continue;
+            }
             let name = target.file_name().unwrap_or_default().to_string_lossy();
             let backup = self.dir.join(format!(".{name}.old-{}", std::process::id()));
             if let Err(e) = rename(target, &backup) {
@@ -263,11 +211,9 @@ mod tests {
         all
     }
 
-    /// `old.csv`, `both.csv` and an earlier run's `comparison.csv` from before; the staging writes
-    /// `both.csv` and `new.csv`.
+    /// `old.csv` and `both.csv` from before; the staging writes `both.csv` and `new.csv`.
     fn prepared(dir: &Path) -> Staging {
         fs::write(dir.join("old.csv"), "old").expect("write");
-        fs::write(dir.join("comparison.csv"), "earlier").expect("write");
         fs::write(dir.join("both.csv"), "both before").expect("write");
         let mut staging = Staging::new(dir).expect("staging");
         staging.write("both.csv", b"both after").expect("write");
@@ -292,8 +238,8 @@ mod tests {
 
     #[test]
     fn a_rename_failing_at_any_step_leaves_the_directory_as_it_was() {
-        // Forward renames: `both.csv` and `comparison.csv` aside, then `both.csv` and `new.csv` in.
-        for fail_at in 0..4 {
+        // Forward renames: `both.csv` aside, then `both.csv` and `new.csv` in.
+        for fail_at in 0..3 {
             let dir = tempfile::tempdir().expect("tempdir");
             let mut staging = prepared(dir.path());
             let before: Vec<_> = listing(dir.path())
@@ -325,58 +271,5 @@ mod tests {
                 ("old.csv".to_string(), "old".to_string()),
             ]
         );
-    }
-
-    #[test]
-    fn a_set_removes_fundsim_files_it_did_not_write_and_nothing_else() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = dir.path();
-        for name in [
-            "summary.csv",
-            "comparison.csv",
-            "report.html",
-            "notes.txt",
-            "my.csv",
-        ] {
-            fs::write(d.join(name), "earlier").expect("write");
-        }
-        // Not fundsim's files though named like them: a directory and a link.
-        fs::create_dir(d.join("tornado.csv")).expect("mkdir");
-        std::os::unix::fs::symlink("notes.txt", d.join("sweep.csv")).expect("symlink");
-        // A file added to the set replaces only itself.
-        let mut adding = Staging::adding(d).expect("staging");
-        adding.write("report.html", b"page").expect("write");
-        adding.commit().expect("commit");
-        let names =
-            |d: &Path| -> Vec<String> { listing(d).into_iter().map(|(name, _)| name).collect() };
-        assert_eq!(
-            names(d),
-            [
-                "comparison.csv",
-                "my.csv",
-                "notes.txt",
-                "report.html",
-                "summary.csv",
-                "sweep.csv",
-                "tornado.csv"
-            ]
-        );
-        // A set: summary.csv replaced, comparison.csv and report.html of the earlier run removed.
-        let mut set = Staging::new(d).expect("staging");
-        set.write("summary.csv", b"new").expect("write");
-        set.write("run.json", b"{}").expect("write");
-        set.commit().expect("commit");
-        assert_eq!(
-            listing(d),
-            [
-                ("my.csv".to_string(), "earlier".to_string()),
-                ("notes.txt".to_string(), "earlier".to_string()),
-                ("run.json".to_string(), "{}".to_string()),
-                ("summary.csv".to_string(), "new".to_string()),
-                ("sweep.csv".to_string(), "earlier".to_string()),
-                ("tornado.csv".to_string(), "<dir>".to_string()),
-            ]
-        );
-        assert!(fs::symlink_metadata(d.join("sweep.csv")).is_ok_and(|m| m.is_symlink()));
     }
 }
