@@ -790,16 +790,24 @@ fn goal_seek_loads(
         sets.push(format!("{}={}", range.key, v.normalize()));
         load_all_with(std::slice::from_ref(file), &sets).map(|_| ())
     };
-    let (lo, hi) = (range.values[0], *range.values.last().expect("bounds"));
+    let (lo, mut hi) = (range.values[0], *range.values.last().expect("bounds"));
+    // With a step the search ends at the last grid point at or below b (`study::goal_seek`).
+    if let Some(step) = range.step.filter(|_| hi > lo) {
+        hi = lo + ((hi - lo) / step).floor() * step;
+    }
     load(lo)?;
     load(hi)?;
     if range.step.is_some() || hi <= lo {
         return Ok(());
     }
-    // The middle, moved off a whole number if it is one.
+    // The middle, moved off a whole number if it is one (by a half when a small nudge lands on
+    // another whole number).
     let mut mid = (lo + hi) / Decimal::TWO;
     if mid.fract().is_zero() {
         mid += (hi - lo) / Decimal::from(4000);
+        if mid.fract().is_zero() {
+            mid += Decimal::from(1) / Decimal::TWO;
+        }
     }
     match load(mid) {
         Err(_) if load(mid.round()).is_ok() => Err(AppError::BadInput(format!(

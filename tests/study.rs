@@ -602,4 +602,19 @@ fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
         ],
         "40 is not allowed: 0 to 10 years",
     );
+    // With a step the search ends at the last grid point at or below b, so b itself need not be a
+    // value the scenario accepts: 0..11:2 searches 0, 2, ..., 10, all allowed (0 to 10 years).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, two_grants()).expect("write");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .args(["goal-seek"])
+        .arg(&file)
+        .args(["--set-range", "valuation.ipo_lockup_years=0..11:2"])
+        .args(["--target", "projects", "--probability", "0.5"])
+        .args(["--paths", "100", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
 }
