@@ -10,6 +10,26 @@ use std::fs;
 mod common;
 use common::{POISSON as SCENARIO, tail};
 
+/// `fundsim sensitivity` of scenario `text` with `args` (and seed 2): the rows of its tornado.csv.
+fn tornado(text: &str, args: &[&str]) -> Vec<csv::StringRecord> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, text).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args(args)
+        .args(["--seed", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    reader.records().map(|r| r.expect("row")).collect()
+}
+
 #[test]
 fn goal_seek_finds_the_poisson_mean_for_a_target_probability() {
     // The λ with P(Poisson(λ) ≥ 10) = 0.8, by bisection on the closed form: λ* ≈ 12.44.
@@ -118,25 +138,19 @@ fn a_tornado_ranks_inputs_by_their_paired_swing() {
     // λ from 8 to 14 moves P(at least 10 projects) from P(Poisson(8) ≥ 10) to P(Poisson(14) ≥ 10)
     // (0.2834 to 0.8906): the paired swing matches within 4 MCSE. Talents per project move
     // nothing the target reads: a swing of exactly 0, ranked second.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("poisson.toml");
-    fs::write(&file, SCENARIO).expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("sensitivity")
-        .arg(&file)
-        .args(["--metric", "p.projects"])
-        .args(["--input", "industries.ic.talent_per_arrival=0..5"])
-        .args(["--input", "industries.ic.arrivals_per_year=8..14"])
-        .args(["--paths", "3000", "--seed", "2"])
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
-    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let rows = tornado(
+        SCENARIO,
+        &[
+            "--metric",
+            "p.projects",
+            "--input",
+            "industries.ic.talent_per_arrival=0..5",
+            "--input",
+            "industries.ic.arrivals_per_year=8..14",
+            "--paths",
+            "3000",
+        ],
+    );
     assert_eq!(&rows[0][1], "industries.ic.arrivals_per_year");
     let (swing, se): (f64, f64) = (
         rows[0][9].parse().expect("swing"),
@@ -393,25 +407,19 @@ fn a_tornado_ranks_an_input_with_an_undefined_swing_last() {
     // tvpi.b at b's budget 0 is defined on no path, so the paired swing of b's budget from 0 to
     // 500万 is undefined (an empty cell), while the arrival rate's swing is a number (whatever it
     // is, even 0). The defined swing ranks first; the undefined one last (NaN used to rank first).
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("scenario.toml");
-    fs::write(&file, grant_and_equity()).expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("sensitivity")
-        .arg(&file)
-        .args(["--metric", "tvpi.b"])
-        .args(["--input", "instruments.direct_equity.b.budget=0..500万"])
-        .args(["--input", "industries.ic.arrivals_per_year=5..8"])
-        .args(["--paths", "200", "--seed", "2"])
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
-    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let rows = tornado(
+        &grant_and_equity(),
+        &[
+            "--metric",
+            "tvpi.b",
+            "--input",
+            "instruments.direct_equity.b.budget=0..500万",
+            "--input",
+            "industries.ic.arrivals_per_year=5..8",
+            "--paths",
+            "200",
+        ],
+    );
     assert_eq!(rows.len(), 2);
     assert_eq!(&rows[0][1], "industries.ic.arrivals_per_year", "{rows:?}");
     rows[0][9].parse::<f64>().expect("a defined swing");
