@@ -153,7 +153,7 @@ fn stale_marks_lock_ups_transfers_and_preferences_by_hand() {
 }
 
 #[test]
-fn a_fund_s_listed_stakes_and_cash_are_not_haircut() {
+fn a_fund_s_listed_stakes_are_not_haircut() {
     // A sub-fund (1000万, the city 20%, no fee, hurdle or carry, one investment year) buys A-round
     // stakes of the `ipo` ladder in 2024 in whole tickets of 300万: three (900万), one in the local
     // firm's round (post 4000万) and two in firms outside the city on the same ladder. Every one
@@ -163,7 +163,8 @@ fn a_fund_s_listed_stakes_and_cash_are_not_haircut() {
     // In 2024 the fund holds private stakes at cost and no cash: the city's interest is 20% of
     // 900万 = 180万 without the haircut and half that with it. In 2025 it holds listed stakes
     // (2700万) and no private one: 540万 in both. (Before the haircut was kept off listed stakes
-    // and cash, the 50% run held 270万 in 2025.)
+    // and cash, the 50% run held 270万 in 2025.) The fund holds no cash in either year, so this
+    // checks the listed stakes only; cash is added in full beside them (`nav_kept`).
     let fund = r#"
 [[instruments.sub_fund]]
 id = "fund"
