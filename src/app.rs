@@ -1131,12 +1131,19 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
         Ok(text) => serde_json::from_str(&text).ok(),
         Err(_) => None,
     };
+    let summary = need("summary.csv")?;
+    // A comparison is charted only beside the run of its own scenarios (`compare` writes both):
+    // one left in the directory by an earlier `compare` of other scenarios is not this run's.
+    let comparison = read("comparison.csv")?.filter(|c| {
+        let ran: Vec<&str> = summary.column("scenario").collect();
+        (c.column("scenario").chain(c.column("base"))).all(|s| ran.contains(&s))
+    });
     let inputs = Inputs {
         run,
-        summary: need("summary.csv")?,
+        summary,
         targets: need("targets.csv")?,
         yearly: need("yearly.csv")?,
-        comparison: read("comparison.csv")?,
+        comparison,
         tornado: read("tornado.csv")?,
         allocation: read("allocation.csv")?,
         metrics: read("metrics.csv")?,

@@ -83,6 +83,45 @@ fn a_run_that_cannot_replace_every_file_replaces_none() {
     assert!(stderr.contains("yearly.csv is a directory"), "{stderr}");
 }
 
+#[test]
+fn a_report_charts_a_comparison_only_beside_its_own_scenarios() {
+    // `compare` of two scenarios, then a run of a third into the same directory with --report: the
+    // comparison.csv left there is the other scenarios', so the new report.html charts no
+    // comparison; `report DIR` of the compare's own directory does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let (first, other) = (
+        tiny_named(dir.path(), "first"),
+        tiny_named(dir.path(), "other one"),
+    );
+    let third = tiny_named(dir.path(), "the third");
+    let compare = |out: &Path| {
+        fundsim()
+            .arg("compare")
+            .args([&first, &other])
+            .args([
+                "--paths", "200", "--seed", "5", "--quiet", "--report", "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+    };
+    compare(&out);
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("data-chart=\"comparison\""),
+        "the compare's own report"
+    );
+    run(&third, &out, &["--report"]).success();
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        out.join("comparison.csv").exists(),
+        "the earlier file stays"
+    );
+    assert!(!html.contains("data-chart=\"comparison\""));
+    assert!(html.contains("the third") && !html.contains("other one"));
+}
+
 /// The names in `dir`, in order.
 fn names(dir: &Path) -> Vec<String> {
     listing(dir).into_iter().map(|(name, _)| name).collect()

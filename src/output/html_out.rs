@@ -44,6 +44,14 @@ impl Table {
         Ok(Table { header, rows })
     }
 
+    /// The cells of column `name`, row by row (none if there is no such column).
+    pub fn column<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let c = self.col(name);
+        self.rows
+            .iter()
+            .filter_map(move |r| c.and_then(|c| r.get(c)).map(String::as_str))
+    }
+
     fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
