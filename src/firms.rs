@@ -707,13 +707,20 @@ impl Firms {
     }
 
     /// Outside firm `firm`'s founding year, for one that entered at its stage in year `year`:
-    /// `year` less an age drawn from the stage's existing base (`existing.age`, the ages of the
-    /// local firms at that stage), from the firm's own counter; `year` itself when the stage has
-    /// no existing base. A firm bought at a later stage is no younger than the city's own firms
-    /// there, so once it moves it meets the (potential) unicorn age limits as they do.
+    /// `year` less an age drawn from the existing base (`existing.age`, the ages of the local
+    /// firms there) of its stage, or of the nearest earlier stage that has one (a firm is at least
+    /// as old as the firms a stage below), from the firm's own counter; `year` itself when no
+    /// stage up to its own has an existing base. A firm bought at a later stage is then no younger
+    /// than the city's own firms, so once it moves it meets the (potential) unicorn age limits as
+    /// they do.
     pub fn date_outside(&mut self, ind: &IndustryModel, firm: u32, year: usize) {
         let f = firm as usize;
-        let Some(ex) = &ind.stages[self.stage[f] as usize].existing else {
+        let stage = self.stage[f] as usize;
+        let Some(ex) = ind.stages[..=stage]
+            .iter()
+            .rev()
+            .find_map(|s| s.existing.as_ref())
+        else {
             return;
         };
         let age = int_between(

@@ -669,6 +669,25 @@ fn moved_firms_bring_their_stage_s_revenue_and_age() {
         );
     }
     assert!(moved > 1000, "{moved} moves");
+    // Bought at the A stage, which has no existing base, a firm takes the seed base's ages (the
+    // nearest stage below with one): 2 to 4 at its round, never 0.
+    let model = compile(
+        &load_str(
+            "moved_a.toml",
+            &text.replace("stages = [\"seed\"]", "stages = [\"A\"]"),
+        )
+        .expect("valid"),
+    );
+    let mut sim = PathSim::new(&model);
+    for path in 0..50 {
+        sim.run(43, path);
+        let f = &sim.firms;
+        assert!(!f.is_empty());
+        for i in 0..f.len() {
+            let age = f.last_round[i] - f.birth[i];
+            assert!((2..=4).contains(&age), "an A-stage firm {i}: age {age}");
+        }
+    }
     // Each age with probability 1/3: a count's SE is √(n·(1/3)(2/3)).
     let n: u64 = ages.iter().sum();
     let se = (n as f64 * 2.0 / 9.0).sqrt();
