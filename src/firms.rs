@@ -1388,7 +1388,7 @@ impl Firms {
         }
         let talents = poisson(
             &mut counter(self.key[fu], salt, purpose::TALENTS),
-            model.industries[i].talent_per_arrival,
+            ind.talent_per_arrival,
         ) as i64;
         let c = &mut events.counts;
         c.relocations += 1;

@@ -23,11 +23,6 @@ use crate::ledger::{Outcome, Position};
 use crate::model::{AttractionModel, InstrumentModel, TalentModel};
 use crate::rng::{self, counter, poisson, purpose};
 
-/// Whether instrument `inst` reaches industry `i`.
-fn reaches(inst: &InstrumentModel, i: usize) -> bool {
-    inst.industries.is_empty() || inst.industries.contains(&i)
-}
-
 pub(super) fn incentives(
     k: usize,
     inst: &InstrumentModel,
@@ -39,7 +34,7 @@ pub(super) fn incentives(
     firms.clear();
     firms.extend(
         (year.events.large_arrivals.iter().copied())
-            .filter(|&f| reaches(inst, year.firms.industry[f as usize] as usize)),
+            .filter(|&f| inst.reaches(year.firms.industry[f as usize] as usize)),
     );
     if !firms.is_empty() {
         let each = a.max_per_firm.min(purse.capacity() / firms.len() as i64);
@@ -70,7 +65,7 @@ pub(super) fn talents(
     // The talents who would come anyway, and the share of them the budget can pay: the inflow
     // responds to the subsidy a talent can count on, `amount` times that share.
     let mut talents: i64 = (0..model.industries.len())
-        .filter(|&i| reaches(inst, i))
+        .filter(|&i| inst.reaches(i))
         .map(|i| year.events.talents_by_industry[i])
         .sum();
     let covered = if talents > 0 && t.amount > 0 {
@@ -79,7 +74,7 @@ pub(super) fn talents(
         1.0
     };
     for (i, ind) in model.industries.iter().enumerate() {
-        if !reaches(inst, i) {
+        if !inst.reaches(i) {
             continue;
         }
         let uplift = t.uplift[y] * covered;

@@ -161,17 +161,16 @@ pub(super) fn add_incentives(
         let max_share = spec.max_share.value();
         let half = crate::money::yuan(fen_of(spec.half_budget.0));
         let per_firm = crate::money::yuan(fen_of(spec.max_per_firm.0));
-        let reached = |i: usize| inst.industries.is_empty() || inst.industries.contains(&i);
         // The large arrivals a year in its industries without incentives.
         let anyway: f64 = (industries.iter().enumerate())
-            .filter(|(i, _)| reached(*i))
+            .filter(|(i, _)| inst.reaches(*i))
             .filter_map(|(_, ind)| ind.large.as_ref().map(|l| l.rate))
             .sum();
         let shares: Vec<f64> = (inst.budget.iter())
             .map(|&b| decided_share(crate::money::yuan(b), max_share, half, per_firm, anyway))
             .collect();
         for (i, ind) in industries.iter_mut().enumerate() {
-            let Some(large) = ind.large.as_mut().filter(|_| reached(i)) else {
+            let Some(large) = ind.large.as_mut().filter(|_| inst.reaches(i)) else {
                 continue;
             };
             let rates = shares.iter().map(|&c| large.rate * c / (1.0 - c)).collect();

@@ -34,6 +34,13 @@ pub struct InstrumentModel {
     pub effect: Option<crate::effects::Effect>,
 }
 
+impl InstrumentModel {
+    /// Whether it reaches industry `i` (it names none, or names `i`).
+    pub fn reaches(&self, i: usize) -> bool {
+        self.industries.is_empty() || self.industries.contains(&i)
+    }
+}
+
 /// What an instrument's deals are when made: cash grants (plain or convertible), equity stakes, or
 /// guaranteed loans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
