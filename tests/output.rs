@@ -221,3 +221,95 @@ fn no_text_cell_runs_as_a_formula_in_a_spreadsheet() {
     let html = fs::read_to_string(out.join("report.html")).expect("report.html");
     assert!(html.contains(NAME) && !html.contains(&format!("'{NAME}")));
 }
+
+/// Ctrl-C in the middle of a run: the process removes its unfinished hidden files (a long run's
+/// `paths.parquet` grows to hundreds of megabytes) and ends with 128 + 2; the directory keeps
+/// exactly what it held before. Without the signal thread, SIGINT ended the process where it stood
+/// and left `.paths.parquet.tmp-PID` behind.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_the_directory_as_it_was() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("mkdir");
+    fs::write(out.join("summary.csv"), "an earlier run's\n").expect("write");
+    let before = listing(&out);
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    // Far more paths than the test waits for: it is stopped long before the end.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("fundsim"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "1000000", "--threads", "1", "--quiet", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let tmp = out.join(format!(".paths.parquet.tmp-{}", child.id()));
+    let start = Instant::now();
+    while !tmp.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no {tmp:?}");
+        assert!(child.try_wait().expect("wait").is_none(), "ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("stopped by Ctrl-C; its unfinished files were removed"),
+        "{stderr}"
+    );
+    assert_eq!(listing(&out), before);
+}
+
+/// A fundsim killed outright (SIGKILL, the out-of-memory killer) cannot clean up; the next command
+/// writing into the directory removes what a process that no longer exists left: an unfinished
+/// `.NAME.tmp-PID` is deleted, a `.NAME.old-PID` its commit had moved aside is moved back if
+/// `NAME` is missing and deleted if the new `NAME` is there. A live process's files and other
+/// hidden files are not touched.
+#[cfg(target_os = "linux")]
+#[test]
+fn files_left_by_a_killed_process_are_cleared_by_the_next_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fs::create_dir(&out).expect("mkdir");
+    // The number of a process that has ended (and been waited for, so it no longer exists).
+    let mut gone = std::process::Command::new("true").spawn().expect("spawn");
+    gone.wait().expect("wait");
+    let gone = gone.id();
+    let live = std::process::id();
+    fs::write(out.join(format!(".paths.parquet.tmp-{gone}")), "half").expect("write");
+    fs::write(out.join(format!(".deals.csv.old-{gone}")), "old deals").expect("write");
+    fs::write(out.join("notes.csv"), "new notes").expect("write");
+    fs::write(out.join(format!(".notes.csv.old-{gone}")), "old notes").expect("write");
+    fs::write(out.join(format!(".summary.csv.tmp-{live}")), "live").expect("write");
+    fs::write(out.join(".mine.tmp-x1"), "a user's").expect("write");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    run(&scenario, &out, &[]).success();
+    let names: Vec<String> = listing(&out).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        !names.contains(&format!(".paths.parquet.tmp-{gone}")),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains(".old-")), "{names:?}");
+    assert_eq!(
+        fs::read_to_string(out.join("deals.csv")).expect("deals"),
+        "old deals"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.csv")).expect("notes"),
+        "new notes"
+    );
+    assert!(
+        names.contains(&format!(".summary.csv.tmp-{live}")),
+        "{names:?}"
+    );
+    assert!(names.contains(&".mine.tmp-x1".to_string()), "{names:?}");
+    assert!(names.contains(&"summary.csv".to_string()), "{names:?}");
+}

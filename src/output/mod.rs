@@ -7,6 +7,14 @@
 //! one run and some of another. Tables come from [`crate::report`]; this module only turns them
 //! into bytes.
 //!
+//! A run stopped from outside leaves nothing half-written either. On Unix, Ctrl-C, SIGTERM (a
+//! cluster's time limit, `kill`) or SIGHUP is caught by a thread of its own ([`watch_signals`]),
+//! which removes every staging's temporary files (and a directory a staging made, if it is then
+//! empty) and ends the process with 128 + the signal's number; a commit in progress finishes
+//! first. A process killed outright (SIGKILL, the out-of-memory killer) cannot clean up: the next
+//! staging in the same directory removes the hidden files of a fundsim process that no longer
+//! exists ([`clear_stale`]; Linux, where `/proc` says which processes exist).
+//!
 //! CSV files start with a UTF-8 byte-order mark so that Excel and WPS show Chinese labels when the
 //! file is double-clicked (pandas and polars skip the mark). Numbers are plain, without thousands
 //! separators: money in yuan to the fen, other values to 6 decimals, undefined values empty. A text
@@ -23,21 +31,54 @@ use crate::scenario::{ScenarioFile, ScenarioSource};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Files being written into an output directory.
 pub struct Staging {
+    /// Its entry in [`LIVE`].
+    id: u64,
     dir: PathBuf,
     created_dir: bool,
     pending: Vec<(PathBuf, PathBuf)>,
     committed: bool,
 }
 
+/// What a signal must clean up: each live staging's temporary files, and the directory it made.
+struct Live {
+    id: u64,
+    temporary: Vec<PathBuf>,
+    created_dir: Option<PathBuf>,
+}
+
+/// Every staging not yet committed or dropped. A commit holds the lock from its first rename to
+/// its last, so a signal's cleanup never runs in the middle of one.
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn live() -> MutexGuard<'static, Vec<Live>> {
+    // A panic elsewhere while holding the lock leaves the list as valid as it was.
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Staging {
-    /// Prepares `dir` (creating it if needed) for new files.
+    /// Prepares `dir` (creating it if needed) for new files. Hidden files left in it by a fundsim
+    /// process that was killed outright are cleared first ([`clear_stale`]).
     pub fn new(dir: &Path) -> io::Result<Self> {
+        watch_signals();
         let created_dir = !dir.exists();
         fs::create_dir_all(dir)?;
+        if !created_dir {
+            clear_stale(dir);
+        }
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        live().push(Live {
+            id,
+            temporary: Vec::new(),
+            created_dir: created_dir.then(|| dir.to_path_buf()),
+        });
         Ok(Staging {
+            id,
             dir: dir.to_path_buf(),
             created_dir,
             pending: Vec::new(),
@@ -48,6 +89,10 @@ impl Staging {
     /// Opens a temporary file that becomes `name` on [`Staging::commit`].
     pub fn create(&mut self, name: &str) -> io::Result<File> {
         let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        // Listed before it exists, so that a signal between the two cannot miss it.
+        if let Some(entry) = live().iter_mut().find(|l| l.id == self.id) {
+            entry.temporary.push(tmp.clone());
+        }
         let file = File::create(&tmp)?;
         self.pending.push((tmp, self.dir.join(name)));
         Ok(file)
@@ -83,6 +128,7 @@ impl Staging {
         &mut self,
         rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
     ) -> io::Result<Vec<PathBuf>> {
+        let mut live = live();
         for (_, target) in &self.pending {
             if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
                 return Err(io::Error::other(format!(
@@ -123,6 +169,7 @@ impl Staging {
             moved.push((tmp.clone(), target.clone()));
         }
         self.committed = true;
+        live.retain(|l| l.id != self.id);
         for (backup, _) in &aside {
             let _ = fs::remove_file(backup);
         }
@@ -135,6 +182,7 @@ impl Drop for Staging {
         if self.committed {
             return;
         }
+        let mut live = live();
         for (tmp, _) in &self.pending {
             let _ = fs::remove_file(tmp);
         }
@@ -142,6 +190,138 @@ impl Drop for Staging {
             // Only succeeds if empty: never removes anything we did not make.
             let _ = fs::remove_dir(&self.dir);
         }
+        live.retain(|l| l.id != self.id);
+    }
+}
+
+/// On Unix, from the first staging on: a thread that waits for SIGINT, SIGTERM or SIGHUP (those
+/// not ignored when the process started: see [`ignored`]), then
+/// removes every live staging's temporary files and the directories they made (if empty), says so
+/// on stderr, and ends the process with 128 + the signal's number. Without it, the default action
+/// of these signals ends the process where it stands and leaves a hidden, possibly large,
+/// unfinished `paths.parquet` behind.
+fn watch_signals() {
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+            let watched: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+                .into_iter()
+                .filter(|&signal| !ignored(signal))
+                .collect();
+            if watched.is_empty() {
+                return;
+            }
+            let Ok(mut signals) = signal_hook::iterator::Signals::new(&watched) else {
+                return;
+            };
+            let spawned = std::thread::Builder::new()
+                .name("fundsim-signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        // Held until the process ends: no commit starts after this.
+                        let live = live();
+                        let mut removed = 0;
+                        for entry in live.iter() {
+                            removed += entry
+                                .temporary
+                                .iter()
+                                .filter(|tmp| fs::remove_file(tmp).is_ok())
+                                .count();
+                            if let Some(dir) = &entry.created_dir {
+                                let _ = fs::remove_dir(dir);
+                            }
+                        }
+                        let name = match signal {
+                            SIGINT => "Ctrl-C",
+                            SIGTERM => "SIGTERM",
+                            _ => "SIGHUP",
+                        };
+                        if removed > 0 {
+                            eprintln!(
+                                "\nfundsim: stopped by {name}; its unfinished files were removed \
+                                 and the output directory holds what it held before"
+                            );
+                        } else {
+                            eprintln!("\nfundsim: stopped by {name}");
+                        }
+                        std::process::exit(128 + signal);
+                    }
+                });
+            // Without the thread the signals would be caught and ignored: give them back.
+            if spawned.is_err() {
+                for signal in watched {
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                }
+            }
+        });
+    }
+}
+
+/// Whether `signal` is ignored in this process, as `nohup` leaves SIGHUP and a shell leaves SIGINT
+/// for a job it starts in the background: such a signal stays ignored, not caught.
+#[cfg(unix)]
+fn ignored(signal: i32) -> bool {
+    // SAFETY: `sigaction` with no new action only reads the current one into `old`, a plain C
+    // struct for which all zeros is a valid value.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// Removes, from `dir`, the hidden files a fundsim process killed outright left behind: an
+/// unfinished `.NAME.tmp-PID` is deleted; a `.NAME.old-PID` (a file its commit had moved aside) is
+/// deleted if `NAME` is there (the commit had moved the new one in), else moved back. Only names of
+/// that exact form whose process no longer exists are touched: not this process's, not those of a
+/// fundsim still running, and nothing where the system cannot say (outside Linux).
+pub fn clear_stale(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some((name, moved_aside, pid)) = file_name.to_str().and_then(left_behind) else {
+            continue;
+        };
+        if pid == std::process::id() || !process_gone(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let target = dir.join(name);
+        if moved_aside && fs::symlink_metadata(&target).is_err() {
+            let _ = fs::rename(&path, &target);
+        } else {
+            let _ = fs::remove_file(&path);
+        }
+    }
+}
+
+/// `.NAME.tmp-PID` → (NAME, false, PID); `.NAME.old-PID` → (NAME, true, PID).
+fn left_behind(file_name: &str) -> Option<(&str, bool, u32)> {
+    let (stem, pid) = file_name.strip_prefix('.')?.rsplit_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let pid = pid.parse().ok()?;
+    let (name, moved_aside) = match stem.strip_suffix(".tmp") {
+        Some(name) => (name, false),
+        None => (stem.strip_suffix(".old")?, true),
+    };
+    (!name.is_empty()).then_some((name, moved_aside, pid))
+}
+
+/// Whether process `pid` is known not to exist (in this process's view of the system: a fundsim
+/// writing into the same directory from another container would look gone, and would find its
+/// temporary file removed and its commit failing with an error, not a wrong file).
+fn process_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if cfg!(target_os = "linux") && proc.join("self").exists() {
+        !proc.join(pid.to_string()).exists()
+    } else {
+        false
     }
 }
 
@@ -219,6 +399,26 @@ mod tests {
         staging.write("both.csv", b"both after").expect("write");
         staging.write("new.csv", b"new").expect("write");
         staging
+    }
+
+    #[test]
+    fn only_names_a_staging_writes_are_taken_for_left_behind_files() {
+        assert_eq!(
+            left_behind(".paths.parquet.tmp-42"),
+            Some(("paths.parquet", false, 42))
+        );
+        assert_eq!(left_behind(".a-b.csv.old-7"), Some(("a-b.csv", true, 7)));
+        for name in [
+            "paths.parquet.tmp-42",
+            ".paths.parquet.tmp-",
+            ".paths.parquet.tmp-+4",
+            ".paths.parquet.tmp-4x",
+            ".tmp-42",
+            ".x.new-42",
+            ".x.tmp-99999999999",
+        ] {
+            assert_eq!(left_behind(name), None, "{name}");
+        }
     }
 
     #[test]
