@@ -3,16 +3,26 @@
 //! Flows `c_0 … c_{T-1}` fall at the ends of consecutive years. With `v = 1/(1+r)`,
 //! `NPV(r) = Σ c_t v^t` is a polynomial in `v` (evaluated by Horner's rule, no `powf`).
 //!
-//! **When an IRR means something.** Only for an investment: the first non-zero flow is money out
-//! and the non-zero flows change sign exactly once. Then, by Descartes' rule of signs, the
-//! polynomial has exactly one positive root `v*`: it is negative for small `v` (the first
-//! coefficient dominates) and positive for large `v` (the last one does), so doubling or halving `v`
-//! from 1 brackets the root and bisection finds it to the last bit; the IRR is `1/v* − 1`, any rate
-//! above −100%. Otherwise:
+//! **When an IRR means something.** Only for an investment whose rate is unique: the first
+//! non-zero flow is money out, and the flows provably have exactly one rate above −100% at which
+//! their value is zero. Two tests prove it, both from Descartes' rule of signs:
+//! - the non-zero flows change sign once (the polynomial has one positive root); or
+//! - **Norström's test, on both sides of a zero rate** (for flows like a fund's, money out, some
+//!   back, more out, more back). The cumulative sums `S_t = c_0 + … + c_t` are the coefficients of
+//!   `NPV(v)/(1 − v)` as a power series on `0 < v < 1` (rates above 0), so their sign changes bound
+//!   the roots there; the sums from the last flow back, `T_j = c_{T−1} + … + c_{T−1−j}`, do the same
+//!   for `v > 1` (rates below 0, in `w = 1/v`). One change among the `S` and none among the `T`
+//!   (or the other way round) is exactly one root: with one change the ends of the series have
+//!   opposite signs, so the number of roots is odd. A total of exactly 0 puts a root at 0.
+//!
+//! Either way the polynomial is negative for small `v` (the first flow dominates) and positive for
+//! large `v` (the last one does), so doubling or halving `v` from 1 brackets the root and
+//! bisection finds it to the last bit; the IRR is `1/v* − 1`. Otherwise:
 //! - every non-zero flow is money out: the money is lost, IRR = −100% (−1);
-//! - no flow, money in first (a borrowing: fees before losses, proceeds before calls) or more than
-//!   one sign change (several roots, or none): **undefined** (`NaN`), never a root picked from
-//!   several. [`mirr`] reads such flows instead.
+//! - no flow, money in first (a borrowing: fees before losses, proceeds before calls), or flows
+//!   whose rate the two tests cannot prove unique (two roots, none, or more sign changes than they
+//!   settle): **undefined** (`NaN`), never a root picked from several. [`mirr`] reads such flows
+//!   instead.
 //!
 //! **Modified IRR** at one rate `ρ` for financing and reinvestment (the scenario's discount rate):
 //! `(FV_ρ(inflows) / PV_ρ(outflows))^{1/(T−1)} − 1`, with outflows discounted to year 0 and inflows
@@ -37,29 +47,58 @@ pub enum Shape {
     Empty,
     /// Money out only.
     Lost,
-    /// Money out first, then in: one sign change, a unique IRR.
+    /// Money out first, and exactly one rate that values the flows at zero (module header).
     Investment,
-    /// Money in first (a borrowing), or several sign changes: no meaningful IRR.
+    /// Money in first (a borrowing), or a rate that is not provably unique: no meaningful IRR.
     Other,
+}
+
+/// The number of sign changes in `values`, zeros skipped.
+fn sign_changes(values: impl Iterator<Item = f64>) -> usize {
+    let mut last: Option<bool> = None;
+    let mut changes = 0;
+    for positive in values.filter(|&x| x != 0.0).map(|x| x > 0.0) {
+        changes += usize::from(last.is_some_and(|l| l != positive));
+        last = Some(positive);
+    }
+    changes
 }
 
 /// The shape of `flows` (see the module header).
 pub fn shape(flows: &[f64]) -> Shape {
-    let mut nonzero = flows.iter().copied().filter(|&c| c != 0.0);
-    let Some(first) = nonzero.next() else {
+    let Some(&first) = flows.iter().find(|&&c| c != 0.0) else {
         return Shape::Empty;
     };
-    let (mut sign, mut changes) = (first > 0.0, 0);
-    for c in nonzero {
-        if (c > 0.0) != sign {
-            changes += 1;
-            sign = c > 0.0;
-        }
+    if first > 0.0 {
+        return Shape::Other;
     }
-    match (first > 0.0, changes) {
-        (false, 0) => Shape::Lost,
-        (false, 1) => Shape::Investment,
-        _ => Shape::Other,
+    match sign_changes(flows.iter().copied()) {
+        0 => return Shape::Lost,
+        1 => return Shape::Investment,
+        _ => {}
+    }
+    // Norström on each side of a zero rate: cumulative sums from the first flow (rates above 0)
+    // and from the last (rates below 0).
+    let cumulative = |it: &mut dyn Iterator<Item = &f64>| {
+        let mut sum = 0.0;
+        sign_changes(it.map(move |&c| {
+            sum += c;
+            sum
+        }))
+    };
+    let above = cumulative(&mut flows.iter());
+    let below = cumulative(&mut flows.iter().rev());
+    let total: f64 = flows.iter().sum();
+    let roots_proved = if total == 0.0 {
+        // A root at a zero rate, and none on either side.
+        above == 0 && below == 0
+    } else {
+        above + below == 1
+    };
+    if roots_proved {
+        Shape::Investment
+    } else {
+        Shape::Other
     }
 }
 
@@ -221,11 +260,50 @@ mod tests {
         assert_eq!(shape(&[]), Shape::Empty);
         assert_eq!(shape(&[0.0, -1.0, 0.0, -2.0]), Shape::Lost);
         assert_eq!(shape(&[0.0, -1.0, 0.0, 2.0, 3.0]), Shape::Investment);
-        assert_eq!(shape(&[-1.0, 2.0, -1.0, 2.0]), Shape::Other);
+        // Three sign changes, and the cumulative sums −1, 1, 0, 2 one: a unique rate (below).
+        assert_eq!(shape(&[-1.0, 2.0, -1.0, 2.0]), Shape::Investment);
+        // Three changes, cumulative sums −1, 2, 0.5, 2.5 one and from the end 2, 0.5, 3.5, 2.5
+        // none: still provable. But −1, 3, −3, 2 has sums −1, 2, −1, 1 (three changes): not proved.
+        assert_eq!(shape(&[-1.0, 3.0, -3.0, 2.0]), Shape::Other);
         // A root found by bracketing is a root: −1, 0, 0, 0.5, 0.8 (one sign change).
         let flows = [-1.0, 0.0, 0.0, 0.5, 0.8];
         let r = irr(&flows);
         assert!(npv(&flows, r).abs() < 1e-12, "{r}");
+    }
+
+    #[test]
+    fn a_fund_s_flows_with_several_sign_changes_have_their_one_rate() {
+        // (v − 1/1.1)(1 + 0.05 v²) · 22 = −20 + 22 v − v² + 1.1 v³: its one positive root is
+        // v = 1/1.1 (1 + 0.05 v² has none), a rate of exactly 10%, though the flows change sign
+        // three times (once was all the old rule took). Cumulative sums −20, 2, 1, 2.1: one change.
+        let flows = [-20.0, 22.0, -1.0, 1.1];
+        assert_eq!(shape(&flows), Shape::Investment);
+        let r = irr(&flows);
+        assert!((r - 0.1).abs() < 1e-12, "{r}");
+        // (v − 1.25)(1 + 8 v²) = −1.25 + v − 10 v² + 8 v³: one positive root, v = 1.25, a rate of
+        // exactly −20% (money lost, part back). The sums from the start, −1.25, −0.25, −10.25,
+        // −2.25, do not change sign (no rate above 0); from the end, 8, −2, −1, −2.25, once (one
+        // rate below 0).
+        let flows = [-1.25, 1.0, -10.0, 8.0];
+        assert_eq!(shape(&flows), Shape::Investment);
+        let r = irr(&flows);
+        assert!((r + 0.2).abs() < 1e-12, "{r}");
+        // −1 + 3 v − 1.5 v² has two positive roots, v = 1 ± 1/√3 (rates 136.6% and −36.6%): the
+        // sums change sign once from each end, one root on each side of 0, so no IRR.
+        let flows = [-1.0, 3.0, -1.5];
+        assert!(npv(&flows, 1.0 / (1.0 - 1.0 / 3f64.sqrt()) - 1.0).abs() < 1e-12);
+        assert!(npv(&flows, 1.0 / (1.0 + 1.0 / 3f64.sqrt()) - 1.0).abs() < 1e-12);
+        assert_eq!(shape(&flows), Shape::Other);
+        assert!(irr(&flows).is_nan());
+        // Money out, some back, more out, nothing back: the value is negative at every rate
+        // (sums −100, −50, −60 from the start and −10, 40, −60 from the end: 0 and 2 changes).
+        assert!(irr(&[-100.0, 50.0, -10.0]).is_nan());
+        // A total of exactly 0 with no change on either side (sums −10, −5, −10, 0 and 10, 5, 10,
+        // 0): the rate is 0. (−10, 15, −10, 5 also totals 0, but its sums −10, 5, −5, 0 change
+        // sign twice: not proved, undefined.)
+        assert!(irr(&[-10.0, 15.0, -10.0, 5.0]).is_nan());
+        let r = irr(&[-10.0, 5.0, -5.0, 10.0]);
+        assert!(r.abs() < 1e-12, "{r}");
     }
 
     #[test]

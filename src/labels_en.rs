@@ -86,14 +86,15 @@ pub fn label(base: &str) -> Option<&'static str> {
         }
         "net_fiscal_cost_after_tax" => "Net fiscal cost (after tax revenue caused by the policy)",
         "fiscal_irr" => {
-            "IRR of fiscal money (defined only when cash flows change sign once, out then back)"
+            "IRR of fiscal money (defined only when money goes out first and the rate is unique)"
         }
         "fiscal_irr_defined" => "IRR of fiscal money is defined",
         "fiscal_mirr" => {
             "Modified IRR of fiscal money (MIRR, financing and reinvesting at the discount rate)"
         }
         "fiscal_irr_with_tax" => "IRR of fiscal money (including tax revenue caused by the policy)",
-        "irr" => "IRR (defined only when cash flows change sign once, out then back)",
+        "fiscal_irr_with_tax_defined" => "IRR of fiscal money including tax revenue is defined",
+        "irr" => "IRR (defined only when money goes out first and the rate is unique)",
         "irr_defined" => "IRR is defined",
         "mirr" => "Modified IRR (MIRR, at the discount rate)",
         "tvpi" => "Total value to paid-in multiple (TVPI)",

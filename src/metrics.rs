@@ -356,7 +356,7 @@ scalar_defs! {
     PoolBalance = ("pool_balance", Cny, "期末资金池余额"),
     NetFiscalCost = ("net_fiscal_cost", Cny, "财政净成本"),
     NetFiscalCostPv = ("net_fiscal_cost_pv", Cny, "财政净成本(折现)"),
-    FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率(仅先投后收、现金流一次变号时有定义)"),
+    FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率(仅先投后收、收益率唯一时有定义)"),
     FiscalIrrDefined = ("fiscal_irr_defined", Indicator, "财政资金内部收益率有定义"),
     FiscalMirr = ("fiscal_mirr", Rate, "财政资金修正内部收益率(MIRR，按折现率融资与再投资)"),
     Tvpi = ("tvpi", Ratio, "总价值倍数TVPI"),
@@ -387,6 +387,7 @@ scalar_defs! {
     AdditionalTaxRevenue = ("additional_tax_revenue", Cny, "政策带来或留住企业的市级税收合计"),
     NetFiscalCostAfterTax = ("net_fiscal_cost_after_tax", Cny, "财政净成本(扣除政策带来的税收)"),
     FiscalIrrWithTax = ("fiscal_irr_with_tax", Rate, "财政资金内部收益率(计入政策带来的税收)"),
+    FiscalIrrWithTaxDefined = ("fiscal_irr_with_tax_defined", Indicator, "财政资金内部收益率(计入税收)有定义"),
     Leverage = ("leverage", Ratio, "财政资金放大倍数"),
     PrincipalRecovery = ("principal_recovery", Ratio, "本金回收率"),
     IdleRate = ("idle_rate", Ratio, "资金闲置率"),
@@ -475,7 +476,7 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
     ScalarDef {
         name: "irr",
         unit: Unit::Rate,
-        label: "内部收益率(仅先投后收、现金流一次变号时有定义)",
+        label: "内部收益率(仅先投后收、收益率唯一时有定义)",
     },
     ScalarDef {
         name: "irr_defined",

@@ -6,8 +6,9 @@
 //! - `TVPI = (D + R) / F`, `DPI = D / F`, net fiscal cost `F − D − R`;
 //! - present value `Σ_t (F_t − D_t)(1+ρ)^{-t} − R (1+ρ)^{-(T−1)}`, `t` counted from the start year;
 //! - fiscal IRR from the dated flows `D_t − F_t`, with `R` added in the last year (never an average of
-//!   deal IRRs), defined only when those flows start with money out and change sign once
-//!   ([`crate::irr`]); the modified IRR at the discount rate reads every path.
+//!   deal IRRs), defined only when those flows start with money out and have provably one rate
+//!   (one sign change, or Norström's test of the cumulative flows: [`crate::irr`]); the modified
+//!   IRR at the discount rate reads every path.
 //!
 //! Per instrument the same with `deployed` (fiscal and pooled money) as paid in and all its proceeds
 //! as distributions; its net cost is `deployed − proceeds − holdings`. Ratios are `NaN` where
@@ -76,8 +77,9 @@ pub(super) fn finish(sim: &mut PathSim) {
     put(S::PoolBalance, yuan(pool));
     put(S::NetFiscalCost, yuan(fiscal - to_treasury - residual));
     put(S::NetFiscalCostPv, pv);
-    put(S::FiscalIrr, irr(&flows));
-    put(S::FiscalIrrDefined, irr(&flows).is_finite() as u8 as f64);
+    let fiscal_irr = irr(&flows);
+    put(S::FiscalIrr, fiscal_irr);
+    put(S::FiscalIrrDefined, fiscal_irr.is_finite() as u8 as f64);
     put(S::FiscalMirr, mirr(&flows, model.program.discount_rate));
     put(S::Tvpi, ratio(yuan(to_treasury + residual), yuan(fiscal)));
     put(S::Dpi, ratio(yuan(to_treasury), yuan(fiscal)));
@@ -123,7 +125,12 @@ pub(super) fn finish(sim: &mut PathSim) {
         S::NetFiscalCostAfterTax,
         yuan(fiscal - to_treasury - residual - total(Y::AdditionalTaxRevenue)),
     );
-    put(S::FiscalIrrWithTax, irr(&with_tax));
+    let irr_with_tax = irr(&with_tax);
+    put(S::FiscalIrrWithTax, irr_with_tax);
+    put(
+        S::FiscalIrrWithTaxDefined,
+        irr_with_tax.is_finite() as u8 as f64,
+    );
     // The national indicators (国办发〔2025〕1号), for the programme (`metrics::INDICATORS`).
     let mut approps = 0;
     let mut unspent = 0;
