@@ -108,10 +108,12 @@ pub fn summarize(values: &[f64]) -> Summary {
         };
     }
     let mean = finite.iter().sum::<f64>() / n as f64;
+    // One value has no spread to estimate: undefined (an empty cell), not 0, which would read
+    // as an exact mean.
     let std = if n > 1 {
         (finite.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
     } else {
-        0.0
+        f64::NAN
     };
     finite.sort_unstable_by(f64::total_cmp);
     let mut quantiles = [0.0; 5];
@@ -188,7 +190,9 @@ pub fn proportion(k: u64, n: u64) -> Proportion {
     let half = Z95 / (1.0 + z2 / nf) * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
     Proportion {
         p,
-        mcse: (p * (1.0 - p) / nf).sqrt(),
+        // The interval's half-width over Z95: the plug-in √(p(1−p)/n) would say 0 (an exact
+        // probability) when no path, or every path, meets the target.
+        mcse: wilson_se(k, n),
         // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); floating point would leave dust.
         low: if k == 0 {
             0.0
@@ -286,6 +290,10 @@ mod tests {
         let s = summarize(&[f64::NAN, 1.0, 3.0]);
         assert_eq!((s.n, s.mean), (2, 2.0));
         assert!(summarize(&[f64::NAN]).mean.is_nan());
+        // One value: its mean, and no spread (empty cells, not a standard error of 0).
+        let one = summarize(&[f64::NAN, 0.03]);
+        assert_eq!((one.n, one.mean), (1, 0.03));
+        assert!(one.std.is_nan() && one.mcse.is_nan(), "{one:?}");
     }
 
     #[test]
@@ -295,9 +303,14 @@ mod tests {
         let p = proportion(12, 40);
         assert!((p.low - 0.180_748).abs() < 1e-6, "{}", p.low);
         assert!((p.high - 0.454_300).abs() < 1e-6, "{}", p.high);
-        assert!((p.mcse - (0.3f64 * 0.7 / 40.0).sqrt()).abs() < 1e-15);
-        // At k = 0 the upper end is z²/(n + z²) = 3.841459/103.841459 = 0.036993.
+        // Its standard error is the half-width over z: 0.136776 / 1.959964 = 0.069785 (the plug-in
+        // √(0.21/40) = 0.072457 is close at this p).
+        assert!((p.mcse - 0.136_776 / Z95).abs() < 1e-6, "{}", p.mcse);
+        // At k = 0 the upper end is z²/(n + z²) = 3.841459/103.841459 = 0.036993, and the
+        // standard error √(z²/(4n²))/(1 + z²/n) = (z/200)/1.038415 = 0.0094373, not 0.
         let zero = proportion(0, 100);
+        assert!((zero.mcse - Z95 / 200.0 / (1.0 + Z95 * Z95 / 100.0)).abs() < 1e-15);
+        assert!((zero.mcse - 0.009_437_3).abs() < 1e-7, "{}", zero.mcse);
         assert_eq!(zero.low, 0.0);
         assert!((zero.high - 0.036_993).abs() < 1e-6, "{}", zero.high);
     }
