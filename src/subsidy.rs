@@ -635,9 +635,12 @@ mod tests {
     const LA_CATALOGUE: usize = 25;
     const LA_PLATFORM: usize = 26;
 
-    /// Every subsidy clause of the seed policy (DOMAIN.md §3) as data; caps in 万 as
-    /// [item, firm-year, institution-year, firm-cumulative]. "Up to X" per product is paid at X;
-    /// case-by-case amounts are a 100% share of the approved amount, capped.
+    /// A fixture for the payout logic, modelled on the 27 subsidy clauses of the seed policy
+    /// (DOMAIN.md §3); caps in 万 as [item, firm-year, institution-year, firm-cumulative]. "Up to
+    /// X" per product is paid at X; case-by-case amounts are a 100% share of the approved amount,
+    /// capped. It has no cap per item over the years and reads five clauses more simply than the
+    /// bundled scenario does (EDA rent, equipment R&D, a drug's phases, volume procurement, the
+    /// relocation award): the scenario's rules are held to the text in tests/clauses.rs.
     #[rustfmt::skip]
     fn policy() -> Vec<Rule> {
         let (fixed, per_unit) = (|x| Amount::Fixed(wan(x)), |x| Amount::PerUnit(wan(x)));

@@ -290,3 +290,242 @@ events_per_firm_year = 1.0
     // P(fewer than 5 events among 100 firm-years of rate 1) is negligible (< 1e-30).
     assert!(result.scalars[i].iter().all(|&x| x == 800_000.0));
 }
+
+/// One clause of part 二 of the policy text as the text states it: the programme and rule of
+/// `nantong_baseline.toml` that encode it, the text's words, and its numbers. Amounts as the text
+/// writes them ("万"); `None` where the text sets no such cap.
+struct Clause {
+    programme: &'static str,
+    rule: usize,
+    text: &'static str,
+    /// `share`, `fixed` or `per_unit`, and its value.
+    amount: (&'static str, &'static str),
+    item: Option<&'static str>,
+    firm_year: Option<&'static str>,
+    institution_year: Option<&'static str>,
+    firm_total: Option<&'static str>,
+    item_total: Option<&'static str>,
+    min_base: Option<&'static str>,
+}
+
+const NO_CAPS: Clause = Clause {
+    programme: "",
+    rule: 0,
+    text: "",
+    amount: ("", ""),
+    item: None,
+    firm_year: None,
+    institution_year: None,
+    firm_total: None,
+    item_total: None,
+    min_base: None,
+};
+
+/// The 27 subsidy clauses, transcribed from the policy text (《关于加快培育发展未来产业的实施意见
+/// （征求意见稿）》, part 二), each with its words. Where the text leaves a reading open, the reading
+/// is scenarios/README.md's (its row number in brackets): "最高 X" for a case-by-case amount is a
+/// 100% share of the approved amount capped at X; "一次性" is a cap on the firm's total; a cap on a
+/// product's yearly procurement or a drug's phases is a cap per item over the years.
+#[rustfmt::skip]
+const CLAUSES: [Clause; 27] = [
+    Clause { programme: "sub_ic", rule: 0, text: "按照单款产品首轮流片费用的30%给予最高不超过200万元的补助，单个企业每年最高500万元",
+             amount: ("share", "30%"), item: Some("200万"), firm_year: Some("500万"), ..NO_CAPS },
+    // [2] the rent is a yearly fee: its cap of 100万 is the firm's for the year
+    Clause { programme: "sub_ic", rule: 1, text: "按照不超过当年实际发生租用费的50%、最高不超过100万元",
+             amount: ("share", "50%"), item: Some("100万"), firm_year: Some("100万"), ..NO_CAPS },
+    Clause { programme: "sub_ic", rule: 2, text: "或购买费用的30%、最高不超过300万元",
+             amount: ("share", "30%"), item: Some("300万"), ..NO_CAPS },
+    Clause { programme: "sub_ic", rule: 3, text: "按照每款产品认证费用10%给予一次性补助，单个企业累计补助不超过100万元",
+             amount: ("share", "10%"), firm_total: Some("100万"), ..NO_CAPS },
+    // [5] the cap read per firm (研发投入 is the firm's)
+    Clause { programme: "sub_wbg", rule: 0, text: "给予研发投入的20%、最高1000万元的补助",
+             amount: ("share", "20%"), firm_total: Some("1000万"), ..NO_CAPS },
+    Clause { programme: "sub_wbg", rule: 1, text: "按照试用装备实际销售额的10%给予试用企业一次性补助，最高不超过100万元奖励",
+             amount: ("share", "10%"), item: Some("100万"), firm_total: Some("100万"), ..NO_CAPS },
+    Clause { programme: "sub_cgt", rule: 0, text: "按照每人5万元标准择优给予医疗机构资助，每个项目资助总额不超过50万元，每个医疗机构每年累计资助不超过500万元",
+             amount: ("per_unit", "5万"), item: Some("50万"), institution_year: Some("500万"), ..NO_CAPS },
+    Clause { programme: "sub_cgt", rule: 1, text: "分别按不同临床试验阶段给予最高不超过1000万元资助",
+             amount: ("share", "100%"), item_total: Some("1000万"), ..NO_CAPS },
+    Clause { programme: "sub_cgt", rule: 2, text: "在本地产业化并获得政府引导基金投资的企业，再给予最高不超过1000万元资助",
+             amount: ("share", "100%"), item: Some("1000万"), ..NO_CAPS },
+    Clause { programme: "sub_cgt", rule: 3, text: "最高按该品种实际委托合同金额的10%给予委托方补贴，每个品种最高100万元，单个企业每年最高给予200万元补贴",
+             amount: ("share", "10%"), item: Some("100万"), firm_year: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_cgt", rule: 4, text: "按该品种实际委托合同金额的10%给予受托方补贴，每个品种最高100万元，单个企业每年最高给予200万元补贴",
+             amount: ("share", "10%"), item: Some("100万"), firm_year: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_synbio", rule: 0, text: "按国家、省实际到账资助经费的25%给予资助，资助金额最高300万元",
+             amount: ("share", "25%"), item: Some("300万"), ..NO_CAPS },
+    Clause { programme: "sub_synbio", rule: 1, text: "给予其不超过技术合同金额10%的补助，单个平台每年度补助金额最高200万元",
+             amount: ("share", "10%"), firm_year: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_synbio", rule: 2, text: "登记号状态由“I”（未激活）变为“A”（激活）的产品给予最高10万元资助",
+             amount: ("fixed", "10万"), ..NO_CAPS },
+    Clause { programme: "sub_synbio", rule: 3, text: "每个产品给予最高30万元资助，单个企业每年累计资助金额最高不超过200万元",
+             amount: ("fixed", "30万"), firm_year: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_synbio", rule: 4, text: "给予每个产品100万元奖励",
+             amount: ("fixed", "100万"), ..NO_CAPS },
+    Clause { programme: "sub_implant", rule: 0, text: "按经核定的临床试验实际支出费用给予不超过30%的补贴，单个企业每年补贴最高500万元",
+             amount: ("share", "30%"), firm_year: Some("500万"), ..NO_CAPS },
+    Clause { programme: "sub_implant", rule: 1, text: "对进入国家创新医疗器械特别审查程序的高端植介入器械，每个产品给予300万元资助",
+             amount: ("fixed", "300万"), ..NO_CAPS },
+    Clause { programme: "sub_implant", rule: 2, text: "新取得第三类医疗器械产品注册证并在本地产业化的高端植介入器械，每个产品给予最高300万元资助",
+             amount: ("fixed", "300万"), ..NO_CAPS },
+    // [20] 单个产品 over its procurement years
+    Clause { programme: "sub_implant", rule: 3, text: "按当年采购总金额的2%予以资助，单个产品资助最高200万元，单个企业每年资助最高300万元",
+             amount: ("share", "2%"), firm_year: Some("300万"), item_total: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_ai", rule: 0, text: "按照“一事一议”方式给予建设成本补贴，总额最高不超过3000万元",
+             amount: ("share", "100%"), item: Some("3000万"), ..NO_CAPS },
+    Clause { programme: "sub_ai", rule: 1, text: "给予不超过实际支付费用30%的补助，每年每家企业和单位获得补助最高不超过200万元",
+             amount: ("share", "30%"), firm_year: Some("200万"), ..NO_CAPS },
+    Clause { programme: "sub_ai", rule: 2, text: "提供高质量数据集或打造专业化数据空间的，经综合评价，最高可给予500万元的补贴支持",
+             amount: ("share", "100%"), item: Some("500万"), ..NO_CAPS },
+    Clause { programme: "sub_ai", rule: 3, text: "最高可按照项目总投入的30%给予补贴支持，单个项目最高不超过300万元",
+             amount: ("share", "30%"), item: Some("300万"), ..NO_CAPS },
+    // [25] a relocation award is paid once: the firm's total is its cap too
+    Clause { programme: "sub_lowalt", rule: 0, text: "按实缴注册资本的5%给予不超过2000万元的落户奖励",
+             amount: ("share", "5%"), item: Some("2000万"), firm_total: Some("2000万"), ..NO_CAPS },
+    Clause { programme: "sub_lowalt", rule: 1, text: "按照每个目录产品10万元，单个企业每年最高100万元奖励",
+             amount: ("fixed", "10万"), firm_year: Some("100万"), ..NO_CAPS },
+    Clause { programme: "sub_lowalt", rule: 2, text: "年度服务收入达到100万元的，按服务收入的20%给予资金补贴，单个主体每年最高500万元",
+             amount: ("share", "20%"), firm_year: Some("500万"), min_base: Some("100万"), ..NO_CAPS },
+];
+
+/// The baseline's subsidy rules say what the policy text says, clause by clause: each of the 27
+/// clauses above is the rule its programme and index name, with the text's rate or amount and
+/// exactly the text's caps and floor (no cap added, none left out), and each programme has no rule
+/// the list does not name. Who may claim (新落户的头部企业, 获得政府引导基金投资, 或) is checked beside.
+/// A change to a rule's numbers in the scenario fails here unless the transcription is changed too.
+#[test]
+fn the_baseline_encodes_each_subsidy_clause_as_the_policy_text_states_it() {
+    use fundsim::money::{parse_money, parse_rate};
+    use fundsim::scenario::{Claimants, Requirement};
+    let file = load_str(
+        "nantong_baseline.toml",
+        include_str!("../scenarios/nantong_baseline.toml"),
+    )
+    .expect("the baseline loads");
+    let programmes = &file.instruments.subsidy;
+    let money = |m: Option<&fundsim::money::Money>| m.map(|m| m.0);
+    let wan = |text: Option<&str>| text.map(|t| parse_money(t).expect("an amount"));
+    for clause in &CLAUSES {
+        let what = format!("{}[{}] ({})", clause.programme, clause.rule, clause.text);
+        let programme = programmes
+            .iter()
+            .find(|p| p.id == clause.programme)
+            .unwrap_or_else(|| panic!("no programme for {what}"));
+        let rule = programme
+            .rules
+            .get(clause.rule)
+            .unwrap_or_else(|| panic!("no rule for {what}"));
+        let amount = match clause.amount.0 {
+            "share" => (
+                rule.share.map(|r| r.0),
+                rule.fixed.is_none() && rule.per_unit.is_none(),
+            ),
+            "fixed" => (
+                money(rule.fixed.as_ref()),
+                rule.share.is_none() && rule.per_unit.is_none(),
+            ),
+            _ => (
+                money(rule.per_unit.as_ref()),
+                rule.share.is_none() && rule.fixed.is_none(),
+            ),
+        };
+        let expected = if clause.amount.0 == "share" {
+            parse_rate(clause.amount.1).expect("a rate")
+        } else {
+            parse_money(clause.amount.1).expect("an amount")
+        };
+        assert_eq!(
+            amount,
+            (Some(expected), true),
+            "{what}: {}",
+            clause.amount.0
+        );
+        let caps = [
+            ("item_cap", money(rule.item_cap.as_ref()), wan(clause.item)),
+            (
+                "firm_year_cap",
+                money(rule.firm_year_cap.as_ref()),
+                wan(clause.firm_year),
+            ),
+            (
+                "institution_year_cap",
+                money(rule.institution_year_cap.as_ref()),
+                wan(clause.institution_year),
+            ),
+            (
+                "firm_total_cap",
+                money(rule.firm_total_cap.as_ref()),
+                wan(clause.firm_total),
+            ),
+            (
+                "item_total_cap",
+                money(rule.item_total_cap.as_ref()),
+                wan(clause.item_total),
+            ),
+            (
+                "min_base",
+                money(rule.min_base.as_ref()),
+                wan(clause.min_base),
+            ),
+        ];
+        for (key, got, want) in caps {
+            assert_eq!(got, want, "{what}: {key}");
+        }
+        // Who may claim: the head firms that move in (25), firms the city invested in (9).
+        let large = matches!(rule.claimants, Claimants::LargeArrivals);
+        assert_eq!(
+            large,
+            (clause.programme, clause.rule) == ("sub_lowalt", 0),
+            "{what}"
+        );
+        let invested = rule.requires.contains(&Requirement::CityInvestment);
+        assert_eq!(
+            invested,
+            (clause.programme, clause.rule) == ("sub_cgt", 2),
+            "{what}"
+        );
+        // EDA rent 或 purchase: one of the two a year.
+        let eda = clause.programme == "sub_ic" && (1..=2).contains(&clause.rule);
+        assert_eq!(
+            rule.exclusive_group.as_deref() == Some("eda"),
+            eda,
+            "{what}"
+        );
+    }
+    // Every rule of the seven programmes is one of the clauses: 4 + 2 + 5 + 5 + 4 + 4 + 3 = 27.
+    for programme in programmes
+        .iter()
+        .filter(|p| CLAUSES.iter().any(|c| c.programme == p.id))
+    {
+        let listed = CLAUSES
+            .iter()
+            .filter(|c| c.programme == programme.id)
+            .count();
+        assert_eq!(programme.rules.len(), listed, "{}", programme.id);
+    }
+    // And the seven programmes share the envelope of 2亿 a year evenly, 740万 a clause (the budget
+    // the policy does not name; scenarios/README.md): the yearly budgets add up to 27 × 740万.
+    let total: rust_decimal::Decimal = programmes
+        .iter()
+        .filter(|p| CLAUSES.iter().any(|c| c.programme == p.id))
+        .map(|p| {
+            let listed = CLAUSES.iter().filter(|c| c.programme == p.id).count();
+            let per_year = budget_per_year(&p.budget);
+            assert_eq!(
+                per_year,
+                parse_money("740万").unwrap() * rust_decimal::Decimal::from(listed),
+                "{}: 740万 a clause",
+                p.id
+            );
+            per_year
+        })
+        .sum();
+    assert_eq!(total, parse_money("19980万").unwrap());
+}
+
+/// A programme's one yearly amount (the baseline's programmes each have one span).
+fn budget_per_year(budget: &fundsim::scenario::Budget) -> rust_decimal::Decimal {
+    let spans = budget.spans();
+    assert_eq!(spans.len(), 1, "one budget span");
+    spans[0].0.0
+}
