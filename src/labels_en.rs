@@ -75,6 +75,9 @@ pub fn label(base: &str) -> Option<&'static str> {
         "net_fiscal_flow_cum" => {
             "Cumulative net fiscal flow (J-curve: returned to the treasury − fiscal outlay)"
         }
+        "net_position" => {
+            "Net position of fiscal money (returned − outlay + pool balance + holdings at marks)"
+        }
 
         // Fiscal cost and returns.
         "net_fiscal_cost" => {

@@ -117,6 +117,7 @@ yearly_defs! {
     TaxRevenue = ("tax_revenue", Cny, Flow, "本地企业缴纳的市级税收"),
     AdditionalTaxRevenue = ("additional_tax_revenue", Cny, Flow, "政策带来或留住企业的市级税收"),
     NetFiscalFlowCum = ("net_fiscal_flow_cum", Cny, Stock, "累计财政净现金流(上缴财政−财政出资)"),
+    NetPosition = ("net_position", Cny, Stock, "财政资金净头寸(累计上缴−累计出资+资金池余额+持有股权估值)"),
 }
 
 /// Number of program-level yearly metrics.

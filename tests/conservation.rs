@@ -711,7 +711,16 @@ proptest! {
                 let at = |m: fundsim::metrics::Y| sim.yearly[m as usize * n + y];
                 running += at(fundsim::metrics::Y::ToTreasury) - at(fundsim::metrics::Y::FiscalOutlay);
                 prop_assert_eq!(at(fundsim::metrics::Y::NetFiscalFlowCum), running);
+                // The net position adds the pool and the stakes held that year.
+                prop_assert_eq!(
+                    at(fundsim::metrics::Y::NetPosition),
+                    running + l.pool_balance[y] + at(fundsim::metrics::Y::HoldingsValue)
+                );
             }
+            // At the horizon it is minus the net fiscal cost (in yuan, from fen).
+            let end = sim.yearly[fundsim::metrics::Y::NetPosition as usize * n + n - 1];
+            let cost = sim.scalars[fundsim::metrics::S::NetFiscalCost as usize];
+            prop_assert!((end as f64 / 100.0 + cost).abs() < 1e-6, "{} vs {}", end, cost);
             for (k, inst) in model.instruments.iter().enumerate() {
                 // The treasury never pays an instrument more than its budget in a year (a
                 // guarantee's losses are obligations, not limited by its loan volume).

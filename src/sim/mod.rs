@@ -563,7 +563,8 @@ impl<'m> PathSim<'m> {
             _ => self.yearly[Y::NetFiscalFlowCum as usize * n + y - 1],
         };
         let mut set = |m: Y, v: i64| self.yearly[m as usize * n + y] = v;
-        set(Y::NetFiscalFlowCum, before + l.to_treasury[y] - fiscal);
+        let cum = before + l.to_treasury[y] - fiscal;
+        set(Y::NetFiscalFlowCum, cum);
         set(Y::GrantsAwarded, grants);
         set(Y::EquityDeals, deals);
         set(Y::Conversions, l.conversions[y]);
@@ -578,6 +579,10 @@ impl<'m> PathSim<'m> {
         set(Y::Deployed, deployed);
         set(Y::MoneyBack, back);
         set(Y::HoldingsValue, holdings);
+        // What the city has made or lost so far, counting what it still holds: the J-curve plus the
+        // recycling pool (money back, kept to invest again) and its stakes at their marks. At the
+        // horizon it is minus the net fiscal cost.
+        set(Y::NetPosition, cum + l.pool_balance[y] + holdings);
 
         // The treasury's outstanding position at the year's end.
         let (mut principal, mut city_share, mut pending) = (0, 0, 0);
