@@ -26,7 +26,8 @@
 //!
 //! **Modified IRR** at one rate `ρ` for financing and reinvestment (the scenario's discount rate):
 //! `(FV_ρ(inflows) / PV_ρ(outflows))^{1/(T−1)} − 1`, with outflows discounted to year 0 and inflows
-//! compounded to year `T−1`. Defined whenever there is money out and money in.
+//! compounded to year `T−1`. Defined whenever there is money out: −100% (−1) if nothing came
+//! back, `NaN` with no money out or fewer than two years.
 
 /// `Σ c_t (1+r)^{-t}`.
 pub fn npv(flows: &[f64], rate: f64) -> f64 {
@@ -144,7 +145,8 @@ pub fn irr(flows: &[f64]) -> f64 {
     }
 }
 
-/// The modified IRR at `rate` (financing and reinvestment), `NaN` without both money out and in.
+/// The modified IRR at `rate` (financing and reinvestment): −1 with money out and none back, `NaN`
+/// with no money out or fewer than two years.
 pub fn mirr(flows: &[f64], rate: f64) -> f64 {
     let n = flows.len();
     if n < 2 {
