@@ -28,6 +28,17 @@ pub struct Range {
     /// The step of `a..b:step`: goal seeking stays on `a + k·step` at or below `b` (e.g. `:1` for
     /// counts).
     pub step: Option<Decimal>,
+    /// What the user typed, for messages: the flag and its argument (`--values KEY=a,b,c`), or
+    /// the argument alone when parsed without one ([`parse_range`]).
+    pub given: String,
+}
+
+impl Range {
+    /// The range as given with `flag` (`--values`, `--set-range`, `--input`): named so in messages.
+    pub fn with_flag(mut self, flag: &str) -> Range {
+        self.given = format!("{flag} {}", self.given);
+        self
+    }
 }
 
 pub use crate::money::parse_value;
@@ -86,7 +97,12 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
     if values.is_empty() {
         return Err(format!("\"{spec}\" gives no value"));
     }
-    Ok(Range { key, values, step })
+    Ok(Range {
+        key,
+        values,
+        step,
+        given: spec.to_string(),
+    })
 }
 
 /// The override text of `key` at `value` (a plain TOML number).
@@ -458,6 +474,7 @@ pub fn tornado(
                 key: key.clone(),
                 values: vec![lo, hi],
                 step: None,
+                given: format!("[uncertain] {key}"),
             }
         })
         .collect();
@@ -595,6 +612,13 @@ pub fn allocate(
         };
         keys.push(key);
     }
+    // A --set of an instrument's budget (or of a key inside it) would be replaced at every split.
+    let mut given = crate::app::Given::sets(base);
+    given.extend(ids.iter().zip(&keys).map(|(id, key)| crate::app::Given {
+        key: key.clone(),
+        from: format!("--instruments {id} (which sets {key})"),
+    }));
+    crate::app::distinct_keys(&given)?;
     // Shares in steps: all compositions of 1/step units into ids.len() parts.
     let units = (Decimal::ONE / step).to_u32().unwrap_or(0);
     if ids.is_empty() || units == 0 {
