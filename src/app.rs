@@ -916,17 +916,21 @@ pub fn sweep_to_dir(
     }));
     distinct_keys(&given)?;
     let file = file.to_path_buf();
-    let (loaded, points) = crate::study::sweep(&file, base, ranges, settings, progress)?;
-    if let Some(first) = points.first() {
+    // Every point loaded and every metric known before the first point is simulated.
+    let grid = crate::study::sweep_points(&file, base, ranges)?;
+    if let Some((first, _)) = grid.first() {
+        let catalogue = first.model.catalogue_for_run();
         for m in metrics {
-            if !first.summary.iter().any(|r| &r.metric == m) {
+            if !catalogue.scalars.iter().any(|c| &c.name == m) {
                 return Err(AppError::BadInput(format!(
-                    "error: --metric {m}: no such metric in {} (see metrics.csv of a run)",
+                    "error: --metric {m}: no such metric in {} (a scalar of summary.csv: see metrics.csv of a run); nothing was run",
                     file.display()
                 )));
             }
         }
     }
+    crate::app::check_out(out)?;
+    let (loaded, points) = crate::study::sweep(grid, settings, progress);
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };

@@ -824,3 +824,63 @@ fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_sweep_checks_every_point_and_its_metrics_before_it_simulates_any() {
+    // 200,000 paths of the bundled baseline take minutes a point: each refusal must come at once
+    // (before any point is simulated), say what was typed (`200%`, not the `2` it is read as) and
+    // write nothing.
+    let baseline =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let key = "instruments.attraction.zhaoshang.max_share";
+    let refused = |args: &[&str], says: &[String]| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let started = std::time::Instant::now();
+        let assert = Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg("sweep")
+            .arg(&baseline)
+            .args(args)
+            .args(["--paths", "200000", "--threads", "1", "--out"])
+            .arg(&out)
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        for s in says {
+            assert!(stderr.contains(s.as_str()), "expected `{s}` in: {stderr}");
+        }
+        assert!(
+            !stderr.contains(&format!("--set {key}=")),
+            "no --set was typed: {stderr}"
+        );
+        assert!(!out.exists(), "a refused sweep wrote {}", out.display());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "refused only after {:?}: a point was simulated",
+            started.elapsed()
+        );
+    };
+    // The second point is out of range: refused before the first runs.
+    refused(
+        &["--values", &format!("{key}=10%,200%")],
+        &[
+            format!("sweep point 1, {key}=200% (of --values {key}=10%,200%), is refused"),
+            format!("--values {key}=200%:"),
+            "2 is outside the allowed range".into(),
+        ],
+    );
+    // A point between the ends of a range, in the notation of the step.
+    refused(
+        &["--set-range", &format!("{key}=10%..150%:20%")],
+        &[format!(
+            "sweep point 5, {key}=110% (of --set-range {key}=10%..150%:20%), is refused"
+        )],
+    );
+    // An unknown metric, before any point runs.
+    refused(
+        &["--values", &format!("{key}=10%,20%"), "--metric", "bogus"],
+        &["--metric bogus: no such metric".into()],
+    );
+}
