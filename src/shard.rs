@@ -325,6 +325,41 @@ pub fn merge_to_dir(
             BATCH * CHUNK
         )));
     }
+    // Shards of different splits (`--shard I/3` and `--shard J/2`): name those whose count is not
+    // the most common one (on a tie, the first given's).
+    let count_of = |s: &Shard| s.header["shard"]["count"].as_u64().unwrap_or(0);
+    let mut counts: Vec<(u64, usize)> = Vec::new();
+    for d in dirs {
+        let c = count_of(shards.iter().find(|s| &s.dir == d).expect("read"));
+        match counts.iter_mut().find(|(x, _)| *x == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    if counts.len() > 1 {
+        let most = (counts.iter().rev().max_by_key(|(_, n)| *n))
+            .map(|(c, _)| *c)
+            .unwrap_or(0);
+        let odd: Vec<String> = (dirs.iter())
+            .filter_map(|d| shards.iter().find(|s| &s.dir == d))
+            .filter(|s| count_of(s) != most)
+            .map(|s| {
+                format!(
+                    "{} is shard {} of {}",
+                    s.dir.display(),
+                    s.index,
+                    count_of(s)
+                )
+            })
+            .collect();
+        let others = dirs.len() - odd.len();
+        return Err(bad(format!(
+            "the shards are of different splits of the run: {}, the {} {} of {most}; merge the shards of one split (--shard I/N with the same N)",
+            odd.join(", "),
+            if others == 1 { "other" } else { "others" },
+            if others == 1 { "is" } else { "are" },
+        )));
+    }
     let count = first.header["shard"]["count"].as_u64().unwrap_or(0);
     let paths = first.header["paths"].as_u64().unwrap_or(0);
     let seed = first.header["seed"].as_u64().unwrap_or(0);

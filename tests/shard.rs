@@ -162,6 +162,20 @@ fn merge_refuses_what_is_not_one_run() {
     // A shard missing, or given twice.
     refused(&ours[..1], "the run has 2 shards");
     refused(&[ours[0].clone(), ours[0].clone()], "the run has 2 shards");
+    // Shards of two splits (0 and 1 of 3 with 1 of 2): the odd one is named, not taken for a
+    // repeated shard 1.
+    let three = shards(&files, paths, 5, 3, dir.path());
+    refused(
+        &[three[0].clone(), three[1].clone(), ours[1].clone()],
+        &format!(
+            "the shards are of different splits of the run: {} is shard 1 of 2, the others are of 3",
+            ours[1].display()
+        ),
+    );
+    refused(
+        &[ours[0].clone(), three[2].clone()],
+        &format!("{} is shard 2 of 3, the other is of 2", three[2].display()),
+    );
     // Another version.
     let old = dir.path().join("old");
     fs::create_dir_all(&old).expect("dir");
