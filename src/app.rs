@@ -432,6 +432,11 @@ fn write_run(
     };
     let (first_path, end_path) = settings.path_range();
     check_memory(scenarios, end_path - first_path)?;
+    // A shard records the build that ran it, for the merge (before it simulates anything).
+    let build = match options.shard {
+        Some(_) => Some(crate::shard::build_identity()?),
+        None => None,
+    };
     let precision = options.precision;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
@@ -511,7 +516,8 @@ fn write_run(
         .to_path_buf();
 
     if let Some(shard) = options.shard {
-        return crate::shard::write_partial(scenarios, settings, shard, staging, &runs, out);
+        let build = build.as_deref().expect("a shard's build");
+        return crate::shard::write_partial(scenarios, settings, shard, build, staging, &runs, out);
     }
     finish(
         scenarios,
