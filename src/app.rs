@@ -432,6 +432,11 @@ fn write_run(
     };
     let (first_path, end_path) = settings.path_range();
     check_memory(scenarios, end_path - first_path)?;
+    // A shard records the build that ran it, for the merge (before it simulates anything).
+    let build = match options.shard {
+        Some(_) => Some(crate::shard::build_identity()?),
+        None => None,
+    };
     let precision = options.precision;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
@@ -511,7 +516,8 @@ fn write_run(
         .to_path_buf();
 
     if let Some(shard) = options.shard {
-        return crate::shard::write_partial(scenarios, settings, shard, staging, &runs, out);
+        let build = build.as_deref().expect("a shard's build");
+        return crate::shard::write_partial(scenarios, settings, shard, build, staging, &runs, out);
     }
     finish(
         scenarios,
@@ -821,6 +827,69 @@ fn goal_seek_loads(
     }
 }
 
+/// A key a command lays over the scenario files, with what the user typed that gives it (for
+/// messages): `--set KEY=VALUE`, `--values KEY=a,b,c`, an instrument of `--instruments`, ...
+pub struct Given {
+    pub key: String,
+    pub from: String,
+}
+
+impl Given {
+    /// Each `--set KEY=VALUE` of `sets` (an override without `=` is left to the loader, which
+    /// refuses it).
+    pub fn sets(sets: &[String]) -> Vec<Given> {
+        (sets.iter())
+            .filter_map(|o| {
+                o.split_once('=').map(|(key, _)| Given {
+                    key: key.trim().to_string(),
+                    from: format!("--set {o}"),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Whether key `outer` is `inner` or a table holding it: `a.b` holds `a.b` and `a.b.c`, not `a.bc`.
+fn holds(outer: &str, inner: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// Refuses two keys of `given` of which one is the other or lies inside it (`a.b` and `a.b`, or
+/// `a.b` and `a.b.c`): laid over the file one after the other, the later replaces the earlier (or
+/// part of it), so one of the two would be silently ignored. Anything two such overrides can say,
+/// one says: the outer key with the whole value, or the inner key alone.
+pub fn distinct_keys(given: &[Given]) -> Result<(), AppError> {
+    for (j, b) in given.iter().enumerate() {
+        for a in &given[..j] {
+            let (outer, inner) = if holds(&a.key, &b.key) {
+                (&a.key, &b.key)
+            } else if holds(&b.key, &a.key) {
+                (&b.key, &a.key)
+            } else {
+                continue;
+            };
+            let (x, y) = (&a.from, &b.from);
+            return Err(AppError::BadInput(if outer == inner {
+                format!(
+                    "error: {x} and {y} both set {outer}: one would replace the other, which would be ignored; give {outer} once"
+                )
+            } else {
+                format!(
+                    "error: {x} and {y} overlap: {inner} lies inside {outer}, so one would replace the other (or part of it), which would be ignored; give only one of them ({outer} with the whole value, or {inner} alone)"
+                )
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// [`distinct_keys`] of the `--set` overrides of `run`, `compare`, `validate` and `actuals`.
+pub fn check_sets(sets: &[String]) -> Result<(), AppError> {
+    distinct_keys(&Given::sets(sets))
+}
+
 /// The first name given twice in `names`, if any: a study varies each input (or shares a budget
 /// with each instrument) once, and labels its columns by name.
 fn repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -845,18 +914,29 @@ pub fn sweep_to_dir(
             "error: {key} is varied twice (--set-range / --values): give each key once, with all its values (--values {key}=a,b,c)"
         )));
     }
+    // A key inside another (or a --set of one): at every point one would replace the other.
+    let mut given = Given::sets(base);
+    given.extend(ranges.iter().map(|r| Given {
+        key: r.key.clone(),
+        from: r.given.clone(),
+    }));
+    distinct_keys(&given)?;
     let file = file.to_path_buf();
-    let (loaded, points) = crate::study::sweep(&file, base, ranges, settings, progress)?;
-    if let Some(first) = points.first() {
+    // Every point loaded and every metric known before the first point is simulated.
+    let grid = crate::study::sweep_points(&file, base, ranges)?;
+    if let Some((first, _)) = grid.first() {
+        let catalogue = first.model.catalogue_for_run();
         for m in metrics {
-            if !first.summary.iter().any(|r| &r.metric == m) {
+            if !catalogue.scalars.iter().any(|c| &c.name == m) {
                 return Err(AppError::BadInput(format!(
-                    "error: --metric {m}: no such metric in {} (see metrics.csv of a run)",
+                    "error: --metric {m}: no such metric in {} (a scalar of summary.csv: see metrics.csv of a run); nothing was run",
                     file.display()
                 )));
             }
         }
     }
+    crate::app::check_out(out)?;
+    let (loaded, points) = crate::study::sweep(grid, settings, progress);
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
@@ -914,6 +994,12 @@ pub fn goal_seek_to_dir(
     (out, xlsx): (&Path, Option<crate::lang::Lang>),
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    let mut given = Given::sets(base);
+    given.push(Given {
+        key: range.key.clone(),
+        from: range.given.clone(),
+    });
+    distinct_keys(&given)?;
     let file = file.to_path_buf();
     goal_seek_loads(&file, base, range)?;
     let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
@@ -1004,6 +1090,9 @@ pub fn tornado_to_dir(
             "error: --input {key} is given twice: give each input once, as KEY=low..high"
         )));
     }
+    // Each input is set alone, over the --set overrides (which set the others' base): only the
+    // overrides must not overlap among themselves.
+    check_sets(base)?;
     let swings = crate::study::tornado(
         &file.to_path_buf(),
         base,
@@ -1159,4 +1248,32 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
         .map_err(|e| failed(&e))?;
     staging.commit().map_err(|e| failed(&e))?;
     Ok(dir.join("report.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_holds_itself_and_the_keys_inside_it_only() {
+        assert!(holds("a.b", "a.b"));
+        assert!(holds("a.b", "a.b.c"));
+        assert!(!holds("a.b", "a.bc"));
+        assert!(!holds("a.b.c", "a.b"));
+        let given = |keys: &[&str]| -> Vec<Given> {
+            (keys.iter())
+                .map(|k| Given {
+                    key: k.to_string(),
+                    from: format!("--set {k}=1"),
+                })
+                .collect()
+        };
+        assert!(distinct_keys(&given(&["a.b", "a.bc", "a.c.b"])).is_ok());
+        let e = distinct_keys(&given(&["x", "a.b.c", "a.b"])).expect_err("nested");
+        assert!(
+            e.to_string()
+                .contains("--set a.b.c=1 and --set a.b=1 overlap: a.b.c lies inside a.b"),
+            "{e}"
+        );
+    }
 }

@@ -419,10 +419,12 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             json_only("sweep")?;
             let mut ranges = Vec::new();
             for r in &set_range {
-                ranges.push(fundsim::study::parse_range(r, true).map_err(bad)?);
+                let range = fundsim::study::parse_range(r, true).map_err(bad)?;
+                ranges.push(range.with_flag("--set-range"));
             }
             for v in &values {
-                ranges.push(fundsim::study::parse_range(v, false).map_err(bad)?);
+                let range = fundsim::study::parse_range(v, false).map_err(bad)?;
+                ranges.push(range.with_flag("--values"));
             }
             if ranges.is_empty() {
                 return Err(bad(
@@ -465,7 +467,10 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
         } => {
             json_only("sensitivity")?;
             let inputs = (input.iter())
-                .map(|i| fundsim::study::parse_range(i, false).map_err(bad))
+                .map(|i| {
+                    let range = fundsim::study::parse_range(i, false).map_err(bad)?;
+                    Ok::<_, fundsim::app::AppError>(range.with_flag("--input"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let pool = pool(threads)?;
             // Two runs per input, and one drawing every [uncertain] input if there are any.
@@ -550,7 +555,9 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 },
         } => {
             json_only("goal-seek")?;
-            let range = fundsim::study::parse_range(&set_range, false).map_err(bad)?;
+            let range = fundsim::study::parse_range(&set_range, false)
+                .map_err(bad)?
+                .with_flag("--set-range");
             if range.values.len() != 2 {
                 return Err(bad(format!(
                     "--set-range {set_range}: give the bounds as KEY=a..b"
@@ -607,6 +614,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 },
         } => {
             let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
+            fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&files, &set)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(paths * loaded.len() as u64));
@@ -649,6 +657,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 paths,
                 set,
             };
+            fundsim::app::check_sets(&settings.set)?;
             let prepared = fundsim::actuals::prepare(&scenario, &actuals, &settings)?;
             if !say.quiet {
                 for note in &prepared.notes {
@@ -673,6 +682,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
         }
         Command::Validate { scenarios, set } => {
             json_only("validate")?;
+            fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&scenarios, &set)?;
             let threads = rayon::current_num_threads() as u64;
             for s in loaded.iter().filter(|_| !say.quiet) {
@@ -755,6 +765,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 }
                 None => None,
             };
+            fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&scenarios, &set)?;
             let pool = pool(threads)?;
             let mut settings = RunSettings {

@@ -7,14 +7,14 @@
 //! - `paths.parquet`: its paths' rows, scenario after scenario, as a run writes them;
 //! - `yearly.bin`: each scenario's yearly accumulators (exact integer sums and the sketches'
 //!   bucket counts, [`crate::stats::sketch::Sketch::encode`]) and its firm-years;
-//! - `shard.json`: what the merge checks: the format, fundsim's version, seed, paths, the shard's
-//!   index, count and paths, the scenario files as given and the `--set` overrides, the directory
-//!   the shard ran in, the run's `run.json` (every file's SHA-256), and the SHA-256 of the two
-//!   files above.
+//! - `shard.json`: what the merge checks: the format, fundsim's version and build (the SHA-256 of
+//!   the executable, [`build_identity`]), seed, paths, the shard's index, count and paths, the
+//!   scenario files as given and the `--set` overrides, the directory the shard ran in, the run's
+//!   `run.json` (every file's SHA-256), and the SHA-256 of the two files above.
 //!
 //! `fundsim merge DIR... --out DIR` reads any number of shards of one run (in any order), refuses
-//! shards of different runs, versions or seeds, a missing or repeated shard and changed scenario
-//! files (exit 2), reads the scenario files again (from the directory the shards ran in), adds the
+//! shards of different runs, versions, builds or seeds, a missing or repeated shard and changed
+//! scenario files (exit 2), reads the scenario files again (from the directory the shards ran in), adds the
 //! yearly accumulators (integer sums: exact and order-free), copies the rows into one
 //! `paths.parquet` in row groups of [`BATCH`] × [`CHUNK`] paths, as a single run cuts them, and
 //! writes every file of the run through the same code ([`crate::app::finish`]). The merged
@@ -99,12 +99,35 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// The identity of the running build, `sha256:<hex>`: the SHA-256 of the executable this process
+/// runs (on Linux `/proc/self/exe`, the image that runs even if its file was since replaced).
+/// Outputs have changed between builds of one version, so a shard records it and the merge
+/// refuses shards of other builds; a cluster runs one binary (a shared file system, one image).
+/// Hashed only for `--shard` runs and `merge` (a fraction of a second for a 40 MB binary).
+pub(crate) fn build_identity() -> Result<String, AppError> {
+    let exe = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().map_err(|e| {
+            AppError::Failed(format!("cannot find the running fundsim executable: {e}"))
+        })?
+    };
+    let digest = file_sha256(&exe).map_err(|e| {
+        AppError::Failed(format!(
+            "cannot read the running fundsim executable ({}) to record its build identity: {e}",
+            exe.display()
+        ))
+    })?;
+    Ok(format!("sha256:{digest}"))
+}
+
 /// Writes a shard's partial result (`yearly.bin`, `shard.json`) beside its `paths.parquet` and
-/// commits the directory.
+/// commits the directory; `build` is [`build_identity`].
 pub(crate) fn write_partial(
     scenarios: &[Loaded],
     settings: RunSettings,
     (index, count): (u64, u64),
+    build: &str,
     mut staging: Staging,
     runs: &[(usize, ScenarioRun)],
     out: &Path,
@@ -135,6 +158,7 @@ pub(crate) fn write_partial(
     let header = json!({
         "format": FORMAT,
         "version": env!("CARGO_PKG_VERSION"),
+        "build": build,
         "seed": settings.seed,
         "paths": settings.paths,
         "shard": { "index": index, "count": count, "first_path": first, "end_path": end },
@@ -283,6 +307,29 @@ pub fn merge_to_dir(
         .map(|d| read_shard(d))
         .collect::<Result<Vec<_>, _>>()?;
     shards.sort_by_key(|s| s.index);
+    // One build: the shards' and ours.
+    let build = build_identity()?;
+    let first_given = shards.iter().find(|s| s.dir == dirs[0]).expect("read");
+    let shown = |v: &Value| v.as_str().unwrap_or("none recorded").to_string();
+    if let Some(s) = shards
+        .iter()
+        .find(|s| s.header["build"] != first_given.header["build"])
+    {
+        return Err(bad(format!(
+            "{} and {} were written by different builds of fundsim ({} and {}): run every shard and the merge with one binary",
+            first_given.dir.display(),
+            s.dir.display(),
+            shown(&first_given.header["build"]),
+            shown(&s.header["build"])
+        )));
+    }
+    if first_given.header["build"] != build.as_str() {
+        return Err(bad(format!(
+            "{}: written by the fundsim build {}, this one is {build}: merge with the binary that ran the shards",
+            first_given.dir.display(),
+            shown(&first_given.header["build"]),
+        )));
+    }
     // One run: every field but the shard's own must agree, and the version must be ours.
     let first = &shards[0];
     for key in [
@@ -323,6 +370,41 @@ pub fn merge_to_dir(
             first.header["chunk_paths"],
             first.header["batch_paths"],
             BATCH * CHUNK
+        )));
+    }
+    // Shards of different splits (`--shard I/3` and `--shard J/2`): name those whose count is not
+    // the most common one (on a tie, the first given's).
+    let count_of = |s: &Shard| s.header["shard"]["count"].as_u64().unwrap_or(0);
+    let mut counts: Vec<(u64, usize)> = Vec::new();
+    for d in dirs {
+        let c = count_of(shards.iter().find(|s| &s.dir == d).expect("read"));
+        match counts.iter_mut().find(|(x, _)| *x == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    if counts.len() > 1 {
+        let most = (counts.iter().rev().max_by_key(|(_, n)| *n))
+            .map(|(c, _)| *c)
+            .unwrap_or(0);
+        let odd: Vec<String> = (dirs.iter())
+            .filter_map(|d| shards.iter().find(|s| &s.dir == d))
+            .filter(|s| count_of(s) != most)
+            .map(|s| {
+                format!(
+                    "{} is shard {} of {}",
+                    s.dir.display(),
+                    s.index,
+                    count_of(s)
+                )
+            })
+            .collect();
+        let others = dirs.len() - odd.len();
+        return Err(bad(format!(
+            "the shards are of different splits of the run: {}, the {} {} of {most}; merge the shards of one split (--shard I/N with the same N)",
+            odd.join(", "),
+            if others == 1 { "other" } else { "others" },
+            if others == 1 { "is" } else { "are" },
         )));
     }
     let count = first.header["shard"]["count"].as_u64().unwrap_or(0);

@@ -28,9 +28,39 @@ pub struct Range {
     /// The step of `a..b:step`: goal seeking stays on `a + k·step` at or below `b` (e.g. `:1` for
     /// counts).
     pub step: Option<Decimal>,
+    /// What the user typed, for messages: the flag and its argument (`--values KEY=a,b,c`), or
+    /// the argument alone when parsed without one ([`parse_range`]).
+    pub given: String,
+    /// Each value as the user wrote it (`200%`, `5000万`); a value between the ends of
+    /// `a..b:step` in the notation of the step (`30%` for `10%..50%:10%`).
+    pub shown: Vec<String>,
+}
+
+impl Range {
+    /// The range as given with `flag` (`--values`, `--set-range`, `--input`): named so in messages.
+    pub fn with_flag(mut self, flag: &str) -> Range {
+        self.given = format!("{flag} {}", self.given);
+        self
+    }
 }
 
 pub use crate::money::parse_value;
+
+/// `value` written in the notation of `like` (a value as the user typed it): as a percentage, in
+/// 亿 or 万, or as a plain number.
+fn shown_like(like: &str, value: Decimal) -> String {
+    let t = like.trim();
+    let scaled = |by: i64, unit: &str| format!("{}{unit}", (value / Decimal::from(by)).normalize());
+    if t.ends_with('%') {
+        format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
+    } else if t.contains('亿') {
+        scaled(100_000_000, "亿")
+    } else if t.contains('万') {
+        scaled(10_000, "万")
+    } else {
+        value.normalize().to_string()
+    }
+}
 
 /// `KEY=a..b:step` (the step may be left out for goal seeking: `KEY=a..b`) or `KEY=a,b,c`.
 pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
@@ -38,7 +68,7 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
         .split_once('=')
         .ok_or_else(|| format!("\"{spec}\" is not KEY=a..b:step or KEY=a,b,c"))?;
     let key = key.trim().to_string();
-    let (values, step) = if let Some((a, b)) = rest.split_once("..") {
+    let (values, step, shown) = if let Some((a, b)) = rest.split_once("..") {
         let (b, step) = match b.split_once(':') {
             Some((b, s)) => (b, Some(s)),
             None => (b, None),
@@ -59,8 +89,15 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
                         "\"{spec}\" has more than 1000 points: take a larger step"
                     ));
                 }
-                let values = (0..=n).map(|i| lo + step * Decimal::from(i)).collect();
-                (values, Some(step))
+                let values: Vec<Decimal> = (0..=n).map(|i| lo + step * Decimal::from(i)).collect();
+                let shown = (values.iter().enumerate())
+                    .map(|(i, &v)| match i {
+                        0 => a.trim().to_string(),
+                        _ if v == hi => b.trim().to_string(),
+                        _ => shown_like(s, v),
+                    })
+                    .collect();
+                (values, Some(step), shown)
             }
             (Some(s), false) => {
                 let step = parse_value(s)?;
@@ -71,22 +108,34 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
                 if (hi - lo).checked_div(step).is_none() {
                     return Err(format!("\"{spec}\": too many steps: take a larger step"));
                 }
-                (vec![lo, hi], Some(step))
+                (vec![lo, hi], Some(step), ends(a, b))
             }
             (None, true) => return Err(format!("\"{spec}\" needs a step: KEY=a..b:step")),
-            (None, false) => (vec![lo, hi], None),
+            (None, false) => (vec![lo, hi], None, ends(a, b)),
         }
     } else {
         let values = rest
             .split(',')
             .map(parse_value)
             .collect::<Result<Vec<_>, _>>()?;
-        (values, None)
+        let shown = rest.split(',').map(|v| v.trim().to_string()).collect();
+        (values, None, shown)
     };
     if values.is_empty() {
         return Err(format!("\"{spec}\" gives no value"));
     }
-    Ok(Range { key, values, step })
+    Ok(Range {
+        key,
+        values,
+        step,
+        given: spec.to_string(),
+        shown,
+    })
+}
+
+/// The texts of the bounds `a..b`.
+fn ends(a: &str, b: &str) -> Vec<String> {
+    vec![a.trim().to_string(), b.trim().to_string()]
 }
 
 /// The override text of `key` at `value` (a plain TOML number).
@@ -101,6 +150,34 @@ pub struct Point {
     pub targets: Vec<TargetRow>,
 }
 
+/// `file` with `base` overrides and `point` (`(key, value)` pairs) laid over it.
+fn load_point(
+    file: &PathBuf,
+    base: &[String],
+    point: &[(&str, Decimal)],
+) -> Result<Loaded, AppError> {
+    let mut sets = base.to_vec();
+    sets.extend(point.iter().map(|(k, v)| set(k, *v)));
+    Ok(load_all_with(std::slice::from_ref(file), &sets)?
+        .pop()
+        .expect("one file"))
+}
+
+/// Runs a point's scenario.
+fn run_loaded(
+    loaded: &Loaded,
+    values: Vec<Decimal>,
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> Point {
+    let result = run(&loaded.model, settings, progress);
+    Point {
+        values,
+        summary: report::summary_rows(&loaded.model, &result),
+        targets: report::target_rows(&loaded.model, &result),
+    }
+}
+
 /// Runs `file` with `base` overrides and `point` (`(key, value)` pairs) laid over it.
 fn run_point(
     file: &PathBuf,
@@ -109,56 +186,82 @@ fn run_point(
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Result<(Loaded, Point), AppError> {
-    let mut sets = base.to_vec();
-    sets.extend(point.iter().map(|(k, v)| set(k, *v)));
-    let loaded = load_all_with(std::slice::from_ref(file), &sets)?
-        .pop()
-        .expect("one file");
-    let result = run(&loaded.model, settings, progress);
-    let summary = report::summary_rows(&loaded.model, &result);
-    let targets = report::target_rows(&loaded.model, &result);
-    Ok((
-        loaded,
-        Point {
-            values: point.iter().map(|(_, v)| *v).collect(),
-            summary,
-            targets,
-        },
-    ))
+    let loaded = load_point(file, base, point)?;
+    let values = point.iter().map(|(_, v)| *v).collect();
+    let point = run_loaded(&loaded, values, settings, progress);
+    Ok((loaded, point))
 }
 
-/// Every point of the grid of `ranges` (the first key varies slowest).
-pub fn sweep(
+/// Every point of the grid of `ranges` (the first key varies slowest), loaded and validated, with
+/// its values; nothing is simulated. A point the scenario does not accept is refused with the
+/// values as the user wrote them (`200%`, not the `2` it was read as).
+pub fn sweep_points(
     file: &PathBuf,
     base: &[String],
     ranges: &[Range],
-    settings: RunSettings,
-    progress: &dyn Progress,
-) -> Result<(Vec<Loaded>, Vec<Point>), AppError> {
-    let mut grid: Vec<Vec<Decimal>> = vec![Vec::new()];
+) -> Result<Vec<(Loaded, Vec<Decimal>)>, AppError> {
+    // Each point as the indices of its values, the first key varying slowest.
+    let mut grid: Vec<Vec<usize>> = vec![Vec::new()];
     for r in ranges {
         grid = grid
             .into_iter()
             .flat_map(|p| {
-                r.values.iter().map(move |v| {
+                (0..r.values.len()).map(move |i| {
                     let mut q = p.clone();
-                    q.push(*v);
+                    q.push(i);
                     q
                 })
             })
             .collect();
     }
-    let mut loaded = Vec::new();
-    let mut points = Vec::new();
-    for values in grid {
+    let mut points = Vec::with_capacity(grid.len());
+    for (n, at) in grid.iter().enumerate() {
+        let values: Vec<Decimal> = ranges.iter().zip(at).map(|(r, &i)| r.values[i]).collect();
         let point: Vec<(&str, Decimal)> = (ranges.iter().map(|r| r.key.as_str()))
-            .zip(values)
+            .zip(values.iter().copied())
             .collect();
-        let (l, p) = run_point(file, base, &point, settings, progress)?;
-        loaded.push(l);
-        points.push(p);
+        match load_point(file, base, &point) {
+            Ok(loaded) => points.push((loaded, values)),
+            Err(AppError::BadInput(mut message)) => {
+                let mut typed = Vec::new();
+                let mut from = Vec::new();
+                for ((r, &i), v) in ranges.iter().zip(at).zip(&values) {
+                    let shown = r.shown.get(i).cloned().unwrap_or_else(|| v.to_string());
+                    // The loader names the override it read, `--set KEY=<value as a number>`:
+                    // name it as typed.
+                    let flag = r.given.split_whitespace().next().unwrap_or_default();
+                    message = message.replace(
+                        &format!("--set {}", set(&r.key, *v)),
+                        &format!("{flag} {}={shown}", r.key),
+                    );
+                    typed.push(format!("{}={shown}", r.key));
+                    from.push(r.given.clone());
+                }
+                return Err(AppError::BadInput(format!(
+                    "error: sweep point {n}, {} (of {}), is refused; nothing was run:\n{message}",
+                    typed.join(", "),
+                    from.join(" ")
+                )));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    Ok((loaded, points))
+    Ok(points)
+}
+
+/// Runs every point of [`sweep_points`]: the scenarios, and a row per point.
+pub fn sweep(
+    points: Vec<(Loaded, Vec<Decimal>)>,
+    settings: RunSettings,
+    progress: &dyn Progress,
+) -> (Vec<Loaded>, Vec<Point>) {
+    points
+        .into_iter()
+        .map(|(loaded, values)| {
+            let point = run_loaded(&loaded, values, settings, progress);
+            (loaded, point)
+        })
+        .unzip()
 }
 
 /// The probability that target `target` (an id, `all` or `all_<year>`) is met at a point, with
@@ -289,6 +392,13 @@ mod tests {
         );
         let r = parse_range("n=1,2,5", false).expect("list");
         assert_eq!(r.values.len(), 3);
+        // Values as written: the ends and list items as typed, the rest in the step's notation.
+        let r = parse_range("n=0.1..50%:10%", true).expect("range");
+        assert_eq!(r.shown, ["0.1", "20%", "30%", "40%", "50%"]);
+        let r = parse_range("n=0..2亿:5000万", true).expect("range");
+        assert_eq!(r.shown, ["0", "5000万", "10000万", "15000万", "2亿"]);
+        let r = parse_range("n= 5000万, 1.5亿", false).expect("list");
+        assert_eq!(r.shown, ["5000万", "1.5亿"]);
         assert!(parse_range("n=5..1:1", true).is_err());
         assert!(parse_range("n=1..5", true).is_err());
         assert!(parse_range("n=1..5000:1", true).is_err());
@@ -458,6 +568,8 @@ pub fn tornado(
                 key: key.clone(),
                 values: vec![lo, hi],
                 step: None,
+                given: format!("[uncertain] {key}"),
+                shown: vec![lo.normalize().to_string(), hi.normalize().to_string()],
             }
         })
         .collect();
@@ -595,6 +707,13 @@ pub fn allocate(
         };
         keys.push(key);
     }
+    // A --set of an instrument's budget (or of a key inside it) would be replaced at every split.
+    let mut given = crate::app::Given::sets(base);
+    given.extend(ids.iter().zip(&keys).map(|(id, key)| crate::app::Given {
+        key: key.clone(),
+        from: format!("--instruments {id} (which sets {key})"),
+    }));
+    crate::app::distinct_keys(&given)?;
     // Shares in steps: all compositions of 1/step units into ids.len() parts.
     let units = (Decimal::ONE / step).to_u32().unwrap_or(0);
     if ids.is_empty() || units == 0 {

@@ -1,7 +1,8 @@
 //! A run split into shards (`run --shard I/N`) and merged (`fundsim merge`) writes the same bytes
 //! as one run of all paths with the same seed, whatever the number of shards, their sizes and the
 //! order they are given in; the merge refuses shards of another run, a missing or repeated shard,
-//! another version, changed scenario files and an --out that is one of the shards (exit 2).
+//! shards of two splits, another version or build, changed scenario files and an --out that is one
+//! of the shards (exit 2).
 
 use assert_cmd::Command;
 use polars::prelude::*;
@@ -162,6 +163,62 @@ fn merge_refuses_what_is_not_one_run() {
     // A shard missing, or given twice.
     refused(&ours[..1], "the run has 2 shards");
     refused(&[ours[0].clone(), ours[0].clone()], "the run has 2 shards");
+    // Shards of two splits (0 and 1 of 3 with 1 of 2): the odd one is named, not taken for a
+    // repeated shard 1.
+    let three = shards(&files, paths, 5, 3, dir.path());
+    refused(
+        &[three[0].clone(), three[1].clone(), ours[1].clone()],
+        &format!(
+            "the shards are of different splits of the run: {} is shard 1 of 2, the others are of 3",
+            ours[1].display()
+        ),
+    );
+    refused(
+        &[ours[0].clone(), three[2].clone()],
+        &format!("{} is shard 2 of 3, the other is of 2", three[2].display()),
+    );
+    // Another build: outputs change between builds of one version, so a shard records the
+    // SHA-256 of the executable that ran it, and the merge refuses shards of another build (of
+    // each other's, or of the merging binary's).
+    let ours_build = {
+        use sha2::{Digest, Sha256};
+        let exe = fs::read(assert_cmd::cargo::cargo_bin("fundsim")).expect("the binary");
+        let hex: String = (Sha256::digest(&exe).iter())
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("sha256:{hex}")
+    };
+    let other_build = format!("sha256:{}", "0".repeat(64));
+    let rebuilt = |shard: &Path, name: &str| -> PathBuf {
+        let to = dir.path().join(name);
+        fs::create_dir_all(&to).expect("dir");
+        for f in ["paths.parquet", "yearly.bin", "shard.json"] {
+            fs::copy(shard.join(f), to.join(f)).expect("copy");
+        }
+        let header = fs::read_to_string(to.join("shard.json")).expect("shard.json");
+        let recorded = format!("\"build\": \"{ours_build}\"");
+        assert!(header.contains(&recorded), "{recorded} in {header}");
+        fs::write(
+            to.join("shard.json"),
+            header.replace(&recorded, &format!("\"build\": \"{other_build}\"")),
+        )
+        .expect("write");
+        to
+    };
+    let other1 = rebuilt(&ours[1], "other-build-1");
+    refused(
+        &[ours[0].clone(), other1.clone()],
+        &format!(
+            "{} and {} were written by different builds of fundsim ({ours_build} and {other_build})",
+            ours[0].display(),
+            other1.display()
+        ),
+    );
+    let other0 = rebuilt(&ours[0], "other-build-0");
+    refused(
+        &[other0, other1],
+        &format!("written by the fundsim build {other_build}, this one is {ours_build}"),
+    );
     // Another version.
     let old = dir.path().join("old");
     fs::create_dir_all(&old).expect("dir");

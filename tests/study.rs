@@ -497,9 +497,14 @@ fn goal_seek_with_a_step_stays_on_the_grid_when_the_end_is_off_it() {
 /// Runs `fundsim ARGS` on the Poisson scenario with `--out` in a fresh directory: it must exit 2,
 /// say `says` and write nothing.
 fn refused(args: &[&str], says: &str) {
+    refused_in(&two_grants(), args, says);
+}
+
+/// [`refused`] on the scenario `text`.
+fn refused_in(text: &str, args: &[&str], says: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("poisson.toml");
-    fs::write(&file, two_grants()).expect("write");
+    fs::write(&file, text).expect("write");
     let out = dir.path().join("out");
     let assert = Command::cargo_bin("fundsim")
         .expect("binary")
@@ -566,6 +571,199 @@ fn a_key_or_an_instrument_given_twice_is_refused() {
     );
 }
 
+/// [`two_grants`] with `a`'s budget given with its years, `{ per_year, from, to }`.
+fn budget_with_years() -> String {
+    two_grants().replacen(
+        "budget = \"500万\"",
+        "budget = { per_year = \"500万\", from = 2024, to = 2024 }",
+        1,
+    )
+}
+
+#[test]
+fn a_key_inside_another_is_refused_naming_both() {
+    // `budget=1000万` replaces the whole `{ per_year, from, to }` table, so with
+    // `budget.per_year` beside it one of the two would be ignored at every point (the sweep ran
+    // and wrote identical points).
+    let text = budget_with_years();
+    let outer = "instruments.grant.a.budget";
+    let inner = "instruments.grant.a.budget.per_year";
+    let both = |x: &str, y: &str| format!("{x} and {y} overlap: {inner} lies inside {outer}");
+    refused_in(
+        &text,
+        &[
+            "sweep",
+            "--values",
+            &format!("{inner}=0,500万"),
+            "--values",
+            &format!("{outer}=1000万"),
+        ],
+        &both(
+            &format!("--values {inner}=0,500万"),
+            &format!("--values {outer}=1000万"),
+        ),
+    );
+    refused_in(
+        &text,
+        &[
+            "sweep",
+            "--set-range",
+            &format!("{outer}=0..1000万:500万"),
+            "--values",
+            &format!("{inner}=100万"),
+        ],
+        &both(
+            &format!("--set-range {outer}=0..1000万:500万"),
+            &format!("--values {inner}=100万"),
+        ),
+    );
+    // A --set the varied key would replace at every point, in either direction.
+    refused_in(
+        &text,
+        &[
+            "sweep",
+            "--set",
+            &format!("{inner}=100万"),
+            "--values",
+            &format!("{outer}=0,1000万"),
+        ],
+        &both(
+            &format!("--set {inner}=100万"),
+            &format!("--values {outer}=0,1000万"),
+        ),
+    );
+    refused_in(
+        &text,
+        &[
+            "sweep",
+            "--set",
+            &format!("{outer}=100万"),
+            "--values",
+            &format!("{inner}=0,1000万"),
+        ],
+        "lies inside",
+    );
+    let key = "industries.ic.arrivals_per_year";
+    refused(
+        &[
+            "sweep",
+            "--set",
+            &format!("{key}=7"),
+            "--values",
+            &format!("{key}=5,10"),
+        ],
+        &format!("--set {key}=7 and --values {key}=5,10 both set {key}"),
+    );
+    refused_in(
+        &text,
+        &[
+            "goal-seek",
+            "--set",
+            &format!("{inner}=100万"),
+            "--set-range",
+            &format!("{outer}=0..1000万:100万"),
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        &both(
+            &format!("--set {inner}=100万"),
+            &format!("--set-range {outer}=0..1000万:100万"),
+        ),
+    );
+    // allocate sets `a`'s budget (its per_year) at every split.
+    let whole = format!("{outer}={{ per_year = \"300万\", from = 2024, to = 2024 }}");
+    refused_in(
+        &text,
+        &[
+            "allocate",
+            "--set",
+            &whole,
+            "--budget",
+            "1000万",
+            "--instruments",
+            "a,b",
+            "--objective",
+            "p.projects",
+        ],
+        &both(
+            &format!("--set {whole}"),
+            &format!("--instruments a (which sets {inner})"),
+        ),
+    );
+    // run and validate (compare and actuals check theirs alike) and a study's own --set: overrides
+    // are laid in order, the later replacing the earlier (or part of it).
+    let sets = [
+        "--set",
+        &format!("{inner}=100万"),
+        "--set",
+        &format!("{outer}=200万"),
+    ]
+    .map(String::from);
+    let says = both(
+        &format!("--set {inner}=100万"),
+        &format!("--set {outer}=200万"),
+    );
+    let input = format!("{key}=5..10");
+    for command in ["run", "validate", "sensitivity"] {
+        let mut args = vec![command];
+        args.extend(sets.iter().map(String::as_str));
+        if command == "sensitivity" {
+            args.extend(["--metric", "p.projects", "--input", &input]);
+        }
+        if command == "validate" {
+            // validate has no --out: it must refuse all the same.
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join("poisson.toml");
+            fs::write(&file, &text).expect("write");
+            let assert = Command::cargo_bin("fundsim")
+                .expect("binary")
+                .arg("validate")
+                .arg(&file)
+                .args(&sets)
+                .assert()
+                .code(2);
+            let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+            assert!(stderr.contains(&says), "{stderr}");
+            continue;
+        }
+        refused_in(&text, &args, &says);
+    }
+    refused_in(
+        &text,
+        &[
+            "run",
+            "--set",
+            &format!("{key}=7"),
+            "--set",
+            &format!("{key} = 8"),
+        ],
+        &format!("--set {key}=7 and --set {key} = 8 both set {key}"),
+    );
+    // A tornado sets each input alone over the overrides (which give the others' base value), and
+    // inputs one inside another are two rows: both run.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, &text).expect("write");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args([
+            "--metric",
+            "fiscal_outlay",
+            "--set",
+            &format!("{inner}=400万"),
+        ])
+        .args(["--input", &format!("{outer}=0..1000万")])
+        .args(["--input", &format!("{inner}=0..1000万")])
+        .args(["--paths", "50", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+}
+
 #[test]
 fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
     // Projects arrive at 5 a year: P(10 by the deadline) is 3% for 2024 and 93% for 2026, so the
@@ -625,4 +823,64 @@ fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
         .arg(dir.path().join("out"))
         .assert()
         .success();
+}
+
+#[test]
+fn a_sweep_checks_every_point_and_its_metrics_before_it_simulates_any() {
+    // 200,000 paths of the bundled baseline take minutes a point: each refusal must come at once
+    // (before any point is simulated), say what was typed (`200%`, not the `2` it is read as) and
+    // write nothing.
+    let baseline =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let key = "instruments.attraction.zhaoshang.max_share";
+    let refused = |args: &[&str], says: &[String]| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let started = std::time::Instant::now();
+        let assert = Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg("sweep")
+            .arg(&baseline)
+            .args(args)
+            .args(["--paths", "200000", "--threads", "1", "--out"])
+            .arg(&out)
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        for s in says {
+            assert!(stderr.contains(s.as_str()), "expected `{s}` in: {stderr}");
+        }
+        assert!(
+            !stderr.contains(&format!("--set {key}=")),
+            "no --set was typed: {stderr}"
+        );
+        assert!(!out.exists(), "a refused sweep wrote {}", out.display());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "refused only after {:?}: a point was simulated",
+            started.elapsed()
+        );
+    };
+    // The second point is out of range: refused before the first runs.
+    refused(
+        &["--values", &format!("{key}=10%,200%")],
+        &[
+            format!("sweep point 1, {key}=200% (of --values {key}=10%,200%), is refused"),
+            format!("--values {key}=200%:"),
+            "2 is outside the allowed range".into(),
+        ],
+    );
+    // A point between the ends of a range, in the notation of the step.
+    refused(
+        &["--set-range", &format!("{key}=10%..150%:20%")],
+        &[format!(
+            "sweep point 5, {key}=110% (of --set-range {key}=10%..150%:20%), is refused"
+        )],
+    );
+    // An unknown metric, before any point runs.
+    refused(
+        &["--values", &format!("{key}=10%,20%"), "--metric", "bogus"],
+        &["--metric bogus: no such metric".into()],
+    );
 }
