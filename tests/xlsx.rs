@@ -273,3 +273,31 @@ fn a_study_workbook_holds_its_table_and_a_chart() {
     let chart = b"xl/charts/chart1.xml";
     assert!(bytes.windows(chart.len()).any(|w| w == chart), "a chart");
 }
+
+/// A sensitivity study run twice gives the same workbook, byte for byte: a study's workbook, like
+/// a run's, has a fixed creation time instead of the clock's (it used the clock, so two runs a
+/// second apart differed).
+#[test]
+fn a_study_workbook_is_the_same_bytes_every_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = |out: &Path| {
+        fundsim()
+            .arg("sensitivity")
+            .arg(data("tests/data/tiny.toml"))
+            .args(["--metric", "fiscal_outlay"])
+            .args(["--input", "industries.ic.arrivals_per_year=5..15"])
+            .args([
+                "--paths", "50", "--seed", "4", "--format", "xlsx", "--quiet",
+            ])
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+        fs::read(out.join("fundsim.xlsx")).expect("fundsim.xlsx")
+    };
+    let first = study(&dir.path().join("a"));
+    // The creation time is written to the second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = study(&dir.path().join("b"));
+    assert!(first == second, "two runs of one study differ");
+}

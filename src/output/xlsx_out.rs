@@ -682,7 +682,7 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
     let is_p = metric
         .as_deref()
         .is_some_and(|m| m.starts_with("p.") && !m.contains('*'));
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     let name = study.sheet(lang);
     let ws = wb.add_worksheet().set_name(name)?;
     let bold = Format::new().set_bold();
