@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn fundsim() -> Command {
     Command::cargo_bin("fundsim").expect("binary")
@@ -300,4 +300,84 @@ fn a_study_workbook_is_the_same_bytes_every_time() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let second = study(&dir.path().join("b"));
     assert!(first == second, "two runs of one study differ");
+}
+
+/// `tests/data/tiny.toml` named `name` (and with `description`, if given), written into `dir`.
+fn tiny_named(dir: &Path, file: &str, name: &str, description: Option<&str>) -> PathBuf {
+    let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut text = fs::read_to_string(data("tests/data/tiny.toml")).expect("tiny.toml");
+    assert!(
+        text.contains("name = \"tiny\"\n"),
+        "tiny.toml's name line moved"
+    );
+    let mut line = format!("name = {}\n", quoted(name));
+    if let Some(d) = description {
+        line.push_str(&format!("description = {}\n", quoted(d)));
+    }
+    text = text.replacen("name = \"tiny\"\n", &line, 1);
+    let path = dir.join(file);
+    fs::write(&path, text).expect("write scenario");
+    path
+}
+
+/// The XML of every chart of a workbook, by part name.
+fn chart_parts(path: &Path) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(fs::File::open(path).expect("xlsx")).expect("zip");
+    let mut parts = Vec::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).expect("part");
+        let name = file.name().expect("part name").to_string();
+        if name.starts_with("xl/charts/chart") {
+            let mut xml = String::new();
+            file.read_to_string(&mut xml).expect("utf-8");
+            parts.push((name, xml));
+        }
+    }
+    parts
+}
+
+/// A scenario named like a formula (`=[试点]方案A`, which rust_xlsxwriter reads as a formula at the
+/// start of a chart title) or like a cell reference (`试点!A1`, a range after `!`) still gets
+/// chart titles of plain text holding its name, never a `<c:f>` reference Excel would have to
+/// repair.
+#[test]
+fn chart_titles_are_text_never_formulas() {
+    const NAMES: [&str; 2] = ["=[试点]方案A", "试点!A1"];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(tiny_named(dir.path(), "a.toml", NAMES[0], None))
+        .arg(tiny_named(dir.path(), "b.toml", NAMES[1], None))
+        .args([
+            "--paths", "50", "--seed", "4", "--format", "xlsx", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let charts = chart_parts(&out.join("fundsim.xlsx"));
+    // Per scenario a J-curve and a targets chart.
+    assert_eq!(
+        charts.len(),
+        4,
+        "{:?}",
+        charts.iter().map(|c| &c.0).collect::<Vec<_>>()
+    );
+    let mut titled: Vec<&str> = Vec::new();
+    for (part, xml) in &charts {
+        let start = xml
+            .find("<c:title>")
+            .unwrap_or_else(|| panic!("{part}: no title"));
+        let end = start + xml[start..].find("</c:title>").expect("title's end");
+        let title = &xml[start..end];
+        assert!(
+            !title.contains("<c:f>"),
+            "{part}: a title read as a formula: {title}"
+        );
+        titled.extend(NAMES.iter().filter(|n| title.contains(*n)).copied());
+    }
+    titled.sort();
+    assert_eq!(titled, [NAMES[0], NAMES[0], NAMES[1], NAMES[1]]);
 }

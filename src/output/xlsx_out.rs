@@ -422,6 +422,20 @@ fn comparison_sheet(
     Ok(())
 }
 
+/// A chart title that rust_xlsxwriter writes as the text it is. `ChartTitle::set_name` reads its
+/// argument as a range when it starts with `=` and holds `[` or starts with `=(` (a formula), or
+/// when what follows its first `!` is a cell range (`Sheet!A1`): a title beginning with a scenario
+/// name such as `=[试点]方案A` became a reference to a cell that does not exist. Each title
+/// therefore begins and ends with fixed text (never `=`, and a closing character after the user's
+/// text, which no cell range has), and this checks it.
+fn chart_title(text: String) -> String {
+    debug_assert!(
+        !text.starts_with('=') && text.ends_with([')', '）']),
+        "a chart title must begin and end with fixed text: {text}"
+    );
+    text
+}
+
 /// A scenario's charts.
 struct Charts {
     j_curve: Chart,
@@ -516,10 +530,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
                 ChartFormat::new().set_line(ChartLine::new().set_color("#1F4E79").set_width(2.25)),
             );
         band.combine(&median);
-        band.title().set_name(&match lang {
-            Lang::Zh => format!("{name}：累计财政净现金流（J曲线，5%–95%）"),
-            Lang::En => format!("{name}: cumulative net fiscal flow (J-curve, 5%–95%)"),
-        });
+        band.title().set_name(&chart_title(match lang {
+            Lang::Zh => format!("情景「{name}」：累计财政净现金流（J曲线，5%–95%）"),
+            Lang::En => format!("Scenario “{name}”: cumulative net fiscal flow (J-curve, 5%–95%)"),
+        }));
         band.y_axis()
             .set_num_format("#,##0")
             .set_name(lang.pick("亿元", "100M yuan"));
@@ -580,10 +594,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
                     ChartRange::new_from_range(data, first, 2, last, 2),
                     ChartRange::new_from_range(data, first, 3, last, 3),
                 )));
-            chart.title().set_name(&match lang {
-                Lang::Zh => format!("{name}：目标达成概率（95%区间）"),
-                Lang::En => format!("{name}: P(target met), 95% intervals"),
-            });
+            chart.title().set_name(&chart_title(match lang {
+                Lang::Zh => format!("情景「{name}」：目标达成概率（95%区间）"),
+                Lang::En => format!("Scenario “{name}”: P(target met), 95% intervals"),
+            }));
             chart
                 .x_axis()
                 .set_num_format("0%")
@@ -722,16 +736,16 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 .set_categories(range(k))
                 .set_values(range(v))
                 .set_name("swing");
-            chart.title().set_name(&match lang {
+            chart.title().set_name(&chart_title(match lang {
                 Lang::Zh => format!(
-                    "{}：各输入从低到高的变化（配对）",
+                    "指标「{}」：各输入从低到高的变化（配对）",
                     metric.clone().unwrap_or_default()
                 ),
                 Lang::En => format!(
-                    "{}: swing from each input's low to its high value (paired)",
+                    "Metric “{}”: swing from each input's low to its high value (paired)",
                     metric.clone().unwrap_or_default()
                 ),
-            });
+            }));
             chart
                 .y_axis()
                 .set_reverse()
@@ -792,13 +806,16 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 .set_categories(range(p))
                 .set_values(range(v))
                 .set_name("objective");
-            chart.title().set_name(&match lang {
-                Lang::Zh => format!("各分配方案的目标值：{}", metric.clone().unwrap_or_default()),
-                Lang::En => format!(
-                    "Objective of each split: {}",
+            chart.title().set_name(&chart_title(match lang {
+                Lang::Zh => format!(
+                    "各分配方案的目标值（{}）",
                     metric.clone().unwrap_or_default()
                 ),
-            });
+                Lang::En => format!(
+                    "Objective of each split ({})",
+                    metric.clone().unwrap_or_default()
+                ),
+            }));
             chart.legend().set_hidden();
             chart
         }),
