@@ -149,3 +149,79 @@ fn the_report_is_self_contained_and_every_chart_draws_in_a_browser() {
         charts.len()
     );
 }
+
+/// The SVG of the first figure `data-chart="{chart}"` of a page.
+fn figure<'a>(html: &'a str, chart: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-chart=\"{chart}\""))
+        .unwrap_or_else(|| panic!("no {chart} chart"));
+    let end = start + html[start..].find("</figure>").expect("figure's end");
+    &html[start..end]
+}
+
+/// The texts of an SVG drawn by plotters, with their `text-anchor`.
+fn texts(svg: &str) -> Vec<(String, String)> {
+    svg.match_indices("<text ")
+        .map(|(i, _)| {
+            let tag = &svg[i..i + svg[i..].find('>').expect("tag")];
+            let anchor = tag
+                .split("text-anchor=\"")
+                .nth(1)
+                .and_then(|a| a.split('"').next())
+                .unwrap_or("")
+                .to_string();
+            let body = &svg[i + tag.len() + 1..];
+            let text = body[..body.find("</text>").expect("</text>")]
+                .trim()
+                .to_string();
+            (anchor, text)
+        })
+        .collect()
+}
+
+/// The English report of the bundled baseline: every bar label of the targets chart is distinct
+/// (labels were cut at 34 characters, so a target's 2026 and 2030 rows looked the same), and each
+/// keeps its deadline.
+#[test]
+fn the_targets_chart_labels_stay_distinct() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(data("scenarios/nantong_baseline.toml"))
+        .args([
+            "--paths", "64", "--seed", "1", "--lang", "en", "--report", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    let labels: Vec<String> = texts(figure(&html, "targets"))
+        .into_iter()
+        .filter(|(anchor, _)| anchor == "end")
+        .map(|(_, t)| t)
+        .collect();
+    let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    let rows = targets
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            !l.split(',')
+                .nth(1)
+                .is_some_and(|t| t == "all" || t.starts_with("all_"))
+        })
+        .count();
+    assert_eq!(labels.len(), rows, "{labels:?}");
+    let mut distinct = labels.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .all(|l| l.ends_with("(2026)") || l.ends_with("(2030)")),
+        "{labels:?}"
+    );
+}

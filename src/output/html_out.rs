@@ -214,6 +214,56 @@ struct Bar {
     interval: Option<(f64, f64)>,
 }
 
+/// Labels short enough for the 300-pixel label panel of [`hbars`] (about 44 columns of 12-pixel
+/// text, a CJK character two), cut in the middle so that both the start and the end stay (a
+/// target's deadline `(2030)`, a key's last segment `.round_odds`); labels that would then look
+/// alike keep more of their end until they differ (distinct labels stay distinct).
+fn short_labels(labels: &[String]) -> Vec<String> {
+    const WIDTH: usize = 44;
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    let cut = |label: &str, extra: usize| -> String {
+        let chars: Vec<char> = label.chars().collect();
+        if chars.iter().map(|&c| width(c)).sum::<usize>() <= WIDTH + extra {
+            return label.to_string();
+        }
+        // The head takes about 40% of the width, the tail the rest (and `extra` more).
+        let (mut head, mut used) = (0, 0);
+        while head < chars.len() && used + width(chars[head]) <= WIDTH * 2 / 5 {
+            used += width(chars[head]);
+            head += 1;
+        }
+        let (mut tail, mut room) = (chars.len(), WIDTH - 1 - used + extra);
+        while tail > head && width(chars[tail - 1]) <= room {
+            room -= width(chars[tail - 1]);
+            tail -= 1;
+        }
+        if tail == head {
+            return label.to_string();
+        }
+        let mut s: String = chars[..head].iter().collect();
+        s.push('…');
+        s.extend(&chars[tail..]);
+        s
+    };
+    let mut extra = vec![0usize; labels.len()];
+    loop {
+        let shown: Vec<String> = labels.iter().zip(&extra).map(|(l, &e)| cut(l, e)).collect();
+        let mut clash = false;
+        for i in 0..labels.len() {
+            for j in 0..i {
+                if shown[i] == shown[j] && labels[i] != labels[j] {
+                    extra[i] += 2;
+                    extra[j] += 2;
+                    clash = true;
+                }
+            }
+        }
+        if !clash {
+            return shown;
+        }
+    }
+}
+
 /// Horizontal bars, one row per label and one bar per series in each row, with interval whiskers
 /// and an optional dashed reference line.
 fn hbars(
@@ -249,7 +299,7 @@ fn hbars(
             .draw()
             .map_err(|e| e.to_string())?;
         let base = 0.0f64.clamp(x_lo - pad, x_hi + pad);
-        for (i, label) in labels.iter().enumerate() {
+        for (i, label) in short_labels(labels).into_iter().enumerate() {
             let top = n as f64 - i as f64;
             let slot = 0.8 / per as f64;
             for (k, (_, color, bars)) in series.iter().enumerate() {
@@ -285,9 +335,8 @@ fn hbars(
             }
             // The row's label, right-aligned in the left panel at the row's height.
             let (_, py) = chart.backend_coord(&(x_lo, top - 0.5));
-            let text: String = label.chars().take(34).collect();
             left.draw(&Text::new(
-                text,
+                label,
                 (292, py),
                 TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
