@@ -381,3 +381,30 @@ fn chart_titles_are_text_never_formulas() {
     titled.sort();
     assert_eq!(titled, [NAMES[0], NAMES[0], NAMES[1], NAMES[1]]);
 }
+
+/// A scenario description longer than a cell can hold (Excel: 32,767 characters) is cut to the
+/// limit with `…` in the headline sheet, instead of failing the whole `--format xlsx` run.
+#[test]
+fn a_description_longer_than_a_cell_is_cut_to_excels_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let long = "政策原文。".repeat(8_000);
+    fundsim()
+        .arg("run")
+        .arg(tiny_named(dir.path(), "long.toml", "long", Some(&long)))
+        .args([
+            "--paths", "20", "--seed", "4", "--format", "xlsx", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let headline = book.worksheet_range("概览").expect("概览");
+    let Some(Data::String(question)) = headline.get((1, 1)) else {
+        panic!("no question: {:?}", headline.get((1, 1)));
+    };
+    assert_eq!(question.encode_utf16().count(), 32_767);
+    assert!(question.ends_with('…'));
+    assert!(long.starts_with(question.trim_end_matches('…')));
+}

@@ -88,6 +88,29 @@ fn number(
     Ok(())
 }
 
+/// Excel's limit on the text of one cell, in UTF-16 code units.
+const CELL_TEXT_MAX: usize = 32_767;
+
+/// Text as a cell can hold it: a text longer than Excel's limit of 32,767 characters (a scenario
+/// whose description is a whole policy document) is cut to the limit, its last character `…`,
+/// instead of failing the whole workbook.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.encode_utf16().count() <= CELL_TEXT_MAX {
+        return s.into();
+    }
+    let mut units = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        // Room for the `…` (one code unit) after the kept text.
+        if units + c.len_utf16() > CELL_TEXT_MAX - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    format!("{}…", &s[..end]).into()
+}
+
 /// A header row (frozen) of `(中文, key)` pairs, and the columns' widths.
 fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)], lang: Lang) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
@@ -214,8 +237,8 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
     let money = format_for(Unit::Cny, 1e8);
     for (i, h) in rows.iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &h.scenario)?;
-        ws.write_string_with_format(r, 1, &h.question, &wrap)?;
+        ws.write_string(r, 0, cell_text(&h.scenario))?;
+        ws.write_string_with_format(r, 1, cell_text(&h.question), &wrap)?;
         let mut c = 2u16;
         for y in &years {
             if let Some((_, p)) = h.by_deadline.iter().find(|(d, _)| d == y) {
@@ -271,9 +294,9 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow], lang: Lang) -> Result<
         let s = &row.summary;
         let typical = s.quantiles[2];
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.metric)?;
-        ws.write_string(r, 2, &row.label)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.metric))?;
+        ws.write_string(r, 2, cell_text(&row.label))?;
         ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in [s.mean, s.std, s.mcse]
             .into_iter()
@@ -308,10 +331,10 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow], lang: Lang) -> Result<(
     let pct = format_for(Unit::Indicator, 0.0);
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.target)?;
-        ws.write_string(r, 2, &row.label)?;
-        ws.write_string(r, 3, &row.metric)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.target))?;
+        ws.write_string(r, 2, cell_text(&row.label))?;
+        ws.write_string(r, 3, cell_text(&row.metric))?;
         if let Some(t) = row.threshold {
             number(
                 ws,
@@ -355,9 +378,9 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow], lang: Lang) -> Result<()
         let r = 1 + i as u32;
         let typical = row.quantiles[4].abs().max(row.quantiles[0].abs());
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
         ws.write_number(r, 1, row.year)?;
-        ws.write_string(r, 2, &row.metric)?;
+        ws.write_string(r, 2, cell_text(&row.metric))?;
         ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in std::iter::once(row.mean).chain(row.quantiles).enumerate() {
             number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
@@ -397,10 +420,10 @@ fn comparison_sheet(
         let d = &row.diff;
         let typical = d.base_mean.abs().max(d.other_mean.abs());
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.base)?;
-        ws.write_string(r, 2, &row.metric)?;
-        ws.write_string(r, 3, &row.label)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.base))?;
+        ws.write_string(r, 2, cell_text(&row.metric))?;
+        ws.write_string(r, 3, cell_text(&row.label))?;
         ws.write_string(r, 4, unit_name(row.unit, typical, lang))?;
         for (c, v) in [
             d.base_mean,
@@ -465,10 +488,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
         ws.write_string_with_format(
             row,
             0,
-            match lang {
+            cell_text(&match lang {
                 Lang::Zh => format!("{name}：累计财政净现金流（J曲线）"),
                 Lang::En => format!("{name}: cumulative net fiscal flow (J-curve)"),
-            },
+            }),
             &bold,
         )?;
         row += 1;
@@ -552,10 +575,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
             ws.write_string_with_format(
                 row,
                 0,
-                match lang {
+                cell_text(&match lang {
                     Lang::Zh => format!("{name}：目标达成概率"),
                     Lang::En => format!("{name}: probability each target is met"),
-                },
+                }),
                 &bold,
             )?;
             row += 1;
@@ -703,7 +726,7 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
     let pct = Format::new().set_num_format("0.0%");
     let plain = Format::new().set_num_format("General");
     for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.write_string_with_format(0, c as u16, cell_text(h), &bold)?;
         ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).clamp(10.0, 48.0))?;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -721,7 +744,7 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 }
                 _ if cell.is_empty() => {}
                 _ => {
-                    ws.write_string(r, c16, cell)?;
+                    ws.write_string(r, c16, cell_text(cell))?;
                 }
             }
         }
