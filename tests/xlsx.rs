@@ -408,3 +408,82 @@ fn a_description_longer_than_a_cell_is_cut_to_excels_limit() {
     assert!(question.ends_with('…'));
     assert!(long.starts_with(question.trim_end_matches('…')));
 }
+
+/// The English workbook of the bundled baseline: the headline's money columns name their unit
+/// (the values are in 亿元), the cost per additional unicorn says it is the ratio of two means
+/// (the summary's `cost_per_additional_unicorn` is a mean of per-path ratios, another number)
+/// and holds exactly that ratio, and the chart data sheet is in English with ASCII brackets.
+#[test]
+fn the_english_workbook_names_its_units_and_its_ratio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(data("scenarios/nantong_baseline.toml"))
+        .args([
+            "--paths", "200", "--seed", "3", "--format", "xlsx", "--quiet",
+        ])
+        .args(["--lang", "en"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let headline = book.worksheet_range("Headline").expect("Headline");
+    let header: Vec<String> = headline
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for money in [
+        "fiscal_outlay_p50",
+        "net_fiscal_cost_p50",
+        "net_fiscal_cost_with_outstanding_p50",
+        "money_back_p50",
+        "net_fiscal_cost_mean / additional_unicorns_mean",
+    ] {
+        assert!(
+            header.contains(&format!("{money} (100M yuan)")),
+            "{money}: {header:?}"
+        );
+    }
+    assert!(
+        !header
+            .iter()
+            .any(|h| h.starts_with("cost_per_additional_unicorn")),
+        "{header:?}"
+    );
+    // The ratio's value: mean net fiscal cost over mean additional unicorns, in 亿元.
+    let mean = |metric: &str| -> f64 {
+        csv_rows(&out.join("summary.csv"))
+            .into_iter()
+            .find(|r| r[1] == metric)
+            .unwrap_or_else(|| panic!("{metric}"))[3]
+            .parse()
+            .expect("mean")
+    };
+    let want = mean("net_fiscal_cost") / mean("additional_unicorns") / 1e8;
+    let c = header
+        .iter()
+        .position(|h| h.starts_with("net_fiscal_cost_mean / additional_unicorns_mean"))
+        .expect("ratio column");
+    let got = number(headline.get((1, c)).expect("cell")).expect("a value");
+    assert!((got - want).abs() <= 1e-6 * want.abs(), "{got} vs {want}");
+    // The chart data: no Chinese header, and deadlines in ASCII brackets.
+    let chart_data = book.worksheet_range("Chart data").expect("Chart data");
+    let mut deadlines = 0;
+    for cell in chart_data.used_cells().filter_map(|(_, _, c)| match c {
+        Data::String(s) => Some(s),
+        _ => None,
+    }) {
+        assert!(
+            cell.chars().all(|c| !('\u{3000}'..='\u{9fff}').contains(&c)
+                && !('\u{ff00}'..='\u{ffef}').contains(&c)),
+            "Chart data: {cell:?}"
+        );
+        deadlines += usize::from(cell.ends_with(" (2026)") || cell.ends_with(" (2030)"));
+    }
+    assert!(deadlines > 0, "no target with its deadline");
+}

@@ -206,22 +206,34 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
     for y in &years {
         columns.push((format!("{y}年目标全部达成概率"), format!("p_all_{y}"), 14.0));
     }
-    for (zh, key) in [
-        ("政策新增(潜在)独角兽", "additional_unicorns"),
-        ("政策新增链主企业", "additional_chain_leaders"),
+    // The cost per additional unicorn here is the programme's: the mean net fiscal cost over the
+    // mean number of additional unicorns, every path's cost counted (the stdout and Markdown
+    // tables' figure). The summary sheet's `cost_per_additional_unicorn` is another number, the
+    // mean of each path's cost per unicorn on the paths with at least one, so this column is named
+    // for what it is, not by that key.
+    for (zh, key, money) in [
+        ("政策新增(潜在)独角兽", "additional_unicorns", false),
+        ("政策新增链主企业", "additional_chain_leaders", false),
         (
-            "每个新增独角兽的财政净成本（亿元）",
-            "cost_per_additional_unicorn",
+            "财政净成本均值 ÷ 新增独角兽均值（亿元）",
+            "net_fiscal_cost_mean / additional_unicorns_mean",
+            true,
         ),
-        ("财政出资 p50（亿元）", "fiscal_outlay_p50"),
-        ("财政净成本 p50（亿元）", "net_fiscal_cost_p50"),
+        ("财政出资 p50（亿元）", "fiscal_outlay_p50", true),
+        ("财政净成本 p50（亿元）", "net_fiscal_cost_p50", true),
         (
             "含在保贷款的财政净成本 p50（亿元）",
             "net_fiscal_cost_with_outstanding_p50",
+            true,
         ),
-        ("回收资金 p50（亿元）", "money_back_p50"),
+        ("回收资金 p50（亿元）", "money_back_p50", true),
     ] {
-        columns.push((zh.into(), key.into(), 16.0));
+        // In English the header is the key alone, so a money column names its unit there.
+        let key = match lang {
+            Lang::En if money => format!("{key} (100M yuan)"),
+            _ => key.to_string(),
+        };
+        columns.push((zh.into(), key, 16.0));
     }
     let refs: Vec<(&str, &str, f64)> = columns
         .iter()
@@ -495,13 +507,22 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
             &bold,
         )?;
         row += 1;
-        for (c, h) in [
-            "年份",
-            "5%分位（亿元）",
-            "5%–95%区间宽度（亿元）",
-            "中位数（亿元）",
-            "95%分位（亿元）",
-        ]
+        for (c, h) in match lang {
+            Lang::Zh => [
+                "年份",
+                "5%分位（亿元）",
+                "5%–95%区间宽度（亿元）",
+                "中位数（亿元）",
+                "95%分位（亿元）",
+            ],
+            Lang::En => [
+                "year",
+                "p05 (100M yuan)",
+                "p95 − p05 (100M yuan)",
+                "median (100M yuan)",
+                "p95 (100M yuan)",
+            ],
+        }
         .iter()
         .enumerate()
         {
@@ -595,8 +616,12 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
             let first = row;
             for r in &rows {
                 let e = &r.estimate;
-                let deadline = r.deadline.map(|d| format!("（{d}）")).unwrap_or_default();
-                ws.write_string(row, 0, format!("{}{deadline}", r.label))?;
+                let deadline = match (r.deadline, lang) {
+                    (Some(d), Lang::Zh) => format!("（{d}）"),
+                    (Some(d), Lang::En) => format!(" ({d})"),
+                    (None, _) => String::new(),
+                };
+                ws.write_string(row, 0, cell_text(&format!("{}{deadline}", r.label)))?;
                 let p = |v: f64| (v, Unit::Indicator);
                 number(ws, row, 1, p(e.p), &pct)?;
                 number(ws, row, 2, p(e.high - e.p), &pct)?;
