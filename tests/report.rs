@@ -225,3 +225,47 @@ fn the_targets_chart_labels_stay_distinct() {
         "{labels:?}"
     );
 }
+
+fn run_tiny(out: &Path, extra: &[&str]) {
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(data("tests/data/tiny.toml"))
+        .args(["--paths", "100", "--seed", "2", "--report", "--quiet"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// A series that is zero every year (the pool of a programme that recycles nothing) gets an axis
+/// of at least ±1万 with distinct ticks and no `-0` (it had ±1 yuan: `1, 1, 1, -0, -0, 0, …`).
+#[test]
+fn an_all_zero_series_gets_a_sensible_axis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &["--set", "program.recycling.to_pool=0"]);
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    let svg = figure(&html, "pool_balance");
+    // The y ticks: the right-aligned texts left of the plot.
+    let ticks: Vec<String> = texts(svg)
+        .into_iter()
+        .skip(1)
+        .filter(|(anchor, _)| anchor == "end")
+        .map(|(_, t)| t)
+        .collect();
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let mut distinct = ticks.clone();
+    distinct.dedup();
+    assert_eq!(distinct, ticks, "repeated ticks");
+    assert!(!ticks.iter().any(|t| t.starts_with("-0")), "{ticks:?}");
+    let yuan = |t: &str| -> f64 {
+        match t.strip_suffix('万') {
+            Some(wan) => wan.parse::<f64>().expect("tick") * 1e4,
+            None => t.parse().expect("tick"),
+        }
+    };
+    let widest = ticks.iter().map(|t| yuan(t).abs()).fold(0.0, f64::max);
+    assert!(widest >= 5e3, "an axis of a few yuan: {ticks:?}");
+}

@@ -103,6 +103,37 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The smallest axis span shown for values of `unit`, so that a flat series (all zero) does not get
+/// an axis of a few yuan with ticks `1, 1, …, 0, -0, -1`: 2万 for money, 2 points for rates and
+/// probabilities, 2 for counts and ratios.
+fn least_span(unit: Unit) -> f64 {
+    match unit {
+        Unit::Cny => 2e4,
+        Unit::Rate | Unit::Indicator => 0.02,
+        _ => 2.0,
+    }
+}
+
+/// `(lo, hi)` widened symmetrically to at least `span`.
+fn at_least(lo: f64, hi: f64, span: f64) -> (f64, f64) {
+    if hi - lo >= span {
+        (lo, hi)
+    } else {
+        let mid = 0.5 * (lo + hi);
+        (mid - 0.5 * span, mid + 0.5 * span)
+    }
+}
+
+/// An axis tick in the page's units ([`human`]: 亿/万, percent), never `-0` (a tick a hair below
+/// zero prints as zero).
+fn tick(v: f64, unit: Unit) -> String {
+    let s = human(v, unit);
+    match s.strip_prefix('-') {
+        Some(rest) if !rest.chars().any(|c| c.is_ascii_digit() && c != '0') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// A fan chart: p05–p95 and p25–p75 bands and the median of a yearly metric.
 fn fan(
     title: &str,
@@ -129,7 +160,9 @@ fn fan(
             .map(|v| v[4])
             .fold(f64::NEG_INFINITY, f64::max)
             .max(0.0);
-        let pad = ((hi - lo) * 0.05).max(1.0);
+        // A flat series (a pool never used: zero every year) still gets a readable axis around it.
+        let (lo, hi) = at_least(lo, hi, least_span(unit));
+        let pad = (hi - lo) * 0.05;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 16))
             .margin(12)
@@ -141,7 +174,7 @@ fn fan(
             .configure_mesh()
             .x_labels(years.len().min(16))
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| human(*v, unit))
+            .y_label_formatter(&|v| tick(*v, unit))
             .label_style((FONT, 12))
             .light_line_style(WHITE.mix(0.0))
             .draw()
