@@ -269,3 +269,96 @@ fn an_all_zero_series_gets_a_sensible_axis() {
     let widest = ticks.iter().map(|t| yuan(t).abs()).fold(0.0, f64::max);
     assert!(widest >= 5e3, "an axis of a few yuan: {ticks:?}");
 }
+
+fn report(out: &Path) -> String {
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("report")
+        .arg(out)
+        .assert()
+        .success();
+    fs::read_to_string(out.join("report.html")).expect("report.html")
+}
+
+/// A tornado beside a run: its axis holds the bars' 95% intervals (it was sized from the bars
+/// alone, so the whiskers ran off the chart) and its ticks are in the page's units: 亿/万 for
+/// money, percent for a probability, never `-0` nor raw yuan with three decimals.
+#[test]
+fn the_tornado_holds_its_intervals_and_ticks_in_the_metrics_unit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &[]);
+    let header = "rank,key,low,high,metric,at_low,at_low_mcse,at_high,at_high_mcse,swing,swing_mcse,rank_correlation,rank_correlation_lo,rank_correlation_hi";
+    for (metric, swing, mcse, units) in [
+        ("fiscal_outlay", 1.0e8, 1.0e8, &["亿", "万"][..]),
+        ("p.all", 0.17, 0.1, &["%"][..]),
+    ] {
+        fs::write(
+            out.join("tornado.csv"),
+            format!(
+                "\u{feff}{header}\n1,industries.ic.arrivals_per_year,5,15,{metric},0,0,{swing},0,{swing},{mcse},,,\n2,channels.leakage,0,1,{metric},0,0,{},0,{},0,,,\n",
+                -swing / 2.0,
+                -swing / 2.0
+            ),
+        )
+        .expect("tornado.csv");
+        let html = report(&out);
+        let svg = figure(&html, "tornado");
+        // The black lines: the x axis first, then its tick marks and the intervals' whiskers.
+        // plotters clips what lies beyond the axis to its end, so a whisker cut by too short an
+        // axis ends on the axis's last pixel; every whisker must end strictly inside it.
+        let lines: Vec<Vec<(f64, f64)>> = svg
+            .split("<polyline ")
+            .skip(1)
+            .filter(|l| l.contains("stroke=\"#000000\""))
+            .map(|l| {
+                let points = l.split("points=\"").nth(1).expect("points");
+                points[..points.find('"').expect("end")]
+                    .split_whitespace()
+                    .map(|xy| {
+                        let (x, y) = xy.split_once(',').expect("x,y");
+                        (x.parse().expect("x"), y.parse().expect("y"))
+                    })
+                    .collect()
+            })
+            .collect();
+        let (axis, rest) = lines.split_first().expect("an axis");
+        let (x0, x1, y_axis) = (axis[0].0, axis[1].0, axis[0].1);
+        let whiskers: Vec<&Vec<(f64, f64)>> = rest
+            .iter()
+            .filter(|l| l.iter().all(|p| p.1 < y_axis))
+            .collect();
+        assert!(whiskers.len() >= 3, "{metric}: {lines:?}");
+        for w in whiskers {
+            for &(x, _) in w {
+                assert!(
+                    x0 < x && x < x1,
+                    "{metric}: a whisker at {x}, axis {x0}..{x1}"
+                );
+            }
+        }
+        // The x ticks: texts (after the caption) starting with a digit or a minus, unlike the
+        // inputs' keys.
+        let ticks: Vec<String> = texts(svg)
+            .into_iter()
+            .skip(1)
+            .map(|(_, t)| t)
+            .filter(|t| {
+                t.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c == '-')
+            })
+            .collect();
+        assert!(ticks.len() >= 3, "{metric}: {ticks:?}");
+        for t in &ticks {
+            assert!(
+                units.iter().any(|u| t.ends_with(u)) || t == "0",
+                "{metric}: tick {t:?}"
+            );
+            // No minus before a zero (`-0`, `-0.0%`).
+            let negative_zero =
+                t.starts_with('-') && !t.chars().any(|c| c.is_ascii_digit() && c != '0');
+            assert!(!negative_zero, "{metric}: tick {t:?}");
+        }
+    }
+}

@@ -430,6 +430,29 @@ fn threshold(inp: &Inputs, scenario: &str, target: &str, v: f64) -> String {
     }
 }
 
+/// The unit of a study's metric (a tornado's, an allocation's objective): a probability for
+/// `p.<target>`, else the unit `summary.csv` or `metrics.csv` gives the metric, else a plain
+/// number (a weighted objective mixing metrics).
+fn unit_of(inp: &Inputs, metric: &str) -> Unit {
+    if metric.starts_with("p.") && !metric.contains('*') {
+        return Unit::Indicator;
+    }
+    let code = std::iter::once(&inp.summary)
+        .chain(inp.metrics.as_ref())
+        .find_map(|t| {
+            t.select(&[("metric", metric)])
+                .next()
+                .map(|r| t.get(r, "unit"))
+        });
+    match code.as_deref() {
+        Some("CNY") => Unit::Cny,
+        Some("rate") => Unit::Rate,
+        Some("probability") => Unit::Indicator,
+        Some("count") => Unit::Count,
+        _ => Unit::Ratio,
+    }
+}
+
 fn pct(v: f64) -> String {
     if v.is_finite() {
         format!("{:.0}%", v * 100.0)
@@ -754,12 +777,17 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 }
             })
             .collect();
+        let unit = unit_of(inp, &metric);
+        // The axis holds every bar and its interval's ends, with a margin for the whiskers' caps.
         let span = bars
             .iter()
-            .map(|b| b.value.abs())
+            .flat_map(|b| {
+                let (lo, hi) = b.interval.unwrap_or((b.value, b.value));
+                [b.value, lo, hi]
+            })
             .filter(|v| v.is_finite())
-            .fold(1e-9, f64::max)
-            * 1.3;
+            .fold(0.5 * least_span(unit), |m, v| m.max(v.abs()))
+            * 1.1;
         html.push_str(&format!(
             "<section>\n<h2>{} <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
             l("敏感性", "Sensitivity"),
@@ -771,7 +799,7 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 &labels,
                 &[("swing", BLUE, bars)],
                 (-span, span),
-                &|v| format!("{v:.3}"),
+                &|v| tick(v, unit),
                 Some(0.0),
             )?
         ));
@@ -802,17 +830,21 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 }
             })
             .collect();
-        let (lo, hi) = bars
-            .iter()
-            .filter(|b| b.value.is_finite())
-            .fold((0.0f64, 1e-9f64), |(l, h), b| {
-                (l.min(b.value), h.max(b.value))
-            });
         let objective = a
             .rows
             .first()
             .map(|r| a.get(r, "objective"))
             .unwrap_or_default();
+        let unit = unit_of(inp, &objective);
+        let (lo, hi) = bars
+            .iter()
+            .flat_map(|b| {
+                let (lo, hi) = b.interval.unwrap_or((b.value, b.value));
+                [b.value, lo, hi]
+            })
+            .filter(|v| v.is_finite())
+            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+        let (lo, hi) = at_least(lo.min(0.0), hi.max(0.0), least_span(unit));
         html.push_str(&format!(
             "<section>\n<h2>{} <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
             l("预算分配", "Budget allocation"),
@@ -823,8 +855,8 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 },
                 &labels,
                 &[("objective", BLUE, bars)],
-                (lo, hi * 1.1),
-                &|v| format!("{v:.3}"),
+                (lo, hi),
+                &|v| tick(v, unit),
                 None,
             )?
         ));
