@@ -362,3 +362,25 @@ fn the_tornado_holds_its_intervals_and_ticks_in_the_metrics_unit() {
         }
     }
 }
+
+/// `fundsim report` of a directory without run.json: no `null` paths or seed, and each scenario
+/// headed by its key (the title and question come from run.json).
+#[test]
+fn a_report_without_run_json_leaves_out_what_it_lacks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &[]);
+    fs::remove_file(out.join("run.json")).expect("remove run.json");
+    let html = report(&out);
+    assert!(!html.contains("null"), "null in the page");
+    assert!(
+        html.contains("<h2>tiny</h2>"),
+        "the scenario's key as its heading"
+    );
+    assert!(!html.contains("<p class=\"meta\">") && !html.contains("<p class=\"question\">"));
+    // With run.json the page says what it knows.
+    run_tiny(&out, &[]);
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("100 条路径 · 随机种子 2 · fundsim"));
+    assert!(html.contains("<h2>小测试 <small>tiny</small></h2>"));
+}

@@ -481,17 +481,34 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
             .unwrap_or("")
             .to_string()
     };
+    // What produced the run, as far as run.json (if there is one) says: a part it lacks is left
+    // out rather than shown as `null`.
+    let mut meta: Vec<String> = Vec::new();
+    if let Some(paths) = run["paths"].as_u64() {
+        meta.push(match lang {
+            Lang::Zh => format!("{paths} 条路径"),
+            Lang::En => format!("{paths} paths"),
+        });
+    }
+    if let Some(seed) = run["seed"].as_u64() {
+        meta.push(match lang {
+            Lang::Zh => format!("随机种子 {seed}"),
+            Lang::En => format!("seed {seed}"),
+        });
+    }
+    if let Some(version) = run["version"].as_str() {
+        meta.push(format!("fundsim {}", esc(version)));
+    }
     let mut html = String::new();
     html.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"meta\">{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         l("zh-CN", "en"),
         l("fundsim 报告", "fundsim report"),
         l("fundsim 模拟报告", "fundsim simulation report"),
-        match lang {
-            Lang::Zh => format!("{} 条路径 · 随机种子 {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
-            Lang::En => format!("{} paths · seed {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
-        }
     ));
+    if !meta.is_empty() {
+        html.push_str(&format!("<p class=\"meta\">{}</p>\n", meta.join(" · ")));
+    }
     for name in &scenarios {
         let s = &inp.summary;
         let metric = |m: &str| {
@@ -499,19 +516,23 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 .next()
                 .cloned()
         };
-        html.push_str(&format!(
-            "<section>\n<h2>{} <small>{}</small></h2>\n<p class=\"question\">{}</p>\n",
-            // In English the scenario's key leads (its title is written in the file's language).
-            esc(&match lang {
-                Lang::Zh => described(name, "title"),
-                Lang::En => name.clone(),
-            }),
-            esc(&match lang {
-                Lang::Zh => name.clone(),
-                Lang::En => described(name, "title"),
-            }),
-            esc(&described(name, "description"))
-        ));
+        // In English the scenario's key leads (its title is written in the file's language); in
+        // Chinese its title, or its key when run.json is missing or gives no title.
+        let title = described(name, "title");
+        let (lead, beside) = match lang {
+            Lang::Zh if !title.is_empty() => (title, name.clone()),
+            Lang::Zh => (name.clone(), String::new()),
+            Lang::En => (name.clone(), title),
+        };
+        html.push_str(&format!("<section>\n<h2>{}", esc(&lead)));
+        if !beside.is_empty() {
+            html.push_str(&format!(" <small>{}</small>", esc(&beside)));
+        }
+        html.push_str("</h2>\n");
+        let question = described(name, "description");
+        if !question.is_empty() {
+            html.push_str(&format!("<p class=\"question\">{}</p>\n", esc(&question)));
+        }
         // Headline numbers.
         html.push_str("<table class=\"headline\"><tr>");
         let all: Vec<(String, f64)> = inp
