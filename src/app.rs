@@ -1193,6 +1193,74 @@ pub fn allocate_to_dir(
     Ok(text)
 }
 
+/// Whether `comparison.csv` was written by the run whose `summary.csv` (and `run.json`, if any)
+/// sit beside it. Its scenarios must be the run's; for each pair of scenarios its largest `n` (the
+/// paths on which a metric defined on every path was paired) must be the paths the run gave them
+/// (`run.json`: the scenario's own under `--precision`, else the run's); and on every row of that
+/// `n` its `mean` and `base_mean` must be, to the printed digit, `summary.csv`'s means of the same
+/// metric (a ratio defined on fewer paths is paired on the paths where both have it, so its means
+/// differ from the summary's and are not compared).
+fn comparison_of_run(
+    c: &crate::output::html_out::Table,
+    summary: &crate::output::html_out::Table,
+    run: &Option<serde_json::Value>,
+) -> bool {
+    use std::collections::HashMap;
+    let ran: Vec<&str> = summary.column("scenario").collect();
+    if !(c.column("scenario").chain(c.column("base"))).all(|s| ran.contains(&s)) {
+        return false;
+    }
+    let means: HashMap<(&str, &str), &str> = summary
+        .column("scenario")
+        .zip(summary.column("metric"))
+        .zip(summary.column("mean"))
+        .collect();
+    let paths_of = |name: &str| -> Option<u64> {
+        let run = run.as_ref()?;
+        let own = run["scenarios"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name))
+            .and_then(|s| s["paths"].as_u64());
+        own.or_else(|| run["paths"].as_u64())
+    };
+    // (scenario, base, metric, n, mean, base_mean) of each row.
+    type Row<'a> = (&'a str, &'a str, &'a str, Option<u64>, &'a str, &'a str);
+    let rows: Vec<Row> = c
+        .column("scenario")
+        .zip(c.column("base"))
+        .zip(c.column("metric"))
+        .zip(c.column("n"))
+        .zip(c.column("mean"))
+        .zip(c.column("base_mean"))
+        .map(|(((((s, b), m), n), mean), base_mean)| (s, b, m, n.parse().ok(), mean, base_mean))
+        .collect();
+    if rows.len() != c.rows.len() {
+        return false;
+    }
+    let mut pairs: Vec<(&str, &str)> = rows.iter().map(|r| (r.0, r.1)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs.into_iter().all(|(other, base)| {
+        let of_pair = || rows.iter().filter(move |r| r.0 == other && r.1 == base);
+        let Some(most) = of_pair().filter_map(|r| r.3).max() else {
+            return false;
+        };
+        let expected = match (paths_of(other), paths_of(base)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if expected.is_some_and(|e| e != most) {
+            return false;
+        }
+        of_pair().filter(|r| r.3 == Some(most)).all(|r| {
+            let same = |scenario: &str, printed: &str| {
+                means.get(&(scenario, r.2)).is_none_or(|m| *m == printed)
+            };
+            same(other, r.4) && same(base, r.5)
+        })
+    })
+}
+
 /// `fundsim report DIR`: `report.html` from the files of an output directory (a run, a comparison,
 /// a tornado or an allocation), written beside them.
 pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, AppError> {
@@ -1221,12 +1289,10 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
         Err(_) => None,
     };
     let summary = need("summary.csv")?;
-    // A comparison is charted only beside the run of its own scenarios (`compare` writes both):
-    // one left in the directory by an earlier `compare` of other scenarios is not this run's.
-    let comparison = read("comparison.csv")?.filter(|c| {
-        let ran: Vec<&str> = summary.column("scenario").collect();
-        (c.column("scenario").chain(c.column("base"))).all(|s| ran.contains(&s))
-    });
+    // A comparison is charted only beside its own run (`compare` writes both): one left in the
+    // directory by an earlier `compare`, of other scenarios or of the same ones with other paths
+    // or another seed, is not this run's.
+    let comparison = read("comparison.csv")?.filter(|c| comparison_of_run(c, &summary, &run));
     let inputs = Inputs {
         run,
         summary,

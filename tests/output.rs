@@ -313,3 +313,71 @@ fn files_left_by_a_killed_process_are_cleared_by_the_next_run() {
     assert!(names.contains(&".mine.tmp-x1".to_string()), "{names:?}");
     assert!(names.contains(&"summary.csv".to_string()), "{names:?}");
 }
+
+#[test]
+fn a_report_charts_a_comparison_only_beside_its_own_run_of_the_same_scenarios() {
+    // `compare` of two scenarios, then a `run` of the same two with other paths, or the same
+    // paths and another seed, into the same directory with --report: the comparison.csv left
+    // there has the run's scenario names but is not the run's (other `n`, other means), so the
+    // new report charts no comparison. A compare's own report still does (its summary.csv and
+    // comparison.csv are one run's), also when `fundsim report` makes it again.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let (first, other) = (
+        tiny_named(dir.path(), "first"),
+        tiny_named(dir.path(), "other one"),
+    );
+    let compare = || {
+        fundsim()
+            .arg("compare")
+            .args([&first, &other])
+            .args([
+                "--paths", "200", "--seed", "5", "--quiet", "--report", "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+        assert!(
+            html.contains("data-chart=\"comparison\""),
+            "the compare's own report"
+        );
+    };
+    let charted = |paths: &str, seed: &str| -> bool {
+        fundsim()
+            .arg("run")
+            .args([&first, &other])
+            .args(["--paths", paths, "--seed", seed, "--quiet", "--report"])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(
+            out.join("comparison.csv").exists(),
+            "the earlier file stays"
+        );
+        let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+        assert!(html.contains("other one"));
+        html.contains("data-chart=\"comparison\"")
+    };
+    compare();
+    assert!(
+        !charted("300", "5"),
+        "a comparison of 200 paths beside a run of 300"
+    );
+    compare();
+    assert!(
+        !charted("200", "6"),
+        "a comparison of seed 5 beside a run of seed 6"
+    );
+    // The same run again (same paths, same seed): the comparison is this run's.
+    compare();
+    assert!(charted("200", "5"), "the comparison of this very run");
+    compare();
+    fundsim().arg("report").arg(&out).assert().success();
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("data-chart=\"comparison\""),
+        "report DIR of a compare"
+    );
+}

@@ -149,3 +149,238 @@ fn the_report_is_self_contained_and_every_chart_draws_in_a_browser() {
         charts.len()
     );
 }
+
+/// The SVG of the first figure `data-chart="{chart}"` of a page.
+fn figure<'a>(html: &'a str, chart: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-chart=\"{chart}\""))
+        .unwrap_or_else(|| panic!("no {chart} chart"));
+    let end = start + html[start..].find("</figure>").expect("figure's end");
+    &html[start..end]
+}
+
+/// The texts of an SVG drawn by plotters, with their `text-anchor`.
+fn texts(svg: &str) -> Vec<(String, String)> {
+    svg.match_indices("<text ")
+        .map(|(i, _)| {
+            let tag = &svg[i..i + svg[i..].find('>').expect("tag")];
+            let anchor = tag
+                .split("text-anchor=\"")
+                .nth(1)
+                .and_then(|a| a.split('"').next())
+                .unwrap_or("")
+                .to_string();
+            let body = &svg[i + tag.len() + 1..];
+            let text = body[..body.find("</text>").expect("</text>")]
+                .trim()
+                .to_string();
+            (anchor, text)
+        })
+        .collect()
+}
+
+/// The English report of the bundled baseline: every bar label of the targets chart is distinct
+/// (labels were cut at 34 characters, so a target's 2026 and 2030 rows looked the same), and each
+/// keeps its deadline.
+#[test]
+fn the_targets_chart_labels_stay_distinct() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(data("scenarios/nantong_baseline.toml"))
+        .args([
+            "--paths", "64", "--seed", "1", "--lang", "en", "--report", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    let labels: Vec<String> = texts(figure(&html, "targets"))
+        .into_iter()
+        .filter(|(anchor, _)| anchor == "end")
+        .map(|(_, t)| t)
+        .collect();
+    let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    let rows = targets
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            !l.split(',')
+                .nth(1)
+                .is_some_and(|t| t == "all" || t.starts_with("all_"))
+        })
+        .count();
+    assert_eq!(labels.len(), rows, "{labels:?}");
+    let mut distinct = labels.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .all(|l| l.ends_with("(2026)") || l.ends_with("(2030)")),
+        "{labels:?}"
+    );
+}
+
+fn run_tiny(out: &Path, extra: &[&str]) {
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(data("tests/data/tiny.toml"))
+        .args(["--paths", "100", "--seed", "2", "--report", "--quiet"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// A series that is zero every year (the pool of a programme that recycles nothing) gets an axis
+/// of at least ±1万 with distinct ticks and no `-0` (it had ±1 yuan: `1, 1, 1, -0, -0, 0, …`).
+#[test]
+fn an_all_zero_series_gets_a_sensible_axis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &["--set", "program.recycling.to_pool=0"]);
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    let svg = figure(&html, "pool_balance");
+    // The y ticks: the right-aligned texts left of the plot.
+    let ticks: Vec<String> = texts(svg)
+        .into_iter()
+        .skip(1)
+        .filter(|(anchor, _)| anchor == "end")
+        .map(|(_, t)| t)
+        .collect();
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let mut distinct = ticks.clone();
+    distinct.dedup();
+    assert_eq!(distinct, ticks, "repeated ticks");
+    assert!(!ticks.iter().any(|t| t.starts_with("-0")), "{ticks:?}");
+    let yuan = |t: &str| -> f64 {
+        match t.strip_suffix('万') {
+            Some(wan) => wan.parse::<f64>().expect("tick") * 1e4,
+            None => t.parse().expect("tick"),
+        }
+    };
+    let widest = ticks.iter().map(|t| yuan(t).abs()).fold(0.0, f64::max);
+    assert!(widest >= 5e3, "an axis of a few yuan: {ticks:?}");
+}
+
+fn report(out: &Path) -> String {
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("report")
+        .arg(out)
+        .assert()
+        .success();
+    fs::read_to_string(out.join("report.html")).expect("report.html")
+}
+
+/// A tornado beside a run: its axis holds the bars' 95% intervals (it was sized from the bars
+/// alone, so the whiskers ran off the chart) and its ticks are in the page's units: 亿/万 for
+/// money, percent for a probability, never `-0` nor raw yuan with three decimals.
+#[test]
+fn the_tornado_holds_its_intervals_and_ticks_in_the_metrics_unit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &[]);
+    let header = "rank,key,low,high,metric,at_low,at_low_mcse,at_high,at_high_mcse,swing,swing_mcse,rank_correlation,rank_correlation_lo,rank_correlation_hi";
+    for (metric, swing, mcse, units) in [
+        ("fiscal_outlay", 1.0e8, 1.0e8, &["亿", "万"][..]),
+        ("p.all", 0.17, 0.1, &["%"][..]),
+    ] {
+        fs::write(
+            out.join("tornado.csv"),
+            format!(
+                "\u{feff}{header}\n1,industries.ic.arrivals_per_year,5,15,{metric},0,0,{swing},0,{swing},{mcse},,,\n2,channels.leakage,0,1,{metric},0,0,{},0,{},0,,,\n",
+                -swing / 2.0,
+                -swing / 2.0
+            ),
+        )
+        .expect("tornado.csv");
+        let html = report(&out);
+        let svg = figure(&html, "tornado");
+        // The black lines: the x axis first, then its tick marks and the intervals' whiskers.
+        // plotters clips what lies beyond the axis to its end, so a whisker cut by too short an
+        // axis ends on the axis's last pixel; every whisker must end strictly inside it.
+        let lines: Vec<Vec<(f64, f64)>> = svg
+            .split("<polyline ")
+            .skip(1)
+            .filter(|l| l.contains("stroke=\"#000000\""))
+            .map(|l| {
+                let points = l.split("points=\"").nth(1).expect("points");
+                points[..points.find('"').expect("end")]
+                    .split_whitespace()
+                    .map(|xy| {
+                        let (x, y) = xy.split_once(',').expect("x,y");
+                        (x.parse().expect("x"), y.parse().expect("y"))
+                    })
+                    .collect()
+            })
+            .collect();
+        let (axis, rest) = lines.split_first().expect("an axis");
+        let (x0, x1, y_axis) = (axis[0].0, axis[1].0, axis[0].1);
+        let whiskers: Vec<&Vec<(f64, f64)>> = rest
+            .iter()
+            .filter(|l| l.iter().all(|p| p.1 < y_axis))
+            .collect();
+        assert!(whiskers.len() >= 3, "{metric}: {lines:?}");
+        for w in whiskers {
+            for &(x, _) in w {
+                assert!(
+                    x0 < x && x < x1,
+                    "{metric}: a whisker at {x}, axis {x0}..{x1}"
+                );
+            }
+        }
+        // The x ticks: texts (after the caption) starting with a digit or a minus, unlike the
+        // inputs' keys.
+        let ticks: Vec<String> = texts(svg)
+            .into_iter()
+            .skip(1)
+            .map(|(_, t)| t)
+            .filter(|t| {
+                t.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c == '-')
+            })
+            .collect();
+        assert!(ticks.len() >= 3, "{metric}: {ticks:?}");
+        for t in &ticks {
+            assert!(
+                units.iter().any(|u| t.ends_with(u)) || t == "0",
+                "{metric}: tick {t:?}"
+            );
+            // No minus before a zero (`-0`, `-0.0%`).
+            let negative_zero =
+                t.starts_with('-') && !t.chars().any(|c| c.is_ascii_digit() && c != '0');
+            assert!(!negative_zero, "{metric}: tick {t:?}");
+        }
+    }
+}
+
+/// `fundsim report` of a directory without run.json: no `null` paths or seed, and each scenario
+/// headed by its key (the title and question come from run.json).
+#[test]
+fn a_report_without_run_json_leaves_out_what_it_lacks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &[]);
+    fs::remove_file(out.join("run.json")).expect("remove run.json");
+    let html = report(&out);
+    assert!(!html.contains("null"), "null in the page");
+    assert!(
+        html.contains("<h2>tiny</h2>"),
+        "the scenario's key as its heading"
+    );
+    assert!(!html.contains("<p class=\"meta\">") && !html.contains("<p class=\"question\">"));
+    // With run.json the page says what it knows.
+    run_tiny(&out, &[]);
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("100 条路径 · 随机种子 2 · fundsim"));
+    assert!(html.contains("<h2>小测试 <small>tiny</small></h2>"));
+}

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn fundsim() -> Command {
     Command::cargo_bin("fundsim").expect("binary")
@@ -272,4 +272,218 @@ fn a_study_workbook_holds_its_table_and_a_chart() {
     let bytes = fs::read(&path).expect("bytes");
     let chart = b"xl/charts/chart1.xml";
     assert!(bytes.windows(chart.len()).any(|w| w == chart), "a chart");
+}
+
+/// A sensitivity study run twice gives the same workbook, byte for byte: a study's workbook, like
+/// a run's, has a fixed creation time instead of the clock's (it used the clock, so two runs a
+/// second apart differed).
+#[test]
+fn a_study_workbook_is_the_same_bytes_every_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = |out: &Path| {
+        fundsim()
+            .arg("sensitivity")
+            .arg(data("tests/data/tiny.toml"))
+            .args(["--metric", "fiscal_outlay"])
+            .args(["--input", "industries.ic.arrivals_per_year=5..15"])
+            .args([
+                "--paths", "50", "--seed", "4", "--format", "xlsx", "--quiet",
+            ])
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+        fs::read(out.join("fundsim.xlsx")).expect("fundsim.xlsx")
+    };
+    let first = study(&dir.path().join("a"));
+    // The creation time is written to the second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = study(&dir.path().join("b"));
+    assert!(first == second, "two runs of one study differ");
+}
+
+/// `tests/data/tiny.toml` named `name` (and with `description`, if given), written into `dir`.
+fn tiny_named(dir: &Path, file: &str, name: &str, description: Option<&str>) -> PathBuf {
+    let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut text = fs::read_to_string(data("tests/data/tiny.toml")).expect("tiny.toml");
+    assert!(
+        text.contains("name = \"tiny\"\n"),
+        "tiny.toml's name line moved"
+    );
+    let mut line = format!("name = {}\n", quoted(name));
+    if let Some(d) = description {
+        line.push_str(&format!("description = {}\n", quoted(d)));
+    }
+    text = text.replacen("name = \"tiny\"\n", &line, 1);
+    let path = dir.join(file);
+    fs::write(&path, text).expect("write scenario");
+    path
+}
+
+/// The XML of every chart of a workbook, by part name.
+fn chart_parts(path: &Path) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(fs::File::open(path).expect("xlsx")).expect("zip");
+    let mut parts = Vec::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).expect("part");
+        let name = file.name().expect("part name").to_string();
+        if name.starts_with("xl/charts/chart") {
+            let mut xml = String::new();
+            file.read_to_string(&mut xml).expect("utf-8");
+            parts.push((name, xml));
+        }
+    }
+    parts
+}
+
+/// A scenario named like a formula (`=[试点]方案A`, which rust_xlsxwriter reads as a formula at the
+/// start of a chart title) or like a cell reference (`试点!A1`, a range after `!`) still gets
+/// chart titles of plain text holding its name, never a `<c:f>` reference Excel would have to
+/// repair.
+#[test]
+fn chart_titles_are_text_never_formulas() {
+    const NAMES: [&str; 2] = ["=[试点]方案A", "试点!A1"];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(tiny_named(dir.path(), "a.toml", NAMES[0], None))
+        .arg(tiny_named(dir.path(), "b.toml", NAMES[1], None))
+        .args([
+            "--paths", "50", "--seed", "4", "--format", "xlsx", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let charts = chart_parts(&out.join("fundsim.xlsx"));
+    // Per scenario a J-curve and a targets chart.
+    assert_eq!(
+        charts.len(),
+        4,
+        "{:?}",
+        charts.iter().map(|c| &c.0).collect::<Vec<_>>()
+    );
+    let mut titled: Vec<&str> = Vec::new();
+    for (part, xml) in &charts {
+        let start = xml
+            .find("<c:title>")
+            .unwrap_or_else(|| panic!("{part}: no title"));
+        let end = start + xml[start..].find("</c:title>").expect("title's end");
+        let title = &xml[start..end];
+        assert!(
+            !title.contains("<c:f>"),
+            "{part}: a title read as a formula: {title}"
+        );
+        titled.extend(NAMES.iter().filter(|n| title.contains(*n)).copied());
+    }
+    titled.sort();
+    assert_eq!(titled, [NAMES[0], NAMES[0], NAMES[1], NAMES[1]]);
+}
+
+/// A scenario description longer than a cell can hold (Excel: 32,767 characters) is cut to the
+/// limit with `…` in the headline sheet, instead of failing the whole `--format xlsx` run.
+#[test]
+fn a_description_longer_than_a_cell_is_cut_to_excels_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let long = "政策原文。".repeat(8_000);
+    fundsim()
+        .arg("run")
+        .arg(tiny_named(dir.path(), "long.toml", "long", Some(&long)))
+        .args([
+            "--paths", "20", "--seed", "4", "--format", "xlsx", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let headline = book.worksheet_range("概览").expect("概览");
+    let Some(Data::String(question)) = headline.get((1, 1)) else {
+        panic!("no question: {:?}", headline.get((1, 1)));
+    };
+    assert_eq!(question.encode_utf16().count(), 32_767);
+    assert!(question.ends_with('…'));
+    assert!(long.starts_with(question.trim_end_matches('…')));
+}
+
+/// The English workbook of the bundled baseline: the headline's money columns name their unit
+/// (the values are in 亿元), the cost per additional unicorn says it is the ratio of two means
+/// (the summary's `cost_per_additional_unicorn` is a mean of per-path ratios, another number)
+/// and holds exactly that ratio, and the chart data sheet is in English with ASCII brackets.
+#[test]
+fn the_english_workbook_names_its_units_and_its_ratio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(data("scenarios/nantong_baseline.toml"))
+        .args([
+            "--paths", "200", "--seed", "3", "--format", "xlsx", "--quiet",
+        ])
+        .args(["--lang", "en"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let headline = book.worksheet_range("Headline").expect("Headline");
+    let header: Vec<String> = headline
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for money in [
+        "fiscal_outlay_p50",
+        "net_fiscal_cost_p50",
+        "net_fiscal_cost_with_outstanding_p50",
+        "money_back_p50",
+        "net_fiscal_cost_mean / additional_unicorns_mean",
+    ] {
+        assert!(
+            header.contains(&format!("{money} (100M yuan)")),
+            "{money}: {header:?}"
+        );
+    }
+    assert!(
+        !header
+            .iter()
+            .any(|h| h.starts_with("cost_per_additional_unicorn")),
+        "{header:?}"
+    );
+    // The ratio's value: mean net fiscal cost over mean additional unicorns, in 亿元.
+    let mean = |metric: &str| -> f64 {
+        csv_rows(&out.join("summary.csv"))
+            .into_iter()
+            .find(|r| r[1] == metric)
+            .unwrap_or_else(|| panic!("{metric}"))[3]
+            .parse()
+            .expect("mean")
+    };
+    let want = mean("net_fiscal_cost") / mean("additional_unicorns") / 1e8;
+    let c = header
+        .iter()
+        .position(|h| h.starts_with("net_fiscal_cost_mean / additional_unicorns_mean"))
+        .expect("ratio column");
+    let got = number(headline.get((1, c)).expect("cell")).expect("a value");
+    assert!((got - want).abs() <= 1e-6 * want.abs(), "{got} vs {want}");
+    // The chart data: no Chinese header, and deadlines in ASCII brackets.
+    let chart_data = book.worksheet_range("Chart data").expect("Chart data");
+    let mut deadlines = 0;
+    for cell in chart_data.used_cells().filter_map(|(_, _, c)| match c {
+        Data::String(s) => Some(s),
+        _ => None,
+    }) {
+        assert!(
+            cell.chars().all(|c| !('\u{3000}'..='\u{9fff}').contains(&c)
+                && !('\u{ff00}'..='\u{ffef}').contains(&c)),
+            "Chart data: {cell:?}"
+        );
+        deadlines += usize::from(cell.ends_with(" (2026)") || cell.ends_with(" (2030)"));
+    }
+    assert!(deadlines > 0, "no target with its deadline");
 }

@@ -103,6 +103,37 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The smallest axis span shown for values of `unit`, so that a flat series (all zero) does not get
+/// an axis of a few yuan with ticks `1, 1, …, 0, -0, -1`: 2万 for money, 2 points for rates and
+/// probabilities, 2 for counts and ratios.
+fn least_span(unit: Unit) -> f64 {
+    match unit {
+        Unit::Cny => 2e4,
+        Unit::Rate | Unit::Indicator => 0.02,
+        _ => 2.0,
+    }
+}
+
+/// `(lo, hi)` widened symmetrically to at least `span`.
+fn at_least(lo: f64, hi: f64, span: f64) -> (f64, f64) {
+    if hi - lo >= span {
+        (lo, hi)
+    } else {
+        let mid = 0.5 * (lo + hi);
+        (mid - 0.5 * span, mid + 0.5 * span)
+    }
+}
+
+/// An axis tick in the page's units ([`human`]: 亿/万, percent), never `-0` (a tick a hair below
+/// zero prints as zero).
+fn tick(v: f64, unit: Unit) -> String {
+    let s = human(v, unit);
+    match s.strip_prefix('-') {
+        Some(rest) if !rest.chars().any(|c| c.is_ascii_digit() && c != '0') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// A fan chart: p05–p95 and p25–p75 bands and the median of a yearly metric.
 fn fan(
     title: &str,
@@ -129,7 +160,9 @@ fn fan(
             .map(|v| v[4])
             .fold(f64::NEG_INFINITY, f64::max)
             .max(0.0);
-        let pad = ((hi - lo) * 0.05).max(1.0);
+        // A flat series (a pool never used: zero every year) still gets a readable axis around it.
+        let (lo, hi) = at_least(lo, hi, least_span(unit));
+        let pad = (hi - lo) * 0.05;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 16))
             .margin(12)
@@ -141,7 +174,7 @@ fn fan(
             .configure_mesh()
             .x_labels(years.len().min(16))
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| human(*v, unit))
+            .y_label_formatter(&|v| tick(*v, unit))
             .label_style((FONT, 12))
             .light_line_style(WHITE.mix(0.0))
             .draw()
@@ -214,6 +247,56 @@ struct Bar {
     interval: Option<(f64, f64)>,
 }
 
+/// Labels short enough for the 300-pixel label panel of [`hbars`] (about 44 columns of 12-pixel
+/// text, a CJK character two), cut in the middle so that both the start and the end stay (a
+/// target's deadline `(2030)`, a key's last segment `.round_odds`); labels that would then look
+/// alike keep more of their end until they differ (distinct labels stay distinct).
+fn short_labels(labels: &[String]) -> Vec<String> {
+    const WIDTH: usize = 44;
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    let cut = |label: &str, extra: usize| -> String {
+        let chars: Vec<char> = label.chars().collect();
+        if chars.iter().map(|&c| width(c)).sum::<usize>() <= WIDTH + extra {
+            return label.to_string();
+        }
+        // The head takes about 40% of the width, the tail the rest (and `extra` more).
+        let (mut head, mut used) = (0, 0);
+        while head < chars.len() && used + width(chars[head]) <= WIDTH * 2 / 5 {
+            used += width(chars[head]);
+            head += 1;
+        }
+        let (mut tail, mut room) = (chars.len(), WIDTH - 1 - used + extra);
+        while tail > head && width(chars[tail - 1]) <= room {
+            room -= width(chars[tail - 1]);
+            tail -= 1;
+        }
+        if tail == head {
+            return label.to_string();
+        }
+        let mut s: String = chars[..head].iter().collect();
+        s.push('…');
+        s.extend(&chars[tail..]);
+        s
+    };
+    let mut extra = vec![0usize; labels.len()];
+    loop {
+        let shown: Vec<String> = labels.iter().zip(&extra).map(|(l, &e)| cut(l, e)).collect();
+        let mut clash = false;
+        for i in 0..labels.len() {
+            for j in 0..i {
+                if shown[i] == shown[j] && labels[i] != labels[j] {
+                    extra[i] += 2;
+                    extra[j] += 2;
+                    clash = true;
+                }
+            }
+        }
+        if !clash {
+            return shown;
+        }
+    }
+}
+
 /// Horizontal bars, one row per label and one bar per series in each row, with interval whiskers
 /// and an optional dashed reference line.
 fn hbars(
@@ -249,7 +332,7 @@ fn hbars(
             .draw()
             .map_err(|e| e.to_string())?;
         let base = 0.0f64.clamp(x_lo - pad, x_hi + pad);
-        for (i, label) in labels.iter().enumerate() {
+        for (i, label) in short_labels(labels).into_iter().enumerate() {
             let top = n as f64 - i as f64;
             let slot = 0.8 / per as f64;
             for (k, (_, color, bars)) in series.iter().enumerate() {
@@ -285,9 +368,8 @@ fn hbars(
             }
             // The row's label, right-aligned in the left panel at the row's height.
             let (_, py) = chart.backend_coord(&(x_lo, top - 0.5));
-            let text: String = label.chars().take(34).collect();
             left.draw(&Text::new(
-                text,
+                label,
                 (292, py),
                 TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center)),
             ))
@@ -348,6 +430,29 @@ fn threshold(inp: &Inputs, scenario: &str, target: &str, v: f64) -> String {
     }
 }
 
+/// The unit of a study's metric (a tornado's, an allocation's objective): a probability for
+/// `p.<target>`, else the unit `summary.csv` or `metrics.csv` gives the metric, else a plain
+/// number (a weighted objective mixing metrics).
+fn unit_of(inp: &Inputs, metric: &str) -> Unit {
+    if metric.starts_with("p.") && !metric.contains('*') {
+        return Unit::Indicator;
+    }
+    let code = std::iter::once(&inp.summary)
+        .chain(inp.metrics.as_ref())
+        .find_map(|t| {
+            t.select(&[("metric", metric)])
+                .next()
+                .map(|r| t.get(r, "unit"))
+        });
+    match code.as_deref() {
+        Some("CNY") => Unit::Cny,
+        Some("rate") => Unit::Rate,
+        Some("probability") => Unit::Indicator,
+        Some("count") => Unit::Count,
+        _ => Unit::Ratio,
+    }
+}
+
 fn pct(v: f64) -> String {
     if v.is_finite() {
         format!("{:.0}%", v * 100.0)
@@ -376,17 +481,34 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
             .unwrap_or("")
             .to_string()
     };
+    // What produced the run, as far as run.json (if there is one) says: a part it lacks is left
+    // out rather than shown as `null`.
+    let mut meta: Vec<String> = Vec::new();
+    if let Some(paths) = run["paths"].as_u64() {
+        meta.push(match lang {
+            Lang::Zh => format!("{paths} 条路径"),
+            Lang::En => format!("{paths} paths"),
+        });
+    }
+    if let Some(seed) = run["seed"].as_u64() {
+        meta.push(match lang {
+            Lang::Zh => format!("随机种子 {seed}"),
+            Lang::En => format!("seed {seed}"),
+        });
+    }
+    if let Some(version) = run["version"].as_str() {
+        meta.push(format!("fundsim {}", esc(version)));
+    }
     let mut html = String::new();
     html.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"meta\">{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         l("zh-CN", "en"),
         l("fundsim 报告", "fundsim report"),
         l("fundsim 模拟报告", "fundsim simulation report"),
-        match lang {
-            Lang::Zh => format!("{} 条路径 · 随机种子 {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
-            Lang::En => format!("{} paths · seed {} · fundsim {}", run["paths"], run["seed"], esc(run["version"].as_str().unwrap_or(""))),
-        }
     ));
+    if !meta.is_empty() {
+        html.push_str(&format!("<p class=\"meta\">{}</p>\n", meta.join(" · ")));
+    }
     for name in &scenarios {
         let s = &inp.summary;
         let metric = |m: &str| {
@@ -394,19 +516,23 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 .next()
                 .cloned()
         };
-        html.push_str(&format!(
-            "<section>\n<h2>{} <small>{}</small></h2>\n<p class=\"question\">{}</p>\n",
-            // In English the scenario's key leads (its title is written in the file's language).
-            esc(&match lang {
-                Lang::Zh => described(name, "title"),
-                Lang::En => name.clone(),
-            }),
-            esc(&match lang {
-                Lang::Zh => name.clone(),
-                Lang::En => described(name, "title"),
-            }),
-            esc(&described(name, "description"))
-        ));
+        // In English the scenario's key leads (its title is written in the file's language); in
+        // Chinese its title, or its key when run.json is missing or gives no title.
+        let title = described(name, "title");
+        let (lead, beside) = match lang {
+            Lang::Zh if !title.is_empty() => (title, name.clone()),
+            Lang::Zh => (name.clone(), String::new()),
+            Lang::En => (name.clone(), title),
+        };
+        html.push_str(&format!("<section>\n<h2>{}", esc(&lead)));
+        if !beside.is_empty() {
+            html.push_str(&format!(" <small>{}</small>", esc(&beside)));
+        }
+        html.push_str("</h2>\n");
+        let question = described(name, "description");
+        if !question.is_empty() {
+            html.push_str(&format!("<p class=\"question\">{}</p>\n", esc(&question)));
+        }
         // Headline numbers.
         html.push_str("<table class=\"headline\"><tr>");
         let all: Vec<(String, f64)> = inp
@@ -672,12 +798,17 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 }
             })
             .collect();
+        let unit = unit_of(inp, &metric);
+        // The axis holds every bar and its interval's ends, with a margin for the whiskers' caps.
         let span = bars
             .iter()
-            .map(|b| b.value.abs())
+            .flat_map(|b| {
+                let (lo, hi) = b.interval.unwrap_or((b.value, b.value));
+                [b.value, lo, hi]
+            })
             .filter(|v| v.is_finite())
-            .fold(1e-9, f64::max)
-            * 1.3;
+            .fold(0.5 * least_span(unit), |m, v| m.max(v.abs()))
+            * 1.1;
         html.push_str(&format!(
             "<section>\n<h2>{} <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
             l("敏感性", "Sensitivity"),
@@ -689,7 +820,7 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 &labels,
                 &[("swing", BLUE, bars)],
                 (-span, span),
-                &|v| format!("{v:.3}"),
+                &|v| tick(v, unit),
                 Some(0.0),
             )?
         ));
@@ -720,17 +851,21 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 }
             })
             .collect();
-        let (lo, hi) = bars
-            .iter()
-            .filter(|b| b.value.is_finite())
-            .fold((0.0f64, 1e-9f64), |(l, h), b| {
-                (l.min(b.value), h.max(b.value))
-            });
         let objective = a
             .rows
             .first()
             .map(|r| a.get(r, "objective"))
             .unwrap_or_default();
+        let unit = unit_of(inp, &objective);
+        let (lo, hi) = bars
+            .iter()
+            .flat_map(|b| {
+                let (lo, hi) = b.interval.unwrap_or((b.value, b.value));
+                [b.value, lo, hi]
+            })
+            .filter(|v| v.is_finite())
+            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+        let (lo, hi) = at_least(lo.min(0.0), hi.max(0.0), least_span(unit));
         html.push_str(&format!(
             "<section>\n<h2>{} <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
             l("预算分配", "Budget allocation"),
@@ -741,8 +876,8 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 },
                 &labels,
                 &[("objective", BLUE, bars)],
-                (lo, hi * 1.1),
-                &|v| format!("{v:.3}"),
+                (lo, hi),
+                &|v| tick(v, unit),
                 None,
             )?
         ));

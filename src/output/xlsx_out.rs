@@ -88,6 +88,29 @@ fn number(
     Ok(())
 }
 
+/// Excel's limit on the text of one cell, in UTF-16 code units.
+const CELL_TEXT_MAX: usize = 32_767;
+
+/// Text as a cell can hold it: a text longer than Excel's limit of 32,767 characters (a scenario
+/// whose description is a whole policy document) is cut to the limit, its last character `…`,
+/// instead of failing the whole workbook.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.encode_utf16().count() <= CELL_TEXT_MAX {
+        return s.into();
+    }
+    let mut units = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        // Room for the `…` (one code unit) after the kept text.
+        if units + c.len_utf16() > CELL_TEXT_MAX - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    format!("{}…", &s[..end]).into()
+}
+
 /// A header row (frozen) of `(中文, key)` pairs, and the columns' widths.
 fn header(ws: &mut Worksheet, columns: &[(&str, &str, f64)], lang: Lang) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
@@ -183,22 +206,34 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
     for y in &years {
         columns.push((format!("{y}年目标全部达成概率"), format!("p_all_{y}"), 14.0));
     }
-    for (zh, key) in [
-        ("政策新增(潜在)独角兽", "additional_unicorns"),
-        ("政策新增链主企业", "additional_chain_leaders"),
+    // The cost per additional unicorn here is the programme's: the mean net fiscal cost over the
+    // mean number of additional unicorns, every path's cost counted (the stdout and Markdown
+    // tables' figure). The summary sheet's `cost_per_additional_unicorn` is another number, the
+    // mean of each path's cost per unicorn on the paths with at least one, so this column is named
+    // for what it is, not by that key.
+    for (zh, key, money) in [
+        ("政策新增(潜在)独角兽", "additional_unicorns", false),
+        ("政策新增链主企业", "additional_chain_leaders", false),
         (
-            "每个新增独角兽的财政净成本（亿元）",
-            "cost_per_additional_unicorn",
+            "财政净成本均值 ÷ 新增独角兽均值（亿元）",
+            "net_fiscal_cost_mean / additional_unicorns_mean",
+            true,
         ),
-        ("财政出资 p50（亿元）", "fiscal_outlay_p50"),
-        ("财政净成本 p50（亿元）", "net_fiscal_cost_p50"),
+        ("财政出资 p50（亿元）", "fiscal_outlay_p50", true),
+        ("财政净成本 p50（亿元）", "net_fiscal_cost_p50", true),
         (
             "含在保贷款的财政净成本 p50（亿元）",
             "net_fiscal_cost_with_outstanding_p50",
+            true,
         ),
-        ("回收资金 p50（亿元）", "money_back_p50"),
+        ("回收资金 p50（亿元）", "money_back_p50", true),
     ] {
-        columns.push((zh.into(), key.into(), 16.0));
+        // In English the header is the key alone, so a money column names its unit there.
+        let key = match lang {
+            Lang::En if money => format!("{key} (100M yuan)"),
+            _ => key.to_string(),
+        };
+        columns.push((zh.into(), key, 16.0));
     }
     let refs: Vec<(&str, &str, f64)> = columns
         .iter()
@@ -214,8 +249,8 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
     let money = format_for(Unit::Cny, 1e8);
     for (i, h) in rows.iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &h.scenario)?;
-        ws.write_string_with_format(r, 1, &h.question, &wrap)?;
+        ws.write_string(r, 0, cell_text(&h.scenario))?;
+        ws.write_string_with_format(r, 1, cell_text(&h.question), &wrap)?;
         let mut c = 2u16;
         for y in &years {
             if let Some((_, p)) = h.by_deadline.iter().find(|(d, _)| d == y) {
@@ -271,9 +306,9 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow], lang: Lang) -> Result<
         let s = &row.summary;
         let typical = s.quantiles[2];
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.metric)?;
-        ws.write_string(r, 2, &row.label)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.metric))?;
+        ws.write_string(r, 2, cell_text(&row.label))?;
         ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in [s.mean, s.std, s.mcse]
             .into_iter()
@@ -308,10 +343,10 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow], lang: Lang) -> Result<(
     let pct = format_for(Unit::Indicator, 0.0);
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.target)?;
-        ws.write_string(r, 2, &row.label)?;
-        ws.write_string(r, 3, &row.metric)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.target))?;
+        ws.write_string(r, 2, cell_text(&row.label))?;
+        ws.write_string(r, 3, cell_text(&row.metric))?;
         if let Some(t) = row.threshold {
             number(
                 ws,
@@ -355,9 +390,9 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow], lang: Lang) -> Result<()
         let r = 1 + i as u32;
         let typical = row.quantiles[4].abs().max(row.quantiles[0].abs());
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
         ws.write_number(r, 1, row.year)?;
-        ws.write_string(r, 2, &row.metric)?;
+        ws.write_string(r, 2, cell_text(&row.metric))?;
         ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
         for (c, v) in std::iter::once(row.mean).chain(row.quantiles).enumerate() {
             number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
@@ -397,10 +432,10 @@ fn comparison_sheet(
         let d = &row.diff;
         let typical = d.base_mean.abs().max(d.other_mean.abs());
         let f = format_for(row.unit, typical);
-        ws.write_string(r, 0, &row.scenario)?;
-        ws.write_string(r, 1, &row.base)?;
-        ws.write_string(r, 2, &row.metric)?;
-        ws.write_string(r, 3, &row.label)?;
+        ws.write_string(r, 0, cell_text(&row.scenario))?;
+        ws.write_string(r, 1, cell_text(&row.base))?;
+        ws.write_string(r, 2, cell_text(&row.metric))?;
+        ws.write_string(r, 3, cell_text(&row.label))?;
         ws.write_string(r, 4, unit_name(row.unit, typical, lang))?;
         for (c, v) in [
             d.base_mean,
@@ -420,6 +455,20 @@ fn comparison_sheet(
     }
     ws.autofilter(0, 0, rows.len() as u32, 12)?;
     Ok(())
+}
+
+/// A chart title that rust_xlsxwriter writes as the text it is. `ChartTitle::set_name` reads its
+/// argument as a range when it starts with `=` and holds `[` or starts with `=(` (a formula), or
+/// when what follows its first `!` is a cell range (`Sheet!A1`): a title beginning with a scenario
+/// name such as `=[试点]方案A` became a reference to a cell that does not exist. Each title
+/// therefore begins and ends with fixed text (never `=`, and a closing character after the user's
+/// text, which no cell range has), and this checks it.
+fn chart_title(text: String) -> String {
+    debug_assert!(
+        !text.starts_with('=') && text.ends_with([')', '）']),
+        "a chart title must begin and end with fixed text: {text}"
+    );
+    text
 }
 
 /// A scenario's charts.
@@ -451,20 +500,29 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
         ws.write_string_with_format(
             row,
             0,
-            match lang {
+            cell_text(&match lang {
                 Lang::Zh => format!("{name}：累计财政净现金流（J曲线）"),
                 Lang::En => format!("{name}: cumulative net fiscal flow (J-curve)"),
-            },
+            }),
             &bold,
         )?;
         row += 1;
-        for (c, h) in [
-            "年份",
-            "5%分位（亿元）",
-            "5%–95%区间宽度（亿元）",
-            "中位数（亿元）",
-            "95%分位（亿元）",
-        ]
+        for (c, h) in match lang {
+            Lang::Zh => [
+                "年份",
+                "5%分位（亿元）",
+                "5%–95%区间宽度（亿元）",
+                "中位数（亿元）",
+                "95%分位（亿元）",
+            ],
+            Lang::En => [
+                "year",
+                "p05 (100M yuan)",
+                "p95 − p05 (100M yuan)",
+                "median (100M yuan)",
+                "p95 (100M yuan)",
+            ],
+        }
         .iter()
         .enumerate()
         {
@@ -516,10 +574,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
                 ChartFormat::new().set_line(ChartLine::new().set_color("#1F4E79").set_width(2.25)),
             );
         band.combine(&median);
-        band.title().set_name(&match lang {
-            Lang::Zh => format!("{name}：累计财政净现金流（J曲线，5%–95%）"),
-            Lang::En => format!("{name}: cumulative net fiscal flow (J-curve, 5%–95%)"),
-        });
+        band.title().set_name(&chart_title(match lang {
+            Lang::Zh => format!("情景「{name}」：累计财政净现金流（J曲线，5%–95%）"),
+            Lang::En => format!("Scenario “{name}”: cumulative net fiscal flow (J-curve, 5%–95%)"),
+        }));
         band.y_axis()
             .set_num_format("#,##0")
             .set_name(lang.pick("亿元", "100M yuan"));
@@ -538,10 +596,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
             ws.write_string_with_format(
                 row,
                 0,
-                match lang {
+                cell_text(&match lang {
                     Lang::Zh => format!("{name}：目标达成概率"),
                     Lang::En => format!("{name}: probability each target is met"),
-                },
+                }),
                 &bold,
             )?;
             row += 1;
@@ -558,8 +616,12 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
             let first = row;
             for r in &rows {
                 let e = &r.estimate;
-                let deadline = r.deadline.map(|d| format!("（{d}）")).unwrap_or_default();
-                ws.write_string(row, 0, format!("{}{deadline}", r.label))?;
+                let deadline = match (r.deadline, lang) {
+                    (Some(d), Lang::Zh) => format!("（{d}）"),
+                    (Some(d), Lang::En) => format!(" ({d})"),
+                    (None, _) => String::new(),
+                };
+                ws.write_string(row, 0, cell_text(&format!("{}{deadline}", r.label)))?;
                 let p = |v: f64| (v, Unit::Indicator);
                 number(ws, row, 1, p(e.p), &pct)?;
                 number(ws, row, 2, p(e.high - e.p), &pct)?;
@@ -580,10 +642,10 @@ fn chart_data(ws: &mut Worksheet, t: &Tables, data: &str) -> Result<Vec<Charts>,
                     ChartRange::new_from_range(data, first, 2, last, 2),
                     ChartRange::new_from_range(data, first, 3, last, 3),
                 )));
-            chart.title().set_name(&match lang {
-                Lang::Zh => format!("{name}：目标达成概率（95%区间）"),
-                Lang::En => format!("{name}: P(target met), 95% intervals"),
-            });
+            chart.title().set_name(&chart_title(match lang {
+                Lang::Zh => format!("情景「{name}」：目标达成概率（95%区间）"),
+                Lang::En => format!("Scenario “{name}”: P(target met), 95% intervals"),
+            }));
             chart
                 .x_axis()
                 .set_num_format("0%")
@@ -682,14 +744,14 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
     let is_p = metric
         .as_deref()
         .is_some_and(|m| m.starts_with("p.") && !m.contains('*'));
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     let name = study.sheet(lang);
     let ws = wb.add_worksheet().set_name(name)?;
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");
     let plain = Format::new().set_num_format("General");
     for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        ws.write_string_with_format(0, c as u16, cell_text(h), &bold)?;
         ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).clamp(10.0, 48.0))?;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -707,7 +769,7 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 }
                 _ if cell.is_empty() => {}
                 _ => {
-                    ws.write_string(r, c16, cell)?;
+                    ws.write_string(r, c16, cell_text(cell))?;
                 }
             }
         }
@@ -722,16 +784,16 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 .set_categories(range(k))
                 .set_values(range(v))
                 .set_name("swing");
-            chart.title().set_name(&match lang {
+            chart.title().set_name(&chart_title(match lang {
                 Lang::Zh => format!(
-                    "{}：各输入从低到高的变化（配对）",
+                    "指标「{}」：各输入从低到高的变化（配对）",
                     metric.clone().unwrap_or_default()
                 ),
                 Lang::En => format!(
-                    "{}: swing from each input's low to its high value (paired)",
+                    "Metric “{}”: swing from each input's low to its high value (paired)",
                     metric.clone().unwrap_or_default()
                 ),
-            });
+            }));
             chart
                 .y_axis()
                 .set_reverse()
@@ -792,13 +854,16 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
                 .set_categories(range(p))
                 .set_values(range(v))
                 .set_name("objective");
-            chart.title().set_name(&match lang {
-                Lang::Zh => format!("各分配方案的目标值：{}", metric.clone().unwrap_or_default()),
-                Lang::En => format!(
-                    "Objective of each split: {}",
+            chart.title().set_name(&chart_title(match lang {
+                Lang::Zh => format!(
+                    "各分配方案的目标值（{}）",
                     metric.clone().unwrap_or_default()
                 ),
-            });
+                Lang::En => format!(
+                    "Objective of each split ({})",
+                    metric.clone().unwrap_or_default()
+                ),
+            }));
             chart.legend().set_hidden();
             chart
         }),
