@@ -62,10 +62,12 @@ fn the_report_is_self_contained_and_every_chart_draws_in_a_browser() {
         charts,
         [
             "net_fiscal_flow_cum",
+            "net_position",
             "pool_balance",
             "targets",
             "money",
             "net_fiscal_flow_cum",
+            "net_position",
             "pool_balance",
             "targets",
             "money",

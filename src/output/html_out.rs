@@ -582,6 +582,13 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 ),
             ),
             (
+                "net_position",
+                l(
+                    "财政资金净头寸（J曲线＋资金池＋持有股权）",
+                    "Net position (J-curve + pool + holdings at marks)",
+                ),
+            ),
+            (
                 "pool_balance",
                 l("循环资金池余额", "Recycling pool balance"),
             ),
