@@ -20,6 +20,7 @@ use crate::money::{Fen, parse_money, to_fen};
 use crate::output::Staging;
 use crate::output::csv_out::{BOM, number, write_row};
 use crate::run::{Progress, in_pieces};
+use crate::scenario::locate::csv_record_start;
 use crate::sim::PathSim;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -469,12 +470,16 @@ pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>,
         match r {
             Ok(r) => records.push(r),
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let (_, line) =
+                    csv_record_start(text, e.position().map_or(0, |p| p.byte() as usize));
                 return Err(format!("error: {file}:{line}: not a CSV file: {e}"));
             }
         }
     }
-    let line_of = |r: &csv::StringRecord| r.position().map_or(0, |p| p.line() as usize);
+    // The reader's own line count lags behind CRLF line ends and blank lines.
+    let line_of = |r: &csv::StringRecord| {
+        csv_record_start(text, r.position().map_or(0, |p| p.byte() as usize)).1
+    };
     let blank = |r: &csv::StringRecord| r.iter().all(|c| c.trim().is_empty());
     let mut rows = records.iter().filter(|r| !blank(r));
     let Some(header) = rows.next() else {

@@ -352,6 +352,37 @@ fn bad_ledgers_are_located_and_write_nothing() {
 }
 
 #[test]
+fn crlf_and_blank_lines_keep_their_line_numbers() {
+    // Windows line ends: the value on the file's 4th line is reported on line 4 (the csv reader's
+    // own count says 3), with a byte-order mark too.
+    rejected(
+        "year,exits\r\n2024,2\r\n2025,1\r\n2026,x\r\n",
+        &["ledger.csv:4: column 2 \"exits\": value \"x\""],
+    );
+    rejected(
+        "\u{feff}year,exits\r\n2024,2\r\n2025,1\r\n2026,1\r\n2027,1\r\n2028,x\r\n",
+        &["ledger.csv:6: column 2 \"exits\": value \"x\""],
+    );
+    // Blank lines (which a ledger may have anywhere) count as lines: before the header, between
+    // rows, with LF and with CRLF line ends; a repeated year names the other row's own line.
+    rejected(
+        "\n\nyear,projects_landed,money_bak\n2024,3,100万\n",
+        &["ledger.csv:3: column 3 \"money_bak\"", "unknown metric"],
+    );
+    rejected(
+        "year,projects_landed\n\n2024,3\n\n\n2025,x\n",
+        &["ledger.csv:6: column 2 \"projects_landed\": value \"x\""],
+    );
+    rejected(
+        "year,projects_landed\r\n\r\n2024,3\r\n\r\n2025,4\r\n2024,5\r\n",
+        &[
+            "ledger.csv:6: column 1 \"year\": value \"2024\"",
+            "the year 2024 is also on line 3",
+        ],
+    );
+}
+
+#[test]
 fn same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger.csv");

@@ -230,7 +230,7 @@ fn bad_rows_are_located_and_nothing_is_written() {
         format!("{csv}:4:"),
         "stake: \"250%\" is not a share of the firm".to_string(),
         format!("{csv}:5:"),
-        "firm: \"f\" is described differently on line 2".to_string(),
+        "last_round_year: firm \"f\" is described differently on line 2: last_round_year is \"2022\" here and \"2023\" there".to_string(),
     ] {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
     }
@@ -298,4 +298,47 @@ fn a_value_past_the_header_s_columns_is_refused() {
     }
     assert!(!err.contains(&format!("{csv}:2:")), "{err}");
     assert!(!out.exists(), "nothing may be written on bad input");
+}
+
+#[test]
+fn crlf_and_blank_lines_keep_their_line_numbers() {
+    // The same book with Windows line ends and with LF, blank lines between its rows: a bad stake on
+    // the file's line 4 and, on line 7, a firm described differently from line 4 are located on
+    // those lines, at the cell that is wrong (the csv reader's own position lags behind each CRLF
+    // and blank line).
+    let rows = [
+        HEADER.trim_end(),
+        "equity,f,x,A,2020,2023,1亿,100万,10%,500万,2023",
+        "",
+        "equity,g,x,A,2020,2023,1亿,100万,250%,500万,2023",
+        "",
+        "",
+        "equity,g,x,A,2021,2023,1亿,100万,10%,500万,2023",
+    ];
+    // 1-based columns, in characters, of the stake of line 4 and the founding year of line 7.
+    let stake_col = "equity,g,x,A,2020,2023,1亿,100万,".chars().count() + 1;
+    let founded_col = "equity,g,x,A,".chars().count() + 1;
+    for (name, end, bom) in [("LF", "\n", ""), ("CRLF", "\r\n", "\u{feff}")] {
+        let dir = tempfile::tempdir().unwrap();
+        let book = format!("{bom}{}{end}", rows.join(end));
+        let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+        let assert = Command::cargo_bin("fundsim")
+            .unwrap()
+            .args(["validate", path.to_str().unwrap()])
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let csv = dir.path().join("book.csv").display().to_string();
+        for expected in [
+            format!("{csv}:4:{stake_col}: stake: \"250%\" is not a share of the firm"),
+            format!(
+                "{csv}:7:{founded_col}: founded: firm \"g\" is described differently on line 4: founded is \"2021\" here and \"2020\" there"
+            ),
+        ] {
+            assert!(
+                err.contains(&expected),
+                "{name}: missing `{expected}` in:\n{err}"
+            );
+        }
+    }
 }

@@ -27,7 +27,7 @@
 
 use crate::money::{parse_money, parse_rate};
 use crate::scenario::ScenarioFile;
-use crate::scenario::locate::Diagnostic;
+use crate::scenario::locate::{Diagnostic, csv_record_start};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -285,6 +285,7 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             Ok(r) => records.push(r),
             Err(e) => {
                 let at = e.position().map_or(0, |p| p.byte() as usize) + bom;
+                let (at, _) = csv_record_start(text, at);
                 let located = Located {
                     file: shown,
                     text,
@@ -297,8 +298,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             }
         }
     }
-    let locate = |r: &csv::StringRecord| -> Located<'_> {
-        let start = r.position().map_or(0, |p| p.byte() as usize) + bom;
+    // A record's text and line (the reader's own position lags behind CRLF and blank lines).
+    let locate = |r: &csv::StringRecord| -> (Located<'_>, usize) {
+        let (start, line) =
+            csv_record_start(text, r.position().map_or(0, |p| p.byte() as usize) + bom);
         let end = line_end(text, start);
         let raw = &text[start..end];
         // Field offsets for unquoted rows (the common export); quoted rows point at their start.
@@ -314,13 +317,14 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 })
                 .collect()
         };
-        Located {
+        let located = Located {
             file: shown,
             text,
             start,
             fields,
             end,
-        }
+        };
+        (located, line)
     };
     let Some(header) = records.first() else {
         // An empty file is an empty book.
@@ -329,7 +333,7 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             ..Book::default()
         });
     };
-    let h = locate(header);
+    let (h, _) = locate(header);
     let mut column: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim();
@@ -378,12 +382,11 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
         path: shown.to_string(),
         ..Book::default()
     };
-    // (industry, name) → (firm index, the line of the row that first described it).
-    let mut firm_ids: HashMap<(usize, String), (usize, usize)> = HashMap::new();
+    // (industry, name) → (firm index, the line and the record of the row that first described it).
+    let mut firm_ids: HashMap<(usize, String), (usize, usize, usize)> = HashMap::new();
     let issues = std::cell::RefCell::new(diags);
-    for record in &records[1..] {
-        let at = locate(record);
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    for (r, record) in records.iter().enumerate().skip(1) {
+        let (at, line) = locate(record);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue; // a blank line of a spreadsheet export
         }
@@ -641,21 +644,36 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                             revenue,
                         };
                         match firm_ids.get(&(industry, name.clone())) {
-                            Some(&(j, first)) if book.firms[j] != f => {
+                            Some(&(j, first, r0)) if book.firms[j] != f => {
+                                // The first column that differs, with the cell of each row.
+                                let differs = first_difference(&book.firms[j], &f);
+                                let there = (column.get(differs))
+                                    .and_then(|&i| records[r0].get(i))
+                                    .map_or("", str::trim);
+                                let here = cell(differs).map_or("", |(_, v)| v);
+                                let shown = |v: &str| {
+                                    if v.is_empty() {
+                                        "empty".to_string()
+                                    } else {
+                                        format!("\"{v}\"")
+                                    }
+                                };
                                 bad(
-                                    "firm",
+                                    differs,
                                     format!(
-                                        "\"{name}\" is described differently on line {first}: rows of one firm must agree on {}",
-                                        FIRM_COLUMNS.join(", ")
+                                        "firm \"{name}\" is described differently on line {first}: {differs} is {} here and {} there; rows naming one firm of one industry must agree on {}",
+                                        shown(here),
+                                        shown(there),
+                                        FIRM_COLUMNS[2..].join(", ")
                                     ),
                                 );
                                 None
                             }
-                            Some(&(j, _)) => Some(j),
+                            Some(&(j, _, _)) => Some(j),
                             None => {
                                 book.firms.push(f);
                                 let j = book.firms.len() - 1;
-                                firm_ids.insert((industry, name), (j, line));
+                                firm_ids.insert((industry, name), (j, line, r));
                                 Some(j)
                             }
                         }
@@ -764,6 +782,23 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
         Ok(book)
     } else {
         Err(BookError::Invalid(diags))
+    }
+}
+
+/// The first column of [`FIRM_COLUMNS`] in which two descriptions of one firm (same name and
+/// industry) differ.
+fn first_difference(a: &BookFirm, b: &BookFirm) -> &'static str {
+    if a.stage != b.stage {
+        "stage"
+    } else if a.founded != b.founded {
+        "founded"
+    } else if a.last_round_year != b.last_round_year {
+        "last_round_year"
+    } else if a.post_money != b.post_money {
+        "post_money"
+    } else {
+        debug_assert!(a.revenue != b.revenue, "called on firms that differ");
+        "revenue"
     }
 }
 
