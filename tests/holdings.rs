@@ -342,3 +342,65 @@ fn crlf_and_blank_lines_keep_their_line_numbers() {
         }
     }
 }
+
+#[test]
+fn a_firm_s_stakes_add_up_to_at_most_100_percent() {
+    // Firm f (stage A, marked 1亿) held by two programmes, 60% and 40%: the whole firm. Stage A
+    // firms are acquired in 2024 at 2 × the mark, so the city receives 100% × 2亿 = 2亿, 1.2亿 to
+    // the first programme and 8000万 to the second, on every path.
+    let dir = tempfile::tempdir().unwrap();
+    let two = format!("{EQUITY}{}", EQUITY.replace("\"equity\"", "\"equity2\""));
+    let whole = format!(
+        "{HEADER}equity,f,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+         equity2,f,x,A,2020,2023,1亿,100万,0.4,2000万,2022\n"
+    );
+    let path = write(dir.path(), &certain_exit(&two), Some(&whole));
+    let names = ["money_back", "money_back.equity", "money_back.equity2"];
+    every_path(&path, &names, &[2e8, 1.2e8, 8e7]);
+
+    // More than the whole firm is refused, however it is split: the same row three times (300%,
+    // which would be paid out three times), and 60% + 50% under two programmes, located at the
+    // row that takes the total past 100%, with every line and the total.
+    let row = "equity,g,x,A,2020,2023,1亿,100万,100%,3000万,2020";
+    let cases = [
+        (
+            format!("{HEADER}{row}\n{row}\n{row}\n"),
+            (3, "equity,"),
+            "firm \"g\" (industry x) is held in stakes that add up to 300% (100% on line 2, 100% on line 3, 100% on line 4)",
+        ),
+        (
+            format!(
+                "{HEADER}equity,f,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+                 equity,k,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+                 equity2,f,x,A,2020,2023,1亿,100万,0.5,2000万,2022\n"
+            ),
+            (4, "equity2,"),
+            "firm \"f\" (industry x) is held in stakes that add up to 110% (60% on line 2, 50% on line 4)",
+        ),
+    ];
+    for (book, (line, instrument), expected) in cases {
+        // The 1-based column, in characters, of the row's stake.
+        let stake_col = format!("{instrument}f,x,A,2020,2023,1亿,100万,")
+            .chars()
+            .count()
+            + 1;
+        let path = write(dir.path(), &certain_exit(&two), Some(&book));
+        let out = dir.path().join("out");
+        let assert = Command::cargo_bin("fundsim")
+            .unwrap()
+            .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let csv = dir.path().join("book.csv").display().to_string();
+        for expected in [
+            format!("{csv}:{line}:{stake_col}: stake: {expected}"),
+            "allowed is at most 100% of a firm in all".to_string(),
+        ] {
+            assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+        }
+        assert_eq!(err.matches("error:").count(), 1, "{err}");
+        assert!(!out.exists(), "nothing may be written on bad input");
+    }
+}

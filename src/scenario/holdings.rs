@@ -12,7 +12,7 @@
 //! | `founded` | firm rows | year of founding (its age sets its hazards and the unicorn age limit) |
 //! | `last_round_year`, `post_money` | firm rows | its last round: year and post-money (the mark, and its staleness) |
 //! | `revenue` | firm rows | its yearly revenue, where the industry models revenue |
-//! | `stake` | equity | the share of the firm the city holds (`"8%"` or `0.08`) |
+//! | `stake` | equity | the share of the firm the city holds (`"8%"` or `0.08`); a firm's stakes over all its equity rows and instruments add up to at most 100% |
 //! | `paid`, `paid_year` | equity, 拨投, loans | what the city paid and when (for a loan: `paid_year` is the year it was made) |
 //! | `principal` | loans | outstanding principal of a guaranteed loan |
 //! | `commitment`, `called`, `distributed`, `nav`, `vintage` | sub-funds | the city's commitment, what the fund has called and distributed to the city so far, the city's share of its reported NAV, the year of its close |
@@ -384,6 +384,9 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
     };
     // (industry, name) → (firm index, the line and the record of the row that first described it).
     let mut firm_ids: HashMap<(usize, String), (usize, usize, usize)> = HashMap::new();
+    // Per firm, its equity stakes over all instruments: (stake, line, record), in row order.
+    let mut stakes: std::collections::BTreeMap<usize, Vec<(Decimal, usize, usize)>> =
+        std::collections::BTreeMap::new();
     let issues = std::cell::RefCell::new(diags);
     for (r, record) in records.iter().enumerate().skip(1) {
         let (at, line) = locate(record);
@@ -710,6 +713,9 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                                 }
                             },
                         };
+                        if let (Some(firm), Some(stake)) = (firm, stake) {
+                            stakes.entry(firm).or_default().push((stake, line, r));
+                        }
                         let paid = money("paid", false);
                         match (firm, stake, paid, paid_year) {
                             (Some(firm), Some(stake), Some(paid), Some(paid_year)) => {
@@ -777,12 +783,49 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             }
         }
     }
-    let diags = issues.into_inner();
+    let mut diags = issues.into_inner();
+    // The city cannot hold more than the whole firm, however its stakes are split over rows and
+    // instruments (a row repeated by mistake would pay out again). Located at the row that takes
+    // the total past 100%.
+    for (firm, rows) in &stakes {
+        let total: Decimal = rows.iter().map(|(s, _, _)| *s).sum();
+        if total <= Decimal::ONE {
+            continue;
+        }
+        let mut running = Decimal::ZERO;
+        let &(_, _, over) = (rows.iter())
+            .find(|(s, _, _)| {
+                running += *s;
+                running > Decimal::ONE
+            })
+            .expect("the total is over 100%");
+        let each: Vec<String> = (rows.iter())
+            .map(|(s, line, _)| format!("{} on line {line}", percent(*s)))
+            .collect();
+        let f = &book.firms[*firm];
+        let (at, _) = locate(&records[over]);
+        diags.push(at.diag(
+            column.get("stake").copied(),
+            "stake",
+            format!(
+                "firm \"{}\" (industry {}) is held in stakes that add up to {} ({}): allowed is at most 100% of a firm in all, over every equity row and instrument; list each stake once",
+                f.name,
+                file.industries[f.industry].id,
+                percent(total),
+                each.join(", ")
+            ),
+        ));
+    }
     if diags.is_empty() {
         Ok(book)
     } else {
         Err(BookError::Invalid(diags))
     }
+}
+
+/// A share as a percentage, as a spreadsheet shows it (`0.085` → `8.5%`).
+fn percent(share: Decimal) -> String {
+    format!("{}%", (share * Decimal::ONE_HUNDRED).normalize())
 }
 
 /// The first column of [`FIRM_COLUMNS`] in which two descriptions of one firm (same name and
