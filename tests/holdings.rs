@@ -404,3 +404,47 @@ fn a_firm_s_stakes_add_up_to_at_most_100_percent() {
         assert!(!out.exists(), "nothing may be written on bad input");
     }
 }
+
+#[test]
+fn a_loan_due_and_a_grant_s_window_ending_in_the_start_year_are_still_held() {
+    // The engine settles a loan in year paid_year + term after that year's default draw, and a
+    // pending grant converts at a round in year paid_year + window before it lapses. So both are
+    // live in the start year (2024) and the book carries them.
+    //
+    // A 1000万 loan of 2021 with a 3-year term, defaults certain (base rate 100%): it defaults in
+    // 2024 and the city pays its cover times the loss given default, 40% × 60% × 1000万 = 240万,
+    // on every path. With no defaults it is repaid in 2024 and costs nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let guarantee = |rate: &str| {
+        format!(
+            "[[instruments.guarantee]]\nid = \"guar\"\nvolume = 0\nloan_size = \"1000万\"\nterm_years = 3\n\
+             cover_share = \"40%\"\nfee_rate = 0\nbase_default_rate = {rate}\nloss_given_default = \"60%\"\n"
+        )
+    };
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,principal,paid_year\n\
+                guar,g,x,A,2015,2020,1亿,100万,1000万,2021\n";
+    let names = [
+        "fiscal_outlay",
+        "fiscal_outlay.guar",
+        "guaranteed_principal",
+    ];
+    let path = write(dir.path(), &certain_exit(&guarantee("1")), Some(book));
+    every_path(&path, &names, &[2.4e6, 2.4e6, 0.0]);
+    let path = write(dir.path(), &certain_exit(&guarantee("0")), Some(book));
+    every_path(&path, &names, &[0.0, 0.0, 0.0]);
+
+    // A 拨投 grant of 500万 paid in 2022 under a 2-year conversion window, to a seed firm that
+    // raises its A round in 2024 with certainty (post-money 10 × 1000万 = 1亿): it converts at
+    // 500万 / 1亿 = 5%, and the A firm is acquired in 2025 at 2 × 1亿, paying 5% × 2亿 = 1000万.
+    let stages = stage("seed", (1.0, 0.0, 0.0), 0) + &stage("A", (0.0, 1.0, 0.0), 0);
+    let grant = "[valuation]\nstale_decay = 0\nstate_transfer_discount = 0\nstate_transfer_delay_years = 0\n\
+                 [[instruments.convertible_grant]]\nid = \"bgt\"\nbudget = 0\namount = \"500万\"\nconversion_window_years = 2\n";
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,paid,paid_year\n\
+                bgt,g,x,seed,2021,2021,1000万,100万,500万,2022\n";
+    let path = write(dir.path(), &one_industry(3, &stages, grant), Some(book));
+    every_path(
+        &path,
+        &["money_back", "money_back.bgt", "sunk_cost"],
+        &[1e7, 1e7, 5e6],
+    );
+}

@@ -731,9 +731,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         }
                     }
                     RowKind::Convertible => match (firm, money("paid", true), paid_year) {
+                        // A window that ends in the start year is still open: the grant converts at
+                        // a round that year and lapses only without one (`instruments::settle`).
                         (Some(_), Some(_), Some(y))
-                            if window_of(file, id)
-                                .is_some_and(|w| y.saturating_add(w) <= start) =>
+                            if window_of(file, id).is_some_and(|w| y.saturating_add(w) < start) =>
                         {
                             bad(
                                 "paid_year",
@@ -755,8 +756,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         _ => None,
                     },
                     RowKind::Loan => match (firm, money("principal", true), paid_year) {
+                        // A loan due in the start year is still outstanding: it may default that year,
+                        // else it is repaid (`guarantee::settle_loan`).
                         (Some(_), Some(_), Some(y))
-                            if y.saturating_add(loan_term(file, id)) <= start =>
+                            if y.saturating_add(loan_term(file, id)) < start =>
                         {
                             bad(
                                 "paid_year",
