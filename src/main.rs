@@ -220,7 +220,7 @@ enum Command {
         #[arg(long, value_name = "RUN_DIR")]
         from: Option<PathBuf>,
         /// Number of Monte Carlo paths (default: that of --from, else 10000).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=fundsim::actuals::MAX_PATHS))]
         paths: Option<u64>,
         /// Worker threads (default: all cores). Does not change the results.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -352,6 +352,37 @@ fn bad_ledgers_are_located_and_write_nothing() {
 }
 
 #[test]
+fn crlf_and_blank_lines_keep_their_line_numbers() {
+    // Windows line ends: the value on the file's 4th line is reported on line 4 (the csv reader's
+    // own count says 3), with a byte-order mark too.
+    rejected(
+        "year,exits\r\n2024,2\r\n2025,1\r\n2026,x\r\n",
+        &["ledger.csv:4: column 2 \"exits\": value \"x\""],
+    );
+    rejected(
+        "\u{feff}year,exits\r\n2024,2\r\n2025,1\r\n2026,1\r\n2027,1\r\n2028,x\r\n",
+        &["ledger.csv:6: column 2 \"exits\": value \"x\""],
+    );
+    // Blank lines (which a ledger may have anywhere) count as lines: before the header, between
+    // rows, with LF and with CRLF line ends; a repeated year names the other row's own line.
+    rejected(
+        "\n\nyear,projects_landed,money_bak\n2024,3,100万\n",
+        &["ledger.csv:3: column 3 \"money_bak\"", "unknown metric"],
+    );
+    rejected(
+        "year,projects_landed\n\n2024,3\n\n\n2025,x\n",
+        &["ledger.csv:6: column 2 \"projects_landed\": value \"x\""],
+    );
+    rejected(
+        "year,projects_landed\r\n\r\n2024,3\r\n\r\n2025,4\r\n2024,5\r\n",
+        &[
+            "ledger.csv:6: column 1 \"year\": value \"2024\"",
+            "the year 2024 is also on line 3",
+        ],
+    );
+}
+
+#[test]
 fn same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger.csv");
@@ -390,4 +421,119 @@ fn same_bytes_for_any_thread_count() {
         one == two,
         "actuals.csv or stdout differs between 1 and 2 threads"
     );
+}
+
+/// A run's directory for `--from`, its `run.json` edited to record `paths`.
+fn run_recording(dir: &Path, paths: u64) -> PathBuf {
+    let run_dir = dir.join("run");
+    fundsim()
+        .args(["--quiet", "run"])
+        .arg(repo("tests/data/tiny.toml"))
+        .args(["--paths", "10", "--out"])
+        .arg(&run_dir)
+        .assert()
+        .success();
+    let record = run_dir.join("run.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&record).unwrap()).unwrap();
+    doc["paths"] = paths.into();
+    fs::write(&record, doc.to_string()).unwrap();
+    run_dir
+}
+
+#[test]
+fn from_a_run_of_too_many_paths_is_refused() {
+    // `run` takes up to 1e9 paths (in shards), `actuals` simulates at most 1e7 (its --paths
+    // limit). A run.json of 1e12 paths is refused at once, naming the file and the value, and
+    // nothing is written (before the limit, it was simulated path after path).
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = run_recording(dir.path(), 1_000_000_000_000);
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, "year,exits\n2024,1\n").unwrap();
+    let out = dir.path().join("out");
+    let actuals = || {
+        let mut c = fundsim();
+        c.arg("actuals")
+            .arg(repo("tests/data/tiny.toml"))
+            .arg("--actuals")
+            .arg(&ledger)
+            .arg("--from")
+            .arg(&run_dir)
+            .arg("--out")
+            .arg(&out)
+            .timeout(std::time::Duration::from_secs(60));
+        c
+    };
+    let output = actuals().output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let record = run_dir.join("run.json").display().to_string();
+    for e in [
+        format!("{record} has \"paths\": 1000000000000"),
+        "actuals simulates 1 to 10000000 paths".to_string(),
+        "give --paths N (at most 10000000)".to_string(),
+    ] {
+        assert!(stderr.contains(&e), "{e:?} not in: {stderr}");
+    }
+    assert!(!out.exists(), "the output directory was created");
+    // --paths chooses the first paths of that run.
+    actuals().args(["--paths", "20"]).assert().success();
+    assert!(out.join("actuals.csv").exists());
+}
+
+#[test]
+fn a_request_that_would_not_fit_in_memory_is_refused() {
+    // 1e7 paths (the most allowed) of every yearly metric of tiny in every year: 16 bytes a path
+    // and value, more than a machine has free. Refused before simulating (exit 2, nothing
+    // written), naming run.json and its paths.
+    let Some(free) = fundsim::app::available_memory() else {
+        eprintln!("skipped: this system does not say how much memory is free");
+        return;
+    };
+    let loaded = load("tests/data/tiny.toml");
+    let model = &loaded.model;
+    let names: Vec<String> = (model.catalogue().yearly.iter())
+        .map(|c| c.name.clone())
+        .collect();
+    let mut text = format!("year,{}\n", names.join(","));
+    for y in 0..model.n_years {
+        text.push_str(&format!("{}{}\n", model.year(y), ",0".repeat(names.len())));
+    }
+    let values = (names.len() * model.n_years) as u64;
+    let paths = actuals::MAX_PATHS;
+    let need = actuals::memory_needed(values, paths, 1);
+    if need <= free / 10 * 7 {
+        eprintln!("skipped: this machine could hold {need} bytes");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = run_recording(dir.path(), paths);
+    let ledger = dir.path().join("ledger.csv");
+    fs::write(&ledger, text).unwrap();
+    let out = dir.path().join("out");
+    let output = fundsim()
+        .arg("actuals")
+        .arg(repo("tests/data/tiny.toml"))
+        .arg("--actuals")
+        .arg(&ledger)
+        .arg("--from")
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let record = run_dir.join("run.json").display().to_string();
+    for e in [
+        format!(
+            "{record} has \"paths\": 10000000: 10000000 paths of {values} ledger values need about"
+        ),
+        "more than the".to_string(),
+        "give --paths N with N at most".to_string(),
+    ] {
+        assert!(stderr.contains(&e), "{e:?} not in: {stderr}");
+    }
+    assert!(!out.exists(), "the output directory was created");
 }

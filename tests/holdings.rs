@@ -230,7 +230,7 @@ fn bad_rows_are_located_and_nothing_is_written() {
         format!("{csv}:4:"),
         "stake: \"250%\" is not a share of the firm".to_string(),
         format!("{csv}:5:"),
-        "firm: \"f\" is described differently on line 2".to_string(),
+        "last_round_year: firm \"f\" is described differently on line 2: last_round_year is \"2022\" here and \"2023\" there".to_string(),
     ] {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
     }
@@ -298,4 +298,153 @@ fn a_value_past_the_header_s_columns_is_refused() {
     }
     assert!(!err.contains(&format!("{csv}:2:")), "{err}");
     assert!(!out.exists(), "nothing may be written on bad input");
+}
+
+#[test]
+fn crlf_and_blank_lines_keep_their_line_numbers() {
+    // The same book with Windows line ends and with LF, blank lines between its rows: a bad stake on
+    // the file's line 4 and, on line 7, a firm described differently from line 4 are located on
+    // those lines, at the cell that is wrong (the csv reader's own position lags behind each CRLF
+    // and blank line).
+    let rows = [
+        HEADER.trim_end(),
+        "equity,f,x,A,2020,2023,1亿,100万,10%,500万,2023",
+        "",
+        "equity,g,x,A,2020,2023,1亿,100万,250%,500万,2023",
+        "",
+        "",
+        "equity,g,x,A,2021,2023,1亿,100万,10%,500万,2023",
+    ];
+    // 1-based columns, in characters, of the stake of line 4 and the founding year of line 7.
+    let stake_col = "equity,g,x,A,2020,2023,1亿,100万,".chars().count() + 1;
+    let founded_col = "equity,g,x,A,".chars().count() + 1;
+    for (name, end, bom) in [("LF", "\n", ""), ("CRLF", "\r\n", "\u{feff}")] {
+        let dir = tempfile::tempdir().unwrap();
+        let book = format!("{bom}{}{end}", rows.join(end));
+        let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+        let assert = Command::cargo_bin("fundsim")
+            .unwrap()
+            .args(["validate", path.to_str().unwrap()])
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let csv = dir.path().join("book.csv").display().to_string();
+        for expected in [
+            format!("{csv}:4:{stake_col}: stake: \"250%\" is not a share of the firm"),
+            format!(
+                "{csv}:7:{founded_col}: founded: firm \"g\" is described differently on line 4: founded is \"2021\" here and \"2020\" there"
+            ),
+        ] {
+            assert!(
+                err.contains(&expected),
+                "{name}: missing `{expected}` in:\n{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_firm_s_stakes_add_up_to_at_most_100_percent() {
+    // Firm f (stage A, marked 1亿) held by two programmes, 60% and 40%: the whole firm. Stage A
+    // firms are acquired in 2024 at 2 × the mark, so the city receives 100% × 2亿 = 2亿, 1.2亿 to
+    // the first programme and 8000万 to the second, on every path.
+    let dir = tempfile::tempdir().unwrap();
+    let two = format!("{EQUITY}{}", EQUITY.replace("\"equity\"", "\"equity2\""));
+    let whole = format!(
+        "{HEADER}equity,f,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+         equity2,f,x,A,2020,2023,1亿,100万,0.4,2000万,2022\n"
+    );
+    let path = write(dir.path(), &certain_exit(&two), Some(&whole));
+    let names = ["money_back", "money_back.equity", "money_back.equity2"];
+    every_path(&path, &names, &[2e8, 1.2e8, 8e7]);
+
+    // More than the whole firm is refused, however it is split: the same row three times (300%,
+    // which would be paid out three times), and 60% + 50% under two programmes, located at the
+    // row that takes the total past 100%, with every line and the total.
+    let row = "equity,g,x,A,2020,2023,1亿,100万,100%,3000万,2020";
+    let cases = [
+        (
+            format!("{HEADER}{row}\n{row}\n{row}\n"),
+            (3, "equity,"),
+            "firm \"g\" (industry x) is held in stakes that add up to 300% (100% on line 2, 100% on line 3, 100% on line 4)",
+        ),
+        (
+            format!(
+                "{HEADER}equity,f,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+                 equity,k,x,A,2020,2023,1亿,100万,60%,3000万,2023\n\
+                 equity2,f,x,A,2020,2023,1亿,100万,0.5,2000万,2022\n"
+            ),
+            (4, "equity2,"),
+            "firm \"f\" (industry x) is held in stakes that add up to 110% (60% on line 2, 50% on line 4)",
+        ),
+    ];
+    for (book, (line, instrument), expected) in cases {
+        // The 1-based column, in characters, of the row's stake.
+        let stake_col = format!("{instrument}f,x,A,2020,2023,1亿,100万,")
+            .chars()
+            .count()
+            + 1;
+        let path = write(dir.path(), &certain_exit(&two), Some(&book));
+        let out = dir.path().join("out");
+        let assert = Command::cargo_bin("fundsim")
+            .unwrap()
+            .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let csv = dir.path().join("book.csv").display().to_string();
+        for expected in [
+            format!("{csv}:{line}:{stake_col}: stake: {expected}"),
+            "allowed is at most 100% of a firm in all".to_string(),
+        ] {
+            assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+        }
+        assert_eq!(err.matches("error:").count(), 1, "{err}");
+        assert!(!out.exists(), "nothing may be written on bad input");
+    }
+}
+
+#[test]
+fn a_loan_due_and_a_grant_s_window_ending_in_the_start_year_are_still_held() {
+    // The engine settles a loan in year paid_year + term after that year's default draw, and a
+    // pending grant converts at a round in year paid_year + window before it lapses. So both are
+    // live in the start year (2024) and the book carries them.
+    //
+    // A 1000万 loan of 2021 with a 3-year term, defaults certain (base rate 100%): it defaults in
+    // 2024 and the city pays its cover times the loss given default, 40% × 60% × 1000万 = 240万,
+    // on every path. With no defaults it is repaid in 2024 and costs nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let guarantee = |rate: &str| {
+        format!(
+            "[[instruments.guarantee]]\nid = \"guar\"\nvolume = 0\nloan_size = \"1000万\"\nterm_years = 3\n\
+             cover_share = \"40%\"\nfee_rate = 0\nbase_default_rate = {rate}\nloss_given_default = \"60%\"\n"
+        )
+    };
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,principal,paid_year\n\
+                guar,g,x,A,2015,2020,1亿,100万,1000万,2021\n";
+    let names = [
+        "fiscal_outlay",
+        "fiscal_outlay.guar",
+        "guaranteed_principal",
+    ];
+    let path = write(dir.path(), &certain_exit(&guarantee("1")), Some(book));
+    every_path(&path, &names, &[2.4e6, 2.4e6, 0.0]);
+    let path = write(dir.path(), &certain_exit(&guarantee("0")), Some(book));
+    every_path(&path, &names, &[0.0, 0.0, 0.0]);
+
+    // A 拨投 grant of 500万 paid in 2022 under a 2-year conversion window, to a seed firm that
+    // raises its A round in 2024 with certainty (post-money 10 × 1000万 = 1亿): it converts at
+    // 500万 / 1亿 = 5%, and the A firm is acquired in 2025 at 2 × 1亿, paying 5% × 2亿 = 1000万.
+    let stages = stage("seed", (1.0, 0.0, 0.0), 0) + &stage("A", (0.0, 1.0, 0.0), 0);
+    let grant = "[valuation]\nstale_decay = 0\nstate_transfer_discount = 0\nstate_transfer_delay_years = 0\n\
+                 [[instruments.convertible_grant]]\nid = \"bgt\"\nbudget = 0\namount = \"500万\"\nconversion_window_years = 2\n";
+    let book = "instrument,firm,industry,stage,founded,last_round_year,post_money,revenue,paid,paid_year\n\
+                bgt,g,x,seed,2021,2021,1000万,100万,500万,2022\n";
+    let path = write(dir.path(), &one_industry(3, &stages, grant), Some(book));
+    every_path(
+        &path,
+        &["money_back", "money_back.bgt", "sunk_cost"],
+        &[1e7, 1e7, 5e6],
+    );
 }

@@ -12,7 +12,7 @@
 //! | `founded` | firm rows | year of founding (its age sets its hazards and the unicorn age limit) |
 //! | `last_round_year`, `post_money` | firm rows | its last round: year and post-money (the mark, and its staleness) |
 //! | `revenue` | firm rows | its yearly revenue, where the industry models revenue |
-//! | `stake` | equity | the share of the firm the city holds (`"8%"` or `0.08`) |
+//! | `stake` | equity | the share of the firm the city holds (`"8%"` or `0.08`); a firm's stakes over all its equity rows and instruments add up to at most 100% |
 //! | `paid`, `paid_year` | equity, 拨投, loans | what the city paid and when (for a loan: `paid_year` is the year it was made) |
 //! | `principal` | loans | outstanding principal of a guaranteed loan |
 //! | `commitment`, `called`, `distributed`, `nav`, `vintage` | sub-funds | the city's commitment, what the fund has called and distributed to the city so far, the city's share of its reported NAV, the year of its close |
@@ -27,7 +27,7 @@
 
 use crate::money::{parse_money, parse_rate};
 use crate::scenario::ScenarioFile;
-use crate::scenario::locate::Diagnostic;
+use crate::scenario::locate::{Diagnostic, csv_record_start};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -285,6 +285,7 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             Ok(r) => records.push(r),
             Err(e) => {
                 let at = e.position().map_or(0, |p| p.byte() as usize) + bom;
+                let (at, _) = csv_record_start(text, at);
                 let located = Located {
                     file: shown,
                     text,
@@ -297,8 +298,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             }
         }
     }
-    let locate = |r: &csv::StringRecord| -> Located<'_> {
-        let start = r.position().map_or(0, |p| p.byte() as usize) + bom;
+    // A record's text and line (the reader's own position lags behind CRLF and blank lines).
+    let locate = |r: &csv::StringRecord| -> (Located<'_>, usize) {
+        let (start, line) =
+            csv_record_start(text, r.position().map_or(0, |p| p.byte() as usize) + bom);
         let end = line_end(text, start);
         let raw = &text[start..end];
         // Field offsets for unquoted rows (the common export); quoted rows point at their start.
@@ -314,13 +317,14 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 })
                 .collect()
         };
-        Located {
+        let located = Located {
             file: shown,
             text,
             start,
             fields,
             end,
-        }
+        };
+        (located, line)
     };
     let Some(header) = records.first() else {
         // An empty file is an empty book.
@@ -329,7 +333,7 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             ..Book::default()
         });
     };
-    let h = locate(header);
+    let (h, _) = locate(header);
     let mut column: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim();
@@ -378,12 +382,14 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
         path: shown.to_string(),
         ..Book::default()
     };
-    // (industry, name) → (firm index, the line of the row that first described it).
-    let mut firm_ids: HashMap<(usize, String), (usize, usize)> = HashMap::new();
+    // (industry, name) → (firm index, the line and the record of the row that first described it).
+    let mut firm_ids: HashMap<(usize, String), (usize, usize, usize)> = HashMap::new();
+    // Per firm, its equity stakes over all instruments: (stake, line, record), in row order.
+    let mut stakes: std::collections::BTreeMap<usize, Vec<(Decimal, usize, usize)>> =
+        std::collections::BTreeMap::new();
     let issues = std::cell::RefCell::new(diags);
-    for record in &records[1..] {
-        let at = locate(record);
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    for (r, record) in records.iter().enumerate().skip(1) {
+        let (at, line) = locate(record);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue; // a blank line of a spreadsheet export
         }
@@ -641,21 +647,36 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                             revenue,
                         };
                         match firm_ids.get(&(industry, name.clone())) {
-                            Some(&(j, first)) if book.firms[j] != f => {
+                            Some(&(j, first, r0)) if book.firms[j] != f => {
+                                // The first column that differs, with the cell of each row.
+                                let differs = first_difference(&book.firms[j], &f);
+                                let there = (column.get(differs))
+                                    .and_then(|&i| records[r0].get(i))
+                                    .map_or("", str::trim);
+                                let here = cell(differs).map_or("", |(_, v)| v);
+                                let shown = |v: &str| {
+                                    if v.is_empty() {
+                                        "empty".to_string()
+                                    } else {
+                                        format!("\"{v}\"")
+                                    }
+                                };
                                 bad(
-                                    "firm",
+                                    differs,
                                     format!(
-                                        "\"{name}\" is described differently on line {first}: rows of one firm must agree on {}",
-                                        FIRM_COLUMNS.join(", ")
+                                        "firm \"{name}\" is described differently on line {first}: {differs} is {} here and {} there; rows naming one firm of one industry must agree on {}",
+                                        shown(here),
+                                        shown(there),
+                                        FIRM_COLUMNS[2..].join(", ")
                                     ),
                                 );
                                 None
                             }
-                            Some(&(j, _)) => Some(j),
+                            Some(&(j, _, _)) => Some(j),
                             None => {
                                 book.firms.push(f);
                                 let j = book.firms.len() - 1;
-                                firm_ids.insert((industry, name), (j, line));
+                                firm_ids.insert((industry, name), (j, line, r));
                                 Some(j)
                             }
                         }
@@ -692,6 +713,9 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                                 }
                             },
                         };
+                        if let (Some(firm), Some(stake)) = (firm, stake) {
+                            stakes.entry(firm).or_default().push((stake, line, r));
+                        }
                         let paid = money("paid", false);
                         match (firm, stake, paid, paid_year) {
                             (Some(firm), Some(stake), Some(paid), Some(paid_year)) => {
@@ -707,9 +731,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         }
                     }
                     RowKind::Convertible => match (firm, money("paid", true), paid_year) {
+                        // A window that ends in the start year is still open: the grant converts at
+                        // a round that year and lapses only without one (`instruments::settle`).
                         (Some(_), Some(_), Some(y))
-                            if window_of(file, id)
-                                .is_some_and(|w| y.saturating_add(w) <= start) =>
+                            if window_of(file, id).is_some_and(|w| y.saturating_add(w) < start) =>
                         {
                             bad(
                                 "paid_year",
@@ -731,8 +756,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                         _ => None,
                     },
                     RowKind::Loan => match (firm, money("principal", true), paid_year) {
+                        // A loan due in the start year is still outstanding: it may default that year,
+                        // else it is repaid (`guarantee::settle_loan`).
                         (Some(_), Some(_), Some(y))
-                            if y.saturating_add(loan_term(file, id)) <= start =>
+                            if y.saturating_add(loan_term(file, id)) < start =>
                         {
                             bad(
                                 "paid_year",
@@ -759,11 +786,65 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             }
         }
     }
-    let diags = issues.into_inner();
+    let mut diags = issues.into_inner();
+    // The city cannot hold more than the whole firm, however its stakes are split over rows and
+    // instruments (a row repeated by mistake would pay out again). Located at the row that takes
+    // the total past 100%.
+    for (firm, rows) in &stakes {
+        let total: Decimal = rows.iter().map(|(s, _, _)| *s).sum();
+        if total <= Decimal::ONE {
+            continue;
+        }
+        let mut running = Decimal::ZERO;
+        let &(_, _, over) = (rows.iter())
+            .find(|(s, _, _)| {
+                running += *s;
+                running > Decimal::ONE
+            })
+            .expect("the total is over 100%");
+        let each: Vec<String> = (rows.iter())
+            .map(|(s, line, _)| format!("{} on line {line}", percent(*s)))
+            .collect();
+        let f = &book.firms[*firm];
+        let (at, _) = locate(&records[over]);
+        diags.push(at.diag(
+            column.get("stake").copied(),
+            "stake",
+            format!(
+                "firm \"{}\" (industry {}) is held in stakes that add up to {} ({}): allowed is at most 100% of a firm in all, over every equity row and instrument; list each stake once",
+                f.name,
+                file.industries[f.industry].id,
+                percent(total),
+                each.join(", ")
+            ),
+        ));
+    }
     if diags.is_empty() {
         Ok(book)
     } else {
         Err(BookError::Invalid(diags))
+    }
+}
+
+/// A share as a percentage, as a spreadsheet shows it (`0.085` → `8.5%`).
+fn percent(share: Decimal) -> String {
+    format!("{}%", (share * Decimal::ONE_HUNDRED).normalize())
+}
+
+/// The first column of [`FIRM_COLUMNS`] in which two descriptions of one firm (same name and
+/// industry) differ.
+fn first_difference(a: &BookFirm, b: &BookFirm) -> &'static str {
+    if a.stage != b.stage {
+        "stage"
+    } else if a.founded != b.founded {
+        "founded"
+    } else if a.last_round_year != b.last_round_year {
+        "last_round_year"
+    } else if a.post_money != b.post_money {
+        "post_money"
+    } else {
+        debug_assert!(a.revenue != b.revenue, "called on firms that differ");
+        "revenue"
     }
 }
 

@@ -84,6 +84,19 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Where a record read by the `csv` crate begins in `src`, the text it read: the byte offset of
+/// its first character and its 1-based line. `at` is the byte of the record's position (or of an
+/// error's). The reader takes that position when it starts reading a record, right after the
+/// previous record's terminator: at the `\n` of a `\r\n` it has not consumed yet, or at the empty
+/// lines it then skips; its own line count lags behind by those line breaks. So the record begins
+/// past the line breaks at `at`, and its line is one more than the `\n` before that.
+pub fn csv_record_start(src: &str, at: usize) -> (usize, usize) {
+    let at = floor_char_boundary(src, at.min(src.len()));
+    let rest = &src[at..];
+    let start = at + (rest.len() - rest.trim_start_matches(['\r', '\n']).len());
+    (start, line_col(src, start).0)
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -175,6 +188,33 @@ mod tests {
         let span = span_of(&doc, &missing);
         assert_eq!(&src[span.clone()], "[[ind]]");
         assert_eq!(line_col(src, span.start), (2, 1));
+    }
+
+    #[test]
+    fn csv_records_start_on_their_own_line() {
+        // CRLF line ends, blank lines (CRLF and LF) and a quoted cell over two lines: each record's
+        // first byte and line, as a spreadsheet shows them.
+        let src = "year,x\r\n2024,1\r\n\r\n\r\n2025,2\n\n2026,\"a\nb\"\r\n2027,3";
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(src.as_bytes());
+        let found: Vec<(String, usize)> = (reader.records())
+            .map(|r| {
+                let r = r.unwrap();
+                let (start, line) = csv_record_start(src, r.position().unwrap().byte() as usize);
+                (src[start..].chars().take(4).collect(), line)
+            })
+            .collect();
+        let want = [
+            ("year", 1),
+            ("2024", 2),
+            ("2025", 5),
+            ("2026", 7),
+            ("2027", 9),
+        ];
+        let want: Vec<(String, usize)> = want.iter().map(|&(s, l)| (s.to_string(), l)).collect();
+        assert_eq!(found, want);
     }
 
     #[test]
