@@ -673,6 +673,62 @@ fn an_id_given_twice_in_a_file_of_an_extends_chain_is_refused() {
 }
 
 #[test]
+fn a_problem_inside_rules_an_extending_file_replaces_is_located_in_that_file() {
+    // The base has two subsidy programmes; the child replaces the second one's rules whole (an
+    // array of tables without ids). A bad value inside them is the child's, at its own line, and
+    // named by the child's own indices (its one programme is [0], not the merged document's [1]).
+    let dir = tempfile::tempdir().unwrap();
+    let programme = |id: &str| {
+        format!(
+            "\n[[instruments.subsidy]]\nid = \"{id}\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
+             [[instruments.subsidy.rules]]\nlabel = \"流片\"\nshare = \"30%\"\n\
+             base = {{ median = \"800万\", sigma = 0.5 }}\nevents_per_firm_year = 0.5\n"
+        )
+    };
+    fs::write(
+        dir.path().join("base.toml"),
+        format!("{TINY}{}{}", programme("sub_a"), programme("sub_b")),
+    )
+    .unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\n\
+                 [[instruments.subsidy]]\nid = \"sub_b\"\n\n\
+                 [[instruments.subsidy.rules]]\nlabel = \"目录\"\nfixed = \"10万\"\nevents_per_firm_year = 0.3\n\n\
+                 [[instruments.subsidy.rules]]\nlabel = \"平台\"\nshare = \"20%\"\nitem_cap = CAP\n\
+                 base = { median = \"300万\", sigma = 1.0 }\nevents_per_firm_year = EVENTS\n";
+    let path = dir.path().join("child.toml");
+    let check = |cap: &str, events: &str, needle: &str, key: &str, message: &str| {
+        let text = child.replace("CAP", cap).replace("EVENTS", events);
+        fs::write(&path, &text).unwrap();
+        let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        let at = text.find(needle).unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        let col = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+        assert!(
+            stderr.contains(&format!("child.toml:{line}:{col}: {key}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(message), "{stderr}");
+    };
+    // A constraint violated (validation).
+    check(
+        "\"200万\"",
+        "500",
+        "500",
+        "instruments.subsidy[0].rules[1].events_per_firm_year",
+        "500",
+    );
+    // A value of the wrong type (deserialisation).
+    check(
+        "\"200万美元\"",
+        "0.1",
+        "\"200万美元\"",
+        "instruments.subsidy[0].rules[1].item_cap",
+        "`200万美元` is not an amount",
+    );
+}
+
+#[test]
 fn set_extends_is_refused() {
     // `extends` is read before any override is laid: a --set of it would be ignored.
     let dir = tempfile::tempdir().unwrap();

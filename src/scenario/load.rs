@@ -8,7 +8,7 @@
 //! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`)
 //! replaces the base's whole. A problem is reported in the layer that wrote the value: the one
 //! whose keys reach deepest along the problem's key path (translated by id), the later layer on a
-//! tie.
+//! tie; its key path is that layer's own (its indices, not the merged document's).
 
 use super::ScenarioFile;
 use super::locate::{Diagnostic, KeyPath, Seg, span_of};
@@ -516,14 +516,14 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     let de = toml::Deserializer::from(Spanned::new(0..0, merged.clone()));
     let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = key_path(e.path());
-        let (owner, local) = locate(&path);
+        let (owner, local, shown) = locate(&path);
         let layer = &layers[owner];
         let message = e.inner().message().trim().to_string();
         // An unknown key is shown where it is written; anything else at the value's place.
         let span = unknown_key(&message)
             .and_then(|key| key_span(&docs[owner], &local, key))
             .unwrap_or_else(|| span_of(&docs[owner], &local));
-        invalid(&layer.name, &layer.text, span, &path.to_string(), message)
+        invalid(&layer.name, &layer.text, span, &shown.to_string(), message)
     })?;
     let mut issues = validate(&file);
     if issues.is_empty() {
@@ -544,13 +544,13 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
         issues
             .into_iter()
             .map(|issue| {
-                let (owner, local) = locate(&issue.path);
+                let (owner, local, shown) = locate(&issue.path);
                 let layer = &layers[owner];
                 Diagnostic::new(
                     &layer.name,
                     &layer.text,
                     span_of(&docs[owner], &local),
-                    issue.path.to_string(),
+                    shown.to_string(),
                     issue.message,
                 )
             })
@@ -558,20 +558,26 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     ))
 }
 
-/// The layer that wrote the value at `path` (of the merged document), and the same place in that
-/// layer's own document.
+/// The layer that wrote the value at `path` (of the merged document), the same place in that
+/// layer's own document (as far as the layer writes it: where to point), and the whole path in
+/// the layer's terms (what to name: its own indices, then the keys it does not write).
 fn owner_of(
     docs: &[Spanned<DeTable<'_>>],
     merged: &DeTable<'_>,
     path: &KeyPath,
-) -> (usize, KeyPath) {
+) -> (usize, KeyPath, KeyPath) {
     let per_layer: Vec<(usize, KeyPath)> = docs
         .iter()
         .map(|d| translate(merged, d.get_ref(), path))
         .collect();
     // `max_by_key` keeps the last of equal keys: the later layer wins a tie.
     let owner = (0..docs.len()).max_by_key(|&l| per_layer[l].0).unwrap_or(0);
-    (owner, per_layer[owner].1.clone())
+    let (reached, local) = per_layer[owner].clone();
+    let mut shown = local.clone();
+    if reached < path.0.len() {
+        shown.0.extend_from_slice(&path.0[reached..]);
+    }
+    (owner, local, shown)
 }
 
 /// A problem found in a scenario that loaded (e.g. at a corner of its `[uncertain]` inputs), at
@@ -593,13 +599,13 @@ pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: Stri
     for doc in &docs[1..] {
         merge(&mut merged, doc.get_ref().clone());
     }
-    let (owner, local) = owner_of(&docs, &merged, at);
+    let (owner, local, shown) = owner_of(&docs, &merged, at);
     let layer = &layers[owner];
     LoadError::Invalid(vec![Diagnostic::new(
         &layer.name,
         &layer.text,
         span_of(&docs[owner], &local),
-        at.to_string(),
+        shown.to_string(),
         message,
     )])
 }
@@ -695,8 +701,11 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
                     return (depth, local);
                 };
                 if !(by_id(mv) && by_id(lv)) {
-                    // Replaced whole: this layer wrote the array and everything in it.
-                    return (usize::MAX, KeyPath(path.0.clone()));
+                    // Replaced whole: this layer wrote the array and everything in it, so below
+                    // here the merged path is the layer's own.
+                    let mut rest = local.0;
+                    rest.extend_from_slice(&path.0[depth..]);
+                    return (usize::MAX, KeyPath(rest));
                 }
                 let m_item = mv.as_array().and_then(|a| a.get(*i));
                 let id = m_item.and_then(|v| id_of(v.get_ref()));
