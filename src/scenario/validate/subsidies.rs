@@ -126,6 +126,15 @@ fn subsidy_clause_logic(
             "stages is not used with claimants = \"large_arrivals\" (large arrivals have no venture stage)".into(),
         );
     }
+    if arrivals && !r.requires.is_empty() {
+        // A large arrival claims in its arrival year, as an established firm: no instrument has
+        // invested in it (equity joins rounds, awards go to venture firms), so the rule would
+        // never pay.
+        c.fail(
+            q.key("requires"),
+            "requires = [\"city_investment\"] cannot be met with claimants = \"large_arrivals\" (a large arrival claims in its arrival year, and the city never holds equity in one): remove requires, or use claimants = \"firms\"".into(),
+        );
+    }
     if r.exclusive_group.is_some() {
         // The larger claim is judged on the rule's own caps per firm; caps that look across firms
         // or years per item would need the whole year's walk to judge fairly.
