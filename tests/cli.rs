@@ -729,6 +729,21 @@ fn a_problem_inside_rules_an_extending_file_replaces_is_located_in_that_file() {
 }
 
 #[test]
+fn an_array_an_extending_file_writes_over_a_value_is_located_in_that_file() {
+    // The base's rho is a number; the child writes an array there. The array is the child's
+    // (arrays without ids replace the base's value whole): the type error is reported in the
+    // child, not at the base's number.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n[market]\nrho = [0.5]\n";
+    let path = dir.path().join("child.toml");
+    fs::write(&path, child).unwrap();
+    let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("child.toml:5:7: market.rho"), "{stderr}");
+}
+
+#[test]
 fn set_extends_is_refused() {
     // `extends` is read before any override is laid: a --set of it would be ignored.
     let dir = tempfile::tempdir().unwrap();

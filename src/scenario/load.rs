@@ -697,16 +697,10 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
                 }
             }
             Seg::Index(i) => {
+                // (Arrays replaced whole were owned at their key: `m` and `l` merge by id.)
                 let (Some(mv), Some(lv)) = (m, l) else {
                     return (depth, local);
                 };
-                if !(by_id(mv) && by_id(lv)) {
-                    // Replaced whole: this layer wrote the array and everything in it, so below
-                    // here the merged path is the layer's own.
-                    let mut rest = local.0;
-                    rest.extend_from_slice(&path.0[depth..]);
-                    return (usize::MAX, KeyPath(rest));
-                }
                 let m_item = mv.as_array().and_then(|a| a.get(*i));
                 let id = m_item.and_then(|v| id_of(v.get_ref()));
                 let found = lv.as_array().and_then(|a| {
@@ -726,6 +720,14 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
         if !next.1.is_table() && !next.1.is_array() {
             // A plain value: this layer wrote it.
             return (usize::MAX, local);
+        }
+        if next.0.is_array() && next.1.is_array() && !(by_id(next.0) && by_id(next.1)) {
+            // An array replaced whole (`regimes`, `stages`, `rules`, or an array where the base
+            // has a value): this layer wrote it and everything in it, so below here the merged
+            // path is the layer's own.
+            let mut rest = local.0;
+            rest.extend_from_slice(&path.0[depth + 1..]);
+            return (usize::MAX, KeyPath(rest));
         }
         (m, l) = (Some(next.0), Some(next.1));
     }
