@@ -359,6 +359,60 @@ fn probability_above_one() {
     );
 }
 
+/// The stderr of `validate` on `text` (written as bad.toml), which must be refused.
+fn refused(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(&file, text).unwrap();
+    let assert = fundsim().arg("validate").arg(&file).assert().code(2);
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_named_in_plain_words() {
+    // serde's words (`invalid type: string "50%", expected f64`) mean nothing to a fund manager.
+    let text = TINY.replacen("rho = 0.5", "rho = \"50%\"", 1);
+    let at = place(&text, "\"50%\"");
+    rejects(
+        &text,
+        &[
+            &at,
+            "market.rho",
+            "\"50%\" is not allowed",
+            "a number (not text in quotes); percentages are not accepted here",
+        ],
+    );
+    let text = TINY.replacen("horizon_years = 10", "horizon_years = 10.5", 1);
+    let at = place(&text, "10.5");
+    rejects(
+        &text,
+        &[
+            &at,
+            "time.horizon_years",
+            "10.5 is not allowed",
+            "a whole number",
+        ],
+    );
+    for (from, to) in [
+        ("rho = 0.5", "rho = \"50%\""),
+        ("horizon_years = 10", "horizon_years = 10.5"),
+        ("start_year = 2024", "start_year = \"2024\""),
+        ("rho = 0.5", "rho = [0.5]"),
+        ("name = \"tiny\"", "name = 5"),
+    ] {
+        let stderr = refused(&TINY.replacen(from, to, 1));
+        for jargon in [
+            "invalid type",
+            "expected f64",
+            "expected i64",
+            "sequence",
+            "a string",
+        ] {
+            assert!(!stderr.contains(jargon), "{to}: {stderr}");
+        }
+    }
+}
+
 #[test]
 fn deadline_after_horizon() {
     let text = TINY.replacen("deadline = 2026", "deadline = 2040", 1);

@@ -518,7 +518,7 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
         let path = key_path(e.path());
         let (owner, local, shown) = locate(&path);
         let layer = &layers[owner];
-        let message = e.inner().message().trim().to_string();
+        let message = plain_type_error(e.inner().message().trim());
         // An unknown key is shown where it is written; anything else at the value's place.
         let span = unknown_key(&message)
             .and_then(|key| key_span(&docs[owner], &local, key))
@@ -732,6 +732,45 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
         (m, l) = (Some(next.0), Some(next.1));
     }
     (path.0.len(), local)
+}
+
+/// serde's "invalid type: X, expected Y" (or "invalid value: ...") in plain words: the value as
+/// written and what the key takes (`f64` is a number, `i64` a whole number, a struct a table).
+/// Any other message is returned as it is.
+pub(crate) fn plain_type_error(message: &str) -> String {
+    let Some((seen, expected)) = (message.strip_prefix("invalid type: "))
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let text = seen.starts_with("string ");
+    // `floating point `15.5``, `integer `1``, `boolean `true``: the value between the backticks.
+    let seen = match seen {
+        "sequence" => "an array".to_string(),
+        "map" => "a table".to_string(),
+        s if text => s["string ".len()..].to_string(),
+        s => match (s.find('`'), s.rfind('`')) {
+            (Some(a), Some(b)) if a < b => s[a + 1..b].to_string(),
+            _ => s.to_string(),
+        },
+    };
+    let quoted = if text { " (not text in quotes)" } else { "" };
+    let wanted = match expected {
+        "f64" | "f32" if text => {
+            "a number (not text in quotes); percentages are not accepted here".to_string()
+        }
+        "f64" | "f32" => "a number".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => format!("a whole number{quoted}"),
+        "u8" | "u16" | "u32" | "u64" | "usize" => format!("a whole number, 0 or more{quoted}"),
+        "a boolean" => "true or false (not text in quotes)".to_string(),
+        "a string" => "text in quotes".to_string(),
+        "a sequence" => "an array [...]".to_string(),
+        "a map" => "a table { ... }".to_string(),
+        e if e.starts_with("struct ") => "a table { ... }".to_string(),
+        e => e.to_string(),
+    };
+    format!("{seen} is not allowed: write {wanted}")
 }
 
 /// The key named in a serde "unknown field `key`" message.

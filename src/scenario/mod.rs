@@ -16,6 +16,7 @@ use crate::money::{Money, Quantity, Rate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub(crate) use load::plain_type_error;
 pub use load::{
     LoadError, ScenarioSource, document, load_file, load_file_with, load_str, problem_at,
 };
