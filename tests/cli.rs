@@ -414,6 +414,29 @@ fn a_value_of_the_wrong_type_is_named_in_plain_words() {
 }
 
 #[test]
+fn a_rate_that_is_not_a_probability_says_what_it_is() {
+    // hurdle = 8 (8% meant) is a yearly return, not a probability; the message says what the
+    // value is, the range allowed, and what 8% would be written as.
+    let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"4000万\"\nfund_size = \"2亿\"\n\
+                city_share = \"20%\"\nticket = \"1000万\"\nhurdle = 8\ncarry = \"20%\"\n\
+                management_fee = 2\n";
+    let text = format!("{TINY}{fund}");
+    let at = place(&text, "8\ncarry");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.sub_fund[0].hurdle: 8 is not allowed: a yearly preferred return, a rate from 0 to 1 (\"0%\" to \"100%\"); for 8% write \"8%\" or 0.08",
+            "instruments.sub_fund[0].management_fee: 2 is not allowed: a yearly fee on the commitments",
+        ],
+    );
+    let stderr = refused(&text);
+    assert!(!stderr.contains("probability"), "{stderr}");
+    // One problem for the fee, not a second about eating the fund.
+    assert!(!stderr.contains("eat the whole fund"), "{stderr}");
+}
+
+#[test]
 fn deadline_after_horizon() {
     let text = TINY.replacen("deadline = 2026", "deadline = 2040", 1);
     let at = place(&text, "2040");

@@ -67,7 +67,7 @@ fn rule_amount(c: &mut Checker, r: &SubsidyRule, q: &KeyPath) {
         );
     }
     if let Some(rate) = &r.share {
-        c.probability(q.key("share"), rate);
+        c.share(q.key("share"), rate);
     }
     if let Some(m) = &r.per_unit {
         c.amount(q.key("per_unit"), m, false);
