@@ -821,6 +821,67 @@ fn an_array_an_extending_file_writes_over_a_value_is_located_in_that_file() {
 }
 
 #[test]
+fn a_file_that_replaces_a_programmes_rules_states_their_exclusive_groups() {
+    // The base's programme pays rent or purchase (exclusive group "eda"). A file that replaces
+    // its rules states the groups the new rules form beside them, or `exclusive = {}` for none;
+    // merged key by key, the base's "eda" could never be dropped and always had 0 rules.
+    use fundsim::scenario::{ExclusiveRule, load_file};
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |label: &str, group: &str| {
+        format!(
+            "[[instruments.subsidy.rules]]\nlabel = \"{label}\"\nfixed = \"10万\"\nevents_per_firm_year = 0.5\n{group}\n"
+        )
+    };
+    let base = format!(
+        "{TINY}\n[[instruments.subsidy]]\nid = \"sub\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
+         exclusive = {{ eda = \"larger\" }}\n{}{}",
+        rule("rent", "exclusive_group = \"eda\""),
+        rule("buy", "exclusive_group = \"eda\"")
+    );
+    fs::write(dir.path().join("base.toml"), base).unwrap();
+    let path = dir.path().join("child.toml");
+    let child = |programme: &str, rules: &str| {
+        fs::write(
+            &path,
+            format!(
+                "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\
+                 [[instruments.subsidy]]\nid = \"sub\"\n{programme}\n{rules}"
+            ),
+        )
+        .unwrap();
+        load_file(&path).map(|(_, f)| f.instruments.subsidy[0].clone())
+    };
+    // Rules of no group, groups left out: the inherited "eda" is reported, with the way out.
+    let err = child("", &rule("tape", "")).unwrap_err().to_string();
+    assert!(
+        err.contains("exclusive group \"eda\" has 0 rule(s)") && err.contains("exclusive = {}"),
+        "{err}"
+    );
+    // `exclusive = {}` beside the rules: no group.
+    let sub = child("exclusive = {}", &rule("tape", "")).unwrap();
+    assert!(sub.exclusive.is_empty());
+    assert_eq!(sub.rules.len(), 1);
+    // Groups of their own: only those.
+    let sub = child(
+        "exclusive = { tape = \"first\" }",
+        &(rule("tape", "exclusive_group = \"tape\"") + &rule("mask", "exclusive_group = \"tape\"")),
+    )
+    .unwrap();
+    assert_eq!(
+        sub.exclusive.into_iter().collect::<Vec<_>>(),
+        vec![("tape".to_string(), ExclusiveRule::First)]
+    );
+    // Without rules, `exclusive` merges like any table: one group's choice changes, the base's
+    // rules stay.
+    let sub = child("exclusive = { eda = \"first\" }", "").unwrap();
+    assert_eq!(
+        sub.exclusive.into_iter().collect::<Vec<_>>(),
+        vec![("eda".to_string(), ExclusiveRule::First)]
+    );
+    assert_eq!(sub.rules.len(), 2);
+}
+
+#[test]
 fn set_extends_is_refused() {
     // `extends` is read before any override is laid: a --set of it would be ignored.
     let dir = tempfile::tempdir().unwrap();

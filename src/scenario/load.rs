@@ -5,7 +5,8 @@
 //! first and the file is laid over it key by key: tables merge; arrays of tables whose elements all
 //! have an `id` (`[[industries]]`, `[[instruments.*]]`, `[[targets]]`) merge element by element —
 //! the same id merges, a new id is appended, the base's others stay; every other value (numbers,
-//! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`)
+//! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`,
+//! and a subsidy programme's `exclusive` groups written beside its `rules`, which name them)
 //! replaces the base's whole. A problem is reported in the layer that wrote the value: the one
 //! whose keys reach deepest along the problem's key path (translated by id), the later layer on a
 //! tie; its key path is that layer's own (its indices, not the merged document's).
@@ -622,17 +623,23 @@ fn by_id(value: &DeValue<'_>) -> bool {
         .is_some_and(|a| !a.is_empty() && a.iter().all(|v| id_of(v.get_ref()).is_some()))
 }
 
-/// Lays `over` on `base`: tables merge key by key; arrays of tables with ids merge element by
-/// element (same id: merged; new id: appended; the base's others kept); any other value replaces
-/// the base's.
+/// Lays `over` on `base`: tables merge key by key (but `exclusive` written beside `rules` replaces
+/// the base's, as the rules do); arrays of tables with ids merge element by element (same id:
+/// merged; new id: appended; the base's others kept); any other value replaces the base's.
 fn merge<'i>(base: &mut DeTable<'i>, over: DeTable<'i>) {
+    let with_rules = over.contains_key("rules");
     for (key, value) in over {
         let Some(slot) = base.get_mut(key.get_ref().as_ref()) else {
             base.insert(key, value);
             continue;
         };
         // (Spans of the merged tree are not used: problems are located in each layer.)
-        let tables = slot.get_ref().is_table() && value.get_ref().is_table();
+        // A subsidy programme's `exclusive` groups are named by its rules: written beside rules
+        // (which replace the base's whole), they replace the base's groups too. Merged, a file
+        // could never drop a group its new rules no longer form.
+        let groups_of_new_rules = key.get_ref().as_ref() == "exclusive" && with_rules;
+        let tables =
+            slot.get_ref().is_table() && value.get_ref().is_table() && !groups_of_new_rules;
         let arrays = by_id(slot.get_ref()) && by_id(value.get_ref());
         if tables {
             if let (DeValue::Table(b), DeValue::Table(o)) = (slot.get_mut(), value.into_inner()) {

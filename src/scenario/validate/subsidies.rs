@@ -343,7 +343,7 @@ pub(super) fn exclusive_groups(c: &mut Checker, f: &ScenarioFile) {
                 c.fail(
                     ip.key("subsidy").index(i).key("exclusive").key(name),
                     format!(
-                        "exclusive group \"{name}\" has {members} rule(s): name it in the exclusive_group of at least two rules, or remove it"
+                        "exclusive group \"{name}\" has {members} rule(s): name it in the exclusive_group of at least two rules, or remove it (a file that extends this one and replaces the rules writes the groups they form beside them, or exclusive = {{}} for none)"
                     ),
                 );
             }
