@@ -764,6 +764,64 @@ impl Catalogue {
 mod tests {
     use super::*;
 
+    /// The identifiers written in backticks in `text` (`projects_landed`, not `[thresholds] x`,
+    /// `deals.<id>` or `_min_per_year`).
+    fn names_in(text: &str) -> Vec<&str> {
+        (text.split('`').skip(1).step_by(2))
+            .filter(|t| {
+                t.starts_with(|c: char| c.is_ascii_lowercase())
+                    && t.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+            .collect()
+    }
+
+    fn sorted<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut v: Vec<&str> = names.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn the_format_lists_exactly_the_target_metrics_accepted() {
+        // docs/scenario-format.md, `[[targets]]`: one bullet per family of target metrics.
+        let doc = include_str!("../docs/scenario-format.md");
+        let start = doc
+            .find("Target metrics are read at the deadline:")
+            .expect("section");
+        let end = start + doc[start..].find("`targets.csv` has one row").expect("end");
+        let bullets: Vec<&str> = doc[start..end].split("\n- ").skip(1).collect();
+        let bullet = |opening: &str| {
+            *(bullets.iter().find(|b| b.starts_with(opening)))
+                .unwrap_or_else(|| panic!("no bullet {opening:?}"))
+        };
+        let of = |defs: &[YearlyDef], kind: Kind| {
+            sorted(defs.iter().filter(|d| d.kind == kind).map(|d| d.name))
+        };
+        assert_eq!(
+            sorted(names_in(bullet("flows, summed"))),
+            of(PROGRAM_YEARLY, Kind::Flow)
+        );
+        assert_eq!(
+            sorted(names_in(bullet("stocks at the deadline"))),
+            of(PROGRAM_YEARLY, Kind::Stock)
+        );
+        assert_eq!(
+            sorted(names_in(bullet("one industry's stocks"))),
+            of(INDUSTRY_YEARLY, Kind::Stock)
+        );
+        assert!(INDUSTRY_YEARLY.iter().all(|d| d.kind == Kind::Stock));
+        let (flows, stocks) = (bullet("one instrument's metrics"))
+            .split_once("and the stock")
+            .expect("flows, then the stock");
+        let flows: Vec<&str> = names_in(flows)
+            .into_iter()
+            .filter(|n| !n.contains(MIN_PER_YEAR))
+            .collect();
+        assert_eq!(sorted(flows), of(INSTRUMENT_YEARLY, Kind::Flow));
+        assert_eq!(sorted(names_in(stocks)), of(INSTRUMENT_YEARLY, Kind::Stock));
+    }
+
     #[test]
     fn enum_order_matches_tables() {
         assert_eq!(PROGRAM_YEARLY[Y::PoolBalance as usize].name, "pool_balance");

@@ -402,6 +402,13 @@ mod tests {
         assert!(parse_money("1e6").is_err());
         assert!(parse_money("1.2.3万").is_err());
         assert!(parse_money("").is_err());
+        // The separators and spaces docs/scenario-format.md says are ignored, and the one it
+        // says is refused.
+        assert_eq!(parse_money("2_000万").unwrap(), d("20000000"));
+        assert_eq!(parse_money("2_00万").unwrap(), d("2000000"));
+        assert_eq!(parse_money(" 200 万 元").unwrap(), d("2000000"));
+        assert_eq!(parse_money("200 万").unwrap(), d("2000000"));
+        assert!(parse_money("2 000万").is_err());
     }
 
     #[test]
@@ -410,6 +417,9 @@ mod tests {
         assert_eq!(parse_rate("2.5%").unwrap(), d("0.025"));
         assert_eq!(parse_rate("0.08").unwrap(), d("0.08"));
         assert!(parse_rate("30 percent").is_err());
+        assert_eq!(parse_rate(" 30 % ").unwrap(), d("0.3"));
+        assert!(parse_rate("1_0%").is_err());
+        assert!(parse_rate("1,5%").is_err());
     }
 
     #[test]

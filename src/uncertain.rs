@@ -466,7 +466,8 @@ fn gap(key: &str) -> Option<&'static str> {
 }
 
 fn deserialize(doc: toml::Table) -> Result<ScenarioFile, String> {
-    ScenarioFile::deserialize(toml::Value::Table(doc)).map_err(|e| e.message().trim().to_string())
+    ScenarioFile::deserialize(toml::Value::Table(doc))
+        .map_err(|e| crate::scenario::plain_type_error(e.message().trim()))
 }
 
 /// Sets `key` (a dotted path; in an array of tables with ids, a segment is an id) to `value`,

@@ -230,6 +230,13 @@ fn clause_keys_are_validated_with_located_messages() {
             "not used with claimants",
         ),
         (
+            // A large arrival claims in its arrival year and the city never holds equity in one:
+            // the rule could never pay.
+            base(&rule("claimants = \"large_arrivals\"\nrequires = [\"city_investment\"]"), ""),
+            "instruments.subsidy[0].rules[0].requires",
+            "cannot be met with claimants",
+        ),
+        (
             base(&rule("claimants = \"large_arrivals\""), "effect = { round_odds = 1.5 }"),
             "instruments.subsidy[0].effect",
             "every rule of this programme pays large arrivals",

@@ -359,6 +359,83 @@ fn probability_above_one() {
     );
 }
 
+/// The stderr of `validate` on `text` (written as bad.toml), which must be refused.
+fn refused(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(&file, text).unwrap();
+    let assert = fundsim().arg("validate").arg(&file).assert().code(2);
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_named_in_plain_words() {
+    // serde's words (`invalid type: string "50%", expected f64`) mean nothing to a fund manager.
+    let text = TINY.replacen("rho = 0.5", "rho = \"50%\"", 1);
+    let at = place(&text, "\"50%\"");
+    rejects(
+        &text,
+        &[
+            &at,
+            "market.rho",
+            "\"50%\" is not allowed",
+            "a number (not text in quotes); percentages are not accepted here",
+        ],
+    );
+    let text = TINY.replacen("horizon_years = 10", "horizon_years = 10.5", 1);
+    let at = place(&text, "10.5");
+    rejects(
+        &text,
+        &[
+            &at,
+            "time.horizon_years",
+            "10.5 is not allowed",
+            "a whole number",
+        ],
+    );
+    for (from, to) in [
+        ("rho = 0.5", "rho = \"50%\""),
+        ("horizon_years = 10", "horizon_years = 10.5"),
+        ("start_year = 2024", "start_year = \"2024\""),
+        ("rho = 0.5", "rho = [0.5]"),
+        ("name = \"tiny\"", "name = 5"),
+    ] {
+        let stderr = refused(&TINY.replacen(from, to, 1));
+        for jargon in [
+            "invalid type",
+            "expected f64",
+            "expected i64",
+            "sequence",
+            "a string",
+        ] {
+            assert!(!stderr.contains(jargon), "{to}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_rate_that_is_not_a_probability_says_what_it_is() {
+    // hurdle = 8 (8% meant) is a yearly return, not a probability; the message says what the
+    // value is, the range allowed, and what 8% would be written as.
+    let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"4000万\"\nfund_size = \"2亿\"\n\
+                city_share = \"20%\"\nticket = \"1000万\"\nhurdle = 8\ncarry = \"20%\"\n\
+                management_fee = 2\n";
+    let text = format!("{TINY}{fund}");
+    let at = place(&text, "8\ncarry");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.sub_fund[0].hurdle: 8 is not allowed: a yearly preferred return, a rate from 0 to 1 (\"0%\" to \"100%\"); for 8% write \"8%\" or 0.08",
+            "instruments.sub_fund[0].management_fee: 2 is not allowed: a yearly fee on the commitments",
+        ],
+    );
+    let stderr = refused(&text);
+    assert!(!stderr.contains("probability"), "{stderr}");
+    // One problem for the fee, not a second about eating the fund.
+    assert!(!stderr.contains("eat the whole fund"), "{stderr}");
+}
+
 #[test]
 fn deadline_after_horizon() {
     let text = TINY.replacen("deadline = 2026", "deadline = 2040", 1);
@@ -670,6 +747,138 @@ fn an_id_given_twice_in_a_file_of_an_extends_chain_is_refused() {
         stderr.contains("base.toml:") && stderr.contains("targets[3].id"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_problem_inside_rules_an_extending_file_replaces_is_located_in_that_file() {
+    // The base has two subsidy programmes; the child replaces the second one's rules whole (an
+    // array of tables without ids). A bad value inside them is the child's, at its own line, and
+    // named by the child's own indices (its one programme is [0], not the merged document's [1]).
+    let dir = tempfile::tempdir().unwrap();
+    let programme = |id: &str| {
+        format!(
+            "\n[[instruments.subsidy]]\nid = \"{id}\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
+             [[instruments.subsidy.rules]]\nlabel = \"流片\"\nshare = \"30%\"\n\
+             base = {{ median = \"800万\", sigma = 0.5 }}\nevents_per_firm_year = 0.5\n"
+        )
+    };
+    fs::write(
+        dir.path().join("base.toml"),
+        format!("{TINY}{}{}", programme("sub_a"), programme("sub_b")),
+    )
+    .unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\n\
+                 [[instruments.subsidy]]\nid = \"sub_b\"\n\n\
+                 [[instruments.subsidy.rules]]\nlabel = \"目录\"\nfixed = \"10万\"\nevents_per_firm_year = 0.3\n\n\
+                 [[instruments.subsidy.rules]]\nlabel = \"平台\"\nshare = \"20%\"\nitem_cap = CAP\n\
+                 base = { median = \"300万\", sigma = 1.0 }\nevents_per_firm_year = EVENTS\n";
+    let path = dir.path().join("child.toml");
+    let check = |cap: &str, events: &str, needle: &str, key: &str, message: &str| {
+        let text = child.replace("CAP", cap).replace("EVENTS", events);
+        fs::write(&path, &text).unwrap();
+        let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        let at = text.find(needle).unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        let col = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+        assert!(
+            stderr.contains(&format!("child.toml:{line}:{col}: {key}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(message), "{stderr}");
+    };
+    // A constraint violated (validation).
+    check(
+        "\"200万\"",
+        "500",
+        "500",
+        "instruments.subsidy[0].rules[1].events_per_firm_year",
+        "500",
+    );
+    // A value of the wrong type (deserialisation).
+    check(
+        "\"200万美元\"",
+        "0.1",
+        "\"200万美元\"",
+        "instruments.subsidy[0].rules[1].item_cap",
+        "`200万美元` is not an amount",
+    );
+}
+
+#[test]
+fn an_array_an_extending_file_writes_over_a_value_is_located_in_that_file() {
+    // The base's rho is a number; the child writes an array there. The array is the child's
+    // (arrays without ids replace the base's value whole): the type error is reported in the
+    // child, not at the base's number.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("base.toml"), TINY).unwrap();
+    let child = "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n[market]\nrho = [0.5]\n";
+    let path = dir.path().join("child.toml");
+    fs::write(&path, child).unwrap();
+    let assert = fundsim().arg("validate").arg(&path).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("child.toml:5:7: market.rho"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_replaces_a_programmes_rules_states_their_exclusive_groups() {
+    // The base's programme pays rent or purchase (exclusive group "eda"). A file that replaces
+    // its rules states the groups the new rules form beside them, or `exclusive = {}` for none;
+    // merged key by key, the base's "eda" could never be dropped and always had 0 rules.
+    use fundsim::scenario::{ExclusiveRule, load_file};
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |label: &str, group: &str| {
+        format!(
+            "[[instruments.subsidy.rules]]\nlabel = \"{label}\"\nfixed = \"10万\"\nevents_per_firm_year = 0.5\n{group}\n"
+        )
+    };
+    let base = format!(
+        "{TINY}\n[[instruments.subsidy]]\nid = \"sub\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
+         exclusive = {{ eda = \"larger\" }}\n{}{}",
+        rule("rent", "exclusive_group = \"eda\""),
+        rule("buy", "exclusive_group = \"eda\"")
+    );
+    fs::write(dir.path().join("base.toml"), base).unwrap();
+    let path = dir.path().join("child.toml");
+    let child = |programme: &str, rules: &str| {
+        fs::write(
+            &path,
+            format!(
+                "extends = \"base.toml\"\n[scenario]\nname = \"child\"\n\
+                 [[instruments.subsidy]]\nid = \"sub\"\n{programme}\n{rules}"
+            ),
+        )
+        .unwrap();
+        load_file(&path).map(|(_, f)| f.instruments.subsidy[0].clone())
+    };
+    // Rules of no group, groups left out: the inherited "eda" is reported, with the way out.
+    let err = child("", &rule("tape", "")).unwrap_err().to_string();
+    assert!(
+        err.contains("exclusive group \"eda\" has 0 rule(s)") && err.contains("exclusive = {}"),
+        "{err}"
+    );
+    // `exclusive = {}` beside the rules: no group.
+    let sub = child("exclusive = {}", &rule("tape", "")).unwrap();
+    assert!(sub.exclusive.is_empty());
+    assert_eq!(sub.rules.len(), 1);
+    // Groups of their own: only those.
+    let sub = child(
+        "exclusive = { tape = \"first\" }",
+        &(rule("tape", "exclusive_group = \"tape\"") + &rule("mask", "exclusive_group = \"tape\"")),
+    )
+    .unwrap();
+    assert_eq!(
+        sub.exclusive.into_iter().collect::<Vec<_>>(),
+        vec![("tape".to_string(), ExclusiveRule::First)]
+    );
+    // Without rules, `exclusive` merges like any table: one group's choice changes, the base's
+    // rules stay.
+    let sub = child("exclusive = { eda = \"first\" }", "").unwrap();
+    assert_eq!(
+        sub.exclusive.into_iter().collect::<Vec<_>>(),
+        vec![("eda".to_string(), ExclusiveRule::First)]
+    );
+    assert_eq!(sub.rules.len(), 2);
 }
 
 #[test]

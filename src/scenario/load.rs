@@ -5,10 +5,11 @@
 //! first and the file is laid over it key by key: tables merge; arrays of tables whose elements all
 //! have an `id` (`[[industries]]`, `[[instruments.*]]`, `[[targets]]`) merge element by element —
 //! the same id merges, a new id is appended, the base's others stay; every other value (numbers,
-//! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`)
+//! strings, arrays such as `regimes`, arrays of tables without ids such as `stages` or `rules`,
+//! and a subsidy programme's `exclusive` groups written beside its `rules`, which name them)
 //! replaces the base's whole. A problem is reported in the layer that wrote the value: the one
 //! whose keys reach deepest along the problem's key path (translated by id), the later layer on a
-//! tie.
+//! tie; its key path is that layer's own (its indices, not the merged document's).
 
 use super::ScenarioFile;
 use super::locate::{Diagnostic, KeyPath, Seg, span_of};
@@ -516,14 +517,14 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     let de = toml::Deserializer::from(Spanned::new(0..0, merged.clone()));
     let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = key_path(e.path());
-        let (owner, local) = locate(&path);
+        let (owner, local, shown) = locate(&path);
         let layer = &layers[owner];
-        let message = e.inner().message().trim().to_string();
+        let message = plain_type_error(e.inner().message().trim());
         // An unknown key is shown where it is written; anything else at the value's place.
         let span = unknown_key(&message)
             .and_then(|key| key_span(&docs[owner], &local, key))
             .unwrap_or_else(|| span_of(&docs[owner], &local));
-        invalid(&layer.name, &layer.text, span, &path.to_string(), message)
+        invalid(&layer.name, &layer.text, span, &shown.to_string(), message)
     })?;
     let mut issues = validate(&file);
     if issues.is_empty() {
@@ -544,13 +545,13 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
         issues
             .into_iter()
             .map(|issue| {
-                let (owner, local) = locate(&issue.path);
+                let (owner, local, shown) = locate(&issue.path);
                 let layer = &layers[owner];
                 Diagnostic::new(
                     &layer.name,
                     &layer.text,
                     span_of(&docs[owner], &local),
-                    issue.path.to_string(),
+                    shown.to_string(),
                     issue.message,
                 )
             })
@@ -558,20 +559,26 @@ fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     ))
 }
 
-/// The layer that wrote the value at `path` (of the merged document), and the same place in that
-/// layer's own document.
+/// The layer that wrote the value at `path` (of the merged document), the same place in that
+/// layer's own document (as far as the layer writes it: where to point), and the whole path in
+/// the layer's terms (what to name: its own indices, then the keys it does not write).
 fn owner_of(
     docs: &[Spanned<DeTable<'_>>],
     merged: &DeTable<'_>,
     path: &KeyPath,
-) -> (usize, KeyPath) {
+) -> (usize, KeyPath, KeyPath) {
     let per_layer: Vec<(usize, KeyPath)> = docs
         .iter()
         .map(|d| translate(merged, d.get_ref(), path))
         .collect();
     // `max_by_key` keeps the last of equal keys: the later layer wins a tie.
     let owner = (0..docs.len()).max_by_key(|&l| per_layer[l].0).unwrap_or(0);
-    (owner, per_layer[owner].1.clone())
+    let (reached, local) = per_layer[owner].clone();
+    let mut shown = local.clone();
+    if reached < path.0.len() {
+        shown.0.extend_from_slice(&path.0[reached..]);
+    }
+    (owner, local, shown)
 }
 
 /// A problem found in a scenario that loaded (e.g. at a corner of its `[uncertain]` inputs), at
@@ -593,13 +600,13 @@ pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: Stri
     for doc in &docs[1..] {
         merge(&mut merged, doc.get_ref().clone());
     }
-    let (owner, local) = owner_of(&docs, &merged, at);
+    let (owner, local, shown) = owner_of(&docs, &merged, at);
     let layer = &layers[owner];
     LoadError::Invalid(vec![Diagnostic::new(
         &layer.name,
         &layer.text,
         span_of(&docs[owner], &local),
-        at.to_string(),
+        shown.to_string(),
         message,
     )])
 }
@@ -616,17 +623,23 @@ fn by_id(value: &DeValue<'_>) -> bool {
         .is_some_and(|a| !a.is_empty() && a.iter().all(|v| id_of(v.get_ref()).is_some()))
 }
 
-/// Lays `over` on `base`: tables merge key by key; arrays of tables with ids merge element by
-/// element (same id: merged; new id: appended; the base's others kept); any other value replaces
-/// the base's.
+/// Lays `over` on `base`: tables merge key by key (but `exclusive` written beside `rules` replaces
+/// the base's, as the rules do); arrays of tables with ids merge element by element (same id:
+/// merged; new id: appended; the base's others kept); any other value replaces the base's.
 fn merge<'i>(base: &mut DeTable<'i>, over: DeTable<'i>) {
+    let with_rules = over.contains_key("rules");
     for (key, value) in over {
         let Some(slot) = base.get_mut(key.get_ref().as_ref()) else {
             base.insert(key, value);
             continue;
         };
         // (Spans of the merged tree are not used: problems are located in each layer.)
-        let tables = slot.get_ref().is_table() && value.get_ref().is_table();
+        // A subsidy programme's `exclusive` groups are named by its rules: written beside rules
+        // (which replace the base's whole), they replace the base's groups too. Merged, a file
+        // could never drop a group its new rules no longer form.
+        let groups_of_new_rules = key.get_ref().as_ref() == "exclusive" && with_rules;
+        let tables =
+            slot.get_ref().is_table() && value.get_ref().is_table() && !groups_of_new_rules;
         let arrays = by_id(slot.get_ref()) && by_id(value.get_ref());
         if tables {
             if let (DeValue::Table(b), DeValue::Table(o)) = (slot.get_mut(), value.into_inner()) {
@@ -691,13 +704,10 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
                 }
             }
             Seg::Index(i) => {
+                // (Arrays replaced whole were owned at their key: `m` and `l` merge by id.)
                 let (Some(mv), Some(lv)) = (m, l) else {
                     return (depth, local);
                 };
-                if !(by_id(mv) && by_id(lv)) {
-                    // Replaced whole: this layer wrote the array and everything in it.
-                    return (usize::MAX, KeyPath(path.0.clone()));
-                }
                 let m_item = mv.as_array().and_then(|a| a.get(*i));
                 let id = m_item.and_then(|v| id_of(v.get_ref()));
                 let found = lv.as_array().and_then(|a| {
@@ -718,9 +728,56 @@ fn translate(merged: &DeTable<'_>, layer: &DeTable<'_>, path: &KeyPath) -> (usiz
             // A plain value: this layer wrote it.
             return (usize::MAX, local);
         }
+        if next.0.is_array() && next.1.is_array() && !(by_id(next.0) && by_id(next.1)) {
+            // An array replaced whole (`regimes`, `stages`, `rules`, or an array where the base
+            // has a value): this layer wrote it and everything in it, so below here the merged
+            // path is the layer's own.
+            let mut rest = local.0;
+            rest.extend_from_slice(&path.0[depth + 1..]);
+            return (usize::MAX, KeyPath(rest));
+        }
         (m, l) = (Some(next.0), Some(next.1));
     }
     (path.0.len(), local)
+}
+
+/// serde's "invalid type: X, expected Y" (or "invalid value: ...") in plain words: the value as
+/// written and what the key takes (`f64` is a number, `i64` a whole number, a struct a table).
+/// Any other message is returned as it is.
+pub(crate) fn plain_type_error(message: &str) -> String {
+    let Some((seen, expected)) = (message.strip_prefix("invalid type: "))
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let text = seen.starts_with("string ");
+    // `floating point `15.5``, `integer `1``, `boolean `true``: the value between the backticks.
+    let seen = match seen {
+        "sequence" => "an array".to_string(),
+        "map" => "a table".to_string(),
+        s if text => s["string ".len()..].to_string(),
+        s => match (s.find('`'), s.rfind('`')) {
+            (Some(a), Some(b)) if a < b => s[a + 1..b].to_string(),
+            _ => s.to_string(),
+        },
+    };
+    let quoted = if text { " (not text in quotes)" } else { "" };
+    let wanted = match expected {
+        "f64" | "f32" if text => {
+            "a number (not text in quotes); percentages are not accepted here".to_string()
+        }
+        "f64" | "f32" => "a number".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => format!("a whole number{quoted}"),
+        "u8" | "u16" | "u32" | "u64" | "usize" => format!("a whole number, 0 or more{quoted}"),
+        "a boolean" => "true or false (not text in quotes)".to_string(),
+        "a string" => "text in quotes".to_string(),
+        "a sequence" => "an array [...]".to_string(),
+        "a map" => "a table { ... }".to_string(),
+        e if e.starts_with("struct ") => "a table { ... }".to_string(),
+        e => e.to_string(),
+    };
+    format!("{seen} is not allowed: write {wanted}")
 }
 
 /// The key named in a serde "unknown field `key`" message.

@@ -16,6 +16,7 @@ use crate::money::{Money, Quantity, Rate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub(crate) use load::plain_type_error;
 pub use load::{
     LoadError, ScenarioSource, document, load_file, load_file_with, load_str, problem_at,
 };
@@ -1211,13 +1212,13 @@ pub struct SubFund {
     #[serde(default)]
     pub investment_years: Option<i64>,
     /// Yearly management fee: on commitments during the investment period, then on the cost of the
-    /// investments still held.
+    /// investments still held (default 0: no fee).
     #[serde(default)]
     pub management_fee: Rate,
-    /// Preferred return to the LPs before carried interest.
+    /// Preferred return to the LPs before carried interest (default 0).
     #[serde(default)]
     pub hurdle: Rate,
-    /// Carried interest of the manager.
+    /// Carried interest of the manager (default 0: no carry).
     #[serde(default)]
     pub carry: Rate,
     /// Share of distributions the manager takes in the catch-up tier (0: no catch-up).

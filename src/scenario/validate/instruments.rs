@@ -357,12 +357,20 @@ pub(super) fn guarantees(c: &mut Checker, f: &ScenarioFile) {
                 ),
             );
         }
-        c.probability(p.key("cover_share"), &g.cover_share);
-        c.probability(p.key("fee_rate"), &g.fee_rate);
+        c.share(p.key("cover_share"), &g.cover_share);
+        c.rate(
+            p.key("fee_rate"),
+            &g.fee_rate,
+            "a yearly fee on the principal",
+        );
         c.probability(p.key("base_default_rate"), &g.base_default_rate);
-        c.probability(p.key("loss_given_default"), &g.loss_given_default);
-        c.probability(p.key("fee_subsidy"), &g.fee_subsidy);
-        c.probability(p.key("bank_share"), &g.bank_share);
+        c.share(p.key("loss_given_default"), &g.loss_given_default);
+        c.rate(
+            p.key("fee_subsidy"),
+            &g.fee_subsidy,
+            "a yearly subsidy on the principal",
+        );
+        c.share(p.key("bank_share"), &g.bank_share);
         if let Some(pool) = &g.risk_pool {
             c.amount(p.key("risk_pool").key("size"), &pool.size, false);
             if let Some(cap) = &pool.year_cap {

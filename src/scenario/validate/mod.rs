@@ -43,6 +43,18 @@ struct Checker {
     issues: Vec<Issue>,
 }
 
+/// For a rate above 1 that reads as a percentage written without `%` (`hurdle = 8`), the value
+/// that was probably meant.
+fn percent_slip(r: &Rate) -> String {
+    let hundred = Decimal::from(100);
+    if r.0 > Decimal::ONE && r.0 <= hundred {
+        let fraction = (r.0 / hundred).normalize();
+        format!("; for {r}% write \"{r}%\" or {fraction}")
+    } else {
+        String::new()
+    }
+}
+
 /// What the checks of several sections share: the file and its simulated years.
 struct Ctx<'a> {
     f: &'a ScenarioFile,
@@ -73,11 +85,27 @@ impl Checker {
             self.fail(
                 path,
                 format!(
-                    "{} is not a probability: allowed is 0 to 1 (or \"0%\" to \"100%\")",
-                    r
+                    "{r} is not a probability: allowed is 0 to 1 (or \"0%\" to \"100%\"){}",
+                    percent_slip(r)
                 ),
             );
         }
+    }
+
+    /// A rate that is not a probability (a fee, a preferred return, a manager's share): `what`
+    /// it is, allowed from 0 to 1. Whether it was.
+    fn rate(&mut self, path: KeyPath, r: &Rate, what: &str) -> bool {
+        if r.0 < Decimal::ZERO || r.0 > Decimal::ONE {
+            self.fail(
+                path,
+                format!(
+                    "{r} is not allowed: {what}, a rate from 0 to 1 (\"0%\" to \"100%\"){}",
+                    percent_slip(r)
+                ),
+            );
+            return false;
+        }
+        true
     }
 
     fn share(&mut self, path: KeyPath, r: &Rate) {
@@ -85,8 +113,8 @@ impl Checker {
             self.fail(
                 path,
                 format!(
-                    "{} is not a share: allowed is 0 to 1 (or \"0%\" to \"100%\")",
-                    r
+                    "{r} is not a share: allowed is 0 to 1 (or \"0%\" to \"100%\"){}",
+                    percent_slip(r)
                 ),
             );
         }

@@ -48,17 +48,17 @@ pub(super) fn time(c: &mut Checker, time: &Time) {
 /// names instruments among `instrument_ids`.
 pub(super) fn program(c: &mut Checker, f: &ScenarioFile, instrument_ids: &HashSet<String>) {
     let pp = KeyPath::root().key("program");
-    if f.program.discount_rate.0 < Decimal::ZERO || f.program.discount_rate.0 > Decimal::ONE {
-        c.fail(
-            pp.key("discount_rate"),
-            format!(
-                "{} is not allowed: a yearly rate from 0 to 1 (100%)",
-                f.program.discount_rate
-            ),
-        );
-    }
-    c.probability(pp.key("holdings_haircut"), &f.program.holdings_haircut);
-    c.probability(
+    c.rate(
+        pp.key("discount_rate"),
+        &f.program.discount_rate,
+        "a yearly discount rate",
+    );
+    c.rate(
+        pp.key("holdings_haircut"),
+        &f.program.holdings_haircut,
+        "a discount on the marks",
+    );
+    c.share(
         pp.key("recycling").key("to_pool"),
         &f.program.recycling.to_pool,
     );

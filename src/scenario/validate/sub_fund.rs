@@ -106,8 +106,13 @@ fn terms(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
             format!("{investing} is not allowed: 1 to term_years ({term})"),
         );
     }
-    c.probability(p.key("management_fee"), &fund.management_fee);
-    if fund.management_fee.0 * Decimal::from(investing.clamp(1, 30)) >= Decimal::ONE {
+    let fee = &fund.management_fee;
+    if c.rate(
+        p.key("management_fee"),
+        fee,
+        "a yearly fee on the commitments",
+    ) && fee.0 * Decimal::from(investing.clamp(1, 30)) >= Decimal::ONE
+    {
         c.fail(
             p.key("management_fee"),
             format!(
@@ -116,10 +121,19 @@ fn terms(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
             ),
         );
     }
-    c.probability(p.key("hurdle"), &fund.hurdle);
-    c.probability(p.key("carry"), &fund.carry);
-    c.probability(p.key("catch_up"), &fund.catch_up);
-    if fund.catch_up.0 > Decimal::ZERO && fund.catch_up.0 <= fund.carry.0 {
+    c.rate(p.key("hurdle"), &fund.hurdle, "a yearly preferred return");
+    let carry = c.rate(
+        p.key("carry"),
+        &fund.carry,
+        "the manager's share of the profits",
+    );
+    let catch_up = c.rate(
+        p.key("catch_up"),
+        &fund.catch_up,
+        "the manager's share of the catch-up tier",
+    );
+    // (Against a carry out of range the comparison would only repeat its problem.)
+    if carry && catch_up && fund.catch_up.0 > Decimal::ZERO && fund.catch_up.0 <= fund.carry.0 {
         c.fail(
             p.key("catch_up"),
             format!(
@@ -172,13 +186,13 @@ fn concession(c: &mut Checker, cp: &KeyPath, con: &ConcessionSpec) {
             );
         }
     }
-    for (key, rate) in [
-        ("rate", &con.rate),
-        ("share", &con.share),
-        ("above", &con.above),
+    for (key, rate, what) in [
+        ("rate", &con.rate, "a yearly return"),
+        ("share", &con.share, "the share of the excess ceded"),
+        ("above", &con.above, "a yearly return"),
     ] {
         if let Some(r) = rate {
-            c.probability(cp.key(key), r);
+            c.rate(cp.key(key), r, what);
         }
     }
     if let Some(y) = con.within_years
@@ -201,7 +215,7 @@ fn local_terms(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
         "a multiple of the city's commitment",
     );
     if let Some(r) = &fund.local_preference {
-        c.probability(p.key("local_preference"), r);
+        c.share(p.key("local_preference"), r);
     }
     if let Some(r) = &fund.max_round_share
         && (r.0 <= Decimal::ZERO || r.0 > Decimal::ONE)
@@ -211,7 +225,11 @@ fn local_terms(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
             format!("{r} is not allowed: a share of the round above 0 and at most 1"),
         );
     }
-    c.probability(p.key("recycling_limit"), &fund.recycling_limit);
+    c.rate(
+        p.key("recycling_limit"),
+        &fund.recycling_limit,
+        "a share of the fund's size",
+    );
 }
 
 /// A fund's pacing: a ticket for deal-by-deal investing, or `takahashi_alexander`, not both.

@@ -67,7 +67,7 @@ fn rule_amount(c: &mut Checker, r: &SubsidyRule, q: &KeyPath) {
         );
     }
     if let Some(rate) = &r.share {
-        c.probability(q.key("share"), rate);
+        c.share(q.key("share"), rate);
     }
     if let Some(m) = &r.per_unit {
         c.amount(q.key("per_unit"), m, false);
@@ -124,6 +124,15 @@ fn subsidy_clause_logic(
         c.fail(
             q.key("stages"),
             "stages is not used with claimants = \"large_arrivals\" (large arrivals have no venture stage)".into(),
+        );
+    }
+    if arrivals && !r.requires.is_empty() {
+        // A large arrival claims in its arrival year, as an established firm: no instrument has
+        // invested in it (equity joins rounds, awards go to venture firms), so the rule would
+        // never pay.
+        c.fail(
+            q.key("requires"),
+            "requires = [\"city_investment\"] cannot be met with claimants = \"large_arrivals\" (a large arrival claims in its arrival year, and the city never holds equity in one): remove requires, or use claimants = \"firms\"".into(),
         );
     }
     if r.exclusive_group.is_some() {
@@ -334,7 +343,7 @@ pub(super) fn exclusive_groups(c: &mut Checker, f: &ScenarioFile) {
                 c.fail(
                     ip.key("subsidy").index(i).key("exclusive").key(name),
                     format!(
-                        "exclusive group \"{name}\" has {members} rule(s): name it in the exclusive_group of at least two rules, or remove it"
+                        "exclusive group \"{name}\" has {members} rule(s): name it in the exclusive_group of at least two rules, or remove it (a file that extends this one and replaces the rules writes the groups they form beside them, or exclusive = {{}} for none)"
                     ),
                 );
             }
