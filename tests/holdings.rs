@@ -216,13 +216,7 @@ fn bad_rows_are_located_and_nothing_is_written() {
     );
     let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
     let out = dir.path().join("out");
-    let assert = Command::cargo_bin("fundsim")
-        .unwrap()
-        .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
-        .arg(&out)
-        .assert()
-        .code(2);
-    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let err = refused(&path, &out);
     let csv = dir.path().join("book.csv").display().to_string();
     for expected in [
         format!("{csv}:3:"),
@@ -278,13 +272,7 @@ fn a_value_past_the_header_s_columns_is_refused() {
     );
     let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
     let out = dir.path().join("out");
-    let assert = Command::cargo_bin("fundsim")
-        .unwrap()
-        .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
-        .arg(&out)
-        .assert()
-        .code(2);
-    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let err = refused(&path, &out);
     let csv = dir.path().join("book.csv").display().to_string();
     // Line 3, at the character where the cell `note` starts.
     let row = "equity,g,x,A,2020,2023,1亿,100万,10%,500万,2023,,";
@@ -386,13 +374,7 @@ fn a_firm_s_stakes_add_up_to_at_most_100_percent() {
             + 1;
         let path = write(dir.path(), &certain_exit(&two), Some(&book));
         let out = dir.path().join("out");
-        let assert = Command::cargo_bin("fundsim")
-            .unwrap()
-            .args(["run", path.to_str().unwrap(), "--paths", "10", "--out"])
-            .arg(&out)
-            .assert()
-            .code(2);
-        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let err = refused(&path, &out);
         let csv = dir.path().join("book.csv").display().to_string();
         for expected in [
             format!("{csv}:{line}:{stake_col}: stake: {expected}"),
@@ -447,4 +429,15 @@ fn a_loan_due_and_a_grant_s_window_ending_in_the_start_year_are_still_held() {
         &["money_back", "money_back.bgt", "sunk_cost"],
         &[1e7, 1e7, 5e6],
     );
+}
+
+/// Runs `scenario` (10 paths into `out`), which must be refused with exit code 2; its stderr.
+fn refused(scenario: &Path, out: &Path) -> String {
+    let assert = Command::cargo_bin("fundsim")
+        .unwrap()
+        .args(["run", scenario.to_str().unwrap(), "--paths", "10", "--out"])
+        .arg(out)
+        .assert()
+        .code(2);
+    String::from_utf8_lossy(&assert.get_output().stderr).to_string()
 }
