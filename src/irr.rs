@@ -54,6 +54,11 @@ pub enum Shape {
     Other,
 }
 
+/// A running sum this small beside the flows' total size (`Σ|c_t|`) is read as 0: far above the
+/// rounding of a sum of a few dozen doubles (about 1e-15 of the size each), far below a fen of any
+/// sum of money a programme moves (1e-13 of 100亿 yuan is 0.001 yuan).
+const TINY: f64 = 1e-13;
+
 /// The number of sign changes in `values`, zeros skipped.
 fn sign_changes(values: impl Iterator<Item = f64>) -> usize {
     let mut last: Option<bool> = None;
@@ -78,19 +83,28 @@ pub fn shape(flows: &[f64]) -> Shape {
         1 => return Shape::Investment,
         _ => {}
     }
-    // Norström on each side of a zero rate: cumulative sums from the first flow (rates above 0)
-    // and from the last (rates below 0).
-    let cumulative = |it: &mut dyn Iterator<Item = &f64>| {
-        let mut sum = 0.0;
-        sign_changes(it.map(move |&c| {
-            sum += c;
-            sum
-        }))
-    };
-    let above = cumulative(&mut flows.iter());
-    let below = cumulative(&mut flows.iter().rev());
-    let total: f64 = flows.iter().sum();
-    let roots_proved = if total == 0.0 {
+    // Norström on each side of a zero rate: running sums from the first flow (rates above 0) and
+    // from the last (rates below 0). The sums from the last are the total less those from the
+    // first, so the two sets agree on every sign, and a sum within `TINY` of the flows' size is
+    // read as 0: flows in yuan to the fen do not add up exactly in binary (a total of exactly 0 fen
+    // could come out as ±1e-7 and two sums disagree on its sign, leaving a unique rate undefined).
+    let size: f64 = flows.iter().map(|c| c.abs()).sum();
+    let snap = |x: f64| if x.abs() <= TINY * size { 0.0 } else { x };
+    let mut from_first = Vec::with_capacity(flows.len());
+    let mut sum = 0.0;
+    for &c in flows {
+        sum += c;
+        from_first.push(sum);
+    }
+    let total = sum;
+    let above = sign_changes(from_first.iter().map(|&x| snap(x)));
+    // T_j = c_{T−1} + … + c_{T−1−j} = total − S_{T−2−j}, and T_{T−1} = total.
+    let below = sign_changes(
+        (from_first.iter().rev().skip(1))
+            .map(|&x| snap(total - x))
+            .chain(std::iter::once(snap(total))),
+    );
+    let roots_proved = if snap(total) == 0.0 {
         // A root at a zero rate, and none on either side.
         above == 0 && below == 0
     } else {
@@ -266,6 +280,7 @@ mod tests {
         assert_eq!(shape(&[-1.0, 2.0, -1.0, 2.0]), Shape::Investment);
         // Three changes, cumulative sums −1, 2, 0.5, 2.5 one and from the end 2, 0.5, 3.5, 2.5
         // none: still provable. But −1, 3, −3, 2 has sums −1, 2, −1, 1 (three changes): not proved.
+        assert_eq!(shape(&[-1.0, 3.0, -1.5, 2.0]), Shape::Investment);
         assert_eq!(shape(&[-1.0, 3.0, -3.0, 2.0]), Shape::Other);
         // A root found by bracketing is a root: −1, 0, 0, 0.5, 0.8 (one sign change).
         let flows = [-1.0, 0.0, 0.0, 0.5, 0.8];
@@ -306,6 +321,13 @@ mod tests {
         assert!(irr(&[-10.0, 15.0, -10.0, 5.0]).is_nan());
         let r = irr(&[-10.0, 5.0, -5.0, 10.0]);
         assert!(r.abs() < 1e-12, "{r}");
+        // The same in yuan to the fen, where the sums do not come out exactly: −896,056,357.09 +
+        // 348,421,996.66 − 753,826,930.42 + 1,301,461,290.85 is 0 fen, yet the sums from the end
+        // finish at −1.19e-7 in binary; read as 0, the rate is 0 (it was undefined).
+        let fen = [-896056357.09, 348421996.66, -753826930.42, 1301461290.85];
+        assert_eq!(shape(&fen), Shape::Investment);
+        let r = irr(&fen);
+        assert!(r.abs() < 1e-9, "{r}");
     }
 
     #[test]
