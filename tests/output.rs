@@ -223,7 +223,7 @@ fn no_text_cell_runs_as_a_formula_in_a_spreadsheet() {
 }
 
 /// Ctrl-C in the middle of a run: the process removes its unfinished hidden files (a long run's
-/// `paths.parquet` grows to hundreds of megabytes) and ends with 128 + 2; the directory keeps
+/// `paths.parquet` grows to hundreds of megabytes) and ends by the signal; the directory keeps
 /// exactly what it held before. Without the signal thread, SIGINT ended the process where it stood
 /// and left `.paths.parquet.tmp-PID` behind.
 #[cfg(unix)]
@@ -236,15 +236,25 @@ fn ctrl_c_leaves_the_directory_as_it_was() {
     fs::write(out.join("summary.csv"), "an earlier run's\n").expect("write");
     let before = listing(&out);
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
-    // Far more paths than the test waits for: it is stopped long before the end.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("fundsim"))
+    // Far more paths than the test waits for: it is stopped long before the end. SIGINT is set
+    // back to its default action in the child: a test run as a shell's background job inherits it
+    // ignored, and fundsim rightly leaves an ignored signal ignored.
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("fundsim"));
+    command
         .arg("run")
         .arg(&scenario)
         .args(["--paths", "1000000", "--threads", "1", "--quiet", "--out"])
         .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: `signal` is async-signal-safe, as code between fork and exec must be.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("spawn");
     let tmp = out.join(format!(".paths.parquet.tmp-{}", child.id()));
     let start = Instant::now();
     while !tmp.exists() {
@@ -258,9 +268,25 @@ fn ctrl_c_leaves_the_directory_as_it_was() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    let output = child.wait_with_output().expect("wait");
-    assert_eq!(output.status.code(), Some(130), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A deadline, so that a Ctrl-C that is not acted on fails the test rather than waiting for a
+    // million paths.
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if stopped.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running a minute after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Ended by the signal itself (a shell's `$?` is 130), so that a script's loop stops too.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read stderr");
     assert!(
         stderr.contains("stopped by Ctrl-C; its unfinished files were removed"),
         "{stderr}"

@@ -10,8 +10,8 @@
 //! A run stopped from outside leaves nothing half-written either. On Unix, Ctrl-C, SIGTERM (a
 //! cluster's time limit, `kill`) or SIGHUP is caught by a thread of its own ([`watch_signals`]),
 //! which removes every staging's temporary files (and a directory a staging made, if it is then
-//! empty) and ends the process with 128 + the signal's number; a commit in progress finishes
-//! first. A process killed outright (SIGKILL, the out-of-memory killer) cannot clean up: the next
+//! empty) and ends the process by the same signal (a shell shows 128 + its number); a commit in
+//! progress finishes first, and its files then stand. A process killed outright (SIGKILL, the out-of-memory killer) cannot clean up: the next
 //! staging in the same directory removes the hidden files of a fundsim process that no longer
 //! exists ([`clear_stale`]; Linux, where `/proc` says which processes exist).
 //!
@@ -66,17 +66,26 @@ impl Staging {
     /// process that was killed outright are cleared first ([`clear_stale`]).
     pub fn new(dir: &Path) -> io::Result<Self> {
         watch_signals();
-        let created_dir = !dir.exists();
-        fs::create_dir_all(dir)?;
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let created_dir = {
+            // Listed, under the lock, before the directory exists: a signal cannot come between
+            // the two and leave a directory it does not know of.
+            let mut live = live();
+            let created_dir = !dir.exists();
+            live.push(Live {
+                id,
+                temporary: Vec::new(),
+                created_dir: created_dir.then(|| dir.to_path_buf()),
+            });
+            if let Err(e) = fs::create_dir_all(dir) {
+                live.retain(|l| l.id != id);
+                return Err(e);
+            }
+            created_dir
+        };
         if !created_dir {
             clear_stale(dir);
         }
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        live().push(Live {
-            id,
-            temporary: Vec::new(),
-            created_dir: created_dir.then(|| dir.to_path_buf()),
-        });
         Ok(Staging {
             id,
             dir: dir.to_path_buf(),
@@ -89,11 +98,14 @@ impl Staging {
     /// Opens a temporary file that becomes `name` on [`Staging::commit`].
     pub fn create(&mut self, name: &str) -> io::Result<File> {
         let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        // Listed before it exists, so that a signal between the two cannot miss it.
-        if let Some(entry) = live().iter_mut().find(|l| l.id == self.id) {
+        // Listed and created under the lock, so that a signal's cleanup runs before both or after
+        // both, never between them.
+        let mut live = live();
+        if let Some(entry) = live.iter_mut().find(|l| l.id == self.id) {
             entry.temporary.push(tmp.clone());
         }
         let file = File::create(&tmp)?;
+        drop(live);
         self.pending.push((tmp, self.dir.join(name)));
         Ok(file)
     }
@@ -195,9 +207,9 @@ impl Drop for Staging {
 }
 
 /// On Unix, from the first staging on: a thread that waits for SIGINT, SIGTERM or SIGHUP (those
-/// not ignored when the process started: see [`ignored`]), then
-/// removes every live staging's temporary files and the directories they made (if empty), says so
-/// on stderr, and ends the process with 128 + the signal's number. Without it, the default action
+/// not ignored when the process started: see [`ignored`]), then removes every live staging's
+/// temporary files and the directories they made (if empty), says so on stderr, and ends the
+/// process by the same signal (a shell reports 128 + its number). Without it, the default action
 /// of these signals ends the process where it stands and leaves a hidden, possibly large,
 /// unfinished `paths.parquet` behind.
 fn watch_signals() {
@@ -213,14 +225,18 @@ fn watch_signals() {
             if watched.is_empty() {
                 return;
             }
-            let Ok(mut signals) = signal_hook::iterator::Signals::new(&watched) else {
-                return;
-            };
-            let spawned = std::thread::Builder::new()
+            // The thread registers the handlers itself: if it cannot be started, the signals keep
+            // their default action (a signal in the moment before it registers does too; the next
+            // command clears what that leaves).
+            let _ = std::thread::Builder::new()
                 .name("fundsim-signals".into())
                 .spawn(move || {
+                    let Ok(mut signals) = signal_hook::iterator::Signals::new(&watched) else {
+                        return;
+                    };
                     if let Some(signal) = signals.forever().next() {
-                        // Held until the process ends: no commit starts after this.
+                        // Held until the process ends: no commit starts after this, and one in
+                        // progress has finished (its files are then complete, and not removed).
                         let live = live();
                         let mut removed = 0;
                         for entry in live.iter() {
@@ -246,15 +262,12 @@ fn watch_signals() {
                         } else {
                             eprintln!("\nfundsim: stopped by {name}");
                         }
+                        // End by the signal itself (default action), not by an exit code, so that
+                        // a shell running fundsim in a loop sees the Ctrl-C and stops too.
+                        let _ = signal_hook::low_level::emulate_default_handler(signal);
                         std::process::exit(128 + signal);
                     }
                 });
-            // Without the thread the signals would be caught and ignored: give them back.
-            if spawned.is_err() {
-                for signal in watched {
-                    let _ = signal_hook::low_level::emulate_default_handler(signal);
-                }
-            }
         });
     }
 }
