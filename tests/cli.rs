@@ -426,7 +426,7 @@ fn a_rate_that_is_not_a_probability_says_what_it_is() {
         &text,
         &[
             &at,
-            "instruments.sub_fund[0].hurdle: 8 is not allowed: a yearly preferred return, a rate from 0 to 1 (\"0%\" to \"100%\"); for 8% write \"8%\" or 0.08",
+            "instruments.sub_fund[0].hurdle: 8 is not allowed: a yearly preferred return, a rate from 0 to 1 (\"0%\" to \"100%\"); if you meant 8%, write \"8%\" or 0.08",
             "instruments.sub_fund[0].management_fee: 2 is not allowed: a yearly fee on the commitments",
         ],
     );

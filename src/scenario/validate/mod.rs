@@ -43,13 +43,14 @@ struct Checker {
     issues: Vec<Issue>,
 }
 
-/// For a rate above 1 that reads as a percentage written without `%` (`hurdle = 8`), the value
-/// that was probably meant.
+/// For a rate above 1 that may be a percentage written without `%` (`hurdle = 8`), the value that
+/// may have been meant. The value alone does not say how it was written (`8` and `"800%"` are
+/// both 8), so the hint says which case it is for.
 fn percent_slip(r: &Rate) -> String {
     let hundred = Decimal::from(100);
     if r.0 > Decimal::ONE && r.0 <= hundred {
         let fraction = (r.0 / hundred).normalize();
-        format!("; for {r}% write \"{r}%\" or {fraction}")
+        format!("; if you meant {r}%, write \"{r}%\" or {fraction}")
     } else {
         String::new()
     }
