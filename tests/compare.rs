@@ -180,6 +180,19 @@ fn set_overrides_a_value_like_the_file_and_run_json_records_it() {
         stderr.contains("no element with id \"nope\"") && stderr.contains("equity"),
         "{stderr}"
     );
+    // An element of a kind the scenario has none of: named as such (it was refused as "a table is
+    // not allowed: write an array", pointing at the kind's key).
+    let none = run(
+        &base,
+        &["instruments.guarantee.gu.cover_share=40%"],
+        &dir.path().join("f"),
+    );
+    let stderr = String::from_utf8(none.code(2).get_output().stderr.clone()).expect("utf-8");
+    assert!(
+        stderr.contains("the scenario has no instruments.guarantee")
+            && stderr.contains("[[instruments.guarantee]] with id = \"gu\""),
+        "{stderr}"
+    );
     let typo = run(&base, &["channels.efects=false"], &dir.path().join("e"));
     let stderr = String::from_utf8(typo.code(2).get_output().stderr.clone()).expect("utf-8");
     assert!(

@@ -400,6 +400,18 @@ fn override_text(doc: &DeTable<'_>, key: &str, value: &str) -> Result<String, St
             "\"{bad}\" in \"{key}\" is not a key: use dotted keys of ASCII letters, digits, '_' or '-'"
         ));
     }
+    // Every `instruments.<kind>` is an array of tables with ids: an element of a kind the files do
+    // not write cannot be set (the walk below would make a table of it, refused as a type error).
+    if let ["instruments", kind, id, _, ..] = segments[..] {
+        let written = (doc.get("instruments"))
+            .and_then(|v| v.get_ref().as_table())
+            .is_some_and(|t| t.contains_key(kind));
+        if !written {
+            return Err(format!(
+                "the scenario has no instruments.{kind}: --set changes elements its files write; add a [[instruments.{kind}]] with id = \"{id}\" to a scenario file"
+            ));
+        }
+    }
     // Walk the document: in a table a segment is a key; in an array of tables with ids, an id.
     // Past a table the file does not write (a default), every segment is a key of a new table.
     let mut tables: Vec<&str> = Vec::new(); // keys since the root or since the element
