@@ -875,12 +875,11 @@ pub fn memory_needed(values: u64, paths: u64, threads: u64) -> u64 {
 /// Refuses (bad input) a request whose values would not fit in the memory the machine has free
 /// (the rule of [`crate::app::check_memory`]: at most 70% of it).
 fn check_memory(prepared: &Prepared, threads: u64) -> Result<(), AppError> {
-    let Some(free) = crate::app::available_memory() else {
+    let Some((free, usable)) = crate::app::usable_memory() else {
         return Ok(());
     };
     let values = prepared.entries.len() as u64;
     let need = memory_needed(values, prepared.paths, threads);
-    let usable = free / 10 * 7;
     if need <= usable {
         return Ok(());
     }

@@ -375,6 +375,13 @@ impl Estimate {
     }
 }
 
+/// The memory free now and the part of it one command may plan to use (70%: room for the system
+/// and the page cache besides it); `None` where the system does not say.
+pub fn usable_memory() -> Option<(u64, u64)> {
+    let free = available_memory()?;
+    Some((free, free / 10 * 7))
+}
+
 /// The memory the machine has free for a new process (`MemAvailable`), where the system says.
 pub fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -386,13 +393,11 @@ pub fn available_memory() -> Option<u64> {
 /// Refuses (bad input) a run whose kept results would not fit in the memory the machine has free.
 pub fn check_memory(scenarios: &[Loaded], paths: u64) -> Result<(), AppError> {
     let e = Estimate::of(scenarios);
-    let Some(free) = available_memory() else {
+    let Some((free, usable)) = usable_memory() else {
         return Ok(());
     };
     let threads = rayon::current_num_threads() as u64;
     let need = e.bytes(paths, threads);
-    // Room for the system and the page cache besides the run.
-    let usable = free / 10 * 7;
     if need <= usable {
         return Ok(());
     }
@@ -847,6 +852,14 @@ impl Given {
             })
             .collect()
     }
+
+    /// The key a study varies, as typed (`--values KEY=a,b`, `--set-range KEY=a..b`).
+    pub fn range(r: &crate::study::Range) -> Given {
+        Given {
+            key: r.key.clone(),
+            from: r.given.clone(),
+        }
+    }
 }
 
 /// Whether key `outer` is `inner` or a table holding it: `a.b` holds `a.b` and `a.b.c`, not `a.bc`.
@@ -916,10 +929,7 @@ pub fn sweep_to_dir(
     }
     // A key inside another (or a --set of one): at every point one would replace the other.
     let mut given = Given::sets(base);
-    given.extend(ranges.iter().map(|r| Given {
-        key: r.key.clone(),
-        from: r.given.clone(),
-    }));
+    given.extend(ranges.iter().map(Given::range));
     distinct_keys(&given)?;
     let file = file.to_path_buf();
     // Every point loaded and every metric known before the first point is simulated.
@@ -995,10 +1005,7 @@ pub fn goal_seek_to_dir(
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
     let mut given = Given::sets(base);
-    given.push(Given {
-        key: range.key.clone(),
-        from: range.given.clone(),
-    });
+    given.push(Given::range(range));
     distinct_keys(&given)?;
     let file = file.to_path_buf();
     goal_seek_loads(&file, base, range)?;

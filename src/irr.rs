@@ -89,20 +89,24 @@ pub fn shape(flows: &[f64]) -> Shape {
     // read as 0: flows in yuan to the fen do not add up exactly in binary (a total of exactly 0 fen
     // could come out as ±1e-7 and two sums disagree on its sign, leaving a unique rate undefined).
     let size: f64 = flows.iter().map(|c| c.abs()).sum();
+    let total: f64 = flows.iter().sum();
     let snap = |x: f64| if x.abs() <= TINY * size { 0.0 } else { x };
-    let mut from_first = Vec::with_capacity(flows.len());
-    let mut sum = 0.0;
-    for &c in flows {
-        sum += c;
-        from_first.push(sum);
-    }
-    let total = sum;
-    let above = sign_changes(from_first.iter().map(|&x| snap(x)));
-    // T_j = c_{T−1} + … + c_{T−1−j} = total − S_{T−2−j}, and T_{T−1} = total.
+    // The running sums S_t, the same additions in the same order as `total`'s.
+    let running = || {
+        flows.iter().scan(0.0, |sum, &c| {
+            *sum += c;
+            Some(*sum)
+        })
+    };
+    let above = sign_changes(running().map(snap));
+    // T_j = c_{T−1} + … + c_{T−1−j} = total − S_{T−2−j}, and T_{T−1} = total; a sequence has the
+    // sign changes of its reverse, so they are counted from `total, total − S_0, …, total − S_{T−2}`.
     let below = sign_changes(
-        (from_first.iter().rev().skip(1))
-            .map(|&x| snap(total - x))
-            .chain(std::iter::once(snap(total))),
+        std::iter::once(snap(total)).chain(
+            running()
+                .take(flows.len().saturating_sub(1))
+                .map(|x| snap(total - x)),
+        ),
     );
     let roots_proved = if snap(total) == 0.0 {
         // A root at a zero rate, and none on either side.
