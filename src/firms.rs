@@ -200,7 +200,8 @@ pub struct YearEvents {
     pub counts: YearCounts,
     /// Large firms that arrived this year (incentive programmes pay them).
     pub large_arrivals: Vec<u32>,
-    /// Per industry: new projects and their talents this year.
+    /// Per industry: projects landed this year (new projects, and firms a sub-fund moved to the
+    /// city) and the talents they brought; what a talent subsidy pays and raises.
     pub arrivals_by_industry: Vec<i64>,
     pub talents_by_industry: Vec<i64>,
     /// New capital raised by this year's IPOs of local firms, in yuan (their listing value).
@@ -1390,6 +1391,10 @@ impl Firms {
             &mut counter(self.key[fu], salt, purpose::TALENTS),
             ind.talent_per_arrival,
         ) as i64;
+        // A project landed, with its talents, like a new one: a talent subsidy pays them and raises
+        // their number (it acts after the sub-funds: `sim::acting_order`).
+        events.arrivals_by_industry[i] += 1;
+        events.talents_by_industry[i] += talents;
         let c = &mut events.counts;
         c.relocations += 1;
         c.additional_projects += 1;

@@ -608,6 +608,56 @@ fn outside_firms_relocate_at_the_stated_rate() {
 }
 
 #[test]
+fn a_talent_subsidy_pays_and_raises_the_talents_moved_firms_bring() {
+    // The set-up of the test above (a fund buys outside firms in 2024 that never move on; no
+    // local base, no new projects), each moved firm bringing a Poisson 3 talents, and a talent
+    // subsidy listed before the fund (it still acts after it). Its budget pays every talent, so
+    // path by path its outlay is 30万 × the talents. With s = 30万 / 150万 = 0.2, ε = 0.5 and a
+    // one-year phase-in, the uplift is 0.1 from the first year: given R moves, the talents are
+    // Poisson(3R) plus Poisson(0.3R) extra, so E[talents − 3.3R] = 0 with variance E[3.3R]: the
+    // mean over n paths has SE √(3.3·E[R]/n). Before a moved firm's talents were the industry's,
+    // the subsidy paid none of them (outlay 0) and raised none.
+    let text = ladder((0.0, 0.0, 0.0), 0, 8, "")
+        .replace(
+            "p_round = 0.1\np_exit = 0.05\np_fail = 0.1",
+            "p_round = 0\np_exit = 0\np_fail = 0",
+        )
+        .replace(
+            "arrivals_per_year = 0",
+            "arrivals_per_year = 0\ntalent_per_arrival = 3",
+        )
+        + "\n[[instruments.talent_subsidy]]\nid = \"rc\"\nbudget = \"1亿\"\namount = \"30万\"\n\
+           reference_pay = \"150万\"\nelasticity = 0.5\nphase_in_years = 1\n\
+           \n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = { per_year = \"1亿\", from = 2024, to = 2024 }\n\
+           fund_size = \"5亿\"\ncity_share = \"20%\"\nticket = \"2000万\"\nlocal_preference = \"0%\"\n\
+           relocation_rate = \"10%\"\nbranch_share = \"0%\"\n";
+    let model = compile(&load_str("talents.toml", &text).expect("valid"));
+    let mut sim = PathSim::new(&model);
+    let n = 600;
+    let (mut gap, mut moves) = (0.0, 0.0);
+    for path in 0..n {
+        sim.run(47, path);
+        let talents = sim.scalar_of("talents").expect("metric");
+        let outlay = sim.scalar_of("fiscal_outlay.rc").expect("metric");
+        assert_eq!(
+            outlay,
+            300_000.0 * talents,
+            "path {path}: {talents} talents"
+        );
+        let r = sim.scalar_of("relocations").expect("metric");
+        gap += talents - 3.3 * r;
+        moves += r;
+    }
+    let (gap, moves) = (gap / n as f64, moves / n as f64);
+    assert!(moves > 5.0, "{moves} moves a path");
+    let se = (3.3 * moves / n as f64).sqrt();
+    assert!(
+        gap.abs() < 4.0 * se,
+        "talents − 3.3 × moves: {gap} (SE {se})"
+    );
+}
+
+#[test]
 fn moved_firms_bring_their_stage_s_revenue_and_age() {
     // The set-up of the test above (a fund buys firms outside the city in 2024, here at the seed
     // stage only; no

@@ -2,7 +2,8 @@
 //!
 //! A year runs in this order: market factors; each industry's firms (transitions, revenue, new
 //! projects); positions that end this year are settled; each instrument spends its purse (recycling
-//! instruments first, in the order the scenario lists them); proceeds are split between the pool
+//! instruments first, by priority, then the others in the order the scenario lists them, talent
+//! subsidies last: [`acting_order`]); proceeds are split between the pool
 //! (spendable from next year) and the treasury; holdings are valued; the year's metrics are recorded.
 //!
 //! [`PathSim`] keeps all scratch memory between paths, so a worker simulating many paths allocates
@@ -79,9 +80,8 @@ pub struct PathSim<'m> {
 impl<'m> PathSim<'m> {
     pub fn new(model: &'m Model) -> Self {
         let catalogue = model.catalogue();
-        let recycling = &model.program.recycle_into;
-        let mut order = recycling.clone();
-        order.extend((0..model.instruments.len()).filter(|k| !recycling.contains(k)));
+        let mut order = Vec::new();
+        acting_order(model, &mut order);
         let n_yearly = catalogue.yearly.len() * model.n_years;
         let n_scalars = catalogue.scalars.len();
         PathSim {
@@ -118,11 +118,7 @@ impl<'m> PathSim<'m> {
     /// a draw of the scenario's `[uncertain]` inputs), keeping the buffers already grown.
     pub fn rebind(&mut self, model: &'m Model) {
         debug_assert_eq!(model.catalogue(), self.catalogue);
-        let recycling = &model.program.recycle_into;
-        self.order.clear();
-        self.order.extend_from_slice(recycling);
-        self.order
-            .extend((0..model.instruments.len()).filter(|k| !recycling.contains(k)));
+        acting_order(model, &mut self.order);
         self.model = model;
     }
 
@@ -680,6 +676,25 @@ impl PathSim<'_> {
         self.firms.prune_shadows();
         (unicorns, leaders, revenue)
     }
+}
+
+/// The order in which `model`'s instruments act each year, into `order`: the instruments that may
+/// spend recycled money first, in their priority order (`recycling.into`); then the others in the
+/// order the scenario lists them, talent subsidies last, so that they pay every talent the year
+/// brings, those of firms a sub-fund moved to the city included.
+fn acting_order(model: &Model, order: &mut Vec<usize>) {
+    let recycling = &model.program.recycle_into;
+    let talent = |k: usize| {
+        matches!(
+            model.instruments[k].kind,
+            crate::model::KindModel::Talent(_)
+        )
+    };
+    let others = (0..model.instruments.len()).filter(|k| !recycling.contains(k));
+    order.clear();
+    order.extend_from_slice(recycling);
+    order.extend(others.clone().filter(|&k| !talent(k)));
+    order.extend(others.filter(|&k| talent(k)));
 }
 
 /// A firm's size as a threshold measures it.
