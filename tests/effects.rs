@@ -387,6 +387,59 @@ fn incentives_add_large_firms_at_the_stated_rate() {
 }
 
 #[test]
+fn two_incentive_programmes_on_one_industry_are_refused() {
+    // Each would pay every large arrival and decide its own share of their locations as if the
+    // other did not exist: the model does not combine them, so the second is refused, named with
+    // the industry and the first. On distinct industries (here: one reaching an industry without
+    // large arrivals, which has nothing to share) they are accepted.
+    let zs = |id: &str, industries: &str| {
+        format!(
+            "\n[[instruments.attraction]]\nid = \"{id}\"\nbudget = \"1亿\"\nmax_per_firm = \"1亿\"\n\
+             half_budget = \"1亿\"\n{industries}"
+        )
+    };
+    let text =
+        large_arrivals_ladder() + &zs("city", "") + &zs("district", "industries = [\"ic\"]\n");
+    let err = load_str("two.toml", &text)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains("instruments.attraction[1].industries"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"ic\", as attraction programme \"city\""),
+        "{err}"
+    );
+    // A second industry with large arrivals of its own, each programme reaching one industry.
+    let ai = "\n[[industries]]\nid = \"ai\"\nname = \"AI\"\narrivals_per_year = 0\nbeta_market = 1.0\n\
+              beta_industry = 0.5\nentry = { value = { median = \"3000万\", sigma = 0.5 }, \
+              revenue = { median = \"100万\", sigma = 0.5 } }\n\n[[industries.stages]]\nname = \"seed\"\n\
+              dilution = \"20%\"\np_round = 0.1\np_exit = 0.05\np_fail = 0.1\n\
+              exit_multiple = { median = 1.0, sigma = 0.5 }\nipo_share = \"0%\"\n\
+              revenue_growth = { mean = 0.2, vol = 0.3 }\n\n[[industries.stages]]\nname = \"A\"\n\
+              dilution = \"20%\"\nstep_up = { median = 2.0, sigma = 0.3 }\np_round = 0.1\n\
+              p_exit = 0.05\np_fail = 0.1\nexit_multiple = { median = 1.5, sigma = 0.5 }\n\
+              ipo_share = \"10%\"\nrevenue_growth = { mean = 0.2, vol = 0.3 }\n\n\
+              [industries.large_arrivals]\nper_year = 1\n\
+              value = { median = \"100亿\", sigma = 0.5 }\nrevenue = { median = \"5亿\", sigma = 0.5 }\n\
+              revenue_growth = { mean = 0.05, vol = 0.1 }\n";
+    let apart = large_arrivals_ladder()
+        + ai
+        + &zs("city", "industries = [\"ic\"]\n")
+        + &zs("district", "industries = [\"ai\"]\n");
+    load_str("apart.toml", &apart).expect("one programme an industry is valid");
+    let both = apart.replace("industries = [\"ai\"]", "industries = [\"ai\", \"ic\"]");
+    let err = load_str("both.toml", &both)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains("\"ic\", as attraction programme \"city\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn incentives_count_only_the_budget_they_can_pay() {
     // The test above with at most 2000万 a firm: the arrivals it can expect, 2/(1 − c), take at
     // most 4000万/(1 − c) a year, well under the 1亿 budget, and the rest lapses unspent. Only

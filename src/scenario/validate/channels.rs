@@ -41,6 +41,26 @@ fn attraction(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
                 "stages are not used: large firms arrive as established firms".into(),
             );
         }
+        // Two programmes on one industry's large arrivals would each pay every arrival and each
+        // decide its own share of their locations, as if the other did not exist: the model does
+        // not combine them, so it refuses them rather than count both in full.
+        let shared = |b: &Attraction| {
+            reached.iter().find(|i| {
+                i.large_arrivals.is_some()
+                    && (b.industries.is_empty() || b.industries.contains(&i.id))
+            })
+        };
+        if let Some((other, i)) =
+            (f.instruments.attraction[..n].iter()).find_map(|b| shared(b).map(|i| (b, i)))
+        {
+            c.fail(
+                p.key("industries"),
+                format!(
+                    "reaches industry \"{}\", as attraction programme \"{}\" does: two incentive programmes on one industry's large arrivals would each pay every arrival and each decide its own share of their locations, which the model does not combine; merge them into one programme with their combined budget, or give each its own industries",
+                    i.id, other.id
+                ),
+            );
+        }
     }
 }
 
