@@ -163,7 +163,7 @@ pub fn report_json(report: &RunReport, out: &Path, settings: RunSettings) -> Str
                 "money_back_p50": num(h.money_back_p50),
                 "additional_unicorns": num(h.additional_unicorns),
                 "additional_chain_leaders": num(h.additional_chain_leaders),
-                "cost_per_additional_unicorn": num(h.cost_per_additional_unicorn),
+                "net_fiscal_cost_mean_over_additional_unicorns_mean": num(h.net_cost_mean_per_additional_unicorn),
                 "targets": targets,
             })
         })

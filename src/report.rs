@@ -393,7 +393,7 @@ pub struct Headline {
     pub additional_unicorns: f64,
     pub additional_chain_leaders: f64,
     /// Mean net fiscal cost over mean additional (potential) unicorns (NaN if none on average).
-    pub cost_per_additional_unicorn: f64,
+    pub net_cost_mean_per_additional_unicorn: f64,
 }
 
 pub fn headline(
@@ -428,7 +428,7 @@ pub fn headline(
         money_back_p50: p50("money_back"),
         additional_unicorns: unicorns,
         additional_chain_leaders: mean("additional_chain_leaders"),
-        cost_per_additional_unicorn: if unicorns > 0.0 {
+        net_cost_mean_per_additional_unicorn: if unicorns > 0.0 {
             mean("net_fiscal_cost") / unicorns
         } else {
             f64::NAN
@@ -440,7 +440,7 @@ pub fn headline(
 pub fn headline_markdown(rows: &[Headline]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
-        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | mean net fiscal cost per mean additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for h in rows {
         let joint = if h.by_deadline.is_empty() {
@@ -451,8 +451,8 @@ pub fn headline_markdown(rows: &[Headline]) -> String {
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
-        let cost = if h.cost_per_additional_unicorn.is_finite() {
-            human(h.cost_per_additional_unicorn, Unit::Cny)
+        let cost = if h.net_cost_mean_per_additional_unicorn.is_finite() {
+            human(h.net_cost_mean_per_additional_unicorn, Unit::Cny)
         } else {
             "-".to_string()
         };

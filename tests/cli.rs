@@ -591,7 +591,7 @@ fn markdown_headline_table() {
     let mut lines = stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | net fiscal cost per additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |"
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | mean net fiscal cost per mean additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |"
     );
     assert_eq!(
         lines.next().unwrap(),
@@ -955,6 +955,20 @@ fn json_summarises_the_run_and_quiet_prints_nothing() {
         let got = t["probability"].as_f64().unwrap();
         assert!((got - p.parse::<f64>().unwrap()).abs() < 1e-6, "{id}");
     }
+    // The cost per additional unicorn here is the mean net fiscal cost over the mean additional
+    // unicorns: not summary.csv's `cost_per_additional_unicorn` (a mean of per-path ratios), so
+    // not under its key.
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mean = |m: &str| -> f64 { field(&summary, &[("metric", m)], "mean").parse().unwrap() };
+    let (cost, unicorns) = (mean("net_fiscal_cost"), mean("additional_unicorns"));
+    let ratio = &scenario["net_fiscal_cost_mean_over_additional_unicorns_mean"];
+    if unicorns > 0.0 {
+        let got = ratio.as_f64().expect("a number");
+        assert!((got / (cost / unicorns) - 1.0).abs() < 1e-6, "{got}");
+    } else {
+        assert!(ratio.is_null(), "{ratio}");
+    }
+    assert!(scenario.get("cost_per_additional_unicorn").is_none());
     let quiet = fundsim()
         .args([
             "run",

@@ -267,7 +267,7 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
             &count,
         )?;
         for (k, v) in [
-            h.cost_per_additional_unicorn,
+            h.net_cost_mean_per_additional_unicorn,
             h.fiscal_outlay_p50,
             h.net_fiscal_cost_p50,
             h.net_fiscal_cost_outstanding_p50,
