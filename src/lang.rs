@@ -40,8 +40,9 @@ pub fn metric_label(lang: Lang, model: &Model, name: &str, zh: &str) -> String {
         return target_en(model, id);
     }
     if let Some(id) = name.strip_prefix("met.") {
-        return match id {
-            "all" => "All targets met".to_string(),
+        return match id.strip_prefix("all") {
+            Some("") => "All targets met".to_string(),
+            Some(year) if year.starts_with('_') => format!("All {} targets met", &year[1..]),
             _ => format!("{} met", target_en(model, id)),
         };
     }

@@ -486,7 +486,9 @@ pub struct ComparisonRow {
 }
 
 /// The paired differences of `other` against `base`, for every scalar metric both have (in the
-/// base's order) and `met.all` (every target of each scenario met on the same path).
+/// base's order), `met.all` (every target of each scenario met on the same path) and, for each
+/// deadline year both have when targets have more than one, `met.all_<year>` (every target of
+/// that year met).
 pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
     (base_model, base_run, base_values): (&Model, &ScenarioRun, &mut B),
     (other_model, other_run, other_values): (&Model, &ScenarioRun, &mut O),
@@ -524,26 +526,58 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             ));
         }
     }
+    // Per path: every target met (`met.all`), and, when the targets have more than one deadline,
+    // every target of each deadline year (`met.all_<year>`, as targets.csv's `all_<year>`).
     let all_met = |model: &Model,
                    run: &ScenarioRun,
                    values: &mut dyn FnMut(usize) -> Result<Vec<f64>, B::Error>| {
-        let mut all = vec![1.0; run.paths as usize];
-        for j in 0..model.targets.len() {
-            for (a, m) in all.iter_mut().zip(values(run.catalogue.target_met(j))?) {
-                *a = if m == 1.0 { *a } else { 0.0 };
+        let n = run.paths as usize;
+        let mut years: Vec<i32> = model
+            .targets
+            .iter()
+            .map(|t| model.year(t.deadline))
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        let mut all = vec![1.0; n];
+        let mut by_year = vec![vec![1.0; n]; if years.len() > 1 { years.len() } else { 0 }];
+        for (j, t) in model.targets.iter().enumerate() {
+            let met = values(run.catalogue.target_met(j))?;
+            let year = years
+                .binary_search(&model.year(t.deadline))
+                .expect("listed");
+            for (p, &m) in met.iter().enumerate() {
+                if m != 1.0 {
+                    all[p] = 0.0;
+                    if let Some(d) = by_year.get_mut(year) {
+                        d[p] = 0.0;
+                    }
+                }
             }
         }
-        Ok::<_, B::Error>(all)
+        let by_year: Vec<(i32, Vec<f64>)> = years.into_iter().zip(by_year).collect();
+        Ok::<_, B::Error>((all, by_year))
     };
     if !base_model.targets.is_empty() && !other_model.targets.is_empty() {
-        let a = all_met(base_model, base_run, &mut |i| base_values.column(i))?;
-        let b = all_met(other_model, other_run, &mut |i| other_values.column(i))?;
+        let (a, a_years) = all_met(base_model, base_run, &mut |i| base_values.column(i))?;
+        let (b, b_years) = all_met(other_model, other_run, &mut |i| other_values.column(i))?;
         rows.push(row(
             "met.all",
             Unit::Indicator,
             "全部目标同时达成",
             crate::compare::paired(&a, &b, false),
         ));
+        // The deadline years both scenarios have.
+        for (year, a) in &a_years {
+            if let Some((_, b)) = b_years.iter().find(|(y, _)| y == year) {
+                rows.push(row(
+                    &format!("met.all_{year}"),
+                    Unit::Indicator,
+                    &format!("{year}年目标全部达成"),
+                    crate::compare::paired(a, b, false),
+                ));
+            }
+        }
     }
     Ok(rows)
 }

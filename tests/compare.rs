@@ -398,3 +398,52 @@ fn precision_on_a_target_never_met_waits_for_enough_paths() {
     let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
     assert!(targets.contains(",0,"), "never met: {targets}");
 }
+
+#[test]
+fn each_deadline_s_joint_target_is_compared() {
+    // The baseline's targets fall due in 2026 and 2030: beside `met.all` (which the 2026
+    // chain-leader target keeps at 0 in both), comparison.csv has `met.all_2026` and
+    // `met.all_2030`, each the paired difference of targets.csv's `all_<year>` of the two
+    // scenarios (the same paths, so the means are those probabilities exactly).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("compare")
+        .arg(root.join("cmp_no_effects.toml"))
+        .arg(root.join("nantong_baseline.toml"))
+        .args(["--paths", "300", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv");
+    let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+    let mut r = csv::Reader::from_reader(targets.trim_start_matches('\u{feff}').as_bytes());
+    let probability = |rows: &[csv::StringRecord], scenario: &str, target: &str| -> f64 {
+        let row = (rows.iter())
+            .find(|x| &x[0] == scenario && &x[1] == target)
+            .unwrap_or_else(|| panic!("{scenario} {target}"));
+        row[6].parse().expect("probability")
+    };
+    assert_eq!(&r.headers().expect("header")[6], "probability");
+    let target_rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    let differ = rows(&csv, "nantong_baseline");
+    for year in [2026, 2030] {
+        let metric = format!("met.all_{year}");
+        let row = (differ.iter())
+            .find(|r| r["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric}"));
+        assert_eq!(row["label"], format!("{year}年目标全部达成"));
+        let target = format!("all_{year}");
+        let base = probability(&target_rows, "cmp_no_effects", &target);
+        let other = probability(&target_rows, "nantong_baseline", &target);
+        let got = |c: &str| -> f64 { row[c].parse().expect(c) };
+        assert!((got("base_mean") - base).abs() < 1e-6, "{metric}: {row:?}");
+        assert!((got("mean") - other).abs() < 1e-6, "{metric}: {row:?}");
+        assert!(
+            (got("diff") - (other - base)).abs() < 1e-6,
+            "{metric}: {row:?}"
+        );
+    }
+}
