@@ -304,6 +304,17 @@ pub fn target_read(
     })
 }
 
+/// Whether yearly metric `name` (`fiscal_outlay`, `fiscal_outlay.fof`, `active_firms.ic`) is a
+/// flow (booked in its year; a target sums the years) or a stock (its value at the year's end).
+pub fn yearly_kind(name: &str) -> Option<Kind> {
+    let find =
+        |defs: &[YearlyDef], base: &str| defs.iter().find(|d| d.name == base).map(|d| d.kind);
+    match name.split_once('.') {
+        None => find(PROGRAM_YEARLY, name),
+        Some((base, _)) => find(INSTRUMENT_YEARLY, base).or_else(|| find(INDUSTRY_YEARLY, base)),
+    }
+}
+
 /// Every name a target may use, for error messages.
 pub fn target_metric_names(instrument_ids: &[&str], industry_ids: &[&str]) -> Vec<String> {
     let with_min = |defs: &[YearlyDef], suffix: &str| -> Vec<String> {
@@ -360,8 +371,8 @@ scalar_defs! {
     FiscalIrr = ("fiscal_irr", Rate, "财政资金内部收益率(仅先投后收、收益率唯一时有定义)"),
     FiscalIrrDefined = ("fiscal_irr_defined", Indicator, "财政资金内部收益率有定义"),
     FiscalMirr = ("fiscal_mirr", Rate, "财政资金修正内部收益率(MIRR，按折现率融资与再投资)"),
-    Tvpi = ("tvpi", Ratio, "总价值倍数TVPI"),
-    Dpi = ("dpi", Ratio, "已分配倍数DPI"),
+    Tvpi = ("tvpi", Ratio, "总价值倍数TVPI(上缴财政+资金池余额+期末持有估值)÷财政出资"),
+    Dpi = ("dpi", Ratio, "已分配倍数DPI(上缴财政÷财政出资，收益全部循环时为0)"),
     Mobilised = ("mobilised", Cny, "撬动社会资本合计"),
     MobilisedPerFiscalYuan = ("mobilised_per_fiscal_yuan", Ratio, "每元财政撬动社会资本"),
     ProjectsLanded = ("projects_landed", Count, "新落户科创项目合计"),
@@ -467,12 +478,12 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
     ScalarDef {
         name: "tvpi",
         unit: Unit::Ratio,
-        label: "TVPI",
+        label: "TVPI(回收资金+期末持有估值)÷投放资金",
     },
     ScalarDef {
         name: "dpi",
         unit: Unit::Ratio,
-        label: "DPI",
+        label: "DPI(回收资金÷投放资金)",
     },
     ScalarDef {
         name: "irr",

@@ -407,3 +407,78 @@ fn a_report_charts_a_comparison_only_beside_its_own_run_of_the_same_scenarios() 
         "report DIR of a compare"
     );
 }
+
+/// The rows of a CSV file (its BOM dropped), each as a map from column to value.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|x| {
+            header
+                .iter()
+                .cloned()
+                .zip(x.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn metrics_csv_says_which_yearly_rows_to_sum() {
+    // metrics.csv's `reading` of a yearly metric: `flow`, a year's row is what was booked that
+    // year (so summary.csv's total of the same name is the sum of the yearly means), or `stock`,
+    // the value at the year's end (so the horizon's value is the last year's mean). Checked on
+    // every yearly metric that summary.csv also has, on the baseline (means of the same paths;
+    // money to the fen in both files).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    run(&baseline, &out, &[]).success();
+    let metrics = csv_rows(&out.join("metrics.csv"));
+    let summary = csv_rows(&out.join("summary.csv"));
+    let yearly = csv_rows(&out.join("yearly.csv"));
+    let (mut flows, mut stocks) = (0, 0);
+    for m in metrics.iter().filter(|m| m["table"] == "yearly") {
+        let name = &m["metric"];
+        // (The summary's additional unicorns and chain leaders are the firms the policy made
+        // one at any time in the period, not at its end: another number, labelled 期内.)
+        if ["additional_unicorns", "additional_chain_leaders"].contains(&name.as_str()) {
+            continue;
+        }
+        let Some(total) = summary.iter().find(|s| &s["metric"] == name) else {
+            continue;
+        };
+        let total: f64 = total["mean"].parse().unwrap();
+        let years: Vec<f64> = (yearly.iter())
+            .filter(|y| &y["metric"] == name)
+            .map(|y| y["mean"].parse().unwrap())
+            .collect();
+        let expected = match m["reading"].as_str() {
+            "flow" => {
+                flows += 1;
+                years.iter().sum::<f64>()
+            }
+            "stock" => {
+                stocks += 1;
+                *years.last().unwrap()
+            }
+            other => panic!("{name}: reading {other:?}"),
+        };
+        assert!(
+            (total - expected).abs() <= 1e-6 * total.abs() + 0.01 * years.len() as f64,
+            "{name} ({}): summary {total}, from the years {expected}",
+            m["reading"]
+        );
+    }
+    assert!(
+        flows > 10 && stocks > 5,
+        "{flows} flows, {stocks} stocks checked"
+    );
+    assert!(
+        metrics
+            .iter()
+            .filter(|m| m["table"] == "summary")
+            .all(|m| m["reading"].is_empty())
+    );
+}

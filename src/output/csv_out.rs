@@ -47,7 +47,7 @@ pub const DEALS_HEADER: [&str; 14] = [
     "holding_value",
 ];
 
-pub const METRICS_HEADER: [&str; 5] = ["scenario", "table", "metric", "unit", "label"];
+pub const METRICS_HEADER: [&str; 6] = ["scenario", "table", "metric", "unit", "label", "reading"];
 
 /// A number for CSV: yuan to the fen, other values to 6 decimals, trailing zeros dropped,
 /// undefined values empty.
@@ -323,13 +323,23 @@ pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Res
 }
 
 /// `metrics.csv`: the dictionary of every metric of every scenario, with its unit and Chinese
-/// label, for `summary.csv` (`table` = summary) and `yearly.csv` (`table` = yearly).
+/// label, for `summary.csv` (`table` = summary) and `yearly.csv` (`table` = yearly); a yearly
+/// metric's `reading` says whether a year's row is a `flow` (booked in that year: a target on it
+/// sums the years) or a `stock` (its value at the year's end). Empty for summary rows.
 pub fn write_metrics<W: Write>(out: W, scenarios: &[(&str, &Catalogue)]) -> io::Result<()> {
     let mut w = writer(out)?;
     write_row(&mut w, METRICS_HEADER)?;
     for (name, cat) in scenarios {
         for (table, cols) in [("summary", &cat.scalars), ("yearly", &cat.yearly)] {
             for c in cols.iter() {
+                let reading = match table {
+                    "yearly" => match crate::metrics::yearly_kind(&c.name) {
+                        Some(crate::metrics::Kind::Flow) => "flow",
+                        Some(crate::metrics::Kind::Stock) => "stock",
+                        None => unreachable!("every yearly metric has a definition"),
+                    },
+                    _ => "",
+                };
                 write_row(
                     &mut w,
                     [
@@ -338,6 +348,7 @@ pub fn write_metrics<W: Write>(out: W, scenarios: &[(&str, &Catalogue)]) -> io::
                         c.name.as_str(),
                         c.unit.code(),
                         c.label.as_str(),
+                        reading,
                     ],
                 )?;
             }
