@@ -974,11 +974,23 @@ pub fn sweep_to_dir(
         let values: Vec<String> = (keys.iter().zip(&p.values))
             .map(|(k, v)| format!("{k}={}", v.normalize()))
             .collect();
-        let all = p
-            .targets
-            .iter()
+        let pct = |t: &report::TargetRow| format!("{:.1}%", t.estimate.p * 100.0);
+        let mut all = (p.targets.iter())
             .find(|t| t.target == report::ALL_TARGETS)
-            .map_or("-".to_string(), |t| format!("{:.1}%", t.estimate.p * 100.0));
+            .map_or("-".to_string(), pct);
+        // Each deadline's joint probability too, when the targets have several: the whole is 0
+        // whenever one early target is never met.
+        let by_deadline: Vec<String> = (p.targets.iter())
+            .filter_map(|t| {
+                let year = t
+                    .target
+                    .strip_prefix(&format!("{}_", report::ALL_TARGETS))?;
+                Some(format!("{year} {}", pct(t)))
+            })
+            .collect();
+        if !by_deadline.is_empty() {
+            all = format!("{all} ({})", by_deadline.join(", "));
+        }
         let cost = p
             .summary
             .iter()

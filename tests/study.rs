@@ -134,6 +134,52 @@ fn a_sweep_is_monotone_on_common_random_numbers_and_matches_the_closed_form() {
 }
 
 #[test]
+fn a_sweep_prints_each_deadline_s_joint_probability() {
+    // The baseline's targets fall due in 2026 and 2030: each point's line gives P(all targets)
+    // and, beside it, every deadline's, as sweep.csv's p.all_<year> (the whole is 0 whenever
+    // the 2026 targets are never all met, which says nothing about 2030).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let baseline =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let done = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&baseline)
+        .args([
+            "--values",
+            "instruments.talent_subsidy.talent.amount=5万,10万",
+        ])
+        .args(["--paths", "200", "--seed", "8", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(done.get_output().stdout.clone()).expect("utf-8");
+    let csv = fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = (reader.headers().expect("h").iter())
+        .map(String::from)
+        .collect();
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("P(all targets)"))
+        .collect();
+    assert_eq!(lines.len(), rows.len(), "{stdout}");
+    for (line, r) in lines.iter().zip(&rows) {
+        let pct = |c: &str| format!("{:.1}%", r[col(c)].parse::<f64>().expect(c) * 100.0);
+        let expected = format!(
+            "P(all targets) {} (2026 {}, 2030 {})",
+            pct("p.all"),
+            pct("p.all_2026"),
+            pct("p.all_2030")
+        );
+        assert!(line.contains(&expected), "{line} lacks {expected}");
+    }
+}
+
+#[test]
 fn a_tornado_ranks_inputs_by_their_paired_swing() {
     // λ from 8 to 14 moves P(at least 10 projects) from P(Poisson(8) ≥ 10) to P(Poisson(14) ≥ 10)
     // (0.2834 to 0.8906): the paired swing matches within 4 MCSE. Talents per project move
