@@ -974,7 +974,7 @@ pub fn sweep_to_dir(
         let values: Vec<String> = (keys.iter().zip(&p.values))
             .map(|(k, v)| format!("{k}={}", v.normalize()))
             .collect();
-        let pct = |t: &report::TargetRow| format!("{:.1}%", t.estimate.p * 100.0);
+        let pct = |t: &report::TargetRow| report::percent(t.estimate.p);
         let mut all = (p.targets.iter())
             .find(|t| t.target == report::ALL_TARGETS)
             .map_or("-".to_string(), pct);

@@ -303,6 +303,18 @@ pub fn human(v: f64, unit: Unit) -> String {
     }
 }
 
+/// A probability in per cent to a tenth, never rounded to a certainty it is not: above 0 but
+/// under 0.05% is "<0.1%", under 1 but at or above 99.95% is ">99.9%".
+pub fn percent(p: f64) -> String {
+    if p > 0.0 && p < 0.0005 {
+        "<0.1%".to_string()
+    } else if (0.9995..1.0).contains(&p) {
+        ">99.9%".to_string()
+    } else {
+        format!("{:.1}%", p * 100.0)
+    }
+}
+
 /// The short readable table for one scenario.
 pub fn stdout_table(
     model: &Model,
@@ -322,11 +334,8 @@ pub fn stdout_table(
         "== {} ({}) — {} paths ==",
         model.name, title, run.paths
     );
-    let _ = writeln!(
-        out,
-        "{:<28} {:>12} {:>12} {:>12}",
-        "metric", "p05", "p50", "p95"
-    );
+    // Each row's name, then the columns: the names' column as wide as the longest.
+    let mut rows: Vec<(String, [String; 3])> = Vec::new();
     for name in HEADLINE {
         let Some(row) = summary.iter().find(|r| r.metric == *name) else {
             continue;
@@ -345,31 +354,38 @@ pub fn stdout_table(
         } else {
             name.to_string()
         };
-        let _ = writeln!(
-            out,
-            "{:<28} {:>12} {:>12} {:>12}",
-            label,
-            human(q[0], unit),
-            human(q[2], unit),
-            human(q[4], unit)
-        );
+        rows.push((label, [q[0], q[2], q[4]].map(|v| human(v, unit))));
     }
-    if !targets.is_empty() {
+    let target_rows: Vec<(String, String, String, &str)> = (targets.iter())
+        .map(|t| {
+            let deadline = t.deadline.map_or(String::new(), |d| d.to_string());
+            (
+                format!("{} ({})", t.target, deadline),
+                percent(t.estimate.p),
+                format!("{:.1}%", t.estimate.mcse * 100.0),
+                t.label.as_str(),
+            )
+        })
+        .collect();
+    let w = (rows.iter().map(|r| r.0.chars().count()))
+        .chain(target_rows.iter().map(|r| r.0.chars().count()))
+        .fold(28, usize::max);
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>12} {:>12} {:>12}",
+        "metric", "p05", "p50", "p95"
+    );
+    for (label, [a, b, c]) in &rows {
+        let _ = writeln!(out, "{label:<w$} {a:>12} {b:>12} {c:>12}");
+    }
+    if !target_rows.is_empty() {
         let _ = writeln!(
             out,
-            "{:<28} {:>12} {:>12}  label",
+            "{:<w$} {:>12} {:>12}  label",
             "target (deadline)", "P(met)", "±MCSE"
         );
-        for t in targets {
-            let deadline = t.deadline.map_or(String::new(), |d| d.to_string());
-            let _ = writeln!(
-                out,
-                "{:<28} {:>12} {:>12}  {}",
-                format!("{} ({})", t.target, deadline),
-                format!("{:.1}%", t.estimate.p * 100.0),
-                format!("{:.1}%", t.estimate.mcse * 100.0),
-                t.label
-            );
+        for (name, p, se, label) in &target_rows {
+            let _ = writeln!(out, "{name:<w$} {p:>12} {se:>12}  {label}");
         }
     }
     out
@@ -447,7 +463,7 @@ pub fn headline_markdown(rows: &[Headline]) -> String {
             "-".to_string()
         } else {
             (h.by_deadline.iter())
-                .map(|(y, p)| format!("{y}: {:.1}%", p * 100.0))
+                .map(|(y, p)| format!("{y}: {}", percent(*p)))
                 .collect::<Vec<_>>()
                 .join(" · ")
         };
@@ -632,4 +648,20 @@ pub fn comparison_table(rows: &[ComparisonRow], paths: u64) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn a_probability_is_never_rounded_to_a_certainty() {
+        // 1,999 paths of 2,000 meet a target: 99.95%, which {:.1} would print as 100.0%.
+        assert_eq!(percent(1999.0 / 2000.0), ">99.9%");
+        assert_eq!(percent(1.0 / 2001.0), "<0.1%");
+        assert_eq!(percent(1.0), "100.0%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(0.9994), "99.9%");
+        assert_eq!(percent(0.659), "65.9%");
+    }
 }

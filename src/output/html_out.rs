@@ -453,11 +453,16 @@ fn unit_of(inp: &Inputs, metric: &str) -> Unit {
     }
 }
 
+/// A probability in whole per cent, never rounded to a certainty it is not ("<1%", ">99%").
 fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.0}%", v * 100.0)
-    } else {
+    if !v.is_finite() {
         "-".into()
+    } else if v > 0.0 && v < 0.005 {
+        "<1%".into()
+    } else if (0.995..1.0).contains(&v) {
+        ">99%".into()
+    } else {
+        format!("{:.0}%", v * 100.0)
     }
 }
 
@@ -908,3 +913,18 @@ section { page-break-before: auto; }
 @page { size: A4; margin: 12mm; }
 @media print { body { margin: 0; max-width: none; } section { break-before: page; } section:first-of-type { break-before: auto; } }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::pct;
+
+    #[test]
+    fn a_probability_is_never_rounded_to_a_certainty() {
+        assert_eq!(pct(0.996), ">99%");
+        assert_eq!(pct(0.004), "<1%");
+        assert_eq!(pct(1.0), "100%");
+        assert_eq!(pct(0.0), "0%");
+        assert_eq!(pct(0.994), "99%");
+        assert_eq!(pct(f64::NAN), "-");
+    }
+}
