@@ -904,6 +904,115 @@ fn set_extends_is_refused() {
     }
 }
 
+/// The bundled scenarios copied into a fresh directory, with `files` (name, text) beside them.
+fn beside_the_bundled(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in fs::read_dir(&bundled).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn an_extending_file_removes_what_it_inherits() {
+    // uncertain_effects.toml extends the baseline and makes the frontier grant's effect
+    // uncertain. A variant without that grant removes the instrument, the two targets that read
+    // it and its two uncertain inputs (keys with dots, in quotes), and so loads; another removes
+    // the grant and writes it again, which replaces it whole: the base's stages and
+    // label are gone, not merged in.
+    let without = "extends = \"uncertain_effects.toml\"\n\
+        remove = [\"instruments.grant.frontier\", \"targets.frontier_each_year\", \
+        \"targets.frontier_each_year_2030\", \
+        'uncertain.\"instruments.grant.frontier.effect.round_odds\"', \
+        'uncertain.\"instruments.grant.frontier.effect.additional_share\"']\n\
+        [scenario]\nname = \"no_frontier\"\n";
+    let replaced = "extends = \"nantong_baseline.toml\"\nremove = [\"instruments.grant.frontier\"]\n\
+        [scenario]\nname = \"new_frontier\"\n\n[[instruments.grant]]\nid = \"frontier\"\n\
+        budget = \"1000万\"\namount = \"100万\"\n";
+    let dir = beside_the_bundled(&[("without.toml", without), ("replaced.toml", replaced)]);
+    let (_, base) =
+        fundsim::scenario::load_file(&dir.path().join("uncertain_effects.toml")).unwrap();
+    let (_, file) = fundsim::scenario::load_file(&dir.path().join("without.toml")).unwrap();
+    assert!(file.instruments.grant.is_empty());
+    assert_eq!(file.targets.len(), base.targets.len() - 2);
+    assert!(!file.targets.iter().any(|t| t.id.starts_with("frontier")));
+    assert_eq!(file.uncertain.len(), base.uncertain.len() - 2);
+    assert!(!file.uncertain.keys().any(|k| k.contains("grant.frontier")));
+    let (_, file) = fundsim::scenario::load_file(&dir.path().join("replaced.toml")).unwrap();
+    let frontier = &file.instruments.grant[0];
+    assert_eq!(frontier.id, "frontier");
+    assert!(frontier.stages.is_empty(), "{:?}", frontier.stages);
+    assert!(frontier.label.is_empty(), "{}", frontier.label);
+    // Without `remove` the same file merges into the base's grant, which keeps its stages.
+    fs::write(
+        dir.path().join("merged.toml"),
+        replaced.replace("remove = [\"instruments.grant.frontier\"]\n", ""),
+    )
+    .unwrap();
+    let (_, file) = fundsim::scenario::load_file(&dir.path().join("merged.toml")).unwrap();
+    assert_eq!(file.instruments.grant[0].stages.len(), 4);
+
+    // What cannot be removed is refused at the key, in the file that names it.
+    let refused = |name: &str, text: &str, says: &str| {
+        fs::write(dir.path().join(name), text).unwrap();
+        let assert = fundsim()
+            .args(["validate", dir.path().join(name).to_str().unwrap()])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(says), "{name}: {stderr}");
+    };
+    let child = |list: &str| format!("extends = \"nantong_baseline.toml\"\nremove = [{list}]\n");
+    refused(
+        "id.toml",
+        &child("\"targets.nope\""),
+        "id.toml:2:11: remove[0]: cannot remove \"targets.nope\": no element of \"targets\" has id \"nope\"",
+    );
+    refused(
+        "key.toml",
+        &child("\"time\", \"market.nope\""),
+        "remove[1]: cannot remove \"market.nope\": \"nope\" is not in what this file extends",
+    );
+    refused(
+        "whole.toml",
+        &child("\"industries.ic.stages.seed\""),
+        "\"stages\" is an array that a file replaces whole",
+    );
+    refused(
+        "value.toml",
+        &child("\"time.start_year.x\""),
+        "\"start_year\" is a value, not a table",
+    );
+    refused(
+        "quote.toml",
+        &child("'uncertain.\"x'"),
+        "a quote is not closed",
+    );
+    refused(
+        "type.toml",
+        "extends = \"nantong_baseline.toml\"\nremove = \"time\"\n",
+        "remove must be an array of keys",
+    );
+    refused(
+        "alone.toml",
+        &format!("remove = [\"x\"]\n{TINY}"),
+        "this file extends none",
+    );
+    // Removing a key the scenario needs is the scenario's error, as if the base had not written it.
+    refused(
+        "needed.toml",
+        &child("\"time\""),
+        "needed.toml:1:1: (top level): missing field `time`",
+    );
+}
+
 #[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");

@@ -233,11 +233,7 @@ pub fn document(path: &Path, overrides: &[String]) -> Result<toml::Table, LoadEr
     let sets = override_layers(&layers, overrides)?;
     layers.extend(sets);
     let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let mut merged = docs[0].get_ref().clone();
-    for doc in &docs[1..] {
-        merge(&mut merged, doc.get_ref().clone());
-    }
-    merged.remove("extends");
+    let merged = lay(&layers, &docs)?;
     let de = toml::Deserializer::from(Spanned::new(0..0, merged));
     toml::Table::deserialize(de).map_err(|e| {
         let top = layers.last().expect("the file itself");
@@ -518,11 +514,7 @@ pub fn load_str(name: &str, text: &str) -> Result<ScenarioFile, LoadError> {
 /// layer that wrote it.
 fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let mut merged = docs[0].get_ref().clone();
-    for doc in &docs[1..] {
-        merge(&mut merged, doc.get_ref().clone());
-    }
-    merged.remove("extends");
+    let merged = lay(layers, &docs)?;
 
     let locate = |path: &KeyPath| owner_of(&docs, &merged, path);
 
@@ -608,10 +600,10 @@ pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: Stri
         Ok(docs) => docs,
         Err(e) => return e,
     };
-    let mut merged = docs[0].get_ref().clone();
-    for doc in &docs[1..] {
-        merge(&mut merged, doc.get_ref().clone());
-    }
+    let merged = match lay(&layers, &docs) {
+        Ok(merged) => merged,
+        Err(e) => return e,
+    };
     let (owner, local, shown) = owner_of(&docs, &merged, at);
     let layer = &layers[owner];
     LoadError::Invalid(vec![Diagnostic::new(
@@ -621,6 +613,146 @@ pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: Stri
         shown.to_string(),
         message,
     )])
+}
+
+/// The documents of `layers` laid over each other, base first, as the scenario reads: each layer
+/// after the first takes away what its `remove` names from what it inherits, then is merged in
+/// ([`merge`]). `extends` and `remove`, which belong to the files, are not in the result.
+fn lay<'i>(layers: &[Layer], docs: &[Spanned<DeTable<'i>>]) -> Result<DeTable<'i>, LoadError> {
+    let mut merged = docs[0].get_ref().clone();
+    if let Some(list) = merged.get("remove") {
+        let layer = &layers[0];
+        return Err(invalid(
+            &layer.name,
+            &layer.text,
+            list.span(),
+            "remove",
+            "remove takes keys away from the file this one extends, and this file extends none: delete the keys themselves, or add extends = \"BASE.toml\"".into(),
+        ));
+    }
+    for (layer, doc) in layers[1..].iter().zip(&docs[1..]) {
+        let mut over = doc.get_ref().clone();
+        if let Some(list) = over.remove("remove") {
+            let fail = |span, key: String, message: String| {
+                invalid(&layer.name, &layer.text, span, &key, message)
+            };
+            let Some(items) = list.get_ref().as_array() else {
+                return Err(fail(
+                    list.span(),
+                    "remove".into(),
+                    "remove must be an array of keys, e.g. remove = [\"uncertain.effect_scale\", \"targets.talents_2030\"]".into(),
+                ));
+            };
+            for (n, item) in items.iter().enumerate() {
+                let at = format!("remove[{n}]");
+                let Some(key) = item.get_ref().as_str() else {
+                    return Err(fail(
+                        item.span(),
+                        at,
+                        "a key to remove is a string: a dotted path, an element of industries, instruments or targets named by its id (\"instruments.grant.frontier\")".into(),
+                    ));
+                };
+                let segs = dotted(key).map_err(|why| {
+                    fail(
+                        item.span(),
+                        at.clone(),
+                        format!("cannot read \"{key}\": {why}"),
+                    )
+                })?;
+                let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+                remove_path(&mut merged, &segs).map_err(|why| {
+                    fail(item.span(), at, format!("cannot remove \"{key}\": {why}"))
+                })?;
+            }
+        }
+        merge(&mut merged, over);
+    }
+    merged.remove("extends");
+    Ok(merged)
+}
+
+/// The keys of a dotted path as TOML writes them: `a.b.c`, a key with dots in double quotes
+/// (`uncertain."instruments.grant.frontier.effect.round_odds"`).
+fn dotted(path: &str) -> Result<Vec<String>, String> {
+    let mut segs = Vec::new();
+    let mut rest = path;
+    loop {
+        let (seg, after) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').ok_or("a quote is not closed")?;
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => {
+                let end = rest.find('.').unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        if seg.is_empty() {
+            return Err("a key is empty (two dots in a row, or a dot at an end)".into());
+        }
+        segs.push(seg.to_string());
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None if after.is_empty() => return Ok(segs),
+            None => return Err(format!("expected a dot after \"{seg}\"")),
+        }
+    }
+}
+
+/// Takes the value at `segs` out of `table`: keys of tables, and in an array of tables with ids
+/// (industries, instruments, targets) the id of an element. Says why when there is no such value.
+fn remove_path(table: &mut DeTable<'_>, segs: &[&str]) -> Result<(), String> {
+    let (first, rest) = segs.split_first().expect("a path has a key");
+    let Some(value) = table.get_mut(*first) else {
+        let known: Vec<&str> = table.keys().map(|k| k.get_ref().as_ref()).collect();
+        return Err(format!(
+            "\"{first}\" is not in what this file extends (there: {})",
+            if known.is_empty() {
+                "nothing".to_string()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    if rest.is_empty() {
+        table.remove(*first);
+        return Ok(());
+    }
+    let by_ids = by_id(value.get_ref());
+    match value.get_mut() {
+        DeValue::Table(t) => remove_path(t, rest),
+        DeValue::Array(items) if by_ids => {
+            let (id, below) = rest.split_first().expect("not empty");
+            let Some(j) = items.iter().position(|v| id_of(v.get_ref()) == Some(*id)) else {
+                let ids: Vec<&str> = items.iter().filter_map(|v| id_of(v.get_ref())).collect();
+                return Err(format!(
+                    "no element of \"{first}\" has id \"{id}\" (ids: {})",
+                    ids.join(", ")
+                ));
+            };
+            if below.is_empty() {
+                // (The parser's arrays have no `remove`: the others are pushed into a new one.)
+                let old = std::mem::replace(items, toml::de::DeArray::new());
+                for (k, v) in old.into_iter().enumerate() {
+                    if k != j {
+                        items.push(v);
+                    }
+                }
+                Ok(())
+            } else {
+                match items.get_mut(j).expect("found above").get_mut() {
+                    DeValue::Table(t) => remove_path(t, below),
+                    _ => unreachable!("elements with ids are tables"),
+                }
+            }
+        }
+        DeValue::Array(_) => Err(format!(
+            "\"{first}\" is an array that a file replaces whole (its elements have no ids): write the whole array in this file instead"
+        )),
+        _ => Err(format!(
+            "\"{first}\" is a value, not a table: remove \"{first}\" itself"
+        )),
+    }
 }
 
 /// The `id` of a table, if it has a string one.
