@@ -373,41 +373,12 @@ pub fn json(report: &Report, out: &Path) -> String {
 // ---------------------------------------------------------------------------------------------
 // The ledger
 
-/// Levenshtein distance (for "did you mean").
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// What a ledger column may be called in `model`: the closest names to `given`, then every name,
 /// grouped (program; per instrument; per industry).
 /// With `full` false, only the closest names (the full list is given once per ledger).
 fn allowed_metrics(model: &Model, catalogue: &Catalogue, given: &str, full: bool) -> String {
     let names: Vec<&str> = catalogue.yearly.iter().map(|c| c.name.as_str()).collect();
-    let prefix = format!("{given}.");
-    let mut close: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| n.starts_with(&prefix))
-        .collect();
-    if close.is_empty() {
-        let mut scored: Vec<(usize, &str)> = names
-            .iter()
-            .map(|n| (distance(&given.to_lowercase(), n), *n))
-            .filter(|(d, n)| *d <= 3.max(n.len() / 4))
-            .collect();
-        scored.sort();
-        close = scored.into_iter().take(3).map(|(_, n)| n).collect();
-    }
+    let close = crate::metrics::closest(given, &names);
     let mut text = String::new();
     if !close.is_empty() {
         text.push_str(&format!("did you mean {}? ", close.join(", ")));

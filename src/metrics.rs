@@ -315,6 +315,70 @@ pub fn yearly_kind(name: &str) -> Option<Kind> {
     }
 }
 
+/// Levenshtein distance (for "did you mean").
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The names of `names` closest to a mistyped `given`, for "did you mean": those that are
+/// `given` per instrument or industry (`given.<id>`), else up to three within a few edits.
+pub fn closest<'a>(given: &str, names: &[&'a str]) -> Vec<&'a str> {
+    let prefix = format!("{given}.");
+    let per: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    if !per.is_empty() {
+        return per;
+    }
+    let mut scored: Vec<(usize, &str)> = (names.iter())
+        .map(|n| (distance(&given.to_lowercase(), n), *n))
+        .filter(|(d, n)| *d <= 3.max(n.len() / 4))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// What a target's `metric` may be, in a few lines: the programme's yearly metrics, an
+/// instrument's or an industry's as `<metric>.<id>` (with the ids), a flow's least year as
+/// `<metric>_min_per_year`.
+pub fn target_metrics_described(instrument_ids: &[&str], industry_ids: &[&str]) -> String {
+    let names = |defs: &[YearlyDef]| defs.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
+    let mut text = format!(
+        "a target reads a yearly metric: the programme's ({})",
+        names(PROGRAM_YEARLY)
+    );
+    if !instrument_ids.is_empty() {
+        text.push_str(&format!(
+            "; an instrument's as <metric>.<id> ({}; ids: {})",
+            names(INSTRUMENT_YEARLY),
+            instrument_ids.join(", ")
+        ));
+    }
+    if !industry_ids.is_empty() {
+        text.push_str(&format!(
+            "; an industry's as <metric>.<id> ({}; ids: {})",
+            names(INDUSTRY_YEARLY),
+            industry_ids.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "; and a flow's least year as <metric>{MIN_PER_YEAR} (<metric>{MIN_PER_YEAR}.<id>)"
+    ));
+    text
+}
+
 /// Every name a target may use, for error messages.
 pub fn target_metric_names(instrument_ids: &[&str], industry_ids: &[&str]) -> Vec<String> {
     let with_min = |defs: &[YearlyDef], suffix: &str| -> Vec<String> {

@@ -1014,6 +1014,30 @@ fn an_extending_file_removes_what_it_inherits() {
 }
 
 #[test]
+fn an_unknown_target_metric_gets_the_closest_names_and_the_rule() {
+    // The baseline has 14 instruments and 7 industries: listing every name a target may read was
+    // some 400 names. The message gives the closest ones and how names are made.
+    let text = "extends = \"nantong_baseline.toml\"\n[[targets]]\nid = \"talents\"\nmetric = \"talent\"\n\
+                \n[[targets]]\nid = \"frontier_each_year\"\nmetric = \"deals_min_per_year.frontierr\"\n";
+    let dir = beside_the_bundled(&[("typo.toml", text)]);
+    let assert = fundsim()
+        .args(["validate", dir.path().join("typo.toml").to_str().unwrap()])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for says in [
+        "typo.toml:4:10: targets[0].metric: unknown metric \"talent\": did you mean talents? a target reads a yearly metric",
+        "unknown metric \"deals_min_per_year.frontierr\": did you mean deals_min_per_year.frontier,",
+        "an instrument's as <metric>.<id> (fiscal_outlay, deployed, money_back, holdings_value, deals, mobilised; ids: frontier, bgt,",
+        "a flow's least year as <metric>_min_per_year",
+    ] {
+        assert!(stderr.contains(says), "{says}\n{stderr}");
+    }
+    let first = stderr.lines().next().unwrap();
+    assert!(first.len() < 2_500, "{} characters", first.len());
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)

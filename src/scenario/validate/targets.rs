@@ -22,14 +22,21 @@ pub(super) fn targets(c: &mut Checker, cx: &Ctx) {
             );
         }
         match target_read(&t.metric, &ids, &industry_ids) {
-            None => c.fail(
-                p.key("metric"),
+            None => c.fail(p.key("metric"), {
+                let names = target_metric_names(&ids, &industry_ids);
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let close = crate::metrics::closest(&t.metric, &names);
                 format!(
-                    "unknown metric \"{}\": allowed are {}",
+                    "unknown metric \"{}\": {}{}",
                     t.metric,
-                    target_metric_names(&ids, &industry_ids).join(", ")
-                ),
-            ),
+                    if close.is_empty() {
+                        String::new()
+                    } else {
+                        format!("did you mean {}? ", close.join(", "))
+                    },
+                    crate::metrics::target_metrics_described(&ids, &industry_ids)
+                )
+            }),
             Some(read) => {
                 let unit = read.unit;
                 if t.threshold.0 < Decimal::ZERO {
