@@ -1114,13 +1114,18 @@ pub fn tornado_to_dir(
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Tornado, lang));
     write_one(out, "tornado.csv", &bytes, study)?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
-    let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0).max(5);
+    text.push_str(&format!(
+        "{:<width$} {:>10} {:>20}  (low → high)\n",
+        "input", "swing", "95% interval"
+    ));
     for s in &swings {
+        let half = crate::stats::Z95 * s.swing.1;
         text.push_str(&format!(
-            "{:<width$} {:>10} ± {:<8} ({} → {})",
+            "{:<width$} {:>10} {:>20}  ({} → {})",
             s.key,
             format!("{:+.4}", s.swing.0),
-            format!("{:.4}", 1.959_964 * s.swing.1),
+            format!("[{:+.4}, {:+.4}]", s.swing.0 - half, s.swing.0 + half),
             s.low.normalize(),
             s.high.normalize()
         ));
@@ -1175,12 +1180,23 @@ pub fn allocate_to_dir(
             .join(", ")
     };
     let best = &splits[best];
+    let interval = |(mean, se): (f64, f64), sign: bool| {
+        let half = crate::stats::Z95 * se;
+        if sign {
+            format!("[{:+.4}, {:+.4}]", mean - half, mean + half)
+        } else {
+            format!("[{:.4}, {:.4}]", mean - half, mean + half)
+        }
+    };
     let mut text = format!(
-        "best split of {} a year: {}  {objective} = {:.4} ± {:.4}\nneighbours (one step moved), paired difference from the best:\n",
+        "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\nneighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
         budget.normalize(),
         show(best),
         best.objective.0,
-        1.959_964 * best.objective.1
+        interval(best.objective, false),
+        "split",
+        "difference",
+        "95% interval"
     );
     for s in splits.iter().filter(|s| s.neighbour) {
         if s.from_best.0.is_nan() {
@@ -1191,10 +1207,10 @@ pub fn allocate_to_dir(
             continue;
         }
         text.push_str(&format!(
-            "  {:<60} {:+.4} ± {:.4}\n",
+            "  {:<60} {:>10} {:>20}\n",
             show(s),
-            s.from_best.0,
-            1.959_964 * s.from_best.1
+            format!("{:+.4}", s.from_best.0),
+            interval(s.from_best, true)
         ));
     }
     Ok(text)
