@@ -327,6 +327,40 @@ fn amount_below_a_fen() {
 }
 
 #[test]
+fn a_small_bare_per_firm_amount_is_refused_with_a_hint() {
+    // `amount = 200` meant 200万 but is 200 yuan: a per-firm amount written as a bare number
+    // below 10000 yuan is refused, naming the place and the value and saying what to write.
+    let text = TINY.replacen("amount = \"300万\"", "amount = 200", 1);
+    let at = place(&text, "amount = 200");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.grant[0].amount",
+            "amount 200 yuan",
+            "a bare number is yuan",
+            "if you meant 200万, write \"200万\" (or \"200元\" for 200 yuan)",
+        ],
+    );
+    // A string without a unit is as bare; a direct-equity ticket is checked too.
+    rejects(
+        &TINY.replacen("ticket = \"500万\"", "ticket = \"500\"", 1),
+        &["instruments.direct_equity[0].ticket", "if you meant 500万"],
+    );
+    // Written with its unit, 200 yuan is accepted, and a bare number of 10000 or more is as before.
+    for amount in ["\"200元\"", "3000000"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ok.toml");
+        fs::write(
+            &file,
+            TINY.replacen("amount = \"300万\"", &format!("amount = {amount}"), 1),
+        )
+        .unwrap();
+        fundsim().arg("validate").arg(&file).assert().success();
+    }
+}
+
+#[test]
 fn subsidy_rule_with_two_amounts() {
     let text = format!(
         "{TINY}\n[[instruments.subsidy]]\nid = \"tape\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
@@ -1109,7 +1143,7 @@ fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
     // year, each simulated deal by deal: it validated and then ran for hours. Now it is refused at
     // the budget, as is a guarantee volume of a billion one-yuan loans.
     let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"1亿\"\nfund_size = \"100\"\n\
-                city_share = \"20%\"\nticket = \"10\"\nlocal_multiple = 1.0\n\
+                city_share = \"20%\"\nticket = \"10元\"\nlocal_multiple = 1.0\n\
                 local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
     let text = format!("{TINY}{fund}");
     let at = place(&text, "\"1亿\"\nfund_size");
@@ -1122,7 +1156,7 @@ fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
             "at most 1000 a year",
         ],
     );
-    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"10亿\"\nloan_size = \"1\"\n\
+    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"10亿\"\nloan_size = \"1元\"\n\
                      term_years = 2\ncover_share = \"40%\"\nfee_rate = \"0.5%\"\n\
                      base_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
     rejects(
@@ -1162,7 +1196,7 @@ fn work_that_would_not_finish_is_refused_before_it_starts() {
     );
     // A fund of 2亿 in 1,000-yuan tickets: 200,000 deals, each a firm.
     let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"4000万\"\nfund_size = \"2亿\"\n\
-                city_share = \"20%\"\nticket = \"1000\"\nlocal_multiple = 1.0\n\
+                city_share = \"20%\"\nticket = \"1000元\"\nlocal_multiple = 1.0\n\
                 local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
     rejects(
         &format!("{TINY}{fund}"),
