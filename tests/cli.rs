@@ -361,6 +361,22 @@ fn a_small_bare_per_firm_amount_is_refused_with_a_hint() {
 }
 
 #[test]
+fn a_dilution_written_as_a_percentage_without_percent_gets_the_hint() {
+    // `dilution = 20` (meant 20%) was refused without the hint p_round and discount_rate give.
+    let text = TINY.replacen("dilution = \"20%\"", "dilution = 20", 1);
+    let at = place(&text, "dilution = 20");
+    rejects(
+        &text,
+        &[
+            &at,
+            ".dilution",
+            "20 is outside the allowed range: at least 0 and below 1 (100%)",
+            "; if you meant 20%, write \"20%\" or 0.2",
+        ],
+    );
+}
+
+#[test]
 fn subsidy_rule_with_two_amounts() {
     let text = format!(
         "{TINY}\n[[instruments.subsidy]]\nid = \"tape\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\

@@ -46,7 +46,7 @@ struct Checker {
 /// For a rate above 1 that may be a percentage written without `%` (`hurdle = 8`), the value that
 /// may have been meant. The value alone does not say how it was written (`8` and `"800%"` are
 /// both 8), so the hint says which case it is for.
-fn percent_slip(r: &Rate) -> String {
+pub(crate) fn percent_slip(r: &Rate) -> String {
     let hundred = Decimal::from(100);
     if r.0 > Decimal::ONE && r.0 <= hundred {
         let fraction = (r.0 / hundred).normalize();
@@ -137,8 +137,9 @@ impl Checker {
             self.fail(
                 path,
                 format!(
-                    "{} is outside the allowed range: at least 0 and below 1 (100%)",
-                    r
+                    "{} is outside the allowed range: at least 0 and below 1 (100%){}",
+                    r,
+                    percent_slip(r)
                 ),
             );
         }
