@@ -1033,11 +1033,46 @@ fn json_summarises_the_run_and_quiet_prints_nothing() {
         .success();
     assert!(quiet.get_output().stdout.is_empty() && quiet.get_output().stderr.is_empty());
     assert!(dir.path().join("q/summary.csv").exists());
-    // --json is for run and compare; elsewhere it is a flag error.
-    fundsim()
-        .args(["validate", tiny_path().to_str().unwrap(), "--json"])
-        .assert()
-        .code(2);
+    // --json is for run, compare, merge and actuals; elsewhere it is a flag error that says what
+    // the command does instead (validate and report write no CSV table: they said they did).
+    let refusal = |args: &[&str]| -> String {
+        let assert = fundsim().args(args).arg("--json").assert().code(2);
+        String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+    };
+    let tiny = tiny_path();
+    let tiny = tiny.to_str().unwrap();
+    let report_dir = dir.path().join("q");
+    for (args, says) in [
+        (
+            vec!["validate", tiny],
+            "validate checks files and writes nothing",
+        ),
+        (
+            vec!["report", report_dir.to_str().unwrap()],
+            "report writes report.html",
+        ),
+        (
+            vec![
+                "sensitivity",
+                tiny,
+                "--metric",
+                "dpi",
+                "--input",
+                "channels.leakage=0.1..0.2",
+            ],
+            "sensitivity writes its table to tornado.csv",
+        ),
+    ] {
+        let err = refusal(&args);
+        assert!(
+            err.contains(says) && err.contains("--json is for run, compare, merge and actuals"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            args[0] != "validate" && args[0] != "report" || !err.contains("CSV"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
