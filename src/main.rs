@@ -520,7 +520,16 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 },
         } => {
             json_only("allocate writes its table to allocation.csv")?;
-            let budget = fundsim::study::parse_value(&budget).map_err(bad)?;
+            let given = budget;
+            let budget = fundsim::study::parse_value(&given).map_err(bad)?;
+            if budget <= rust_decimal::Decimal::ZERO {
+                // Checked here, before it becomes each instrument's --set budget: the error names
+                // the flag the user typed. A zero budget has no split to choose.
+                return Err(bad(format!(
+                    "--budget {given} ({} yuan): the yearly budget to split must be > 0, e.g. 2.24亿",
+                    budget.normalize()
+                )));
+            }
             let step = fundsim::study::parse_value(&step).map_err(bad)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(0));

@@ -977,3 +977,36 @@ fn allocate_prints_95_percent_intervals_under_that_heading() {
         "{stdout}"
     );
 }
+
+#[test]
+fn allocate_refuses_a_budget_that_is_not_positive_naming_the_flag() {
+    // --budget=-1亿 was blamed on `--set instruments.<kind>.<id>.budget=-100000000`, a flag the
+    // user never typed; --budget=0 was accepted and a "best split" of nothing reported. Both are
+    // refused up front, naming --budget, exit 2, nothing written.
+    for (budget, shown) in [
+        ("-1亿", "--budget -1亿 (-100000000 yuan)"),
+        ("0", "--budget 0 (0 yuan)"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scenario.toml");
+        fs::write(&file, two_grants()).expect("write");
+        let output = Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg("allocate")
+            .arg(&file)
+            .arg(format!("--budget={budget}"))
+            .args(["--instruments", "a,b", "--objective", "grants_awarded"])
+            .args(["--step", "0.25", "--paths", "50", "--out"])
+            .arg(dir.path().join("out"))
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{budget}: {stderr}");
+        assert!(
+            stderr.contains(shown) && stderr.contains("must be > 0"),
+            "{budget}: {stderr}"
+        );
+        assert!(!stderr.contains("--set"), "{budget}: {stderr}");
+        assert!(!dir.path().join("out").exists(), "{budget}");
+    }
+}
