@@ -1179,6 +1179,24 @@ pub fn allocate_to_dir(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // Every split with a value scoring the same (a flat objective): there is no best to name.
+    let mut values = splits.iter().map(|s| s.objective.0).filter(|v| !v.is_nan());
+    if let Some(first) = values.next()
+        && values.all(|v| v == first)
+    {
+        let mut text = format!(
+            "every split of {} a year scores the same on {objective} ({first}): the objective does not tell them apart\n",
+            budget.normalize()
+        );
+        let all_to_pool = crate::scenario::load::load_file_with(file, base)
+            .is_ok_and(|(_, f)| f.program.recycling.to_pool.0 == rust_decimal::Decimal::ONE);
+        if objective == "dpi" && all_to_pool {
+            text.push_str(
+                "with recycling.to_pool = 100% nothing returns to the treasury, so dpi is 0 at every split; try tvpi\n",
+            );
+        }
+        return Ok(text);
+    }
     let best = &splits[best];
     let interval = |(mean, se): (f64, f64), sign: bool| {
         let half = crate::stats::Z95 * se;

@@ -1010,3 +1010,37 @@ fn allocate_refuses_a_budget_that_is_not_positive_naming_the_flag() {
         assert!(!dir.path().join("out").exists(), "{budget}");
     }
 }
+
+#[test]
+fn allocate_says_so_when_every_split_scores_the_same() {
+    // Grants return nothing, and with recycling.to_pool = 100% no proceed would reach the treasury
+    // anyway: dpi is exactly 0 at every split. Allocate named a "best split" all the same; it now
+    // says the objective does not tell the splits apart (with the dpi hint), exits 0 and still
+    // writes allocation.csv.
+    let text = two_grants().replace("to_pool = \"0%\"", "to_pool = \"100%\"");
+    assert!(text.contains("to_pool = \"100%\""));
+    let (output, dir) = allocate(&text, "a,b", "dpi", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "every split of 10000000 a year scores the same on dpi (0): the objective does not tell them apart"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("with recycling.to_pool = 100% nothing returns to the treasury")
+            && stdout.contains("try tvpi"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("best split"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("out/allocation.csv")).expect("allocation.csv");
+    assert_eq!(csv.lines().count(), 6, "a header and five splits: {csv}");
+    // An objective that does tell them apart still names the best split.
+    let (output, _dir) = allocate(&text, "a,b", "grants_awarded", &[]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("best split"));
+}
