@@ -1126,13 +1126,18 @@ pub fn tornado_to_dir(
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Tornado, lang));
     write_one(out, "tornado.csv", &bytes, study)?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
-    let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0).max(5);
+    text.push_str(&format!(
+        "{:<width$} {:>10} {:>20}  (low → high)\n",
+        "input", "swing", "95% interval"
+    ));
     for s in &swings {
+        let half = crate::stats::Z95 * s.swing.1;
         text.push_str(&format!(
-            "{:<width$} {:>10} ± {:<8} ({} → {})",
+            "{:<width$} {:>10} {:>20}  ({} → {})",
             s.key,
             format!("{:+.4}", s.swing.0),
-            format!("{:.4}", 1.959_964 * s.swing.1),
+            format!("[{:+.4}, {:+.4}]", s.swing.0 - half, s.swing.0 + half),
             s.low.normalize(),
             s.high.normalize()
         ));
@@ -1186,13 +1191,42 @@ pub fn allocate_to_dir(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // Every split with a value scoring the same (a flat objective): there is no best to name.
+    let mut values = splits.iter().map(|s| s.objective.0).filter(|v| !v.is_nan());
+    if let Some(first) = values.next()
+        && values.all(|v| v == first)
+    {
+        let mut text = format!(
+            "every split of {} a year scores the same on {objective} ({first}): the objective does not tell them apart\n",
+            budget.normalize()
+        );
+        let all_to_pool = crate::scenario::load::load_file_with(file, base)
+            .is_ok_and(|(_, f)| f.program.recycling.to_pool.0 == rust_decimal::Decimal::ONE);
+        if objective == "dpi" && all_to_pool {
+            text.push_str(
+                "with recycling.to_pool = 100% nothing returns to the treasury, so dpi is 0 at every split; try tvpi\n",
+            );
+        }
+        return Ok(text);
+    }
     let best = &splits[best];
+    let interval = |(mean, se): (f64, f64), sign: bool| {
+        let half = crate::stats::Z95 * se;
+        if sign {
+            format!("[{:+.4}, {:+.4}]", mean - half, mean + half)
+        } else {
+            format!("[{:.4}, {:.4}]", mean - half, mean + half)
+        }
+    };
     let mut text = format!(
-        "best split of {} a year: {}  {objective} = {:.4} ± {:.4}\nneighbours (one step moved), paired difference from the best:\n",
+        "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\nneighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
         budget.normalize(),
         show(best),
         best.objective.0,
-        1.959_964 * best.objective.1
+        interval(best.objective, false),
+        "split",
+        "difference",
+        "95% interval"
     );
     for s in splits.iter().filter(|s| s.neighbour) {
         if s.from_best.0.is_nan() {
@@ -1203,10 +1237,10 @@ pub fn allocate_to_dir(
             continue;
         }
         text.push_str(&format!(
-            "  {:<60} {:+.4} ± {:.4}\n",
+            "  {:<60} {:>10} {:>20}\n",
             show(s),
-            s.from_best.0,
-            1.959_964 * s.from_best.1
+            format!("{:+.4}", s.from_best.0),
+            interval(s.from_best, true)
         ));
     }
     Ok(text)

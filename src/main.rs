@@ -20,7 +20,8 @@ struct Cli {
     /// Print nothing but errors (no table, no list of files, no progress bar).
     #[arg(long, global = true)]
     quiet: bool,
-    /// Print a machine-readable summary on stdout instead of the table (run, compare, actuals):
+    /// Print a machine-readable summary on stdout instead of the table (run, compare, merge,
+    /// actuals):
     /// headline metrics and targets with their intervals per scenario, and the files written.
     #[arg(long, global = true, conflicts_with = "quiet")]
     json: bool,
@@ -392,10 +393,11 @@ fn names(files: &[PathBuf]) -> Vec<String> {
 
 fn execute(command: Command, say: Say) -> Result<(), AppError> {
     let bad = |e: String| AppError::BadInput(format!("error: {e}"));
+    // `what` is the command and what it gives instead of a JSON summary.
     let json_only = |what: &str| -> Result<(), AppError> {
         if say.json {
             return Err(AppError::BadInput(format!(
-                "error: --json: {what} writes its table to a CSV file; --json is for run, compare and actuals"
+                "error: --json: {what}; --json is for run, compare, merge and actuals"
             )));
         }
         Ok(())
@@ -416,7 +418,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     format,
                 },
         } => {
-            json_only("sweep")?;
+            json_only("sweep writes its table to sweep.csv")?;
             let mut ranges = Vec::new();
             for r in &set_range {
                 let range = fundsim::study::parse_range(r, true).map_err(bad)?;
@@ -465,7 +467,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     format,
                 },
         } => {
-            json_only("sensitivity")?;
+            json_only("sensitivity writes its table to tornado.csv")?;
             let inputs = (input.iter())
                 .map(|i| {
                     let range = fundsim::study::parse_range(i, false).map_err(bad)?;
@@ -517,8 +519,17 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     format,
                 },
         } => {
-            json_only("allocate")?;
-            let budget = fundsim::study::parse_value(&budget).map_err(bad)?;
+            json_only("allocate writes its table to allocation.csv")?;
+            let given = budget;
+            let budget = fundsim::study::parse_value(&given).map_err(bad)?;
+            if budget <= rust_decimal::Decimal::ZERO {
+                // Checked here, before it becomes each instrument's --set budget: the error names
+                // the flag the user typed. A zero budget has no split to choose.
+                return Err(bad(format!(
+                    "--budget {given} ({} yuan): the yearly budget to split must be > 0, e.g. 2.24亿",
+                    budget.normalize()
+                )));
+            }
             let step = fundsim::study::parse_value(&step).map_err(bad)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(0));
@@ -554,7 +565,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     format,
                 },
         } => {
-            json_only("goal-seek")?;
+            json_only("goal-seek writes its table to goal_seek.csv")?;
             let range = fundsim::study::parse_range(&set_range, false)
                 .map_err(bad)?
                 .with_flag("--set-range");
@@ -588,7 +599,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             Ok(())
         }
         Command::Report { dir } => {
-            json_only("report")?;
+            json_only("report writes report.html from a run's files and has no summary to print")?;
             let path = fundsim::app::report_to_dir(&dir, say.lang)?;
             say.wrote(
                 &dir,
@@ -681,7 +692,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             Ok(())
         }
         Command::Validate { scenarios, set } => {
-            json_only("validate")?;
+            json_only("validate checks files and writes nothing, so it has no summary to print")?;
             fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&scenarios, &set)?;
             let threads = rayon::current_num_threads() as u64;

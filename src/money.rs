@@ -26,9 +26,43 @@ pub type Fen = i64;
 /// Fen per yuan.
 pub const FEN_PER_YUAN: i64 = 100;
 
-/// An amount of money in yuan, exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Money(pub Decimal);
+/// An amount of money in yuan, exact, and whether the file wrote it as a bare number (`200`,
+/// `"200"`: no 元, 万 or 亿), which validation uses to catch `amount = 200` meant as 200万. The flag
+/// takes no part in comparisons: two amounts are equal when their yuan are.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Money(pub Decimal, pub Bare);
+
+/// Whether an amount was written as a bare integer or a string without a unit (a TOML float, as
+/// the draws of `[uncertain]` are set, is not counted as bare).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bare(pub bool);
+
+impl PartialEq for Money {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Money {}
+
+impl PartialOrd for Money {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Money {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl Money {
+    /// An amount of `yuan`, not written by a file.
+    pub fn of(yuan: Decimal) -> Self {
+        Money(yuan, Bare(false))
+    }
+}
 
 /// A rate or share, exact, as a fraction (`"30%"` is 0.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -153,13 +187,35 @@ impl Visitor<'_> for DecimalVisitor {
     }
 }
 
+/// An amount as a file writes it: the yuan, and whether it was bare (see [`Bare`]).
+struct MoneyVisitor;
+
+impl Visitor<'_> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an amount in yuan, e.g. 2000000, \"200万\" or \"1.5亿\"")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
+        Ok(Money(Decimal::from(v), Bare(true)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
+        Ok(Money(Decimal::from(v), Bare(true)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Money, E> {
+        decimal_from_f64(v).map(Money::of).map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
+        let bare = !v.contains(['元', '万', '亿']);
+        parse_money(v)
+            .map(|m| Money(m, Bare(bare)))
+            .map_err(E::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DecimalVisitor {
-            expecting: "an amount in yuan, e.g. 2000000, \"200万\" or \"1.5亿\"",
-            parse: parse_money,
-        })
-        .map(Money)
+        d.deserialize_any(MoneyVisitor)
     }
 }
 

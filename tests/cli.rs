@@ -327,6 +327,56 @@ fn amount_below_a_fen() {
 }
 
 #[test]
+fn a_small_bare_per_firm_amount_is_refused_with_a_hint() {
+    // `amount = 200` meant 200万 but is 200 yuan: a per-firm amount written as a bare number
+    // below 10000 yuan is refused, naming the place and the value and saying what to write.
+    let text = TINY.replacen("amount = \"300万\"", "amount = 200", 1);
+    let at = place(&text, "amount = 200");
+    rejects(
+        &text,
+        &[
+            &at,
+            "instruments.grant[0].amount",
+            "amount 200 yuan",
+            "a bare number is yuan",
+            "if you meant 200万, write \"200万\" (or \"200元\" for 200 yuan)",
+        ],
+    );
+    // A string without a unit is as bare; a direct-equity ticket is checked too.
+    rejects(
+        &TINY.replacen("ticket = \"500万\"", "ticket = \"500\"", 1),
+        &["instruments.direct_equity[0].ticket", "if you meant 500万"],
+    );
+    // Written with its unit, 200 yuan is accepted, and a bare number of 10000 or more is as before.
+    for amount in ["\"200元\"", "3000000"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ok.toml");
+        fs::write(
+            &file,
+            TINY.replacen("amount = \"300万\"", &format!("amount = {amount}"), 1),
+        )
+        .unwrap();
+        fundsim().arg("validate").arg(&file).assert().success();
+    }
+}
+
+#[test]
+fn a_dilution_written_as_a_percentage_without_percent_gets_the_hint() {
+    // `dilution = 20` (meant 20%) was refused without the hint p_round and discount_rate give.
+    let text = TINY.replacen("dilution = \"20%\"", "dilution = 20", 1);
+    let at = place(&text, "dilution = 20");
+    rejects(
+        &text,
+        &[
+            &at,
+            ".dilution",
+            "20 is outside the allowed range: at least 0 and below 1 (100%)",
+            "; if you meant 20%, write \"20%\" or 0.2",
+        ],
+    );
+}
+
+#[test]
 fn subsidy_rule_with_two_amounts() {
     let text = format!(
         "{TINY}\n[[instruments.subsidy]]\nid = \"tape\"\nbudget = \"1000万\"\nrationing = \"pro_rata\"\n\
@@ -1116,11 +1166,46 @@ fn json_summarises_the_run_and_quiet_prints_nothing() {
         .success();
     assert!(quiet.get_output().stdout.is_empty() && quiet.get_output().stderr.is_empty());
     assert!(dir.path().join("q/summary.csv").exists());
-    // --json is for run and compare; elsewhere it is a flag error.
-    fundsim()
-        .args(["validate", tiny_path().to_str().unwrap(), "--json"])
-        .assert()
-        .code(2);
+    // --json is for run, compare, merge and actuals; elsewhere it is a flag error that says what
+    // the command does instead (validate and report write no CSV table: they said they did).
+    let refusal = |args: &[&str]| -> String {
+        let assert = fundsim().args(args).arg("--json").assert().code(2);
+        String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+    };
+    let tiny = tiny_path();
+    let tiny = tiny.to_str().unwrap();
+    let report_dir = dir.path().join("q");
+    for (args, says) in [
+        (
+            vec!["validate", tiny],
+            "validate checks files and writes nothing",
+        ),
+        (
+            vec!["report", report_dir.to_str().unwrap()],
+            "report writes report.html",
+        ),
+        (
+            vec![
+                "sensitivity",
+                tiny,
+                "--metric",
+                "dpi",
+                "--input",
+                "channels.leakage=0.1..0.2",
+            ],
+            "sensitivity writes its table to tornado.csv",
+        ),
+    ] {
+        let err = refusal(&args);
+        assert!(
+            err.contains(says) && err.contains("--json is for run, compare, merge and actuals"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            args[0] != "validate" && args[0] != "report" || !err.contains("CSV"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -1242,7 +1327,7 @@ fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
     // year, each simulated deal by deal: it validated and then ran for hours. Now it is refused at
     // the budget, as is a guarantee volume of a billion one-yuan loans.
     let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"1亿\"\nfund_size = \"100\"\n\
-                city_share = \"20%\"\nticket = \"10\"\nlocal_multiple = 1.0\n\
+                city_share = \"20%\"\nticket = \"10元\"\nlocal_multiple = 1.0\n\
                 local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
     let text = format!("{TINY}{fund}");
     let at = place(&text, "\"1亿\"\nfund_size");
@@ -1255,7 +1340,7 @@ fn a_budget_that_buys_millions_of_funds_or_loans_is_refused() {
             "at most 1000 a year",
         ],
     );
-    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"10亿\"\nloan_size = \"1\"\n\
+    let guarantee = "\n[[instruments.guarantee]]\nid = \"gu\"\nvolume = \"10亿\"\nloan_size = \"1元\"\n\
                      term_years = 2\ncover_share = \"40%\"\nfee_rate = \"0.5%\"\n\
                      base_default_rate = \"3%\"\nloss_given_default = \"50%\"\n";
     rejects(
@@ -1295,7 +1380,7 @@ fn work_that_would_not_finish_is_refused_before_it_starts() {
     );
     // A fund of 2亿 in 1,000-yuan tickets: 200,000 deals, each a firm.
     let fund = "\n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = \"4000万\"\nfund_size = \"2亿\"\n\
-                city_share = \"20%\"\nticket = \"1000\"\nlocal_multiple = 1.0\n\
+                city_share = \"20%\"\nticket = \"1000元\"\nlocal_multiple = 1.0\n\
                 local_preference = \"30%\"\nmanagement_fee = \"2%\"\n";
     rejects(
         &format!("{TINY}{fund}"),

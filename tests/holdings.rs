@@ -262,6 +262,24 @@ fn bad_rows_are_located_and_nothing_is_written() {
 }
 
 #[test]
+fn a_stake_written_as_a_percentage_without_percent_gets_the_hint() {
+    // A stake of 80 (meant 80%) was refused without the hint p_round and discount_rate give.
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!("{HEADER}equity,f,x,A,2020,2023,1亿,100万,80,500万,2023\n");
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let err = refused(&path, &dir.path().join("out"));
+    let csv = dir.path().join("book.csv").display().to_string();
+    for expected in [
+        format!("{csv}:2:"),
+        "stake: \"80\" is not a share of the firm: allowed is more than 0 and at most 1"
+            .to_string(),
+        "; if you meant 80%, write \"80%\" or 0.8".to_string(),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+}
+
+#[test]
 fn a_value_past_the_header_s_columns_is_refused() {
     // The header names 11 columns; a twelfth cell with a value would be dropped unread. Empty
     // trailing cells (some exports write them) carry nothing and are fine.

@@ -932,3 +932,161 @@ fn a_sweep_checks_every_point_and_its_metrics_before_it_simulates_any() {
         &["--metric bogus: no such metric".into()],
     );
 }
+
+/// The `[low, high]` printed after `prefix` on the first stdout line containing `prefix`.
+fn printed_interval(stdout: &str, prefix: &str) -> (f64, f64) {
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(prefix))
+        .unwrap_or_else(|| panic!("no line with {prefix:?} in {stdout}"));
+    let open = line.find('[').unwrap_or_else(|| panic!("no [ in {line:?}"));
+    let close = line.find(']').unwrap_or_else(|| panic!("no ] in {line:?}"));
+    let (lo, hi) = line[open + 1..close].split_once(", ").expect("low, high");
+    (
+        lo.trim().parse().expect("low"),
+        hi.trim().parse().expect("high"),
+    )
+}
+
+#[test]
+fn sensitivity_prints_the_swings_95_percent_interval_under_that_heading() {
+    // Stdout printed `swing ± 1.96·MCSE` with nothing saying which, while tornado.csv's
+    // swing_mcse is the MCSE and `run` prints "±MCSE": it now prints the interval as
+    // [low, high] under "95% interval", as `compare` does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    let done = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args(["--metric", "p.projects"])
+        .args(["--input", "industries.ic.arrivals_per_year=8..14"])
+        .args(["--paths", "500", "--seed", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&done.get_output().stdout).to_string();
+    assert!(stdout.contains("95% interval"), "{stdout}");
+    assert!(!stdout.contains('±'), "{stdout}");
+    let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let row = reader.records().next().expect("a row").expect("row");
+    let (swing, se): (f64, f64) = (row[9].parse().expect("swing"), row[10].parse().expect("se"));
+    assert!(se > 0.0);
+    let (lo, hi) = printed_interval(&stdout, "industries.ic.arrivals_per_year ");
+    assert!(
+        (lo - (swing - 1.96 * se)).abs() < 2e-4,
+        "{lo} vs {swing} − 1.96·{se}"
+    );
+    assert!(
+        (hi - (swing + 1.96 * se)).abs() < 2e-4,
+        "{hi} vs {swing} + 1.96·{se}"
+    );
+}
+
+#[test]
+fn allocate_prints_95_percent_intervals_under_that_heading() {
+    // As for sensitivity: allocate printed `mean ± 1.96·MCSE` unlabelled beside allocation.csv's
+    // mcse. The best split's mean and each neighbour's difference now carry a [low, high] 95%
+    // interval, labelled.
+    let (output, dir) = allocate(
+        &two_grants(),
+        "a,b",
+        "0.5*grants_awarded+10*p.projects",
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains('±'), "{stdout}");
+    assert!(stdout.contains("95% interval"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("out/allocation.csv")).expect("allocation.csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let best = rows.iter().find(|r| &r[1] == "1").expect("all in a");
+    let (mean, se): (f64, f64) = (best[4].parse().expect("mean"), best[5].parse().expect("se"));
+    assert!(se > 0.0, "{best:?}");
+    let (lo, hi) = printed_interval(&stdout, "best split");
+    assert!(
+        (lo - (mean - 1.96 * se)).abs() < 2e-4,
+        "{lo} vs {mean} − 1.96·{se}"
+    );
+    assert!(
+        (hi - (mean + 1.96 * se)).abs() < 2e-4,
+        "{hi} vs {mean} + 1.96·{se}"
+    );
+    // The neighbour 75/25 is exactly 1 worse on every path: [−1, −1].
+    assert_eq!(
+        printed_interval(&stdout, "a 75%, b 25%"),
+        (-1.0, -1.0),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn allocate_refuses_a_budget_that_is_not_positive_naming_the_flag() {
+    // --budget=-1亿 was blamed on `--set instruments.<kind>.<id>.budget=-100000000`, a flag the
+    // user never typed; --budget=0 was accepted and a "best split" of nothing reported. Both are
+    // refused up front, naming --budget, exit 2, nothing written.
+    for (budget, shown) in [
+        ("-1亿", "--budget -1亿 (-100000000 yuan)"),
+        ("0", "--budget 0 (0 yuan)"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scenario.toml");
+        fs::write(&file, two_grants()).expect("write");
+        let output = Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg("allocate")
+            .arg(&file)
+            .arg(format!("--budget={budget}"))
+            .args(["--instruments", "a,b", "--objective", "grants_awarded"])
+            .args(["--step", "0.25", "--paths", "50", "--out"])
+            .arg(dir.path().join("out"))
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{budget}: {stderr}");
+        assert!(
+            stderr.contains(shown) && stderr.contains("must be > 0"),
+            "{budget}: {stderr}"
+        );
+        assert!(!stderr.contains("--set"), "{budget}: {stderr}");
+        assert!(!dir.path().join("out").exists(), "{budget}");
+    }
+}
+
+#[test]
+fn allocate_says_so_when_every_split_scores_the_same() {
+    // Grants return nothing, and with recycling.to_pool = 100% no proceed would reach the treasury
+    // anyway: dpi is exactly 0 at every split. Allocate named a "best split" all the same; it now
+    // says the objective does not tell the splits apart (with the dpi hint), exits 0 and still
+    // writes allocation.csv.
+    let text = two_grants().replace("to_pool = \"0%\"", "to_pool = \"100%\"");
+    assert!(text.contains("to_pool = \"100%\""));
+    let (output, dir) = allocate(&text, "a,b", "dpi", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "every split of 10000000 a year scores the same on dpi (0): the objective does not tell them apart"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("with recycling.to_pool = 100% nothing returns to the treasury")
+            && stdout.contains("try tvpi"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("best split"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("out/allocation.csv")).expect("allocation.csv");
+    assert_eq!(csv.lines().count(), 6, "a header and five splits: {csv}");
+    // An objective that does tell them apart still names the best split.
+    let (output, _dir) = allocate(&text, "a,b", "grants_awarded", &[]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("best split"));
+}

@@ -25,7 +25,7 @@
 //! Every cell is checked; a problem names the file, the row's line, the column, the value and what
 //! is allowed.
 
-use crate::money::{parse_money, parse_rate};
+use crate::money::{Rate, parse_money, parse_rate};
 use crate::scenario::ScenarioFile;
 use crate::scenario::locate::{Diagnostic, csv_record_start};
 use rust_decimal::Decimal;
@@ -706,7 +706,10 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                                     bad(
                                         "stake",
                                         format!(
-                                            "\"{v}\" is not a share of the firm: allowed is more than 0 and at most 1 (or \"0.5%\" to \"100%\")"
+                                            "\"{v}\" is not a share of the firm: allowed is more than 0 and at most 1 (or \"0.5%\" to \"100%\"){}",
+                                            parse_rate(v).map_or(String::new(), |r| {
+                                                super::validate::percent_slip(&Rate(r))
+                                            })
                                         ),
                                     );
                                     None

@@ -432,26 +432,26 @@ pub enum Measure {
 // US$1bn at 7.2 CNY/USD; US$100M likewise; ages from the usual unicorn definitions (assumption).
 fn default_unicorn() -> AgedValue {
     AgedValue {
-        value: Money(rust_decimal::Decimal::from(7_200_000_000i64)),
+        value: Money::of(rust_decimal::Decimal::from(7_200_000_000i64)),
         max_age: 10,
     }
 }
 fn default_potential_unicorn() -> AgedValue {
     AgedValue {
-        value: Money(rust_decimal::Decimal::from(720_000_000i64)),
+        value: Money::of(rust_decimal::Decimal::from(720_000_000i64)),
         max_age: 5,
     }
 }
 fn default_chain_leader() -> Measured {
     Measured {
         measure: Measure::Revenue,
-        value: Money(rust_decimal::Decimal::from(500_000_000i64)),
+        value: Money::of(rust_decimal::Decimal::from(500_000_000i64)),
     }
 }
 fn default_cluster() -> Measured {
     Measured {
         measure: Measure::Revenue,
-        value: Money(rust_decimal::Decimal::from(10_000_000_000i64)),
+        value: Money::of(rust_decimal::Decimal::from(10_000_000_000i64)),
     }
 }
 

@@ -23,7 +23,7 @@ pub(super) fn policy_channels(c: &mut Checker, f: &ScenarioFile) {
 fn attraction(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
     for (n, a) in f.instruments.attraction.iter().enumerate() {
         let p = ip.key("attraction").index(n);
-        c.amount(p.key("max_per_firm"), &a.max_per_firm, false);
+        c.per_firm_amount(p.key("max_per_firm"), &a.max_per_firm, false);
         c.amount(p.key("half_budget"), &a.half_budget, false);
         c.share_below_one(p.key("max_share"), &a.max_share);
         let reached: Vec<&Industry> = (f.industries.iter())
@@ -68,8 +68,8 @@ fn attraction(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
 fn talent_subsidies(c: &mut Checker, f: &ScenarioFile, ip: &KeyPath) {
     for (n, t) in f.instruments.talent_subsidy.iter().enumerate() {
         let p = ip.key("talent_subsidy").index(n);
-        c.amount(p.key("amount"), &t.amount, false);
-        c.amount(p.key("reference_pay"), &t.reference_pay, false);
+        c.per_firm_amount(p.key("amount"), &t.amount, false);
+        c.per_firm_amount(p.key("reference_pay"), &t.reference_pay, false);
         if let Some(e) = t.elasticity {
             c.range(
                 p.key("elasticity"),

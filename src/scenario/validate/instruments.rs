@@ -256,7 +256,7 @@ pub(super) fn grants(c: &mut Checker, f: &ScenarioFile) {
     let ip = KeyPath::root().key("instruments");
     for (i, g) in f.instruments.grant.iter().enumerate() {
         let p = ip.key("grant").index(i);
-        c.amount(p.key("amount"), &g.amount, false);
+        c.per_firm_amount(p.key("amount"), &g.amount, false);
         below_one(c, &p, "budget", &g.budget, g.amount.0, "one grant");
     }
 }
@@ -266,7 +266,7 @@ pub(super) fn convertible_grants(c: &mut Checker, f: &ScenarioFile) {
     let ip = KeyPath::root().key("instruments");
     for (i, g) in f.instruments.convertible_grant.iter().enumerate() {
         let p = ip.key("convertible_grant").index(i);
-        c.amount(p.key("amount"), &g.amount, false);
+        c.per_firm_amount(p.key("amount"), &g.amount, false);
         below_one(c, &p, "budget", &g.budget, g.amount.0, "one grant");
         if let Some(y) = g.conversion_window_years
             && !(1..=MAX_HORIZON).contains(&y)
@@ -306,7 +306,7 @@ pub(super) fn prize_equity(c: &mut Checker, f: &ScenarioFile) {
     let ip = KeyPath::root().key("instruments");
     for (i, e) in f.instruments.prize_equity.iter().enumerate() {
         let p = ip.key("prize_equity").index(i);
-        c.amount(p.key("amount"), &e.amount, false);
+        c.per_firm_amount(p.key("amount"), &e.amount, false);
         below_one(c, &p, "budget", &e.budget, e.amount.0, "one prize");
         sale(c, &p, e.sell_after_years, &e.sale_discount);
     }
@@ -317,7 +317,7 @@ pub(super) fn direct_equity(c: &mut Checker, f: &ScenarioFile) {
     let ip = KeyPath::root().key("instruments");
     for (i, e) in f.instruments.direct_equity.iter().enumerate() {
         let p = ip.key("direct_equity").index(i);
-        c.amount(p.key("ticket"), &e.ticket, false);
+        c.per_firm_amount(p.key("ticket"), &e.ticket, false);
         if e.max_round_share.0 <= Decimal::ZERO || e.max_round_share.0 > Decimal::ONE {
             c.fail(
                 p.key("max_round_share"),
@@ -338,7 +338,7 @@ pub(super) fn guarantees(c: &mut Checker, f: &ScenarioFile) {
     let ip = KeyPath::root().key("instruments");
     for (i, g) in f.instruments.guarantee.iter().enumerate() {
         let p = ip.key("guarantee").index(i);
-        c.amount(p.key("loan_size"), &g.loan_size, false);
+        c.per_firm_amount(p.key("loan_size"), &g.loan_size, false);
         below_one(c, &p, "volume", &g.volume, g.loan_size.0, "one loan");
         at_most(
             c,
@@ -408,7 +408,7 @@ pub(super) fn co_investments(c: &mut Checker, f: &ScenarioFile) {
                 ),
             );
         }
-        c.amount(p.key("max_ticket"), &e.max_ticket, false);
+        c.per_firm_amount(p.key("max_ticket"), &e.max_ticket, false);
         c.probability(p.key("take_up"), &e.take_up);
         sale(c, &p, e.sell_after_years, &e.sale_discount);
     }

@@ -46,7 +46,7 @@ struct Checker {
 /// For a rate above 1 that may be a percentage written without `%` (`hurdle = 8`), the value that
 /// may have been meant. The value alone does not say how it was written (`8` and `"800%"` are
 /// both 8), so the hint says which case it is for.
-fn percent_slip(r: &Rate) -> String {
+pub(crate) fn percent_slip(r: &Rate) -> String {
     let hundred = Decimal::from(100);
     if r.0 > Decimal::ONE && r.0 <= hundred {
         let fraction = (r.0 / hundred).normalize();
@@ -54,6 +54,17 @@ fn percent_slip(r: &Rate) -> String {
     } else {
         String::new()
     }
+}
+
+/// A per-firm amount written as a bare number (no 元, 万 or 亿) must be at least this many yuan.
+pub const BARE_YUAN_MIN: i64 = 10_000;
+
+/// For a per-firm amount written as a bare number below [`BARE_YUAN_MIN`], what was probably
+/// meant, as [`percent_slip`] says for a percentage written without `%`.
+fn bare_slip(m: &Money) -> String {
+    format!(
+        "a bare number is yuan, and below {BARE_YUAN_MIN} yuan it must carry its unit; if you meant {m}万, write \"{m}万\" (or \"{m}元\" for {m} yuan)"
+    )
 }
 
 /// What the checks of several sections share: the file and its simulated years.
@@ -126,8 +137,9 @@ impl Checker {
             self.fail(
                 path,
                 format!(
-                    "{} is outside the allowed range: at least 0 and below 1 (100%)",
-                    r
+                    "{} is outside the allowed range: at least 0 and below 1 (100%){}",
+                    r,
+                    percent_slip(r)
                 ),
             );
         }
@@ -150,6 +162,24 @@ impl Checker {
             self.fail(
                 path,
                 format!("amount {} yuan is too large: at most 1e15 yuan", m),
+            );
+        }
+    }
+
+    /// An amount paid per firm, per item or per deal (a grant, a ticket, a loan, a cap): as
+    /// [`Checker::amount`], and a bare number below [`BARE_YUAN_MIN`] is refused as a likely slip
+    /// for 万 (`amount = 200` meant as 200万). Written with its unit (`"200元"`) it is accepted.
+    fn per_firm_amount(&mut self, path: KeyPath, m: &Money, allow_zero: bool) {
+        let before = self.issues.len();
+        self.amount(path.clone(), m, allow_zero);
+        let small = m.0 > Decimal::ZERO && m.0 < Decimal::from(BARE_YUAN_MIN);
+        if self.issues.len() == before && m.1.0 && small {
+            self.fail(
+                path,
+                format!(
+                    "amount {m} yuan is not allowed as a bare number: {}",
+                    bare_slip(m)
+                ),
             );
         }
     }

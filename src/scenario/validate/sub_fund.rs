@@ -235,7 +235,7 @@ fn local_terms(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
 /// A fund's pacing: a ticket for deal-by-deal investing, or `takahashi_alexander`, not both.
 fn pacing(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
     match (&fund.takahashi_alexander, &fund.ticket) {
-        (None, Some(t)) => c.amount(p.key("ticket"), t, false),
+        (None, Some(t)) => c.per_firm_amount(p.key("ticket"), t, false),
         (None, None) => c.fail(p.clone(), "ticket is missing: a fund investing in firms needs its deal size (or give takahashi_alexander pacing)".into()),
         (Some(_), Some(_)) => c.fail(p.key("ticket"), "ticket is not used with takahashi_alexander pacing".into()),
         (Some(ta), None) => takahashi_alexander(c, &p.key("takahashi_alexander"), ta),

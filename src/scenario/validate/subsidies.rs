@@ -73,7 +73,7 @@ fn rule_amount(c: &mut Checker, r: &SubsidyRule, q: &KeyPath) {
         c.amount(q.key("per_unit"), m, false);
     }
     if let Some(m) = &r.fixed {
-        c.amount(q.key("fixed"), m, false);
+        c.per_firm_amount(q.key("fixed"), m, false);
     }
     // The base is drawn for a share, and for a fixed amount with a floor; units for per_unit.
     let needs_base = r.share.is_some() || (r.fixed.is_some() && r.min_base.is_some());
@@ -274,7 +274,7 @@ fn rule_caps(c: &mut Checker, r: &SubsidyRule, q: &KeyPath) {
         ("item_total_cap", &r.item_total_cap),
     ] {
         if let Some(m) = cap {
-            c.amount(q.key(key), m, true);
+            c.per_firm_amount(q.key(key), m, true);
         }
     }
     match (r.institutions, r.institution_year_cap.is_some()) {
