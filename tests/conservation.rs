@@ -439,13 +439,17 @@ fn to_toml(g: &ScenarioGen) -> String {
         .filter(|(_, ind)| ind.revenue)
         .map(|(i, _)| format!("\"ind{i}\""))
         .collect();
+    // At most one attraction programme may reach an industry's large arrivals (validation
+    // refuses a second): the first reaches them all, later ones become talent subsidies.
+    let mut attraction_written = false;
     for ((inst, _), id) in g.instruments.iter().zip(&ids) {
         match inst {
             InstrumentGen::Attraction {
                 budget_wan,
                 max_wan,
                 half_wan,
-            } if !large.is_empty() => {
+            } if !large.is_empty() && !attraction_written => {
+                attraction_written = true;
                 let _ = writeln!(
                     s_,
                     "[[instruments.attraction]]\nid = \"{id}\"\nbudget = \"{budget_wan}万\"\n\
