@@ -304,14 +304,18 @@ pub fn human(v: f64, unit: Unit) -> String {
 }
 
 /// A probability in per cent to a tenth, never rounded to a certainty it is not: above 0 but
-/// under 0.05% is "<0.1%", under 1 but at or above 99.95% is ">99.9%".
+/// printing as 0.0% is "<0.1%", under 1 but printing as 100.0% is ">99.9%"; "-" if undefined.
 pub fn percent(p: f64) -> String {
-    if p > 0.0 && p < 0.0005 {
+    if !p.is_finite() {
+        return "-".to_string();
+    }
+    let shown = format!("{:.1}%", p * 100.0);
+    if p > 0.0 && shown == "0.0%" {
         "<0.1%".to_string()
-    } else if (0.9995..1.0).contains(&p) {
+    } else if p < 1.0 && shown == "100.0%" {
         ">99.9%".to_string()
     } else {
-        format!("{:.1}%", p * 100.0)
+        shown
     }
 }
 
@@ -663,5 +667,15 @@ mod tests {
         assert_eq!(percent(0.0), "0.0%");
         assert_eq!(percent(0.9994), "99.9%");
         assert_eq!(percent(0.659), "65.9%");
+        assert_eq!(percent(f64::NAN), "-");
+        // No share of paths strictly between none and all prints as either, whatever the
+        // rounding of halves (1 of 2,000 paths is 0.05% exactly).
+        for n in [200u32, 1000, 2000, 2001, 10_000, 20_000, 100_000] {
+            for k in (1..=25).chain(n - 25..n) {
+                let p = f64::from(k) / f64::from(n);
+                let shown = percent(p);
+                assert!(shown != "0.0%" && shown != "100.0%", "{k}/{n}: {shown}");
+            }
+        }
     }
 }

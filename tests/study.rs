@@ -168,7 +168,7 @@ fn a_sweep_prints_each_deadline_s_joint_probability() {
         .collect();
     assert_eq!(lines.len(), rows.len(), "{stdout}");
     for (line, r) in lines.iter().zip(&rows) {
-        let pct = |c: &str| format!("{:.1}%", r[col(c)].parse::<f64>().expect(c) * 100.0);
+        let pct = |c: &str| fundsim::report::percent(r[col(c)].parse::<f64>().expect(c));
         let expected = format!(
             "P(all targets) {} (2026 {}, 2030 {})",
             pct("p.all"),

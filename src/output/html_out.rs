@@ -456,13 +456,15 @@ fn unit_of(inp: &Inputs, metric: &str) -> Unit {
 /// A probability in whole per cent, never rounded to a certainty it is not ("<1%", ">99%").
 fn pct(v: f64) -> String {
     if !v.is_finite() {
-        "-".into()
-    } else if v > 0.0 && v < 0.005 {
+        return "-".into();
+    }
+    let shown = format!("{:.0}%", v * 100.0);
+    if v > 0.0 && shown == "0%" {
         "<1%".into()
-    } else if (0.995..1.0).contains(&v) {
+    } else if v < 1.0 && shown == "100%" {
         ">99%".into()
     } else {
-        format!("{:.0}%", v * 100.0)
+        shown
     }
 }
 
@@ -926,5 +928,13 @@ mod tests {
         assert_eq!(pct(0.0), "0%");
         assert_eq!(pct(0.994), "99%");
         assert_eq!(pct(f64::NAN), "-");
+        // Exactly half a per cent rounds to even in `{:.0}`: 1 of 200 paths is 0.5%.
+        assert_eq!(pct(0.005), "<1%");
+        for n in [200u32, 1000, 2000, 2001, 10_000] {
+            for k in (1..=60).chain(n - 60..n) {
+                let shown = pct(f64::from(k) / f64::from(n));
+                assert!(shown != "0%" && shown != "100%", "{k}/{n}: {shown}");
+            }
+        }
     }
 }
