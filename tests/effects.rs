@@ -684,6 +684,20 @@ fn a_talent_subsidy_pays_and_raises_the_talents_moved_firms_bring() {
            \n[[instruments.sub_fund]]\nid = \"fof\"\nbudget = { per_year = \"1亿\", from = 2024, to = 2024 }\n\
            fund_size = \"5亿\"\ncity_share = \"20%\"\nticket = \"2000万\"\nlocal_preference = \"0%\"\n\
            relocation_rate = \"10%\"\nbranch_share = \"0%\"\n";
+    // A talent subsidy spending pooled money would act in the pool's priority order, before the
+    // funds: refused.
+    let pooled = text.replace(
+        "recycling = { to_pool = \"0%\" }",
+        "recycling = { to_pool = \"0%\", into = [\"rc\"] }",
+    );
+    assert_ne!(pooled, text);
+    let err = load_str("pooled.toml", &pooled)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("program.recycling.into[0]") && err.contains("\"rc\" is a talent subsidy"),
+        "{err}"
+    );
     let model = compile(&load_str("talents.toml", &text).expect("valid"));
     let mut sim = PathSim::new(&model);
     let n = 600;

@@ -681,7 +681,8 @@ impl PathSim<'_> {
 /// The order in which `model`'s instruments act each year, into `order`: the instruments that may
 /// spend recycled money first, in their priority order (`recycling.into`); then the others in the
 /// order the scenario lists them, talent subsidies last, so that they pay every talent the year
-/// brings, those of firms a sub-fund moved to the city included.
+/// brings, those of firms a sub-fund moved to the city included (a talent subsidy cannot spend
+/// recycled money: validation refuses one in `recycling.into`).
 fn acting_order(model: &Model, order: &mut Vec<usize>) {
     let recycling = &model.program.recycle_into;
     let talent = |k: usize| {

@@ -88,6 +88,14 @@ pub(super) fn program(c: &mut Checker, f: &ScenarioFile, instrument_ids: &HashSe
                 ),
             );
         }
+        if f.instruments.talent_subsidy.iter().any(|t| &t.id == id) {
+            c.fail(
+                p.clone(),
+                format!(
+                    "\"{id}\" is a talent subsidy: it acts after every other programme of the year, so that it pays the talents of the firms a sub-fund moved to the city, and so cannot take a place in the priority order of pooled money; fund it from its budget"
+                ),
+            );
+        }
         if !into_seen.insert(id.clone()) {
             c.fail(p, format!("instrument \"{id}\" is listed twice"));
         }
