@@ -355,11 +355,22 @@ fn to_toml(g: &ScenarioGen) -> String {
         g.horizon, g.regime_shift
     );
     let ids: Vec<String> = (0..g.instruments.len()).map(|k| format!("i{k}")).collect();
-    let into: Vec<String> = g
-        .instruments
-        .iter()
+    // Guarantees spend nothing and talent subsidies act last: neither may spend pooled money.
+    // An attraction programme is written as a talent subsidy when no industry has large arrivals,
+    // and when it is not the first (below).
+    let any_large = g.industries.iter().any(|ind| ind.revenue);
+    let first_attraction = (g.instruments.iter())
+        .position(|(inst, _)| matches!(inst, InstrumentGen::Attraction { .. }));
+    let talent = |k: usize, inst: &InstrumentGen| match inst {
+        InstrumentGen::Talent { .. } => true,
+        InstrumentGen::Attraction { .. } => !any_large || Some(k) != first_attraction,
+        _ => false,
+    };
+    let into: Vec<String> = (g.instruments.iter().enumerate())
         .zip(&ids)
-        .filter(|((inst, recycle), _)| *recycle && !matches!(inst, InstrumentGen::Guarantee { .. }))
+        .filter(|((k, (inst, recycle)), _)| {
+            *recycle && !matches!(inst, InstrumentGen::Guarantee { .. }) && !talent(*k, inst)
+        })
         .map(|(_, id)| format!("\"{id}\""))
         .collect();
     let _ = writeln!(
