@@ -507,7 +507,7 @@ pub struct ComparisonRow {
 
 /// The paired differences of `other` against `base`, for every scalar metric both have (in the
 /// base's order), `met.all` (every target of each scenario met on the same path) and, for each
-/// deadline year both have when targets have more than one, `met.all_<year>` (every target of
+/// deadline year both have when either has more than one, `met.all_<year>` (every target of
 /// that year met).
 pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
     (base_model, base_run, base_values): (&Model, &ScenarioRun, &mut B),
@@ -546,8 +546,8 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             ));
         }
     }
-    // Per path: every target met (`met.all`), and, when the targets have more than one deadline,
-    // every target of each deadline year (`met.all_<year>`, as targets.csv's `all_<year>`).
+    // Per path: every target met (`met.all`), and every target of each deadline year
+    // (`met.all_<year>`, as targets.csv's `all_<year>`).
     let all_met = |model: &Model,
                    run: &ScenarioRun,
                    values: &mut dyn FnMut(usize) -> Result<Vec<f64>, B::Error>| {
@@ -560,7 +560,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
         years.sort_unstable();
         years.dedup();
         let mut all = vec![1.0; n];
-        let mut by_year = vec![vec![1.0; n]; if years.len() > 1 { years.len() } else { 0 }];
+        let mut by_year = vec![vec![1.0; n]; years.len()];
         for (j, t) in model.targets.iter().enumerate() {
             let met = values(run.catalogue.target_met(j))?;
             let year = years
@@ -569,9 +569,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             for (p, &m) in met.iter().enumerate() {
                 if m != 1.0 {
                     all[p] = 0.0;
-                    if let Some(d) = by_year.get_mut(year) {
-                        d[p] = 0.0;
-                    }
+                    by_year[year][p] = 0.0;
                 }
             }
         }
@@ -587,8 +585,10 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             "全部目标同时达成",
             crate::compare::paired(&a, &b, false),
         ));
-        // The deadline years both scenarios have.
-        for (year, a) in &a_years {
+        // The deadline years both scenarios have, when either has more than one (with one
+        // each, the row would be `met.all` again).
+        let several = a_years.len() > 1 || b_years.len() > 1;
+        for (year, a) in a_years.iter().filter(|_| several) {
             if let Some((_, b)) = b_years.iter().find(|(y, _)| y == year) {
                 rows.push(row(
                     &format!("met.all_{year}"),

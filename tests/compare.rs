@@ -405,14 +405,42 @@ fn each_deadline_s_joint_target_is_compared() {
     // chain-leader target keeps at 0 in both), comparison.csv has `met.all_2026` and
     // `met.all_2030`, each the paired difference of targets.csv's `all_<year>` of the two
     // scenarios (the same paths, so the means are those probabilities exactly).
+    // A third scenario keeps only the 2030 targets (one deadline: targets.csv has `all` and no
+    // `all_2030`), and is still compared on `met.all_2030`, its `all`.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let dir = tempfile::tempdir().expect("tempdir");
+    let only_2030 = dir.path().join("only_2030.toml");
+    let ids_2026 = [
+        "projects",
+        "talents",
+        "chain_leaders",
+        "unicorns",
+        "clusters",
+        "partner_funds",
+        "financing",
+        "frontier_each_year",
+        "bgt_each_year",
+    ];
+    let removed: Vec<String> = ids_2026
+        .iter()
+        .map(|id| format!("\"targets.{id}\""))
+        .collect();
+    fs::write(
+        &only_2030,
+        format!(
+            "extends = {:?}\nremove = [{}]\n[scenario]\nname = \"only_2030\"\n",
+            root.join("nantong_baseline.toml").display().to_string(),
+            removed.join(", ")
+        ),
+    )
+    .expect("write");
     let out = dir.path().join("out");
     Command::cargo_bin("fundsim")
         .expect("binary")
         .arg("compare")
         .arg(root.join("cmp_no_effects.toml"))
         .arg(root.join("nantong_baseline.toml"))
+        .arg(&only_2030)
         .args(["--paths", "300", "--quiet", "--out"])
         .arg(&out)
         .assert()
@@ -446,4 +474,14 @@ fn each_deadline_s_joint_target_is_compared() {
             "{metric}: {row:?}"
         );
     }
+    let only = rows(&csv, "only_2030");
+    let row = (only.iter())
+        .find(|r| r["metric"] == "met.all_2030")
+        .expect("met.all_2030 against a scenario with one deadline");
+    let got = |c: &str| -> f64 { row[c].parse().expect(c) };
+    let base = probability(&target_rows, "cmp_no_effects", "all_2030");
+    let other = probability(&target_rows, "only_2030", "all");
+    assert!((got("base_mean") - base).abs() < 1e-6, "{row:?}");
+    assert!((got("mean") - other).abs() < 1e-6, "{row:?}");
+    assert!(!only.iter().any(|r| r["metric"] == "met.all_2026"));
 }
