@@ -500,6 +500,29 @@ fn set_in(
         table.insert(first.to_string(), value);
         return Ok(());
     }
+    // The arrays of elements with ids (`industries`, `targets`, `instruments.<kind>`) are not
+    // tables of defaults: one the scenario does not write has no element to set.
+    let above: Vec<&str> = key
+        .split('.')
+        .take(key.split('.').count() - segments.len())
+        .collect();
+    let of_ids = match above.as_slice() {
+        [] => ["industries", "targets"].contains(first),
+        ["instruments"] => true,
+        _ => false,
+    };
+    if of_ids && !table.contains_key(*first) {
+        let path = above
+            .iter()
+            .chain([first])
+            .copied()
+            .collect::<Vec<_>>()
+            .join(".");
+        return Err(format!(
+            "the scenario has no {path}, so no element with id \"{}\"",
+            rest[0]
+        ));
+    }
     let slot = table
         .entry(first.to_string())
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));

@@ -1055,11 +1055,49 @@ fn an_extending_file_removes_what_it_inherits() {
         &format!("remove = [\"x\"]\n{TINY}"),
         "this file extends none",
     );
-    // Removing a key the scenario needs is the scenario's error, as if the base had not written it.
+    // Removing a key the scenario needs is refused at the entry that removed it (not where the
+    // base wrote it).
     refused(
         "needed.toml",
         &child("\"time\""),
-        "needed.toml:1:1: (top level): missing field `time`",
+        "needed.toml:2:11: remove[0]: missing field `time` at the top level: this entry removed it",
+    );
+    refused(
+        "rate.toml",
+        &child("\"targets.talents_2030\", \"program.discount_rate\""),
+        "rate.toml:2:35: remove[1]: missing field `discount_rate` in program: this entry removed it",
+    );
+    refused(
+        "amount.toml",
+        &child("\"instruments.grant.frontier.amount\""),
+        "remove[0]: missing field `amount` in instruments.grant.frontier: this entry removed it",
+    );
+    // The only grant removed, its kind is gone as if never written: a second removal, an
+    // uncertain input and a --set of it say the scenario has none (an empty array was taken
+    // for one without ids).
+    let gone = "\"instruments.grant.frontier\", \"targets.frontier_each_year\", \"targets.frontier_each_year_2030\"";
+    refused(
+        "twice.toml",
+        &child(&format!("{gone}, \"instruments.grant.frontier\"")),
+        "remove[3]: cannot remove \"instruments.grant.frontier\": \"grant\" is not in what this file extends",
+    );
+    refused(
+        "uncertain.toml",
+        &format!("extends = \"uncertain_effects.toml\"\nremove = [{gone}]\n"),
+        "the scenario has no instruments.grant, so no element with id \"frontier\"",
+    );
+    fs::write(dir.path().join("set.toml"), child(gone)).unwrap();
+    let assert = fundsim()
+        .args(["validate", dir.path().join("set.toml").to_str().unwrap()])
+        .args(["--set", "instruments.grant.frontier.budget=0"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "the scenario has no instruments.grant: --set changes elements its files write"
+        ),
+        "{stderr}"
     );
 }
 

@@ -350,10 +350,9 @@ fn override_layers(layers: &[Layer], overrides: &[String]) -> Result<Vec<Layer>,
         return Ok(Vec::new());
     }
     let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let mut merged = docs[0].get_ref().clone();
-    for doc in &docs[1..] {
-        merge(&mut merged, doc.get_ref().clone());
-    }
+    // What the files say, their removals made: an override of something removed is refused as
+    // one of something never written.
+    let merged = lay(layers, &docs)?;
     overrides
         .iter()
         .map(|o| {
@@ -514,16 +513,40 @@ pub fn load_str(name: &str, text: &str) -> Result<ScenarioFile, LoadError> {
 /// layer that wrote it.
 fn load_layers(layers: &[Layer]) -> Result<ScenarioFile, LoadError> {
     let docs = layers.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
-    let merged = lay(layers, &docs)?;
+    let (merged, removed) = lay_removing(layers, &docs)?;
 
     let locate = |path: &KeyPath| owner_of(&docs, &merged, path);
 
     let de = toml::Deserializer::from(Spanned::new(0..0, merged.clone()));
     let file: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = key_path(e.path());
+        let message = plain_type_error(e.inner().message().trim());
+        // A key the scenario needs that a `remove` took away: shown at that entry (the file
+        // that wrote the key is not the one to change).
+        let missing = (e.inner().message().trim().strip_prefix("missing field `"))
+            .and_then(|m| m.split('`').next());
+        if let Some(field) = missing {
+            let mut keys = named(&merged, &path);
+            keys.push(field.to_string());
+            if let Some(r) = removed.iter().rev().find(|r| r.keys == keys) {
+                let layer = &layers[r.layer];
+                return invalid(
+                    &layer.name,
+                    &layer.text,
+                    r.span.clone(),
+                    &r.entry,
+                    format!(
+                        "{message} {}: this entry removed it, and the scenario needs it",
+                        match keys.len() {
+                            1 => "at the top level".to_string(),
+                            n => format!("in {}", keys[..n - 1].join(".")),
+                        }
+                    ),
+                );
+            }
+        }
         let (owner, local, shown) = locate(&path);
         let layer = &layers[owner];
-        let message = plain_type_error(e.inner().message().trim());
         // An unknown key is shown where it is written; anything else at the value's place.
         let span = unknown_key(&message)
             .and_then(|key| key_span(&docs[owner], &local, key))
@@ -619,6 +642,24 @@ pub fn problem_at(path: &Path, overrides: &[String], at: &KeyPath, message: Stri
 /// after the first takes away what its `remove` names from what it inherits, then is merged in
 /// ([`merge`]). `extends` and `remove`, which belong to the files, are not in the result.
 fn lay<'i>(layers: &[Layer], docs: &[Spanned<DeTable<'i>>]) -> Result<DeTable<'i>, LoadError> {
+    lay_removing(layers, docs).map(|(merged, _)| merged)
+}
+
+/// An entry of a layer's `remove` that took something away: the layer, the keys removed (ids for
+/// elements) and where the entry is written.
+struct Removed {
+    layer: usize,
+    keys: Vec<String>,
+    span: std::ops::Range<usize>,
+    entry: String,
+}
+
+/// [`lay`], and what each `remove` entry took away.
+fn lay_removing<'i>(
+    layers: &[Layer],
+    docs: &[Spanned<DeTable<'i>>],
+) -> Result<(DeTable<'i>, Vec<Removed>), LoadError> {
+    let mut removed = Vec::new();
     let mut merged = docs[0].get_ref().clone();
     if let Some(list) = merged.get("remove") {
         let layer = &layers[0];
@@ -630,7 +671,7 @@ fn lay<'i>(layers: &[Layer], docs: &[Spanned<DeTable<'i>>]) -> Result<DeTable<'i
             "remove takes keys away from the file this one extends, and this file extends none: delete the keys themselves, or add extends = \"BASE.toml\"".into(),
         ));
     }
-    for (layer, doc) in layers[1..].iter().zip(&docs[1..]) {
+    for (l, (layer, doc)) in layers.iter().zip(docs).enumerate().skip(1) {
         let mut over = doc.get_ref().clone();
         if let Some(list) = over.remove("remove") {
             let fail = |span, key: String, message: String| {
@@ -663,12 +704,44 @@ fn lay<'i>(layers: &[Layer], docs: &[Spanned<DeTable<'i>>]) -> Result<DeTable<'i
                 remove_path(&mut merged, &segs).map_err(|why| {
                     fail(item.span(), at, format!("cannot remove \"{key}\": {why}"))
                 })?;
+                removed.push(Removed {
+                    layer: l,
+                    keys: segs.iter().map(|k| k.to_string()).collect(),
+                    span: item.span(),
+                    entry: format!("remove[{n}]"),
+                });
             }
         }
         merge(&mut merged, over);
     }
     merged.remove("extends");
-    Ok(merged)
+    Ok((merged, removed))
+}
+
+/// `path` of the merged document as `remove` names it: keys, and for an element of an array of
+/// tables with ids, its id (else its index).
+fn named(merged: &DeTable<'_>, path: &KeyPath) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut at: Option<&DeValue<'_>> = None;
+    for seg in &path.0 {
+        match seg {
+            Seg::Key(k) => {
+                let table = match at {
+                    None => Some(merged),
+                    Some(v) => v.as_table(),
+                };
+                at = table.and_then(|t| t.get(k.as_str())).map(|v| v.get_ref());
+                keys.push(k.clone());
+            }
+            Seg::Index(i) => {
+                let item = at.and_then(|v| v.as_array()).and_then(|a| a.get(*i));
+                let id = item.and_then(|v| id_of(v.get_ref()));
+                keys.push(id.map_or_else(|| i.to_string(), str::to_string));
+                at = item.map(|v| v.get_ref());
+            }
+        }
+    }
+    keys
 }
 
 /// The keys of a dotted path as TOML writes them: `a.b.c`, a key with dots in double quotes
@@ -719,7 +792,7 @@ fn remove_path(table: &mut DeTable<'_>, segs: &[&str]) -> Result<(), String> {
         return Ok(());
     }
     let by_ids = by_id(value.get_ref());
-    match value.get_mut() {
+    let result = match value.get_mut() {
         DeValue::Table(t) => remove_path(t, rest),
         DeValue::Array(items) if by_ids => {
             let (id, below) = rest.split_first().expect("not empty");
@@ -752,7 +825,15 @@ fn remove_path(table: &mut DeTable<'_>, segs: &[&str]) -> Result<(), String> {
         _ => Err(format!(
             "\"{first}\" is a value, not a table: remove \"{first}\" itself"
         )),
+    };
+    // An array of tables left empty goes (as if never written): an empty array has no ids, and
+    // would be taken for one a file replaces whole.
+    let emptied =
+        (table.get(*first).and_then(|v| v.get_ref().as_array())).is_some_and(|a| a.is_empty());
+    if by_ids && emptied {
+        table.remove(*first);
     }
+    result
 }
 
 /// The `id` of a table, if it has a string one.
