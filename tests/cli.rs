@@ -1126,6 +1126,35 @@ fn an_unknown_target_metric_gets_the_closest_names_and_the_rule() {
 }
 
 #[test]
+fn the_run_table_s_names_are_padded_to_the_longest() {
+    // net_fiscal_cost_with_outstanding (32 characters) overran a 28-character column and pushed
+    // its row's numbers one place right of the others.
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let done = fundsim()
+        .args(["run", baseline.to_str().unwrap(), "--paths", "20", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(done.get_output().stdout.clone()).unwrap();
+    // The metrics' rows (the header with them): a name padded to one width, then three columns
+    // of 12 characters, so every row has the same number of characters.
+    let rows: Vec<&str> = (stdout.lines())
+        .skip_while(|l| !l.starts_with("metric "))
+        .take_while(|l| !l.starts_with("target (deadline)"))
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("net_fiscal_cost_with_outstanding ")),
+        "{stdout}"
+    );
+    let width = rows[0].chars().count();
+    for row in &rows {
+        assert_eq!(row.chars().count(), width, "{row:?} against {:?}", rows[0]);
+    }
+}
+
+#[test]
 fn every_bundled_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files: Vec<PathBuf> = fs::read_dir(&dir)

@@ -484,4 +484,22 @@ fn each_deadline_s_joint_target_is_compared() {
     assert!((got("base_mean") - base).abs() < 1e-6, "{row:?}");
     assert!((got("mean") - other).abs() < 1e-6, "{row:?}");
     assert!(!only.iter().any(|r| r["metric"] == "met.all_2026"));
+    // In English the joint rows read as such (not as a target named all_2030).
+    let en = dir.path().join("en");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("compare")
+        .arg(root.join("cmp_no_effects.toml"))
+        .arg(root.join("nantong_baseline.toml"))
+        .args(["--paths", "50", "--quiet", "--lang", "en", "--out"])
+        .arg(&en)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(en.join("comparison.csv")).expect("comparison.csv");
+    let label = |metric: &str| {
+        let r = rows(&csv, "nantong_baseline");
+        r.iter().find(|r| r["metric"] == metric).expect(metric)["label"].clone()
+    };
+    assert_eq!(label("met.all"), "All targets met");
+    assert_eq!(label("met.all_2030"), "All 2030 targets met");
 }
