@@ -93,12 +93,13 @@ pub enum ParseError {
     TooLarge(String),
 }
 
-/// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`.
+/// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`,
+/// `"￥2400万"`.
 pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
     let err = || ParseError::Money(text.to_string());
-    let mut s: String = text
-        .trim()
-        .chars()
+    // A yuan sign in front (half- or full-width, as a Chinese keyboard types it) says what 元
+    // behind says.
+    let mut s: String = (text.trim().trim_start_matches(['¥', '￥']).trim_start().chars())
         .filter(|c| *c != ',' && *c != '_')
         .collect();
     if let Some(stripped) = s.strip_suffix('元') {
@@ -115,11 +116,12 @@ pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
     value.checked_mul(multiplier).ok_or_else(err)
 }
 
-/// Parses a rate: `"0.3"`, `"30%"`, `"2.5%"`.
+/// Parses a rate: `"0.3"`, `"30%"`, `"2.5%"`, `"2.5％"`.
 pub fn parse_rate(text: &str) -> Result<Decimal, ParseError> {
     let err = || ParseError::Rate(text.to_string());
     let s = text.trim();
-    match s.strip_suffix('%') {
+    // The full-width percent sign of a Chinese keyboard is the percent sign.
+    match s.strip_suffix(['%', '％']) {
         Some(n) => parse_plain(n.trim_end())
             .map(|v| v / Decimal::ONE_HUNDRED)
             .ok_or_else(err),
@@ -206,7 +208,7 @@ impl Visitor<'_> for MoneyVisitor {
         decimal_from_f64(v).map(Money::of).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
-        let bare = !v.contains(['元', '万', '亿']);
+        let bare = !v.contains(['元', '万', '亿', '¥', '￥']);
         parse_money(v)
             .map(|m| Money(m, Bare(bare)))
             .map_err(E::custom)
@@ -465,6 +467,11 @@ mod tests {
         assert_eq!(parse_money(" 200 万 元").unwrap(), d("2000000"));
         assert_eq!(parse_money("200 万").unwrap(), d("2000000"));
         assert!(parse_money("2 000万").is_err());
+        // A yuan sign in front, half- or full-width; not behind, and not twice.
+        assert_eq!(parse_money("￥2400万").unwrap(), d("24000000"));
+        assert_eq!(parse_money("¥ 200").unwrap(), d("200"));
+        assert!(parse_money("200￥").is_err());
+        assert!(parse_money("￥").is_err());
     }
 
     #[test]
@@ -476,6 +483,9 @@ mod tests {
         assert_eq!(parse_rate(" 30 % ").unwrap(), d("0.3"));
         assert!(parse_rate("1_0%").is_err());
         assert!(parse_rate("1,5%").is_err());
+        // The full-width percent sign of a Chinese keyboard.
+        assert_eq!(parse_rate("2.5％").unwrap(), d("0.025"));
+        assert!(parse_rate("2.5%％").is_err());
     }
 
     #[test]
