@@ -99,9 +99,13 @@ pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
     let err = || ParseError::Money(text.to_string());
     // A yuan sign in front (half- or full-width, as a Chinese keyboard types it) says what 元
     // behind says.
-    let mut s: String = (text.trim().trim_start_matches(['¥', '￥']).trim_start().chars())
-        .filter(|c| *c != ',' && *c != '_')
-        .collect();
+    let mut s: String = (text
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .trim_start()
+        .chars())
+    .filter(|c| *c != ',' && *c != '_')
+    .collect();
     if let Some(stripped) = s.strip_suffix('元') {
         s = stripped.trim_end().to_string();
     }

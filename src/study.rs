@@ -34,6 +34,10 @@ pub struct Range {
     /// Each value as the user wrote it (`200%`, `5000万`); a value between the ends of
     /// `a..b:step` in the notation of the step (`30%` for `10%..50%:10%`).
     pub shown: Vec<String>,
+    /// Whether the values were typed as money (with 元, 万, 亿 or a yuan sign): each point then
+    /// sets its value in yuan with its unit, so that a small amount is not taken for a bare
+    /// number written without one.
+    pub money: bool,
 }
 
 impl Range {
@@ -130,6 +134,7 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
         step,
         given: spec.to_string(),
         shown,
+        money: rest.contains(['元', '万', '亿', '¥', '￥']),
     })
 }
 
@@ -138,9 +143,13 @@ fn ends(a: &str, b: &str) -> Vec<String> {
     vec![a.trim().to_string(), b.trim().to_string()]
 }
 
-/// The override text of `key` at `value` (a plain TOML number).
-fn set(key: &str, value: Decimal) -> String {
-    format!("{key}={}", value.normalize())
+/// The override text of `key` at `value`: a plain TOML number, or for `money` an amount in
+/// yuan with its unit (`5000元`: a bare 5000 for a grant's amount would be refused as a slip).
+fn set(key: &str, value: Decimal, money: bool) -> String {
+    match money {
+        true => format!("{key}={}元", value.normalize()),
+        false => format!("{key}={}", value.normalize()),
+    }
 }
 
 /// A scenario run at one point: its summary and target rows.
@@ -154,10 +163,10 @@ pub struct Point {
 fn load_point(
     file: &PathBuf,
     base: &[String],
-    point: &[(&str, Decimal)],
+    point: &[(&str, Decimal, bool)],
 ) -> Result<Loaded, AppError> {
     let mut sets = base.to_vec();
-    sets.extend(point.iter().map(|(k, v)| set(k, *v)));
+    sets.extend(point.iter().map(|&(k, v, money)| set(k, v, money)));
     Ok(load_all_with(std::slice::from_ref(file), &sets)?
         .pop()
         .expect("one file"))
@@ -182,12 +191,12 @@ fn run_loaded(
 fn run_point(
     file: &PathBuf,
     base: &[String],
-    point: &[(&str, Decimal)],
+    point: &[(&str, Decimal, bool)],
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Result<(Loaded, Point), AppError> {
     let loaded = load_point(file, base, point)?;
-    let values = point.iter().map(|(_, v)| *v).collect();
+    let values = point.iter().map(|&(_, v, _)| v).collect();
     let point = run_loaded(&loaded, values, settings, progress);
     Ok((loaded, point))
 }
@@ -217,8 +226,8 @@ pub fn sweep_points(
     let mut points = Vec::with_capacity(grid.len());
     for (n, at) in grid.iter().enumerate() {
         let values: Vec<Decimal> = ranges.iter().zip(at).map(|(r, &i)| r.values[i]).collect();
-        let point: Vec<(&str, Decimal)> = (ranges.iter().map(|r| r.key.as_str()))
-            .zip(values.iter().copied())
+        let point: Vec<(&str, Decimal, bool)> = (ranges.iter().zip(&values))
+            .map(|(r, &v)| (r.key.as_str(), v, r.money))
             .collect();
         match load_point(file, base, &point) {
             Ok(loaded) => points.push((loaded, values)),
@@ -231,7 +240,7 @@ pub fn sweep_points(
                     // name it as typed.
                     let flag = r.given.split_whitespace().next().unwrap_or_default();
                     message = message.replace(
-                        &format!("--set {}", set(&r.key, *v)),
+                        &format!("--set {}", set(&r.key, *v, r.money)),
                         &format!("{flag} {}={shown}", r.key),
                     );
                     typed.push(format!("{}={shown}", r.key));
@@ -310,7 +319,13 @@ pub fn goal_seek(
         if let Some(t) = tried.iter().find(|t| t.0 == x) {
             return Ok((t.1, t.2, t.3));
         }
-        let (_, p) = run_point(file, base, &[(&range.key, x)], settings, progress)?;
+        let (_, p) = run_point(
+            file,
+            base,
+            &[(&range.key, x, range.money)],
+            settings,
+            progress,
+        )?;
         let (pm, low, high) = probability(&p, target).ok_or_else(|| {
             let ids: Vec<&str> = p.targets.iter().map(|t| t.target.as_str()).collect();
             AppError::BadInput(format!(
@@ -570,6 +585,7 @@ pub fn tornado(
                 step: None,
                 given: format!("[uncertain] {key}"),
                 shown: vec![lo.normalize().to_string(), hi.normalize().to_string()],
+                money: false,
             }
         })
         .collect();
@@ -605,7 +621,7 @@ pub fn tornado(
         let (low, high) = (r.values[0], *r.values.last().expect("bounds"));
         let at = |v: Decimal| -> Result<(Point, Vec<f64>), AppError> {
             let mut sets = base.to_vec();
-            sets.push(set(&r.key, v));
+            sets.push(set(&r.key, v, r.money));
             let loaded = load_all_with(std::slice::from_ref(file), &sets)?
                 .pop()
                 .expect("one file");
@@ -757,7 +773,7 @@ pub fn allocate(
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
         let mut sets = base.to_vec();
         for (key, share) in keys.iter().zip(&shares) {
-            sets.push(set(key, (budget * share).round_dp(2)));
+            sets.push(set(key, (budget * share).round_dp(2), false));
         }
         let loaded = load_all_with(std::slice::from_ref(file), &sets)?
             .pop()

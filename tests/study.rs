@@ -180,6 +180,32 @@ fn a_sweep_prints_each_deadline_s_joint_probability() {
 }
 
 #[test]
+fn a_sweep_of_a_small_amount_typed_with_its_unit_runs() {
+    // A per-talent amount of 5000元 typed with its unit: each point is set in yuan with 元, not as
+    // a bare 5000, which a scenario file refuses as a likely slip for 5000万.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/nantong_baseline.toml");
+    let done = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&baseline)
+        .args([
+            "--values",
+            "instruments.talent_subsidy.talent.amount=5000元,2万",
+        ])
+        .args(["--paths", "50", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(done.get_output().stdout.clone()).expect("utf-8");
+    assert!(
+        stdout.contains("instruments.talent_subsidy.talent.amount=5000 "),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_tornado_ranks_inputs_by_their_paired_swing() {
     // λ from 8 to 14 moves P(at least 10 projects) from P(Poisson(8) ≥ 10) to P(Poisson(14) ≥ 10)
     // (0.2834 to 0.8906): the paired swing matches within 4 MCSE. Talents per project move
