@@ -306,14 +306,20 @@ pub fn human(v: f64, unit: Unit) -> String {
 /// A probability in per cent to a tenth, never rounded to a certainty it is not: above 0 but
 /// printing as 0.0% is "<0.1%", under 1 but printing as 100.0% is ">99.9%"; "-" if undefined.
 pub fn percent(p: f64) -> String {
+    percent_to(p, 1)
+}
+
+/// [`percent`] to `digits` decimals (`0`: "<1%", ">99%").
+pub fn percent_to(p: f64, digits: usize) -> String {
     if !p.is_finite() {
         return "-".to_string();
     }
-    let shown = format!("{:.1}%", p * 100.0);
-    if p > 0.0 && shown == "0.0%" {
-        "<0.1%".to_string()
-    } else if p < 1.0 && shown == "100.0%" {
-        ">99.9%".to_string()
+    let shown = format!("{:.*}%", digits, p * 100.0);
+    let least = 10f64.powi(-(digits as i32));
+    if p > 0.0 && shown == format!("{:.*}%", digits, 0.0) {
+        format!("<{:.*}%", digits, least)
+    } else if p < 1.0 && shown == format!("{:.*}%", digits, 100.0) {
+        format!(">{:.*}%", digits, 100.0 - least)
     } else {
         shown
     }

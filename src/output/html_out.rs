@@ -455,17 +455,7 @@ fn unit_of(inp: &Inputs, metric: &str) -> Unit {
 
 /// A probability in whole per cent, never rounded to a certainty it is not ("<1%", ">99%").
 fn pct(v: f64) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let shown = format!("{:.0}%", v * 100.0);
-    if v > 0.0 && shown == "0%" {
-        "<1%".into()
-    } else if v < 1.0 && shown == "100%" {
-        ">99%".into()
-    } else {
-        shown
-    }
+    crate::report::percent_to(v, 0)
 }
 
 /// The page.
