@@ -971,8 +971,15 @@ pub fn sweep_to_dir(
         .map_err(|e| failed("the output files", &e))?;
     let mut table = String::new();
     for p in &points {
-        let values: Vec<String> = (keys.iter().zip(&p.values))
-            .map(|(k, v)| format!("{k}={}", v.normalize()))
+        // Each value as the user typed it (`5万`, `30%`), else as a number.
+        let values: Vec<String> = (ranges.iter().zip(&p.values))
+            .map(|(r, v)| {
+                let typed = (r.values.iter().position(|x| x == v)).and_then(|i| r.shown.get(i));
+                match typed {
+                    Some(t) => format!("{}={t}", r.key),
+                    None => format!("{}={}", r.key, v.normalize()),
+                }
+            })
             .collect();
         let pct = |t: &report::TargetRow| report::percent(t.estimate.p);
         let mut all = (p.targets.iter())
