@@ -1198,6 +1198,11 @@ pub fn allocate_to_dir(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // The budget as the tables show money (2.24亿).
+    let yearly_budget = report::human(
+        rust_decimal::prelude::ToPrimitive::to_f64(&budget).unwrap_or(f64::NAN),
+        crate::metrics::Unit::Cny,
+    );
     // Every split with a value scoring the same (a flat objective): there is no best to name.
     let mut values = splits.iter().map(|s| s.objective.0).filter(|v| !v.is_nan());
     if let Some(first) = values.next()
@@ -1205,7 +1210,7 @@ pub fn allocate_to_dir(
     {
         let mut text = format!(
             "every split of {} a year scores the same on {objective} ({first}): the objective does not tell them apart\n",
-            budget.normalize()
+            yearly_budget
         );
         let all_to_pool = crate::scenario::load::load_file_with(file, base)
             .is_ok_and(|(_, f)| f.program.recycling.to_pool.0 == rust_decimal::Decimal::ONE);
@@ -1227,7 +1232,7 @@ pub fn allocate_to_dir(
     };
     let mut text = format!(
         "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\nneighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
-        budget.normalize(),
+        yearly_budget,
         show(best),
         best.objective.0,
         interval(best.objective, false),

@@ -1100,7 +1100,7 @@ fn allocate_says_so_when_every_split_scores_the_same() {
     );
     assert!(
         stdout.contains(
-            "every split of 10000000 a year scores the same on dpi (0): the objective does not tell them apart"
+            "every split of 1000.0万 a year scores the same on dpi (0): the objective does not tell them apart"
         ),
         "{stdout}"
     );
