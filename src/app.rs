@@ -1139,12 +1139,11 @@ pub fn tornado_to_dir(
         "input", "swing", "95% interval"
     ));
     for s in &swings {
-        let half = crate::stats::Z95 * s.swing.1;
         text.push_str(&format!(
             "{:<width$} {:>10} {:>20}  ({} → {})",
             s.key,
             format!("{:+.4}", s.swing.0),
-            format!("[{:+.4}, {:+.4}]", s.swing.0 - half, s.swing.0 + half),
+            interval95(s.swing, true),
             s.low.normalize(),
             s.high.normalize()
         ));
@@ -1156,6 +1155,17 @@ pub fn tornado_to_dir(
         text.push('\n');
     }
     Ok(text)
+}
+
+/// The 95% interval of a mean with standard error `se`, `[low, high]` to four decimals (with
+/// signs for a difference), as the studies print it.
+fn interval95((mean, se): (f64, f64), signed: bool) -> String {
+    let half = crate::stats::Z95 * se;
+    if signed {
+        format!("[{:+.4}, {:+.4}]", mean - half, mean + half)
+    } else {
+        format!("[{:.4}, {:.4}]", mean - half, mean + half)
+    }
 }
 
 /// `fundsim allocate`: every split of `budget` across `ids`; writes `allocation.csv`.
@@ -1222,20 +1232,12 @@ pub fn allocate_to_dir(
         return Ok(text);
     }
     let best = &splits[best];
-    let interval = |(mean, se): (f64, f64), sign: bool| {
-        let half = crate::stats::Z95 * se;
-        if sign {
-            format!("[{:+.4}, {:+.4}]", mean - half, mean + half)
-        } else {
-            format!("[{:.4}, {:.4}]", mean - half, mean + half)
-        }
-    };
     let mut text = format!(
         "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\nneighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
         yearly_budget,
         show(best),
         best.objective.0,
-        interval(best.objective, false),
+        interval95(best.objective, false),
         "split",
         "difference",
         "95% interval"
@@ -1252,7 +1254,7 @@ pub fn allocate_to_dir(
             "  {:<60} {:>10} {:>20}\n",
             show(s),
             format!("{:+.4}", s.from_best.0),
-            interval(s.from_best, true)
+            interval95(s.from_best, true)
         ));
     }
     Ok(text)

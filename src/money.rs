@@ -93,6 +93,11 @@ pub enum ParseError {
     TooLarge(String),
 }
 
+/// Whether `text` writes an amount with its unit: 元, 万, 亿 or a yuan sign (else it is bare).
+pub fn has_unit(text: &str) -> bool {
+    text.contains(['元', '万', '亿', '¥', '￥'])
+}
+
 /// Parses an amount in yuan: `"1234.5"`, `"200万"`, `"1.5亿"`, `"3000万元"`, `"12元"`, `"1,000万"`,
 /// `"￥2400万"`.
 pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
@@ -212,7 +217,7 @@ impl Visitor<'_> for MoneyVisitor {
         decimal_from_f64(v).map(Money::of).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
-        let bare = !v.contains(['元', '万', '亿', '¥', '￥']);
+        let bare = !has_unit(v);
         parse_money(v)
             .map(|m| Money(m, Bare(bare)))
             .map_err(E::custom)

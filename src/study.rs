@@ -134,7 +134,7 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
         step,
         given: spec.to_string(),
         shown,
-        money: rest.contains(['元', '万', '亿', '¥', '￥']),
+        money: crate::money::has_unit(rest),
     })
 }
 
