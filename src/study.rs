@@ -34,10 +34,22 @@ pub struct Range {
     /// Each value as the user wrote it (`200%`, `5000万`); a value between the ends of
     /// `a..b:step` in the notation of the step (`30%` for `10%..50%:10%`).
     pub shown: Vec<String>,
-    /// Whether the values were typed as money (with 元, 万, 亿 or a yuan sign): each point then
-    /// sets its value in yuan with its unit, so that a small amount is not taken for a bare
-    /// number written without one.
-    pub money: bool,
+    /// How each point writes its value into the scenario.
+    pub written: Written,
+}
+
+/// How a study writes a value of a [`Range`] into the scenario (its `--set` override).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A TOML number, as typed without a unit (`5`, `0.3`).
+    Plain,
+    /// Typed as money (with 元, 万, 亿 or a yuan sign): in yuan with its unit (`5000元`), so that
+    /// a small amount is not taken for a bare number written without one.
+    Money,
+    /// A TOML float (`5000.0`), as the draws of `[uncertain]` set the inputs that are not whole
+    /// numbers: the ends of an uncertain range are set as its draws are, whatever the field
+    /// (an amount written `"5000元"` in `[uncertain]` is then not refused as a bare 5000).
+    Float,
 }
 
 impl Range {
@@ -134,7 +146,11 @@ pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
         step,
         given: spec.to_string(),
         shown,
-        money: crate::money::has_unit(rest),
+        written: if crate::money::has_unit(rest) {
+            Written::Money
+        } else {
+            Written::Plain
+        },
     })
 }
 
@@ -143,12 +159,15 @@ fn ends(a: &str, b: &str) -> Vec<String> {
     vec![a.trim().to_string(), b.trim().to_string()]
 }
 
-/// The override text of `key` at `value`: a plain TOML number, or for `money` an amount in
-/// yuan with its unit (`5000元`: a bare 5000 for a grant's amount would be refused as a slip).
-fn set(key: &str, value: Decimal, money: bool) -> String {
-    match money {
-        true => format!("{key}={}元", value.normalize()),
-        false => format!("{key}={}", value.normalize()),
+/// The override text of `key` at `value`, written as [`Written`] says (`5000元` for money: a
+/// bare 5000 for a grant's amount would be refused as a slip).
+fn set(key: &str, value: Decimal, written: Written) -> String {
+    let v = value.normalize();
+    match written {
+        Written::Plain => format!("{key}={v}"),
+        Written::Money => format!("{key}={v}元"),
+        Written::Float if v.scale() == 0 => format!("{key}={v}.0"),
+        Written::Float => format!("{key}={v}"),
     }
 }
 
@@ -163,7 +182,7 @@ pub struct Point {
 fn load_point(
     file: &PathBuf,
     base: &[String],
-    point: &[(&str, Decimal, bool)],
+    point: &[(&str, Decimal, Written)],
 ) -> Result<Loaded, AppError> {
     let mut sets = base.to_vec();
     sets.extend(point.iter().map(|&(k, v, money)| set(k, v, money)));
@@ -191,7 +210,7 @@ fn run_loaded(
 fn run_point(
     file: &PathBuf,
     base: &[String],
-    point: &[(&str, Decimal, bool)],
+    point: &[(&str, Decimal, Written)],
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Result<(Loaded, Point), AppError> {
@@ -226,8 +245,8 @@ pub fn sweep_points(
     let mut points = Vec::with_capacity(grid.len());
     for (n, at) in grid.iter().enumerate() {
         let values: Vec<Decimal> = ranges.iter().zip(at).map(|(r, &i)| r.values[i]).collect();
-        let point: Vec<(&str, Decimal, bool)> = (ranges.iter().zip(&values))
-            .map(|(r, &v)| (r.key.as_str(), v, r.money))
+        let point: Vec<(&str, Decimal, Written)> = (ranges.iter().zip(&values))
+            .map(|(r, &v)| (r.key.as_str(), v, r.written))
             .collect();
         match load_point(file, base, &point) {
             Ok(loaded) => points.push((loaded, values)),
@@ -240,7 +259,7 @@ pub fn sweep_points(
                     // name it as typed.
                     let flag = r.given.split_whitespace().next().unwrap_or_default();
                     message = message.replace(
-                        &format!("--set {}", set(&r.key, *v, r.money)),
+                        &format!("--set {}", set(&r.key, *v, r.written)),
                         &format!("{flag} {}={shown}", r.key),
                     );
                     typed.push(format!("{}={shown}", r.key));
@@ -322,7 +341,7 @@ pub fn goal_seek(
         let (_, p) = run_point(
             file,
             base,
-            &[(&range.key, x, range.money)],
+            &[(&range.key, x, range.written)],
             settings,
             progress,
         )?;
@@ -565,28 +584,30 @@ pub fn tornado(
         .file
         .uncertain
         .iter()
-        .filter(|(key, _)| {
-            first
-                .model
-                .uncertain
-                .as_ref()
-                .is_some_and(|u| u.inputs.iter().any(|i| &i.key == *key))
-        })
-        .map(|(key, u)| {
+        .filter_map(|(key, u)| {
+            // Only the inputs the scenario draws; each end set as its draws are.
+            let input = (first.model.uncertain.as_ref())?
+                .inputs
+                .iter()
+                .find(|i| &i.key == key)?;
             let ends: Vec<Decimal> = match &u.values {
                 Some(v) => v.iter().map(|x| x.0).collect(),
                 None => u.low.iter().chain(&u.high).map(|x| x.0).collect(),
             };
             let lo = ends.iter().copied().min().unwrap_or_default();
             let hi = ends.iter().copied().max().unwrap_or_default();
-            Range {
+            Some(Range {
                 key: key.clone(),
                 values: vec![lo, hi],
                 step: None,
                 given: format!("[uncertain] {key}"),
                 shown: vec![lo.normalize().to_string(), hi.normalize().to_string()],
-                money: false,
-            }
+                written: if input.integer {
+                    Written::Plain
+                } else {
+                    Written::Float
+                },
+            })
         })
         .collect();
     let inputs = if inputs.is_empty() {
@@ -621,7 +642,7 @@ pub fn tornado(
         let (low, high) = (r.values[0], *r.values.last().expect("bounds"));
         let at = |v: Decimal| -> Result<(Point, Vec<f64>), AppError> {
             let mut sets = base.to_vec();
-            sets.push(set(&r.key, v, r.money));
+            sets.push(set(&r.key, v, r.written));
             let loaded = load_all_with(std::slice::from_ref(file), &sets)?
                 .pop()
                 .expect("one file");
@@ -773,7 +794,7 @@ pub fn allocate(
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
         let mut sets = base.to_vec();
         for (key, share) in keys.iter().zip(&shares) {
-            sets.push(set(key, (budget * share).round_dp(2), false));
+            sets.push(set(key, (budget * share).round_dp(2), Written::Money));
         }
         let loaded = load_all_with(std::slice::from_ref(file), &sets)?
             .pop()

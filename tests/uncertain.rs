@@ -244,6 +244,50 @@ fn sensitivity_ranks_the_uncertain_inputs_with_their_rank_correlations() {
 }
 
 #[test]
+fn a_tornado_sets_an_uncertain_small_amount_as_its_draws_do() {
+    // A per-talent allowance uncertain between 5000元 and 8000元: the draws set it as a float,
+    // and so must the tornado's ends (a bare 5000 for an amount is refused as a slip for 5000万).
+    // With elasticity 0 the talents are the same at both ends (common random numbers): talents
+    // ~ Poisson(2 × arrivals), arrivals ~ Poisson(5), so E[talents] = 10 in the one year, and the
+    // paired swing of the outlay is exactly 3000元 × the talents path by path: its mean 30,000
+    // within 4 MCSE of the run's MCSE (3000 × sd(talents) / √n).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = SCENARIO.replace(
+        "arrivals_per_year = 5\n",
+        "arrivals_per_year = 5\ntalent_per_arrival = 2\n",
+    ) + "\n[[instruments.talent_subsidy]]\nid = \"t\"\nbudget = \"1亿\"\namount = \"8000元\"\n\
+         reference_pay = \"150万\"\nelasticity = 0\n\n[uncertain]\n\
+         \"instruments.talent_subsidy.t.amount\" = { dist = \"uniform\", low = \"5000元\", high = \"8000元\" }\n";
+    let file = write(dir.path(), "small", &text);
+    let out = dir.path().join("out");
+    let assert = fundsim()
+        .arg("sensitivity")
+        .arg(&file)
+        .args([
+            "--metric",
+            "fiscal_outlay.t",
+            "--paths",
+            "2000",
+            "--seed",
+            "4",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("(5000 → 8000)"), "{stdout}");
+    let (swing, mcse) = read(
+        &out.join("tornado.csv"),
+        "instruments.talent_subsidy.t.amount",
+        "swing",
+        "swing_mcse",
+    );
+    assert!(mcse > 0.0, "{mcse}");
+    assert!((swing - 30_000.0).abs() < 4.0 * mcse, "{swing} ± {mcse}");
+}
+
+#[test]
 fn bad_uncertain_inputs_are_located_and_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
