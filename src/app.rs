@@ -794,11 +794,12 @@ fn goal_seek_loads(
     file: &PathBuf,
     base: &[String],
     range: &crate::study::Range,
+    target: &str,
 ) -> Result<(), AppError> {
     use rust_decimal::Decimal;
     let load = |v: Decimal| {
         let mut sets = base.to_vec();
-        sets.push(format!("{}={}", range.key, v.normalize()));
+        sets.push(crate::study::set(&range.key, v, range.written));
         load_all_with(std::slice::from_ref(file), &sets).map(|_| ())
     };
     let (lo, mut hi) = (range.values[0], *range.values.last().expect("bounds"));
@@ -806,7 +807,18 @@ fn goal_seek_loads(
     if let Some(step) = range.step.filter(|_| hi > lo) {
         hi = lo + ((hi - lo) / step).floor() * step;
     }
-    load(lo)?;
+    // The target checked before anything is simulated.
+    let mut sets = base.to_vec();
+    sets.push(crate::study::set(&range.key, lo, range.written));
+    let first = load_all_with(std::slice::from_ref(file), &sets)?;
+    let ids = report::target_ids(&first[0].model);
+    if !ids.iter().any(|id| id == target) {
+        return Err(AppError::BadInput(format!(
+            "error: --target {target}: no such target in {}; allowed are {}; nothing was run",
+            file.display(),
+            ids.join(", ")
+        )));
+    }
     load(hi)?;
     if range.step.is_some() || hi <= lo {
         return Ok(());
@@ -1027,7 +1039,7 @@ pub fn goal_seek_to_dir(
     given.push(Given::range(range));
     distinct_keys(&given)?;
     let file = file.to_path_buf();
-    goal_seek_loads(&file, base, range)?;
+    goal_seek_loads(&file, base, range, target)?;
     let seek = crate::study::goal_seek(&file, base, range, (target, level), settings, progress)?;
     let mut bytes = Vec::new();
     crate::output::csv_out::write_goal_seek(&mut bytes, &range.key, &seek).map_err(|e| {
@@ -1038,28 +1050,49 @@ pub fn goal_seek_to_dir(
     })?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::GoalSeek, lang));
     write_one(out, "goal_seek.csv", &bytes, study)?;
-    let show = |v: Option<rust_decimal::Decimal>| {
-        v.map_or("not reached".into(), |v| v.normalize().to_string())
-    };
-    Ok(match seek.answer {
-        Some(x) => format!(
+    // Values in the notation the range was typed in (`300万`, `30%`).
+    let like = range.shown.first().map_or("", String::as_str);
+    let typed = |v: rust_decimal::Decimal| crate::study::shown_like(like, v);
+    let show = |v: Option<rust_decimal::Decimal>| v.map_or("not reached".into(), typed);
+    let mut text = String::new();
+    if let Some(((a, pa), (b, pb))) = seek.falls {
+        text.push_str(&format!(
+            "warning: P({target} met) falls as {} rises over the range ({} at {}, {} at {}): goal seeking takes it to rise, so what follows does not say how much is needed (sweep the range to see its course)\n",
+            range.key,
+            report::percent(pa),
+            typed(a),
+            report::percent(pb),
+            typed(b),
+        ));
+    }
+    text.push_str(&match (seek.answer, seek.interval.0) {
+        (Some(x), _) => format!(
             "{} = {} is the smallest value with P({target} met) ≥ {:.1}% ({} paths); given the Monte Carlo error it lies between {} and {} ({} runs, goal_seek.csv)\n",
             range.key,
-            x.normalize(),
+            typed(x),
             level * 100.0,
             settings.paths,
             show(seek.interval.0),
             show(seek.interval.1),
             seek.tried.len(),
         ),
-        None => format!(
+        (None, Some(early)) => format!(
+            "P({target} met) is below {:.1}% at every value up to {} = {} ({} paths), but given the Monte Carlo error it may reach it from {}: not determined; run more paths to decide (goal_seek.csv)\n",
+            level * 100.0,
+            range.key,
+            typed(seek.upper),
+            settings.paths,
+            typed(early),
+        ),
+        (None, None) => format!(
             "P({target} met) stays below {:.1}% up to {} = {} ({} paths; goal_seek.csv)\n",
             level * 100.0,
             range.key,
-            seek.upper.normalize(),
+            typed(seek.upper),
             settings.paths
         ),
-    })
+    });
+    Ok(text)
 }
 
 /// Writes one file (and nothing else) into `out` through [`Staging`].

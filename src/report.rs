@@ -228,6 +228,23 @@ pub fn target_rows_from<V: PathValues>(
     Ok(rows)
 }
 
+/// The ids of `targets.csv`'s rows for `model`, in their order (as [`target_rows_from`] names
+/// them), known before anything is run.
+pub fn target_ids(model: &Model) -> Vec<String> {
+    let mut ids: Vec<String> = model.targets.iter().map(|t| t.id.clone()).collect();
+    if model.targets.is_empty() {
+        return ids;
+    }
+    ids.push(ALL_TARGETS.to_string());
+    let mut deadlines: Vec<usize> = model.targets.iter().map(|t| t.deadline).collect();
+    deadlines.sort_unstable();
+    deadlines.dedup();
+    if deadlines.len() > 1 {
+        ids.extend((deadlines.iter()).map(|d| format!("{ALL_TARGETS}_{}", model.year(*d))));
+    }
+    ids
+}
+
 pub fn yearly_rows(model: &Model, run: &ScenarioRun) -> Vec<YearlyRow> {
     let mut rows = Vec::new();
     let n_years = run.n_years;

@@ -64,7 +64,7 @@ pub use crate::money::parse_value;
 
 /// `value` written in the notation of `like` (a value as the user typed it): as a percentage, in
 /// 亿 or 万, or as a plain number.
-fn shown_like(like: &str, value: Decimal) -> String {
+pub(crate) fn shown_like(like: &str, value: Decimal) -> String {
     let t = like.trim();
     let scaled = |by: i64, unit: &str| format!("{}{unit}", (value / Decimal::from(by)).normalize());
     if t.ends_with('%') {
@@ -78,12 +78,40 @@ fn shown_like(like: &str, value: Decimal) -> String {
     }
 }
 
+/// Refuses a range whose values are money on some ends and bare numbers on others
+/// (`50..300万`, `200万,500`, `100万..500万:50`): written as Chinese writes a span, the unit once,
+/// the bare values would be read as yuan and run at a ten-thousandth of what was meant. A bare 0
+/// is 0 in any unit.
+fn mixed_units(spec: &str, rest: &str) -> Result<(), String> {
+    let values: Vec<&str> = match rest.split_once("..") {
+        Some((a, b)) => match b.split_once(':') {
+            Some((b, step)) => vec![a, b, step],
+            None => vec![a, b],
+        },
+        None => rest.split(',').collect(),
+    };
+    let values: Vec<&str> = values.into_iter().map(str::trim).collect();
+    let with = values.iter().find(|v| crate::money::has_unit(v));
+    let bare = values.iter().find(|v| {
+        !crate::money::has_unit(v)
+            && !v.ends_with(['%', '％'])
+            && parse_value(v).is_ok_and(|x| !x.is_zero())
+    });
+    if let (Some(with), Some(bare)) = (with, bare) {
+        return Err(format!(
+            "\"{spec}\": {bare} has no unit while {with} has one, and a number without a unit is yuan: give each value its unit (e.g. {bare}万 or {bare}元)"
+        ));
+    }
+    Ok(())
+}
+
 /// `KEY=a..b:step` (the step may be left out for goal seeking: `KEY=a..b`) or `KEY=a,b,c`.
 pub fn parse_range(spec: &str, need_step: bool) -> Result<Range, String> {
     let (key, rest) = spec
         .split_once('=')
         .ok_or_else(|| format!("\"{spec}\" is not KEY=a..b:step or KEY=a,b,c"))?;
     let key = key.trim().to_string();
+    mixed_units(spec, rest)?;
     let (values, step, shown) = if let Some((a, b)) = rest.split_once("..") {
         let (b, step) = match b.split_once(':') {
             Some((b, s)) => (b, Some(s)),
@@ -161,7 +189,7 @@ fn ends(a: &str, b: &str) -> Vec<String> {
 
 /// The override text of `key` at `value`, written as [`Written`] says (`5000元` for money: a
 /// bare 5000 for a grant's amount would be refused as a slip).
-fn set(key: &str, value: Decimal, written: Written) -> String {
+pub(crate) fn set(key: &str, value: Decimal, written: Written) -> String {
     let v = value.normalize();
     match written {
         Written::Plain => format!("{key}={v}"),
@@ -312,6 +340,12 @@ pub struct GoalSeek {
     /// end reaches the level, smallest whose lower end does)`; the second is `None` if no value in
     /// the range is surely enough.
     pub interval: (Option<Decimal>, Option<Decimal>),
+    /// The level sought.
+    pub level: f64,
+    /// When P(met) at the largest value searched is below that at the smallest (point estimates):
+    /// `((a, P(a)), (b, P(b)))`. Bisection takes P to rise with the input; an input that lowers it
+    /// (a larger grant from a fixed budget reaches fewer firms) has no smallest value to find.
+    pub falls: Option<((Decimal, f64), (Decimal, f64))>,
 }
 
 /// Goal seeking on `range` (its first and last values are the bounds) for P(`target`) ≥ `level`.
@@ -397,11 +431,16 @@ pub fn goal_seek(
     let answer = smallest(|p| p.0, &mut tried)?;
     let early = smallest(|p| p.2, &mut tried)?;
     let late = smallest(|p| p.1, &mut tried)?;
+    // Both ends, to say whether the probability rises over the range at all.
+    let at_lo = eval(lo, &mut tried)?.0;
+    let at_hi = eval(hi, &mut tried)?.0;
     Ok(GoalSeek {
         tried,
         answer,
         upper: hi,
         interval: (early, late),
+        level,
+        falls: (at_hi < at_lo).then_some(((lo, at_lo), (hi, at_hi))),
     })
 }
 

@@ -1116,3 +1116,127 @@ fn allocate_says_so_when_every_split_scores_the_same() {
     let (output, _dir) = allocate(&text, "a,b", "grants_awarded", &[]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("best split"));
 }
+
+#[test]
+fn a_range_with_its_unit_on_some_values_only_is_refused() {
+    // "50..300万" is how Chinese writes 50万 to 300万; read literally the 50 is yuan, and the low
+    // end would run at a ten-thousandth of what was meant. Refused in every study, before any run.
+    let key = "instruments.grant.a.amount";
+    for args in [
+        vec!["sweep", "--values", "instruments.grant.a.amount=100万,500"],
+        vec![
+            "sweep",
+            "--set-range",
+            "instruments.grant.a.amount=100万..200万:50",
+        ],
+        vec![
+            "sensitivity",
+            "--metric",
+            "net_fiscal_cost",
+            "--input",
+            "instruments.grant.a.amount=50..300万",
+        ],
+        vec![
+            "goal-seek",
+            "--set-range",
+            "instruments.grant.a.amount=50..300万",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+    ] {
+        refused(&args, "has no unit while");
+        refused(&args, key);
+    }
+    // A bare 0 is 0 in any unit, and a unit on every value runs.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("grants.toml");
+    fs::write(&file, two_grants()).expect("write");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&file)
+        .args(["--values", "instruments.grant.a.budget=0,100万,1.5亿"])
+        .args(["--paths", "100", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn goal_seek_checks_its_target_before_it_runs() {
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "industries.ic.arrivals_per_year=1..40",
+            "--target",
+            "projets",
+            "--probability",
+            "0.8",
+        ],
+        "no such target in",
+    );
+}
+
+#[test]
+fn goal_seek_says_when_the_probability_falls_and_when_the_error_leaves_it_open() {
+    // "At most 5 projects in 2024" with projects Poisson(λ): P(met) = 1 − P(Poisson(λ) ≥ 6) falls
+    // as λ rises, from 0.616 at λ = 5 to 0.067 at λ = 10: a warning says goal seeking's premise
+    // fails. The file marks nothing as the answer: no value reaches 0.9.
+    let at_most = SCENARIO.replace(
+        "threshold = 10\n",
+        "threshold = 5\ndirection = \"at_most\"\n",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("at_most.toml");
+    fs::write(&file, at_most).expect("write");
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=5..10"])
+        .args(["--target", "projects", "--probability", "0.9"])
+        .args(["--paths", "2000", "--seed", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        text.contains("warning: P(projects met) falls as industries.ic.arrivals_per_year rises"),
+        "{text}"
+    );
+    let csv = fs::read_to_string(out.join("goal_seek.csv")).expect("goal_seek.csv");
+    assert!(
+        csv.lines()
+            .next()
+            .expect("header")
+            .ends_with("level,finding"),
+        "{csv}"
+    );
+    assert!(!csv.contains("answer"), "{csv}");
+
+    // P(Poisson(λ) ≥ 10) at λ = 1..9.2: 0.0 to 0.44; sought at 0.47 with 400 paths, the point
+    // estimate at 9.2 stays below (SE about 0.025) but its 95% interval reaches 0.47: the answer is
+    // not determined, and stdout says so rather than "stays below".
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out2");
+    let assert = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=1..9.2"])
+        .args(["--target", "projects", "--probability", "0.47"])
+        .args(["--paths", "400", "--seed", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(text.contains("not determined"), "{text}");
+    let csv = fs::read_to_string(out.join("goal_seek.csv")).expect("goal_seek.csv");
+    assert!(csv.contains("range_low"), "{csv}");
+    assert!(!csv.contains("answer"), "{csv}");
+}

@@ -429,9 +429,32 @@ pub fn write_goal_seek<W: Write>(
     seek: &crate::study::GoalSeek,
 ) -> io::Result<()> {
     let mut w = writer(out)?;
-    write_row(&mut w, ["key", "value", "probability", "ci_low", "ci_high"])?;
+    write_row(
+        &mut w,
+        [
+            "key",
+            "value",
+            "probability",
+            "ci_low",
+            "ci_high",
+            "level",
+            "finding",
+        ],
+    )?;
     let p = Unit::Indicator;
     for (v, pm, lo, hi) in &seek.tried {
+        // What the search made of this value: the answer and the ends of its range, so that the
+        // file says what stdout does.
+        let mut finding: Vec<&str> = Vec::new();
+        if seek.answer == Some(*v) {
+            finding.push("answer");
+        }
+        if seek.interval.0 == Some(*v) {
+            finding.push("range_low");
+        }
+        if seek.interval.1 == Some(*v) {
+            finding.push("range_high");
+        }
         write_row(
             &mut w,
             [
@@ -440,6 +463,8 @@ pub fn write_goal_seek<W: Write>(
                 number(*pm, p),
                 number(*lo, p),
                 number(*hi, p),
+                number(seek.level, p),
+                finding.join("+"),
             ],
         )?;
     }
