@@ -265,16 +265,32 @@ impl Precision {
         })
     }
 
+    /// Whether the target's probability is what is measured: `p.<target>`, or its 0/1 column
+    /// `met.<target>` of summary.csv, the same thing.
+    fn is_probability(&self) -> bool {
+        self.metric.starts_with("p.") || self.metric.starts_with("met.")
+    }
+
     /// The standard error the goal is checked against, after the values `acc` of which `met` were
-    /// 1: for `p.<target>` the Wilson one ([`crate::stats::wilson_se`], the half-width of
-    /// `targets.csv`'s 95% interval over 1.96), which is not 0 when no path or every path meets the
-    /// target; for a scalar the sample MCSE.
+    /// 1: for `p.<target>` (or `met.<target>`) the Wilson one ([`crate::stats::wilson_se`], the
+    /// half-width of `targets.csv`'s 95% interval over 1.96), which is not 0 when no path or every
+    /// path meets the target; for a scalar the sample MCSE.
     fn standard_error(&self, acc: &crate::stats::Running, met: u64) -> f64 {
-        if self.metric.starts_with("p.") {
+        if self.is_probability() {
             crate::stats::wilson_se(met, acc.n())
         } else {
             acc.mcse()
         }
+    }
+
+    /// Whether the run may stop: enough paths, and the standard error within the tolerance. A
+    /// scalar that has not yet varied (a rare count still 0 on every path so far) has a sample
+    /// MCSE of 0 that says nothing of its precision: the run goes on.
+    fn reached(&self, acc: &crate::stats::Running, met: u64) -> bool {
+        let se = self.standard_error(acc, met);
+        acc.n() >= MIN_PRECISION_PATHS
+            && se <= self.tolerance
+            && (self.is_probability() || se > 0.0)
     }
 
     /// The scalar column the goal reads in a scenario's catalogue.
@@ -283,7 +299,8 @@ impl Precision {
         model: &Model,
         catalogue: &crate::metrics::Catalogue,
     ) -> Result<usize, AppError> {
-        let found = match self.metric.strip_prefix("p.") {
+        let target = (self.metric.strip_prefix("p.")).or_else(|| self.metric.strip_prefix("met."));
+        let found = match target {
             Some(t) => model
                 .targets
                 .iter()
@@ -494,7 +511,7 @@ fn write_run(
                         acc.add(row[c]);
                         met += u64::from(row[c] == 1.0);
                     }
-                    acc.n() >= MIN_PRECISION_PATHS && p.standard_error(&acc, met) <= p.tolerance
+                    p.reached(&acc, met)
                 }
                 _ => false,
             }

@@ -132,8 +132,14 @@ pub fn summary_rows_from<V: PathValues>(
     for group in all.chunks(values.group()) {
         let columns = values.columns(group)?;
         let summaries: Vec<_> = columns.par_iter().map(|v| summarize(v)).collect();
-        for (&i, summary) in group.iter().zip(summaries) {
+        for ((&i, mut summary), v) in group.iter().zip(summaries).zip(&columns) {
             let col = &scalars[i];
+            if col.unit == Unit::Indicator {
+                // A 0/1 metric's mean is a proportion: its error is the Wilson one, as in
+                // targets.csv, which is not 0 when no path (or every path) has it.
+                let k = v.iter().filter(|&&x| x == 1.0).count() as u64;
+                summary.mcse = crate::stats::wilson_se(k, summary.n as u64);
+            }
             rows.push(SummaryRow {
                 scenario: model.name.clone(),
                 metric: col.name.clone(),

@@ -368,35 +368,64 @@ fn precision_on_a_target_never_met_waits_for_enough_paths() {
         poisson.replace("threshold = 10\n", "threshold = 1000\n"),
     )
     .expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("run")
-        .arg(&file)
-        .args(["--paths", "100000", "--precision", "p.projects=0.0001"])
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
     let expected = (1..)
         .map(|c| 4096 * c)
         .find(|&n| wilson_se(0.0, n as f64) <= 1e-4)
         .expect("a check");
     assert_eq!(expected, 12_288);
-    let json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(out.join("run.json")).expect("run.json"))
-            .expect("json");
-    let used = json["scenarios"][0]["paths"].as_u64().expect("paths used");
-    let reached = json["scenarios"][0]["precision_reached"]
-        .as_f64()
-        .expect("precision");
-    assert_eq!(used, expected, "stopped at {used} paths with {reached}");
-    assert!(
-        (reached - wilson_se(0.0, expected as f64)).abs() < 1e-15 && reached > 0.0,
-        "{reached}"
-    );
-    let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
-    assert!(targets.contains(",0,"), "never met: {targets}");
+    // `met.projects` is the same 0/1 column under its summary.csv name: the same stop, and
+    // summary.csv's MCSE of it is the same Wilson one (not the sample MCSE, 0 here).
+    for goal in ["p.projects=0.0001", "met.projects=0.0001"] {
+        let out = dir.path().join(goal);
+        let run = |paths: &str, goal: &str| {
+            Command::cargo_bin("fundsim")
+                .expect("binary")
+                .arg("run")
+                .arg(&file)
+                .args(["--paths", paths, "--precision", goal])
+                .arg("--out")
+                .arg(&out)
+                .assert()
+                .success();
+            let json: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(out.join("run.json")).expect("run.json"))
+                    .expect("json");
+            let used = json["scenarios"][0]["paths"].as_u64().expect("paths used");
+            let reached = json["scenarios"][0]["precision_reached"]
+                .as_f64()
+                .expect("precision");
+            (used, reached)
+        };
+        let (used, reached) = run("100000", goal);
+        assert_eq!(
+            used, expected,
+            "{goal}: stopped at {used} paths with {reached}"
+        );
+        assert!(
+            (reached - wilson_se(0.0, expected as f64)).abs() < 1e-15 && reached > 0.0,
+            "{reached}"
+        );
+        let targets = fs::read_to_string(out.join("targets.csv")).expect("targets.csv");
+        assert!(targets.contains(",0,"), "never met: {targets}");
+        let summary = fs::read_to_string(out.join("summary.csv")).expect("summary.csv");
+        let row = (summary.lines())
+            .find(|l| l.starts_with("poisson,met.projects,"))
+            .expect("met.projects row");
+        let mcse: f64 = row
+            .split(',')
+            .nth(5)
+            .expect("mcse")
+            .parse()
+            .expect("number");
+        assert!(
+            (mcse - wilson_se(0.0, expected as f64)).abs() < 1e-6,
+            "{row}"
+        );
+        // A scalar that never varies (no instrument: nothing additional on any path) has a
+        // sample MCSE of 0 that says nothing: the run goes to --paths, not the first check.
+        let (used, _) = run("9000", "additional_projects=1");
+        assert_eq!(used, 9000);
+    }
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //!   `MCSE = sd / √n`, over the finite values (an IRR is undefined on some paths).
 //! - Percentiles p05 … p95, exact, Hyndman–Fan type 7 (linear interpolation between order
 //!   statistics, as numpy's default and the spreadsheet `PERCENTILE.INC`).
-//! - A probability `p̂ = k/n` has `MCSE = √(p̂(1−p̂)/n)` and a 95% Wilson score interval, which stays
-//!   inside [0, 1] and behaves at `p̂ = 0` or 1 (Wilson 1927; Brown, Cai & DasGupta 2001).
+//! - A probability `p̂ = k/n` has a 95% Wilson score interval, which stays inside [0, 1] and behaves
+//!   at `p̂ = 0` or 1 (Wilson 1927; Brown, Cai & DasGupta 2001), and as its MCSE the interval's
+//!   half-width over 1.96 ([`wilson_se`]), not the plug-in `√(p̂(1−p̂)/n)`, which reads 0 there.
 //!
 //! Sums run over values in path order, so they do not depend on threads or sharding.
 
