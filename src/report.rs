@@ -571,7 +571,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
                 &col.name,
                 col.unit,
                 &col.label,
-                crate::compare::paired(a, b, lower),
+                crate::compare::paired(a, b, lower, col.unit == Unit::Indicator),
             ));
         }
     }
@@ -612,7 +612,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             "met.all",
             Unit::Indicator,
             "全部目标同时达成",
-            crate::compare::paired(&a, &b, false),
+            crate::compare::paired(&a, &b, false, true),
         ));
         // The deadline years both scenarios have, when either has more than one (with one
         // each, the row would be `met.all` again).
@@ -623,7 +623,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
                     &format!("met.all_{year}"),
                     Unit::Indicator,
                     &format!("{year}年目标全部达成"),
-                    crate::compare::paired(a, b, false),
+                    crate::compare::paired(a, b, false, true),
                 ));
             }
         }

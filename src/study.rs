@@ -552,10 +552,18 @@ fn metric_paths(
     Some(total)
 }
 
-/// Mean and MCSE of per-path values.
-fn mean_mcse(values: &[f64]) -> (f64, f64) {
-    let s = crate::stats::summarize(values);
-    (s.mean, s.mcse)
+/// Whether `metric` is 0 or 1 on every path: a target met (`p.<target>`, `met.<target>`) or an
+/// IRR defined, not a weighted sum of them.
+fn binary(metric: &str) -> bool {
+    !weighted(metric)
+        && ["p.", "met.", "irr_defined"]
+            .iter()
+            .any(|p| metric.starts_with(p))
+}
+
+/// Mean and MCSE of per-path values of `metric` (the Wilson error for a 0/1 one).
+fn mean_mcse(values: &[f64], metric: &str) -> (f64, f64) {
+    crate::stats::mean_and_mcse(values, binary(metric))
 }
 
 /// The per-path values of one metric (a scalar, or `p.<target>` as 0/1) of a run.
@@ -700,13 +708,14 @@ pub fn tornado(
         };
         let (lo_point, lo_paths) = at(low)?;
         let (hi_point, hi_paths) = at(high)?;
-        let d = crate::compare::paired(&lo_paths, &hi_paths, false);
+        let d = crate::compare::paired(&lo_paths, &hi_paths, false, binary(metric));
         swings.push(Swing {
             key: r.key.clone(),
             low,
             high,
-            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths)),
-            at_high: metric_value(&hi_point, metric).unwrap_or_else(|| mean_mcse(&hi_paths)),
+            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths, metric)),
+            at_high: metric_value(&hi_point, metric)
+                .unwrap_or_else(|| mean_mcse(&hi_paths, metric)),
             swing: (d.mean, d.mcse),
             rank_correlation: correlations
                 .iter()
@@ -844,8 +853,7 @@ pub fn allocate(
                 "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
             ))
         })?;
-        let s = crate::stats::summarize(&values);
-        runs.push((shares, (s.mean, s.mcse), values));
+        runs.push((shares, mean_mcse(&values, objective), values));
     }
     // A split whose objective is undefined (defined on none of its paths, e.g. `tvpi.b` with
     // nothing in b: a NaN mean) cannot be the best; `total_cmp` alone would rank NaN above every
@@ -866,11 +874,12 @@ pub fn allocate(
             ))
         })?;
     let best_units = &compositions[best];
+    let bits = binary(objective);
     let splits = runs
         .iter()
         .zip(&compositions)
         .map(|((shares, objective, values), c)| {
-            let d = crate::compare::paired(&runs[best].2, values, false);
+            let d = crate::compare::paired(&runs[best].2, values, false, bits);
             let moved: u32 = c.iter().zip(best_units).map(|(a, b)| a.abs_diff(*b)).sum();
             Split {
                 shares: shares.clone(),
