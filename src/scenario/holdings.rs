@@ -482,11 +482,11 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
             };
             match parse_exported_money(v) {
                 Ok(m) if m > Decimal::ZERO || (!positive && m == Decimal::ZERO) => {
-                    // A valuation of 8 is 8亿 far more often than 8万; a payment the other way.
-                    let meant: &[&str] = if name == "post_money" {
-                        &["亿", "万"]
-                    } else {
-                        &["万"]
+                    // A firm's valuation or a fund's amounts written 8 are as likely 8亿 as 8万;
+                    // a stake's payment, a loan or a revenue is 万 far more often.
+                    let meant: &[&str] = match name {
+                        "paid" | "principal" | "revenue" => &["万"],
+                        _ => &["亿", "万"],
                     };
                     let written = Money(m, Bare(!has_unit(v)));
                     if m > Decimal::from(crate::scenario::validate::MAX_YUAN) {
