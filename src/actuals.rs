@@ -16,11 +16,14 @@
 use crate::app::{AppError, Loaded, load_all_with};
 use crate::metrics::{Catalogue, Unit};
 use crate::model::Model;
-use crate::money::{Fen, parse_money, to_fen};
+use crate::money::{
+    Bare, Fen, Money, has_unit, parse_exported_money, parse_exported_whole, to_fen,
+};
 use crate::output::Staging;
 use crate::output::csv_out::{BOM, number, write_row};
 use crate::run::{Progress, in_pieces};
 use crate::scenario::locate::csv_record_start;
+use crate::scenario::validate::small_bare_amount;
 use crate::sim::PathSim;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -427,8 +430,57 @@ fn allowed_metrics(model: &Model, catalogue: &Catalogue, given: &str, full: bool
     text
 }
 
+/// Whether a header cell names the year column: `year` (any case), or 年份 as the yearly sheet
+/// of `fundsim.xlsx` heads it.
+fn is_year_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("year") || name == "年份"
+}
+
+/// The yearly metrics a ledger's header cell names.
+enum Found {
+    None,
+    One(usize),
+    /// A label several metrics have (two instruments of one label).
+    Several(Vec<usize>),
+}
+
+/// The yearly metric a header cell names: its key as in `yearly.csv` (`projects_landed`, in any
+/// case), else its label as `metrics.csv` and `fundsim.xlsx` show it, Chinese or English
+/// (`新落户科创项目`, `New science and technology projects landed`; `财政出资(拨-投-股)`,
+/// `Fiscal outlay (bgt)`). Labels are compared with full-width parentheses taken as ASCII ones
+/// and English letters in any case.
+fn find_metric(model: &Model, catalogue: &Catalogue, name: &str) -> Found {
+    let lower = name.to_lowercase();
+    let key = (catalogue.yearly.iter())
+        .position(|c| c.name == name)
+        .or_else(|| catalogue.yearly.iter().position(|c| c.name == lower));
+    if let Some(m) = key {
+        return Found::One(m);
+    }
+    let norm = |s: &str| {
+        s.trim()
+            .replace('（', "(")
+            .replace('）', ")")
+            .to_lowercase()
+    };
+    let given = norm(name);
+    let english = |c: &crate::metrics::Column| {
+        crate::lang::metric_label(crate::lang::Lang::En, model, &c.name, &c.label)
+    };
+    let labelled: Vec<usize> = (catalogue.yearly.iter().enumerate())
+        .filter(|(_, c)| norm(&c.label) == given || norm(&english(c)) == given)
+        .map(|(m, _)| m)
+        .collect();
+    match labelled.as_slice() {
+        [] => Found::None,
+        [m] => Found::One(*m),
+        _ => Found::Several(labelled),
+    }
+}
+
 /// Reads a ledger's text. `file` names it in messages. Every problem is reported (each line starts
-/// with `error:`), except that an unreadable header stops at once.
+/// with `error:`), except that a file that is not CSV, or whose header is one cell holding `;` or
+/// tabs (not separated by commas), stops at once.
 pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let catalogue = model.catalogue();
@@ -462,17 +514,30 @@ pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>,
     };
     let header_line = line_of(header);
     let first = header.get(0).unwrap_or("").trim();
-    if !first.eq_ignore_ascii_case("year") {
-        let hint = if header.len() == 1 && (first.contains(';') || first.contains('\t')) {
-            " (the cells are separated by `;` or tabs: save the sheet as CSV with commas)"
-        } else {
-            ""
+    let mut errors: Vec<String> = Vec::new();
+    let year_first = is_year_header(first);
+    if !year_first {
+        if header.len() == 1 && (first.contains(';') || first.contains('\t')) {
+            // One cell: the file is not separated by commas, and nothing else in it can be read.
+            return Err(format!(
+                "error: {file}:{header_line}: column 1: value \"{first}\": the first column of the header must be `year` (the cells are separated by `;` or tabs: save the sheet as CSV with commas)"
+            ));
+        }
+        let hint = match find_metric(model, &catalogue, first) {
+            Found::One(m) if catalogue.yearly[m].name == first => {
+                " (a metric: put it after the year)".to_string()
+            }
+            Found::One(m) => format!(
+                " (the label of the metric {}: put it after the year)",
+                catalogue.yearly[m].name
+            ),
+            _ => String::new(),
         };
-        return Err(format!(
-            "error: {file}:{header_line}: column 1: value \"{first}\": the first column of the header must be `year`{hint}"
+        // The rest of the header and the values are still checked; the rows' years are not read.
+        errors.push(format!(
+            "error: {file}:{header_line}: column 1: value \"{first}\": the first column of the header must be `year` (or 年份), each row's calendar year{hint}"
         ));
     }
-    let mut errors: Vec<String> = Vec::new();
     // Header: the metric of each column (None for an empty trailing column).
     let mut columns: Vec<Option<(String, usize)>> = vec![None];
     let mut listed = false;
@@ -483,36 +548,50 @@ pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>,
             columns.push(None);
             continue;
         }
-        let found = (catalogue.yearly.iter())
-            .position(|c| c.name == name)
-            .or_else(|| {
-                let lower = name.to_lowercase();
-                catalogue.yearly.iter().position(|c| c.name == lower)
-            });
-        match found {
-            None => {
+        let found = match find_metric(model, &catalogue, name) {
+            Found::One(m) => m,
+            Found::Several(ms) => {
+                let keys: Vec<&str> = ms
+                    .iter()
+                    .map(|&m| catalogue.yearly[m].name.as_str())
+                    .collect();
                 errors.push(format!(
-                    "error: {at} \"{name}\": unknown metric \"{name}\": {}",
+                    "error: {at} \"{name}\": \"{name}\" is the label of several metrics ({}): write the key of the one meant",
+                    keys.join(", ")
+                ));
+                columns.push(None);
+                continue;
+            }
+            Found::None if is_year_header(name) => {
+                errors.push(format!(
+                    "error: {at} \"{name}\": the year is the first column of the header, not column {}",
+                    j + 1
+                ));
+                columns.push(None);
+                continue;
+            }
+            Found::None => {
+                errors.push(format!(
+                    "error: {at} \"{name}\": unknown metric \"{name}\" (neither a key of yearly.csv nor a label of metrics.csv): {}",
                     allowed_metrics(model, &catalogue, name, !listed)
                 ));
                 listed = true;
                 columns.push(None);
+                continue;
             }
-            Some(m) => {
-                let metric = catalogue.yearly[m].name.clone();
-                if let Some(k) = columns
-                    .iter()
-                    .position(|c| c.as_ref().is_some_and(|(n, _)| *n == metric))
-                {
-                    errors.push(format!(
-                        "error: {at} \"{name}\": the metric {metric} is also column {}: give each metric one column",
-                        k + 1
-                    ));
-                    columns.push(None);
-                } else {
-                    columns.push(Some((metric, m)));
-                }
-            }
+        };
+        let metric = catalogue.yearly[found].name.clone();
+        if let Some(k) = columns
+            .iter()
+            .position(|c| c.as_ref().is_some_and(|(n, _)| *n == metric))
+        {
+            errors.push(format!(
+                "error: {at} \"{name}\": the metric {metric} is also column {}: give each metric one column",
+                k + 1
+            ));
+            columns.push(None);
+        } else {
+            columns.push(Some((metric, found)));
         }
     }
     let header_names: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
@@ -522,7 +601,10 @@ pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>,
         let line = line_of(row);
         let year_cell = row.get(0).unwrap_or("").trim();
         let at_year = format!("{file}:{line}: column 1 \"year\": value \"{year_cell}\"");
-        let year = match year_cell.parse::<i32>() {
+        let parsed_year = parse_exported_whole(year_cell).and_then(|y| i32::try_from(y).ok());
+        let year = match parsed_year.ok_or(()) {
+            // Without a year column (reported at the header) the values are checked alone.
+            _ if !year_first => None,
             _ if year_cell.is_empty() => {
                 errors.push(format!(
                     "error: {file}:{line}: column 1 \"year\": the year is missing: every row with values starts with its calendar year ({first_year}–{last_year})"
@@ -608,19 +690,26 @@ pub fn parse_ledger(text: &str, file: &str, model: &Model) -> Result<Vec<Entry>,
     Ok(entries)
 }
 
-/// A cell's value in the engine's unit: fen for money (yuan, or with 万/亿), a whole count
-/// otherwise.
+/// A cell's value in the engine's unit: fen for money (yuan, or with 万/亿; a bare number that
+/// is not 0 at least [`BARE_YUAN_MIN`](crate::scenario::validate::BARE_YUAN_MIN) yuan, as a
+/// per-firm amount of a scenario), a whole count otherwise. Scientific notation (`2.41E+08`, as
+/// a spreadsheet exports a large number) is a bare number.
 fn parse_actual(value: &str, unit: Unit) -> Result<i64, String> {
     let stripped = value.trim_start_matches(['¥', '￥']).trim();
     match unit {
         Unit::Cny => {
-            let d = parse_money(stripped).map_err(|_| {
+            let d = parse_exported_money(stripped).map_err(|_| {
                 "not an amount: write yuan as a number (263000000), or with 万/亿 as in 200万 or 2.63亿".to_string()
             })?;
+            // A year's programme total of 2.41 is 2.41亿 more often than 2.41万.
+            let written = Money(d, Bare(!has_unit(value)));
+            if let Some(problem) = small_bare_amount(&written, &["亿", "万"]) {
+                return Err(problem);
+            }
             to_fen(d).ok_or_else(|| "too large an amount".to_string())
         }
         _ => {
-            let d: Option<Decimal> = parse_money(stripped).ok();
+            let d: Option<Decimal> = parse_exported_money(stripped).ok();
             match d {
                 Some(d) if d.fract().is_zero() && d >= Decimal::ZERO => {
                     d.to_i64().ok_or_else(|| "too large a count".to_string())

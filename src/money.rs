@@ -125,6 +125,37 @@ pub fn parse_money(text: &str) -> Result<Decimal, ParseError> {
     value.checked_mul(multiplier).ok_or_else(err)
 }
 
+/// An amount in a cell of a spreadsheet's CSV export: as [`parse_money`], or a number in
+/// scientific notation (`8.00E+08`, as Excel writes a large number in a narrow or scientific
+/// cell). Scientific notation carries no unit: it is yuan, like any bare number.
+pub fn parse_exported_money(text: &str) -> Result<Decimal, ParseError> {
+    parse_money(text).or_else(|e| parse_scientific(text.trim()).ok_or(e))
+}
+
+/// `8.00E+08`, `1.5e7`, `-2E-3`: a plain decimal, `e` or `E`, and a whole exponent.
+fn parse_scientific(s: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = s.split_once(['e', 'E'])?;
+    let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    parse_plain(mantissa)?;
+    Decimal::from_scientific(s).ok()
+}
+
+/// A whole number in a cell of a spreadsheet's CSV export (a year, a count): `2021`, or `2021.0`
+/// as a spreadsheet writes a number cell with a decimal format. A fraction other than zeros
+/// (`2021.5`) is not whole.
+pub fn parse_exported_whole(text: &str) -> Option<i64> {
+    let s = text.trim();
+    let whole = match s.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.chars().all(|c| c == '0') => w,
+        Some(_) => return None,
+        None => s,
+    };
+    whole.parse::<i64>().ok()
+}
+
 /// Parses a rate: `"0.3"`, `"30%"`, `"2.5%"`, `"2.5％"`.
 pub fn parse_rate(text: &str) -> Result<Decimal, ParseError> {
     let err = || ParseError::Rate(text.to_string());
@@ -481,6 +512,26 @@ mod tests {
         assert_eq!(parse_money("¥ 200").unwrap(), d("200"));
         assert!(parse_money("200￥").is_err());
         assert!(parse_money("￥").is_err());
+    }
+
+    #[test]
+    fn spreadsheet_exports_scientific_amounts_and_whole_numbers_with_a_zero_fraction() {
+        // Excel writes a large number in a narrow or scientific cell as 8.00E+08.
+        assert_eq!(parse_exported_money("8.00E+08").unwrap(), d("800000000"));
+        assert_eq!(parse_exported_money("1.5e7").unwrap(), d("15000000"));
+        assert_eq!(parse_exported_money(" 2.41E+08 ").unwrap(), d("241000000"));
+        assert_eq!(parse_exported_money("2.41亿").unwrap(), d("241000000"));
+        for bad in ["8E", "E8", "8.0E+0.5", "8E++8", "8e8万", "1E+40", "lots"] {
+            assert!(parse_exported_money(bad).is_err(), "{bad}");
+        }
+        // parse_money itself still refuses exponents (scenario files quote no such strings).
+        assert!(parse_money("8.00E+08").is_err());
+        assert_eq!(parse_exported_whole("2021"), Some(2021));
+        assert_eq!(parse_exported_whole(" 2021.0 "), Some(2021));
+        assert_eq!(parse_exported_whole("2021.00"), Some(2021));
+        for bad in ["2021.5", "2021.", "2021.0.0", ".0", "", "二〇二一"] {
+            assert_eq!(parse_exported_whole(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -537,3 +537,137 @@ fn a_request_that_would_not_fit_in_memory_is_refused() {
     }
     assert!(!out.exists(), "the output directory was created");
 }
+
+/// The entries of `ledger` on the tiny scenario, as `(year, metric, actual)`, or its errors.
+fn ledger_on(
+    model: &fundsim::model::Model,
+    ledger: &str,
+) -> Result<Vec<(i32, String, i64)>, String> {
+    actuals::parse_ledger(ledger, "ledger.csv", model).map(|es| {
+        es.into_iter()
+            .map(|e| (e.year, e.metric, e.actual))
+            .collect()
+    })
+}
+
+#[test]
+fn a_small_bare_amount_in_the_ledger_is_refused_as_in_a_scenario() {
+    // `2024,2.41,0` meant 2.41亿 of fiscal outlay, and a money_back of 150 meant 150万: read as
+    // yuan they were put at the bottom of the band (or "inside") without a word. A bare amount of
+    // money that is not 0 must be at least 10,000 yuan, as a per-firm amount of a scenario.
+    rejected(
+        "year,projects_landed,fiscal_outlay,money_back\n2024,3,2.41,0\n2025,4,2.85亿,150\n",
+        &[
+            "ledger.csv:2: column 3 \"fiscal_outlay\": value \"2.41\": amount 2.41 yuan is not allowed as a bare number: a bare number is yuan, and below 10000 yuan it must carry its unit; if you meant 2.41亿 or 2.41万, write \"2.41亿\" or \"2.41万\" (or \"2.41元\" for 2.41 yuan)",
+            "ledger.csv:3: column 4 \"money_back\": value \"150\": amount 150 yuan",
+        ],
+    );
+    // With its unit a small amount is what it says; 0, counts and amounts of 10,000 yuan or more
+    // stay bare.
+    let model = load("tests/data/tiny.toml").model;
+    let read = ledger_on(
+        &model,
+        "year,projects_landed,fiscal_outlay,money_back,financing\n2024,3,2.41亿,150元,10000\n2025,4,0,¥150,\n",
+    )
+    .unwrap();
+    let fen: Vec<i64> = read.iter().map(|(_, _, a)| *a).collect();
+    assert_eq!(fen, [3, 24_100_000_000, 15_000, 1_000_000, 4, 0, 15_000]);
+}
+
+#[test]
+fn the_ledger_takes_a_metric_s_chinese_or_english_label_as_its_key() {
+    // metrics.csv and the workbook show 新落户科创项目 beside projects_landed; a header copied from
+    // them was an unknown metric.
+    let model = load("tests/data/tiny.toml").model;
+    let read = ledger_on(
+        &model,
+        "year,新落户科创项目,Fiscal outlay,财政出资(前瞻技术项目),MONEY RECOVERED (equity),在营未退出企业数（主控类与车规级IC）\n2024,3,2.41亿,3000万,0,40\n",
+    )
+    .unwrap();
+    let metrics: Vec<&str> = read.iter().map(|(_, m, _)| m.as_str()).collect();
+    assert_eq!(
+        metrics,
+        [
+            "projects_landed",
+            "fiscal_outlay",
+            "fiscal_outlay.frontier",
+            "money_back.equity",
+            "active_firms.ic"
+        ]
+    );
+    // A label and its key are one metric.
+    rejected(
+        "year,projects_landed,新落户科创项目\n2024,3,4\n",
+        &["ledger.csv:1: column 3 \"新落户科创项目\": the metric projects_landed is also column 2"],
+    );
+    // A label two instruments share names neither: the message gives both keys.
+    let text = fs::read_to_string(repo("tests/data/tiny.toml"))
+        .unwrap()
+        .replace("label = \"拨改投\"", "label = \"前瞻技术项目\"");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("twins.toml"), text).unwrap();
+    let twins = load_all(&[dir.path().join("twins.toml")])
+        .unwrap()
+        .remove(0)
+        .model;
+    let err = ledger_on(&twins, "year,财政出资(前瞻技术项目)\n2024,3000万\n").unwrap_err();
+    assert!(
+        err.contains("is the label of several metrics (fiscal_outlay.frontier, fiscal_outlay.equity): write the key of the one meant"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_year_header_is_reported_with_the_other_problems() {
+    // It used to stop the reading: the other problems came one fix later.
+    rejected(
+        "yr,projects_landed,fiscal_outlay,money_bak\n2024,x,2.41亿,0\n",
+        &[
+            "ledger.csv:1: column 1: value \"yr\": the first column of the header must be `year` (or 年份)",
+            "ledger.csv:1: column 4 \"money_bak\": unknown metric",
+            "ledger.csv:2: column 2 \"projects_landed\": value \"x\": not a count",
+        ],
+    );
+    // A metric first and the year later: both said.
+    rejected(
+        "projects_landed,year\n3,2024\n",
+        &[
+            "ledger.csv:1: column 1: value \"projects_landed\": the first column of the header must be `year`",
+            "ledger.csv:1: column 2 \"year\": the year is the first column of the header",
+        ],
+    );
+    // 年份, as the workbook's yearly sheet heads the column, is the year.
+    let model = load("tests/data/tiny.toml").model;
+    assert_eq!(
+        ledger_on(&model, "年份,exits\n2024,2\n").unwrap(),
+        [(2024, "exits".to_string(), 2)]
+    );
+}
+
+#[test]
+fn a_ledger_as_excel_exports_it_with_years_like_2024_0_and_amounts_like_2_41e08() {
+    let model = load("tests/data/tiny.toml").model;
+    let read = ledger_on(
+        &model,
+        "year,fiscal_outlay,exits\n2024.0,2.41E+08,2\n2025.00,2.85e8,1.0\n",
+    )
+    .unwrap();
+    assert_eq!(
+        read,
+        [
+            (2024, "fiscal_outlay".to_string(), 24_100_000_000),
+            (2024, "exits".to_string(), 2),
+            (2025, "fiscal_outlay".to_string(), 28_500_000_000),
+            (2025, "exits".to_string(), 1),
+        ]
+    );
+    // A year with a fraction is not a year; scientific notation is a bare number, held to the
+    // same floor.
+    rejected(
+        "year,fiscal_outlay\n2024.5,2.41亿\n2025,2.41E+00\n",
+        &[
+            "ledger.csv:2: column 1 \"year\": value \"2024.5\": not a year",
+            "ledger.csv:3: column 2 \"fiscal_outlay\": value \"2.41E+00\": amount 2.41 yuan is not allowed as a bare number",
+        ],
+    );
+}

@@ -280,6 +280,74 @@ fn a_stake_written_as_a_percentage_without_percent_gets_the_hint() {
 }
 
 #[test]
+fn a_small_bare_amount_in_the_book_is_refused_as_in_a_scenario() {
+    // post_money 8 (meant 8亿) valued the firm at 8 yuan, and its stake then paid next to
+    // nothing; revenue 6000 and paid 3000 (meant 万) were taken as yuan too. A bare amount that is
+    // not 0 must be at least 10,000 yuan, as a per-firm amount of a scenario file.
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!(
+        "{HEADER}equity,f,x,A,2020,2023,8,100万,10%,500万,2023\n\
+         equity,g,x,A,2020,2023,1亿,6000,10%,3000,2023\n"
+    );
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let out = dir.path().join("out");
+    let err = refused(&path, &out);
+    let csv = dir.path().join("book.csv").display().to_string();
+    let line2 = "equity,f,x,A,2020,2023,";
+    let line3 = "equity,g,x,A,2020,2023,1亿,";
+    for expected in [
+        format!(
+            "{csv}:2:{}: post_money: amount 8 yuan is not allowed as a bare number: a bare number is yuan, and below 10000 yuan it must carry its unit; if you meant 8亿 or 8万, write \"8亿\" or \"8万\" (or \"8元\" for 8 yuan)",
+            line2.chars().count() + 1
+        ),
+        format!(
+            "{csv}:3:{}: revenue: amount 6000 yuan is not allowed as a bare number: a bare number is yuan, and below 10000 yuan it must carry its unit; if you meant 6000万, write \"6000万\" (or \"6000元\" for 6000 yuan)",
+            line3.chars().count() + 1
+        ),
+        format!("{csv}:3:"),
+        "paid: amount 3000 yuan is not allowed as a bare number".to_string(),
+    ] {
+        assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");
+    }
+    assert!(!out.exists(), "nothing may be written on bad input");
+    // With its unit a small amount is what it says, and 0 and 10,000 yuan or more stay bare: a
+    // firm valued at 8元 holds a stake worth next to nothing, which is the file's to say.
+    let book = format!(
+        "{HEADER}equity,f,x,A,2020,2023,8元,0,10%,10000,2023\n\
+         equity,g,x,A,2020,2023,100000000,¥6000,10%,3000万,2023\n"
+    );
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    // Sunk: 10000 + 3000万; money back: 10% × 2 × (8 + 1亿) on every path.
+    every_path(
+        &path,
+        &["sunk_cost", "money_back"],
+        &[30_010_000.0, 20_000_001.6],
+    );
+}
+
+#[test]
+fn a_book_as_excel_exports_it_with_years_like_2023_0_and_amounts_like_1e08() {
+    // Excel writes 1亿 as 1.00E+08 in a narrow or scientific cell, and a year held as a number
+    // with a decimal format as 2023.0: the hand-worked book of
+    // `one_stake_with_no_randomness_left_pays_the_hand_worked_amount`, so exported, pays the same.
+    let dir = tempfile::tempdir().unwrap();
+    let book = format!("{HEADER}equity,f,x,A,2020.0,2023.0,1.00E+08,1E+06,10%,5.00E+06,2023.0\n");
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    every_path(&path, &["money_back", "sunk_cost"], &[2e7, 5e6]);
+    // A year with a fraction is not a year; scientific notation is a bare number, held to the
+    // same floor.
+    let book = format!("{HEADER}equity,f,x,A,2020,2023.5,8.00E+00,100万,10%,500万,2023\n");
+    let path = write(dir.path(), &certain_exit(EQUITY), Some(&book));
+    let err = refused(&path, &dir.path().join("out"));
+    for expected in [
+        "last_round_year: \"2023.5\" is not allowed: a year from 2020 to 2023",
+        "post_money: amount 8 yuan is not allowed as a bare number",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+}
+
+#[test]
 fn a_value_past_the_header_s_columns_is_refused() {
     // The header names 11 columns; a twelfth cell with a value would be dropped unread. Empty
     // trailing cells (some exports write them) carry nothing and are fine.

@@ -21,13 +21,19 @@
 //! rows are equity stakes; `convertible_grant` rows are grants paid and not yet converted (拨投
 //! pending); `guarantee` rows are outstanding guaranteed loans; `sub_fund` rows are the city's
 //! interest in a partner fund. Grants, subsidies, incentives and allowances leave no position to
-//! simulate and are refused. Money is yuan and may be written with 万/亿 as in the scenario.
+//! simulate and are refused. Money is yuan and may be written with 万/亿 as in the scenario, or
+//! in scientific notation as a spreadsheet exports it (`8.00E+08`, yuan); a bare amount (no unit)
+//! that is not 0 must be at least 10,000 yuan, as a per-firm amount of a scenario file. A year
+//! may be written `2021.0`.
 //! Every cell is checked; a problem names the file, the row's line, the column, the value and what
 //! is allowed.
 
-use crate::money::{Rate, parse_money, parse_rate};
+use crate::money::{
+    Bare, Money, Rate, has_unit, parse_exported_money, parse_exported_whole, parse_rate,
+};
 use crate::scenario::ScenarioFile;
 use crate::scenario::locate::{Diagnostic, csv_record_start};
+use crate::scenario::validate::small_bare_amount;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -474,10 +480,20 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 bad(name, format!("missing: {} needs {name}", row.name()));
                 return None;
             };
-            match parse_money(v) {
+            match parse_exported_money(v) {
                 Ok(m) if m > Decimal::ZERO || (!positive && m == Decimal::ZERO) => {
+                    // A firm's valuation or a fund's amounts written 8 are as likely 8亿 as 8万;
+                    // a stake's payment, a loan or a revenue is 万 far more often.
+                    let meant: &[&str] = match name {
+                        "paid" | "principal" | "revenue" => &["万"],
+                        _ => &["亿", "万"],
+                    };
+                    let written = Money(m, Bare(!has_unit(v)));
                     if m > Decimal::from(crate::scenario::validate::MAX_YUAN) {
                         bad(name, format!("amount {v} is too large: at most 1e15 yuan"));
+                        None
+                    } else if let Some(problem) = small_bare_amount(&written, meant) {
+                        bad(name, problem);
                         None
                     } else {
                         Some(m)
@@ -507,8 +523,8 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 bad(name, format!("missing: {} needs {name}", row.name()));
                 return None;
             };
-            match v.parse::<i64>() {
-                Ok(y) if (lo..=hi).contains(&y) => Some(y),
+            match parse_exported_whole(v) {
+                Some(y) if (lo..=hi).contains(&y) => Some(y),
                 _ => {
                     bad(
                         name,

@@ -57,14 +57,36 @@ pub(crate) fn percent_slip(r: &Rate) -> String {
 }
 
 /// A per-firm amount written as a bare number (no 元, 万 or 亿) must be at least this many yuan.
+/// So must every amount of a book (`holdings`) and of an `actuals` ledger.
 pub const BARE_YUAN_MIN: i64 = 10_000;
 
-/// For a per-firm amount written as a bare number below [`BARE_YUAN_MIN`], what was probably
-/// meant, as [`percent_slip`] says for a percentage written without `%`.
-fn bare_slip(m: &Money) -> String {
+/// For an amount written as a bare number below [`BARE_YUAN_MIN`], what was probably meant, as
+/// [`percent_slip`] says for a percentage written without `%`: `meant` are the units the hint
+/// offers, the likelier first (万 for a grant or a ticket; 亿 too for a valuation or a year's
+/// fiscal outlay).
+fn bare_slip(m: &Money, meant: &[&str]) -> String {
+    let as_meant: Vec<String> = meant.iter().map(|u| format!("{m}{u}")).collect();
+    let written: Vec<String> = as_meant.iter().map(|a| format!("\"{a}\"")).collect();
     format!(
-        "a bare number is yuan, and below {BARE_YUAN_MIN} yuan it must carry its unit; if you meant {m}万, write \"{m}万\" (or \"{m}元\" for {m} yuan)"
+        "a bare number is yuan, and below {BARE_YUAN_MIN} yuan it must carry its unit; if you meant {}, write {} (or \"{m}元\" for {m} yuan)",
+        as_meant.join(" or "),
+        written.join(" or ")
     )
+}
+
+/// The problem with amount `m` where a bare number below [`BARE_YUAN_MIN`] is a likely slip for
+/// 万 or 亿 (an amount paid per firm, per item or per deal; a cell of a book or of a ledger), if
+/// it has one: written bare (no 元, 万, 亿 or yuan sign), not 0, and below the floor in
+/// magnitude. `meant` as [`bare_slip`]. The one rule and wording of scenario files, `--set`,
+/// books and ledgers.
+pub(crate) fn small_bare_amount(m: &Money, meant: &[&str]) -> Option<String> {
+    let small = !m.0.is_zero() && m.0.abs() < Decimal::from(BARE_YUAN_MIN);
+    (m.1.0 && small).then(|| {
+        format!(
+            "amount {m} yuan is not allowed as a bare number: {}",
+            bare_slip(m, meant)
+        )
+    })
 }
 
 /// What the checks of several sections share: the file and its simulated years.
@@ -172,15 +194,10 @@ impl Checker {
     fn per_firm_amount(&mut self, path: KeyPath, m: &Money, allow_zero: bool) {
         let before = self.issues.len();
         self.amount(path.clone(), m, allow_zero);
-        let small = m.0 > Decimal::ZERO && m.0 < Decimal::from(BARE_YUAN_MIN);
-        if self.issues.len() == before && m.1.0 && small {
-            self.fail(
-                path,
-                format!(
-                    "amount {m} yuan is not allowed as a bare number: {}",
-                    bare_slip(m)
-                ),
-            );
+        if self.issues.len() == before
+            && let Some(problem) = small_bare_amount(m, &["万"])
+        {
+            self.fail(path, problem);
         }
     }
 
