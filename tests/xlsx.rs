@@ -487,3 +487,316 @@ fn the_english_workbook_names_its_units_and_its_ratio() {
     }
     assert!(deadlines > 0, "no target with its deadline");
 }
+
+/// `tests/data/tiny.toml` named `name` with its programme a hundredth of the size (grants
+/// and direct equity 100× smaller), written into `dir`: its money metrics are below 1000万 where
+/// tiny's are above, so a unit chosen per row would differ between the two scenarios.
+fn tiny_small(dir: &Path, name: &str) -> PathBuf {
+    let mut text = fs::read_to_string(data("tests/data/tiny.toml")).expect("tiny.toml");
+    for (from, to) in [
+        ("name = \"tiny\"\n", format!("name = \"{name}\"\n").as_str()),
+        ("per_year = \"3000万\"", "per_year = \"30万\""),
+        ("amount = \"300万\"", "amount = \"3万\""),
+        ("budget = \"5000万\"", "budget = \"50万\""),
+        ("ticket = \"500万\"", "ticket = \"5万\""),
+    ] {
+        assert!(text.contains(from), "tiny.toml no longer has {from}");
+        text = text.replacen(from, to, 1);
+    }
+    let path = dir.join(format!("{name}.toml"));
+    fs::write(&path, text).expect("write scenario");
+    path
+}
+
+/// The number cells of a workbook's `n`-th sheet (1-based, `xl/worksheets/sheet{n}.xml`, the
+/// order rust_xlsxwriter writes them in): by (row, column), 0-based, the value and the number
+/// format it is shown with (from `xl/styles.xml`).
+fn number_cells(path: &Path, n: usize) -> std::collections::HashMap<(usize, usize), (f64, String)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(fs::File::open(path).expect("xlsx")).expect("zip");
+    let mut part = |name: &str| {
+        let mut xml = String::new();
+        zip.by_name(name)
+            .unwrap_or_else(|_| panic!("{name}"))
+            .read_to_string(&mut xml)
+            .expect("utf-8");
+        xml
+    };
+    let styles = part("xl/styles.xml");
+    let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
+    // An attribute of a tag's text after its name (`r="E2" s="3"`).
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let tag = format!(" {tag}");
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        Some(tag[start..start + tag[start..].find('"')?].to_string())
+    };
+    // numFmtId → format code: the built-in ones rust_xlsxwriter uses, and the workbook's own.
+    let mut codes: std::collections::HashMap<String, String> = [
+        ("0", "General"),
+        ("2", "0.00"),
+        ("3", "#,##0"),
+        ("4", "#,##0.00"),
+        ("9", "0%"),
+        ("10", "0.00%"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    for tag in styles.split("<numFmt ").skip(1) {
+        let id = attr(tag, "numFmtId").expect("numFmtId");
+        let code = attr(tag, "formatCode").expect("formatCode");
+        codes.insert(id, code.replace("&quot;", "\""));
+    }
+    let xfs_start = styles.find("<cellXfs").expect("cellXfs");
+    let xfs_end = styles.find("</cellXfs>").expect("cellXfs end");
+    let xfs: Vec<String> = styles[xfs_start..xfs_end]
+        .split("<xf ")
+        .skip(1)
+        .map(|tag| {
+            let id = attr(tag, "numFmtId").unwrap_or_else(|| "0".into());
+            codes
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| panic!("numFmtId {id}"))
+        })
+        .collect();
+    let mut cells = std::collections::HashMap::new();
+    for tag in sheet.split("<c ").skip(1) {
+        let head = &tag[..tag.find('>').expect("cell tag")];
+        if attr(head, "t").is_some_and(|t| t != "n") {
+            continue;
+        }
+        let (Some(v0), Some(v1)) = (tag.find("<v>"), tag.find("</v>")) else {
+            continue;
+        };
+        let value: f64 = tag[v0 + 3..v1].parse().expect("a number");
+        let at = attr(head, "r").expect("r");
+        let letters = at.chars().take_while(|c| c.is_ascii_uppercase()).count();
+        let col = at[..letters]
+            .bytes()
+            .fold(0, |n, b| n * 26 + usize::from(b - b'A' + 1))
+            - 1;
+        let row: usize = at[letters..].parse::<usize>().expect("row") - 1;
+        let style: usize = attr(head, "s").map_or(0, |s| s.parse().expect("s"));
+        cells.insert((row, col), (value, xfs[style].clone()));
+    }
+    cells
+}
+
+/// The decimals a number format such as `#,##0.000` shows.
+fn decimals(code: &str) -> usize {
+    code.split_once('.')
+        .map_or(0, |(_, d)| d.chars().take_while(|c| *c == '0').count())
+}
+
+/// On 汇总, 逐年 and 比较 every row of a money metric, every year and every scenario, names the
+/// same unit (a column filtered to one metric can be summed or charted as it is), its values
+/// times that unit are the CSV's, and a small amount is shown with its digits, never as 0.00.
+/// The base and a third scenario are a hundredth of the second's size, so that a unit chosen per row
+/// (the old rule, from the row's own percentiles or means) mixed 亿元 and 万元 within a metric.
+#[test]
+fn a_metric_has_one_unit_on_each_sheet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("compare")
+        .arg(tiny_small(dir.path(), "small"))
+        .arg(data("tests/data/tiny.toml"))
+        .arg(tiny_small(dir.path(), "small_too"))
+        .args([
+            "--paths", "200", "--seed", "3", "--format", "xlsx", "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let path = out.join("fundsim.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open fundsim.xlsx");
+    assert_eq!(
+        book.sheet_names(),
+        ["概览", "图表", "汇总", "目标", "逐年", "比较", "图表数据"]
+    );
+    let yearly = csv_rows(&out.join("yearly.csv"));
+    let summary = csv_rows(&out.join("summary.csv"));
+    let comparison = csv_rows(&out.join("comparison.csv"));
+    // (sheet, its number in the workbook, metric column, unit column, money columns, the CSV
+    // and the CSV's columns for them)
+    let header = |file: &str| -> Vec<String> {
+        fs::read_to_string(out.join(file))
+            .expect("csv")
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .next()
+            .expect("header")
+            .split(',')
+            .map(String::from)
+            .collect()
+    };
+    let at = |file: &str, names: &[&str]| -> Vec<usize> {
+        let h = header(file);
+        names
+            .iter()
+            .map(|n| h.iter().position(|c| c == n).expect(n))
+            .collect()
+    };
+    // The run is a fair test: some money metric of yearly.csv has rows both above and below
+    // 1000万 (the larger of |p05| and |p95|), one of summary.csv has medians on both sides, and
+    // one of comparison.csv has the larger of its two means on both sides.
+    // The money metrics: those the sheets show in 亿元 or 万元 (yearly.csv names no unit).
+    let mut money = std::collections::HashSet::new();
+    for (sheet, metric, unit) in [("汇总", 1, 3), ("逐年", 2, 3), ("比较", 2, 4)] {
+        let range = book.worksheet_range(sheet).expect(sheet);
+        money.extend(
+            range
+                .rows()
+                .filter(|r| matches!(&r[unit], Data::String(u) if u == "亿元" || u == "万元"))
+                .map(|r| r[metric].to_string()),
+        );
+    }
+    let straddling = |rows: &[Vec<String>], metric: usize, typical: &dyn Fn(&[String]) -> f64| {
+        let mut sides: std::collections::HashMap<&str, (bool, bool)> = Default::default();
+        for r in rows.iter().filter(|r| money.contains(&r[metric])) {
+            let side = sides.entry(&r[metric]).or_default();
+            if typical(r) >= 1e7 {
+                side.0 = true;
+            } else {
+                side.1 = true;
+            }
+        }
+        sides.values().filter(|(a, b)| *a && *b).count()
+    };
+    let size = |s: &str| s.parse::<f64>().map_or(0.0, f64::abs);
+    let [metric, p05, p95] = at("yearly.csv", &["metric", "p05", "p95"])[..] else {
+        unreachable!()
+    };
+    assert!(straddling(&yearly, metric, &|r| size(&r[p05]).max(size(&r[p95]))) > 0);
+    let [metric, p50] = at("summary.csv", &["metric", "p50"])[..] else {
+        unreachable!()
+    };
+    assert!(straddling(&summary, metric, &|r| size(&r[p50])) > 0);
+    let [metric, base_mean, mean] = at("comparison.csv", &["metric", "base_mean", "mean"])[..]
+    else {
+        unreachable!()
+    };
+    assert!(
+        straddling(&comparison, metric, &|r| size(&r[base_mean])
+            .max(size(&r[mean])))
+            > 0
+    );
+    /// A sheet to check: its name, its number in the workbook, its metric and unit columns, and
+    /// its money columns with the CSV's columns they hold.
+    struct Sheet<'a> {
+        name: &'a str,
+        part: usize,
+        metric: usize,
+        unit: usize,
+        csv: &'a [Vec<String>],
+        columns: Vec<(usize, usize)>,
+    }
+    let pair = |first: usize, file: &str, names: &[&str]| -> Vec<(usize, usize)> {
+        (first..).zip(at(file, names)).collect()
+    };
+    let sheets = [
+        Sheet {
+            name: "汇总",
+            part: 3,
+            metric: 1,
+            unit: 3,
+            csv: &summary,
+            columns: pair(
+                4,
+                "summary.csv",
+                &["mean", "std", "mcse", "p05", "p25", "p50", "p75", "p95"],
+            ),
+        },
+        Sheet {
+            name: "逐年",
+            part: 5,
+            metric: 2,
+            unit: 3,
+            csv: &yearly,
+            columns: pair(
+                4,
+                "yearly.csv",
+                &["mean", "p05", "p25", "p50", "p75", "p95"],
+            ),
+        },
+        Sheet {
+            name: "比较",
+            part: 6,
+            metric: 2,
+            unit: 4,
+            csv: &comparison,
+            columns: pair(
+                5,
+                "comparison.csv",
+                &[
+                    "base_mean",
+                    "mean",
+                    "diff",
+                    "diff_mcse",
+                    "diff_low",
+                    "diff_high",
+                    "unpaired_mcse",
+                ],
+            ),
+        },
+    ];
+    for Sheet {
+        name: sheet,
+        part: n,
+        metric,
+        unit,
+        csv,
+        columns,
+    } in &sheets
+    {
+        // Values times the named unit are the CSV's.
+        same_numbers(&mut book, sheet, csv, Some(*unit), columns);
+        // One unit per metric.
+        let range = book.worksheet_range(sheet).expect(sheet);
+        let mut units: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for row in range.rows().skip(1) {
+            units
+                .entry(row[*metric].to_string())
+                .or_default()
+                .insert(row[*unit].to_string());
+        }
+        let mixed: Vec<_> = units.iter().filter(|(_, u)| u.len() > 1).collect();
+        assert!(
+            mixed.is_empty(),
+            "{sheet}: metrics in more than one unit: {mixed:?}"
+        );
+        assert!(
+            units.values().any(|u| u.contains("亿元"))
+                && units.values().any(|u| u.contains("万元")),
+            "{sheet}: both units in use"
+        );
+        // A nonzero amount shows at least two significant digits (0.0142 亿元, not 0.01 or 0.00).
+        let cells = number_cells(&path, *n);
+        let mut small = 0;
+        for (r, row) in range.rows().enumerate().skip(1) {
+            if !matches!(&row[*unit], Data::String(u) if u == "亿元" || u == "万元") {
+                continue;
+            }
+            for &(c, _) in columns {
+                let Some((v, code)) = cells.get(&(r, c)) else {
+                    continue;
+                };
+                assert_eq!(number(&row[c]), Some(*v), "{sheet} row {r} col {c}");
+                if *v == 0.0 {
+                    continue;
+                }
+                let d = decimals(code);
+                small += usize::from(v.abs() < 0.1);
+                assert!(
+                    v.abs() * 10f64.powi(d as i32) >= 10.0 - 1e-9,
+                    "{sheet} row {r} col {c}: {v} shown as {code}"
+                );
+            }
+        }
+        assert!(small > 0, "{sheet}: no small amount to check");
+    }
+}

@@ -7,12 +7,16 @@
 //! `compare`) and 图表数据 (the ranges the charts read). Every header row is frozen; headers carry
 //! the Chinese name and the CSV's column key.
 //!
-//! **Values are the CSV's, in units a reader uses.** Money is in 亿元 (or, for a row whose typical
-//! amount is below 1000万, 万元), the unit named in the row or the header: the CSV's yuan divided
-//! by 10^8 (10^4), so formulas still add up. (Excel's scaling trick `0!.00,,"亿"` would keep yuan
-//! in the cell, but LibreOffice does not read it.) Probabilities and rates are fractions shown as
-//! percentages; counts and ratios are plain numbers. An undefined value (an IRR on paths where it
-//! does not exist) is an empty cell, as in the CSV.
+//! **Values are the CSV's, in units a reader uses.** Money is in 亿元, or 万元 for a metric whose
+//! largest amount on the sheet is below 1000万, the unit named in the row or the header: the CSV's
+//! yuan divided by 10^8 (10^4), so formulas still add up. (Excel's scaling trick `0!.00,,"亿"`
+//! would keep yuan in the cell, but LibreOffice does not read it.) A metric has **one unit on a
+//! sheet**: every row of it, every year and every scenario, so a column filtered to one metric
+//! can be charted or summed as it is. Its largest amount chooses the unit, and a cell's number
+//! format shows at least three significant digits of a small amount (0.00120 亿元, never 0.00).
+//! Probabilities and rates are fractions shown as percentages; counts and ratios are plain
+//! numbers. An undefined value (an IRR on paths where it does not exist) is an empty cell, as in
+//! the CSV.
 
 use crate::lang::Lang;
 use crate::metrics::Unit;
@@ -42,28 +46,98 @@ const J_CURVE: &str = "net_fiscal_flow_cum";
 struct Shown {
     format: Format,
     scale: f64,
+    /// Money only: the formats with one, two, ... more decimals than `format`, for an amount below
+    /// 1 in its unit, so that it shows three significant digits instead of 0.00.
+    finer: Vec<Format>,
+    /// The decimals of `format`.
+    decimals: usize,
 }
 
-/// How a value of `unit` whose typical size is `typical` is shown.
-fn format_for(unit: Unit, typical: f64) -> Shown {
+impl Shown {
+    /// The format of a cell holding `x` (already in the shown unit).
+    fn format_of(&self, x: f64) -> &Format {
+        let extra =
+            money_decimals(x, self.decimals, self.decimals + self.finer.len()) - self.decimals;
+        match extra {
+            0 => &self.format,
+            k => &self.finer[k - 1],
+        }
+    }
+}
+
+/// The decimals that show `x` (an amount in 亿元 or 万元) with three significant digits: `least`
+/// for an amount of 1 or more (or 0), more below 1, at most `most` (the fen, as the CSV prints).
+fn money_decimals(x: f64, least: usize, most: usize) -> usize {
+    if !x.is_finite() || x == 0.0 || x.abs() >= 1.0 {
+        return least;
+    }
+    // 0.206 → 3 decimals, 0.0012 → 5.
+    let wanted = 2 - x.abs().log10().floor() as i64;
+    (wanted.max(0) as usize).clamp(least, most)
+}
+
+/// Whether money whose largest amount (in yuan) is `largest` is shown in 亿元 rather than 万元.
+fn in_yi(largest: f64) -> bool {
+    largest.abs() >= 1e7
+}
+
+/// How a value of `unit` is shown; for money, `largest` is the largest amount (in yuan) of the
+/// metric on the sheet, which chooses 亿元 or 万元 for all its rows.
+fn format_for(unit: Unit, largest: f64) -> Shown {
     let (format, scale) = match unit {
-        Unit::Cny if typical.abs() >= 1e7 => ("#,##0.00", 1e8),
+        Unit::Cny if in_yi(largest) => ("#,##0.00", 1e8),
         Unit::Cny => ("#,##0.0", 1e4),
         Unit::Rate | Unit::Indicator => ("0.0%", 1.0),
         Unit::Count => ("#,##0.0", 1.0),
         Unit::Ratio => ("0.00", 1.0),
         Unit::Input => ("General", 1.0),
     };
+    let decimals = format.rsplit_once('.').map_or(0, |(_, d)| d.len());
+    // The CSV prints yuan to the fen: 10 decimals of 亿元, 6 of 万元.
+    let most = match unit {
+        Unit::Cny if in_yi(largest) => 10,
+        Unit::Cny => 6,
+        _ => decimals,
+    };
+    let finer = (decimals + 1..=most)
+        .map(|d| Format::new().set_num_format(format!("#,##0.{}", "0".repeat(d))))
+        .collect();
     Shown {
         format: Format::new().set_num_format(format),
         scale,
+        finer,
+        decimals,
     }
 }
 
-/// The unit as a reader sees it.
-fn unit_name(unit: Unit, typical: f64, lang: Lang) -> &'static str {
+/// The largest magnitude among `values` (0 when none is finite).
+fn largest(values: impl IntoIterator<Item = f64>) -> f64 {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// Per metric (`key`), the largest magnitude of its values over all `rows`: one unit per metric
+/// on a sheet, whatever the row's scenario or year.
+fn largest_per_metric<'a, R>(
+    rows: &'a [R],
+    key: impl Fn(&'a R) -> &'a str,
+    values: impl Fn(&R) -> Vec<f64>,
+) -> std::collections::HashMap<&'a str, f64> {
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let m = largest(values(row));
+        let e = out.entry(key(row)).or_insert(0.0_f64);
+        *e = e.max(m);
+    }
+    out
+}
+
+/// The unit as a reader sees it (for money, of a metric whose largest amount is `largest`).
+fn unit_name(unit: Unit, largest: f64, lang: Lang) -> &'static str {
     match unit {
-        Unit::Cny if typical.abs() >= 1e7 => lang.pick("亿元", "100M yuan"),
+        Unit::Cny if in_yi(largest) => lang.pick("亿元", "100M yuan"),
         Unit::Cny => lang.pick("万元", "10k yuan"),
         Unit::Rate => lang.pick("年率", "rate"),
         Unit::Indicator => lang.pick("概率", "probability"),
@@ -83,7 +157,8 @@ fn number(
     shown: &Shown,
 ) -> Result<(), XlsxError> {
     if let Ok(printed) = crate::output::csv_out::number(v, unit).parse::<f64>() {
-        ws.write_number_with_format(row, col, printed / shown.scale, &shown.format)?;
+        let x = printed / shown.scale;
+        ws.write_number_with_format(row, col, x, shown.format_of(x))?;
     }
     Ok(())
 }
@@ -245,6 +320,8 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
     let count = Shown {
         format: Format::new().set_num_format("0.00"),
         scale: 1.0,
+        finer: Vec::new(),
+        decimals: 2,
     };
     let money = format_for(Unit::Cny, 1e8);
     for (i, h) in rows.iter().enumerate() {
@@ -301,15 +378,27 @@ fn summary_sheet(ws: &mut Worksheet, rows: &[SummaryRow], lang: Lang) -> Result<
         ],
         lang,
     )?;
+    // One unit per metric across the scenarios, from the largest of its values.
+    let sizes = largest_per_metric(
+        rows,
+        |r| r.metric.as_str(),
+        |r| {
+            let s = &r.summary;
+            [s.mean, s.std, s.mcse]
+                .into_iter()
+                .chain(s.quantiles)
+                .collect()
+        },
+    );
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
         let s = &row.summary;
-        let typical = s.quantiles[2];
-        let f = format_for(row.unit, typical);
+        let size = sizes[row.metric.as_str()];
+        let f = format_for(row.unit, size);
         ws.write_string(r, 0, cell_text(&row.scenario))?;
         ws.write_string(r, 1, cell_text(&row.metric))?;
         ws.write_string(r, 2, cell_text(&row.label))?;
-        ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
+        ws.write_string(r, 3, unit_name(row.unit, size, lang))?;
         for (c, v) in [s.mean, s.std, s.mcse]
             .into_iter()
             .chain(s.quantiles)
@@ -341,6 +430,11 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow], lang: Lang) -> Result<(
         lang,
     )?;
     let pct = format_for(Unit::Indicator, 0.0);
+    // The thresholds of one metric (at least or at most) share a unit, from the largest of them.
+    fn metric(r: &TargetRow) -> &str {
+        r.metric.trim_start_matches("<=")
+    }
+    let sizes = largest_per_metric(rows, metric, |r| r.threshold.into_iter().collect());
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
         ws.write_string(r, 0, cell_text(&row.scenario))?;
@@ -348,14 +442,15 @@ fn targets_sheet(ws: &mut Worksheet, rows: &[TargetRow], lang: Lang) -> Result<(
         ws.write_string(r, 2, cell_text(&row.label))?;
         ws.write_string(r, 3, cell_text(&row.metric))?;
         if let Some(t) = row.threshold {
+            let size = sizes[metric(row)];
             number(
                 ws,
                 r,
                 4,
                 (t, row.threshold_unit),
-                &format_for(row.threshold_unit, t),
+                &format_for(row.threshold_unit, size),
             )?;
-            ws.write_string(r, 5, unit_name(row.threshold_unit, t, lang))?;
+            ws.write_string(r, 5, unit_name(row.threshold_unit, size, lang))?;
         }
         if let Some(d) = row.deadline {
             ws.write_number(r, 6, d)?;
@@ -386,14 +481,21 @@ fn yearly_sheet(ws: &mut Worksheet, rows: &[YearlyRow], lang: Lang) -> Result<()
         ],
         lang,
     )?;
+    // One unit per metric across the years and the scenarios, from its largest mean or
+    // percentile: a column filtered to one metric is in one unit.
+    let sizes = largest_per_metric(
+        rows,
+        |r| r.metric.as_str(),
+        |r| std::iter::once(r.mean).chain(r.quantiles).collect(),
+    );
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
-        let typical = row.quantiles[4].abs().max(row.quantiles[0].abs());
-        let f = format_for(row.unit, typical);
+        let size = sizes[row.metric.as_str()];
+        let f = format_for(row.unit, size);
         ws.write_string(r, 0, cell_text(&row.scenario))?;
         ws.write_number(r, 1, row.year)?;
         ws.write_string(r, 2, cell_text(&row.metric))?;
-        ws.write_string(r, 3, unit_name(row.unit, typical, lang))?;
+        ws.write_string(r, 3, unit_name(row.unit, size, lang))?;
         for (c, v) in std::iter::once(row.mean).chain(row.quantiles).enumerate() {
             number(ws, r, 4 + c as u16, (v, row.unit), &f)?;
         }
@@ -427,16 +529,33 @@ fn comparison_sheet(
         lang,
     )?;
     let pct = format_for(Unit::Indicator, 0.0);
+    // One unit per metric across the scenarios, from the largest of its values.
+    let sizes = largest_per_metric(
+        rows,
+        |r| r.metric.as_str(),
+        |r| {
+            let d = &r.diff;
+            vec![
+                d.base_mean,
+                d.other_mean,
+                d.mean,
+                d.mcse,
+                d.low,
+                d.high,
+                d.unpaired_mcse,
+            ]
+        },
+    );
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
         let d = &row.diff;
-        let typical = d.base_mean.abs().max(d.other_mean.abs());
-        let f = format_for(row.unit, typical);
+        let size = sizes[row.metric.as_str()];
+        let f = format_for(row.unit, size);
         ws.write_string(r, 0, cell_text(&row.scenario))?;
         ws.write_string(r, 1, cell_text(&row.base))?;
         ws.write_string(r, 2, cell_text(&row.metric))?;
         ws.write_string(r, 3, cell_text(&row.label))?;
-        ws.write_string(r, 4, unit_name(row.unit, typical, lang))?;
+        ws.write_string(r, 4, unit_name(row.unit, size, lang))?;
         for (c, v) in [
             d.base_mean,
             d.other_mean,
@@ -873,4 +992,43 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
         ws.insert_chart(last + 2, 0, &chart)?;
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small amount gets the decimals that show three significant digits, never 0.00; an
+    /// amount of 1 or more (or 0) keeps the unit's own; never finer than the fen.
+    #[test]
+    fn xlsx_small_money_keeps_three_significant_digits() {
+        assert_eq!(money_decimals(141.7, 2, 10), 2);
+        assert_eq!(money_decimals(1.0, 2, 10), 2);
+        assert_eq!(money_decimals(0.0, 2, 10), 2);
+        assert_eq!(money_decimals(0.206, 2, 10), 3);
+        assert_eq!(money_decimals(-0.0012, 2, 10), 5);
+        assert_eq!(money_decimals(0.5, 1, 6), 3);
+        assert_eq!(money_decimals(1e-12, 2, 10), 10);
+        // 亿元: 2 decimals and up to 8 finer; 万元: 1 and up to 5 finer.
+        let yi = format_for(Unit::Cny, 5e8);
+        assert_eq!((yi.scale, yi.decimals, yi.finer.len()), (1e8, 2, 8));
+        assert!(std::ptr::eq(yi.format_of(3.5), &yi.format));
+        assert!(std::ptr::eq(yi.format_of(0.0012), &yi.finer[2]));
+        let wan = format_for(Unit::Cny, 9_999_999.0);
+        assert_eq!((wan.scale, wan.decimals, wan.finer.len()), (1e4, 1, 5));
+        // Other units keep their one format.
+        let pct = format_for(Unit::Indicator, 0.0);
+        assert!(pct.finer.is_empty());
+        assert!(std::ptr::eq(pct.format_of(0.001), &pct.format));
+    }
+
+    /// A metric's unit comes from its largest value over every row, negative or positive.
+    #[test]
+    fn xlsx_one_size_per_metric() {
+        let rows = [("a", 2e6), ("b", 1.0), ("a", -3e7), ("a", f64::NAN)];
+        let sizes = largest_per_metric(&rows, |r| r.0, |r| vec![r.1]);
+        assert_eq!(sizes["a"], 3e7);
+        assert_eq!(sizes["b"], 1.0);
+        assert!(in_yi(sizes["a"]) && !in_yi(sizes["b"]));
+    }
 }
