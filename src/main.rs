@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use fundsim::app::{AppError, load_all_with};
 use fundsim::run::{Progress, RunSettings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,17 +47,37 @@ struct Say {
     lang: fundsim::lang::Lang,
 }
 
+/// Writes to stdout or stderr; a reader that has gone (`fundsim validate … | head -2`) is not an
+/// error: the rest of the text is dropped quietly, as `cat` and `grep` do, instead of a panic.
+fn emit(mut to: impl std::io::Write, args: std::fmt::Arguments) {
+    if let Err(e) = to.write_fmt(args).and_then(|()| to.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+    }
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { emit(std::io::stdout(), format_args!($($t)*)) };
+}
+macro_rules! outln {
+    ($($t:tt)*) => { emit(std::io::stdout(), format_args!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! errln {
+    ($($t:tt)*) => { emit(std::io::stderr(), format_args!("{}\n", format_args!($($t)*))) };
+}
+
 impl Say {
     /// The human-readable result (a table), unless quiet or JSON.
     fn table(&self, text: &str) {
         if !self.quiet && !self.json {
-            print!("{text}");
+            out!("{text}");
         }
     }
     /// The files written, on stderr, unless quiet.
     fn wrote(&self, out: &std::path::Path, files: &[String]) {
         if !self.quiet && !self.json {
-            eprintln!("wrote {}: {}", out.display(), files.join(", "));
+            errln!("wrote {}: {}", out.display(), files.join(", "));
         }
     }
 }
@@ -327,11 +347,11 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| execute(cli.command, say)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("{e}");
+            errln!("{e}");
             ExitCode::from(e.exit_code() as u8)
         }
         Err(_) => {
-            eprintln!(
+            errln!(
                 "error: internal error (a bug in fundsim): please report it with the scenario file"
             );
             ExitCode::from(1)
@@ -369,7 +389,7 @@ fn tell_run(
     with_report: bool,
 ) -> Result<(), fundsim::app::AppError> {
     if say.json {
-        println!("{}", fundsim::app::report_json(report, out, settings));
+        outln!("{}", fundsim::app::report_json(report, out, settings));
     }
     match table {
         Table::Text => say.table(&report.table),
@@ -641,7 +661,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             if say.json {
-                println!("{}", fundsim::app::report_json(&report, &out, settings));
+                outln!("{}", fundsim::app::report_json(&report, &out, settings));
             }
             say.table(&format!("{}\n", report.table));
             let mut files = names(&report.files);
@@ -672,7 +692,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let prepared = fundsim::actuals::prepare(&scenario, &actuals, &settings)?;
             if !say.quiet {
                 for note in &prepared.notes {
-                    eprintln!("{note}");
+                    errln!("{note}");
                 }
             }
             let pool = pool(threads)?;
@@ -681,7 +701,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 pool.install(|| fundsim::actuals::actuals_to_dir(&prepared, &out, say.lang, &bar))?;
             bar.0.finish_and_clear();
             if say.json {
-                println!("{}", fundsim::actuals::json(&report, &out));
+                outln!("{}", fundsim::actuals::json(&report, &out));
             }
             say.table(&fundsim::actuals::table(
                 &report.rows,
@@ -698,7 +718,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             let threads = rayon::current_num_threads() as u64;
             for s in loaded.iter().filter(|_| !say.quiet) {
                 let e = fundsim::app::Estimate::of(std::slice::from_ref(s));
-                println!(
+                outln!(
                     "ok: {} (scenario \"{}\": {} industries, {} instruments, {} targets, {} years from {}; about {:.0} firms per path, {} results per path; a run needs about {:.0} MiB at 10,000 paths, {:.0} MiB at 1,000,000 on {} threads)",
                     s.source.path,
                     s.model.name,

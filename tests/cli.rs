@@ -1577,3 +1577,27 @@ fn a_run_killed_mid_write_leaves_the_previous_output_intact() {
     }
     assert_eq!(fs::read_to_string(out.join("summary.csv")).unwrap(), "old");
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    // `fundsim validate … | head -1`: the pipe's reader is gone before the lines are written.
+    // That is not a bug in fundsim (it used to panic: "failed printing to stdout: Broken pipe",
+    // exit 1 or 101): the rest of the text is dropped and the command's own result stands.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fundsim"))
+        .arg("validate")
+        .arg(root.join("nantong_baseline.toml"))
+        .arg(root.join("cmp_all_grants.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "{stderr}"
+    );
+}

@@ -815,7 +815,7 @@ impl Study {
 /// Whether a column of a study's CSV holds probabilities (shown as percentages).
 fn probability_column(name: &str, metric_is_probability: bool) -> bool {
     name.starts_with("p.")
-        || matches!(name, "probability" | "ci_low" | "ci_high")
+        || matches!(name, "probability" | "ci_low" | "ci_high" | "level")
         || (metric_is_probability
             && matches!(
                 name,
