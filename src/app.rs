@@ -940,7 +940,7 @@ fn repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
 }
 
 /// `fundsim sweep`: runs `file` at every point of the grid of `ranges` and writes `sweep.csv` and
-/// `run.json` (every point, with its overrides). Returns a short table for stdout.
+/// `sweep.json` (every point, with its overrides). Returns a short table for stdout.
 pub fn sweep_to_dir(
     file: &Path,
     base: &[String],
@@ -989,12 +989,24 @@ pub fn sweep_to_dir(
     stage_study(&mut staging, out, "sweep.csv", &bytes, study)?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         loaded.iter().map(|s| (&s.source, &s.file)).collect();
+    let parameters = serde_json::json!({
+        "inputs": ranges.iter().map(|r| serde_json::json!({
+            "key": r.key, "values": r.shown, "given": r.given,
+        })).collect::<Vec<_>>(),
+        "metrics": metrics,
+    });
     staging
         .write(
-            "run.json",
-            run_json(settings.seed, settings.paths, &described).as_bytes(),
+            "sweep.json",
+            crate::output::study_json(
+                "sweep",
+                (settings.seed, settings.paths),
+                &described,
+                parameters,
+            )
+            .as_bytes(),
         )
-        .map_err(|e| failed("run.json", &e))?;
+        .map_err(|e| failed("sweep.json", &e))?;
     staging
         .commit()
         .map_err(|e| failed("the output files", &e))?;
@@ -1066,7 +1078,31 @@ pub fn goal_seek_to_dir(
         ))
     })?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::GoalSeek, lang));
-    write_one(out, "goal_seek.csv", &bytes, study)?;
+    let shown = |v: Option<rust_decimal::Decimal>| {
+        v.map(|v| crate::study::shown_like(range.shown.first().map_or("", String::as_str), v))
+    };
+    let json = study_json_of(
+        "goal-seek",
+        &file,
+        base,
+        settings,
+        serde_json::json!({
+            "key": range.key,
+            "range": range.shown,
+            "given": range.given,
+            "target": target,
+            "level": level,
+            "answer": shown(seek.answer),
+            "answer_range": [shown(seek.interval.0), shown(seek.interval.1)],
+            "probability_falls": seek.falls.is_some(),
+        }),
+    )?;
+    write_one(
+        out,
+        ("goal_seek.csv", &bytes),
+        study,
+        ("goal_seek.json", &json),
+    )?;
     // Values in the notation the range was typed in (`300万`, `30%`).
     let like = range.shown.first().map_or("", String::as_str);
     let typed = |v: rust_decimal::Decimal| crate::study::shown_like(like, v);
@@ -1112,12 +1148,13 @@ pub fn goal_seek_to_dir(
     Ok(text)
 }
 
-/// Writes one file (and nothing else) into `out` through [`Staging`].
+/// Writes a study's CSV (with its workbook, if asked) and its `<study>.json` into `out` through
+/// [`Staging`], and nothing else.
 fn write_one(
     out: &Path,
-    name: &str,
-    bytes: &[u8],
+    (name, bytes): (&str, &[u8]),
     xlsx: Option<(crate::output::xlsx_out::Study, crate::lang::Lang)>,
+    (json_name, json): (&str, &str),
 ) -> Result<(), AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {name}: {e}", out.display()))
@@ -1125,8 +1162,30 @@ fn write_one(
     crate::app::check_out(out)?;
     let mut staging = Staging::new(out).map_err(|e| failed(&e))?;
     stage_study(&mut staging, out, name, bytes, xlsx)?;
+    staging
+        .write(json_name, json.as_bytes())
+        .map_err(|e| failed(&e))?;
     staging.commit().map_err(|e| failed(&e))?;
     Ok(())
+}
+
+/// A study's `<study>.json` ([`crate::output::study_json`]) for `file` with the `base` overrides.
+fn study_json_of(
+    study: &str,
+    file: &Path,
+    base: &[String],
+    settings: RunSettings,
+    parameters: serde_json::Value,
+) -> Result<String, AppError> {
+    let loaded = load_all_with(&[file.to_path_buf()], base)?;
+    let described: Vec<(&ScenarioSource, &ScenarioFile)> =
+        loaded.iter().map(|s| (&s.source, &s.file)).collect();
+    Ok(crate::output::study_json(
+        study,
+        (settings.seed, settings.paths),
+        &described,
+        parameters,
+    ))
 }
 
 /// Stages a study's CSV `name` and, with `xlsx`, its workbook (`fundsim.xlsx`).
@@ -1181,7 +1240,21 @@ pub fn tornado_to_dir(
     crate::output::csv_out::write_tornado(&mut bytes, metric, &swings)
         .map_err(|e| AppError::Failed(format!("tornado.csv: {e}")))?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Tornado, lang));
-    write_one(out, "tornado.csv", &bytes, study)?;
+    let json = study_json_of(
+        "sensitivity",
+        file,
+        base,
+        settings,
+        serde_json::json!({
+            "metric": metric,
+            "inputs": swings.iter().map(|s| serde_json::json!({
+                "key": s.key,
+                "low": s.low.normalize().to_string(),
+                "high": s.high.normalize().to_string(),
+            })).collect::<Vec<_>>(),
+        }),
+    )?;
+    write_one(out, ("tornado.csv", &bytes), study, ("tornado.json", &json))?;
     let mut text = format!("{metric}: swing from each input's low to its high value (paired)\n");
     let width = swings.iter().map(|s| s.key.len()).max().unwrap_or(0).max(5);
     text.push_str(&format!(
@@ -1246,7 +1319,25 @@ pub fn allocate_to_dir(
     crate::output::csv_out::write_allocation(&mut bytes, ids, objective, &splits)
         .map_err(|e| AppError::Failed(format!("allocation.csv: {e}")))?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Allocation, lang));
-    write_one(out, "allocation.csv", &bytes, study)?;
+    let json = study_json_of(
+        "allocate",
+        file,
+        base,
+        settings,
+        serde_json::json!({
+            "instruments": ids,
+            "budget": budget.normalize().to_string(),
+            "step": step.normalize().to_string(),
+            "objective": objective,
+            "best": splits[best].shares.iter().map(|x| x.normalize().to_string()).collect::<Vec<_>>(),
+        }),
+    )?;
+    write_one(
+        out,
+        ("allocation.csv", &bytes),
+        study,
+        ("allocation.json", &json),
+    )?;
     let show = |s: &crate::study::Split| {
         (ids.iter().zip(&s.shares))
             .map(|(id, x)| {
@@ -1401,10 +1492,11 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
             ))
         })
     };
-    let run = match std::fs::read_to_string(dir.join("run.json")) {
-        Ok(text) => serde_json::from_str(&text).ok(),
+    let json = |name: &str| match std::fs::read_to_string(dir.join(name)) {
+        Ok(text) => serde_json::from_str::<serde_json::Value>(&text).ok(),
         Err(_) => None,
     };
+    let run = json("run.json");
     let summary = need("summary.csv")?;
     // A comparison is charted only beside its own run (`compare` writes both): one left in the
     // directory by an earlier `compare`, of other scenarios or of the same ones with other paths
@@ -1417,7 +1509,9 @@ pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, App
         yearly: need("yearly.csv")?,
         comparison,
         tornado: read("tornado.csv")?,
+        tornado_of: json("tornado.json"),
         allocation: read("allocation.csv")?,
+        allocation_of: json("allocation.json"),
         metrics: read("metrics.csv")?,
     };
     let html = render(&inputs, lang).map_err(|e| AppError::Failed(format!("report.html: {e}")))?;

@@ -386,3 +386,102 @@ fn a_report_without_run_json_leaves_out_what_it_lacks() {
     assert!(html.contains("100 条路径 · 随机种子 2 · fundsim"));
     assert!(html.contains("<h2>小测试 <small>tiny</small></h2>"));
 }
+
+/// A study charted beside a run says what produced it (its `<study>.json`), and warns when that is
+/// not the run's scenario or seed; a sweep into the run's directory leaves the run's `run.json`
+/// alone (it writes `sweep.json`), so the report still reads the run's paths and seed.
+#[test]
+fn a_study_beside_a_run_says_what_produced_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_tiny(&out, &[]);
+    let run_json = fs::read(out.join("run.json")).expect("run.json");
+    let study = |args: &[&str], file: &Path| {
+        Command::cargo_bin("fundsim")
+            .expect("binary")
+            .arg(args[0])
+            .arg(file)
+            .args(&args[1..])
+            .args(["--paths", "60", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    let tiny = data("tests/data/tiny.toml");
+    study(
+        &[
+            "sweep",
+            "--values",
+            "program.discount_rate=0.01,0.03",
+            "--seed",
+            "2",
+        ],
+        &tiny,
+    );
+    assert_eq!(fs::read(out.join("run.json")).expect("run.json"), run_json);
+    let sweep: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("sweep.json")).expect("sweep.json"))
+            .expect("json");
+    assert_eq!(sweep["study"], "sweep");
+    assert_eq!(sweep["parameters"]["inputs"][0]["values"][1], "0.03");
+    assert_eq!(sweep["scenarios"].as_array().expect("points").len(), 2);
+
+    // The run's own scenario and seed: the caption names them, with no caution.
+    let tornado = [
+        "sensitivity",
+        "--metric",
+        "fiscal_outlay",
+        "--input",
+        "program.discount_rate=0.01..0.05",
+    ];
+    study(&[&tornado[..], &["--seed", "2"]].concat(), &tiny);
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("tornado.json")).expect("tornado.json"))
+            .expect("json");
+    assert_eq!(json["study"], "sensitivity");
+    assert_eq!(json["parameters"]["metric"], "fiscal_outlay");
+    assert_eq!(json["parameters"]["inputs"][0]["high"], "0.05");
+    let html = report(&out);
+    assert!(html.contains("情景 tiny"), "no caption");
+    assert!(
+        !html.contains("注意"),
+        "a caution beside the run's own tornado"
+    );
+    assert!(html.contains("100 条路径"), "the run's paths");
+    // Another seed, then another file: cautioned.
+    study(&[&tornado[..], &["--seed", "3"]].concat(), &tiny);
+    assert!(report(&out).contains("注意：随机种子与本次运行不同"));
+    let other = dir.path().join("other.toml");
+    fs::write(
+        &other,
+        fs::read_to_string(&tiny).expect("tiny") + "\n# another file\n",
+    )
+    .expect("write");
+    study(&[&tornado[..], &["--seed", "2"]].concat(), &other);
+    assert!(report(&out).contains("注意：这不是本次运行的情景"));
+}
+
+/// Under `--precision` each scenario stops at its own number of paths: the page gives those, not
+/// the most `--paths` allowed.
+#[test]
+fn the_report_gives_the_paths_each_scenario_ran() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("run")
+        .arg(data("tests/data/tiny.toml"))
+        .args(["--paths", "20000", "--precision", "fiscal_outlay=1e12"])
+        .args(["--seed", "2", "--report", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("run.json")).expect("run.json"))
+            .expect("json");
+    let used = json["scenarios"][0]["paths"].as_u64().expect("paths");
+    assert!(used < 20000, "{json}");
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains(&format!("{used} 条路径")), "{used}");
+    assert!(!html.contains("20000 条路径"));
+}

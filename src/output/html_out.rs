@@ -76,6 +76,47 @@ impl Table {
     }
 }
 
+/// What produced a study charted beside a run (its `<study>.json`): its scenario, paths and seed,
+/// and a caution when that is not a scenario of the run (another file or other overrides) or not
+/// its seed, whose numbers then do not bear on the run's. Nothing without the file (a directory
+/// written before studies wrote one).
+fn provenance(run: &serde_json::Value, study: Option<&serde_json::Value>, lang: Lang) -> String {
+    let Some(study) = study else {
+        return String::new();
+    };
+    let scenario = &study["scenarios"][0];
+    let mut text = match lang {
+        Lang::Zh => format!(
+            "情景 {}（{}），{} 条路径，随机种子 {}",
+            esc(scenario["name"].as_str().unwrap_or("")),
+            esc(scenario["file"].as_str().unwrap_or("")),
+            study["paths"],
+            study["seed"],
+        ),
+        Lang::En => format!(
+            "scenario {} ({}), {} paths, seed {}",
+            esc(scenario["name"].as_str().unwrap_or("")),
+            esc(scenario["file"].as_str().unwrap_or("")),
+            study["paths"],
+            study["seed"],
+        ),
+    };
+    let same = |s: &serde_json::Value| {
+        s["sha256"] == scenario["sha256"] && s["overrides"] == scenario["overrides"]
+    };
+    let of_run = (run["scenarios"].as_array()).is_some_and(|a| a.iter().any(same));
+    let seeded = run["seed"] == study["seed"];
+    if !of_run || !seeded {
+        text.push_str(match (lang, of_run) {
+            (Lang::Zh, false) => "。注意：这不是本次运行的情景（文件或参数不同），其数值与上面的结果不能直接对照",
+            (Lang::Zh, true) => "。注意：随机种子与本次运行不同",
+            (Lang::En, false) => ". Note: not a scenario of this run (another file or other overrides): its numbers do not bear directly on the results above",
+            (Lang::En, true) => ". Note: not the seed of this run",
+        });
+    }
+    format!("<p class=\"meta\">{text}</p>\n")
+}
+
 /// The files of an output directory the report reads (`None` where a file is absent).
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -85,7 +126,11 @@ pub struct Inputs {
     pub yearly: Table,
     pub comparison: Option<Table>,
     pub tornado: Option<Table>,
+    /// `tornado.json`: what produced the tornado, if the directory has it.
+    pub tornado_of: Option<serde_json::Value>,
     pub allocation: Option<Table>,
+    /// `allocation.json`, likewise.
+    pub allocation_of: Option<serde_json::Value>,
     /// `metrics.csv`: the unit of each target's value (`target.<id>`), for its threshold.
     pub metrics: Option<Table>,
 }
@@ -481,11 +526,28 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
     // What produced the run, as far as run.json (if there is one) says: a part it lacks is left
     // out rather than shown as `null`.
     let mut meta: Vec<String> = Vec::new();
-    if let Some(paths) = run["paths"].as_u64() {
-        meta.push(match lang {
+    // Each scenario's own paths when `--precision` stopped it early (run.json's `paths` is then the
+    // most that were allowed), else the run's.
+    let own: Vec<(String, u64)> = (run["scenarios"].as_array().into_iter().flatten())
+        .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["paths"].as_u64()?)))
+        .collect();
+    match (run["paths"].as_u64(), own.first()) {
+        (Some(paths), None) => meta.push(match lang {
             Lang::Zh => format!("{paths} 条路径"),
             Lang::En => format!("{paths} paths"),
-        });
+        }),
+        (_, Some((_, first))) if own.iter().all(|(_, p)| p == first) => meta.push(match lang {
+            Lang::Zh => format!("{first} 条路径"),
+            Lang::En => format!("{first} paths"),
+        }),
+        (_, Some(_)) => {
+            let each: Vec<String> = own.iter().map(|(n, p)| format!("{} {p}", esc(n))).collect();
+            meta.push(match lang {
+                Lang::Zh => format!("路径数：{}", each.join("，")),
+                Lang::En => format!("paths: {}", each.join(", ")),
+            });
+        }
+        (None, None) => {}
     }
     if let Some(seed) = run["seed"].as_u64() {
         meta.push(match lang {
@@ -814,8 +876,9 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
             .fold(0.5 * least_span(unit), |m, v| m.max(v.abs()))
             * 1.1;
         html.push_str(&format!(
-            "<section>\n<h2>{} <small>tornado.csv</small></h2>\n<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
+            "<section>\n<h2>{} <small>tornado.csv</small></h2>\n{}<figure data-chart=\"tornado\">{}</figure>\n</section>\n",
             l("敏感性", "Sensitivity"),
+            provenance(&run, inp.tornado_of.as_ref(), lang),
             hbars(
                 &match lang {
                     Lang::Zh => format!("{metric}：各输入从低到高的变化（配对，95%区间）"),
@@ -871,8 +934,9 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
         let (lo, hi) = at_least(lo.min(0.0), hi.max(0.0), least_span(unit));
         html.push_str(&format!(
-            "<section>\n<h2>{} <small>allocation.csv</small></h2>\n<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
+            "<section>\n<h2>{} <small>allocation.csv</small></h2>\n{}<figure data-chart=\"allocation\">{}</figure>\n</section>\n",
             l("预算分配", "Budget allocation"),
+            provenance(&run, inp.allocation_of.as_ref(), lang),
             hbars(
                 &match lang {
                     Lang::Zh => format!("各分配方案的目标值：{objective}（95%区间）"),

@@ -342,7 +342,39 @@ fn process_gone(pid: u32) -> bool {
 /// title, question and market regimes. Deliberately without thread count or time, so that the same
 /// seed gives the same bytes.
 pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioFile)]) -> String {
-    let value = serde_json::json!({
+    pretty(&run_value(seed, paths, scenarios))
+}
+
+/// `<study>.json` beside a study's CSV (`sweep.json`, `tornado.json`, `goal_seek.json`,
+/// `allocation.json`): what `run.json` says of a run (version, seed, paths, each scenario file with
+/// its hash and overrides: for a sweep, every point), the study's name, and its `parameters` (the
+/// inputs and their values as typed, the metric, target or objective, and what it found). A
+/// study's own file, so that it never replaces the `run.json` of a run in the same directory, and
+/// so that a CSV read later (or charted by `fundsim report` beside a run) says what produced it.
+pub fn study_json(
+    study: &str,
+    (seed, paths): (u64, u64),
+    scenarios: &[(&ScenarioSource, &ScenarioFile)],
+    parameters: serde_json::Value,
+) -> String {
+    let mut value = run_value(seed, paths, scenarios);
+    value["study"] = serde_json::json!(study);
+    value["parameters"] = parameters;
+    pretty(&value)
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("json");
+    s.push('\n');
+    s
+}
+
+fn run_value(
+    seed: u64,
+    paths: u64,
+    scenarios: &[(&ScenarioSource, &ScenarioFile)],
+) -> serde_json::Value {
+    serde_json::json!({
         "tool": "fundsim",
         "version": env!("CARGO_PKG_VERSION"),
         "seed": seed,
@@ -376,10 +408,7 @@ pub fn run_json(seed: u64, paths: u64, scenarios: &[(&ScenarioSource, &ScenarioF
                 v
             })
             .collect::<Vec<_>>(),
-    });
-    let mut s = serde_json::to_string_pretty(&value).expect("json");
-    s.push('\n');
-    s
+    })
 }
 
 #[cfg(test)]
