@@ -7,8 +7,8 @@
 //! - present value `Σ_t (F_t − D_t)(1+ρ)^{-t} − R (1+ρ)^{-(T−1)}`, `t` counted from the start year;
 //! - fiscal IRR from the dated flows `D_t − F_t`, with `R` added in the last year (never an average of
 //!   deal IRRs), defined only when those flows start with money out and have provably one rate
-//!   (one sign change, or Norström's test of the cumulative flows: [`crate::irr`]); the modified
-//!   IRR at the discount rate reads every path.
+//!   (one sign change, Norström's test of the cumulative flows, or else a count of the roots:
+//!   [`crate::irr`]); the modified IRR at the discount rate reads every path.
 //!
 //! Per instrument the same with `deployed` (fiscal and pooled money) as paid in and all its proceeds
 //! as distributions; its net cost is `deployed − proceeds − holdings`. Ratios are `NaN` where
