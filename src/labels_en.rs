@@ -51,9 +51,15 @@ pub fn label(base: &str) -> Option<&'static str> {
         "additional_talents" => "Additional master's and PhD talent caused by the policy",
         "additional_unicorns" => "Additional (potential) unicorns caused by the policy",
         "additional_chain_leaders" => "Additional chain-leader firms caused by the policy",
-        "cost_per_additional_unicorn" => "Net fiscal cost per additional (potential) unicorn",
-        "cost_per_additional_chain_leader" => "Net fiscal cost per additional chain-leader firm",
-        "cost_per_additional_project" => "Net fiscal cost per additional project landed",
+        "cost_per_additional_unicorn" => {
+            "Net fiscal cost per additional (potential) unicorn (each path's ratio, over paths with at least one; negative where the policy earned money)"
+        }
+        "cost_per_additional_chain_leader" => {
+            "Net fiscal cost per additional chain-leader firm (each path's ratio, over paths with at least one; negative where the policy earned money)"
+        }
+        "cost_per_additional_project" => {
+            "Net fiscal cost per additional project landed (each path's ratio, over paths with at least one; negative where the policy earned money)"
+        }
 
         // Money.
         "fiscal_outlay" => "Fiscal outlay",

@@ -205,6 +205,16 @@ pub const N_INDUSTRY_YEARLY: usize = INDUSTRY_YEARLY.len();
 /// idle money and failures. For every other metric more is better (in `comparison.csv`). A target's
 /// value `target.<id>` takes its direction from the target, which this catalogue does not know:
 /// `Model::lower_is_better` answers for it.
+/// Metrics for which neither more nor less is better on every path: the per-path costs per
+/// additional outcome (`cost_per_additional_*`). A path whose net fiscal cost is negative (the
+/// policy earned money) has a negative ratio that more outcomes bring *up* towards 0, so "lower is
+/// better" ranks such paths backwards. `comparison.csv` leaves their `p_better` empty, and
+/// `allocate` does not take them as an objective.
+pub fn directionless(name: &str) -> bool {
+    let base = name.split_once('.').map_or(name, |(b, _)| b);
+    base.starts_with("cost_per_additional_")
+}
+
 pub fn lower_is_better(name: &str) -> bool {
     let base = name.split_once('.').map_or(name, |(b, _)| b);
     matches!(
@@ -214,9 +224,6 @@ pub fn lower_is_better(name: &str) -> bool {
             | "net_fiscal_cost_pv"
             | "net_fiscal_cost_with_outstanding"
             | "net_fiscal_cost_after_tax"
-            | "cost_per_additional_unicorn"
-            | "cost_per_additional_chain_leader"
-            | "cost_per_additional_project"
             | "failures"
             | "subsidy_unmet"
             | "idle_rate"
@@ -612,17 +619,17 @@ pub const INSTRUMENT_SCALARS: &[ScalarDef] = &[
     ScalarDef {
         name: "cost_per_additional_unicorn",
         unit: Unit::Cny,
-        label: "每个新增(潜在)独角兽的财政净成本",
+        label: "每个新增(潜在)独角兽的财政净成本(逐路径之比，仅计有新增的路径；政策净回收时为负)",
     },
     ScalarDef {
         name: "cost_per_additional_chain_leader",
         unit: Unit::Cny,
-        label: "每个新增链主企业的财政净成本",
+        label: "每个新增链主企业的财政净成本(逐路径之比，仅计有新增的路径；政策净回收时为负)",
     },
     ScalarDef {
         name: "cost_per_additional_project",
         unit: Unit::Cny,
-        label: "每个新增落户项目的财政净成本",
+        label: "每个新增落户项目的财政净成本(逐路径之比，仅计有新增的路径；政策净回收时为负)",
     },
     ScalarDef {
         name: "leverage",

@@ -567,12 +567,11 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             let col = &base_run.catalogue.scalars[i];
             // A target's value is better lower for an at-most target (the base's targets decide).
             let lower = base_model.lower_is_better(&col.name);
-            rows.push(row(
-                &col.name,
-                col.unit,
-                &col.label,
-                crate::compare::paired(a, b, lower, col.unit == Unit::Indicator),
-            ));
+            let mut d = crate::compare::paired(a, b, lower, col.unit == Unit::Indicator);
+            if crate::metrics::directionless(&col.name) {
+                d.p_better = f64::NAN;
+            }
+            rows.push(row(&col.name, col.unit, &col.label, d));
         }
     }
     // Per path: every target met (`met.all`), and every target of each deadline year
@@ -677,7 +676,11 @@ pub fn comparison_table(rows: &[ComparisonRow], paths: u64) -> String {
             r.metric,
             fmt(d.mean),
             format!("[{}, {}]", fmt(d.low), fmt(d.high)),
-            format!("{:.0}%", d.p_better * 100.0)
+            if d.p_better.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{:.0}%", d.p_better * 100.0)
+            }
         );
     }
     out

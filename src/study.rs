@@ -835,6 +835,11 @@ pub fn allocate(
     let mut runs: Vec<Tried> = Vec::new();
     // A weighted objective is maximised (a cost enters it with a negative weight); a target's value
     // `target.<id>` is minimised for an at-most target.
+    if !weighted(objective) && crate::metrics::directionless(objective) {
+        return Err(bad(format!(
+            "--objective {objective}: each path's cost per additional outcome is negative where the policy earned money, and more outcomes then raise it towards 0, so neither its highest nor its lowest mean is the best split: weigh the outcomes against the cost instead, e.g. --objective \"additional_unicorns+-1e-9*net_fiscal_cost\" (one more unicorn worth 10亿 of net cost)"
+        )));
+    }
     let lower = !objective.starts_with("p.")
         && !weighted(objective)
         && first.model.lower_is_better(objective);

@@ -101,6 +101,16 @@ fn pairing_on_common_random_numbers_beats_independent_runs() {
     let outlay = find(&differ, "fiscal_outlay");
     assert!(num(&outlay, "p_better") < 0.45 && num(&outlay, "diff_low") > 0.0);
     assert!(differ.iter().any(|r| r["metric"] == "met.all"));
+    // A cost per additional outcome has no better direction on every path (negative where the
+    // policy earned money): no P(better).
+    let ratios: Vec<_> = (differ.iter())
+        .filter(|r| r["metric"].starts_with("cost_per_additional_"))
+        .collect();
+    assert!(!ratios.is_empty());
+    assert!(
+        ratios.iter().all(|r| r["p_better"].is_empty()),
+        "{ratios:?}"
+    );
     // A scenario against its own copy: every difference is exactly 0, with no error; but a
     // target met (0 or 1, unit `probability`) with no discordant pair is not known to the last
     // digit: Tango's interval is ±1.96²/(n + 1.96²), its MCSE 1.96/(n + 1.96²).

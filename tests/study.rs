@@ -1240,3 +1240,24 @@ fn goal_seek_says_when_the_probability_falls_and_when_the_error_leaves_it_open()
     assert!(csv.contains("range_low"), "{csv}");
     assert!(!csv.contains("answer"), "{csv}");
 }
+
+#[test]
+fn allocate_refuses_a_cost_per_outcome_as_its_objective() {
+    // Negative where the policy earns money, and raised towards 0 by more outcomes there: neither
+    // its highest nor its lowest mean is the best split. Refused before anything runs, with the
+    // weighted objective to use instead.
+    refused(
+        &[
+            "allocate",
+            "--instruments",
+            "a,b",
+            "--budget",
+            "1000万",
+            "--step",
+            "0.5",
+            "--objective",
+            "cost_per_additional_unicorn",
+        ],
+        "additional_unicorns+-1e-9*net_fiscal_cost",
+    );
+}
