@@ -251,11 +251,15 @@ impl Precision {
     pub fn parse(spec: &str) -> Result<Self, AppError> {
         let bad = || {
             AppError::BadInput(format!(
-                "error: --precision {spec}: give METRIC=TOL, e.g. net_fiscal_cost=1000000 or p.all_2030=0.005 (TOL above 0)"
+                "error: --precision {spec}: give METRIC=TOL, e.g. net_fiscal_cost=100万 or p.all_2030=0.5% (TOL above 0)"
             ))
         };
         let (metric, tol) = spec.split_once('=').ok_or_else(bad)?;
-        let tolerance: f64 = tol.trim().parse().map_err(|_| bad())?;
+        // A number, a percentage (`p.all=0.5%`) or an amount (`net_fiscal_cost=100万`).
+        let tolerance: f64 = crate::money::parse_value(tol.trim())
+            .ok()
+            .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))
+            .ok_or_else(bad)?;
         if !(tolerance > 0.0 && tolerance.is_finite()) {
             return Err(bad());
         }

@@ -181,8 +181,8 @@ enum Command {
         /// A target id of the scenario, or all / all_<year>.
         #[arg(long)]
         target: String,
-        /// The probability to reach, in (0, 1).
-        #[arg(long)]
+        /// The probability to reach, in (0, 1): 0.8 or 80%.
+        #[arg(long, value_parser = probability_arg)]
         probability: f64,
         #[command(flatten)]
         common: Common,
@@ -357,6 +357,22 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `--probability`: `0.8` or `80%` (a full-width ％ too); `80` alone is refused with the two forms
+/// it may have meant.
+fn probability_arg(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let value = fundsim::money::parse_value(t)
+        .ok()
+        .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))
+        .ok_or_else(|| format!("\"{t}\" is not a probability: write e.g. 0.8 or 80%"))?;
+    if value > 1.0 && !t.ends_with(['%', '％']) {
+        return Err(format!(
+            "{t} is above 1: a probability is written 0.8 or 80% (did you mean {t}%?)"
+        ));
+    }
+    Ok(value)
 }
 
 /// A worker pool of `threads` threads (all cores if not given).
