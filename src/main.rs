@@ -566,6 +566,16 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                     budget.normalize()
                 )));
             }
+            // A bare number is yuan: a budget of 2.24 was meant as 2.24亿, as a scenario's
+            // amounts are checked.
+            let typed = fundsim::money::Money(
+                budget,
+                fundsim::money::Bare(!fundsim::money::has_unit(&given)),
+            );
+            if let Some(why) = fundsim::scenario::validate::small_bare_amount(&typed, &["亿", "万"])
+            {
+                return Err(bad(format!("--budget {given}: {why}")));
+            }
             let step = fundsim::study::parse_value(&step).map_err(bad)?;
             let pool = pool(threads)?;
             let bar = Bar(progress_bar(0));

@@ -552,6 +552,25 @@ fn metric_paths(
     Some(total)
 }
 
+/// For a metric written with a minus between terms (`p.all_2030-2e-10*net_fiscal_cost`): how a
+/// negative weight is written. Empty otherwise.
+fn minus_hint(metric: &str) -> String {
+    // A minus that is not an exponent's (`2e-10`) nor a weight's own sign after `+`.
+    let b = metric.as_bytes();
+    let subtracts = (1..b.len()).find(|&i| {
+        let exponent = matches!(b[i - 1], b'e' | b'E') && i >= 2 && b[i - 2].is_ascii_digit();
+        b[i] == b'-' && b[i - 1] != b'+' && !exponent
+    });
+    match subtracts {
+        Some(i) => format!(
+            "; a term is subtracted with a negative weight after +: {}+{}",
+            &metric[..i],
+            &metric[i..]
+        ),
+        None => String::new(),
+    }
+}
+
 /// Whether `metric` is 0 or 1 on every path: a target met (`p.<target>`, `met.<target>`) or an
 /// IRR defined, not a weighted sum of them.
 fn binary(metric: &str) -> bool {
@@ -674,7 +693,7 @@ pub fn tornado(
         let result = run(&first.model, settings, progress);
         let values = metric_paths(&first, &result, metric).ok_or_else(|| {
             AppError::BadInput(format!(
-                "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
+                "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(metric)
             ))
         })?;
         for input in &u.inputs {
@@ -696,7 +715,7 @@ pub fn tornado(
             let result = run(&loaded.model, settings, progress);
             let values = metric_paths(&loaded, &result, metric).ok_or_else(|| {
                 AppError::BadInput(format!(
-                    "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
+                    "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(metric)
                 ))
             })?;
             let point = Point {
@@ -855,7 +874,7 @@ pub fn allocate(
         let result = run(&loaded.model, settings, progress);
         let values = metric_paths(&loaded, &result, objective).ok_or_else(|| {
             bad(format!(
-                "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030)"
+                "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(objective)
             ))
         })?;
         runs.push((shares, mean_mcse(&values, objective), values));

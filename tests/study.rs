@@ -1310,3 +1310,29 @@ fn a_probability_may_be_written_as_a_percentage() {
     // check stops it.
     assert_eq!(json["scenarios"][0]["paths"], 4096, "{json}");
 }
+
+#[test]
+fn a_minus_between_terms_and_a_bare_budget_are_refused_with_what_to_write() {
+    refused(
+        &[
+            "sensitivity",
+            "--input",
+            "industries.ic.arrivals_per_year=5..10",
+            "--metric",
+            "p.projects-2e-10*net_fiscal_cost",
+        ],
+        "a term is subtracted with a negative weight after +: p.projects+-2e-10*net_fiscal_cost",
+    );
+    refused(
+        &[
+            "allocate",
+            "--instruments",
+            "a,b",
+            "--budget",
+            "2.24",
+            "--objective",
+            "p.projects",
+        ],
+        "if you meant 2.24亿 or 2.24万",
+    );
+}

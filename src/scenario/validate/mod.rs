@@ -79,7 +79,7 @@ fn bare_slip(m: &Money, meant: &[&str]) -> String {
 /// it has one: written bare (no 元, 万, 亿 or yuan sign), not 0, and below the floor in
 /// magnitude. `meant` as [`bare_slip`]. The one rule and wording of scenario files, `--set`,
 /// books and ledgers.
-pub(crate) fn small_bare_amount(m: &Money, meant: &[&str]) -> Option<String> {
+pub fn small_bare_amount(m: &Money, meant: &[&str]) -> Option<String> {
     let small = !m.0.is_zero() && m.0.abs() < Decimal::from(BARE_YUAN_MIN);
     (m.1.0 && small).then(|| {
         format!(
