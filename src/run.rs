@@ -320,6 +320,7 @@ fn record(
             instrument: p.instrument,
             industry: (p.firm != NONE).then(|| sim.firms.industry[p.firm as usize] as usize),
             firm: (p.firm != NONE).then_some(p.firm),
+            book_firm: (p.firm != NONE).then(|| sim.book_firm(p.firm)).flatten(),
             entry_year: p.entry_year,
             amount: p.cost,
             proceeds: p.proceeds,

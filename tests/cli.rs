@@ -119,7 +119,7 @@ fn deals_csv_lists_every_position_of_the_first_paths() {
     let mut lines = text.trim_start_matches('\u{feff}').lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,path,instrument,kind,industry,firm,entry_year,amount,proceeds,exit_year,outcome,converted_year,stake_at_entry,holding_value"
+        "scenario,path,instrument,kind,industry,firm,entry_year,amount,proceeds,exit_year,outcome,converted_year,stake_at_entry,holding_value,book_firm"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let paths: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[1]).collect();

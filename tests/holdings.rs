@@ -206,6 +206,61 @@ fn the_example_book_runs_and_its_positions_pay() {
 }
 
 #[test]
+fn deals_name_the_book_s_firms() {
+    // deals.csv's `book_firm` gives each position in a firm of the book that firm's name from the
+    // book (its numeric `firm` id changes from path to path with the local base). Every firm of
+    // the example book is named on path 0.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_cmd::Command::cargo_bin("fundsim")
+        .unwrap()
+        .args([
+            "run",
+            "scenarios/nantong_book.toml",
+            "--paths",
+            "20",
+            "--deals",
+            "3",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let book = std::fs::read_to_string("scenarios/holdings_example.csv").unwrap();
+    let named: std::collections::BTreeSet<String> = (book.lines().skip(1))
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let text = std::fs::read_to_string(out.join("deals.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (path, firm, entry, name) = (
+        col("path"),
+        col("firm"),
+        col("entry_year"),
+        col("book_firm"),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for r in reader.records().map(Result::unwrap) {
+        // The book's own positions (paid before the start year) are all in named firms; a
+        // position the run took later may be in one of the book's firms too (a grant to it), and
+        // is then named; a fund commitment has no firm and no name.
+        let before_start = r[entry].parse::<i32>().unwrap() < 2024;
+        if r[firm].is_empty() {
+            assert!(r[name].is_empty(), "{r:?}");
+        } else if before_start || !r[name].is_empty() {
+            assert!(named.contains(&r[name]), "{r:?}");
+            if &r[path] == "0" && before_start {
+                seen.insert(r[name].to_string());
+            }
+        }
+    }
+    assert_eq!(seen, named);
+}
+
+#[test]
 fn bad_rows_are_located_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let book = format!(

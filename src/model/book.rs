@@ -22,6 +22,8 @@ pub struct BookModel {
 /// A firm of the book; years are year indices (negative before the start year).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookFirmModel {
+    /// Its name in the book (`deals.csv`'s `book_firm`).
+    pub name: String,
     pub industry: usize,
     pub stage: usize,
     pub birth: i32,
@@ -114,6 +116,7 @@ fn idx(y: i64, start: i64) -> i32 {
 
 fn firm(b: &BookFirm, start: i64) -> BookFirmModel {
     BookFirmModel {
+        name: b.name.clone(),
         industry: b.industry,
         stage: b.stage,
         birth: idx(b.founded, start),

@@ -30,7 +30,7 @@ pub const YEARLY_HEADER: [&str; 9] = [
     "scenario", "year", "metric", "mean", "p05", "p25", "p50", "p75", "p95",
 ];
 
-pub const DEALS_HEADER: [&str; 14] = [
+pub const DEALS_HEADER: [&str; 15] = [
     "scenario",
     "path",
     "instrument",
@@ -45,6 +45,7 @@ pub const DEALS_HEADER: [&str; 14] = [
     "converted_year",
     "stake_at_entry",
     "holding_value",
+    "book_firm",
 ];
 
 pub const METRICS_HEADER: [&str; 6] = ["scenario", "table", "metric", "unit", "label", "reading"];
@@ -315,6 +316,9 @@ pub fn write_deals<W: Write>(out: W, scenarios: &[(&Model, &[Deal])]) -> io::Res
                     number(d.stake, Unit::Ratio),
                     d.holding
                         .map_or(String::new(), |h| number(yuan(h), Unit::Cny)),
+                    (d.book_firm)
+                        .and_then(|b| model.book.as_ref().map(|book| book.firms[b].name.clone()))
+                        .unwrap_or_default(),
                 ],
             )?;
         }

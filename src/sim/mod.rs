@@ -31,6 +31,9 @@ pub struct Deal {
     /// `None` for a sub-fund commitment.
     pub industry: Option<usize>,
     pub firm: Option<u32>,
+    /// The firm's index in the book ([`crate::model::BookModel::firms`]) when it is one of the
+    /// book's firms.
+    pub book_firm: Option<usize>,
     pub entry_year: i32,
     /// Money the city put in (grant, ticket, loss paid, or capital called).
     pub amount: Fen,
@@ -210,6 +213,14 @@ impl<'m> PathSim<'m> {
         }
     }
 
+    /// The index in the book of firm `f`, if it is one of the book's firms (they follow the local
+    /// base, from [`Firms::book_start`]).
+    pub fn book_firm(&self, f: u32) -> Option<usize> {
+        let n = self.model.book.as_ref()?.firms.len() as u32;
+        let start = self.firms.book_start;
+        (f >= start && f < start + n).then(|| (f - start) as usize)
+    }
+
     /// The `deals.csv` row of a sub-fund commitment of the last path.
     pub fn fund_deal(&self, path: u64, fund: &Fund) -> Deal {
         let crate::model::KindModel::SubFund(fm) = &self.model.instruments[fund.instrument].kind
@@ -234,6 +245,7 @@ impl<'m> PathSim<'m> {
             instrument: fund.instrument,
             industry: None,
             firm: None,
+            book_firm: None,
             // A fund of the book: its close, everything the city paid in (sunk calls too), and
             // no share of the fund's size (its statement gives the city's amounts only).
             entry_year: fund
