@@ -206,6 +206,33 @@ fn the_example_book_runs_and_its_positions_pay() {
 }
 
 #[test]
+fn the_report_says_the_run_starts_from_the_book_and_what_it_cost() {
+    // The example book: 17 firms, 22 positions, 3.83亿 sunk (the hand-worked total of
+    // `the_example_book_runs_and_its_positions_pay`), stated where the scenario's numbers start.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_cmd::Command::cargo_bin("fundsim")
+        .unwrap()
+        .args([
+            "run",
+            "scenarios/nantong_book.toml",
+            "--paths",
+            "20",
+            "--report",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("从基金持仓起步：scenarios/holdings_example.csv，17 家企业、22 个头寸；起始年前已投入 3.83亿"),
+        "no book line"
+    );
+}
+
+#[test]
 fn deals_name_the_book_s_firms() {
     // deals.csv's `book_firm` gives each position in a firm of the book that firm's name from the
     // book (its numeric `firm` id changes from path to path with the local base). Every firm of

@@ -592,6 +592,34 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
         if !question.is_empty() {
             html.push_str(&format!("<p class=\"question\">{}</p>\n", esc(&question)));
         }
+        // A scenario that starts from the fund's book: what it holds and what it already cost.
+        let holdings = (run["scenarios"].as_array())
+            .and_then(|a| a.iter().find(|s| s["name"] == name.as_str()))
+            .map(|s| &s["holdings"])
+            .filter(|h| h.is_object());
+        if let Some(h) = holdings {
+            let sunk = metric("sunk_cost")
+                .map(|r| s.num(&r, "mean"))
+                .filter(|v| v.is_finite())
+                .map_or("-".to_string(), |v| crate::report::human(v, Unit::Cny));
+            html.push_str(&format!(
+                "<p class=\"meta\">{}</p>\n",
+                match lang {
+                    Lang::Zh => format!(
+                        "从基金持仓起步：{}，{} 家企业、{} 个头寸；起始年前已投入 {sunk}（沉没成本，不计入下列财政支出和净成本）",
+                        esc(h["file"].as_str().unwrap_or("")),
+                        h["firms"],
+                        h["positions"],
+                    ),
+                    Lang::En => format!(
+                        "Starts from the fund's book: {}, {} firms, {} positions; {sunk} paid before the start year (sunk: not in the fiscal outlay and net cost below)",
+                        esc(h["file"].as_str().unwrap_or("")),
+                        h["firms"],
+                        h["positions"],
+                    ),
+                }
+            ));
+        }
         // Headline numbers.
         html.push_str("<table class=\"headline\"><tr>");
         let all: Vec<(String, f64)> = inp
