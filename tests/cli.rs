@@ -1601,3 +1601,23 @@ fn a_reader_that_goes_away_is_not_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_fee_written_without_percent_is_reported_at_the_fee_alone() {
+    // `management_fee=2` (meant 2%): the fee is refused with its hint, and the 返投 check that
+    // reads the fee does not add a fund that "can invest only −900%".
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let assert = fundsim()
+        .arg("validate")
+        .arg(root.join("nantong_baseline.toml"))
+        .args(["--set", "instruments.sub_fund.fof.management_fee=2"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("management_fee: 2 is not allowed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("if you meant 2%"), "{stderr}");
+    assert!(!stderr.contains("local_multiple"), "{stderr}");
+}

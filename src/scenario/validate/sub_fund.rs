@@ -63,7 +63,15 @@ fn commitment(c: &mut Checker, p: &KeyPath, fund: &SubFund) {
     // 返投 must fit in what the fund can invest: local_multiple · share ≤ 1 − fee · years.
     let fee_years = fund.management_fee.value() * fund.investing().clamp(1, 30) as f64;
     let needed = fund.local_multiple * fund.city_share.value();
-    if fund.takahashi_alexander.is_none() && needed > 1.0 - fee_years {
+    // Only with a fee and a share that are themselves allowed: a fee of 2 (meant 2%) is reported
+    // at the fee, not as a fund that "can invest only −900%".
+    let fee_allowed = (0.0..=1.0).contains(&fund.management_fee.value()) && fee_years < 1.0;
+    let share_allowed = fund.city_share.0 > Decimal::ZERO && fund.city_share.0 <= Decimal::ONE;
+    if fund.takahashi_alexander.is_none()
+        && fee_allowed
+        && share_allowed
+        && needed > 1.0 - fee_years
+    {
         c.fail(
             p.key("local_multiple"),
             format!(
