@@ -164,6 +164,7 @@ pub fn report_json(report: &RunReport, out: &Path, settings: RunSettings) -> Str
                 "additional_unicorns": num(h.additional_unicorns),
                 "additional_chain_leaders": num(h.additional_chain_leaders),
                 "net_fiscal_cost_mean_over_additional_unicorns_mean": num(h.net_cost_mean_per_additional_unicorn),
+                "net_fiscal_cost_mean_over_additional_unicorns_mean_mcse": num(h.net_cost_mean_per_additional_unicorn_mcse),
                 "targets": targets,
             })
         })
@@ -665,12 +666,9 @@ pub(crate) fn finish(
         }
         table.push_str(&report::stdout_table(&s.model, result, &rows, &trows));
         table.push('\n');
-        headlines.push(report::headline(
-            &s.model,
-            &s.file.scenario.description,
-            &rows,
-            &trows,
-        ));
+        let mut headline = report::headline(&s.model, &s.file.scenario.description, &rows, &trows);
+        report::headline_ratio_mcse(&mut headline, result, &mut values).map_err(read_back)?;
+        headlines.push(headline);
         summary.extend(rows);
         targets.extend(trows);
     }

@@ -1212,11 +1212,17 @@ fn json_summarises_the_run_and_quiet_prints_nothing() {
     let mean = |m: &str| -> f64 { field(&summary, &[("metric", m)], "mean").parse().unwrap() };
     let (cost, unicorns) = (mean("net_fiscal_cost"), mean("additional_unicorns"));
     let ratio = &scenario["net_fiscal_cost_mean_over_additional_unicorns_mean"];
+    let ratio_mcse = &scenario["net_fiscal_cost_mean_over_additional_unicorns_mean_mcse"];
     if unicorns > 0.0 {
         let got = ratio.as_f64().expect("a number");
         assert!((got / (cost / unicorns) - 1.0).abs() < 1e-6, "{got}");
+        // With its delta-method standard error (report::ratio_of_means, checked there against
+        // replicates): positive, and below the ratio's own size at 300 paths.
+        let se = ratio_mcse.as_f64().expect("a number");
+        assert!(se > 0.0 && se < got.abs(), "{se} for {got}");
     } else {
         assert!(ratio.is_null(), "{ratio}");
+        assert!(ratio_mcse.is_null(), "{ratio_mcse}");
     }
     assert!(scenario.get("cost_per_additional_unicorn").is_none());
     let quiet = fundsim()
