@@ -238,6 +238,18 @@ pub fn run_to_precision(
 /// At least this many paths before a precision goal can stop a run.
 const MIN_PRECISION_PATHS: u64 = 1000;
 
+/// A number as a command-line flag takes it: a plain or scientific number (`0.8`, `1e-2`), else a
+/// percentage or an amount as a scenario writes them (`80%`, `80％`, `100万`).
+pub fn number_or_value(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if let Ok(v) = t.parse::<f64>() {
+        return v.is_finite().then_some(v);
+    }
+    crate::money::parse_value(t)
+        .ok()
+        .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))
+}
+
 /// `--precision METRIC=TOL`: stop once the Monte Carlo standard error of the metric's mean (a
 /// scalar of `summary.csv`, or `p.<target>` for a target's probability, whose standard error is the
 /// Wilson one: [`Precision::standard_error`]) is at most `tolerance`.
@@ -252,15 +264,12 @@ impl Precision {
     pub fn parse(spec: &str) -> Result<Self, AppError> {
         let bad = || {
             AppError::BadInput(format!(
-                "error: --precision {spec}: give METRIC=TOL, e.g. net_fiscal_cost=100万 or p.all_2030=0.5% (TOL above 0)"
+                "error: --precision {spec}: give METRIC=TOL, e.g. net_fiscal_cost=100万 or p.unicorns_2030=0.5% (TOL above 0)"
             ))
         };
         let (metric, tol) = spec.split_once('=').ok_or_else(bad)?;
-        // A number, a percentage (`p.all=0.5%`) or an amount (`net_fiscal_cost=100万`).
-        let tolerance: f64 = crate::money::parse_value(tol.trim())
-            .ok()
-            .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))
-            .ok_or_else(bad)?;
+        // A number (`1e-2` too), a percentage (`p.x=0.5%`) or an amount (`net_fiscal_cost=100万`).
+        let tolerance: f64 = number_or_value(tol.trim()).ok_or_else(bad)?;
         if !(tolerance > 0.0 && tolerance.is_finite()) {
             return Err(bad());
         }
@@ -270,18 +279,12 @@ impl Precision {
         })
     }
 
-    /// Whether the target's probability is what is measured: `p.<target>`, or its 0/1 column
-    /// `met.<target>` of summary.csv, the same thing.
-    fn is_probability(&self) -> bool {
-        self.metric.starts_with("p.") || self.metric.starts_with("met.")
-    }
-
     /// The standard error the goal is checked against, after the values `acc` of which `met` were
-    /// 1: for `p.<target>` (or `met.<target>`) the Wilson one ([`crate::stats::wilson_se`], the
-    /// half-width of `targets.csv`'s 95% interval over 1.96), which is not 0 when no path or every
-    /// path meets the target; for a scalar the sample MCSE.
-    fn standard_error(&self, acc: &crate::stats::Running, met: u64) -> f64 {
-        if self.is_probability() {
+    /// 1: for a 0/1 column (`binary`: `p.<target>`, `met.<target>`, an IRR's `*_defined`) the
+    /// Wilson one ([`crate::stats::wilson_se`], the half-width of `targets.csv`'s 95% interval
+    /// over 1.96), which is not 0 when no path or every path has it; else the sample MCSE.
+    fn standard_error(&self, acc: &crate::stats::Running, met: u64, binary: bool) -> f64 {
+        if binary {
             crate::stats::wilson_se(met, acc.n())
         } else {
             acc.mcse()
@@ -291,21 +294,19 @@ impl Precision {
     /// Whether the run may stop: enough paths, and the standard error within the tolerance. A
     /// scalar that has not yet varied (a rare count still 0 on every path so far) has a sample
     /// MCSE of 0 that says nothing of its precision: the run goes on.
-    fn reached(&self, acc: &crate::stats::Running, met: u64) -> bool {
-        let se = self.standard_error(acc, met);
-        acc.n() >= MIN_PRECISION_PATHS
-            && se <= self.tolerance
-            && (self.is_probability() || se > 0.0)
+    fn reached(&self, acc: &crate::stats::Running, met: u64, binary: bool) -> bool {
+        let se = self.standard_error(acc, met, binary);
+        acc.n() >= MIN_PRECISION_PATHS && se <= self.tolerance && (binary || se > 0.0)
     }
 
-    /// The scalar column the goal reads in a scenario's catalogue.
+    /// The scalar column the goal reads in a scenario's catalogue, and whether it is 0 or 1 on
+    /// every path (its unit is `probability`), whose tolerance must then be below 1.
     fn column(
         &self,
         model: &Model,
         catalogue: &crate::metrics::Catalogue,
-    ) -> Result<usize, AppError> {
-        let target = (self.metric.strip_prefix("p.")).or_else(|| self.metric.strip_prefix("met."));
-        let found = match target {
+    ) -> Result<(usize, bool), AppError> {
+        let found = match self.metric.strip_prefix("p.") {
             Some(t) => model
                 .targets
                 .iter()
@@ -313,12 +314,20 @@ impl Precision {
                 .map(|j| catalogue.target_met(j)),
             None => catalogue.scalars.iter().position(|c| c.name == self.metric),
         };
-        found.ok_or_else(|| {
+        let c = found.ok_or_else(|| {
             AppError::BadInput(format!(
                 "error: --precision {}: scenario \"{}\" has no such metric (a scalar of summary.csv, or p.<target id>)",
                 self.metric, model.name
             ))
-        })
+        })?;
+        let binary = catalogue.scalars[c].unit == crate::metrics::Unit::Indicator;
+        if binary && self.tolerance >= 1.0 {
+            return Err(AppError::BadInput(format!(
+                "error: --precision {}={}: the standard error of a probability is below 1: write e.g. 0.005 or 0.5%",
+                self.metric, self.tolerance
+            )));
+        }
+        Ok((c, binary))
     }
 }
 
@@ -495,7 +504,7 @@ fn write_run(
             None => None,
         };
         let mut acc = crate::stats::Running::default();
-        // For `p.<target>`: the paths meeting it, for the Wilson standard error.
+        // For a 0/1 column: the paths that have it, for the Wilson standard error.
         let mut met = 0u64;
         let mut run_settings = settings;
         if precision.is_some() {
@@ -510,20 +519,22 @@ fn write_run(
                 }
             }
             match (column, precision) {
-                (Some(c), Some(p)) => {
+                (Some((c, binary)), Some(p)) => {
                     let width = catalogue.scalars.len().max(1);
                     for row in rows.chunks_exact(width) {
                         acc.add(row[c]);
                         met += u64::from(row[c] == 1.0);
                     }
-                    p.reached(&acc, met)
+                    p.reached(&acc, met, binary)
                 }
                 _ => false,
             }
         });
         let written = written.map_err(|e| failed("paths.parquet", &e))?;
         debug_assert_eq!(written, result.paths);
-        precision_reached.push((column.zip(precision)).map(|(_, p)| p.standard_error(&acc, met)));
+        precision_reached.push(
+            (column.zip(precision)).map(|((_, binary), p)| p.standard_error(&acc, met, binary)),
+        );
         deals.push(std::mem::take(&mut result.deals));
         if options.shard.is_none() {
             // A shard keeps its sketches for the merge; a run makes its yearly rows now.
@@ -1080,9 +1091,8 @@ pub fn goal_seek_to_dir(
         ))
     })?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::GoalSeek, lang));
-    let shown = |v: Option<rust_decimal::Decimal>| {
-        v.map(|v| crate::study::shown_like(range.shown.first().map_or("", String::as_str), v))
-    };
+    let shown =
+        |v: Option<rust_decimal::Decimal>| v.map(|v| crate::study::shown_like(range.notation(), v));
     let json = study_json_of(
         "goal-seek",
         &file,
@@ -1106,7 +1116,7 @@ pub fn goal_seek_to_dir(
         ("goal_seek.json", &json),
     )?;
     // Values in the notation the range was typed in (`300万`, `30%`).
-    let like = range.shown.first().map_or("", String::as_str);
+    let like = range.notation();
     let typed = |v: rust_decimal::Decimal| crate::study::shown_like(like, v);
     let show = |v: Option<rust_decimal::Decimal>| v.map_or("not reached".into(), typed);
     let mut text = String::new();
@@ -1268,7 +1278,7 @@ pub fn tornado_to_dir(
             "{:<width$} {:>10} {:>20}  ({} → {})",
             s.key,
             format!("{:+.4}", s.swing.0),
-            interval95(s.swing, true),
+            bounds(s.swing_interval, true),
             s.low.normalize(),
             s.high.normalize()
         ));
@@ -1282,14 +1292,14 @@ pub fn tornado_to_dir(
     Ok(text)
 }
 
-/// The 95% interval of a mean with standard error `se`, `[low, high]` to four decimals (with
-/// signs for a difference), as the studies print it.
-fn interval95((mean, se): (f64, f64), signed: bool) -> String {
-    let half = crate::stats::Z95 * se;
+/// A 95% interval `[low, high]` to four decimals (with signs for a difference), as the studies
+/// print it: ± 1.96 MCSE, or for a probability its score interval (Wilson's; Tango's for a paired
+/// difference), which is not symmetric about the estimate.
+fn bounds((low, high): (f64, f64), signed: bool) -> String {
     if signed {
-        format!("[{:+.4}, {:+.4}]", mean - half, mean + half)
+        format!("[{low:+.4}, {high:+.4}]")
     } else {
-        format!("[{:.4}, {:.4}]", mean - half, mean + half)
+        format!("[{low:.4}, {high:.4}]")
     }
 }
 
@@ -1380,7 +1390,7 @@ pub fn allocate_to_dir(
         yearly_budget,
         show(best),
         best.objective.0,
-        interval95(best.objective, false),
+        bounds(best.objective_interval, false),
         "split",
         "difference",
         "95% interval"
@@ -1397,7 +1407,7 @@ pub fn allocate_to_dir(
             "  {:<60} {:>10} {:>20}\n",
             show(s),
             format!("{:+.4}", s.from_best.0),
-            interval95(s.from_best, true)
+            bounds(s.from_best_interval, true)
         ));
     }
     Ok(text)

@@ -79,7 +79,8 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
         var(&|p| p.1 - p.0, md),
     );
     let bit = |v: f64| v == 0.0 || v == 1.0;
-    let (mcse, low, high) = if binary && pairs.iter().all(|&(a, b)| bit(a) && bit(b)) {
+    let binary = binary && pairs.iter().all(|&(a, b)| bit(a) && bit(b));
+    let (mcse, low, high) = if binary {
         // Discordant pairs: other 1 and base 0, other 0 and base 1.
         let up = pairs.iter().filter(|&&(a, b)| b > a).count() as u64;
         let down = pairs.iter().filter(|&&(a, b)| b < a).count() as u64;
@@ -88,6 +89,19 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
     } else {
         let mcse = (vd / nf).sqrt();
         (mcse, md - Z95 * mcse, md + Z95 * mcse)
+    };
+    // Without pairing: each mean's own error (the Wilson one for a probability, so that it is
+    // comparable with the paired one, which is not 0 either when no path has it).
+    let unpaired_mcse = if binary {
+        let ones = |f: fn(&(f64, f64)) -> f64| pairs.iter().filter(|p| f(p) == 1.0).count() as u64;
+        let (ka, kb) = (ones(|p| p.0), ones(|p| p.1));
+        let (sa, sb) = (
+            crate::stats::wilson_se(ka, n as u64),
+            crate::stats::wilson_se(kb, n as u64),
+        );
+        (sa * sa + sb * sb).sqrt()
+    } else {
+        (va / nf + vb / nf).sqrt()
     };
     let better: f64 = pairs
         .iter()
@@ -110,7 +124,7 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
         mcse,
         low,
         high,
-        unpaired_mcse: (va / nf + vb / nf).sqrt(),
+        unpaired_mcse,
         p_better: better,
     }
 }

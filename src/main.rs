@@ -53,9 +53,14 @@ fn emit(mut to: impl std::io::Write, args: std::fmt::Arguments) {
     if let Err(e) = to.write_fmt(args).and_then(|()| to.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
+        // Another failure (a full disk under `--json > file`) is not a success: exit 1.
+        UNWRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
     }
 }
+
+/// Whether a write to stdout or stderr failed other than by a reader gone.
+static UNWRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 macro_rules! out {
     ($($t:tt)*) => { emit(std::io::stdout(), format_args!($($t)*)) };
@@ -345,6 +350,7 @@ fn main() -> ExitCode {
     // A panic is a bug, not bad input: exit 1 (the panic message is already printed), after
     // unwinding has removed any temporary output files.
     match std::panic::catch_unwind(|| execute(cli.command, say)) {
+        Ok(Ok(())) if UNWRITTEN.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::from(1),
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             errln!("{e}");
@@ -363,9 +369,7 @@ fn main() -> ExitCode {
 /// it may have meant.
 fn probability_arg(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let value = fundsim::money::parse_value(t)
-        .ok()
-        .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d))
+    let value = fundsim::app::number_or_value(t)
         .ok_or_else(|| format!("\"{t}\" is not a probability: write e.g. 0.8 or 80%"))?;
     if value > 1.0 && !t.ends_with(['%', '％']) {
         return Err(format!(
@@ -486,7 +490,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&table);
-            say.wrote(&out, &with_xlsx(format, &["sweep.csv", "run.json"]));
+            say.wrote(&out, &with_xlsx(format, &["sweep.csv", "sweep.json"]));
             Ok(())
         }
         Command::Sensitivity {
@@ -536,7 +540,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &with_xlsx(format, &["tornado.csv"]));
+            say.wrote(&out, &with_xlsx(format, &["tornado.csv", "tornado.json"]));
             Ok(())
         }
         Command::Allocate {
@@ -593,7 +597,10 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &with_xlsx(format, &["allocation.csv"]));
+            say.wrote(
+                &out,
+                &with_xlsx(format, &["allocation.csv", "allocation.json"]),
+            );
             Ok(())
         }
         Command::GoalSeek {
@@ -641,7 +648,10 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&text);
-            say.wrote(&out, &with_xlsx(format, &["goal_seek.csv"]));
+            say.wrote(
+                &out,
+                &with_xlsx(format, &["goal_seek.csv", "goal_seek.json"]),
+            );
             Ok(())
         }
         Command::Report { dir } => {

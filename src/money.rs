@@ -279,7 +279,7 @@ pub struct InputValue(pub Decimal);
 /// A number, an amount or a percentage, as [`InputValue`] reads it.
 pub fn parse_value(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    let parsed = if t.ends_with('%') {
+    let parsed = if t.ends_with(['%', '％']) {
         parse_rate(t).map_err(|e| e.to_string())
     } else {
         parse_money(t).map_err(|e| e.to_string())

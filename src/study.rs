@@ -53,6 +53,16 @@ pub enum Written {
 }
 
 impl Range {
+    /// The value whose notation the range's other values are shown in: the first typed with a
+    /// unit or a percent sign (`0..5000万` is in 万, not in the bare 0's plain yuan), else the
+    /// first.
+    pub fn notation(&self) -> &str {
+        (self.shown.iter())
+            .find(|v| crate::money::has_unit(v) || v.ends_with(['%', '％']))
+            .or(self.shown.first())
+            .map_or("", String::as_str)
+    }
+
     /// The range as given with `flag` (`--values`, `--set-range`, `--input`): named so in messages.
     pub fn with_flag(mut self, flag: &str) -> Range {
         self.given = format!("{flag} {}", self.given);
@@ -497,6 +507,8 @@ pub struct Swing {
     pub at_high: (f64, f64),
     /// The paired difference high − low over the common paths, with its MCSE.
     pub swing: (f64, f64),
+    /// Its 95% interval: ± 1.96 MCSE, or Tango's for a 0/1 metric ([`crate::compare::tango`]).
+    pub swing_interval: (f64, f64),
     /// For an `[uncertain]` input: Spearman's rank correlation of its per-path draw with the
     /// metric in a run where every uncertain input is drawn, with a 95% interval.
     pub rank_correlation: Option<RankCorrelation>,
@@ -571,18 +583,18 @@ fn minus_hint(metric: &str) -> String {
     }
 }
 
-/// Whether `metric` is 0 or 1 on every path: a target met (`p.<target>`, `met.<target>`) or an
-/// IRR defined, not a weighted sum of them.
-fn binary(metric: &str) -> bool {
+/// Whether `metric` of `model` is 0 or 1 on every path: a target met (`p.<target>`), or a scalar
+/// whose unit is `probability` (`met.<target>`, an IRR's `*_defined`); not a weighted sum.
+fn binary(model: &crate::model::Model, metric: &str) -> bool {
     !weighted(metric)
-        && ["p.", "met.", "irr_defined"]
-            .iter()
-            .any(|p| metric.starts_with(p))
+        && (metric.starts_with("p.")
+            || (model.catalogue_for_run().scalars.iter())
+                .any(|c| c.name == metric && c.unit == crate::metrics::Unit::Indicator))
 }
 
-/// Mean and MCSE of per-path values of `metric` (the Wilson error for a 0/1 one).
-fn mean_mcse(values: &[f64], metric: &str) -> (f64, f64) {
-    crate::stats::mean_and_mcse(values, binary(metric))
+/// Mean and MCSE of per-path values (the Wilson error for a `binary` metric).
+fn mean_mcse(values: &[f64], binary: bool) -> (f64, f64) {
+    crate::stats::mean_and_mcse(values, binary)
 }
 
 /// The per-path values of one metric (a scalar, or `p.<target>` as 0/1) of a run.
@@ -703,6 +715,7 @@ pub fn tornado(
             correlations.push((input.key.clone(), rho));
         }
     }
+    let bits = binary(&first.model, metric);
     let mut swings = Vec::new();
     for r in inputs {
         let (low, high) = (r.values[0], *r.values.last().expect("bounds"));
@@ -727,15 +740,15 @@ pub fn tornado(
         };
         let (lo_point, lo_paths) = at(low)?;
         let (hi_point, hi_paths) = at(high)?;
-        let d = crate::compare::paired(&lo_paths, &hi_paths, false, binary(metric));
+        let d = crate::compare::paired(&lo_paths, &hi_paths, false, bits);
         swings.push(Swing {
             key: r.key.clone(),
             low,
             high,
-            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths, metric)),
-            at_high: metric_value(&hi_point, metric)
-                .unwrap_or_else(|| mean_mcse(&hi_paths, metric)),
+            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths, bits)),
+            at_high: metric_value(&hi_point, metric).unwrap_or_else(|| mean_mcse(&hi_paths, bits)),
             swing: (d.mean, d.mcse),
+            swing_interval: (d.low, d.high),
             rank_correlation: correlations
                 .iter()
                 .find(|(k, _)| *k == r.key)
@@ -760,6 +773,10 @@ pub struct Split {
     pub objective: (f64, f64),
     /// The paired difference from the best split, with its MCSE (0 for the best).
     pub from_best: (f64, f64),
+    /// Its 95% interval: ± 1.96 MCSE, or Tango's for a 0/1 objective (`(0, 0)` for the best).
+    pub from_best_interval: (f64, f64),
+    /// The objective's 95% interval: ± 1.96 MCSE, or Wilson's for a probability.
+    pub objective_interval: (f64, f64),
     /// Whether it is one step from the best (a share moved from one instrument to another).
     pub neighbour: bool,
 }
@@ -859,6 +876,7 @@ pub fn allocate(
             "--objective {objective}: each path's cost per additional outcome is negative where the policy earned money, and more outcomes then raise it towards 0, so neither its highest nor its lowest mean is the best split: weigh the outcomes against the cost instead, e.g. --objective \"additional_unicorns+-1e-9*net_fiscal_cost\" (one more unicorn worth 10亿 of net cost)"
         )));
     }
+    let bits = binary(&first.model, objective);
     let lower = !objective.starts_with("p.")
         && !weighted(objective)
         && first.model.lower_is_better(objective);
@@ -877,7 +895,7 @@ pub fn allocate(
                 "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(objective)
             ))
         })?;
-        runs.push((shares, mean_mcse(&values, objective), values));
+        runs.push((shares, mean_mcse(&values, bits), values));
     }
     // A split whose objective is undefined (defined on none of its paths, e.g. `tvpi.b` with
     // nothing in b: a NaN mean) cannot be the best; `total_cmp` alone would rank NaN above every
@@ -898,17 +916,29 @@ pub fn allocate(
             ))
         })?;
     let best_units = &compositions[best];
-    let bits = binary(objective);
     let splits = runs
         .iter()
         .zip(&compositions)
-        .map(|((shares, objective, values), c)| {
-            let d = crate::compare::paired(&runs[best].2, values, false, bits);
+        .enumerate()
+        .map(|(i, ((shares, objective, values), c))| {
+            // The best against itself is 0, exactly.
+            let d = crate::compare::paired(&runs[best].2, values, false, bits && i != best);
             let moved: u32 = c.iter().zip(best_units).map(|(a, b)| a.abs_diff(*b)).sum();
+            let objective_interval = if bits {
+                let finite = values.iter().filter(|v| v.is_finite());
+                let k = finite.clone().filter(|&&v| v == 1.0).count() as u64;
+                let p = crate::stats::proportion(k, finite.count() as u64);
+                (p.low, p.high)
+            } else {
+                let half = crate::stats::Z95 * objective.1;
+                (objective.0 - half, objective.0 + half)
+            };
             Split {
                 shares: shares.clone(),
                 objective: *objective,
                 from_best: (d.mean, d.mcse),
+                from_best_interval: (d.low, d.high),
+                objective_interval,
                 neighbour: moved == 2,
             }
         })

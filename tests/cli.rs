@@ -641,7 +641,7 @@ fn markdown_headline_table() {
     let mut lines = stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | mean net fiscal cost per mean additional unicorn | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |"
+        "| scenario | question | P(all targets met) by deadline | additional (potential) unicorns | additional chain leaders | mean net fiscal cost per mean additional unicorn (± 95%) | fiscal outlay p50 | net fiscal cost p50 | with outstanding guarantees p50 | money back p50 |"
     );
     assert_eq!(
         lines.next().unwrap(),
@@ -1626,4 +1626,81 @@ fn a_fee_written_without_percent_is_reported_at_the_fee_alone() {
     );
     assert!(stderr.contains("if you meant 2%"), "{stderr}");
     assert!(!stderr.contains("local_multiple"), "{stderr}");
+}
+
+#[test]
+fn a_failed_write_of_the_output_is_not_a_success() {
+    // `--json > /dev/full`: the document could not be written, so a script must not read the
+    // command as a success (a reader gone, `| head`, is another matter: exit 0, above).
+    let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("fundsim"))
+        .args([
+            "--json",
+            "run",
+            tiny_path().to_str().unwrap(),
+            "--paths",
+            "20",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .stdout(full)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn precision_on_any_0_1_metric_uses_the_wilson_error_and_refuses_a_tolerance_of_1_or_more() {
+    // `fiscal_irr_defined` is 0 on every path of a scenario that invests nothing: its sample
+    // MCSE is 0, which says nothing, but it is a probability (unit `probability`), whose Wilson
+    // error at 4,096 paths, about 0.98/4096 = 0.00024, is within 1%: the first check stops it.
+    let dir = tempfile::tempdir().unwrap();
+    let poisson = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/poisson.toml");
+    let out = dir.path().join("out");
+    fundsim()
+        .arg("run")
+        .arg(&poisson)
+        .args([
+            "--paths",
+            "12288",
+            "--precision",
+            "fiscal_irr_defined=1%",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(json["scenarios"][0]["paths"], 4096, "{json}");
+    let refused = fundsim()
+        .arg("run")
+        .arg(&poisson)
+        .args(["--precision", "p.projects=80", "--out"])
+        .arg(dir.path().join("no"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("below 1"), "{stderr}");
+    // A scientific tolerance is a number, as it always was.
+    fundsim()
+        .arg("run")
+        .arg(&poisson)
+        .args([
+            "--paths",
+            "100",
+            "--precision",
+            "p.projects=1e-2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("sci"))
+        .assert()
+        .success();
 }

@@ -999,17 +999,18 @@ fn sensitivity_prints_the_swings_95_percent_interval_under_that_heading() {
     let csv = fs::read_to_string(out.join("tornado.csv")).expect("tornado.csv");
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let row = reader.records().next().expect("a row").expect("row");
+    // For a probability the interval is Tango's (tornado.csv's swing_low, swing_high, columns
+    // 14 and 15), not swing ± 1.96 MCSE; the MCSE is its half-width over 1.96.
     let (swing, se): (f64, f64) = (row[9].parse().expect("swing"), row[10].parse().expect("se"));
-    assert!(se > 0.0);
+    let (low, high): (f64, f64) = (
+        row[14].parse().expect("low"),
+        row[15].parse().expect("high"),
+    );
+    assert!(se > 0.0 && low < swing && swing < high);
+    assert!(((high - low) / (2.0 * 1.959964) - se).abs() < 1e-5);
     let (lo, hi) = printed_interval(&stdout, "industries.ic.arrivals_per_year ");
-    assert!(
-        (lo - (swing - 1.96 * se)).abs() < 2e-4,
-        "{lo} vs {swing} − 1.96·{se}"
-    );
-    assert!(
-        (hi - (swing + 1.96 * se)).abs() < 2e-4,
-        "{hi} vs {swing} + 1.96·{se}"
-    );
+    assert!((lo - low).abs() < 2e-4, "{lo} vs {low}");
+    assert!((hi - high).abs() < 2e-4, "{hi} vs {high}");
 }
 
 #[test]
@@ -1335,4 +1336,114 @@ fn a_minus_between_terms_and_a_bare_budget_are_refused_with_what_to_write() {
         ],
         "if you meant 2.24亿 or 2.24万",
     );
+}
+
+/// `(header, rows)` of a study CSV with a BOM.
+fn table(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let text = fs::read_to_string(path).expect("csv");
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader
+        .headers()
+        .expect("h")
+        .iter()
+        .map(String::from)
+        .collect();
+    (header, reader.records().map(|r| r.expect("row")).collect())
+}
+
+#[test]
+fn a_probability_s_swing_and_splits_carry_their_score_intervals() {
+    // λ from 10 to 10.5 moves "at least 10 projects" on few paths, all one way: the swing's
+    // interval is Tango's, which leans up (it is not d ± 1.96 MCSE), and its MCSE is its
+    // half-width over 1.96.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("t");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sensitivity")
+        .arg(&file)
+        .args(["--input", "industries.ic.arrivals_per_year=10..10.5"])
+        .args([
+            "--metric",
+            "p.projects",
+            "--paths",
+            "400",
+            "--seed",
+            "5",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = table(&out.join("tornado.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let num = |c: &str| -> f64 { rows[0][col(c)].parse().expect(c) };
+    let (d, se, lo, hi) = (
+        num("swing"),
+        num("swing_mcse"),
+        num("swing_low"),
+        num("swing_high"),
+    );
+    assert!(d > 0.0 && lo < d && d < hi, "{d} [{lo}, {hi}]");
+    assert!(
+        ((hi - lo) / (2.0 * 1.959964) - se).abs() < 1e-5,
+        "{se} vs [{lo}, {hi}]"
+    );
+    assert!((hi - d) - (d - lo) > 1e-4, "symmetric: {d} [{lo}, {hi}]");
+
+    // allocate on a probability: the best split against itself is 0 with no error, and each
+    // mean's interval is Wilson's, inside [0, 1].
+    let (output, dir) = allocate(&two_grants(), "a,b", "p.projects", &[]);
+    assert!(output.status.success());
+    let (header, rows) = table(&dir.path().join("out/allocation.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).expect(n);
+    let num = |r: &csv::StringRecord, c: &str| -> f64 { r[col(c)].parse().expect(c) };
+    let best = rows
+        .iter()
+        .find(|r| num(r, "from_best") == 0.0 && num(r, "from_best_mcse") == 0.0)
+        .expect("the best split's row");
+    assert_eq!(
+        (num(best, "from_best_low"), num(best, "from_best_high")),
+        (0.0, 0.0)
+    );
+    for r in &rows {
+        let (lo, hi): (f64, f64) = (
+            r[col("mean_low")].parse().unwrap(),
+            r[col("mean_high")].parse().unwrap(),
+        );
+        assert!(
+            (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi) && lo <= hi,
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn goal_seek_shows_values_in_the_unit_of_the_range_even_from_a_bare_0() {
+    // `0..5000万`: the bare 0 is 0 in any unit; the rest is shown in 万 as the user wrote it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("grants.toml");
+    fs::write(&file, two_grants()).expect("write");
+    let assert = Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("goal-seek")
+        .arg(&file)
+        .args(["--set-range", "instruments.grant.a.budget=0..5000万"])
+        .args([
+            "--target",
+            "projects",
+            "--probability",
+            "0.99",
+            "--paths",
+            "100",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(text.contains("= 5000万"), "{text}");
+    assert!(!text.contains("50000000"), "{text}");
 }

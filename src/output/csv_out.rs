@@ -499,6 +499,8 @@ pub fn write_tornado<W: Write>(
             "rank_correlation",
             "rank_correlation_lo",
             "rank_correlation_hi",
+            "swing_low",
+            "swing_high",
         ],
     )?;
     let f = |v: f64| {
@@ -526,6 +528,8 @@ pub fn write_tornado<W: Write>(
                 f(s.rank_correlation.map_or(f64::NAN, |r| r.0)),
                 f(s.rank_correlation.map_or(f64::NAN, |r| r.1)),
                 f(s.rank_correlation.map_or(f64::NAN, |r| r.2)),
+                f(s.swing_interval.0),
+                f(s.swing_interval.1),
             ],
         )?;
     }
@@ -550,6 +554,10 @@ pub fn write_allocation<W: Write>(
             "from_best",
             "from_best_mcse",
             "neighbour_of_best",
+            "mean_low",
+            "mean_high",
+            "from_best_low",
+            "from_best_high",
         ]
         .map(String::from),
     );
@@ -571,6 +579,10 @@ pub fn write_allocation<W: Write>(
             f(s.from_best.0),
             f(s.from_best.1),
             s.neighbour.to_string(),
+            f(s.objective_interval.0),
+            f(s.objective_interval.1),
+            f(s.from_best_interval.0),
+            f(s.from_best_interval.1),
         ]);
         write_row(&mut w, &rec)?;
     }

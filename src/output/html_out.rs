@@ -76,6 +76,22 @@ impl Table {
     }
 }
 
+/// A row's 95% interval from its `(low, high)` columns (Tango's or Wilson's for a probability),
+/// or `v ± 1.96 se` in a file written before they were.
+fn interval_of(
+    t: &Table,
+    r: &[String],
+    (low, high): (&str, &str),
+    (v, se): (f64, f64),
+) -> (f64, f64) {
+    let (lo, hi) = (t.num(r, low), t.num(r, high));
+    if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (v - 1.96 * se, v + 1.96 * se)
+    }
+}
+
 /// What produced a study charted beside a run (its `<study>.json`): its scenario, paths and seed,
 /// and a caution when that is not a scenario of the run (another file or other overrides) or not
 /// its seed, whose numbers then do not bear on the run's. Nothing without the file (a directory
@@ -888,7 +904,7 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 let (v, se) = (t.num(r, "swing"), t.num(r, "swing_mcse"));
                 Bar {
                     value: v,
-                    interval: Some((v - 1.96 * se, v + 1.96 * se)),
+                    interval: Some(interval_of(t, r, ("swing_low", "swing_high"), (v, se))),
                 }
             })
             .collect();
@@ -942,7 +958,7 @@ pub fn render(inp: &Inputs, lang: Lang) -> Result<String, String> {
                 let (v, se) = (a.num(r, "mean"), a.num(r, "mcse"));
                 Bar {
                     value: v,
-                    interval: Some((v - 1.96 * se, v + 1.96 * se)),
+                    interval: Some(interval_of(a, r, ("mean_low", "mean_high"), (v, se))),
                 }
             })
             .collect();
