@@ -530,22 +530,19 @@ fn comparison_sheet(
     )?;
     let pct = format_for(Unit::Indicator, 0.0);
     // One unit per metric across the scenarios, from the largest of its values.
-    let sizes = largest_per_metric(
-        rows,
-        |r| r.metric.as_str(),
-        |r| {
-            let d = &r.diff;
-            vec![
-                d.base_mean,
-                d.other_mean,
-                d.mean,
-                d.mcse,
-                d.low,
-                d.high,
-                d.unpaired_mcse,
-            ]
-        },
-    );
+    // The money columns of a row, in the sheet's order.
+    let numbers = |d: &crate::compare::Difference| {
+        [
+            d.base_mean,
+            d.other_mean,
+            d.mean,
+            d.mcse,
+            d.low,
+            d.high,
+            d.unpaired_mcse,
+        ]
+    };
+    let sizes = largest_per_metric(rows, |r| r.metric.as_str(), |r| numbers(&r.diff).to_vec());
     for (i, row) in rows.iter().enumerate() {
         let r = 1 + i as u32;
         let d = &row.diff;
@@ -556,18 +553,7 @@ fn comparison_sheet(
         ws.write_string(r, 2, cell_text(&row.metric))?;
         ws.write_string(r, 3, cell_text(&row.label))?;
         ws.write_string(r, 4, unit_name(row.unit, size, lang))?;
-        for (c, v) in [
-            d.base_mean,
-            d.other_mean,
-            d.mean,
-            d.mcse,
-            d.low,
-            d.high,
-            d.unpaired_mcse,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (c, v) in numbers(d).into_iter().enumerate() {
             number(ws, r, 5 + c as u16, (v, row.unit), &f)?;
         }
         number(ws, r, 12, (d.p_better, Unit::Indicator), &pct)?;
