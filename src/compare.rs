@@ -37,6 +37,10 @@ pub struct Difference {
     /// The standard error without pairing.
     pub unpaired_mcse: f64,
     pub p_better: f64,
+    /// The shares of pairs in which the other scenario is strictly better, and strictly worse
+    /// (ties in neither): what stdout shows, since for a 0/1 metric most pairs tie and
+    /// `p_better`'s half of the ties reads like a chance of being better.
+    pub better_worse: (f64, f64),
 }
 
 /// The paired difference of `other` against `base` (values in path order; non-finite values
@@ -60,6 +64,7 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
             high: f64::NAN,
             unpaired_mcse: f64::NAN,
             p_better: f64::NAN,
+            better_worse: (f64::NAN, f64::NAN),
         };
     }
     let nf = n as f64;
@@ -126,6 +131,13 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
         high,
         unpaired_mcse,
         p_better: better,
+        better_worse: {
+            let share = |up: bool| {
+                let strictly = |&&(a, b): &&(f64, f64)| a != b && ((b > a) != lower_better) == up;
+                pairs.iter().filter(strictly).count() as f64 / nf
+            };
+            (share(true), share(false))
+        },
     }
 }
 

@@ -619,6 +619,7 @@ pub fn comparison_rows<B: PathValues, O: PathValues<Error = B::Error>>(
             let mut d = crate::compare::paired(a, b, lower, col.unit == Unit::Indicator);
             if crate::metrics::directionless(&col.name) {
                 d.p_better = f64::NAN;
+                d.better_worse = (f64::NAN, f64::NAN);
             }
             rows.push(row(&col.name, col.unit, &col.label, d));
         }
@@ -707,8 +708,8 @@ pub fn comparison_table(rows: &[ComparisonRow], paths: u64) -> String {
             );
             let _ = writeln!(
                 out,
-                "{:<28} {:>12} {:>26} {:>10}",
-                "metric", "difference", "95% interval", "P(better)"
+                "{:<28} {:>12} {:>26} {:>15}",
+                "metric", "difference", "95% interval", "better / worse"
             );
         }
         let d = &r.diff;
@@ -721,14 +722,13 @@ pub fn comparison_table(rows: &[ComparisonRow], paths: u64) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<28} {:>12} {:>26} {:>10}",
+            "{:<28} {:>12} {:>26} {:>15}",
             r.metric,
             fmt(d.mean),
             format!("[{}, {}]", fmt(d.low), fmt(d.high)),
-            if d.p_better.is_nan() {
-                "-".to_string()
-            } else {
-                format!("{:.0}%", d.p_better * 100.0)
+            match d.better_worse {
+                (b, w) if b.is_nan() || w.is_nan() => "-".to_string(),
+                (b, w) => format!("{} / {}", percent_to(b, 0), percent_to(w, 0)),
             }
         );
     }

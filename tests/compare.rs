@@ -69,6 +69,13 @@ fn pairing_on_common_random_numbers_beats_independent_runs() {
         stdout.contains("== more_equity − tiny (1500 paths, paired) =="),
         "{stdout}"
     );
+    // Stdout gives the shares of pairs strictly better and strictly worse (ties in neither): a
+    // scenario against its own copy ties on every pair, 0% / 0% on every row it shows.
+    assert!(stdout.contains("better / worse"), "{stdout}");
+    let same = &stdout[stdout.find("== same − tiny").expect("the copy's block")..];
+    let shown: Vec<&str> = same.lines().skip(2).take_while(|l| !l.is_empty()).collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|l| l.ends_with("0% / 0%")), "{same}");
     let csv = fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv");
     let num = |m: &std::collections::HashMap<String, String>, c: &str| -> f64 {
         m[c].parse().unwrap_or(f64::NAN)
