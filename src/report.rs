@@ -445,6 +445,9 @@ pub struct Headline {
     pub net_cost_mean_per_additional_unicorn: f64,
     /// Its Monte Carlo standard error ([`ratio_of_means`]; NaN until set from the paths).
     pub net_cost_mean_per_additional_unicorn_mcse: f64,
+    /// What the positions of the scenario's book cost before the start year (`sunk_cost`), for a
+    /// scenario that starts from one.
+    pub sunk_cost: Option<f64>,
 }
 
 /// The ratio of the means of two per-path metrics, `R = ȳ / x̄`, and its Monte Carlo standard
@@ -510,6 +513,7 @@ pub fn headline(
             f64::NAN
         },
         net_cost_mean_per_additional_unicorn_mcse: f64::NAN,
+        sunk_cost: row("sunk_cost").map(|r| r.summary.mean),
     }
 }
 

@@ -800,3 +800,50 @@ fn a_metric_has_one_unit_on_each_sheet() {
         assert!(small > 0, "{sheet}: no small amount to check");
     }
 }
+
+/// The headline sheet of a scenario that starts from the fund's book gives what the book's
+/// positions cost before the start year (3.83亿, the example book's hand-worked total), and the
+/// cost per unicorn's 95% half-width, 1.96 × the `--json` MCSE.
+#[test]
+fn the_headline_sheet_gives_the_book_s_sunk_cost_and_the_ratio_s_half_width() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let done = fundsim()
+        .arg("--json")
+        .arg("run")
+        .arg(data("scenarios/nantong_book.toml"))
+        .args(["--paths", "200", "--seed", "3", "--format", "xlsx"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&done.get_output().stdout).expect("json");
+    let mcse = doc["scenarios"][0]["net_fiscal_cost_mean_over_additional_unicorns_mean_mcse"]
+        .as_f64()
+        .expect("mcse");
+    let mut book: Xlsx<_> = open_workbook(out.join("fundsim.xlsx")).expect("open fundsim.xlsx");
+    let headline = book.worksheet_range("概览").expect("概览");
+    let header: Vec<String> = (headline.rows().next().expect("header").iter())
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| {
+        (header.iter().position(|h| h.starts_with(name)))
+            .unwrap_or_else(|| panic!("{name}: {header:?}"))
+    };
+    let sunk = number(
+        headline
+            .get((1, col("起始年前已投入（沉没成本，亿元）")))
+            .expect("cell"),
+    );
+    assert_eq!(sunk, Some(3.83));
+    let half = number(
+        headline
+            .get((1, col("其95%区间半宽（亿元）")))
+            .expect("cell"),
+    )
+    .expect("half");
+    assert!(
+        (half - 1.959964 * mcse / 1e8).abs() < 1e-6,
+        "{half} vs {mcse}"
+    );
+}

@@ -294,6 +294,11 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
             "net_fiscal_cost_mean / additional_unicorns_mean",
             true,
         ),
+        (
+            "其95%区间半宽（亿元）",
+            "net_fiscal_cost_mean / additional_unicorns_mean: 95% half-width",
+            true,
+        ),
         ("财政出资 p50（亿元）", "fiscal_outlay_p50", true),
         ("财政净成本 p50（亿元）", "net_fiscal_cost_p50", true),
         (
@@ -302,7 +307,17 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
             true,
         ),
         ("回收资金 p50（亿元）", "money_back_p50", true),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        // A scenario that starts from the fund's book: what its positions cost before the start
+        // year (sunk: in none of the columns above).
+        (rows.iter().any(|h| h.sunk_cost.is_some())).then_some((
+            "起始年前已投入（沉没成本，亿元）",
+            "sunk_cost",
+            true,
+        )),
+    ) {
         // In English the header is the key alone, so a money column names its unit there.
         let key = match lang {
             Lang::En if money => format!("{key} (100M yuan)"),
@@ -343,14 +358,18 @@ fn headline_sheet(ws: &mut Worksheet, rows: &[Headline], lang: Lang) -> Result<(
             (h.additional_chain_leaders, Unit::Count),
             &count,
         )?;
+        let any_book = rows.iter().any(|h| h.sunk_cost.is_some());
+        let sunk = any_book.then(|| h.sunk_cost.unwrap_or(f64::NAN));
         for (k, v) in [
             h.net_cost_mean_per_additional_unicorn,
+            crate::stats::Z95 * h.net_cost_mean_per_additional_unicorn_mcse,
             h.fiscal_outlay_p50,
             h.net_fiscal_cost_p50,
             h.net_fiscal_cost_outstanding_p50,
             h.money_back_p50,
         ]
         .into_iter()
+        .chain(sunk)
         .enumerate()
         {
             number(ws, r, c + 2 + k as u16, (v, Unit::Cny), &money)?;
