@@ -609,3 +609,53 @@ fn refused(scenario: &Path, out: &Path) -> String {
         .code(2);
     String::from_utf8_lossy(&assert.get_output().stderr).to_string()
 }
+
+#[test]
+fn note_columns_of_an_export_are_kept_and_not_read() {
+    // The example book with a 备注 column (a fund's name on its row) and a `#ref` column: the same
+    // results to the byte as the book without them.
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string("scenarios/holdings_example.csv").unwrap();
+    let mut noted = String::new();
+    for (i, line) in example.lines().enumerate() {
+        let extra = if i == 0 {
+            "备注,#ref".to_string()
+        } else {
+            format!("第{i}行，含逗号也可\u{ff0c},R-{i}")
+        };
+        noted.push_str(&format!("{line},{extra}\n"));
+    }
+    std::fs::write(dir.path().join("noted.csv"), noted).unwrap();
+    let scenario = std::fs::read_to_string("scenarios/nantong_book.toml").unwrap();
+    let base = std::fs::canonicalize("scenarios").unwrap();
+    let text = scenario
+        .replace(
+            "extends = \"nantong_baseline.toml\"",
+            &format!(
+                "extends = \"{}\"",
+                base.join("nantong_baseline.toml").display()
+            ),
+        )
+        .replace(
+            "holdings = \"holdings_example.csv\"",
+            "holdings = \"noted.csv\"",
+        );
+    assert!(text.contains("noted.csv") && text.contains(&base.display().to_string()));
+    std::fs::write(dir.path().join("nantong_book.toml"), text).unwrap();
+    let run = |file: &Path, out: &Path| {
+        assert_cmd::Command::cargo_bin("fundsim")
+            .unwrap()
+            .arg("run")
+            .arg(file)
+            .args(["--paths", "30", "--quiet", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+        std::fs::read(out.join("summary.csv")).unwrap()
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert_eq!(
+        run(Path::new("scenarios/nantong_book.toml"), &a),
+        run(&dir.path().join("nantong_book.toml"), &b)
+    );
+}

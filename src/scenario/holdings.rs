@@ -37,6 +37,16 @@ use crate::scenario::validate::small_bare_amount;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
+/// Whether a header names a column of remarks, not read: `note`, `notes`, `comment`, `备注`,
+/// `说明`, or any header starting with `#` (an export's own columns can be kept so).
+fn is_note(header: &str) -> bool {
+    let h = header.trim();
+    h.starts_with('#')
+        || ["note", "notes", "comment", "comments", "备注", "说明"]
+            .iter()
+            .any(|n| h.eq_ignore_ascii_case(n))
+}
+
 /// At most this many rows: each is a firm or a fund simulated on every path.
 pub const MAX_ROWS: usize = 100_000;
 
@@ -343,12 +353,17 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
     let mut column: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim();
+        if is_note(name) {
+            // The fund's own remarks (a fund's name, a deal's reference): kept in the file, read
+            // by no one here.
+            continue;
+        }
         if !COLUMNS.contains(&name) {
             diags.push(h.diag(
                 Some(i),
                 name,
                 format!(
-                    "unknown column \"{name}\": allowed are {}",
+                    "unknown column \"{name}\": allowed are {}, and notes (a column headed note, 备注 or starting with #, which is not read)",
                     COLUMNS.join(", ")
                 ),
             ));
@@ -469,7 +484,7 @@ pub fn parse(shown: &str, text: &str, file: &ScenarioFile) -> Result<Book, BookE
                 bad(
                     name,
                     format!(
-                        "\"{v}\" is not used for {} (instrument {id}): leave it empty",
+                        "\"{v}\" is not used for {} (instrument {id}): leave it empty (a name or remark can go in a note column, headed note or 备注)",
                         row.name()
                     ),
                 );
