@@ -827,20 +827,32 @@ fn goal_seek_loads(
     target: &str,
 ) -> Result<(), AppError> {
     use rust_decimal::Decimal;
-    let load = |v: Decimal| {
+    // A refusal names the value as typed, under the flag it was typed with (`--set-range
+    // KEY=5000元`), not the override it became (`--set KEY=5000元` in yuan).
+    let load_with = |v: Decimal| {
         let mut sets = base.to_vec();
-        sets.push(crate::study::set(&range.key, v, range.written));
-        load_all_with(std::slice::from_ref(file), &sets).map(|_| ())
+        let set = crate::study::set(&range.key, v, range.written);
+        sets.push(set.clone());
+        load_all_with(std::slice::from_ref(file), &sets).map_err(|e| match e {
+            AppError::BadInput(message) => AppError::BadInput(message.replace(
+                &format!("--set {set}"),
+                &format!(
+                    "--set-range {}={}",
+                    range.key,
+                    crate::study::shown_like(range.notation(), v)
+                ),
+            )),
+            other => other,
+        })
     };
+    let load = |v: Decimal| load_with(v).map(|_| ());
     let (lo, mut hi) = (range.values[0], *range.values.last().expect("bounds"));
     // With a step the search ends at the last grid point at or below b (`study::goal_seek`).
     if let Some(step) = range.step.filter(|_| hi > lo) {
         hi = lo + ((hi - lo) / step).floor() * step;
     }
     // The target checked before anything is simulated.
-    let mut sets = base.to_vec();
-    sets.push(crate::study::set(&range.key, lo, range.written));
-    let first = load_all_with(std::slice::from_ref(file), &sets)?;
+    let first = load_with(lo)?;
     let ids = report::target_ids(&first[0].model);
     if !ids.iter().any(|id| id == target) {
         return Err(AppError::BadInput(format!(

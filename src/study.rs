@@ -73,7 +73,7 @@ impl Range {
 pub use crate::money::parse_value;
 
 /// `value` written in the notation of `like` (a value as the user typed it): as a percentage, in
-/// 亿 or 万, or as a plain number.
+/// 亿, 万 or 元, or as a plain number.
 pub(crate) fn shown_like(like: &str, value: Decimal) -> String {
     let t = like.trim();
     let scaled = |by: i64, unit: &str| format!("{}{unit}", (value / Decimal::from(by)).normalize());
@@ -83,6 +83,9 @@ pub(crate) fn shown_like(like: &str, value: Decimal) -> String {
         scaled(100_000_000, "亿")
     } else if t.contains('万') {
         scaled(10_000, "万")
+    } else if crate::money::has_unit(t) {
+        // Yuan, as `5000元` or `¥5000` said.
+        format!("{}元", value.normalize())
     } else {
         value.normalize().to_string()
     }

@@ -880,6 +880,19 @@ fn goal_seek_on_a_whole_number_key_without_a_step_is_refused_before_it_runs() {
         ],
         "40 is not allowed: 0 to 10 years",
     );
+    // Named under the flag it was typed with, not the `--set` override it became.
+    refused(
+        &[
+            "goal-seek",
+            "--set-range",
+            "valuation.ipo_lockup_years=0..40:1",
+            "--target",
+            "projects",
+            "--probability",
+            "0.5",
+        ],
+        "--set-range valuation.ipo_lockup_years=40",
+    );
     // With a step the search ends at the last grid point at or below b, so b itself need not be a
     // value the scenario accepts: 0..11:2 searches 0, 2, ..., 10, all allowed (0 to 10 years).
     let dir = tempfile::tempdir().expect("tempdir");
