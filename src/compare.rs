@@ -292,6 +292,29 @@ mod tests {
     }
 
     #[test]
+    fn better_and_worse_are_strict_and_follow_the_direction() {
+        // Pairs (1, 0), (2, 2), (3, 4): one up, one tie, one down.
+        let (base, other) = ([1.0, 2.0, 3.0], [0.0, 2.0, 4.0]);
+        let third = 1.0 / 3.0;
+        assert_eq!(
+            paired(&base, &other, false, false).better_worse,
+            (third, third)
+        );
+        // Two up, one down, one tie of four: higher better, then lower better.
+        let (base, other) = ([1.0, 1.0, 5.0, 2.0], [2.0, 3.0, 4.0, 2.0]);
+        assert_eq!(
+            paired(&base, &other, false, false).better_worse,
+            (0.5, 0.25)
+        );
+        assert_eq!(paired(&base, &other, true, false).better_worse, (0.25, 0.5));
+        // A 0/1 metric: ties (both met, both not) count in neither, unlike p_better.
+        let (base, other) = ([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0]);
+        let d = paired(&base, &other, false, true);
+        assert_eq!(d.better_worse, (0.0, 0.25));
+        assert_eq!(d.p_better, 0.375);
+    }
+
+    #[test]
     fn undefined_pairs_are_left_out_and_ties_count_half() {
         let base = [1.0, f64::NAN, 2.0, 3.0];
         let other = [1.0, 5.0, 4.0, f64::NAN];

@@ -373,7 +373,7 @@ fn probability_arg(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("\"{t}\" is not a probability: write e.g. 0.8 or 80%"))?;
     if value > 1.0 && !t.ends_with(['%', '％']) {
         return Err(format!(
-            "{t} is above 1: a probability is written 0.8 or 80% (did you mean {t}%?)"
+            "{t} is above 1: a probability is written 0.8 or 80% (did you mean {value}%?)"
         ));
     }
     Ok(value)

@@ -77,7 +77,7 @@ pub use crate::money::parse_value;
 pub(crate) fn shown_like(like: &str, value: Decimal) -> String {
     let t = like.trim();
     let scaled = |by: i64, unit: &str| format!("{}{unit}", (value / Decimal::from(by)).normalize());
-    if t.ends_with('%') {
+    if t.ends_with(['%', '％']) {
         format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
     } else if t.contains('亿') {
         scaled(100_000_000, "亿")
@@ -481,6 +481,10 @@ mod tests {
         // Values as written: the ends and list items as typed, the rest in the step's notation.
         let r = parse_range("n=0.1..50%:10%", true).expect("range");
         assert_eq!(r.shown, ["0.1", "20%", "30%", "40%", "50%"]);
+        // A full-width ％ is a percent sign: the values between are shown as percentages too.
+        let r = parse_range("n=10％..40％:10％", true).expect("range");
+        assert_eq!(r.shown, ["10％", "20%", "30%", "40％"]);
+        assert_eq!(r.notation(), "10％");
         let r = parse_range("n=0..2亿:5000万", true).expect("range");
         assert_eq!(r.shown, ["0", "5000万", "10000万", "15000万", "2亿"]);
         let r = parse_range("n= 5000万, 1.5亿", false).expect("list");

@@ -1301,6 +1301,10 @@ fn a_probability_may_be_written_as_a_percentage() {
     let refused = seek("80").code(2);
     let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
     assert!(stderr.contains("did you mean 80%?"), "{stderr}");
+    // The hint is a form that is taken: 1e2 suggests 100%, not "1e2%".
+    let refused = seek("1e2").code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("did you mean 100%?"), "{stderr}");
     let out = dir.path().join("precise");
     Command::cargo_bin("fundsim")
         .expect("binary")

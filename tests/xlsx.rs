@@ -847,3 +847,27 @@ fn the_headline_sheet_gives_the_book_s_sunk_cost_and_the_ratio_s_half_width() {
         "{half} vs {mcse}"
     );
 }
+
+/// A study on a 0/1 metric known by its unit (`met.<target>`, not only `p.<target>`) shows its
+/// means, swings and intervals as percentages, as one on `p.<target>` does.
+#[test]
+fn a_study_on_a_met_metric_shows_percentages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let formats = |metric: &str| -> Vec<String> {
+        let out = dir.path().join(metric);
+        fundsim()
+            .arg("sensitivity")
+            .arg(data("tests/data/tiny.toml"))
+            .args(["--metric", metric])
+            .args(["--input", "industries.ic.arrivals_per_year=5..15"])
+            .args(["--paths", "100", "--format", "xlsx", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let cells = number_cells(&out.join("fundsim.xlsx"), 1);
+        // Columns at_low (5) and swing (9) of the first row.
+        [5, 9].iter().map(|&c| cells[&(1, c)].1.clone()).collect()
+    };
+    assert_eq!(formats("p.projects"), ["0.0%", "0.0%"]);
+    assert_eq!(formats("met.projects"), ["0.0%", "0.0%"]);
+}

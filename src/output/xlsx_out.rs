@@ -871,9 +871,13 @@ pub fn study_workbook(study: Study, csv: &[u8], lang: Lang) -> Result<Vec<u8>, X
         Study::Allocation => col("objective").and_then(|c| body.first().map(|r| r[c].clone())),
         _ => None,
     };
-    let is_p = metric
-        .as_deref()
-        .is_some_and(|m| m.starts_with("p.") && !m.contains('*'));
+    // A probability: `p.<target>`, or a scalar whose unit is `probability` (`met.<target>`,
+    // an IRR's `*_defined`); not a weighted sum.
+    let is_p = metric.as_deref().is_some_and(|m| {
+        let base = m.split_once('.').map_or(m, |(b, _)| b);
+        !m.contains(['*', '+'])
+            && (m.starts_with("p.") || m.starts_with("met.") || base.ends_with("_defined"))
+    });
     let mut wb = new_workbook()?;
     let name = study.sheet(lang);
     let ws = wb.add_worksheet().set_name(name)?;
