@@ -1103,8 +1103,9 @@ pub fn goal_seek_to_dir(
         ))
     })?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::GoalSeek, lang));
-    let shown =
-        |v: Option<rust_decimal::Decimal>| v.map(|v| crate::study::shown_like(range.notation(), v));
+    // Values in the notation the range was typed in (`300万`, `30%`).
+    let typed = |v: rust_decimal::Decimal| crate::study::shown_like(range.notation(), v);
+    let shown = |v: Option<rust_decimal::Decimal>| v.map(typed);
     let json = study_json_of(
         "goal-seek",
         &file,
@@ -1127,9 +1128,6 @@ pub fn goal_seek_to_dir(
         study,
         ("goal_seek.json", &json),
     )?;
-    // Values in the notation the range was typed in (`300万`, `30%`).
-    let like = range.notation();
-    let typed = |v: rust_decimal::Decimal| crate::study::shown_like(like, v);
     let show = |v: Option<rust_decimal::Decimal>| v.map_or("not reached".into(), typed);
     let mut text = String::new();
     if let Some(((a, pa), (b, pb))) = seek.falls {

@@ -108,19 +108,14 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
     } else {
         (va / nf + vb / nf).sqrt()
     };
-    let better: f64 = pairs
-        .iter()
-        .map(|&(a, b)| {
-            if a == b {
-                0.5
-            } else if (b > a) != lower_better {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .sum::<f64>()
-        / nf;
+    // Pairs in which the other scenario is strictly better, and strictly worse; the rest tie.
+    let better = (pairs.iter())
+        .filter(|&&(a, b)| a != b && (b > a) != lower_better)
+        .count();
+    let worse = (pairs.iter())
+        .filter(|&&(a, b)| a != b && (b > a) == lower_better)
+        .count();
+    let ties = n - better - worse;
     Difference {
         n,
         base_mean: ma,
@@ -130,14 +125,9 @@ pub fn paired(base: &[f64], other: &[f64], lower_better: bool, binary: bool) -> 
         low,
         high,
         unpaired_mcse,
-        p_better: better,
-        better_worse: {
-            let share = |up: bool| {
-                let strictly = |&&(a, b): &&(f64, f64)| a != b && ((b > a) != lower_better) == up;
-                pairs.iter().filter(strictly).count() as f64 / nf
-            };
-            (share(true), share(false))
-        },
+        // Ties count one half (the sum of ones and halves is exact).
+        p_better: (better as f64 + 0.5 * ties as f64) / nf,
+        better_worse: (better as f64 / nf, worse as f64 / nf),
     }
 }
 

@@ -599,11 +599,6 @@ fn binary(model: &crate::model::Model, metric: &str) -> bool {
                 .any(|c| c.name == metric && c.unit == crate::metrics::Unit::Indicator))
 }
 
-/// Mean and MCSE of per-path values (the Wilson error for a `binary` metric).
-fn mean_mcse(values: &[f64], binary: bool) -> (f64, f64) {
-    crate::stats::mean_and_mcse(values, binary)
-}
-
 /// The per-path values of one metric (a scalar, or `p.<target>` as 0/1) of a run.
 fn single_paths(
     loaded: &Loaded,
@@ -752,8 +747,10 @@ pub fn tornado(
             key: r.key.clone(),
             low,
             high,
-            at_low: metric_value(&lo_point, metric).unwrap_or_else(|| mean_mcse(&lo_paths, bits)),
-            at_high: metric_value(&hi_point, metric).unwrap_or_else(|| mean_mcse(&hi_paths, bits)),
+            at_low: (metric_value(&lo_point, metric))
+                .unwrap_or_else(|| crate::stats::mean_and_mcse(&lo_paths, bits).0),
+            at_high: (metric_value(&hi_point, metric))
+                .unwrap_or_else(|| crate::stats::mean_and_mcse(&hi_paths, bits).0),
             swing: (d.mean, d.mcse),
             swing_interval: (d.low, d.high),
             rank_correlation: correlations
@@ -873,8 +870,9 @@ pub fn allocate(
             compositions.len()
         )));
     }
-    // Per split: its shares, the objective's (mean, MCSE), and its per-path values.
-    type Tried = (Vec<Decimal>, (f64, f64), Vec<f64>);
+    // Per split: its shares, the objective's (mean, MCSE) and 95% interval, and its per-path
+    // values.
+    type Tried = (Vec<Decimal>, ((f64, f64), (f64, f64)), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
     // A weighted objective is maximised (a cost enters it with a negative weight); a target's value
     // `target.<id>` is minimised for an at-most target.
@@ -902,15 +900,15 @@ pub fn allocate(
                 "--objective {objective}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(objective)
             ))
         })?;
-        runs.push((shares, mean_mcse(&values, bits), values));
+        runs.push((shares, crate::stats::mean_and_mcse(&values, bits), values));
     }
     // A split whose objective is undefined (defined on none of its paths, e.g. `tvpi.b` with
     // nothing in b: a NaN mean) cannot be the best; `total_cmp` alone would rank NaN above every
     // number.
     let best = (0..runs.len())
-        .filter(|&i| !runs[i].1.0.is_nan())
+        .filter(|&i| !runs[i].1.0.0.is_nan())
         .max_by(|&a, &b| {
-            let (x, y) = (runs[a].1.0, runs[b].1.0);
+            let (x, y) = (runs[a].1.0.0, runs[b].1.0.0);
             if lower {
                 y.total_cmp(&x)
             } else {
@@ -931,21 +929,12 @@ pub fn allocate(
             // The best against itself is 0, exactly.
             let d = crate::compare::paired(&runs[best].2, values, false, bits && i != best);
             let moved: u32 = c.iter().zip(best_units).map(|(a, b)| a.abs_diff(*b)).sum();
-            let objective_interval = if bits {
-                let finite = values.iter().filter(|v| v.is_finite());
-                let k = finite.clone().filter(|&&v| v == 1.0).count() as u64;
-                let p = crate::stats::proportion(k, finite.count() as u64);
-                (p.low, p.high)
-            } else {
-                let half = crate::stats::Z95 * objective.1;
-                (objective.0 - half, objective.0 + half)
-            };
             Split {
                 shares: shares.clone(),
-                objective: *objective,
+                objective: objective.0,
                 from_best: (d.mean, d.mcse),
                 from_best_interval: (d.low, d.high),
-                objective_interval,
+                objective_interval: objective.1,
                 neighbour: moved == 2,
             }
         })

@@ -172,16 +172,19 @@ impl Running {
     }
 }
 
-/// Mean and MCSE of per-path values; for a `binary` metric (0 or 1 on every path: a target met)
-/// the MCSE is the Wilson one ([`wilson_se`]), else the sample one.
-pub fn mean_and_mcse(values: &[f64], binary: bool) -> (f64, f64) {
+/// Mean and MCSE of per-path values, and the mean's 95% interval; for a `binary` metric (0 or 1
+/// on every path: a target met) the MCSE and interval are Wilson's ([`proportion`]), else the
+/// sample MCSE and `mean ± Z95 · MCSE`.
+pub fn mean_and_mcse(values: &[f64], binary: bool) -> ((f64, f64), (f64, f64)) {
     let s = summarize(values);
     let finite = || values.iter().filter(|v| v.is_finite());
     if binary && s.n > 0 && finite().all(|&v| v == 0.0 || v == 1.0) {
         let k = finite().filter(|&&v| v == 1.0).count() as u64;
-        return (s.mean, wilson_se(k, s.n as u64));
+        let p = proportion(k, s.n as u64);
+        return ((s.mean, p.mcse), (p.low, p.high));
     }
-    (s.mean, s.mcse)
+    let half = Z95 * s.mcse;
+    ((s.mean, s.mcse), (s.mean - half, s.mean + half))
 }
 
 /// The 97.5% quantile of the standard normal: a 95% interval is `± Z95` standard errors.
