@@ -27,14 +27,11 @@ pub(super) fn invest(
 ) {
     let mut candidates = std::mem::take(year.candidates);
     candidates.clear();
-    candidates.extend(
-        year.events
-            .rounds
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| inst.eligible[r.industry as usize][r.stage as usize])
-            .map(|(n, _)| n as u32),
-    );
+    let rounds = &year.events.rounds;
+    super::extend_where_index(&mut candidates, rounds.len(), |n| {
+        let r = &rounds[n];
+        inst.eligible[r.industry as usize][r.stage as usize]
+    });
     for j in 0..candidates.len() {
         if purse.capacity() <= 0 {
             break;

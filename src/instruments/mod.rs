@@ -392,6 +392,21 @@ fn extend_where(out: &mut Vec<u32>, from: &[u32], keep: impl Fn(u32) -> bool) {
     out.truncate(start + n);
 }
 
+/// Appends to `out` the indices below `len` that pass `keep`, in order, without a branch on the
+/// test, as [`extend_where`] does (a round's eligibility follows no pattern either).
+#[inline(always)]
+fn extend_where_index(out: &mut Vec<u32>, len: usize, keep: impl Fn(usize) -> bool) {
+    let start = out.len();
+    out.resize(start + len, 0);
+    let free = &mut out[start..];
+    let mut n = 0;
+    for i in 0..free.len() {
+        free[n.min(i)] = i as u32;
+        n += keep(i) as usize;
+    }
+    out.truncate(start + n);
+}
+
 /// Partial Fisher–Yates: moves a uniformly chosen remaining element to position `j` and returns it.
 #[inline]
 fn draw_next<T: Copy>(items: &mut [T], j: usize, rng: &mut Stream) -> T {
