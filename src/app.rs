@@ -1491,6 +1491,43 @@ fn comparison_of_run(
     })
 }
 
+/// The files a run's output directory may hold besides the tables every run writes, each with the
+/// option (or command) that writes it anew. A command replaces only the files it writes, so one of
+/// these left from an earlier command no longer shows what the directory's tables show.
+const RUN_EXTRAS: [(&str, &str); 4] = [
+    ("fundsim.xlsx", "--format xlsx"),
+    ("report.html", "--report"),
+    ("deals.csv", "run --deals K"),
+    ("comparison.csv", "compare"),
+];
+
+/// Of [`RUN_EXTRAS`], those in `dir` that a `run`, `compare` or `merge` that has just written the
+/// files `written` there did not write: an earlier command's, which no longer match the run's
+/// tables (a workbook of 2,000 paths beside the CSV of a million), with what writes each anew. A
+/// `comparison.csv` that [`report_to_dir`] would still chart as the run's (an earlier `compare` of
+/// the same scenarios, paths and seed) is not one of them.
+pub fn earlier_run_files(dir: &Path, written: &[String]) -> Vec<(&'static str, &'static str)> {
+    use crate::output::html_out::Table;
+    let table = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).ok()?;
+        Table::parse(&text).ok()
+    };
+    let still_the_runs = || {
+        let run = std::fs::read_to_string(dir.join("run.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        match (table("comparison.csv"), table("summary.csv")) {
+            (Some(c), Some(summary)) => comparison_of_run(&c, &summary, &run),
+            _ => false,
+        }
+    };
+    RUN_EXTRAS
+        .into_iter()
+        .filter(|(name, _)| !written.iter().any(|w| w == name) && dir.join(name).is_file())
+        .filter(|&(name, _)| name != "comparison.csv" || !still_the_runs())
+        .collect()
+}
+
 /// `fundsim report DIR`: `report.html` from the files of an output directory (a run, a comparison,
 /// a tornado or an allocation), written beside them.
 pub fn report_to_dir(dir: &Path, lang: crate::lang::Lang) -> Result<PathBuf, AppError> {

@@ -85,6 +85,27 @@ impl Say {
             errln!("wrote {}: {}", out.display(), files.join(", "));
         }
     }
+    /// After a run's files: the workbook, report, deals or comparison an earlier command left in
+    /// `out`, which no longer show what its tables show (on stderr, unless quiet).
+    fn earlier(&self, out: &std::path::Path, files: &[String]) {
+        let earlier = fundsim::app::earlier_run_files(out, files);
+        if self.quiet || earlier.is_empty() {
+            return;
+        }
+        let (names, how): (Vec<&str>, Vec<&str>) = earlier.into_iter().unzip();
+        let (these, are, does) = if names.len() == 1 {
+            ("it", "is", "does")
+        } else {
+            ("them", "are", "do")
+        };
+        errln!(
+            "note: {} in {} {are} from an earlier command and {does} not show these results ({} write{} {these} anew; or delete {these})",
+            names.join(", "),
+            out.display(),
+            how.join(", "),
+            if how.len() == 1 { "s" } else { "" },
+        );
+    }
 }
 
 #[derive(Subcommand)]
@@ -421,6 +442,7 @@ fn tell_run(
         files.push("report.html".into());
     }
     say.wrote(out, &files);
+    say.earlier(out, &files);
     Ok(())
 }
 
@@ -706,6 +728,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 files.push("report.html".into());
             }
             say.wrote(&out, &files);
+            say.earlier(&out, &files);
             Ok(())
         }
         Command::Actuals {

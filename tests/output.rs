@@ -482,3 +482,67 @@ fn metrics_csv_says_which_yearly_rows_to_sum() {
             .all(|m| m["reading"].is_empty())
     );
 }
+
+#[test]
+fn a_run_names_the_files_an_earlier_command_left_that_no_longer_match() {
+    // A run with a workbook, deals and a report, then a run of more paths without them: the old
+    // fundsim.xlsx, deals.csv and report.html stay (a command replaces only its own files) and
+    // the second run says so; a run that writes them anew says nothing. A comparison.csv is named
+    // only when it is not the run's (other paths), as the report decides.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let (first, other) = (
+        tiny_named(dir.path(), "first"),
+        tiny_named(dir.path(), "other one"),
+    );
+    // Without --quiet, whose stderr says nothing.
+    let stderr = |cmd: &str, paths: &str, extra: &[&str]| -> String {
+        let assert = fundsim()
+            .arg(cmd)
+            .args([&first, &other])
+            .args(["--paths", paths, "--seed", "5"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        // The note's line only (the "wrote" line names the files written).
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        (stderr.lines().filter(|l| l.starts_with("note:")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let all = ["--format", "xlsx", "--deals", "2", "--report"];
+    assert!(!stderr("run", "200", &all).contains("note:"));
+    let said = stderr("run", "300", &[]);
+    assert!(
+        said.contains(
+            "note: fundsim.xlsx, report.html, deals.csv in {out} are from an earlier command and do not show these results (--format xlsx, --report, run --deals K write them anew; or delete them)"
+                .replace("{out}", &out.display().to_string())
+                .as_str()
+        ),
+        "{said}"
+    );
+    assert!(!stderr("run", "300", &all).contains("note:"));
+    assert!(
+        !stderr("run", "300", &["--quiet"]).contains("note:"),
+        "quiet"
+    );
+
+    // compare writes comparison.csv; a run of the same paths and seed leaves it the run's.
+    let said = stderr("compare", "200", &["--format", "xlsx", "--report"]);
+    assert!(
+        said.contains("deals.csv") && !said.contains("comparison.csv"),
+        "{said}"
+    );
+    let said = stderr("run", "200", &["--format", "xlsx"]);
+    assert!(
+        !said.contains("comparison.csv") && said.contains("report.html"),
+        "{said}"
+    );
+    let said = stderr("run", "300", &all);
+    assert!(
+        said.contains("note: comparison.csv in") && said.contains("is from an earlier command and does not show these results (compare writes it anew; or delete it)"),
+        "{said}"
+    );
+}
