@@ -1502,10 +1502,11 @@ const RUN_EXTRAS: [(&str, &str); 4] = [
 ];
 
 /// Of [`RUN_EXTRAS`], those in `dir` that a `run`, `compare` or `merge` that has just written the
-/// files `written` there did not write: an earlier command's, which no longer match the run's
-/// tables (a workbook of 2,000 paths beside the CSV of a million), with what writes each anew. A
-/// `comparison.csv` that [`report_to_dir`] would still chart as the run's (an earlier `compare` of
-/// the same scenarios, paths and seed) is not one of them.
+/// files `written` there did not write: an earlier command's, which may not match the run's tables
+/// (a workbook of 2,000 paths beside the CSV of a million; nothing records which run a workbook,
+/// report or deals file came from), with what writes each anew. A `comparison.csv` that
+/// [`report_to_dir`] would still chart as the run's (an earlier `compare` of the same scenarios,
+/// paths and seed) is not one of them.
 pub fn earlier_run_files(dir: &Path, written: &[String]) -> Vec<(&'static str, &'static str)> {
     use crate::output::html_out::Table;
     let table = |name: &str| {

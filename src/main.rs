@@ -86,24 +86,31 @@ impl Say {
         }
     }
     /// After a run's files: the workbook, report, deals or comparison an earlier command left in
-    /// `out`, which no longer show what its tables show (on stderr, unless quiet).
+    /// `out`, which may not show what its tables show (on stderr, unless quiet or JSON).
     fn earlier(&self, out: &std::path::Path, files: &[String]) {
-        let earlier = fundsim::app::earlier_run_files(out, files);
-        if self.quiet || earlier.is_empty() {
+        if self.quiet || self.json {
             return;
         }
-        let (names, how): (Vec<&str>, Vec<&str>) = earlier.into_iter().unzip();
-        let (these, are, does) = if names.len() == 1 {
-            ("it", "is", "does")
+        let earlier = fundsim::app::earlier_run_files(out, files);
+        let names: Vec<&str> = earlier.iter().map(|e| e.0).collect();
+        // How each is written anew: "a", "a or b", "a, b or c".
+        let how = match &earlier[..] {
+            [] => return,
+            [(_, one)] => one.to_string(),
+            [rest @ .., (_, last)] => {
+                let rest: Vec<&str> = rest.iter().map(|e| e.1).collect();
+                format!("{} or {last}", rest.join(", "))
+            }
+        };
+        let (these, were) = if names.len() == 1 {
+            ("it", "was")
         } else {
-            ("them", "are", "do")
+            ("them", "were")
         };
         errln!(
-            "note: {} in {} {are} from an earlier command and {does} not show these results ({} write{} {these} anew; or delete {these})",
+            "note: {} in {} {were} not written by this command and may not show these results (write {these} anew with {how}, or delete {these})",
             names.join(", "),
             out.display(),
-            how.join(", "),
-            if how.len() == 1 { "s" } else { "" },
         );
     }
 }
@@ -442,7 +449,10 @@ fn tell_run(
         files.push("report.html".into());
     }
     say.wrote(out, &files);
-    say.earlier(out, &files);
+    // A shard's directory is the merge's input, and a shard writes no workbook, report or deals.
+    if settings.chunks.is_none() {
+        say.earlier(out, &files);
+    }
     Ok(())
 }
 

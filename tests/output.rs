@@ -517,7 +517,7 @@ fn a_run_names_the_files_an_earlier_command_left_that_no_longer_match() {
     let said = stderr("run", "300", &[]);
     assert!(
         said.contains(
-            "note: fundsim.xlsx, report.html, deals.csv in {out} are from an earlier command and do not show these results (--format xlsx, --report, run --deals K write them anew; or delete them)"
+            "note: fundsim.xlsx, report.html, deals.csv in {out} were not written by this command and may not show these results (write them anew with --format xlsx, --report or run --deals K, or delete them)"
                 .replace("{out}", &out.display().to_string())
                 .as_str()
         ),
@@ -527,6 +527,12 @@ fn a_run_names_the_files_an_earlier_command_left_that_no_longer_match() {
     assert!(
         !stderr("run", "300", &["--quiet"]).contains("note:"),
         "quiet"
+    );
+    assert!(!stderr("run", "300", &["--json"]).contains("note:"), "json");
+    // A shard's directory: no note of the workbook, report or deals a shard cannot write.
+    assert!(
+        !stderr("run", "300", &["--shard", "1/2"]).contains("note:"),
+        "shard"
     );
 
     // compare writes comparison.csv; a run of the same paths and seed leaves it the run's.
@@ -542,7 +548,10 @@ fn a_run_names_the_files_an_earlier_command_left_that_no_longer_match() {
     );
     let said = stderr("run", "300", &all);
     assert!(
-        said.contains("note: comparison.csv in") && said.contains("is from an earlier command and does not show these results (compare writes it anew; or delete it)"),
+        said.contains("note: comparison.csv in")
+            && said.contains(
+                "was not written by this command and may not show these results (write it anew with compare, or delete it)"
+            ),
         "{said}"
     );
 }

@@ -45,7 +45,7 @@ fn key(v: i64) -> i64 {
 /// leave out at most `|r|^5/5 < 6·10^-15`, and the sum's rounding errors are a few units in the
 /// last place of numbers below 45 (`x < 2^63`), so this `ln x` is within `5·10^-14` of the true
 /// one, and `t = ln x · INV_LN_GAMMA` (about 500·ln x) within `3·10^-11`. `libm::log` is within one
-/// unit in the last place of the truth, so its `t` is too (within `4·10^-12`, with the product's
+/// unit in the last place of the truth, so its `t` is too (within `5·10^-12`, with the product's
 /// rounding). Where `t` is more than [`LOG_MARGIN`], 300 times the two errors together, from every
 /// integer, both round up to the same integer; nearer (about one value in fifty million), `libm`
 /// decides. `log_bucket_matches_libm` checks it at every bucket's edge and on random values.
