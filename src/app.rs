@@ -1493,7 +1493,7 @@ fn comparison_of_run(
 
 /// The files a run's output directory may hold besides the tables every run writes, each with the
 /// option (or command) that writes it anew. A command replaces only the files it writes, so one of
-/// these left from an earlier command no longer shows what the directory's tables show.
+/// these left from an earlier command may no longer show what the directory's tables show.
 const RUN_EXTRAS: [(&str, &str); 4] = [
     ("fundsim.xlsx", "--format xlsx"),
     ("report.html", "--report"),
