@@ -1329,7 +1329,7 @@ pub fn allocate_to_dir(
             "error: --instruments: \"{id}\" is named twice: name each instrument once"
         )));
     }
-    let (splits, best) = crate::study::allocate(
+    let (splits, best, holdout) = crate::study::allocate(
         &file.to_path_buf(),
         base,
         (ids, budget, step),
@@ -1341,6 +1341,7 @@ pub fn allocate_to_dir(
     crate::output::csv_out::write_allocation(&mut bytes, ids, objective, &splits)
         .map_err(|e| AppError::Failed(format!("allocation.csv: {e}")))?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Allocation, lang));
+    let finite = |v: f64| v.is_finite().then_some(v);
     let json = study_json_of(
         "allocate",
         file,
@@ -1352,6 +1353,15 @@ pub fn allocate_to_dir(
             "step": step.normalize().to_string(),
             "objective": objective,
             "best": splits[best].shares.iter().map(|x| x.normalize().to_string()).collect::<Vec<_>>(),
+            // The best split again on paths of its own (`study::Holdout`): its honest score.
+            "best_on_fresh_paths": holdout.map(|h| serde_json::json!({
+                "seed": h.seed,
+                "paths": settings.paths,
+                "mean": finite(h.objective.0),
+                "mcse": finite(h.objective.1),
+                "low": finite(h.interval.0),
+                "high": finite(h.interval.1),
+            })),
         }),
     )?;
     write_one(
@@ -1396,15 +1406,26 @@ pub fn allocate_to_dir(
     }
     let best = &splits[best];
     let mut text = format!(
-        "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\nneighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
+        "best split of {} a year: {}  {objective} = {:.4}, 95% interval {}\n",
         yearly_budget,
         show(best),
         best.objective.0,
         bounds(best.objective_interval, false),
-        "split",
-        "difference",
-        "95% interval"
     );
+    if let Some(h) = holdout {
+        text.push_str(&format!(
+            "on {} fresh paths (seed {}) the best split scores {:.4}, 95% interval {}: the figure above is the best of {} splits scored on the same paths, which favours the winner\n",
+            settings.paths,
+            h.seed,
+            h.objective.0,
+            bounds(h.interval, false),
+            splits.len()
+        ));
+    }
+    text.push_str(&format!(
+        "neighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",
+        "split", "difference", "95% interval"
+    ));
     for s in splits.iter().filter(|s| s.neighbour) {
         if s.from_best.0.is_nan() {
             text.push_str(&format!(

@@ -785,11 +785,30 @@ pub struct Split {
     pub neighbour: bool,
 }
 
+/// The best split of [`allocate`] run again on paths of its own. The best of many splits scored on
+/// the same paths is the one whose paths happened to favour it most, so its score there tends to be
+/// too high (the winner's curse, more so the more splits are near the best); on fresh paths it is
+/// an honest estimate of that split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Holdout {
+    /// The seed of the fresh paths: [`holdout_seed`] of the study's.
+    pub seed: u64,
+    /// The objective's mean and MCSE there, and its 95% interval (Wilson's for a probability).
+    pub objective: (f64, f64),
+    pub interval: (f64, f64),
+}
+
+/// The seed of [`Holdout`]'s paths for a study seeded `seed`: another seed, fixed, so that the
+/// study's output stays a function of its seed.
+pub fn holdout_seed(seed: u64) -> u64 {
+    seed ^ 0x484F_4C44_4F55_5421 // "HOLDOUT!"
+}
+
 /// Every split of `budget` a year across `ids` in shares that are multiples of `step` (summing to
 /// 1), on common random numbers; the objective (`p.<target>` to maximise a target's P(met), or a
 /// scalar metric, maximised, or minimised when less is better) for each, and each split's paired
 /// difference from the best. Each instrument's yearly budget is replaced (its `per_year` if it has
-/// years).
+/// years). With more than one split, the best is run again on fresh paths ([`Holdout`]).
 pub fn allocate(
     file: &PathBuf,
     base: &[String],
@@ -797,7 +816,7 @@ pub fn allocate(
     objective: &str,
     settings: RunSettings,
     progress: &dyn Progress,
-) -> Result<(Vec<Split>, usize), AppError> {
+) -> Result<(Vec<Split>, usize, Option<Holdout>), AppError> {
     let bad = |m: String| AppError::BadInput(format!("error: {m}"));
     if step <= Decimal::ZERO || step > Decimal::ONE || !(Decimal::ONE / step).fract().is_zero() {
         return Err(bad(format!(
@@ -874,6 +893,16 @@ pub fn allocate(
     // values.
     type Tried = (Vec<Decimal>, ((f64, f64), (f64, f64)), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
+    // The scenario with the budgets of `shares`.
+    let with_shares = |shares: &[Decimal]| -> Result<Loaded, AppError> {
+        let mut sets = base.to_vec();
+        for (key, share) in keys.iter().zip(shares) {
+            sets.push(set(key, (budget * share).round_dp(2), Written::Money));
+        }
+        Ok(load_all_with(std::slice::from_ref(file), &sets)?
+            .pop()
+            .expect("one file"))
+    };
     // A weighted objective is maximised (a cost enters it with a negative weight); a target's value
     // `target.<id>` is minimised for an at-most target.
     if !weighted(objective) && crate::metrics::directionless(objective) {
@@ -887,13 +916,7 @@ pub fn allocate(
         && first.model.lower_is_better(objective);
     for c in &compositions {
         let shares: Vec<Decimal> = c.iter().map(|&u| Decimal::from(u) * step).collect();
-        let mut sets = base.to_vec();
-        for (key, share) in keys.iter().zip(&shares) {
-            sets.push(set(key, (budget * share).round_dp(2), Written::Money));
-        }
-        let loaded = load_all_with(std::slice::from_ref(file), &sets)?
-            .pop()
-            .expect("one file");
+        let loaded = with_shares(&shares)?;
         let result = run(&loaded.model, settings, progress);
         let values = metric_paths(&loaded, &result, objective).ok_or_else(|| {
             bad(format!(
@@ -920,6 +943,26 @@ pub fn allocate(
                 "--objective {objective}: undefined on every path of every split (a ratio or an IRR with nothing to divide by, e.g. tvpi.<id> of an instrument that invests nothing): there is no best split; choose an objective defined for these instruments"
             ))
         })?;
+    // Every split scoring the same (a flat objective) has no winner to check.
+    let mut means = runs.iter().map(|r| r.1.0.0).filter(|v| !v.is_nan());
+    let flat = means.next().is_none_or(|first| means.all(|v| v == first));
+    let holdout = if !flat {
+        let loaded = with_shares(&runs[best].0)?;
+        let fresh = RunSettings {
+            seed: holdout_seed(settings.seed),
+            ..settings
+        };
+        let result = run(&loaded.model, fresh, progress);
+        let values = metric_paths(&loaded, &result, objective).expect("read at every split");
+        let (objective, interval) = crate::stats::mean_and_mcse(&values, bits);
+        Some(Holdout {
+            seed: fresh.seed,
+            objective,
+            interval,
+        })
+    } else {
+        None
+    };
     let best_units = &compositions[best];
     let splits = runs
         .iter()
@@ -939,5 +982,5 @@ pub fn allocate(
             }
         })
         .collect();
-    Ok((splits, best))
+    Ok((splits, best, holdout))
 }
