@@ -1000,7 +1000,16 @@ pub fn sweep_to_dir(
         }
     }
     crate::app::check_out(out)?;
-    let (loaded, points) = crate::study::sweep(grid, settings, progress);
+    // sweep.csv's metrics, each once.
+    let mut measured: Vec<String> = (crate::output::csv_out::SWEEP_METRICS.iter())
+        .map(|m| m.to_string())
+        .collect();
+    for m in metrics {
+        if !measured.contains(m) {
+            measured.push(m.clone());
+        }
+    }
+    let (loaded, points, steps) = crate::study::sweep(grid, &measured, settings, progress);
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
@@ -1012,6 +1021,12 @@ pub fn sweep_to_dir(
         .map_err(|e| failed("sweep.csv", &e))?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Sweep, lang));
     stage_study(&mut staging, out, "sweep.csv", &bytes, study)?;
+    let mut bytes = Vec::new();
+    crate::output::csv_out::write_sweep_paired(&mut bytes, &keys, &points, &steps)
+        .map_err(|e| failed("sweep_paired.csv", &e))?;
+    staging
+        .write("sweep_paired.csv", &bytes)
+        .map_err(|e| failed("sweep_paired.csv", &e))?;
     let described: Vec<(&ScenarioSource, &ScenarioFile)> =
         loaded.iter().map(|s| (&s.source, &s.file)).collect();
     let parameters = serde_json::json!({

@@ -522,7 +522,10 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             })?;
             bar.0.finish_and_clear();
             say.table(&table);
-            say.wrote(&out, &with_xlsx(format, &["sweep.csv", "sweep.json"]));
+            say.wrote(
+                &out,
+                &with_xlsx(format, &["sweep.csv", "sweep_paired.csv", "sweep.json"]),
+            );
             Ok(())
         }
         Command::Sensitivity {

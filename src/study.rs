@@ -318,19 +318,68 @@ pub fn sweep_points(
     Ok(points)
 }
 
-/// Runs every point of [`sweep_points`]: the scenarios, and a row per point.
+/// A sweep point's paired difference from the first point (on common random numbers) in one
+/// measure: a target's P(met) (`p.<id>`, `p.all`, `p.all_<year>`) or a metric of `sweep.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The point's index (from 1).
+    pub point: usize,
+    pub measure: String,
+    pub unit: crate::metrics::Unit,
+    /// The difference (this point minus the first), its MCSE and 95% interval (Tango's for a
+    /// probability).
+    pub diff: (f64, f64),
+    pub interval: (f64, f64),
+}
+
+/// Runs every point of [`sweep_points`]: the scenarios, a row per point, and each later point's
+/// paired differences from the first in every target's P(met) and in `metrics` (only the first
+/// point's per-path values are kept while the others run).
 pub fn sweep(
     points: Vec<(Loaded, Vec<Decimal>)>,
+    metrics: &[String],
     settings: RunSettings,
     progress: &dyn Progress,
-) -> (Vec<Loaded>, Vec<Point>) {
-    points
-        .into_iter()
-        .map(|(loaded, values)| {
-            let point = run_loaded(&loaded, values, settings, progress);
-            (loaded, point)
-        })
-        .unzip()
+) -> (Vec<Loaded>, Vec<Point>, Vec<Step>) {
+    let (mut scenarios, mut rows, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+    // Per measure of the first point: its name, unit, whether it is 0/1, and its per-path values.
+    type Measure = (String, crate::metrics::Unit, bool, Vec<f64>);
+    let mut first: Vec<Measure> = Vec::new();
+    for (n, (loaded, values)) in points.into_iter().enumerate() {
+        let result = run(&loaded.model, settings, progress);
+        let point = Point {
+            values,
+            summary: report::summary_rows(&loaded.model, &result),
+            targets: report::target_rows(&loaded.model, &result),
+        };
+        let measures = (point.targets.iter())
+            .map(|t| (format!("p.{}", t.target), crate::metrics::Unit::Indicator))
+            .chain(metrics.iter().filter_map(|m| {
+                let row = point.summary.iter().find(|r| r.metric == *m)?;
+                Some((m.clone(), row.unit))
+            }));
+        for (name, unit) in measures {
+            let Some(paths) = metric_paths(&loaded, &result, &name) else {
+                continue;
+            };
+            let bits = unit == crate::metrics::Unit::Indicator;
+            if n == 0 {
+                first.push((name, unit, bits, paths));
+            } else if let Some((_, _, _, base)) = first.iter().find(|f| f.0 == name) {
+                let d = crate::compare::paired(base, &paths, false, bits);
+                steps.push(Step {
+                    point: n,
+                    measure: name,
+                    unit,
+                    diff: (d.mean, d.mcse),
+                    interval: (d.low, d.high),
+                });
+            }
+        }
+        scenarios.push(loaded);
+        rows.push(point);
+    }
+    (scenarios, rows, steps)
 }
 
 /// The probability that target `target` (an id, `all` or `all_<year>`) is met at a point, with

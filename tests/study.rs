@@ -1551,3 +1551,81 @@ fn the_best_split_is_scored_again_on_fresh_paths() {
     let on_study_paths: f64 = best.split(',').nth(4).expect("mean").parse().expect("mean");
     assert_ne!(on_study_paths, mean, "{best}");
 }
+
+#[test]
+fn a_sweep_gives_each_point_s_paired_difference_from_the_first() {
+    // λ = 6, 8, …, 14 on common random numbers: P(met) of "≥ 10 projects" rises from
+    // tail(6, 10) to tail(λ, 10), and since the count rises with λ on every path, the paired
+    // difference is the share of paths that cross 10 between the two λ, whose expectation is
+    // tail(λ, 10) − tail(6, 10). sweep_paired.csv gives it per point with its MCSE and Tango
+    // interval; it must match the closed form within 4 MCSE, equal sweep.csv's difference of
+    // means, and be more precise than the unpaired difference of the two points (√(se₀² + seₙ²)).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&file)
+        .args(["--set-range", "industries.ic.arrivals_per_year=6..14:2"])
+        .args(["--paths", "3000", "--seed", "8", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let read = |name: &str| -> (Vec<String>, Vec<csv::StringRecord>) {
+        let csv = fs::read_to_string(out.join(name)).expect(name);
+        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let header = (reader.headers().expect("h").iter())
+            .map(String::from)
+            .collect();
+        (header, reader.records().map(|r| r.expect("row")).collect())
+    };
+    let (sweep_header, sweep) = read("sweep.csv");
+    let (header, paired) = read("sweep_paired.csv");
+    assert_eq!(
+        header,
+        [
+            "point",
+            "industries.ic.arrivals_per_year",
+            "measure",
+            "diff",
+            "diff_mcse",
+            "diff_low",
+            "diff_high"
+        ]
+    );
+    let at = |r: &csv::StringRecord, c: &str| -> f64 {
+        let i = sweep_header.iter().position(|h| h == c).expect(c);
+        r[i].parse().expect(c)
+    };
+    let p0 = at(&sweep[0], "p.projects");
+    let se0 = at(&sweep[0], "p.projects_mcse");
+    let rows: Vec<&csv::StringRecord> = paired.iter().filter(|r| &r[2] == "p.projects").collect();
+    assert_eq!(rows.len(), 4, "points 1 to 4 against point 0");
+    for (n, r) in (1..).zip(&rows) {
+        let num = |i: usize| -> f64 { r[i].parse().expect("a number") };
+        assert_eq!(r[0].parse::<usize>().expect("point"), n);
+        let lambda = num(1);
+        let (diff, se, low, high) = (num(3), num(4), num(5), num(6));
+        let exact = tail(lambda, 10) - tail(6.0, 10);
+        assert!(
+            (diff - exact).abs() < 4.0 * se,
+            "λ = {lambda}: {diff} ± {se} vs {exact}"
+        );
+        assert!(low <= diff && diff <= high && low >= 0.0, "{r:?}");
+        let pn = at(&sweep[n], "p.projects");
+        assert!((diff - (pn - p0)).abs() < 2e-6, "{diff} vs {pn} − {p0}");
+        let unpaired = (se0.powi(2) + at(&sweep[n], "p.projects_mcse").powi(2)).sqrt();
+        assert!(se < unpaired, "paired {se} vs unpaired {unpaired}");
+    }
+    // Every metric of sweep.csv too, money in yuan: fiscal outlay, money back, ...
+    for m in [
+        "fiscal_outlay",
+        "net_fiscal_cost",
+        "money_back",
+        "additional_unicorns",
+    ] {
+        assert_eq!(paired.iter().filter(|r| &r[2] == m).count(), 4, "{m}");
+    }
+}

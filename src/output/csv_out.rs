@@ -370,6 +370,42 @@ pub const SWEEP_METRICS: &[&str] = &[
     "additional_chain_leaders",
 ];
 
+/// `sweep_paired.csv`: every later point's paired difference from the first (point 0), on common
+/// random numbers, in every target's P(met) and every metric of `sweep.csv`: `point`, each key's
+/// value, `measure`, `diff`, `diff_mcse`, `diff_low`, `diff_high` (the 95% interval; Tango's for a
+/// probability).
+pub fn write_sweep_paired<W: Write>(
+    out: W,
+    keys: &[String],
+    points: &[crate::study::Point],
+    steps: &[crate::study::Step],
+) -> io::Result<()> {
+    let mut w = writer(out)?;
+    let mut header = vec!["point".to_string()];
+    header.extend(keys.iter().cloned());
+    header.extend(
+        ["measure", "diff", "diff_mcse", "diff_low", "diff_high"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    write_row(&mut w, &header)?;
+    for s in steps {
+        let mut rec = vec![s.point.to_string()];
+        rec.extend(
+            points[s.point]
+                .values
+                .iter()
+                .map(|v| v.normalize().to_string()),
+        );
+        rec.push(s.measure.clone());
+        for v in [s.diff.0, s.diff.1, s.interval.0, s.interval.1] {
+            rec.push(number(v, s.unit));
+        }
+        write_row(&mut w, &rec)?;
+    }
+    w.flush()
+}
+
 /// `sweep.csv`: one row per point: `point`, each key's value, then `p.<target>` and
 /// `p.<target>_mcse` for every target of the first point (and `all`), then `<metric>_mean` and
 /// `<metric>_mcse` for [`SWEEP_METRICS`] and `extra`.
