@@ -1369,8 +1369,9 @@ pub fn allocate_to_dir(
             "objective": objective,
             "best": splits[best].shares.iter().map(|x| x.normalize().to_string()).collect::<Vec<_>>(),
             // The best split again on paths of its own (`study::Holdout`): its honest score.
-            "best_on_fresh_paths": holdout.map(|h| serde_json::json!({
+            "best_on_fresh_paths": holdout.as_ref().map(|h| serde_json::json!({
                 "seed": h.seed,
+                "sets": h.sets,
                 "paths": settings.paths,
                 "mean": finite(h.objective.0),
                 "mcse": finite(h.objective.1),
@@ -1427,15 +1428,25 @@ pub fn allocate_to_dir(
         best.objective.0,
         bounds(best.objective_interval, false),
     );
-    if let Some(h) = holdout {
-        text.push_str(&format!(
-            "on {} fresh paths (seed {}) the best split scores {:.4}, 95% interval {}: the figure above is the best of {} splits scored on the same paths, which favours the winner\n",
-            settings.paths,
-            h.seed,
-            h.objective.0,
-            bounds(h.interval, false),
-            splits.len()
-        ));
+    if let Some(h) = &holdout {
+        let paths = match settings.paths {
+            1 => "1 fresh path".to_string(),
+            n => format!("{n} fresh paths"),
+        };
+        let defined = splits.iter().filter(|s| !s.objective.0.is_nan()).count();
+        if h.objective.0.is_nan() {
+            text.push_str(&format!(
+                "on {paths} (seed {}) the best split's {objective} is undefined (no path on which it has a value)\n",
+                h.seed
+            ));
+        } else {
+            text.push_str(&format!(
+                "on {paths} (seed {}) the best split scores {:.4}, 95% interval {}: the figure above is the best of {defined} splits scored on the same paths, which favours the winner\n",
+                h.seed,
+                h.objective.0,
+                bounds(h.interval, false),
+            ));
+        }
     }
     text.push_str(&format!(
         "neighbours (one step moved), paired difference from the best:\n  {:<60} {:>10} {:>20}\n",

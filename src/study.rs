@@ -835,22 +835,28 @@ pub struct Split {
 }
 
 /// The best split of [`allocate`] run again on paths of its own. The best of many splits scored on
-/// the same paths is the one whose paths happened to favour it most, so its score there tends to be
-/// too high (the winner's curse, more so the more splits are near the best); on fresh paths it is
-/// an honest estimate of that split.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// the same paths is the one whose paths happened to favour it most, so its score there is biased
+/// in its favour in expectation (too high when maximising, too low when minimising: the winner's
+/// curse, larger the more splits are near the best); on fresh paths its score is an unbiased
+/// estimate for that split. The choice of the split is still made on the study's paths.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Holdout {
     /// The seed of the fresh paths: [`holdout_seed`] of the study's.
     pub seed: u64,
-    /// The objective's mean and MCSE there, and its 95% interval (Wilson's for a probability).
+    /// The overrides that make the scenario the best split (the study's `--set` ones, then each
+    /// instrument's budget), as `run --set` takes them.
+    pub sets: Vec<String>,
+    /// The objective's mean and MCSE there, and its 95% interval (Wilson's for a probability); NaN
+    /// if it is undefined on every fresh path.
     pub objective: (f64, f64),
     pub interval: (f64, f64),
 }
 
 /// The seed of [`Holdout`]'s paths for a study seeded `seed`: another seed, fixed, so that the
-/// study's output stays a function of its seed.
+/// study's output stays a function of its seed. The constant is below 2^52, so a seed below 2^52
+/// gives one below 2^53 that JSON readers (JavaScript, jq, spreadsheets) keep exactly.
 pub fn holdout_seed(seed: u64) -> u64 {
-    seed ^ 0x484F_4C44_4F55_5421 // "HOLDOUT!"
+    seed ^ 0x000F_4C44_4F55_5421 // "HOLDOU!" in its low bytes
 }
 
 /// Every split of `budget` a year across `ids` in shares that are multiples of `step` (summing to
@@ -943,12 +949,15 @@ pub fn allocate(
     type Tried = (Vec<Decimal>, ((f64, f64), (f64, f64)), Vec<f64>);
     let mut runs: Vec<Tried> = Vec::new();
     // The scenario with the budgets of `shares`.
-    let with_shares = |shares: &[Decimal]| -> Result<Loaded, AppError> {
+    let sets_of = |shares: &[Decimal]| -> Vec<String> {
         let mut sets = base.to_vec();
         for (key, share) in keys.iter().zip(shares) {
             sets.push(set(key, (budget * share).round_dp(2), Written::Money));
         }
-        Ok(load_all_with(std::slice::from_ref(file), &sets)?
+        sets
+    };
+    let with_shares = |shares: &[Decimal]| -> Result<Loaded, AppError> {
+        Ok(load_all_with(std::slice::from_ref(file), &sets_of(shares))?
             .pop()
             .expect("one file"))
     };
@@ -1006,6 +1015,7 @@ pub fn allocate(
         let (objective, interval) = crate::stats::mean_and_mcse(&values, bits);
         Some(Holdout {
             seed: fresh.seed,
+            sets: sets_of(&runs[best].0),
             objective,
             interval,
         })

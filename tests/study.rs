@@ -1126,6 +1126,14 @@ fn allocate_says_so_when_every_split_scores_the_same() {
     assert!(!stdout.contains("best split"), "{stdout}");
     let csv = fs::read_to_string(dir.path().join("out/allocation.csv")).expect("allocation.csv");
     assert_eq!(csv.lines().count(), 6, "a header and five splits: {csv}");
+    // No split chosen, so none is run again on fresh paths.
+    let json = fs::read_to_string(dir.path().join("out/allocation.json")).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert!(
+        json["parameters"]["best_on_fresh_paths"].is_null(),
+        "{json}"
+    );
+    assert!(!stdout.contains("fresh paths"), "{stdout}");
     // An objective that does tell them apart still names the best split.
     let (output, _dir) = allocate(&text, "a,b", "grants_awarded", &[]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("best split"));
@@ -1485,9 +1493,10 @@ fn the_best_split_is_scored_again_on_fresh_paths() {
     let seed = fresh["seed"].as_u64().expect("seed");
     assert_eq!(
         seed,
-        20240101 ^ 0x484F_4C44_4F55_5421,
+        20240101 ^ 0x000F_4C44_4F55_5421,
         "the default seed's holdout"
     );
+    assert!(seed < 1 << 53, "a seed JSON readers keep exactly");
     assert_eq!(fresh["paths"], 200);
     let mean = fresh["mean"].as_f64().expect("mean");
     assert!(
@@ -1504,17 +1513,40 @@ fn the_best_split_is_scored_again_on_fresh_paths() {
             .parse()
             .expect("a number")
     };
+    // The overrides the JSON gives: the best split's budgets, share × 1000万 each.
+    let sets: Vec<&str> = (fresh["sets"].as_array().expect("sets").iter())
+        .map(|s| s.as_str().expect("a --set"))
+        .collect();
+    let budget = |s: &str| -> f64 {
+        s.rsplit('=')
+            .next()
+            .expect("value")
+            .trim_end_matches('元')
+            .parse()
+            .expect("yuan")
+    };
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    assert!(
+        sets[0].starts_with("instruments.grant.a.budget="),
+        "{sets:?}"
+    );
+    assert!(
+        sets[1].starts_with("instruments.direct_equity.b.budget="),
+        "{sets:?}"
+    );
+    assert_eq!(
+        (budget(sets[0]), budget(sets[1])),
+        (share(0) * 1e7, share(1) * 1e7)
+    );
     let file = dir.path().join("scenario.toml");
     let out = dir.path().join("plain");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("run")
-        .arg(&file)
+    let mut plain = Command::cargo_bin("fundsim").expect("binary");
+    plain.arg("run").arg(&file);
+    for set in &sets {
+        plain.args(["--set", set]);
+    }
+    plain
         .args([
-            "--set",
-            &format!("instruments.grant.a.budget={}", share(0) * 1e7),
-            "--set",
-            &format!("instruments.direct_equity.b.budget={}", share(1) * 1e7),
             "--paths",
             "200",
             "--seed",
@@ -1548,8 +1580,8 @@ fn the_best_split_is_scored_again_on_fresh_paths() {
             cells.len() > 4 && cells[1] == a && cells[2] == b
         })
         .expect("best row");
-    let on_study_paths: f64 = best.split(',').nth(4).expect("mean").parse().expect("mean");
-    assert_ne!(on_study_paths, mean, "{best}");
+    let on_study_paths = best.split(',').nth(4).expect("mean");
+    assert_ne!(on_study_paths, format!("{mean:.6}"), "{best}");
 }
 
 #[test]
@@ -1619,13 +1651,24 @@ fn a_sweep_gives_each_point_s_paired_difference_from_the_first() {
         let unpaired = (se0.powi(2) + at(&sweep[n], "p.projects_mcse").powi(2)).sqrt();
         assert!(se < unpaired, "paired {se} vs unpaired {unpaired}");
     }
-    // Every metric of sweep.csv too, money in yuan: fiscal outlay, money back, ...
+    // Every metric of sweep.csv too, money in yuan: each defined on every path, so its paired
+    // difference is sweep.csv's difference of means (to the printed cent or millionth).
     for m in [
         "fiscal_outlay",
         "net_fiscal_cost",
         "money_back",
         "additional_unicorns",
     ] {
-        assert_eq!(paired.iter().filter(|r| &r[2] == m).count(), 4, "{m}");
+        let rows: Vec<&csv::StringRecord> = paired.iter().filter(|r| &r[2] == m).collect();
+        assert_eq!(rows.len(), 4, "{m}");
+        let mean0 = at(&sweep[0], &format!("{m}_mean"));
+        for (n, r) in (1..).zip(rows) {
+            let diff: f64 = r[3].parse().expect("diff");
+            let expected = at(&sweep[n], &format!("{m}_mean")) - mean0;
+            assert!(
+                (diff - expected).abs() <= 0.011,
+                "{m} at {n}: {diff} vs {expected}"
+            );
+        }
     }
 }
