@@ -342,9 +342,8 @@ pub fn sweep(
     progress: &dyn Progress,
 ) -> (Vec<Loaded>, Vec<Point>, Vec<Step>) {
     let (mut scenarios, mut rows, mut steps) = (Vec::new(), Vec::new(), Vec::new());
-    // Per measure of the first point: its name, unit, whether it is 0/1, and its per-path values.
-    type Measure = (String, crate::metrics::Unit, bool, Vec<f64>);
-    let mut first: Vec<Measure> = Vec::new();
+    // Per measure of the first point: its name and its per-path values.
+    let mut first: Vec<(String, Vec<f64>)> = Vec::new();
     for (n, (loaded, values)) in points.into_iter().enumerate() {
         let result = run(&loaded.model, settings, progress);
         let point = Point {
@@ -362,10 +361,10 @@ pub fn sweep(
             let Some(paths) = metric_paths(&loaded, &result, &name) else {
                 continue;
             };
-            let bits = unit == crate::metrics::Unit::Indicator;
             if n == 0 {
-                first.push((name, unit, bits, paths));
-            } else if let Some((_, _, _, base)) = first.iter().find(|f| f.0 == name) {
+                first.push((name, paths));
+            } else if let Some((_, base)) = first.iter().find(|f| f.0 == name) {
+                let bits = unit == crate::metrics::Unit::Indicator;
                 let d = crate::compare::paired(base, &paths, false, bits);
                 steps.push(Step {
                     point: n,
