@@ -1605,16 +1605,8 @@ fn a_sweep_gives_each_point_s_paired_difference_from_the_first() {
         .arg(&out)
         .assert()
         .success();
-    let read = |name: &str| -> (Vec<String>, Vec<csv::StringRecord>) {
-        let csv = fs::read_to_string(out.join(name)).expect(name);
-        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
-        let header = (reader.headers().expect("h").iter())
-            .map(String::from)
-            .collect();
-        (header, reader.records().map(|r| r.expect("row")).collect())
-    };
-    let (sweep_header, sweep) = read("sweep.csv");
-    let (header, paired) = read("sweep_paired.csv");
+    let (sweep_header, sweep) = table(&out.join("sweep.csv"));
+    let (header, paired) = table(&out.join("sweep_paired.csv"));
     assert_eq!(
         header,
         [
