@@ -239,11 +239,17 @@ fn run_loaded(
     settings: RunSettings,
     progress: &dyn Progress,
 ) -> Point {
-    let result = run(&loaded.model, settings, progress);
-    Point {
-        values,
-        summary: report::summary_rows(&loaded.model, &result),
-        targets: report::target_rows(&loaded.model, &result),
+    Point::of(loaded, values, &run(&loaded.model, settings, progress))
+}
+
+impl Point {
+    /// The point at input values `values` whose scenario `loaded` ran as `result`.
+    fn of(loaded: &Loaded, values: Vec<Decimal>, result: &crate::run::ScenarioRun) -> Self {
+        Point {
+            values,
+            summary: report::summary_rows(&loaded.model, result),
+            targets: report::target_rows(&loaded.model, result),
+        }
     }
 }
 
@@ -346,11 +352,7 @@ pub fn sweep(
     let mut first: Vec<(String, Vec<f64>)> = Vec::new();
     for (n, (loaded, values)) in points.into_iter().enumerate() {
         let result = run(&loaded.model, settings, progress);
-        let point = Point {
-            values,
-            summary: report::summary_rows(&loaded.model, &result),
-            targets: report::target_rows(&loaded.model, &result),
-        };
+        let point = Point::of(&loaded, values, &result);
         let measures = (point.targets.iter())
             .map(|t| (format!("p.{}", t.target), crate::metrics::Unit::Indicator))
             .chain(metrics.iter().filter_map(|m| {
@@ -781,11 +783,7 @@ pub fn tornado(
                     "error: --metric {metric}: no such metric (a scalar of summary.csv, p.<target>, or a weighted sum of them such as 0.6*p.unicorns_2030+0.4*p.projects_2030){}", minus_hint(metric)
                 ))
             })?;
-            let point = Point {
-                values: vec![v],
-                summary: report::summary_rows(&loaded.model, &result),
-                targets: report::target_rows(&loaded.model, &result),
-            };
+            let point = Point::of(&loaded, vec![v], &result);
             Ok((point, values))
         };
         let (lo_point, lo_paths) = at(low)?;
