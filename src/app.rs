@@ -1017,7 +1017,9 @@ pub fn sweep_to_dir(
     let mut staging = Staging::new(out).map_err(|e| failed("the output directory", &e))?;
     let keys: Vec<String> = ranges.iter().map(|r| r.key.clone()).collect();
     let mut bytes = Vec::new();
-    crate::output::csv_out::write_sweep(&mut bytes, &keys, &points, metrics)
+    // The columns beyond the default ones: each `--metric` once, and none twice.
+    let extra = &measured[crate::output::csv_out::SWEEP_METRICS.len()..];
+    crate::output::csv_out::write_sweep(&mut bytes, &keys, &points, extra)
         .map_err(|e| failed("sweep.csv", &e))?;
     let study = xlsx.map(|lang| (crate::output::xlsx_out::Study::Sweep, lang));
     stage_study(&mut staging, out, "sweep.csv", &bytes, study)?;

@@ -1664,3 +1664,44 @@ fn a_sweep_gives_each_point_s_paired_difference_from_the_first() {
         }
     }
 }
+
+#[test]
+fn a_metric_named_twice_or_already_shown_is_one_column_of_sweep_csv() {
+    // `money_back` is one of sweep.csv's own metrics and `talents` is asked for twice: each is one
+    // pair of columns, in the order the defaults then the first mention give. Talents are
+    // Poisson with mean 2 per project given the year's Poisson(λ) projects, so their mean is
+    // 2λ: sweep.csv's must match within 4 MCSE.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg("sweep")
+        .arg(&file)
+        .args(["--values", "industries.ic.arrivals_per_year=6,8"])
+        .args(["--set", "industries.ic.talent_per_arrival=2"])
+        .args(["--metric", "money_back", "--metric", "talents"])
+        .args(["--metric", "talents", "--paths", "400", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = table(&out.join("sweep.csv"));
+    let named = |c: &str| header.iter().filter(|h| *h == c).count();
+    for c in ["money_back_mean", "talents_mean", "talents_mcse"] {
+        assert_eq!(named(c), 1, "{c} in {header:?}");
+    }
+    assert_eq!(header.last().map(String::as_str), Some("talents_mcse"));
+    let at = |r: &csv::StringRecord, c: &str| -> f64 {
+        let i = header.iter().position(|h| h == c).expect(c);
+        r[i].parse().expect(c)
+    };
+    for (r, lambda) in rows.iter().zip([6.0, 8.0]) {
+        let (mean, se) = (at(r, "talents_mean"), at(r, "talents_mcse"));
+        let exact = 2.0 * lambda;
+        assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se} vs {exact}");
+    }
+    let (_, paired) = table(&out.join("sweep_paired.csv"));
+    assert_eq!(paired.iter().filter(|r| &r[2] == "talents").count(), 1);
+    assert_eq!(paired.iter().filter(|r| &r[2] == "money_back").count(), 1);
+}
