@@ -555,7 +555,11 @@ fn write_run(
 
     if let Some(shard) = options.shard {
         let build = build.as_deref().expect("a shard's build");
-        return crate::shard::write_partial(scenarios, settings, shard, build, staging, &runs, out);
+        let of = crate::shard::Of {
+            shard,
+            compare: options.compare,
+        };
+        return crate::shard::write_partial(scenarios, settings, of, build, staging, &runs, out);
     }
     finish(
         scenarios,

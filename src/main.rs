@@ -153,8 +153,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Combine the shards of one run (`run --shard I/N`, any order) into the files of a single
-    /// run of all its paths, byte for byte. Run it in the directory the shards ran in: it reads
+    /// Combine the shards of one run (`run --shard I/N` or `compare --shard I/N`, any order) into
+    /// the files of a single run (or comparison) of all its paths, byte for byte. Run it in the directory the shards ran in: it reads
     /// their scenario files again and checks them against the shards' SHA-256.
     Merge {
         /// The shards' output directories.
@@ -184,6 +184,11 @@ enum Command {
         /// Also write report.html (as fundsim report DIR does).
         #[arg(long)]
         report: bool,
+        /// I/N: run only shard I (0 to N−1) of the paths, chunk-aligned, and write a partial
+        /// result for `fundsim merge`, which writes comparison.csv with the run's files, byte for
+        /// byte those of one comparison of all paths (docs/cluster.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -456,6 +461,13 @@ fn tell_run(
     Ok(())
 }
 
+/// `--shard` beside an option a shard cannot honour (`flag`: the option and why).
+fn shard_refuses(flag: &str) -> AppError {
+    AppError::BadInput(format!(
+        "error: --shard cannot be used with {flag}: a shard writes a partial result; ask fundsim merge for the run's files"
+    ))
+}
+
 fn names(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
@@ -705,6 +717,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             base,
             others,
             report: with_report,
+            shard,
             common:
                 Common {
                     paths,
@@ -716,21 +729,40 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 },
         } => {
             let files: Vec<PathBuf> = std::iter::once(base).chain(others).collect();
+            let shard = match shard {
+                Some(spec) => {
+                    if with_report || format == Format::Xlsx {
+                        return Err(shard_refuses(
+                            "--report or --format xlsx (fundsim merge writes them)",
+                        ));
+                    }
+                    Some(fundsim::shard::parse(&spec, paths)?)
+                }
+                None => None,
+            };
             fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&files, &set)?;
             let pool = pool(threads)?;
-            let bar = Bar(progress_bar(paths * loaded.len() as u64));
-            let settings = RunSettings::new(paths, seed);
+            let mut settings = RunSettings::new(paths, seed);
+            if let Some(s) = shard {
+                settings = fundsim::shard::settings(settings, s);
+            }
+            let (first, end) = settings.path_range();
+            let bar = Bar(progress_bar((end - first) * loaded.len() as u64));
             let options = fundsim::app::Options {
                 compare: true,
                 xlsx: format == Format::Xlsx,
                 lang: say.lang,
+                shard,
                 ..Default::default()
             };
             let report = pool.install(|| {
                 fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
+            if shard.is_some() {
+                return tell_run(&say, &report, (&out, settings), Table::Text, false);
+            }
             if say.json {
                 outln!("{}", fundsim::app::report_json(&report, &out, settings));
             }
@@ -846,11 +878,7 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 .transpose()?;
             let shard = match shard {
                 Some(spec) => {
-                    let refuse = |flag: &str| {
-                        fundsim::app::AppError::BadInput(format!(
-                            "error: --shard cannot be used with {flag}: a shard writes a partial result; ask fundsim merge for the run's files"
-                        ))
-                    };
+                    let refuse = shard_refuses;
                     if deals > 0 {
                         return Err(refuse(
                             "--deals (run the first paths once, without --shard)",

@@ -1,6 +1,7 @@
 //! Shards and their merge: a run's paths split across processes or machines.
 //!
-//! `fundsim run ... --shard I/N` (I from 0 to N−1) simulates only the paths of its share of the
+//! `fundsim run ... --shard I/N` (I from 0 to N−1; `fundsim compare ... --shard I/N` likewise, and
+//! `shard.json` says which command) simulates only the paths of its share of the
 //! run's chunks ([`crate::run::shard_chunks`]: contiguous, chunk-aligned, sizes differing by at most
 //! one chunk). Every path keeps its index, so its random numbers are those of the whole run. The
 //! shard writes a partial result instead of the run's files:
@@ -13,11 +14,12 @@
 //!   `run.json` (every file's SHA-256), and the SHA-256 of the two files above.
 //!
 //! `fundsim merge DIR... --out DIR` reads any number of shards of one run (in any order), refuses
-//! shards of different runs, versions, builds or seeds, a missing or repeated shard and changed
+//! shards of different commands, runs, versions, builds or seeds, a missing or repeated shard and changed
 //! scenario files (exit 2), reads the scenario files again (from the directory the shards ran in), adds the
 //! yearly accumulators (integer sums: exact and order-free), copies the rows into one
 //! `paths.parquet` in row groups of [`BATCH`] × [`CHUNK`] paths, as a single run cuts them, and
-//! writes every file of the run through the same code ([`crate::app::finish`]). The merged
+//! writes every file of the run through the same code ([`crate::app::finish`]; for a comparison's
+//! shards, `comparison.csv` too). The merged
 //! directory is byte for byte the directory of one run of all paths with the same seed (tested).
 //!
 //! Not with shards: `--deals` (the first paths' positions: run them once, without `--shard`) and
@@ -121,17 +123,27 @@ pub(crate) fn build_identity() -> Result<String, AppError> {
     Ok(format!("sha256:{digest}"))
 }
 
+/// Which shard of what a partial result is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Of {
+    /// `(index, count)`: shard `index` of `count`.
+    pub shard: (u64, u64),
+    /// Of a comparison (`fundsim compare --shard`): the merge also writes `comparison.csv`.
+    pub compare: bool,
+}
+
 /// Writes a shard's partial result (`yearly.bin`, `shard.json`) beside its `paths.parquet` and
 /// commits the directory; `build` is [`build_identity`].
 pub(crate) fn write_partial(
     scenarios: &[Loaded],
     settings: RunSettings,
-    (index, count): (u64, u64),
+    of: Of,
     build: &str,
     mut staging: Staging,
     runs: &[(usize, ScenarioRun)],
     out: &Path,
 ) -> Result<RunReport, AppError> {
+    let (index, count) = of.shard;
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         AppError::Failed(format!("{}: cannot write {what}: {e}", out.display()))
     };
@@ -162,6 +174,7 @@ pub(crate) fn write_partial(
         "seed": settings.seed,
         "paths": settings.paths,
         "shard": { "index": index, "count": count, "first_path": first, "end_path": end },
+        "command": if of.compare { "compare" } else { "run" },
         "cwd": cwd.display().to_string(),
         "chunk_paths": CHUNK,
         "batch_paths": BATCH * CHUNK,
@@ -332,6 +345,16 @@ pub fn merge_to_dir(
     }
     // One run: every field but the shard's own must agree, and the version must be ours.
     let first = &shards[0];
+    let command = |s: &Shard| s.header["command"].as_str().unwrap_or("run").to_string();
+    if let Some(s) = shards.iter().find(|s| command(s) != command(first)) {
+        return Err(bad(format!(
+            "{} is a shard of `fundsim {}` and {} of `fundsim {}`: merge the shards of one command",
+            first.dir.display(),
+            command(first),
+            s.dir.display(),
+            command(s)
+        )));
+    }
     for key in [
         "version",
         "chunk_paths",
@@ -614,6 +637,11 @@ pub fn merge_to_dir(
         placed.push((j * paths as usize, run));
     }
     let n = scenarios.len();
+    // A comparison's shards give its comparison.csv too, as `fundsim compare` writes it.
+    let options = Options {
+        compare: command(first) == "compare",
+        ..*options
+    };
     let report = finish(
         &scenarios,
         settings,
@@ -626,7 +654,7 @@ pub fn merge_to_dir(
             precision_reached: vec![None; n],
         },
         out,
-        options,
+        &options,
     )?;
     Ok((report, settings))
 }

@@ -42,8 +42,24 @@ fn scenarios(dir: &Path) -> Vec<String> {
 }
 
 fn run(files: &[String], paths: u64, seed: u64, shard: Option<&str>, out: &Path) {
+    simulate("run", files, (paths, seed), shard, out);
+}
+
+/// `fundsim compare` of `files` (the first the base), or a shard of it.
+fn compare(files: &[String], paths: u64, seed: u64, shard: Option<&str>, out: &Path) {
+    simulate("compare", files, (paths, seed), shard, out);
+}
+
+/// `fundsim <command>` (run or compare) of `files` with `paths` and `seed`, or shard `shard` of it.
+fn simulate(
+    command: &str,
+    files: &[String],
+    (paths, seed): (u64, u64),
+    shard: Option<&str>,
+    out: &Path,
+) {
     let mut c = fundsim();
-    c.arg("run")
+    c.arg(command)
         .args(files)
         .args(["--paths", &paths.to_string(), "--seed", &seed.to_string()])
         .arg("--out")
@@ -140,6 +156,56 @@ fn merged_shards_are_byte_identical_to_one_run() {
     assert_eq!(doc["paths"], paths);
     assert_eq!(doc["seed"], 5);
     assert_eq!(doc["scenarios"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn merged_shards_of_a_comparison_are_byte_identical_to_one_comparison() {
+    // `compare --shard I/N`: the merge writes comparison.csv beside the run's files, the same
+    // bytes as one `fundsim compare` of all paths (three shards of 3, 3 and 4 chunks).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = scenarios(dir.path());
+    let paths = 9 * 256 + 17;
+    let whole = dir.path().join("whole");
+    compare(&files, paths, 5, None, &whole);
+    let three: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let out = dir.path().join(format!("compare{i}of3"));
+            compare(&files, paths, 5, Some(&format!("{i}/3")), &out);
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    merge(&three, &merged).success();
+    same_files(
+        &whole,
+        &merged,
+        "3 shards of a comparison against one comparison",
+    );
+    let comparison = fs::read(whole.join("comparison.csv")).expect("one comparison's");
+    assert!(comparison.len() > 1000, "comparison.csv has its rows");
+    assert!(
+        comparison == fs::read(merged.join("comparison.csv")).expect("the merged comparison's"),
+        "comparison.csv differs"
+    );
+
+    // A shard of `run` and shards of `compare` of the same scenarios are two commands' shards:
+    // refused (exit 2), naming both, and nothing written.
+    let run_shard = dir.path().join("run1of3");
+    run(&files, paths, 5, Some("1/3"), &run_shard);
+    let out = dir.path().join("refused");
+    let assert = merge(
+        &[three[0].clone(), run_shard.clone(), three[2].clone()],
+        &out,
+    )
+    .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let says = format!(
+        "{} is a shard of `fundsim compare` and {} of `fundsim run`: merge the shards of one command",
+        three[0].display(),
+        run_shard.display()
+    );
+    assert!(stderr.contains(&says), "expected `{says}` in: {stderr}");
+    assert!(!out.exists(), "a refused merge wrote {}", out.display());
 }
 
 #[test]
@@ -292,4 +358,25 @@ fn run_refuses_shards_it_cannot_make() {
         &["--shard", "0/2", "--precision", "fiscal_outlay=1"],
         "--shard cannot be used with --precision",
     );
+    // A comparison's shard refuses what only the merge writes, and bad shards, as a run's does.
+    let compare = |args: &[&str], says: &str| {
+        let assert = fundsim()
+            .args(["compare", "tests/data/tiny.toml", "tests/data/tiny.toml"])
+            .args(["--paths", "600", "--quiet"])
+            .args(args)
+            .args(["--out", "/nonexistent/never-written"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    };
+    compare(
+        &["--shard", "0/2", "--report"],
+        "--shard cannot be used with --report or --format xlsx",
+    );
+    compare(
+        &["--shard", "0/2", "--format", "xlsx"],
+        "--shard cannot be used with --report or --format xlsx",
+    );
+    compare(&["--shard", "2/2"], "I must be from 0 to N − 1 = 1");
 }
