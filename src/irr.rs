@@ -387,8 +387,70 @@ fn positive_roots(c: &[f64]) -> Roots {
     }
 }
 
+/// [`horner`] at the `N` points `v`, side by side: `N` independent chains of multiplies and adds,
+/// which the processor overlaps, so that `N` values cost about the time of one (one chain waits on
+/// each of its operations). Each value is [`horner`]'s to the bit: the same operations in the same
+/// order.
+#[inline(always)]
+fn horner_at<const N: usize>(flows: &[f64], v: &[f64; N]) -> [f64; N] {
+    let mut acc = [0.0; N];
+    for &c in flows.iter().rev() {
+        for k in 0..N {
+            acc[k] = acc[k] * v[k] + c;
+        }
+    }
+    acc
+}
+
+/// Levels of the bisection decided per round of [`bisect_horner`].
+const LEVELS: usize = 3;
+
+/// [`bisect`] of [`horner`]`(flows, ·)`, to the same bit: each round evaluates the next
+/// [`LEVELS`] levels' midpoints at once (the `2^LEVELS − 1` points the bisection could visit,
+/// [`horner_at`]) and then walks down them as [`bisect`] would, with its stopping test and its
+/// limit of 2,000 evaluations. Where [`bisect`] takes one polynomial's time per step, this takes
+/// about one per round of three steps; the points not on the walk are thrown away.
+fn bisect_horner(flows: &[f64], mut lo: f64, mut hi: f64) -> f64 {
+    const POINTS: usize = (1 << LEVELS) - 1;
+    let mut steps = 0;
+    'rounds: loop {
+        // The tree of midpoints in heap order (node n's children 2n+1 and 2n+2), each node's
+        // midpoint of the bracket the walk would have on reaching it.
+        let mut at = [0.0; POINTS];
+        let mut bracket = [(0.0, 0.0); POINTS];
+        bracket[0] = (lo, hi);
+        for n in 0..POINTS {
+            let (a, b) = bracket[n];
+            let mid = 0.5 * (a + b);
+            at[n] = mid;
+            if 2 * n + 2 < POINTS {
+                bracket[2 * n + 1] = (a, mid);
+                bracket[2 * n + 2] = (mid, b);
+            }
+        }
+        let values = horner_at(flows, &at);
+        let mut n = 0;
+        for _ in 0..LEVELS {
+            let mid = at[n];
+            if steps == 2000 || mid <= lo || mid >= hi {
+                break 'rounds;
+            }
+            steps += 1;
+            if values[n] < 0.0 {
+                lo = mid;
+                n = 2 * n + 2;
+            } else {
+                hi = mid;
+                n = 2 * n + 1;
+            }
+        }
+    }
+    1.0 / (0.5 * (lo + hi)) - 1.0
+}
+
 /// Bisection of `f` between `lo` (`f < 0`) and `hi` (`f ≥ 0`), to the last bit: the rate at the
 /// root.
+#[cfg(test)]
 fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
     for _ in 0..2000 {
         let mid = 0.5 * (lo + hi);
@@ -429,7 +491,7 @@ pub fn irr(flows: &[f64]) -> f64 {
                 // than a root placed where it was not counted.
                 return f64::NAN;
             }
-            bisect(f, lo, hi)
+            bisect_horner(&flows, lo, hi)
         }
         (Shape::Investment, None) => {
             // f(v) < 0 near 0 and > 0 for large v, with one root: bracket it from v = 1.
@@ -451,7 +513,7 @@ pub fn irr(flows: &[f64]) -> f64 {
                 // above 1e300): read as a total loss, or undefined.
                 return if hi.is_finite() { f64::NAN } else { -1.0 };
             }
-            bisect(f, lo, hi)
+            bisect_horner(flows, lo, hi)
         }
     }
 }
@@ -742,6 +804,45 @@ mod tests {
             last = Some((p > 0.0, x));
         }
         changes
+    }
+
+    #[test]
+    fn three_levels_at_a_time_bisect_to_the_same_bit() {
+        // `bisect_horner` must give exactly what the plain bisection gives on the same
+        // polynomial and bracket: random flows of 1 to 40 years with signs at random (several
+        // roots, none, or one), brackets wide and narrow (down to neighbouring floats, and empty),
+        // each compared bit for bit (NaN included).
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut uniform = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..20_000 {
+            let n = 1 + (uniform() * 40.0) as usize;
+            let scale = 10f64.powi((uniform() * 12.0) as i32 - 2);
+            let flows: Vec<f64> = (0..n).map(|_| (uniform() - 0.4) * scale).collect();
+            let lo = match (uniform() * 4.0) as u32 {
+                0 => uniform() * 1e-6,
+                1 => uniform(),
+                2 => 1.0 + uniform() * 1e3,
+                _ => 0.5,
+            };
+            let hi = match (uniform() * 4.0) as u32 {
+                0 => f64::from_bits(lo.to_bits() + 1 + (uniform() * 3.0) as u64),
+                1 => lo,
+                2 => lo * (1.0 + uniform()),
+                _ => lo + uniform() * 1e6,
+            };
+            let plain = bisect(|v| horner(&flows, v), lo, hi);
+            let levels = bisect_horner(&flows, lo, hi);
+            assert_eq!(
+                plain.to_bits(),
+                levels.to_bits(),
+                "{flows:?} on [{lo}, {hi}]: {plain} and {levels}"
+            );
+        }
     }
 
     #[test]
