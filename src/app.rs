@@ -444,7 +444,7 @@ pub fn check_memory(scenarios: &[Loaded], paths: u64) -> Result<(), AppError> {
     }
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     Err(AppError::BadInput(format!(
-        "error: --paths {paths}: the run needs about {:.1} GiB on {threads} threads (the exact percentiles sort every path's results), more than the {:.1} GiB this machine can give it ({:.1} GiB free): run at most {fits} paths here, or split the run into shards, `fundsim run ... --shard I/N` on N machines and then `fundsim merge` (docs/cluster.md)",
+        "error: --paths {paths}: the run needs about {:.1} GiB on {threads} threads (the exact percentiles sort every path's results), more than the {:.1} GiB this machine can give it ({:.1} GiB free): run at most {fits} paths here, or split the run into shards, `fundsim run ... --shard I/N` (or `fundsim compare ... --shard I/N`) on N machines and then `fundsim merge` (docs/cluster.md)",
         gib(need),
         gib(usable),
         gib(free)
@@ -726,7 +726,9 @@ pub(crate) fn finish(
         staging
             .write("comparison.csv", &bytes)
             .map_err(|e| failed("comparison.csv", &e))?;
+        // Followed by a blank line, as each scenario's table of a run is.
         table = report::comparison_table(&rows, settings.paths);
+        table.push('\n');
         comparison = Some(rows);
     }
     bytes.clear();
@@ -1039,7 +1041,7 @@ pub fn sweep_to_dir(
         "inputs": ranges.iter().map(|r| serde_json::json!({
             "key": r.key, "values": r.shown, "given": r.given,
         })).collect::<Vec<_>>(),
-        "metrics": metrics,
+        "metrics": extra,
     });
     staging
         .write(

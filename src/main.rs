@@ -760,21 +760,8 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
             })?;
             bar.0.finish_and_clear();
-            if shard.is_some() {
-                return tell_run(&say, &report, (&out, settings), Table::Text, false);
-            }
-            if say.json {
-                outln!("{}", fundsim::app::report_json(&report, &out, settings));
-            }
-            say.table(&format!("{}\n", report.table));
-            let mut files = names(&report.files);
-            if with_report {
-                fundsim::app::report_to_dir(&out, say.lang)?;
-                files.push("report.html".into());
-            }
-            say.wrote(&out, &files);
-            say.earlier(&out, &files);
-            Ok(())
+            // What the merge of its shards prints too.
+            tell_run(&say, &report, (&out, settings), Table::Text, with_report)
         }
         Command::Actuals {
             scenario,

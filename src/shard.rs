@@ -220,7 +220,7 @@ fn read_shard(dir: &Path) -> Result<Shard, AppError> {
     let at = dir.join("shard.json");
     let bytes = read_limited(&at, 16 << 20).map_err(|e| {
         bad(format!(
-            "{}: not a shard of a fundsim run (cannot read shard.json: {e}); shards are written by `fundsim run ... --shard I/N --out DIR`",
+            "{}: not a shard of a fundsim run (cannot read shard.json: {e}); shards are written by `fundsim run ... --shard I/N --out DIR` (or `fundsim compare ... --shard I/N`)",
             dir.display()
         ))
     })?;
@@ -345,7 +345,14 @@ pub fn merge_to_dir(
     }
     // One run: every field but the shard's own must agree, and the version must be ours.
     let first = &shards[0];
-    let command = |s: &Shard| s.header["command"].as_str().unwrap_or("run").to_string();
+    let command = |s: &Shard| s.header["command"].as_str().unwrap_or_default().to_string();
+    if let Some(s) = (shards.iter()).find(|s| !matches!(command(s).as_str(), "run" | "compare")) {
+        return Err(bad(format!(
+            "{}: shard.json's command is {}, not \"run\" or \"compare\": the file is damaged or not fundsim's",
+            s.dir.display(),
+            s.header["command"]
+        )));
+    }
     if let Some(s) = shards.iter().find(|s| command(s) != command(first)) {
         return Err(bad(format!(
             "{} is a shard of `fundsim {}` and {} of `fundsim {}`: merge the shards of one command",

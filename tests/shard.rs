@@ -160,13 +160,37 @@ fn merged_shards_are_byte_identical_to_one_run() {
 
 #[test]
 fn merged_shards_of_a_comparison_are_byte_identical_to_one_comparison() {
-    // `compare --shard I/N`: the merge writes comparison.csv beside the run's files, the same
-    // bytes as one `fundsim compare` of all paths (three shards of 3, 3 and 4 chunks).
+    // `compare --shard I/N` of a base and two others: the merge writes comparison.csv beside the
+    // run's files and prints the comparison's table, the same bytes as one `fundsim compare` of
+    // all paths writes and prints (three shards of 3, 3 and 4 chunks).
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = scenarios(dir.path());
+    let mut files = scenarios(dir.path());
+    let third = dir.path().join("third.toml");
+    fs::write(
+        &third,
+        format!(
+            "extends = {:?}\n[scenario]\nname = \"third\"\n[time]\nhorizon_years = 7\n",
+            root().join("tests/data/tiny.toml").to_str().expect("utf-8")
+        ),
+    )
+    .expect("write third");
+    files.push(third.to_str().expect("utf-8").into());
     let paths = 9 * 256 + 17;
+    let printed = |args: &[&str], out: &Path| -> Vec<u8> {
+        let assert = fundsim()
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+        assert.get_output().stdout.clone()
+    };
     let whole = dir.path().join("whole");
-    compare(&files, paths, 5, None, &whole);
+    let mut args: Vec<&str> = vec!["compare"];
+    args.extend(files.iter().map(String::as_str));
+    let (n, s) = (paths.to_string(), "5".to_string());
+    args.extend(["--paths", &n, "--seed", &s]);
+    let one = printed(&args, &whole);
     let three: Vec<PathBuf> = (0..3)
         .map(|i| {
             let out = dir.path().join(format!("compare{i}of3"));
@@ -175,37 +199,64 @@ fn merged_shards_of_a_comparison_are_byte_identical_to_one_comparison() {
         })
         .collect();
     let merged = dir.path().join("merged");
-    merge(&three, &merged).success();
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(three.iter().map(|d| d.to_str().expect("utf-8")));
+    let merged_printed = printed(&args, &merged);
     same_files(
         &whole,
         &merged,
         "3 shards of a comparison against one comparison",
     );
     let comparison = fs::read(whole.join("comparison.csv")).expect("one comparison's");
-    assert!(comparison.len() > 1000, "comparison.csv has its rows");
+    let text = String::from_utf8_lossy(&comparison).to_string();
+    for name in ["variant", "third"] {
+        assert!(text.contains(name), "{name} in comparison.csv");
+    }
     assert!(
         comparison == fs::read(merged.join("comparison.csv")).expect("the merged comparison's"),
         "comparison.csv differs"
     );
+    assert!(
+        String::from_utf8_lossy(&one).contains("variant"),
+        "the comparison's table"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&one),
+        String::from_utf8_lossy(&merged_printed),
+        "what the merge prints against what compare prints"
+    );
 
     // A shard of `run` and shards of `compare` of the same scenarios are two commands' shards:
     // refused (exit 2), naming both, and nothing written.
+    let refused = |dirs: &[PathBuf], says: &str| {
+        let out = dir.path().join("refused");
+        let assert = merge(dirs, &out).code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+        assert!(!out.exists(), "a refused merge wrote {}", out.display());
+    };
     let run_shard = dir.path().join("run1of3");
     run(&files, paths, 5, Some("1/3"), &run_shard);
-    let out = dir.path().join("refused");
-    let assert = merge(
+    refused(
         &[three[0].clone(), run_shard.clone(), three[2].clone()],
-        &out,
-    )
-    .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    let says = format!(
-        "{} is a shard of `fundsim compare` and {} of `fundsim run`: merge the shards of one command",
-        three[0].display(),
-        run_shard.display()
+        &format!(
+            "{} is a shard of `fundsim compare` and {} of `fundsim run`: merge the shards of one command",
+            three[0].display(),
+            run_shard.display()
+        ),
     );
-    assert!(stderr.contains(&says), "expected `{says}` in: {stderr}");
-    assert!(!out.exists(), "a refused merge wrote {}", out.display());
+    // A shard.json whose command is neither is damaged, not taken for a run.
+    let header = fs::read_to_string(three[1].join("shard.json")).expect("shard.json");
+    let edited = header.replace("\"command\": \"compare\"", "\"command\": \"Compare\"");
+    assert_ne!(header, edited, "the command is recorded");
+    fs::write(three[1].join("shard.json"), edited).expect("edit");
+    refused(
+        &three,
+        &format!(
+            "{}: shard.json's command is \"Compare\", not \"run\" or \"compare\"",
+            three[1].display()
+        ),
+    );
 }
 
 #[test]
@@ -359,9 +410,12 @@ fn run_refuses_shards_it_cannot_make() {
         "--shard cannot be used with --precision",
     );
     // A comparison's shard refuses what only the merge writes, and bad shards, as a run's does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = scenarios(dir.path());
     let compare = |args: &[&str], says: &str| {
         let assert = fundsim()
-            .args(["compare", "tests/data/tiny.toml", "tests/data/tiny.toml"])
+            .arg("compare")
+            .args(&files)
             .args(["--paths", "600", "--quiet"])
             .args(args)
             .args(["--out", "/nonexistent/never-written"])
