@@ -806,19 +806,23 @@ mod tests {
         changes
     }
 
+    /// Uniforms on `[0, 1)` from a deterministic xorshift64* started at `state`.
+    fn xorshift(mut state: u64) -> impl FnMut() -> f64 {
+        move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     #[test]
     fn three_levels_at_a_time_bisect_to_the_same_bit() {
         // `bisect_horner` must give exactly what the plain bisection gives on the same
         // polynomial and bracket: random flows of 1 to 40 years with signs at random (several
         // roots, none, or one), brackets wide and narrow (down to neighbouring floats, and empty),
         // each compared bit for bit (NaN included).
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut uniform = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
             let n = 1 + (uniform() * 40.0) as usize;
             let scale = 10f64.powi((uniform() * 12.0) as i32 - 2);
@@ -849,13 +853,7 @@ mod tests {
     fn random_flows_have_their_counted_rate_and_no_other() {
         // Deterministic xorshift64*: a fund's flows of 3 to 40 years, in yuan, money out first,
         // then out or back at random (out more often early), and the value held added at the end.
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut uniform = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = xorshift(0x9E37_79B9_7F4A_7C15);
         let (mut rates, mut counted, mut several, mut unknown, mut one_undefined) = (0, 0, 0, 0, 0);
         let trials = 3000;
         for _ in 0..trials {

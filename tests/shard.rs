@@ -81,6 +81,15 @@ fn merge(dirs: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// `fundsim merge` of `dirs` into `dir/refused` must exit 2 saying `says` and write nothing.
+fn refused_in(dir: &Path, dirs: &[PathBuf], says: &str) {
+    let out = dir.join("refused");
+    let assert = merge(dirs, &out).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    assert!(!out.exists(), "a refused merge wrote {}", out.display());
+}
+
 fn same_files(a: &Path, b: &Path, what: &str) {
     for f in RUN_FILES {
         assert!(
@@ -228,13 +237,7 @@ fn merged_shards_of_a_comparison_are_byte_identical_to_one_comparison() {
 
     // A shard of `run` and shards of `compare` of the same scenarios are two commands' shards:
     // refused (exit 2), naming both, and nothing written.
-    let refused = |dirs: &[PathBuf], says: &str| {
-        let out = dir.path().join("refused");
-        let assert = merge(dirs, &out).code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
-        assert!(!out.exists(), "a refused merge wrote {}", out.display());
-    };
+    let refused = |dirs: &[PathBuf], says: &str| refused_in(dir.path(), dirs, says);
     let run_shard = dir.path().join("run1of3");
     run(&files, paths, 5, Some("1/3"), &run_shard);
     refused(
@@ -265,13 +268,7 @@ fn merge_refuses_what_is_not_one_run() {
     let files = scenarios(dir.path());
     let paths = 4 * 256;
     let ours = shards(&files, paths, 5, 2, dir.path());
-    let refused = |dirs: &[PathBuf], says: &str| {
-        let out = dir.path().join("refused");
-        let assert = merge(dirs, &out).code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
-        assert!(!out.exists(), "a refused merge wrote {}", out.display());
-    };
+    let refused = |dirs: &[PathBuf], says: &str| refused_in(dir.path(), dirs, says);
 
     // Another seed.
     let other_seed = dir.path().join("seed6");
