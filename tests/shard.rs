@@ -385,9 +385,11 @@ fn merge_refuses_what_is_not_one_run() {
 
 #[test]
 fn run_refuses_shards_it_cannot_make() {
-    let bad = |args: &[&str], says: &str| {
+    // `fundsim <before> --paths 600 <args> --out …` must exit 2 saying `says`.
+    let refuses = |before: &[&str], args: &[&str], says: &str| {
         let assert = fundsim()
-            .args(["run", "tests/data/tiny.toml", "--paths", "600", "--quiet"])
+            .args(before)
+            .args(["--paths", "600", "--quiet"])
             .args(args)
             .args(["--out", "/nonexistent/never-written"])
             .assert()
@@ -395,6 +397,7 @@ fn run_refuses_shards_it_cannot_make() {
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
     };
+    let bad = |args: &[&str], says: &str| refuses(&["run", "tests/data/tiny.toml"], args, says);
     bad(&["--shard", "3/3"], "I must be from 0 to N − 1 = 2");
     bad(&["--shard", "1/4"], "at most 3 shards");
     bad(&["--shard", "one/2"], "is not a whole number");
@@ -409,18 +412,9 @@ fn run_refuses_shards_it_cannot_make() {
     // A comparison's shard refuses what only the merge writes, and bad shards, as a run's does.
     let dir = tempfile::tempdir().expect("tempdir");
     let files = scenarios(dir.path());
-    let compare = |args: &[&str], says: &str| {
-        let assert = fundsim()
-            .arg("compare")
-            .args(&files)
-            .args(["--paths", "600", "--quiet"])
-            .args(args)
-            .args(["--out", "/nonexistent/never-written"])
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
-    };
+    let mut before = vec!["compare"];
+    before.extend(files.iter().map(String::as_str));
+    let compare = |args: &[&str], says: &str| refuses(&before, args, says);
     compare(
         &["--shard", "0/2", "--report"],
         "--shard cannot be used with --report or --format xlsx",
