@@ -405,17 +405,19 @@ fn horner_at<const N: usize>(flows: &[f64], v: &[f64; N]) -> [f64; N] {
 /// Levels of the bisection decided per round of [`bisect_horner`].
 const LEVELS: usize = 3;
 
-/// [`bisect`] of [`horner`]`(flows, ·)`, to the same bit: each round evaluates the next
-/// [`LEVELS`] levels' midpoints at once (the `2^LEVELS − 1` points the bisection could visit,
-/// [`horner_at`]) and then walks down them as [`bisect`] would, with its stopping test and its
-/// limit of 2,000 evaluations. Where [`bisect`] takes one polynomial's time per step, this takes
-/// about one per round of three steps; the points not on the walk are thrown away.
+/// The plain bisection of [`horner`]`(flows, ·)` (`bisect`, kept as the tests' reference), to the
+/// same bit: each round evaluates the next [`LEVELS`] levels' midpoints at once (the
+/// `2^LEVELS − 1` points the bisection could visit, [`horner_at`]) and then walks down them as the
+/// plain bisection would, with its stopping test and its limit of 2,000 steps. Where the plain
+/// bisection takes one polynomial's time per step, this takes about one per round of three steps;
+/// the points not on the walk are thrown away.
 fn bisect_horner(flows: &[f64], mut lo: f64, mut hi: f64) -> f64 {
     const POINTS: usize = (1 << LEVELS) - 1;
     let mut steps = 0;
     'rounds: loop {
-        // The tree of midpoints in heap order (node n's children 2n+1 and 2n+2), each node's
-        // midpoint of the bracket the walk would have on reaching it.
+        // The tree of midpoints in heap order (node n's children: 2n+1 the lower half, taken
+        // when f ≥ 0 there, and 2n+2 the upper), each node's midpoint of the bracket the walk
+        // would have on reaching it.
         let mut at = [0.0; POINTS];
         let mut bracket = [(0.0, 0.0); POINTS];
         bracket[0] = (lo, hi);
@@ -819,9 +821,20 @@ mod tests {
     #[test]
     fn three_levels_at_a_time_bisect_to_the_same_bit() {
         // `bisect_horner` must give exactly what the plain bisection gives on the same
-        // polynomial and bracket: random flows of 1 to 40 years with signs at random (several
-        // roots, none, or one), brackets wide and narrow (down to neighbouring floats, and empty),
-        // each compared bit for bit (NaN included).
+        // polynomial and bracket, compared bit for bit: random flows of 1 to 40 years with signs
+        // at random (several roots, none, or one), brackets wide and narrow (down to neighbouring
+        // floats, and empty); then fixed cases at the edges: a bracket that reaches the limit of
+        // 2,000 steps, a NaN polynomial, brackets over both signs, reversed and infinite (a NaN
+        // result).
+        let same = |flows: &[f64], lo: f64, hi: f64| {
+            let plain = bisect(|v| horner(flows, v), lo, hi);
+            let levels = bisect_horner(flows, lo, hi);
+            assert_eq!(
+                plain.to_bits(),
+                levels.to_bits(),
+                "{flows:?} on [{lo}, {hi}]: {plain} and {levels}"
+            );
+        };
         let mut uniform = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
             let n = 1 + (uniform() * 40.0) as usize;
@@ -839,14 +852,14 @@ mod tests {
                 2 => lo * (1.0 + uniform()),
                 _ => lo + uniform() * 1e6,
             };
-            let plain = bisect(|v| horner(&flows, v), lo, hi);
-            let levels = bisect_horner(&flows, lo, hi);
-            assert_eq!(
-                plain.to_bits(),
-                levels.to_bits(),
-                "{flows:?} on [{lo}, {hi}]: {plain} and {levels}"
-            );
+            same(&flows, lo, hi);
         }
+        same(&[-5e-324, 1.0], 0.0, f64::MAX);
+        same(&[f64::NAN], 1.0, 2.0);
+        same(&[-1.0, 1.0], -f64::MAX, f64::MAX);
+        same(&[-1.0, 1.0], 3.0, 2.0);
+        same(&[-1.0, 1.0], f64::NEG_INFINITY, f64::INFINITY);
+        assert!(bisect_horner(&[-1.0, 1.0], f64::NEG_INFINITY, f64::INFINITY).is_nan());
     }
 
     #[test]
