@@ -1376,32 +1376,44 @@ fn table(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
     (header, reader.records().map(|r| r.expect("row")).collect())
 }
 
+/// `fundsim <command>` of the Poisson scenario with `args` and `--out` a directory `out` in a new
+/// temporary directory, which must succeed: the temporary directory (removed when dropped) and
+/// `out`.
+fn poisson_study(command: &str, args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("poisson.toml");
+    fs::write(&file, SCENARIO).expect("write");
+    let out = dir.path().join("out");
+    Command::cargo_bin("fundsim")
+        .expect("binary")
+        .arg(command)
+        .arg(&file)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    (dir, out)
+}
+
 #[test]
 fn a_probability_s_swing_and_splits_carry_their_score_intervals() {
     // λ from 10 to 10.5 moves "at least 10 projects" on few paths, all one way: the swing's
     // interval is Tango's, which leans up (it is not d ± 1.96 MCSE), and its MCSE is its
     // half-width over 1.96.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("poisson.toml");
-    fs::write(&file, SCENARIO).expect("write");
-    let out = dir.path().join("t");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("sensitivity")
-        .arg(&file)
-        .args(["--input", "industries.ic.arrivals_per_year=10..10.5"])
-        .args([
+    let (_dir, out) = poisson_study(
+        "sensitivity",
+        &[
+            "--input",
+            "industries.ic.arrivals_per_year=10..10.5",
             "--metric",
             "p.projects",
             "--paths",
             "400",
             "--seed",
             "5",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+        ],
+    );
     let (header, rows) = table(&out.join("tornado.csv"));
     let col = |n: &str| header.iter().position(|h| h == n).expect(n);
     let num = |c: &str| -> f64 { rows[0][col(c)].parse().expect(c) };
@@ -1592,19 +1604,18 @@ fn a_sweep_gives_each_point_s_paired_difference_from_the_first() {
     // tail(λ, 10) − tail(6, 10). sweep_paired.csv gives it per point with its MCSE and Tango
     // interval; it must match the closed form within 4 MCSE, equal sweep.csv's difference of
     // means, and be more precise than the unpaired difference of the two points (√(se₀² + seₙ²)).
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("poisson.toml");
-    fs::write(&file, SCENARIO).expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("sweep")
-        .arg(&file)
-        .args(["--set-range", "industries.ic.arrivals_per_year=6..14:2"])
-        .args(["--paths", "3000", "--seed", "8", "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let (_dir, out) = poisson_study(
+        "sweep",
+        &[
+            "--set-range",
+            "industries.ic.arrivals_per_year=6..14:2",
+            "--paths",
+            "3000",
+            "--seed",
+            "8",
+            "--quiet",
+        ],
+    );
     let (sweep_header, sweep) = table(&out.join("sweep.csv"));
     let (header, paired) = table(&out.join("sweep_paired.csv"));
     assert_eq!(
@@ -1671,21 +1682,24 @@ fn a_metric_named_twice_or_already_shown_is_one_column_of_sweep_csv() {
     // pair of columns, in the order the defaults then the first mention give. Talents are
     // Poisson with mean 2 per project given the year's Poisson(λ) projects, so their mean is
     // 2λ: sweep.csv's must match within 4 MCSE.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("poisson.toml");
-    fs::write(&file, SCENARIO).expect("write");
-    let out = dir.path().join("out");
-    Command::cargo_bin("fundsim")
-        .expect("binary")
-        .arg("sweep")
-        .arg(&file)
-        .args(["--values", "industries.ic.arrivals_per_year=6,8"])
-        .args(["--set", "industries.ic.talent_per_arrival=2"])
-        .args(["--metric", "money_back", "--metric", "talents"])
-        .args(["--metric", "talents", "--paths", "400", "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let (_dir, out) = poisson_study(
+        "sweep",
+        &[
+            "--values",
+            "industries.ic.arrivals_per_year=6,8",
+            "--set",
+            "industries.ic.talent_per_arrival=2",
+            "--metric",
+            "money_back",
+            "--metric",
+            "talents",
+            "--metric",
+            "talents",
+            "--paths",
+            "400",
+            "--quiet",
+        ],
+    );
     let (header, rows) = table(&out.join("sweep.csv"));
     let named = |c: &str| header.iter().filter(|h| *h == c).count();
     for c in ["money_back_mean", "talents_mean", "talents_mcse"] {
