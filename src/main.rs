@@ -413,6 +413,29 @@ fn probability_arg(text: &str) -> Result<f64, String> {
 }
 
 /// A worker pool of `threads` threads (all cores if not given).
+/// `run` or `compare` of `loaded` with `settings` (cut to `options.shard`'s paths, if a shard) on
+/// `threads` threads into `out`, with a progress bar over the paths simulated: what it wrote, and
+/// the settings it ran.
+fn simulate(
+    loaded: &[fundsim::app::Loaded],
+    settings: RunSettings,
+    threads: Option<u16>,
+    out: &std::path::Path,
+    options: &fundsim::app::Options,
+) -> Result<(fundsim::app::RunReport, RunSettings), AppError> {
+    let pool = pool(threads)?;
+    let settings = match options.shard {
+        Some(s) => fundsim::shard::settings(settings, s),
+        None => settings,
+    };
+    let (first, end) = settings.path_range();
+    let bar = Bar(progress_bar((end - first) * loaded.len() as u64));
+    let report =
+        pool.install(|| fundsim::app::run_with_options(loaded, settings, out, &bar, options))?;
+    bar.0.finish_and_clear();
+    Ok((report, settings))
+}
+
 fn pool(threads: Option<u16>) -> Result<rayon::ThreadPool, AppError> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
@@ -742,13 +765,6 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             };
             fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&files, &set)?;
-            let pool = pool(threads)?;
-            let mut settings = RunSettings::new(paths, seed);
-            if let Some(s) = shard {
-                settings = fundsim::shard::settings(settings, s);
-            }
-            let (first, end) = settings.path_range();
-            let bar = Bar(progress_bar((end - first) * loaded.len() as u64));
             let options = fundsim::app::Options {
                 compare: true,
                 xlsx: format == Format::Xlsx,
@@ -756,10 +772,8 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 shard,
                 ..Default::default()
             };
-            let report = pool.install(|| {
-                fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
-            })?;
-            bar.0.finish_and_clear();
+            let settings = RunSettings::new(paths, seed);
+            let (report, settings) = simulate(&loaded, settings, threads, &out, &options)?;
             // What the merge of its shards prints too.
             tell_run(&say, &report, (&out, settings), Table::Text, with_report)
         }
@@ -885,16 +899,6 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
             };
             fundsim::app::check_sets(&set)?;
             let loaded = load_all_with(&scenarios, &set)?;
-            let pool = pool(threads)?;
-            let mut settings = RunSettings {
-                deals: deals.min(paths),
-                ..RunSettings::new(paths, seed)
-            };
-            if let Some(s) = shard {
-                settings = fundsim::shard::settings(settings, s);
-            }
-            let (first, end) = settings.path_range();
-            let bar = Bar(progress_bar((end - first) * loaded.len() as u64));
             let options = fundsim::app::Options {
                 precision: precision.as_ref(),
                 xlsx: format == Format::Xlsx,
@@ -902,10 +906,11 @@ fn execute(command: Command, say: Say) -> Result<(), AppError> {
                 shard,
                 ..Default::default()
             };
-            let report = pool.install(|| {
-                fundsim::app::run_with_options(&loaded, settings, &out, &bar, &options)
-            })?;
-            bar.0.finish_and_clear();
+            let settings = RunSettings {
+                deals: deals.min(paths),
+                ..RunSettings::new(paths, seed)
+            };
+            let (report, settings) = simulate(&loaded, settings, threads, &out, &options)?;
             tell_run(&say, &report, (&out, settings), table, with_report)
         }
     }
